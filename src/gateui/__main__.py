@@ -1,0 +1,3 @@
+from gateui.cli import main
+
+raise SystemExit(main())
