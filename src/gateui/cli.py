@@ -1,0 +1,198 @@
+"""The ``gateui`` command: argument parsing and printing over the core. No decisions live here
+beyond turning results into exit codes: 0 green, 1 tests failed, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from gateui import __version__
+from gateui.core.discovery import (
+    Discovery,
+    ProjectDiscovery,
+    collect_project,
+    find_repo_root,
+    load_projects,
+    static_view,
+)
+from gateui.core.errors import GateuiError
+from gateui.core.events import RunSummary
+from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
+from gateui.discover_output import discovery_json, print_discovery, print_static
+from gateui.printers import JsonPrinter, PlainPrinter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+
+
+class _Terminated(SystemExit):
+    """Raised in the main thread on SIGTERM/SIGHUP so every ``finally`` (process-group kills,
+    worktree removal) runs before gateui exits."""
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated(128 + signum)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gateui",
+        description="Run a repository's test gates locally: suites, live results, the PR gate.",
+    )
+    parser.add_argument("--version", action="version", version=f"gateui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    discover = commands.add_parser("discover", help="list projects, suites, markers and problems")
+    discover.add_argument("path", nargs="?", default=".", help="repository (default: here)")
+    discover.add_argument("--json", action="store_true", help="machine-readable output")
+
+    run = commands.add_parser(
+        "run",
+        help="run a suite, marker expression or paths with live results",
+        description="Extra pytest arguments go after `--`.",
+    )
+    run.add_argument("targets", nargs="*", metavar="SUITE|PATH", help="a suite name and/or paths")
+    run.add_argument("-m", dest="markers", metavar="EXPR", help="pytest marker expression")
+    run.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest keyword expression")
+    run.add_argument("--json", action="store_true", help="one JSON event per line")
+    run.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)")
+
+    demo = commands.add_parser("demo", help="try gateui on a bundled sample repository")
+    demo.add_argument("--keep", action="store_true", help="keep the sample repository afterwards")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first `--` goes to pytest untouched.
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1 :]
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "discover":
+            return cmd_discover(Path(args.path), args.json, sys.stdout)
+        if args.command == "run":
+            return cmd_run(args, extra, sys.stdout)
+        if args.command == "demo":
+            from gateui.demo import run_demo
+
+            return run_demo(keep=args.keep)
+        build_parser().print_help(sys.stderr)
+        return EXIT_USAGE
+    except GateuiError as exc:
+        sys.stderr.write(f"gateui: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("gateui: interrupted\n")
+        return EXIT_INTERRUPTED
+
+
+# -- discover -----------------------------------------------------------------------------------
+def discover(path: Path, on_static: TextIO | None = None) -> Discovery:
+    """Static view of every project at once (printed to ``on_static``), then real collection."""
+    repo_root = find_repo_root(path)
+    projects = load_projects(repo_root)
+    views = [static_view(p) for p in projects]
+    if on_static is not None:
+        for view, _ in views:
+            print_static(view, on_static)
+    workers = max(1, min(len(projects), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reports: list[ProjectDiscovery] = list(
+            pool.map(lambda pair: collect_project(pair[0].project, pair[1]), views)
+        )
+    return Discovery(repo_root=repo_root, projects=tuple(reports))
+
+
+def cmd_discover(path: Path, as_json: bool, out: TextIO) -> int:
+    result = discover(path, on_static=None if as_json else out)
+    if as_json:
+        out.write(json.dumps(discovery_json(result), indent=2) + "\n")
+    else:
+        print_discovery(result, out)
+    if any(p.interpreter_error for p in result.projects):
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+# -- run ------------------------------------------------------------------------------------------
+def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[str]]:
+    """Tell a suite name from paths: anything that exists, or looks like a path or node id, is a path."""
+    suite: str | None = None
+    paths: list[str] = []
+    for target in targets:
+        file_part, sep, rest = target.partition("::")
+        candidate = (cwd / file_part).resolve()
+        if candidate.exists() or sep or "/" in file_part or file_part.endswith(".py"):
+            if not candidate.exists():
+                raise GateuiError(f"{file_part}: no such file or directory")
+            paths.append(str(candidate) + sep + rest)
+        elif suite is None:
+            suite = target
+        else:
+            raise GateuiError(f"one suite at a time: got {suite!r} and {target!r}")
+    return suite, paths
+
+
+def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
+    cwd = Path.cwd()
+    repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
+    suite, paths = split_targets(args.targets, cwd)
+    projects = load_projects(repo_root)
+    if not projects:
+        raise GateuiError(f"{repo_root}: no Python test projects found")
+    request = RunRequest(
+        suite=suite,
+        markers=args.markers,
+        keyword=args.keyword,
+        paths=tuple(paths),
+        extra_args=tuple(extra),
+    )
+    session = RunSession(plan_run(projects, request))
+    printer: JsonPrinter | PlainPrinter
+    if args.json:
+        printer = JsonPrinter(out)
+    else:
+        tty = out.isatty()
+        printer = PlainPrinter(out, colour=tty and "NO_COLOR" not in os.environ, tty=tty)
+    summary: RunSummary | None = None
+    try:
+        for event in session.events():
+            printer.handle(event)
+            if isinstance(event, RunSummary):
+                summary = event
+    except KeyboardInterrupt:
+        # The generator's cleanup has already killed the process group.
+        session.cancel()
+        sys.stderr.write("gateui: run cancelled\n")
+        return EXIT_INTERRUPTED
+    assert summary is not None
+    return run_exit_code(summary)
+
+
+def run_exit_code(summary: RunSummary) -> int:
+    """0 green; 1 failed, crashed, or nothing ran (CI fails pytest's exit 5 too); 2 pytest could
+    not start (usage error in arguments or configuration), with pytest's own words."""
+    if summary.cancelled:
+        return EXIT_INTERRUPTED
+    if summary.exitstatus in (3, 4) and summary.selected == 0 and not summary.crash_message:
+        tail = "\n".join(line for line in summary.output_tail if line.strip())
+        sys.stderr.write(f"gateui: pytest could not run (exit {summary.exitstatus}):\n{tail}\n")
+        return EXIT_USAGE
+    if summary.exitstatus == NO_TESTS_COLLECTED and summary.selected == 0:
+        sys.stderr.write("gateui: no tests were collected (pytest exit 5; CI fails on this too)\n")
+        return EXIT_FAILED
+    return EXIT_OK if summary.ok else EXIT_FAILED

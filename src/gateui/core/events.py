@@ -1,0 +1,220 @@
+"""Typed events: what the pytest plugin reports, plus what the runner itself concludes.
+
+The plugin writes plain JSON (it cannot import gateui); ``parse_event`` turns each line into one of
+these dataclasses so everything downstream (printers, results store, TUI) works with types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+OUTCOMES = ("passed", "failed", "skipped", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    """pytest started in the target interpreter."""
+
+    pytest_version: str
+    python: str
+    """The interpreter pytest runs in (``sys.executable`` over there)."""
+    python_version: str
+    rootdir: str
+    """pytest's rootdir: node ids it reports are relative to this folder."""
+    inifile: str | None
+    xdist: bool
+    registered_markers: tuple[str, ...]
+    """Every marker pytest knows: ini ``markers``, builtins and those plugins register."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCollected:
+    """One test found by collection (sent only when items were asked for)."""
+
+    nodeid: str
+    path: str
+    line: int | None
+    markers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionFinished:
+    count: int
+    errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionError:
+    """A module, conftest or package that failed to collect: its text is the traceback."""
+
+    nodeid: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TestStarted:
+
+    __test__: ClassVar[bool] = False  # a result type, not a test class for pytest
+    nodeid: str
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TestFinished:
+    """One test's result, its setup, call and teardown merged."""
+
+    __test__: ClassVar[bool] = False  # a result type, not a test class for pytest
+
+    nodeid: str
+    path: str
+    line: int | None
+    outcome: str
+    """One of passed, failed, skipped, error."""
+    duration_s: float
+    markers: tuple[str, ...] = ()
+    longrepr: str = ""
+    """Failure text, or the skip reason for a skipped test."""
+    stdout: str = ""
+    stderr: str = ""
+    log: str = ""
+    xfail: str | None = None
+    """Set when the test was expected to fail (xfailed or xpassed)."""
+    reason: str = ""
+    """Why the test was selected (affected runs); empty for a plain run."""
+    project: str = "."
+    """The project root it ran in, relative to the repository root."""
+
+
+@dataclass(frozen=True, slots=True)
+class WarningRaised:
+    category: str
+    message: str
+    path: str
+    line: int | None
+    when: str
+    nodeid: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFinished:
+    exitstatus: int
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLine:
+    """A line pytest (or a command) printed; kept for diagnosis, not shown during a run."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectStarted:
+    """A run moves on to the next project of a monorepo."""
+
+    project: str
+    command: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The last event of every run: counts, and how the run ended."""
+
+    selected: int
+    passed: int
+    failed: int
+    skipped: int
+    errors: int
+    crashed: str | None
+    """The node id that was running when the test process died, if it died."""
+    duration_s: float
+    exitstatus: int | None = None
+    """pytest's exit status (the worst one over projects); None if it never finished."""
+    cancelled: bool = False
+    collection_errors: int = 0
+    crash_message: str = ""
+    output_tail: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True when the run is green as CI would judge it."""
+        return (
+            not self.cancelled
+            and self.crashed is None
+            and self.failed == 0
+            and self.errors == 0
+            and self.collection_errors == 0
+            and self.exitstatus == 0
+        )
+
+
+Event = (
+    SessionStarted
+    | ItemCollected
+    | CollectionFinished
+    | CollectionError
+    | TestStarted
+    | TestFinished
+    | WarningRaised
+    | SessionFinished
+    | OutputLine
+    | ProjectStarted
+    | RunSummary
+)
+
+
+def _line(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def parse_event(data: dict[str, Any]) -> Event | None:
+    """Turn one decoded JSON line from the plugin into an event; unknown kinds give None."""
+    kind = data.get("e")
+    if kind == "test":
+        return TestFinished(
+            nodeid=data["nodeid"],
+            path=data.get("path", ""),
+            line=_line(data.get("line")),
+            outcome=data["outcome"],
+            duration_s=float(data.get("duration_s", 0.0)),
+            markers=tuple(data.get("markers") or ()),
+            longrepr=data.get("longrepr", ""),
+            stdout=data.get("stdout", ""),
+            stderr=data.get("stderr", ""),
+            log=data.get("log", ""),
+            xfail=data.get("xfail"),
+        )
+    if kind == "test_start":
+        return TestStarted(data["nodeid"], data.get("path", ""), _line(data.get("line")))
+    if kind == "item":
+        return ItemCollected(
+            data["nodeid"], data.get("path", ""), _line(data.get("line")), tuple(data["markers"])
+        )
+    if kind == "collection":
+        return CollectionFinished(int(data["count"]), int(data.get("errors", 0)))
+    if kind == "collect_error":
+        return CollectionError(data.get("nodeid", ""), data.get("message", ""))
+    if kind == "warning":
+        return WarningRaised(
+            category=data.get("category", ""),
+            message=data.get("message", ""),
+            path=data.get("path", ""),
+            line=_line(data.get("line")),
+            when=data.get("when", ""),
+            nodeid=data.get("nodeid", ""),
+        )
+    if kind == "session_start":
+        return SessionStarted(
+            pytest_version=data.get("pytest", ""),
+            python=data.get("python", ""),
+            python_version=data.get("python_version", ""),
+            rootdir=data.get("rootdir", ""),
+            inifile=data.get("inifile"),
+            xdist=bool(data.get("xdist")),
+            registered_markers=tuple(data.get("registered_markers") or ()),
+        )
+    if kind == "session_finish":
+        return SessionFinished(int(data["exitstatus"]), float(data.get("duration_s", 0.0)))
+    return None

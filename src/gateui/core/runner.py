@@ -1,0 +1,334 @@
+"""Run pytest in the project's own interpreter and stream typed events back, live.
+
+One ``PytestProcess`` is one pytest subprocess: started in its own session (so cancelling kills the
+whole process group, xdist workers and anything the tests spawned), with the event plugin injected
+through ``-p`` and a PYTHONPATH entry that holds only the plugin. Events arrive over a pipe; the
+child's stdout and stderr are drained into a short tail kept for diagnosis.
+
+The generator is plain Python (no threads of its own, no Textual): the CLI iterates it directly and
+the TUI iterates it in a thread worker. ``cancel()`` may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from gateui.core.errors import InterpreterError
+from gateui.core.events import (
+    CollectionError,
+    CollectionFinished,
+    Event,
+    OutputLine,
+    RunSummary,
+    SessionFinished,
+    SessionStarted,
+    TestFinished,
+    TestStarted,
+    parse_event,
+)
+from gateui.core.paths import relative_nodeid, relative_path
+
+PLUGIN_DIR = Path(__file__).resolve().parent.parent / "pytest_plugin"
+PLUGIN_MODULE = "gateui_events"
+OUTPUT_TAIL_LINES = 60
+# How long a cancelled run gets to stop on SIGTERM before the group is killed outright.
+TERMINATE_GRACE_S = 2.0
+_READ_SIZE = 1 << 16
+
+
+@dataclass(frozen=True)
+class PytestCommand:
+    """What to run: pytest arguments in one project, with that project's interpreter."""
+
+    project_root: Path
+    """Working directory for pytest (the project's root, where its config lives)."""
+    repo_root: Path
+    """Node ids are reported relative to this folder."""
+    interpreter: Path
+    args: tuple[str, ...] = ()
+    collect_items: bool = False
+    """Ask the plugin for every collected item (discovery); runs add ``--collect-only`` themselves."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment variables for the child."""
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    """Why each node id (repo-relative) was selected; copied onto its result."""
+
+    def argv(self) -> list[str]:
+        return [str(self.interpreter), "-m", "pytest", "-p", PLUGIN_MODULE, *self.args]
+
+    @property
+    def project(self) -> str:
+        return relative_path(self.project_root, self.repo_root)
+
+
+def plugin_environment(base: Mapping[str, str], channel: str) -> dict[str, str]:
+    """The child's environment: the plugin's folder first on PYTHONPATH, the channel named."""
+    env = dict(base)
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(PLUGIN_DIR) + (os.pathsep + existing if existing else "")
+    env["GATEUI_EVENTS"] = channel
+    # Our own terminal width settings must not leak into the user's captured output.
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class _Tally:
+    """Counts results as they arrive; tells which tests are still running."""
+
+    def __init__(self) -> None:
+        self.passed = self.failed = self.skipped = self.errors = 0
+        self.collection_errors = 0
+        self.running: dict[str, None] = {}
+        self.finished: set[str] = set()
+
+    def add(self, event: TestFinished) -> None:
+        self.running.pop(event.nodeid, None)
+        self.finished.add(event.nodeid)
+        if event.outcome == "passed":
+            self.passed += 1
+        elif event.outcome == "failed":
+            self.failed += 1
+        elif event.outcome == "skipped":
+            self.skipped += 1
+        else:
+            self.errors += 1
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.skipped + self.errors
+
+
+class PytestProcess:
+    """One pytest subprocess and its event stream."""
+
+    def __init__(self, command: PytestCommand) -> None:
+        self.command = command
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self.output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+        self.session: SessionStarted | None = None
+        self.returncode: int | None = None
+
+    # -- control -------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the run: SIGTERM to the whole process group, SIGKILL if it lingers."""
+        self._cancelled.set()
+        with self._lock:
+            proc = self._proc
+        if proc is not None and proc.poll() is None:
+            _kill_group(proc, signal.SIGTERM)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    # -- the stream ----------------------------------------------------------------------
+    def events(self) -> Iterator[Event]:
+        """Start pytest and yield its events; the last one is always a ``RunSummary``."""
+        started = time.monotonic()
+        tally = _Tally()
+        exitstatus: int | None = None
+        for event in self._raw_events():
+            if isinstance(event, SessionStarted):
+                self.session = event
+            elif isinstance(event, TestStarted):
+                event = replace(event, nodeid=self._nodeid(event.nodeid))
+                tally.running[event.nodeid] = None
+            elif isinstance(event, TestFinished):
+                nodeid = self._nodeid(event.nodeid)
+                event = replace(
+                    event,
+                    nodeid=nodeid,
+                    path=self._nodeid(event.path),
+                    reason=self.command.reasons.get(nodeid, ""),
+                    project=self.command.project,
+                )
+                tally.add(event)
+            elif isinstance(event, CollectionError):
+                tally.collection_errors += 1
+                event = replace(event, nodeid=self._nodeid(event.nodeid))
+            elif isinstance(event, SessionFinished):
+                exitstatus = event.exitstatus
+            yield event
+        crash = self._crashed_test(tally, exitstatus)
+        if crash is not None:
+            tally.add(crash)
+            yield crash
+        yield self._summary(tally, exitstatus, time.monotonic() - started, crash)
+
+    def _crashed_test(self, tally: _Tally, exitstatus: int | None) -> TestFinished | None:
+        """The test that was running when the process died without finishing its session."""
+        if exitstatus is not None or self.cancelled or not tally.running:
+            return None
+        # With xdist several run at once; the last one started is the best guess.
+        nodeid = next(reversed(tally.running))
+        path, _, _ = nodeid.partition("::")
+        return TestFinished(
+            nodeid=nodeid,
+            path=path,
+            line=None,
+            outcome="failed",
+            duration_s=0.0,
+            longrepr=f"crashed: {_describe_exit(self.returncode)} while this test was running",
+            reason=self.command.reasons.get(nodeid, ""),
+            project=self.command.project,
+        )
+
+    def _nodeid(self, nodeid: str) -> str:
+        rootdir = Path(self.session.rootdir) if self.session else self.command.project_root
+        return relative_nodeid(nodeid, rootdir, self.command.repo_root)
+
+    def _summary(
+        self, tally: _Tally, exitstatus: int | None, duration: float, crash: TestFinished | None
+    ) -> RunSummary:
+        died = exitstatus is None and not self.cancelled
+        return RunSummary(
+            selected=tally.total,
+            passed=tally.passed,
+            failed=tally.failed,
+            skipped=tally.skipped,
+            errors=tally.errors,
+            crashed=crash.nodeid if crash else None,
+            duration_s=round(duration, 6),
+            exitstatus=exitstatus,
+            cancelled=self.cancelled,
+            collection_errors=tally.collection_errors,
+            crash_message=_describe_exit(self.returncode) if died else "",
+            output_tail=tuple(self.output_tail),
+        )
+
+    def _raw_events(self) -> Iterator[Event]:
+        interpreter = self.command.interpreter
+        if not Path(interpreter).exists():
+            raise InterpreterError(f"{interpreter}: interpreter not found")
+        read_fd, write_fd = os.pipe()
+        env = plugin_environment(
+            {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)},
+            f"fd:{write_fd}",
+        )
+        try:
+            proc = subprocess.Popen(
+                self.command.argv(),
+                cwd=self.command.project_root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
+        # Only the child holds the write end now, so its exit means EOF here.
+        os.close(write_fd)
+        with self._lock:
+            self._proc = proc
+        if self._cancelled.is_set():
+            _kill_group(proc, signal.SIGTERM)
+        assert proc.stdout is not None
+        try:
+            yield from self._pump(read_fd, proc.stdout.fileno())
+            self.returncode = self._reap(proc)
+        finally:
+            os.close(read_fd)
+            proc.stdout.close()
+            if proc.poll() is None:
+                _kill_group(proc, signal.SIGKILL)
+                proc.wait()
+            else:
+                # Anything the tests left behind in the group goes too.
+                _kill_group(proc, signal.SIGKILL)
+        if self.session is None and not self.cancelled:
+            self._raise_if_pytest_missing()
+
+    def _pump(self, event_fd: int, output_fd: int) -> Iterator[Event]:
+        selector = selectors.DefaultSelector()
+        selector.register(event_fd, selectors.EVENT_READ, "events")
+        selector.register(output_fd, selectors.EVENT_READ, "output")
+        pending = {"events": b"", "output": b""}
+        open_streams = 2
+        try:
+            while open_streams:
+                for key, _ in selector.select():
+                    chunk = os.read(key.fd, _READ_SIZE)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                        open_streams -= 1
+                        chunk = b"\n" if pending[key.data] else b""
+                    lines = (pending[key.data] + chunk).split(b"\n")
+                    pending[key.data] = lines.pop()
+                    if key.data == "events":
+                        yield from _decode_events(lines)
+                    else:
+                        for raw in lines:
+                            text = raw.decode(errors="replace").rstrip("\r")
+                            self.output_tail.append(text)
+                            yield OutputLine(text)
+        finally:
+            selector.close()
+
+    def _reap(self, proc: subprocess.Popen[bytes]) -> int:
+        if self._cancelled.is_set():
+            try:
+                return proc.wait(timeout=TERMINATE_GRACE_S)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc, signal.SIGKILL)
+        return proc.wait()
+
+    def _raise_if_pytest_missing(self) -> None:
+        text = "\n".join(self.output_tail)
+        if "No module named pytest" in text:
+            raise InterpreterError(
+                f"{self.command.interpreter}: pytest is not installed in this interpreter "
+                f"(install it there, or set [tool.gateui] python to one that has it)"
+            )
+
+
+def _decode_events(lines: Sequence[bytes]) -> Iterator[Event]:
+    for raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        event = parse_event(data)
+        if event is not None:
+            yield event
+
+
+def _collect_env(collect_items: bool) -> dict[str, str]:
+    return {"GATEUI_COLLECT_ITEMS": "1"} if collect_items else {}
+
+
+def _kill_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "the test process did not finish"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"the test process was killed by {name}"
+    return f"the test process exited with code {returncode} before pytest finished"
+

@@ -1,0 +1,630 @@
+"""What can be known about a project's tests at once, by reading files (no pytest, no imports).
+
+Test files are found the way pytest's collection walks folders, and each file is parsed once
+with ``ast``; nothing of the code under test is imported. What only running pytest can tell
+(tests added by plugins or inherited from other modules, parametrize ids, markers added by hooks)
+is left to real collection: this is the quick first view.
+
+Speed matters (a repository of thousands of test modules must scan in well under two seconds),
+so the expensive part, walking every node of a syntax tree, is avoided: tests are found among
+top-level statements and class bodies only, and ``pytest.mark`` occurrences are searched only in
+the statements whose lines mention pytest or one of its aliases.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import fnmatch
+import glob
+import os
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gateui.core.pytest_config import (
+    DEFAULT_NORECURSEDIRS,
+    DEFAULT_PYTHON_CLASSES,
+    DEFAULT_PYTHON_FILES,
+    DEFAULT_PYTHON_FUNCTIONS,
+    PytestConfig,
+)
+
+__all__ = ["StaticScan", "StaticTest", "scan_project"]
+
+# Folders never worth a look, whatever norecursedirs says: caches, VCS and tool folders
+# (hidden), JavaScript dependencies.
+_ALWAYS_SKIPPED = frozenset({"__pycache__", "node_modules"})
+_GLOB_CHARS = frozenset("*?[")
+_DefNode = ast.FunctionDef | ast.AsyncFunctionDef
+_Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass(frozen=True)
+class StaticTest:
+    """One test function as far as the source tells (parametrized tests appear once)."""
+
+    nodeid: str
+    """pytest-style, relative to the project root: ``tests/test_x.py::TestA::test_b``."""
+    path: str
+    """The file, relative to the project root, posix."""
+    line: int
+    """1-based line of the ``def``."""
+    markers: tuple[str, ...]
+    """Marker names from the function's decorators, then enclosing classes, then the module."""
+    parametrized: bool
+
+
+@dataclass(frozen=True)
+class StaticScan:
+    """Everything one pass over the files found."""
+
+    tests: tuple[StaticTest, ...]
+    files: tuple[str, ...]
+    """Test files found, relative to the project root, in pytest's collection order."""
+    syntax_errors: tuple[tuple[str, int, str], ...]
+    """(path, line, message) for files that cannot be parsed (or read)."""
+    marker_uses: tuple[tuple[str, str, int], ...]
+    """(marker name, path, line) for every ``pytest.mark.NAME`` in test and conftest files."""
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def scan_project(
+    root: Path, config: PytestConfig | None, skip_dirs: Collection[Path] = ()
+) -> StaticScan:
+    """Find the tests of the project at ``root`` without running pytest.
+
+    ``config`` gives testpaths, python_files/classes/functions and norecursedirs (pytest's
+    defaults without one); folders in ``skip_dirs`` (sub-projects that own their tests) are
+    not entered.
+    """
+    root = Path(os.path.abspath(root))
+    rules = _Rules.from_config(config)
+    skipped = frozenset(os.path.abspath(p) for p in skip_dirs)
+    finder = _Finder(rules, skipped)
+    for start in _start_paths(root, config):
+        finder.add_start(start, root)
+    result = _ScanResult()
+    for path in finder.test_files:
+        _scan_file(path, _relative(path, root), rules, result, is_test_file=True)
+    for path in finder.conftests:
+        _scan_file(path, _relative(path, root), rules, result, is_test_file=False)
+    return StaticScan(
+        tests=tuple(result.tests),
+        files=tuple(_relative(p, root) for p in finder.test_files),
+        syntax_errors=tuple(result.syntax_errors),
+        marker_uses=tuple(sorted(result.marker_uses, key=lambda use: (use[1], use[2], use[0]))),
+    )
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The collection options that decide what is a test file, class or function."""
+
+    file_names: tuple[str, ...]
+    """python_files globs matched against the file name."""
+    file_paths: tuple[str, ...]
+    """python_files globs with a "/", matched against the end of the path (pytest's rule)."""
+    class_prefixes: tuple[str, ...]
+    class_globs: tuple[str, ...]
+    function_prefixes: tuple[str, ...]
+    function_globs: tuple[str, ...]
+    norecurse_names: tuple[str, ...]
+    norecurse_paths: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: PytestConfig | None) -> _Rules:
+        files = config.python_files if config else DEFAULT_PYTHON_FILES
+        classes = config.python_classes if config else DEFAULT_PYTHON_CLASSES
+        functions = config.python_functions if config else DEFAULT_PYTHON_FUNCTIONS
+        norecurse = config.norecursedirs if config else DEFAULT_NORECURSEDIRS
+        return cls(
+            file_names=tuple(p for p in files if "/" not in p),
+            file_paths=tuple(_path_pattern(p) for p in files if "/" in p),
+            class_prefixes=tuple(classes),
+            class_globs=tuple(p for p in classes if _GLOB_CHARS & set(p)),
+            function_prefixes=tuple(functions),
+            function_globs=tuple(p for p in functions if _GLOB_CHARS & set(p)),
+            norecurse_names=tuple(p for p in norecurse if "/" not in p),
+            norecurse_paths=tuple(_path_pattern(p) for p in norecurse if "/" in p),
+        )
+
+    def is_test_file(self, name: str, path: str) -> bool:
+        return _matches(name, self.file_names) or _matches(path, self.file_paths)
+
+    def skips_dir(self, name: str, path: str) -> bool:
+        return _matches(name, self.norecurse_names) or _matches(path, self.norecurse_paths)
+
+    def is_test_class(self, name: str) -> bool:
+        # pytest: a prefix match, or an fnmatch when the option looks like a glob.
+        return name.startswith(self.class_prefixes) or _matches(name, self.class_globs)
+
+    def is_test_function(self, name: str) -> bool:
+        return name.startswith(self.function_prefixes) or _matches(name, self.function_globs)
+
+
+def _path_pattern(pattern: str) -> str:
+    """pytest's fnmatch_ex: a relative pattern with a "/" matches the end of an absolute path."""
+    return pattern if os.path.isabs(pattern) else f"*/{pattern}"
+
+
+def _matches(text: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatch(text, pattern) for pattern in patterns)
+
+
+def _start_paths(root: Path, config: PytestConfig | None) -> list[Path]:
+    """Where collection starts: testpaths (globs, relative to the config's folder) or the root.
+
+    Like pytest, testpaths that match nothing at all fall back to the root.
+    """
+    if config is None or not config.testpaths:
+        return [root]
+    starts: list[Path] = []
+    for testpath in config.testpaths:
+        matches = glob.glob(testpath, root_dir=config.directory, recursive=True)
+        starts.extend(Path(os.path.abspath(config.directory / m)) for m in sorted(matches))
+    return starts or [root]
+
+
+class _Finder:
+    """Walks folders in pytest's order, collecting test files and conftest.py files."""
+
+    def __init__(self, rules: _Rules, skipped: frozenset[str]) -> None:
+        self.rules = rules
+        self.skipped = skipped
+        self.test_files: list[str] = []
+        self.conftests: list[str] = []
+        self._seen: set[str] = set()
+        self._real_dirs: set[str] = set()
+
+    def add_start(self, start: Path, root: Path) -> None:
+        """Collect from one start path: an explicit file is taken if it is Python at all."""
+        self._add_parent_conftests(start, root)
+        text = str(start)
+        if os.path.isdir(text):
+            self._walk(text)
+        elif text.endswith(".py") and os.path.isfile(text):
+            self._add(text, self.test_files)
+
+    def _add_parent_conftests(self, start: Path, root: Path) -> None:
+        """conftest.py files above a start path, from the root down (pytest loads them all)."""
+        try:
+            parts = start.relative_to(root).parts
+        except ValueError:
+            return  # a testpath outside the project: its conftests are not the project's
+        # Folders strictly above the start: a start folder's own conftest.py is found by the
+        # walk, and for a start file the last part is the file itself.
+        for count in range(len(parts)):
+            conftest = root.joinpath(*parts[:count], "conftest.py")
+            if conftest.is_file():
+                self._add(str(conftest), self.conftests)
+
+    def _walk(self, folder: str) -> None:
+        try:
+            # pytest visits a folder's entries sorted by name, files and folders interleaved.
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_dir():
+                if self._enters(entry):
+                    self._walk(entry.path)
+            elif entry.name == "conftest.py":
+                self._add(entry.path, self.conftests)
+            elif entry.name.endswith(".py") and self.rules.is_test_file(entry.name, entry.path):
+                self._add(entry.path, self.test_files)
+
+    def _enters(self, entry: os.DirEntry[str]) -> bool:
+        name = entry.name
+        if name in _ALWAYS_SKIPPED or name.startswith("."):
+            return False
+        if entry.path in self.skipped or self.rules.skips_dir(name, entry.path):
+            return False
+        if _is_virtualenv(entry.path):
+            return False
+        if entry.is_symlink():
+            # Follow a linked folder once: a link back up the tree must not loop forever.
+            real = os.path.realpath(entry.path)
+            if real in self._real_dirs:
+                return False
+            self._real_dirs.add(real)
+        return True
+
+    def _add(self, path: str, into: list[str]) -> None:
+        # Overlapping testpaths ("tests", "tests/unit") must not list a file twice.
+        if path not in self._seen:
+            self._seen.add(path)
+            into.append(path)
+
+
+def _is_virtualenv(folder: str) -> bool:
+    """pytest's _in_venv: a pyvenv.cfg (PEP 405), or a conda environment's history."""
+    return os.path.isfile(os.path.join(folder, "pyvenv.cfg")) or os.path.isfile(
+        os.path.join(folder, "conda-meta", "history")
+    )
+
+
+def _relative(path: str, root: Path) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+# --------------------------------------------------------------------------- scanning a file
+
+
+@dataclass
+class _ScanResult:
+    tests: list[StaticTest] = field(default_factory=list)
+    syntax_errors: list[tuple[str, int, str]] = field(default_factory=list)
+    marker_uses: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def _scan_file(
+    path: str, rel: str, rules: _Rules, result: _ScanResult, *, is_test_file: bool
+) -> None:
+    """Read and parse one file once; add its tests (test files only) and marker uses."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as exc:
+        result.syntax_errors.append((rel, 0, f"cannot read: {exc.strerror or exc}"))
+        return
+    try:
+        tree = ast.parse(source, filename=rel)
+    except SyntaxError as exc:
+        result.syntax_errors.append((rel, exc.lineno or 1, exc.msg))
+        return
+    except ValueError as exc:  # null bytes (Python 3.11), undecodable source
+        result.syntax_errors.append((rel, 1, str(exc)))
+        return
+    module = _Module(tree, source)
+    result.marker_uses.extend((name, rel, line) for name, line in module.marker_uses())
+    if is_test_file:
+        result.tests.extend(_Collector(module, rules, rel).tests())
+
+
+class _Module:
+    """One parsed file: its pytest aliases, module-level marks and marker occurrences."""
+
+    def __init__(self, tree: ast.Module, source: bytes) -> None:
+        self.tree = tree
+        self.source = source
+        self.statements = list(_top_level(tree.body))
+        self.pytest_names: set[str] = set()  # import pytest [as pt]
+        self.mark_names: set[str] = set()  # from pytest import mark [as m]
+        self.fixture_names: set[str] = {"fixture"}
+        self._mark_nodes: dict[int, ast.Attribute] = {}
+        self.mark_vars: dict[str, tuple[str, ...]] = {}  # slow = pytest.mark.slow
+        self._find_imports_and_marks()
+        self._find_mark_variables()
+
+    # ----------------------------------------------------------------- aliases and uses
+
+    def _find_imports_and_marks(self) -> None:
+        """Find pytest imports, then ``<mark>.NAME`` attributes, in lines that mention them.
+
+        Imports inside functions count too (conftest hooks often import pytest locally).
+        """
+        pytest_lines = _lines_matching(self.source, _PYTEST_WORD)
+        if not pytest_lines:
+            return
+        candidates: list[ast.Attribute] = []
+        for node in _walk_lines(self.tree, pytest_lines):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                self._add_import(node)
+            elif isinstance(node, ast.Attribute):
+                candidates.append(node)
+        extra = (self.pytest_names | self.mark_names) - {"pytest"}
+        if extra:
+            pattern = re.compile(
+                rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in extra) + rb")\b"
+            )
+            extra_lines = _lines_matching(self.source, pattern)
+            candidates += [
+                n for n in _walk_lines(self.tree, extra_lines) if isinstance(n, ast.Attribute)
+            ]
+        for node in candidates:
+            if self.is_mark_object(node.value):
+                self._mark_nodes[id(node)] = node
+
+    def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "pytest":
+                    self.pytest_names.add(alias.asname or "pytest")
+            return
+        if node.module != "pytest" or node.level:
+            return
+        for alias in node.names:
+            if alias.name in ("mark", "*"):
+                self.mark_names.add(alias.asname or "mark")
+            elif alias.name == "fixture":
+                self.fixture_names.add(alias.asname or "fixture")
+
+    def is_mark_object(self, node: ast.expr) -> bool:
+        """``pytest.mark`` (any alias of pytest) or a name imported as pytest's ``mark``."""
+        if isinstance(node, ast.Name):
+            return node.id in self.mark_names
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == "mark"
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.pytest_names
+        )
+
+    def marker_uses(self) -> Iterator[tuple[str, int]]:
+        for node in self._mark_nodes.values():
+            yield node.attr, node.lineno
+
+    # ----------------------------------------------------------------- marks of expressions
+
+    def mark_names_of(self, node: ast.expr) -> tuple[str, ...]:
+        """The marker names an expression stands for (decorator, pytestmark value, variable)."""
+        if isinstance(node, ast.Call):
+            return self.mark_names_of(node.func)
+        if isinstance(node, ast.Attribute):
+            if self.is_mark_object(node.value):
+                return (node.attr,)
+            if node.attr == "with_args":  # pytest.mark.NAME.with_args(...)
+                return self.mark_names_of(node.value)
+            return ()
+        if isinstance(node, ast.Name):
+            return self.mark_vars.get(node.id, ())
+        if isinstance(node, ast.List | ast.Tuple):
+            return tuple(name for item in node.elts for name in self.mark_names_of(item))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.mark_names_of(node.left) + self.mark_names_of(node.right)
+        return ()
+
+    def _find_mark_variables(self) -> None:
+        """Module-level ``slow = pytest.mark.slow`` so that ``@slow`` is known as a mark."""
+        if not self._mark_nodes:
+            return
+        for statement in self.statements:
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target = statement.targets[0]
+                if isinstance(target, ast.Name) and target.id != "pytestmark":
+                    names = self.mark_names_of(statement.value)
+                    if names:
+                        self.mark_vars[target.id] = names
+
+    def is_fixture(self, decorator: ast.expr) -> bool:
+        """``@pytest.fixture``, ``@fixture``, ``@pytest_asyncio.fixture`` (with or without args)."""
+        node = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(node, ast.Name):
+            return node.id in self.fixture_names
+        return isinstance(node, ast.Attribute) and node.attr == "fixture"
+
+
+_PYTEST_WORD = re.compile(rb"\bpytest\b")
+
+
+def _lines_matching(source: bytes, pattern: re.Pattern[bytes]) -> list[int]:
+    """Sorted 1-based numbers of the lines where ``pattern`` occurs."""
+    lines: list[int] = []
+    line, position = 1, 0
+    for match in pattern.finditer(source):
+        line += source.count(b"\n", position, match.start())
+        position = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _walk_lines(tree: ast.AST, lines: Sequence[int]) -> Iterator[ast.AST]:
+    """Every node whose line span holds one of ``lines``; other subtrees are never entered.
+
+    This is what keeps the scan fast: a full ast.walk costs about as much as parsing.
+    """
+    stack: list[ast.AST] = [tree]
+    while stack:
+        for child in ast.iter_child_nodes(stack.pop()):
+            start: int | None = getattr(child, "lineno", None)
+            if start is not None:
+                if isinstance(child, _Scope) and child.decorator_list:
+                    start = min(start, child.decorator_list[0].lineno)
+                end: int = getattr(child, "end_lineno", None) or start
+                index = bisect.bisect_left(lines, start)
+                if index == len(lines) or lines[index] > end:
+                    continue
+            yield child
+            stack.append(child)
+
+
+def _top_level(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a module or class body, looking into if/try/with blocks.
+
+    Definitions under ``if sys.platform ...:`` or ``try: ... except ImportError:`` end up in the
+    module's namespace, which is what pytest collects from; both branches are taken.
+    """
+    for statement in body:
+        if isinstance(statement, ast.If):
+            yield from _top_level(statement.body)
+            yield from _top_level(statement.orelse)
+        elif isinstance(statement, ast.Try | ast.TryStar):
+            yield from _top_level(statement.body)
+            for handler in statement.handlers:
+                yield from _top_level(handler.body)
+            yield from _top_level(statement.orelse)
+            yield from _top_level(statement.finalbody)
+        elif isinstance(statement, ast.With | ast.AsyncWith):
+            yield from _top_level(statement.body)
+        else:
+            yield statement
+
+
+# --------------------------------------------------------------------------- collecting tests
+
+
+@dataclass(frozen=True)
+class _Class:
+    """A test class being collected: its node id prefix and the marks it passes down."""
+
+    nodeid: str
+    markers: tuple[str, ...]
+
+
+class _Collector:
+    """Collects a module's tests like pytest's Module and Class collectors do."""
+
+    def __init__(self, module: _Module, rules: _Rules, rel: str) -> None:
+        self.module = module
+        self.rules = rules
+        self.rel = rel
+        self.classes = {
+            s.name: s for s in module.statements if isinstance(s, ast.ClassDef)
+        }  # module-level classes, for base classes defined in the same file
+
+    def tests(self) -> list[StaticTest]:
+        statements = self.module.statements
+        if _dunder_test(statements) is False:
+            return []  # __test__ = False: pytest collects nothing from the module
+        scope = _Class(self.rel, self._marks_of(_pytestmark(statements)))
+        return self._collect(_namespace(statements), scope)
+
+    def _collect(self, members: Iterable[ast.stmt], scope: _Class) -> list[StaticTest]:
+        tests: list[StaticTest] = []
+        for member in members:
+            if isinstance(member, ast.ClassDef):
+                tests += self._class(member, scope)
+            elif isinstance(member, _DefNode) and self._is_test_function(member):
+                tests.append(self._test(member, scope))
+        return tests
+
+    def _is_test_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """A def named like a test that is not a fixture (pytest skips those)."""
+        if not self.rules.is_test_function(node.name):
+            return False
+        return not any(self.module.is_fixture(d) for d in node.decorator_list)
+
+    def _test(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Class) -> StaticTest:
+        own = tuple(n for d in node.decorator_list for n in self.module.mark_names_of(d))
+        markers = tuple(dict.fromkeys(own + scope.markers))
+        return StaticTest(
+            nodeid=f"{scope.nodeid}::{node.name}",
+            path=self.rel,
+            line=node.lineno,
+            markers=markers,
+            parametrized="parametrize" in markers,
+        )
+
+    def _class(self, node: ast.ClassDef, scope: _Class) -> list[StaticTest]:
+        chain = self._mro(node)
+        bodies = [list(_top_level(c.body)) for c in chain]
+        if _unittest_style(chain):
+            # unittest.TestCase subclasses are collected whatever their name, and their
+            # methods by unittest's own "test" prefix, not python_functions.
+            inner = _Class(f"{scope.nodeid}::{node.name}", self._class_marks(chain) + scope.markers)
+            return [
+                self._test(m, inner)
+                for m in _inherited(bodies)
+                if isinstance(m, _DefNode) and m.name.startswith("test")
+            ]
+        # __test__ is an attribute: a base class's value counts when the class sets none.
+        explicit = next((v for v in map(_dunder_test, bodies) if v is not None), None)
+        if explicit is False or (explicit is None and not self.rules.is_test_class(node.name)):
+            return []
+        if any(_defines(body, ("__init__", "__new__")) for body in bodies):
+            return []  # pytest warns "cannot collect test class ... __init__" and skips it
+        inner = _Class(f"{scope.nodeid}::{node.name}", self._class_marks(chain) + scope.markers)
+        return self._collect(_inherited(bodies), inner)
+
+    def _class_marks(self, chain: Sequence[ast.ClassDef]) -> tuple[str, ...]:
+        """Decorators and ``pytestmark`` of the class, then of its bases (pytest ≥ 7.2: MRO)."""
+        marks: list[str] = []
+        for cls in chain:
+            marks += [n for d in cls.decorator_list for n in self.module.mark_names_of(d)]
+            marks += self._marks_of(_pytestmark(_top_level(cls.body)))
+        return tuple(marks)
+
+    def _marks_of(self, value: ast.expr | None) -> tuple[str, ...]:
+        return self.module.mark_names_of(value) if value is not None else ()
+
+    def _mro(self, node: ast.ClassDef) -> list[ast.ClassDef]:
+        """The class and its bases defined in this module, depth first (enough for tests)."""
+        chain: list[ast.ClassDef] = []
+        pending = [node]
+        while pending:
+            cls = pending.pop(0)
+            if cls in chain:
+                continue
+            chain.append(cls)
+            for base in cls.bases:
+                if isinstance(base, ast.Name) and base.id in self.classes:
+                    candidate = self.classes[base.id]
+                    if candidate is not cls:
+                        pending.append(candidate)
+        return chain
+
+
+def _namespace(statements: Iterable[ast.stmt]) -> list[ast.stmt]:
+    """Definitions as a namespace holds them: a later def replaces an earlier one in place."""
+    members: dict[str, ast.stmt] = {}
+    for statement in statements:
+        if isinstance(statement, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            members[statement.name] = statement
+    return list(members.values())
+
+
+def _inherited(bodies: Sequence[list[ast.stmt]]) -> list[ast.stmt]:
+    """Members of a class and its bases, base members first, each name once (pytest's order)."""
+    seen: set[str] = set()
+    per_class: list[list[ast.stmt]] = []
+    for body in bodies:
+        own = [m for m in _namespace(body) if _name(m) not in seen]
+        seen.update(_name(m) for m in own)
+        per_class.append(own)
+    return [member for own in reversed(per_class) for member in own]
+
+
+def _name(statement: ast.stmt) -> str:
+    return statement.name if isinstance(statement, ast.ClassDef | _DefNode) else ""
+
+
+def _unittest_style(chain: Sequence[ast.ClassDef]) -> bool:
+    """Whether a base class looks like unittest's (``TestCase``, ``IsolatedAsyncioTestCase``…)."""
+    for cls in chain:
+        for base in cls.bases:
+            name = base.id if isinstance(base, ast.Name) else ""
+            name = base.attr if isinstance(base, ast.Attribute) else name
+            if name.endswith("TestCase"):
+                return True
+    return False
+
+
+def _defines(body: Iterable[ast.stmt], names: Collection[str]) -> bool:
+    return any(isinstance(s, _DefNode) and s.name in names for s in body)
+
+
+def _assigned(statements: Iterable[ast.stmt], name: str) -> ast.expr | None:
+    """The value last assigned to ``name`` among the statements (None when never assigned)."""
+    value: ast.expr | None = None
+    for statement in statements:
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets = [statement.target]
+        else:
+            continue
+        if statement.value is not None and any(
+            isinstance(t, ast.Name) and t.id == name for t in targets
+        ):
+            value = statement.value
+    return value
+
+
+def _pytestmark(statements: Iterable[ast.stmt]) -> ast.expr | None:
+    return _assigned(statements, "pytestmark")
+
+
+def _dunder_test(statements: Iterable[ast.stmt]) -> bool | None:
+    """A literal ``__test__ = True/False`` (pytest's opt-in/opt-out), None when absent."""
+    value = _assigned(statements, "__test__")
+    if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+        return value.value
+    return None

@@ -1,0 +1,179 @@
+"""How the headless CLI shows a run: a live progress line and failures as they happen, or JSON.
+
+Both printers consume the same core events; neither decides anything about the run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, TextIO
+
+from gateui.core.events import (
+    CollectionError,
+    CollectionFinished,
+    Event,
+    ProjectStarted,
+    RunSummary,
+    TestFinished,
+)
+
+_COLOURS = {"passed": "32", "failed": "31", "error": "31", "skipped": "33", "dim": "2", "bold": "1"}
+_PROGRESS_INTERVAL_S = 0.05
+
+
+def failure_headline(longrepr: str) -> str:
+    """The line of a traceback a person reads first: pytest's ``E`` line, else the last line."""
+    lines = [line for line in longrepr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("E "):
+            return line[1:].strip()
+    return lines[-1].strip() if lines else ""
+
+
+class PlainPrinter:
+    """Human output: a redrawn progress line on a terminal, one line per failure, a summary."""
+
+    def __init__(self, stream: TextIO, colour: bool, tty: bool) -> None:
+        self.stream = stream
+        self.colour = colour
+        self.tty = tty
+        self.expected: int | None = None
+        self.counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        self.started = time.monotonic()
+        self._last_draw = 0.0
+        self._progress_shown = False
+
+    def paint(self, text: str, style: str) -> str:
+        return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m" if self.colour else text
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, TestFinished):
+            self.counts[event.outcome] = self.counts.get(event.outcome, 0) + 1
+            if event.outcome in ("failed", "error"):
+                self._failure(event)
+            self._progress()
+        elif isinstance(event, CollectionFinished):
+            self.expected = (self.expected or 0) + event.count
+        elif isinstance(event, CollectionError):
+            self._line(
+                self.paint("ERROR collecting ", "error") + event.nodeid
+                + f" — {failure_headline(event.message)}"
+            )
+        elif isinstance(event, ProjectStarted):
+            self._line(self.paint(f"── {event.project}", "bold"))
+        elif isinstance(event, RunSummary):
+            self._summary(event)
+
+    def _failure(self, event: TestFinished) -> None:
+        label = "FAILED" if event.outcome == "failed" else "ERROR"
+        headline = failure_headline(event.longrepr)
+        text = f"{self.paint(label, event.outcome)} {event.nodeid}"
+        if headline:
+            text += f" — {headline}"
+        if event.reason:
+            text += self.paint(f"  [{event.reason}]", "dim")
+        self._line(text)
+
+    def _line(self, text: str) -> None:
+        self._clear_progress()
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _progress(self, force: bool = False) -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_draw < _PROGRESS_INTERVAL_S:
+            return
+        self._last_draw = now
+        done = sum(self.counts.values())
+        total = f"/{self.expected}" if self.expected else ""
+        text = (
+            f"\r{done}{total}  "
+            + self.paint(f"{self.counts['passed']} passed", "passed")
+            + f"  {self.counts['failed']} failed  {self.counts['skipped']} skipped"
+            + f"  {self.counts['error']} errors  {now - self.started:.1f}s"
+        )
+        self.stream.write(text + "\x1b[K")
+        self.stream.flush()
+        self._progress_shown = True
+
+    def _clear_progress(self) -> None:
+        if self._progress_shown:
+            self.stream.write("\r\x1b[K")
+            self._progress_shown = False
+
+    def _summary(self, summary: RunSummary) -> None:
+        self._clear_progress()
+        parts = []
+        for count, word, style in (
+            (summary.passed, "passed", "passed"),
+            (summary.failed, "failed", "failed"),
+            (summary.skipped, "skipped", "skipped"),
+            (summary.errors, "errors" if summary.errors != 1 else "error", "error"),
+        ):
+            if count:
+                parts.append(self.paint(f"{count} {word}", style))
+        if summary.collection_errors:
+            parts.append(self.paint(f"{summary.collection_errors} collection errors", "error"))
+        text = ", ".join(parts) if parts else "no tests ran"
+        text += f" in {summary.duration_s:.2f}s"
+        if summary.cancelled:
+            text += " (cancelled)"
+        self.stream.write(text + "\n")
+        if summary.crashed:
+            self.stream.write(
+                self.paint("CRASHED ", "error") + f"{summary.crashed}: {summary.crash_message}\n"
+            )
+        elif summary.crash_message:
+            self.stream.write(self.paint("CRASHED ", "error") + summary.crash_message + "\n")
+        self.stream.flush()
+
+
+class JsonPrinter:
+    """One JSON object per line, for scripts; field names are a stable contract (README)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def emit(self, data: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(data, separators=(",", ":")) + "\n")
+        self.stream.flush()
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, TestFinished):
+            data: dict[str, Any] = {
+                "event": "test",
+                "nodeid": event.nodeid,
+                "outcome": event.outcome,
+                "duration_s": event.duration_s,
+                "reason": event.reason,
+                "project": event.project,
+                "markers": list(event.markers),
+            }
+            if event.outcome in ("failed", "error") and event.longrepr:
+                data["longrepr"] = event.longrepr
+            if event.xfail is not None:
+                data["xfail"] = event.xfail
+            self.emit(data)
+        elif isinstance(event, CollectionError):
+            self.emit({"event": "collection_error", "where": event.nodeid, "message": event.message})
+        elif isinstance(event, ProjectStarted):
+            self.emit({"event": "project", "root": event.project})
+        elif isinstance(event, RunSummary):
+            self.emit(
+                {
+                    "event": "summary",
+                    "selected": event.selected,
+                    "passed": event.passed,
+                    "failed": event.failed,
+                    "skipped": event.skipped,
+                    "errors": event.errors,
+                    "crashed": event.crashed,
+                    "duration_s": event.duration_s,
+                    "collection_errors": event.collection_errors,
+                    "pytest_exitstatus": event.exitstatus,
+                    "cancelled": event.cancelled,
+                }
+            )

@@ -1,0 +1,1 @@
+"""shopfront core: auth, pricing, inventory, pagination, vector search."""

@@ -1,0 +1,200 @@
+"""The live runner against real pytest subprocesses: streaming, faults, cancel, no orphans."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gateui.core.errors import InterpreterError
+from gateui.core.events import (
+    CollectionFinished,
+    Event,
+    OutputLine,
+    RunSummary,
+    SessionFinished,
+    SessionStarted,
+    TestFinished,
+    TestStarted,
+)
+from gateui.core.runner import PytestCommand, PytestProcess
+
+pytestmark = pytest.mark.integration
+
+
+def command(root: Path, *args: str, repo_root: Path | None = None) -> PytestCommand:
+    return PytestCommand(
+        project_root=root,
+        repo_root=repo_root or root,
+        interpreter=Path(sys.executable),
+        args=args,
+    )
+
+
+def finished(events: list[Event]) -> dict[str, TestFinished]:
+    return {e.nodeid: e for e in events if isinstance(e, TestFinished)}
+
+
+def summary_of(events: list[Event]) -> RunSummary:
+    last = events[-1]
+    assert isinstance(last, RunSummary)
+    return last
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purpose; it only waits for its parent to reap it.
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_events_stream_in_order_with_results(sample_repo: Callable[[str], Path]) -> None:
+    root = sample_repo("faults")
+    events = list(PytestProcess(command(root)).events())
+    kinds = [type(e) for e in events if not isinstance(e, OutputLine)]
+    assert kinds[0] is SessionStarted
+    assert CollectionFinished in kinds
+    assert kinds[-2:] == [SessionFinished, RunSummary]
+    results = finished(events)
+    assert len(results) == 5
+    assert {r.outcome for r in results.values()} == {"passed"}
+    first = results["tests/test_faults.py::test_first"]
+    assert first.markers == ("smoke",)
+    assert first.stdout == "output that belongs to the user\n"
+    summary = summary_of(events)
+    assert (summary.selected, summary.passed, summary.exitstatus) == (5, 5, 0)
+    assert summary.ok
+
+
+def test_user_output_never_mixes_with_events(sample_repo: Callable[[str], Path]) -> None:
+    # -s lets the test print straight to pytest's stdout; the event channel must stay clean.
+    root = sample_repo("faults")
+    events = list(PytestProcess(command(root, "-s")).events())
+    printed = [e.text for e in events if isinstance(e, OutputLine)]
+    assert any("output that belongs to the user" in line for line in printed)
+    assert summary_of(events).passed == 5
+
+
+def test_each_result_arrives_before_the_next_test_starts(sample_repo: Callable[[str], Path]) -> None:
+    root = sample_repo("faults")
+    order = [
+        (type(e).__name__, e.nodeid)
+        for e in PytestProcess(command(root)).events()
+        if isinstance(e, TestStarted | TestFinished)
+    ]
+    assert order[:4] == [
+        ("TestStarted", "tests/test_faults.py::test_first"),
+        ("TestFinished", "tests/test_faults.py::test_first"),
+        ("TestStarted", "tests/test_faults.py::test_exits_hard"),
+        ("TestFinished", "tests/test_faults.py::test_exits_hard"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fault", "victim", "how"),
+    [
+        ("exit", "test_exits_hard", "exited with code 3"),
+        ("segv", "test_segfaults", "killed by SIGSEGV"),
+    ],
+)
+def test_a_dying_test_process_is_a_crash_result_naming_the_test(
+    sample_repo: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    victim: str,
+    how: str,
+) -> None:
+    root = sample_repo("faults")
+    monkeypatch.setenv("GATEUI_FAULT", fault)
+    events = list(PytestProcess(command(root, "-p", "no:faulthandler")).events())
+    summary = summary_of(events)
+    nodeid = f"tests/test_faults.py::{victim}"
+    assert summary.crashed == nodeid
+    assert how in summary.crash_message
+    assert finished(events)[nodeid].outcome == "failed"
+    assert summary.exitstatus is None
+    assert not summary.ok
+
+
+def test_xdist_streams_per_test_and_reports_a_crashed_worker(
+    sample_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = sample_repo("faults")
+    monkeypatch.setenv("GATEUI_FAULT", "exit")
+    events = list(PytestProcess(command(root, "-n", "2", "-p", "no:randomly")).events())
+    session = next(e for e in events if isinstance(e, SessionStarted))
+    assert session.xdist
+    results = finished(events)
+    assert len(results) == 5
+    # xdist restarts the crashed worker and reports the test as failed; the run carries on.
+    assert results["tests/test_faults.py::test_exits_hard"].outcome in ("failed", "error")
+    assert results["tests/test_faults.py::test_last"].outcome == "passed"
+    assert results["tests/test_faults.py::test_first"].markers == ("smoke",)
+
+
+def test_cancel_kills_the_whole_process_group(
+    sample_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = sample_repo("faults")
+    pid_file = tmp_path / "pids"
+    monkeypatch.setenv("GATEUI_FAULT", "hang")
+    monkeypatch.setenv("GATEUI_FAULT_PIDFILE", str(pid_file))
+    process = PytestProcess(command(root, "-k", "hangs"))
+
+    def cancel_when_hanging() -> None:
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            time.sleep(0.02)
+        process.cancel()
+
+    canceller = threading.Thread(target=cancel_when_hanging)
+    canceller.start()
+    events = list(process.events())
+    canceller.join()
+    pytest_pid, grandchild_pid = map(int, pid_file.read_text().split())
+    summary = summary_of(events)
+    assert summary.cancelled
+    assert summary.crashed is None
+    deadline = time.monotonic() + 10
+    while (alive(pytest_pid) or alive(grandchild_pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pytest_pid)
+    assert not alive(grandchild_pid)
+
+
+def test_node_ids_are_relative_to_the_repository_root(sample_repo: Callable[[str], Path]) -> None:
+    repo = sample_repo("web_api_monorepo")
+    project = repo / "projects" / "web_api"
+    events = list(PytestProcess(command(project, "-m", "smoke", repo_root=repo)).events())
+    results = finished(events)
+    assert results
+    assert all(n.startswith("projects/web_api/tests/") for n in results)
+    assert {r.project for r in results.values()} == {"projects/web_api"}
+
+
+def test_missing_pytest_is_a_clear_error_naming_the_interpreter(tmp_path: Path) -> None:
+    venv = tmp_path / "bare"
+    import venv as venv_module
+
+    venv_module.create(venv, with_pip=False)
+    interpreter = venv / "bin" / "python"
+    (tmp_path / "test_x.py").write_text("def test_x(): pass\n")
+    bare = PytestCommand(tmp_path, tmp_path, interpreter)
+    with pytest.raises(InterpreterError, match=r"bare/bin/python: pytest is not installed"):
+        list(PytestProcess(bare).events())
+
+
+def test_a_missing_interpreter_is_a_clear_error(tmp_path: Path) -> None:
+    missing = PytestCommand(tmp_path, tmp_path, tmp_path / "nope" / "python")
+    with pytest.raises(InterpreterError, match="interpreter not found"):
+        list(PytestProcess(missing).events())
