@@ -161,6 +161,10 @@ class PytestProcess:
             elif isinstance(event, SessionFinished):
                 exitstatus = event.exitstatus
             yield event
+        if exitstatus is None and self.session is None and (self.returncode or 0) > 0:
+            # pytest refused to start (usage error, broken configuration): not a crash, its
+            # exit status and its own words (in the output tail) say what is wrong.
+            exitstatus = self.returncode
         crash = self._crashed_test(tally, exitstatus)
         if crash is not None:
             tally.add(crash)

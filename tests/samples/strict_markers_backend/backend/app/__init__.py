@@ -1,0 +1,1 @@
+"""ledgerly: invoicing backend."""

@@ -1,0 +1,53 @@
+"""The event plugin in target environments with pytest 7 and 9 (gateui's own suite runs on 8),
+none of which has gateui installed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gateui.core.events import SessionStarted, TestFinished
+from gateui.core.runner import PytestCommand, PytestProcess
+from target_envs import target_python
+
+pytestmark = pytest.mark.integration
+
+TARGETS = {
+    "pytest7": ("pytest==7.4.4", "pytest-xdist==3.5.0"),
+    "pytest9": ("pytest>=9,<10", "pytest-xdist>=3.8"),
+}
+
+
+@pytest.fixture(params=sorted(TARGETS), scope="module")
+def target(request: pytest.FixtureRequest) -> tuple[str, Path]:
+    name: str = request.param
+    return name, target_python(*TARGETS[name])
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_plugin_streams_results_on_other_pytest_versions(
+    sample_repo: Callable[[str], Path], target: tuple[str, Path], xdist: bool
+) -> None:
+    name, python = target
+    root = sample_repo("faults")
+    args = ("-n", "2") if xdist else ()
+    events = list(PytestProcess(PytestCommand(root, root, python, args)).events())
+    session = next(e for e in events if isinstance(e, SessionStarted))
+    assert session.pytest_version.split(".")[0] == name[-1]
+    assert session.xdist is xdist
+    results = {e.nodeid: e for e in events if isinstance(e, TestFinished)}
+    assert len(results) == 5
+    assert all(r.outcome == "passed" for r in results.values())
+    assert results["tests/test_faults.py::test_first"].markers == ("smoke",)
+
+
+def test_gateui_is_not_importable_in_the_target(target: tuple[str, Path]) -> None:
+    # The premise of the plugin's design: only its own folder is on the path over there.
+    import subprocess
+
+    _, python = target
+    probe = subprocess.run([str(python), "-c", "import gateui"], capture_output=True, text=True)
+    assert probe.returncode != 0
+    assert "No module named 'gateui'" in probe.stderr
