@@ -28,8 +28,15 @@ def target_python(*requirements: str) -> Path:
         if not ready.exists():
             venv.create(folder, with_pip=True, clear=True)
             subprocess.run(
-                [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                 *requirements],
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    *requirements,
+                ],
                 check=True,
                 capture_output=True,
                 timeout=300,

@@ -57,9 +57,7 @@ def test_failures_exit_1_and_are_named_as_they_happen(
     assert plain.stdout.rstrip().splitlines()[-1].startswith("59 passed, 1 failed")
 
 
-def test_a_crash_names_the_test_and_fails(
-    sample_repo: Callable[[str], Path], cli: Cli
-) -> None:
+def test_a_crash_names_the_test_and_fails(sample_repo: Callable[[str], Path], cli: Cli) -> None:
     repo = sample_repo("faults")
     result = cli(["run", "--json", "--", "-p", "no:faulthandler"], repo, {"GATEUI_FAULT": "segv"})
     assert result.code == 1
@@ -70,7 +68,9 @@ def test_a_crash_names_the_test_and_fails(
     assert "CRASHED tests/test_faults.py::test_exits_hard" in plain.stdout
 
 
-def test_suite_marker_and_keyword_select_tests(sample_repo: Callable[[str], Path], cli: Cli) -> None:
+def test_suite_marker_and_keyword_select_tests(
+    sample_repo: Callable[[str], Path], cli: Cli
+) -> None:
     repo = sample_repo("faults")
     smoke = cli(["run", "smoke", "--json"], repo).json_lines()
     assert [e["nodeid"] for e in smoke if e["event"] == "test"] == [
@@ -106,7 +106,9 @@ def test_unknown_suite_is_a_usage_error_listing_known_ones(
     assert "smoke" in result.stderr
 
 
-def test_no_tests_collected_fails_deliberately(sample_repo: Callable[[str], Path], cli: Cli) -> None:
+def test_no_tests_collected_fails_deliberately(
+    sample_repo: Callable[[str], Path], cli: Cli
+) -> None:
     repo = sample_repo("faults")
     result = cli(["run", "-m", "smoke and not smoke", "--json"], repo)
     assert result.code == 1

@@ -32,7 +32,7 @@ def test_event_plugin_imports_only_stdlib_and_pytest() -> None:
     source = (PLUGIN_DIR / "gateui_events.py").read_text()
     import ast
 
-    imported = set()
+    imported: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)

@@ -86,7 +86,9 @@ def test_user_output_never_mixes_with_events(sample_repo: Callable[[str], Path])
     assert summary_of(events).passed == 5
 
 
-def test_each_result_arrives_before_the_next_test_starts(sample_repo: Callable[[str], Path]) -> None:
+def test_each_result_arrives_before_the_next_test_starts(
+    sample_repo: Callable[[str], Path],
+) -> None:
     root = sample_repo("faults")
     order = [
         (type(e).__name__, e.nodeid)

@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-m", dest="markers", metavar="EXPR", help="pytest marker expression")
     run.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest keyword expression")
     run.add_argument("--json", action="store_true", help="one JSON event per line")
-    run.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)")
+    run.add_argument(
+        "-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)"
+    )
 
     demo = commands.add_parser("demo", help="try gateui on a bundled sample repository")
     demo.add_argument("--keep", action="store_true", help="keep the sample repository afterwards")
@@ -130,7 +132,7 @@ def cmd_discover(path: Path, as_json: bool, out: TextIO) -> int:
 
 # -- run ------------------------------------------------------------------------------------------
 def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[str]]:
-    """Tell a suite name from paths: anything that exists, or looks like a path or node id, is a path."""
+    """Tell a suite name from paths: what exists, or looks like a path or node id, is a path."""
     suite: str | None = None
     paths: list[str] = []
     for target in targets:

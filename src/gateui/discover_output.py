@@ -69,7 +69,9 @@ def print_static(report: ProjectDiscovery, stream: TextIO) -> None:
 def print_project(report: ProjectDiscovery, stream: TextIO) -> None:
     project = report.project
     version = f", pytest {report.pytest_version}" if report.pytest_version else ""
-    stream.write(f"\n{project.rel}  —  {len(report.tests)} tests  ({project.interpreter}{version})\n")
+    stream.write(
+        f"\n{project.rel}  —  {len(report.tests)} tests  ({project.interpreter}{version})\n"
+    )
     if report.interpreter_error:
         stream.write(f"  cannot collect: {report.interpreter_error}\n")
         return

@@ -57,7 +57,8 @@ class PlainPrinter:
             self.expected = (self.expected or 0) + event.count
         elif isinstance(event, CollectionError):
             self._line(
-                self.paint("ERROR collecting ", "error") + event.nodeid
+                self.paint("ERROR collecting ", "error")
+                + event.nodeid
                 + f" — {failure_headline(event.message)}"
             )
         elif isinstance(event, ProjectStarted):
@@ -158,7 +159,9 @@ class JsonPrinter:
                 data["xfail"] = event.xfail
             self.emit(data)
         elif isinstance(event, CollectionError):
-            self.emit({"event": "collection_error", "where": event.nodeid, "message": event.message})
+            self.emit(
+                {"event": "collection_error", "where": event.nodeid, "message": event.message}
+            )
         elif isinstance(event, ProjectStarted):
             self.emit({"event": "project", "root": event.project})
         elif isinstance(event, RunSummary):

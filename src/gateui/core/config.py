@@ -4,7 +4,7 @@ Recognised keys (unknown keys are errors, so a typo never silently does nothing)
 
 ```toml
 [tool.gateui]
-python = ".venv-test/bin/python"   # interpreter for this repo's tests (relative to the file's folder)
+python = ".venv-test/bin/python"   # the tests' interpreter (relative to this file's folder)
 
 [tool.gateui.suites.fast]          # a named suite: a marker expression and/or paths
 markers = "unit and not slow"
@@ -104,7 +104,8 @@ def _read_suites(pyproject: Path, table: Any) -> dict[str, SuiteSpec]:
         key = f"tool.gateui.suites.{name}"
         if not _SUITE_NAME.match(name):
             raise ConfigError(
-                pyproject, f"[{key}]: a suite name is letters, digits, '_', '-', '.'",
+                pyproject,
+                f"[{key}]: a suite name is letters, digits, '_', '-', '.'",
                 key_line(pyproject, key),
             )
         if not isinstance(spec, dict):

@@ -262,11 +262,17 @@ def _from_events(
     items = [e for e in events if isinstance(e, ItemCollected)]
     rootdir = Path(session.rootdir) if session else project.root
     infos = [
-        TestInfo(_to_project(i.nodeid, rootdir, project.root), _to_project(i.path, rootdir, project.root), i.markers)
+        TestInfo(
+            _to_project(i.nodeid, rootdir, project.root),
+            _to_project(i.path, rootdir, project.root),
+            i.markers,
+        )
         for i in items
     ]
     tests = tuple(
-        CollectedTest(project.to_repo(info.nodeid), project.to_repo(info.path), item.line, info.markers)
+        CollectedTest(
+            project.to_repo(info.nodeid), project.to_repo(info.path), item.line, info.markers
+        )
         for info, item in zip(infos, items, strict=True)
     )
     suites = build_suites(
@@ -287,7 +293,9 @@ def _from_events(
         tests=tests,
         suites=tuple(suites),
         used=_used(infos),
-        unregistered=tuple(_unregistered(project, infos, events, errors, registered, scan, rootdir)),
+        unregistered=tuple(
+            _unregistered(project, infos, events, errors, registered, scan, rootdir)
+        ),
         unmarked=tuple(project.to_repo(n) for n in unmarked_tests(infos, suites)),
         collection_errors=tuple(errors),
         pytest_version=session.pytest_version if session else None,

@@ -54,7 +54,6 @@ class CollectionError:
 
 @dataclass(frozen=True, slots=True)
 class TestStarted:
-
     __test__: ClassVar[bool] = False  # a result type, not a test class for pytest
     nodeid: str
     path: str

@@ -14,7 +14,10 @@ _VENV_NAMES = (".venv", "venv")
 def venv_python(folder: Path) -> Path | None:
     """The interpreter of a virtual environment named .venv or venv inside ``folder``."""
     for name in _VENV_NAMES:
-        for candidate in (folder / name / "bin" / "python", folder / name / "Scripts" / "python.exe"):
+        for candidate in (
+            folder / name / "bin" / "python",
+            folder / name / "Scripts" / "python.exe",
+        ):
             if candidate.exists():
                 return candidate
     return None

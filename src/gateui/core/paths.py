@@ -9,7 +9,8 @@ from pathlib import Path
 def relative_nodeid(nodeid: str, rootdir: Path, repo_root: Path) -> str:
     """Re-root a pytest node id (relative to pytest's rootdir) onto the repository root.
 
-    ``tests/test_x.py::t`` run in ``projects/web_api`` becomes ``projects/web_api/tests/test_x.py::t``.
+    ``tests/test_x.py::t`` run in ``projects/web_api`` becomes
+    ``projects/web_api/tests/test_x.py::t``.
     """
     if not nodeid:
         return nodeid

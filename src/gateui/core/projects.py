@@ -1,9 +1,9 @@
 """Where the test projects of a repository are: the root and any sub-project with its own config.
 
-A folder is a project root when it holds a pytest configuration (pytest.ini, a pyproject/tox/setup.cfg
-section), or when it is a Python project (pyproject.toml, setup.py, setup.cfg) whose tests belong to
-no deeper project. Test files outside every such folder belong to the repository root, which is
-also where pytest would be run for them.
+A folder is a project root when it holds a pytest configuration (pytest.ini, a
+pyproject/tox/setup.cfg section), or when it is a Python project (pyproject.toml, setup.py,
+setup.cfg) whose tests belong to no deeper project. Test files outside every such folder belong
+to the repository root, which is also where pytest would be run for them.
 """
 
 from __future__ import annotations

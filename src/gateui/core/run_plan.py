@@ -34,11 +34,9 @@ class RunRequest:
 
 def plan_run(projects: Sequence[Project], request: RunRequest) -> list[PytestCommand]:
     """The pytest command for each project the request touches."""
-    chosen: list[tuple[Project, list[str]]] = []
-    if request.paths:
-        chosen = _by_paths(projects, request.paths)
-    else:
-        chosen = [(p, []) for p in projects]
+    chosen: list[tuple[Project, list[str]]] = (
+        _by_paths(projects, request.paths) if request.paths else [(p, []) for p in projects]
+    )
     if request.suite is not None:
         chosen = _by_suite(chosen, request.suite)
         if not chosen:
@@ -68,9 +66,7 @@ def _ignore_nested(project: Project) -> list[str]:
     return args
 
 
-def _by_paths(
-    projects: Sequence[Project], paths: Sequence[str]
-) -> list[tuple[Project, list[str]]]:
+def _by_paths(projects: Sequence[Project], paths: Sequence[str]) -> list[tuple[Project, list[str]]]:
     grouped: dict[Path, list[str]] = {}
     for given in paths:
         file_part, sep, rest = given.partition("::")

@@ -11,6 +11,7 @@ the TUI iterates it in a thread worker. ``cancel()`` may be called from any thre
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -26,7 +27,6 @@ from pathlib import Path
 from gateui.core.errors import InterpreterError
 from gateui.core.events import (
     CollectionError,
-    CollectionFinished,
     Event,
     OutputLine,
     RunSummary,
@@ -57,7 +57,7 @@ class PytestCommand:
     interpreter: Path
     args: tuple[str, ...] = ()
     collect_items: bool = False
-    """Ask the plugin for every collected item (discovery); runs add ``--collect-only`` themselves."""
+    """Ask the plugin for every collected item (discovery adds ``--collect-only`` itself)."""
     env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment variables for the child."""
     reasons: Mapping[str, str] = field(default_factory=dict)
@@ -319,10 +319,8 @@ def _collect_env(collect_items: bool) -> dict[str, str]:
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _describe_exit(returncode: int | None) -> str:
@@ -335,4 +333,3 @@ def _describe_exit(returncode: int | None) -> str:
             name = f"signal {-returncode}"
         return f"the test process was killed by {name}"
     return f"the test process exited with code {returncode} before pytest finished"
-

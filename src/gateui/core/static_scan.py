@@ -306,31 +306,71 @@ class _Module:
     # ----------------------------------------------------------------- aliases and uses
 
     def _find_imports_and_marks(self) -> None:
-        """Find pytest imports, then ``<mark>.NAME`` attributes, in lines that mention them.
+        """Find pytest's aliases, then every ``<mark>.NAME`` attribute of the file.
 
-        Imports inside functions count too (conftest hooks often import pytest locally).
+        Marks sit mostly in decorators and ``pytestmark`` assignments, which are read directly.
+        Only the other lines that mention pytest or an alias (``item.add_marker(pytest.mark.x)``
+        in a hook, ``slow = pytest.mark.slow``, an import inside a function) are searched in the
+        tree, and only in the statements holding them.
         """
-        pytest_lines = _lines_matching(self.source, _PYTEST_WORD)
-        if not pytest_lines:
-            return
-        candidates: list[ast.Attribute] = []
-        for node in _walk_lines(self.tree, pytest_lines):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                self._add_import(node)
-            elif isinstance(node, ast.Attribute):
-                candidates.append(node)
-        extra = (self.pytest_names | self.mark_names) - {"pytest"}
-        if extra:
-            pattern = re.compile(
-                rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in extra) + rb")\b"
-            )
-            extra_lines = _lines_matching(self.source, pattern)
-            candidates += [
-                n for n in _walk_lines(self.tree, extra_lines) if isinstance(n, ast.Attribute)
-            ]
-        for node in candidates:
+        for statement in self.statements:
+            if isinstance(statement, ast.Import | ast.ImportFrom):
+                self._add_import(statement)
+        searched: set[str] = set()
+        late: list[ast.Attribute] = []
+        while new := self._names() - searched:
+            # Another round only when a function-level "import pytest as pt" adds a name.
+            searched |= new
+            lines = _lines_matching(self.source, _words(new))
+            covered = self._read_structure(lines)
+            leftover = [line for line in lines if line not in covered]
+            for node in _walk_lines(self.tree, leftover):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    self._add_import(node)
+                elif isinstance(node, ast.Attribute):
+                    late.append(node)
+        for node in late:
             if self.is_mark_object(node.value):
                 self._mark_nodes[id(node)] = node
+
+    def _names(self) -> set[str]:
+        # "pytest" is always searched: a conftest may import it inside its hooks only.
+        return {"pytest"} | self.pytest_names | self.mark_names
+
+    def _read_structure(self, lines: Sequence[int]) -> set[int]:
+        """Read the marks of decorators and ``pytestmark`` values holding one of ``lines``.
+
+        Returns the lines read, which need no search in the tree.
+        """
+        covered: set[int] = set()
+        for node in _structure(self.statements):
+            start, end = node.lineno, node.end_lineno or node.lineno
+            index = bisect.bisect_left(lines, start)
+            if index < len(lines) and lines[index] <= end:
+                covered.update(range(start, end + 1))
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    self._read_marks(node)
+        return covered
+
+    def _read_marks(self, node: ast.AST) -> None:
+        """Record the mark attributes in an expression, handling the usual shapes directly
+        (much cheaper than ast.walk, which matters with one decorator per test)."""
+        if isinstance(node, ast.Attribute):
+            if self.is_mark_object(node.value):
+                self._mark_nodes[id(node)] = node
+            self._read_marks(node.value)
+        elif isinstance(node, ast.Call):
+            self._read_marks(node.func)
+            for argument in node.args:
+                self._read_marks(argument)
+            for keyword in node.keywords:
+                self._read_marks(keyword.value)
+        elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+            for item in node.elts:
+                self._read_marks(item)
+        elif not isinstance(node, ast.Name | ast.Constant):
+            for child in ast.iter_child_nodes(node):
+                self._read_marks(child)
 
     def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -401,7 +441,25 @@ class _Module:
         return isinstance(node, ast.Attribute) and node.attr == "fixture"
 
 
-_PYTEST_WORD = re.compile(rb"\bpytest\b")
+def _structure(statements: Iterable[ast.stmt]) -> Iterator[ast.expr | ast.stmt]:
+    """Decorators, ``pytestmark`` assignments and imports, in the module and class bodies."""
+    for statement in statements:
+        if isinstance(statement, _Scope):
+            yield from statement.decorator_list
+            if isinstance(statement, ast.ClassDef):
+                yield from _structure(_top_level(statement.body))
+        elif isinstance(statement, ast.Import | ast.ImportFrom) or _is_pytestmark(statement):
+            yield statement
+
+
+def _is_pytestmark(statement: ast.stmt) -> bool:
+    return _assigned([statement], "pytestmark") is not None
+
+
+def _words(names: Iterable[str]) -> re.Pattern[bytes]:
+    """A pattern for any of ``names`` as a whole word."""
+    alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")
 
 
 def _lines_matching(source: bytes, pattern: re.Pattern[bytes]) -> list[int]:

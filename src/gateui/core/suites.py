@@ -11,15 +11,24 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 from pathlib import Path, PurePosixPath
+from typing import ClassVar
 
 from gateui.core.config import SuiteSpec, key_line
 from gateui.core.errors import ConfigError
 
 # pytest's own markers: never suites, never "unregistered".
 BUILTIN_MARKERS = frozenset(
-    {"parametrize", "skip", "skipif", "xfail", "usefixtures", "filterwarnings", "tryfirst", "trylast"}
+    {
+        "parametrize",
+        "skip",
+        "skipif",
+        "xfail",
+        "usefixtures",
+        "filterwarnings",
+        "tryfirst",
+        "trylast",
+    }
 )
 # Names that mean a kind of test wherever they appear, registered or not.
 WELL_KNOWN_SUITES = frozenset(
@@ -178,7 +187,11 @@ def compile_marker_expression(
 
     def matches(markers: Sequence[str]) -> bool:
         present = set(markers)
-        return bool(expression.evaluate(lambda name, **_: name in present))
+
+        def has_marker(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            return name in present
+
+        return expression.evaluate(has_marker)
 
     return matches
 

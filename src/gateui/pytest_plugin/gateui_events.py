@@ -1,12 +1,13 @@
 """gateui's event plugin: runs INSIDE the interpreter of the repository under test.
 
-It imports nothing but the standard library and pytest (7, 8 or 9), because the target virtualenv
-usually does not have gateui installed: gateui puts only this file's folder on PYTHONPATH and loads it
-with ``-p gateui_events``.
+It imports nothing but the standard library and pytest (7, 8 or 9), because the target
+virtualenv usually does not have gateui installed: gateui puts only this file's folder on
+PYTHONPATH and loads it with ``-p gateui_events``.
 
 Events are JSON objects, one per line, written to the channel named by ``GATEUI_EVENTS``:
-``fd:N`` (a pipe inherited from gateui) or a file path (a FIFO or a file opened for appending, for
-commands such as tox that close inherited descriptors). Never stdout: the user's output stays theirs.
+``fd:N`` (a pipe inherited from gateui) or a file path (a FIFO or a file opened for appending,
+for commands such as tox that close inherited descriptors). Never stdout: the user's output stays
+theirs.
 
 With pytest-xdist only the controller writes: workers' reports reach the controller's hooks, so each
 test still arrives as soon as it finishes.
@@ -108,7 +109,8 @@ class _TestState:
         if hasattr(report, "wasxfail"):
             self.wasxfail = str(report.wasxfail)
         if report.failed:
-            # A failing setup or teardown is an error (as pytest counts it); a failing call a failure.
+            # A failing setup or teardown is an error (as pytest counts it); a failing call
+            # is a failure.
             self.outcome = "failed" if when == "call" else "error"
             if self.longrepr:
                 self.longrepr += "\n\n"
@@ -188,7 +190,13 @@ class GateuiEventPlugin:
             if self.collect_items:
                 path, line = _location(item.location)
                 self.channel.send(
-                    {"e": "item", "nodeid": item.nodeid, "path": path, "line": line, "markers": names}
+                    {
+                        "e": "item",
+                        "nodeid": item.nodeid,
+                        "path": path,
+                        "line": line,
+                        "markers": names,
+                    }
                 )
         self.collected = len(session.items)
         self.channel.send(

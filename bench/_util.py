@@ -1,0 +1,169 @@
+"""Shared helpers for gateui's benchmarks: generated test repositories, timing, machine facts.
+
+Nothing here imports gateui: the benchmarks drive gateui the way a user does (its console
+script in a subprocess), except where a script measures an in-process function on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+VENV = Path(__file__).resolve().parent.parent / ".venv"
+# The interpreter that runs both arms: gateui's own venv python (gateui picks ``sys.executable``
+# for a generated repository, which has no .venv of its own).
+PYTHON = VENV / "bin" / "python"
+GATEUI = VENV / "bin" / "gateui"
+NO_CACHE = ("-p", "no:cacheprovider")
+MARKERS = ("slow", "db", "smoke")
+
+
+def generate_repo(
+    dest: Path,
+    modules: int,
+    tests_per_module: int,
+    *,
+    packages: int = 0,
+    total_tests: int | None = None,
+) -> int:
+    """Write a pytest repository of trivial tests into ``dest``; return the number of tests.
+
+    ``packages == 0``: flat ``tests/test_mod_N.py``. Otherwise modules are spread over
+    ``packages`` nested packages (``tests/unit/pkgN/test_mod_M.py`` and ``tests/integration/...``,
+    each with an ``__init__.py``). ``total_tests`` overrides ``tests_per_module``: the tests are
+    spread as evenly as possible (some modules get one more).
+
+    Markers ``slow``, ``db`` and ``smoke`` are registered; every 10th test is ``@pytest.mark.slow``,
+    every 7th module carries ``pytestmark = pytest.mark.db`` and module 0 is ``smoke``.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    markers = ",\n".join(f'    "{m}: generated marker {m}"' for m in MARKERS)
+    (dest / "pyproject.toml").write_text(
+        '[project]\nname = "bench-repo"\nversion = "0"\n\n'
+        "[tool.pytest.ini_options]\n"
+        'testpaths = ["tests"]\n'
+        "markers = [\n" + markers + ",\n]\n"
+    )
+    (dest / ".gitignore").write_text("__pycache__/\n.pytest_cache/\n")
+    tests_dir = dest / "tests"
+    tests_dir.mkdir(exist_ok=True)
+    if packages:
+        (tests_dir / "__init__.py").write_text("")
+    per_module = [tests_per_module] * modules
+    if total_tests is not None:
+        base, extra = divmod(total_tests, modules)
+        per_module = [base + (1 if i < extra else 0) for i in range(modules)]
+    written = 0
+    for index, count in enumerate(per_module):
+        folder = _module_folder(tests_dir, index, packages)
+        (folder / f"test_mod_{index}.py").write_text(_module_source(index, count, written))
+        written += count
+    return written
+
+
+def _module_folder(tests_dir: Path, index: int, packages: int) -> Path:
+    if not packages:
+        return tests_dir
+    package = index % packages
+    group = "unit" if package % 2 == 0 else "integration"
+    folder = tests_dir / group / f"pkg{package}"
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        (tests_dir / group / "__init__.py").write_text("")
+        (folder / "__init__.py").write_text("")
+    return folder
+
+
+def _module_source(index: int, count: int, first: int) -> str:
+    lines = ["import pytest", ""]
+    if index == 0:
+        lines += ["pytestmark = pytest.mark.smoke", ""]
+    elif index % 7 == 0:
+        lines += ["pytestmark = pytest.mark.db", ""]
+    for n in range(first, first + count):
+        lines.append("")
+        if n % 10 == 0:
+            lines.append("@pytest.mark.slow")
+        lines += [f"def test_{n}():", f"    assert {n} == {n}", ""]
+    return "\n".join(lines)
+
+
+def git_commit_all(repo: Path) -> None:
+    """``git init`` and commit everything (gateui lists files with ``git ls-files``)."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    }
+    for argv in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-q", "-m", "generated benchmark repository"],
+    ):
+        subprocess.run(argv, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for both arms: no bytecode written, no inherited pytest options."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTHONPATH")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("NO_COLOR", None)
+    env.update(extra or {})
+    return env
+
+
+def time_command(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, check_rc: int = 0
+) -> float:
+    """Wall-clock seconds of one run, output discarded; fails loudly on an unexpected exit code."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        list(argv),
+        cwd=cwd,
+        env=dict(env) if env is not None else bench_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != check_rc:
+        raise RuntimeError(f"exit {result.returncode} (expected {check_rc}): {shlex.join(argv)}")
+    return elapsed
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    """nproc, Python and pytest versions of the interpreter both arms run."""
+    probe = "import platform, pytest; print(platform.python_version(), pytest.__version__)"
+    python_version, pytest_version = subprocess.run(
+        [str(PYTHON), "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return (
+        f"nproc={os.cpu_count()}, Python {python_version}, pytest {pytest_version}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def command_line() -> str:
+    """How this script was invoked, to print next to its figures."""
+    return shlex.join([sys.executable, *sys.argv])
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A small Markdown table (pastes straight into docs/benchmarks.md)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

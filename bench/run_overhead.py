@@ -1,0 +1,228 @@
+"""Streaming overhead of ``gateui run`` over plain pytest, on thousands of trivial tests.
+
+Arms, run in turn within each round (A B C D, A B C D, ...; the first round is a warm-up and is
+discarded), all with the same interpreter (gateui's venv python), ``-p no:cacheprovider`` and
+PYTHONDONTWRITEBYTECODE=1, all output to /dev/null:
+
+  pytest       python -m pytest -p no:cacheprovider
+  plugin       the same with gateui's event plugin loaded, events written to /dev/null
+               (what the plugin alone costs inside pytest, without gateui reading the stream)
+  gateui       gateui run -C REPO -- -p no:cacheprovider
+  gateui-json  gateui run --json -C REPO -- -p no:cacheprovider
+
+Reported: each arm's median seconds and the median of the per-round ratios to ``pytest``.
+Then gateui's own peak RSS and CPU time, measured two ways on separate (untimed) runs:
+a wrapper that calls ``gateui.cli.main`` in-process and reads ``getrusage(RUSAGE_SELF)``
+(pytest is a child, so it is not counted; RUSAGE_CHILDREN gives pytest's peak for comparison),
+and polling ``VmHWM`` in /proc/PID/status of the real console script.
+
+``--profile FILE`` additionally runs ``python -m cProfile -o FILE -m gateui run ...`` once and
+prints the top functions of gateui's parent process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pstats
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from _util import (
+    GATEUI,
+    NO_CACHE,
+    PYTHON,
+    bench_env,
+    command_line,
+    generate_repo,
+    git_commit_all,
+    machine,
+    median,
+    table,
+    time_command,
+)
+
+PLUGIN_DIR = Path(__file__).resolve().parent.parent / "src" / "gateui" / "pytest_plugin"
+TARGET_RATIO = 1.05
+
+_RUSAGE_WRAPPER = """
+import json, resource, sys
+from gateui.cli import main
+out = sys.argv[1]
+started = resource.getrusage(resource.RUSAGE_SELF)
+rc = main(sys.argv[2:])
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(out, "w") as handle:
+    json.dump({"rc": rc, "self_maxrss_kib": me.ru_maxrss, "self_cpu_s": me.ru_utime + me.ru_stime,
+               "children_maxrss_kib": kids.ru_maxrss,
+               "children_cpu_s": kids.ru_utime + kids.ru_stime}, handle)
+sys.exit(rc)
+"""
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+
+
+def arms(repo: Path) -> list[Arm]:
+    base = bench_env()
+    plugin_env = bench_env(
+        {"PYTHONPATH": str(PLUGIN_DIR), "GATEUI_EVENTS": "/dev/null", "PYTHONUNBUFFERED": "1"}
+    )
+    return [
+        Arm("pytest", [str(PYTHON), "-m", "pytest", *NO_CACHE], base),
+        Arm("plugin", [str(PYTHON), "-m", "pytest", "-p", "gateui_events", *NO_CACHE], plugin_env),
+        Arm("gateui", [str(GATEUI), "run", "-C", str(repo), "--", *NO_CACHE], base),
+        Arm("gateui-json", [str(GATEUI), "run", "--json", "-C", str(repo), "--", *NO_CACHE], base),
+    ]
+
+
+def check_sanity(repo: Path, expected: int) -> None:
+    """gateui must actually run every test (a fast broken arm would look like no overhead)."""
+    result = subprocess.run(
+        [str(GATEUI), "run", "--json", "-C", str(repo), "--", *NO_CACHE],
+        cwd=repo,
+        env=bench_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    if result.returncode != 0 or summary.get("passed") != expected:
+        raise SystemExit(f"sanity check failed: rc={result.returncode} summary={summary}")
+
+
+def measure_rusage(repo: Path) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        argv = [str(PYTHON), "-c", _RUSAGE_WRAPPER, out.name, "run", "-C", str(repo)]
+        subprocess.run(
+            [*argv, "--", *NO_CACHE],
+            cwd=repo,
+            env=bench_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+        data: dict[str, float] = json.loads(Path(out.name).read_text())
+    return data
+
+
+def measure_vmhwm(repo: Path, interval_s: float = 0.02) -> int:
+    """Peak RSS (KiB) of the real ``gateui`` process, last VmHWM read before it exits."""
+    proc = subprocess.Popen(
+        [str(GATEUI), "run", "-C", str(repo), "--", *NO_CACHE],
+        cwd=repo,
+        env=bench_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    status = Path(f"/proc/{proc.pid}/status")
+    peak = 0
+    while proc.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(interval_s)
+    return peak
+
+
+def profile(repo: Path, out: Path, top: int = 25) -> None:
+    argv = [str(PYTHON), "-m", "cProfile", "-o", str(out), "-m", "gateui", "run", "-C", str(repo)]
+    argv += ["--", *NO_CACHE]
+    print(f"\nprofile: {shlex.join(argv)}")
+    subprocess.run(
+        argv, cwd=repo, env=bench_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    stats = pstats.Stats(str(out))
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
+    parser.add_argument("--rounds", type=int, help="rounds including the warm-up (default 8)")
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="also cProfile gateui once")
+    parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    args = parser.parse_args()
+    modules, per_module = (5, 20) if args.quick else (50, 100)
+    rounds = args.rounds or (3 if args.quick else 8)
+
+    print(f"command: {command_line()}")
+    print(f"machine: {machine()}")
+    tmp = Path(tempfile.mkdtemp(prefix="gateui-bench-run-"))
+    repo = tmp / "repo"
+    total = generate_repo(repo, modules, per_module)
+    git_commit_all(repo)
+    print(f"repo: {repo} ({modules} modules x {per_module} tests = {total} tests)")
+    check_sanity(repo, total)
+
+    the_arms = arms(repo)
+    for arm in the_arms:
+        print(f"arm {arm.name}: {shlex.join(arm.argv)}")
+    times: dict[str, list[float]] = {arm.name: [] for arm in the_arms}
+    for index in range(rounds):
+        row = {arm.name: time_command(arm.argv, repo, arm.env) for arm in the_arms}
+        label = "warm-up, discarded" if index == 0 else f"round {index}"
+        print(f"  {label}: " + "  ".join(f"{k}={v:.3f}s" for k, v in row.items()), flush=True)
+        if index:
+            for name, seconds in row.items():
+                times[name].append(seconds)
+
+    rows = []
+    for arm in the_arms:
+        ratios = [t / p for t, p in zip(times[arm.name], times["pytest"], strict=True)]
+        rows.append(
+            [
+                arm.name,
+                f"{median(times[arm.name]):.3f}",
+                f"{min(times[arm.name]):.3f}",
+                f"{max(times[arm.name]):.3f}",
+                f"{median(ratios):.3f}",
+            ]
+        )
+    print(f"\n{total} tests, {rounds - 1} measured rounds (+1 warm-up)")
+    print(table(["arm", "median s", "min s", "max s", "median ratio vs pytest"], rows))
+    gateui_ratio = median([g / p for g, p in zip(times["gateui"], times["pytest"], strict=True)])
+    verdict = "met" if gateui_ratio <= TARGET_RATIO else "MISSED"
+    print(f"target ratio <= {TARGET_RATIO}: {verdict} ({gateui_ratio:.3f})")
+
+    usage = measure_rusage(repo)
+    hwm = measure_vmhwm(repo)
+    print("\ngateui parent process (separate, untimed runs):")
+    print(
+        table(
+            ["measure", "value"],
+            [
+                ["peak RSS, getrusage(SELF) in wrapper", f"{usage['self_maxrss_kib'] / 1024:.1f} MiB"],
+                ["peak RSS, VmHWM polled (console script)", f"{hwm / 1024:.1f} MiB"],
+                ["CPU time user+sys (wrapper)", f"{usage['self_cpu_s']:.3f} s"],
+                ["pytest child peak RSS (RUSAGE_CHILDREN)", f"{usage['children_maxrss_kib'] / 1024:.1f} MiB"],
+                ["pytest child CPU user+sys", f"{usage['children_cpu_s']:.3f} s"],
+            ],
+        )
+    )
+    if args.profile:
+        profile(repo, args.profile)
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"kept: {repo}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
