@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import pty
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import CliResult
+from helpers import CliResult, alive
 
 pytestmark = pytest.mark.integration
 
@@ -163,3 +165,29 @@ def test_terminal_output_has_colour_and_a_live_progress_line(
     text = output.decode()
     assert "\x1b[32m5 passed\x1b[0m" in text
     assert "\r" in text  # the progress line is redrawn in place
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupting_gateui_leaves_no_process_behind(
+    sample_repo: Callable[[str], Path], tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    repo = sample_repo("faults")
+    pid_file = tmp_path / "pids"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateui", "run", "-k", "hangs"],
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "GATEUI_FAULT": "hang", "GATEUI_FAULT_PIDFILE": str(pid_file)},
+    )
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert time.monotonic() < deadline, "the hanging test never started"
+        time.sleep(0.05)
+    pids = [int(p) for p in pid_file.read_text().split()]
+    proc.send_signal(sig)
+    assert proc.wait(timeout=30) == code
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pid for pid in pids if alive(pid)] == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -23,6 +22,7 @@ from gateui.core.events import (
     TestStarted,
 )
 from gateui.core.runner import PytestCommand, PytestProcess
+from helpers import alive
 
 pytestmark = pytest.mark.integration
 
@@ -44,19 +44,6 @@ def summary_of(events: list[Event]) -> RunSummary:
     last = events[-1]
     assert isinstance(last, RunSummary)
     return last
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purpose; it only waits for its parent to reap it.
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_events_stream_in_order_with_results(sample_repo: Callable[[str], Path]) -> None:
