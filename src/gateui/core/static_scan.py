@@ -37,8 +37,6 @@ __all__ = ["StaticScan", "StaticTest", "scan_project"]
 # (hidden), JavaScript dependencies.
 _ALWAYS_SKIPPED = frozenset({"__pycache__", "node_modules"})
 _GLOB_CHARS = frozenset("*?[")
-_DefNode = ast.FunctionDef | ast.AsyncFunctionDef
-_Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
 @dataclass(frozen=True)
@@ -283,25 +281,108 @@ def _scan_file(
         result.syntax_errors.append((rel, 1, str(exc)))
         return
     module = _Module(tree, source)
-    result.marker_uses.extend((name, rel, line) for name, line in module.marker_uses())
+    result.marker_uses.extend((node.attr, rel, node.lineno) for node in module.mark_nodes)
     if is_test_file:
         result.tests.extend(_Collector(module, rules, rel).tests())
 
 
+# isinstance() with a tuple: measurably faster than with an X | Y union in the hot loops.
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_IMPORTS = (ast.Import, ast.ImportFrom)
+_SEQUENCES = (ast.List, ast.Tuple, ast.Set)
+_LEAVES = (ast.Name, ast.Constant)
+_BLOCKS = (ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A module or class body as its namespace sees it."""
+
+    statements: list[ast.stmt]
+    """Statements, with those of if/try/with blocks spliced in."""
+    assignments: dict[str, ast.expr]
+    """Name -> the value last assigned to it (``pytestmark``, ``__test__``, mark variables)."""
+    members: list[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]
+    """Classes and functions in definition order; a later def replaces an earlier one in place
+    (a dict keeps the first position), like the namespace pytest collects from."""
+
+    @classmethod
+    def of(cls, body: list[ast.stmt]) -> _Block:
+        statements = _top_level(body)
+        assignments: dict[str, ast.expr] = {}
+        members: dict[str, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        for statement in statements:
+            if isinstance(statement, _SCOPES):
+                members[statement.name] = statement
+            elif isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        assignments[target.id] = statement.value
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                if isinstance(statement.target, ast.Name):
+                    assignments[statement.target.id] = statement.value
+        return cls(statements, assignments, list(members.values()))
+
+    def dunder_test(self) -> bool | None:
+        """A literal ``__test__ = True/False`` (pytest's opt-in/opt-out), None when absent."""
+        value = self.assignments.get("__test__")
+        if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+            return value.value
+        return None
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements of a module or class body, looking into if/try/with blocks.
+
+    Definitions under ``if sys.platform ...:`` or ``try: ... except ImportError:`` end up in the
+    module's namespace, which is what pytest collects from; both branches are taken.
+    """
+    if not any(isinstance(statement, _BLOCKS) for statement in body):
+        return body
+    flat: list[ast.stmt] = []
+    for statement in body:
+        if isinstance(statement, ast.If):
+            flat += _top_level(statement.body) + _top_level(statement.orelse)
+        elif isinstance(statement, ast.Try | ast.TryStar):
+            flat += _top_level(statement.body)
+            for handler in statement.handlers:
+                flat += _top_level(handler.body)
+            flat += _top_level(statement.orelse) + _top_level(statement.finalbody)
+        elif isinstance(statement, ast.With | ast.AsyncWith):
+            flat += _top_level(statement.body)
+        else:
+            flat.append(statement)
+    return flat
+
+
 class _Module:
-    """One parsed file: its pytest aliases, module-level marks and marker occurrences."""
+    """One parsed file: pytest's aliases in it, its mark variables and its mark occurrences."""
 
     def __init__(self, tree: ast.Module, source: bytes) -> None:
         self.tree = tree
         self.source = source
-        self.statements = list(_top_level(tree.body))
         self.pytest_names: set[str] = set()  # import pytest [as pt]
         self.mark_names: set[str] = set()  # from pytest import mark [as m]
-        self.fixture_names: set[str] = {"fixture"}
-        self._mark_nodes: dict[int, ast.Attribute] = {}
+        self.fixture_names: set[str] = {"fixture"}  # from pytest import fixture [as f]
         self.mark_vars: dict[str, tuple[str, ...]] = {}  # slow = pytest.mark.slow
+        self._found: dict[int, ast.Attribute] = {}
+        self._blocks: dict[int, _Block] = {}
+        self.top = self.block(tree)
         self._find_imports_and_marks()
         self._find_mark_variables()
+
+    @property
+    def mark_nodes(self) -> Iterable[ast.Attribute]:
+        """Every ``<pytest.mark>.NAME`` attribute of the file."""
+        return self._found.values()
+
+    def block(self, node: ast.Module | ast.ClassDef) -> _Block:
+        """The (cached) namespace view of a module or class body."""
+        block = self._blocks.get(id(node))
+        if block is None:
+            block = self._blocks[id(node)] = _Block.of(node.body)
+        return block
 
     # ----------------------------------------------------------------- aliases and uses
 
@@ -311,66 +392,80 @@ class _Module:
         Marks sit mostly in decorators and ``pytestmark`` assignments, which are read directly.
         Only the other lines that mention pytest or an alias (``item.add_marker(pytest.mark.x)``
         in a hook, ``slow = pytest.mark.slow``, an import inside a function) are searched in the
-        tree, and only in the statements holding them.
+        tree, and only in the statements holding them: a full ast.walk costs as much as parsing.
         """
-        for statement in self.statements:
-            if isinstance(statement, ast.Import | ast.ImportFrom):
+        for statement in self.top.statements:
+            if isinstance(statement, _IMPORTS):
                 self._add_import(statement)
+        structure = self._structure(self.top)
         searched: set[str] = set()
         late: list[ast.Attribute] = []
         while new := self._names() - searched:
             # Another round only when a function-level "import pytest as pt" adds a name.
             searched |= new
             lines = _lines_matching(self.source, _words(new))
-            covered = self._read_structure(lines)
+            covered = self._read_structure(structure, lines)
             leftover = [line for line in lines if line not in covered]
             for node in _walk_lines(self.tree, leftover):
-                if isinstance(node, ast.Import | ast.ImportFrom):
+                if isinstance(node, _IMPORTS):
                     self._add_import(node)
                 elif isinstance(node, ast.Attribute):
                     late.append(node)
         for node in late:
             if self.is_mark_object(node.value):
-                self._mark_nodes[id(node)] = node
+                self._found[id(node)] = node
 
     def _names(self) -> set[str]:
         # "pytest" is always searched: a conftest may import it inside its hooks only.
         return {"pytest"} | self.pytest_names | self.mark_names
 
-    def _read_structure(self, lines: Sequence[int]) -> set[int]:
-        """Read the marks of decorators and ``pytestmark`` values holding one of ``lines``.
+    def _structure(self, block: _Block) -> list[ast.expr | ast.stmt]:
+        """Decorators, imports and ``pytestmark`` values of a body and its classes' bodies."""
+        found: list[ast.expr | ast.stmt] = []
+        for statement in block.statements:
+            if isinstance(statement, _DEFS):
+                found += statement.decorator_list
+            elif isinstance(statement, ast.ClassDef):
+                found += statement.decorator_list
+                found += self._structure(self.block(statement))
+            elif isinstance(statement, _IMPORTS):
+                found.append(statement)
+        pytestmark = block.assignments.get("pytestmark")
+        if pytestmark is not None:
+            found.append(pytestmark)
+        return found
 
-        Returns the lines read, which need no search in the tree.
-        """
+    def _read_structure(self, structure: list[ast.expr | ast.stmt], lines: list[int]) -> set[int]:
+        """Read the marks of the structure nodes holding one of ``lines``; return those lines."""
         covered: set[int] = set()
-        for node in _structure(self.statements):
+        for node in structure:
             start, end = node.lineno, node.end_lineno or node.lineno
             index = bisect.bisect_left(lines, start)
             if index < len(lines) and lines[index] <= end:
                 covered.update(range(start, end + 1))
-                if not isinstance(node, ast.Import | ast.ImportFrom):
+                if not isinstance(node, _IMPORTS):
                     self._read_marks(node)
         return covered
 
-    def _read_marks(self, node: ast.AST) -> None:
-        """Record the mark attributes in an expression, handling the usual shapes directly
-        (much cheaper than ast.walk, which matters with one decorator per test)."""
-        if isinstance(node, ast.Attribute):
-            if self.is_mark_object(node.value):
-                self._mark_nodes[id(node)] = node
-            self._read_marks(node.value)
-        elif isinstance(node, ast.Call):
-            self._read_marks(node.func)
-            for argument in node.args:
-                self._read_marks(argument)
-            for keyword in node.keywords:
-                self._read_marks(keyword.value)
-        elif isinstance(node, ast.List | ast.Tuple | ast.Set):
-            for item in node.elts:
-                self._read_marks(item)
-        elif not isinstance(node, ast.Name | ast.Constant):
-            for child in ast.iter_child_nodes(node):
-                self._read_marks(child)
+    def _read_marks(self, root: ast.AST) -> None:
+        """Record the mark attributes of an expression, handling the usual shapes directly
+        (one decorator per test: this loop is hot)."""
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Attribute):
+                if self.is_mark_object(node.value):
+                    self._found[id(node)] = node
+                else:
+                    stack.append(node.value)
+            elif isinstance(node, ast.Call):
+                stack.append(node.func)
+                stack += [a for a in node.args if not isinstance(a, ast.Constant)]
+                stack += [k.value for k in node.keywords if not isinstance(k.value, ast.Constant)]
+            elif isinstance(node, _SEQUENCES):
+                stack += [e for e in node.elts if not isinstance(e, ast.Constant)]
+            elif not isinstance(node, _LEAVES):
+                stack += ast.iter_child_nodes(node)
 
     def _add_import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -388,18 +483,14 @@ class _Module:
 
     def is_mark_object(self, node: ast.expr) -> bool:
         """``pytest.mark`` (any alias of pytest) or a name imported as pytest's ``mark``."""
-        if isinstance(node, ast.Name):
-            return node.id in self.mark_names
-        return (
-            isinstance(node, ast.Attribute)
-            and node.attr == "mark"
-            and isinstance(node.value, ast.Name)
-            and node.value.id in self.pytest_names
-        )
-
-    def marker_uses(self) -> Iterator[tuple[str, int]]:
-        for node in self._mark_nodes.values():
-            yield node.attr, node.lineno
+        if isinstance(node, ast.Attribute):
+            value = node.value
+            return (
+                node.attr == "mark"
+                and isinstance(value, ast.Name)
+                and value.id in self.pytest_names
+            )
+        return isinstance(node, ast.Name) and node.id in self.mark_names
 
     # ----------------------------------------------------------------- marks of expressions
 
@@ -415,23 +506,21 @@ class _Module:
             return ()
         if isinstance(node, ast.Name):
             return self.mark_vars.get(node.id, ())
-        if isinstance(node, ast.List | ast.Tuple):
+        if isinstance(node, _SEQUENCES):
             return tuple(name for item in node.elts for name in self.mark_names_of(item))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.mark_names_of(node.left) + self.mark_names_of(node.right)
         return ()
 
     def _find_mark_variables(self) -> None:
-        """Module-level ``slow = pytest.mark.slow`` so that ``@slow`` is known as a mark."""
-        if not self._mark_nodes:
+        """Module-level ``slow = pytest.mark.slow``, so that ``@slow`` is known as a mark."""
+        if not self._found:
             return
-        for statement in self.statements:
-            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-                target = statement.targets[0]
-                if isinstance(target, ast.Name) and target.id != "pytestmark":
-                    names = self.mark_names_of(statement.value)
-                    if names:
-                        self.mark_vars[target.id] = names
+        for name, value in self.top.assignments.items():
+            if name != "pytestmark":
+                names = self.mark_names_of(value)
+                if names:
+                    self.mark_vars[name] = names
 
     def is_fixture(self, decorator: ast.expr) -> bool:
         """``@pytest.fixture``, ``@fixture``, ``@pytest_asyncio.fixture`` (with or without args)."""
@@ -441,50 +530,33 @@ class _Module:
         return isinstance(node, ast.Attribute) and node.attr == "fixture"
 
 
-def _structure(statements: Iterable[ast.stmt]) -> Iterator[ast.expr | ast.stmt]:
-    """Decorators, ``pytestmark`` assignments and imports, in the module and class bodies."""
-    for statement in statements:
-        if isinstance(statement, _Scope):
-            yield from statement.decorator_list
-            if isinstance(statement, ast.ClassDef):
-                yield from _structure(_top_level(statement.body))
-        elif isinstance(statement, ast.Import | ast.ImportFrom) or _is_pytestmark(statement):
-            yield statement
-
-
-def _is_pytestmark(statement: ast.stmt) -> bool:
-    return _assigned([statement], "pytestmark") is not None
-
-
 def _words(names: Iterable[str]) -> re.Pattern[bytes]:
-    """A pattern for any of ``names`` as a whole word."""
+    """Lines holding any of ``names`` as a whole word (one match per line, up to the first)."""
     alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+    return re.compile(rb"^[^\n]*?\b(?:" + alternatives + rb")\b", re.MULTILINE)
 
 
 def _lines_matching(source: bytes, pattern: re.Pattern[bytes]) -> list[int]:
-    """Sorted 1-based numbers of the lines where ``pattern`` occurs."""
+    """Sorted 1-based numbers of the lines where ``pattern`` (one match per line) matches."""
     lines: list[int] = []
     line, position = 1, 0
     for match in pattern.finditer(source):
         line += source.count(b"\n", position, match.start())
         position = match.start()
-        if not lines or lines[-1] != line:
-            lines.append(line)
+        lines.append(line)
     return lines
 
 
 def _walk_lines(tree: ast.AST, lines: Sequence[int]) -> Iterator[ast.AST]:
-    """Every node whose line span holds one of ``lines``; other subtrees are never entered.
-
-    This is what keeps the scan fast: a full ast.walk costs about as much as parsing.
-    """
+    """Every node whose line span holds one of ``lines``; other subtrees are never entered."""
+    if not lines:
+        return
     stack: list[ast.AST] = [tree]
     while stack:
         for child in ast.iter_child_nodes(stack.pop()):
             start: int | None = getattr(child, "lineno", None)
             if start is not None:
-                if isinstance(child, _Scope) and child.decorator_list:
+                if isinstance(child, _SCOPES) and child.decorator_list:
                     start = min(start, child.decorator_list[0].lineno)
                 end: int = getattr(child, "end_lineno", None) or start
                 index = bisect.bisect_left(lines, start)
@@ -494,34 +566,12 @@ def _walk_lines(tree: ast.AST, lines: Sequence[int]) -> Iterator[ast.AST]:
             stack.append(child)
 
 
-def _top_level(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements of a module or class body, looking into if/try/with blocks.
-
-    Definitions under ``if sys.platform ...:`` or ``try: ... except ImportError:`` end up in the
-    module's namespace, which is what pytest collects from; both branches are taken.
-    """
-    for statement in body:
-        if isinstance(statement, ast.If):
-            yield from _top_level(statement.body)
-            yield from _top_level(statement.orelse)
-        elif isinstance(statement, ast.Try | ast.TryStar):
-            yield from _top_level(statement.body)
-            for handler in statement.handlers:
-                yield from _top_level(handler.body)
-            yield from _top_level(statement.orelse)
-            yield from _top_level(statement.finalbody)
-        elif isinstance(statement, ast.With | ast.AsyncWith):
-            yield from _top_level(statement.body)
-        else:
-            yield statement
-
-
 # --------------------------------------------------------------------------- collecting tests
 
 
 @dataclass(frozen=True)
-class _Class:
-    """A test class being collected: its node id prefix and the marks it passes down."""
+class _Scope:
+    """Where tests are being collected: the node id so far and the marks passed down."""
 
     nodeid: str
     markers: tuple[str, ...]
@@ -534,23 +584,22 @@ class _Collector:
         self.module = module
         self.rules = rules
         self.rel = rel
-        self.classes = {
-            s.name: s for s in module.statements if isinstance(s, ast.ClassDef)
-        }  # module-level classes, for base classes defined in the same file
+        # Module-level classes, for base classes defined in the same file.
+        self.classes = {m.name: m for m in module.top.members if isinstance(m, ast.ClassDef)}
 
     def tests(self) -> list[StaticTest]:
-        statements = self.module.statements
-        if _dunder_test(statements) is False:
+        top = self.module.top
+        if top.dunder_test() is False:
             return []  # __test__ = False: pytest collects nothing from the module
-        scope = _Class(self.rel, self._marks_of(_pytestmark(statements)))
-        return self._collect(_namespace(statements), scope)
+        scope = _Scope(self.rel, self._marks_of(top.assignments.get("pytestmark")))
+        return self._collect(top.members, scope)
 
-    def _collect(self, members: Iterable[ast.stmt], scope: _Class) -> list[StaticTest]:
+    def _collect(self, members: Iterable[ast.stmt], scope: _Scope) -> list[StaticTest]:
         tests: list[StaticTest] = []
         for member in members:
             if isinstance(member, ast.ClassDef):
                 tests += self._class(member, scope)
-            elif isinstance(member, _DefNode) and self._is_test_function(member):
+            elif isinstance(member, _DEFS) and self._is_test_function(member):
                 tests.append(self._test(member, scope))
         return tests
 
@@ -560,9 +609,12 @@ class _Collector:
             return False
         return not any(self.module.is_fixture(d) for d in node.decorator_list)
 
-    def _test(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Class) -> StaticTest:
-        own = tuple(n for d in node.decorator_list for n in self.module.mark_names_of(d))
-        markers = tuple(dict.fromkeys(own + scope.markers))
+    def _test(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> StaticTest:
+        markers = scope.markers
+        if node.decorator_list:
+            own = [n for d in node.decorator_list for n in self.module.mark_names_of(d)]
+            if own:
+                markers = tuple(dict.fromkeys(own + list(markers)))
         return StaticTest(
             nodeid=f"{scope.nodeid}::{node.name}",
             path=self.rel,
@@ -571,77 +623,61 @@ class _Collector:
             parametrized="parametrize" in markers,
         )
 
-    def _class(self, node: ast.ClassDef, scope: _Class) -> list[StaticTest]:
-        chain = self._mro(node)
-        bodies = [list(_top_level(c.body)) for c in chain]
-        if _unittest_style(chain):
+    def _class(self, node: ast.ClassDef, scope: _Scope) -> list[StaticTest]:
+        chain = [self.module.block(cls) for cls in self._mro(node)]
+        marks = self._class_marks(node) + scope.markers
+        inner = _Scope(f"{scope.nodeid}::{node.name}", tuple(dict.fromkeys(marks)))
+        if _unittest_style(self._mro(node)):
             # unittest.TestCase subclasses are collected whatever their name, and their
             # methods by unittest's own "test" prefix, not python_functions.
-            inner = _Class(f"{scope.nodeid}::{node.name}", self._class_marks(chain) + scope.markers)
+            members = _inherited(chain)
             return [
                 self._test(m, inner)
-                for m in _inherited(bodies)
-                if isinstance(m, _DefNode) and m.name.startswith("test")
+                for m in members
+                if isinstance(m, _DEFS) and m.name.startswith("test")
             ]
         # __test__ is an attribute: a base class's value counts when the class sets none.
-        explicit = next((v for v in map(_dunder_test, bodies) if v is not None), None)
+        explicit = next((v for v in (b.dunder_test() for b in chain) if v is not None), None)
         if explicit is False or (explicit is None and not self.rules.is_test_class(node.name)):
             return []
-        if any(_defines(body, ("__init__", "__new__")) for body in bodies):
+        if any(m.name in ("__init__", "__new__") for b in chain for m in b.members):
             return []  # pytest warns "cannot collect test class ... __init__" and skips it
-        inner = _Class(f"{scope.nodeid}::{node.name}", self._class_marks(chain) + scope.markers)
-        return self._collect(_inherited(bodies), inner)
+        return self._collect(_inherited(chain), inner)
 
-    def _class_marks(self, chain: Sequence[ast.ClassDef]) -> tuple[str, ...]:
+    def _class_marks(self, node: ast.ClassDef) -> tuple[str, ...]:
         """Decorators and ``pytestmark`` of the class, then of its bases (pytest ≥ 7.2: MRO)."""
         marks: list[str] = []
-        for cls in chain:
+        for cls in self._mro(node):
             marks += [n for d in cls.decorator_list for n in self.module.mark_names_of(d)]
-            marks += self._marks_of(_pytestmark(_top_level(cls.body)))
+            marks += self._marks_of(self.module.block(cls).assignments.get("pytestmark"))
         return tuple(marks)
 
     def _marks_of(self, value: ast.expr | None) -> tuple[str, ...]:
-        return self.module.mark_names_of(value) if value is not None else ()
+        return tuple(dict.fromkeys(self.module.mark_names_of(value))) if value else ()
 
     def _mro(self, node: ast.ClassDef) -> list[ast.ClassDef]:
         """The class and its bases defined in this module, depth first (enough for tests)."""
-        chain: list[ast.ClassDef] = []
-        pending = [node]
-        while pending:
-            cls = pending.pop(0)
-            if cls in chain:
-                continue
-            chain.append(cls)
+        chain = [node]
+        for cls in chain:  # grows while iterating: a breadth-first walk of the bases
             for base in cls.bases:
                 if isinstance(base, ast.Name) and base.id in self.classes:
                     candidate = self.classes[base.id]
-                    if candidate is not cls:
-                        pending.append(candidate)
+                    if candidate not in chain:
+                        chain.append(candidate)
         return chain
 
 
-def _namespace(statements: Iterable[ast.stmt]) -> list[ast.stmt]:
-    """Definitions as a namespace holds them: a later def replaces an earlier one in place."""
-    members: dict[str, ast.stmt] = {}
-    for statement in statements:
-        if isinstance(statement, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            members[statement.name] = statement
-    return list(members.values())
-
-
-def _inherited(bodies: Sequence[list[ast.stmt]]) -> list[ast.stmt]:
+def _inherited(chain: Sequence[_Block]) -> list[ast.stmt]:
     """Members of a class and its bases, base members first, each name once (pytest's order)."""
+    if len(chain) == 1:
+        return list(chain[0].members)
     seen: set[str] = set()
     per_class: list[list[ast.stmt]] = []
-    for body in bodies:
-        own = [m for m in _namespace(body) if _name(m) not in seen]
-        seen.update(_name(m) for m in own)
-        per_class.append(own)
+    for block in chain:
+        own = [m for m in block.members if m.name not in seen]
+        seen.update(m.name for m in own)
+        per_class.append(list(own))
     return [member for own in reversed(per_class) for member in own]
-
-
-def _name(statement: ast.stmt) -> str:
-    return statement.name if isinstance(statement, ast.ClassDef | _DefNode) else ""
 
 
 def _unittest_style(chain: Sequence[ast.ClassDef]) -> bool:
@@ -653,36 +689,3 @@ def _unittest_style(chain: Sequence[ast.ClassDef]) -> bool:
             if name.endswith("TestCase"):
                 return True
     return False
-
-
-def _defines(body: Iterable[ast.stmt], names: Collection[str]) -> bool:
-    return any(isinstance(s, _DefNode) and s.name in names for s in body)
-
-
-def _assigned(statements: Iterable[ast.stmt], name: str) -> ast.expr | None:
-    """The value last assigned to ``name`` among the statements (None when never assigned)."""
-    value: ast.expr | None = None
-    for statement in statements:
-        if isinstance(statement, ast.Assign):
-            targets = statement.targets
-        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-            targets = [statement.target]
-        else:
-            continue
-        if statement.value is not None and any(
-            isinstance(t, ast.Name) and t.id == name for t in targets
-        ):
-            value = statement.value
-    return value
-
-
-def _pytestmark(statements: Iterable[ast.stmt]) -> ast.expr | None:
-    return _assigned(statements, "pytestmark")
-
-
-def _dunder_test(statements: Iterable[ast.stmt]) -> bool | None:
-    """A literal ``__test__ = True/False`` (pytest's opt-in/opt-out), None when absent."""
-    value = _assigned(statements, "__test__")
-    if isinstance(value, ast.Constant) and isinstance(value.value, bool):
-        return value.value
-    return None

@@ -47,12 +47,18 @@ def build_plan(intent: Intent, config: Config) -> Plan:
         steps = (
             Step(step_name("deploy", intent.service, "pull"), ("pull", f"{image}:{version}")),
             Step(step_name("deploy", intent.service, "migrate"), ("migrate", intent.service, env)),
-            Step(step_name("deploy", intent.service, "release"), ("release", intent.service, env, version)),
+            Step(
+                step_name("deploy", intent.service, "release"),
+                ("release", intent.service, env, version),
+            ),
             Step(step_name("deploy", intent.service, "verify"), ("healthcheck", intent.service, env)),
         )
     elif intent.action == "rollback":
         steps = (
-            Step(step_name("rollback", intent.service, "release"), ("release", intent.service, env, "previous")),
+            Step(
+                step_name("rollback", intent.service, "release"),
+                ("release", intent.service, env, "previous"),
+            ),
             Step(step_name("rollback", intent.service, "verify"), ("healthcheck", intent.service, env)),
         )
     else:

@@ -1,6 +1,6 @@
 import pytest
 
-from bookshelf import Book, Catalog, DuplicateBook
+from bookshelf import Book, DuplicateBook
 
 
 def test_create_normalizes_isbn_and_tags():
