@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import shlex
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 VENV = Path(__file__).resolve().parent.parent / ".venv"
@@ -113,18 +115,30 @@ def git_commit_all(repo: Path) -> None:
 
 
 def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for both arms: no bytecode written, no inherited pytest options."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTHONPATH")}
+    """The environment for every arm: no bytecode written, nothing inherited that changes pytest
+    (PYTEST_ADDOPTS, PYTHONPATH) or its output (PYTHONUNBUFFERED, which gateui sets for its own
+    child anyway: that is part of what is measured)."""
+    dropped = ("PYTEST_ADDOPTS", "PYTHONPATH", "PYTHONUNBUFFERED", "NO_COLOR")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.pop("NO_COLOR", None)
     env.update(extra or {})
     return env
 
 
+@dataclass(frozen=True)
+class Timing:
+    wall_s: float
+    """Wall-clock seconds (time.perf_counter around subprocess.run)."""
+    cpu_s: float
+    """User + system CPU seconds of the command and every descendant it waited for
+    (getrusage(RUSAGE_CHILDREN) deltas): far less sensitive than wall time to other load."""
+
+
 def time_command(
     argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, check_rc: int = 0
-) -> float:
-    """Wall-clock seconds of one run, output discarded; fails loudly on an unexpected exit code."""
+) -> Timing:
+    """Time one run, output discarded; fails loudly on an unexpected exit code."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
         list(argv),
@@ -136,9 +150,11 @@ def time_command(
         check=False,
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != check_rc:
         raise RuntimeError(f"exit {result.returncode} (expected {check_rc}): {shlex.join(argv)}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(elapsed, cpu)
 
 
 def median(values: Sequence[float]) -> float:

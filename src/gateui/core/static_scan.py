@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from gateui.core.pytest_config import (
@@ -86,15 +87,17 @@ def scan_project(
     for start in _start_paths(root, config):
         finder.add_start(start, root)
     result = _ScanResult()
-    for path in finder.test_files:
-        _scan_file(path, _relative(path, root), rules, result, is_test_file=True)
+    relative = _Relative(root)
+    files = [relative(path) for path in finder.test_files]
+    for path, rel in zip(finder.test_files, files, strict=True):
+        _scan_file(path, rel, rules, result, is_test_file=True)
     for path in finder.conftests:
-        _scan_file(path, _relative(path, root), rules, result, is_test_file=False)
+        _scan_file(path, relative(path), rules, result, is_test_file=False)
     return StaticScan(
         tests=tuple(result.tests),
-        files=tuple(_relative(p, root) for p in finder.test_files),
+        files=tuple(files),
         syntax_errors=tuple(result.syntax_errors),
-        marker_uses=tuple(sorted(result.marker_uses, key=lambda use: (use[1], use[2], use[0]))),
+        marker_uses=tuple(sorted(result.marker_uses, key=itemgetter(1, 2, 0))),
     )
 
 
@@ -248,8 +251,20 @@ def _is_virtualenv(folder: str) -> bool:
     )
 
 
-def _relative(path: str, root: Path) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
+class _Relative:
+    """Paths relative to the root, posix; a prefix cut for the usual case (os.path.relpath
+    normalizes both paths on every call, which shows on thousands of files)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self.prefix = os.path.join(self.root, "")
+
+    def __call__(self, path: str) -> str:
+        if path.startswith(self.prefix):
+            rel = path[len(self.prefix) :]
+        else:
+            rel = os.path.relpath(path, self.root)
+        return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 # --------------------------------------------------------------------------- scanning a file
@@ -262,28 +277,64 @@ class _ScanResult:
     marker_uses: list[tuple[str, str, int]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _FileResult:
+    """What one file contributes; immutable, so it can be kept for the next scan."""
+
+    tests: tuple[StaticTest, ...] = ()
+    syntax_errors: tuple[tuple[str, int, str], ...] = ()
+    marker_uses: tuple[tuple[str, str, int], ...] = ()
+
+
+# Results of unchanged files are reused: gateui rescans on every save, and parsing is most of
+# a scan's cost. Keyed by what the result depends on; the stamp tells a file changed.
+_Key = tuple[str, str, bool, _Rules]
+_Stamp = tuple[int, int, int, int]
+_CACHE: dict[_Key, tuple[_Stamp, _FileResult]] = {}
+_CACHE_LIMIT = 50_000
+
+
 def _scan_file(
     path: str, rel: str, rules: _Rules, result: _ScanResult, *, is_test_file: bool
 ) -> None:
-    """Read and parse one file once; add its tests (test files only) and marker uses."""
+    """Add one file's tests (test files only), marker uses or syntax error to ``result``."""
+    key = (path, rel, is_test_file, rules)
+    try:
+        stat = os.stat(path)
+        stamp = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    except OSError:
+        stamp = None
+    cached = _CACHE.get(key)
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        found = cached[1]
+    else:
+        found = _read_file(path, rel, rules, is_test_file=is_test_file)
+        if stamp is not None:
+            if len(_CACHE) >= _CACHE_LIMIT:
+                _CACHE.clear()
+            _CACHE[key] = (stamp, found)
+    result.tests += found.tests
+    result.syntax_errors += found.syntax_errors
+    result.marker_uses += found.marker_uses
+
+
+def _read_file(path: str, rel: str, rules: _Rules, *, is_test_file: bool) -> _FileResult:
+    """Read and parse one file, once."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
     except OSError as exc:
-        result.syntax_errors.append((rel, 0, f"cannot read: {exc.strerror or exc}"))
-        return
+        return _FileResult(syntax_errors=((rel, 0, f"cannot read: {exc.strerror or exc}"),))
     try:
         tree = ast.parse(source, filename=rel)
     except SyntaxError as exc:
-        result.syntax_errors.append((rel, exc.lineno or 1, exc.msg))
-        return
+        return _FileResult(syntax_errors=((rel, exc.lineno or 1, exc.msg),))
     except ValueError as exc:  # null bytes (Python 3.11), undecodable source
-        result.syntax_errors.append((rel, 1, str(exc)))
-        return
+        return _FileResult(syntax_errors=((rel, 1, str(exc)),))
     module = _Module(tree, source)
-    result.marker_uses.extend((node.attr, rel, node.lineno) for node in module.mark_nodes)
-    if is_test_file:
-        result.tests.extend(_Collector(module, rules, rel).tests())
+    uses = tuple((node.attr, rel, node.lineno) for node in module.mark_nodes)
+    tests = tuple(_Collector(module, rules, rel).tests()) if is_test_file else ()
+    return _FileResult(tests=tests, marker_uses=uses)
 
 
 # isinstance() with a tuple: measurably faster than with an X | Y union in the hot loops.
@@ -319,9 +370,10 @@ class _Block:
                 for target in statement.targets:
                     if isinstance(target, ast.Name):
                         assignments[target.id] = statement.value
-            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-                if isinstance(statement.target, ast.Name):
-                    assignments[statement.target.id] = statement.value
+            elif isinstance(statement, ast.AnnAssign):
+                target = statement.target
+                if statement.value is not None and isinstance(target, ast.Name):
+                    assignments[target.id] = statement.value
         return cls(statements, assignments, list(members.values()))
 
     def dunder_test(self) -> bool | None:

@@ -13,7 +13,9 @@ def test_parse_status_without_of():
     assert parse_intent("status billing") == Intent("status", "billing")
 
 
-@pytest.mark.parametrize("text", ["", "restart billing", "deploy"])
+@pytest.mark.parametrize(
+    "text", ["", "restart billing", "deploy"], ids=["empty", "unknown-action", "missing-service"]
+)
 def test_parse_rejects_unknown_or_incomplete(text):
     with pytest.raises(IntentError):
         parse_intent(text)

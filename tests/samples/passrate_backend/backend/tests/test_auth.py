@@ -19,6 +19,7 @@ SECRET = b"unit-test-secret"
         ("  ada@Example.COM ", "ada@example.com"),
         ("Ada.Lovelace@Example.org", "ada.lovelace@example.org"),
     ],
+    ids=["plain", "whitespace-and-case", "dotted-local-part"],
 )
 def test_normalize_email(raw, expected):
     assert normalize_email(raw) == expected
