@@ -196,14 +196,14 @@ def main() -> int:
             [
                 arm.name,
                 f"{median(walls):.3f}",
-                f"{min(walls):.3f} – {max(walls):.3f}",
+                f"{min(walls):.3f}..{max(walls):.3f}",
                 f"{median(ratios(arm.name, 'wall_s')):.3f}",
                 f"{median(cpus):.3f}",
                 f"{median(ratios(arm.name, 'cpu_s')):.3f}",
             ]
         )
     print(f"\n{total} tests, {rounds - 1} measured rounds (+1 warm-up)")
-    header = ["arm", "wall median s", "wall min – max s", "wall ratio", "CPU median s", "CPU ratio"]
+    header = ["arm", "wall median s", "wall min..max s", "wall ratio", "CPU median s", "CPU ratio"]
     print(table(header, rows))
     print("(ratios: median over rounds of arm / pytest in the same round)")
     gateui_ratio = median(ratios("gateui", "wall_s"))

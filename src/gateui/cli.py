@@ -25,7 +25,8 @@ from gateui.core.discovery import (
     static_view,
 )
 from gateui.core.errors import GateuiError
-from gateui.core.events import RunSummary
+from gateui.core.events import RunSummary, TestFinished
+from gateui.core.results import ResultsStore
 from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
 from gateui.discover_output import discovery_json, print_discovery, print_static
 from gateui.printers import JsonPrinter, PlainPrinter
@@ -171,16 +172,22 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
         tty = out.isatty()
         printer = PlainPrinter(out, colour=tty and "NO_COLOR" not in os.environ, tty=tty)
     summary: RunSummary | None = None
+    store = ResultsStore.load(repo_root)
     try:
         for event in session.events():
             printer.handle(event)
-            if isinstance(event, RunSummary):
+            if isinstance(event, TestFinished):
+                store.record(event)
+            elif isinstance(event, RunSummary):
                 summary = event
     except KeyboardInterrupt:
         # The generator's cleanup has already killed the process group.
         session.cancel()
         sys.stderr.write("gateui: run cancelled\n")
         return EXIT_INTERRUPTED
+    finally:
+        # Tests that finished keep their results, also when the run was cut short.
+        store.save(repo_root)
     assert summary is not None
     return run_exit_code(summary)
 

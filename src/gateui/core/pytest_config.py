@@ -318,9 +318,11 @@ def _parse_ini(path: Path, text: str) -> configparser.ConfigParser:
 
 def _ini_error_line(exc: configparser.Error) -> int | None:
     """The line configparser blames, when it knows one."""
-    if isinstance(exc, configparser.ParsingError) and exc.errors:
-        return int(exc.errors[0][0])
+    # MissingSectionHeaderError is a ParsingError without ``errors`` (before Python 3.13).
     line = getattr(exc, "lineno", None)
+    errors = getattr(exc, "errors", None)
+    if line is None and errors:
+        line = errors[0][0]
     return line if isinstance(line, int) else None
 
 
@@ -331,7 +333,7 @@ def _ini_error_message(exc: configparser.Error) -> str:
         return f"invalid INI: duplicate option {exc.option!r} in [{exc.section}]"
     if isinstance(exc, configparser.DuplicateSectionError):
         return f"invalid INI: duplicate section [{exc.section}]"
-    if isinstance(exc, configparser.ParsingError) and exc.errors:
+    if isinstance(exc, configparser.ParsingError) and getattr(exc, "errors", None):
         return f"invalid INI: cannot parse {exc.errors[0][1]}"
     return f"invalid INI: {exc.message}"
 

@@ -1,0 +1,59 @@
+"""The results store: what gateui remembers of each test between runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gateui.core.events import TestFinished
+from gateui.core.results import ResultsStore
+from helpers import CliResult, git
+
+
+def finished(nodeid: str, outcome: str, text: str = "") -> TestFinished:
+    return TestFinished(nodeid, nodeid.split("::")[0], 1, outcome, 0.25, longrepr=text)
+
+
+@pytest.mark.unit
+def test_store_keeps_the_last_result_and_round_trips(tmp_path: Path) -> None:
+    store = ResultsStore()
+    store.record(finished("t.py::a", "failed", "E assert 1 == 2"), now=10.0)
+    store.record(finished("t.py::b", "skipped", "why"), now=11.0)
+    store.record(finished("t.py::c", "error", "E boom"), now=12.0)
+    assert store.failed() == ["t.py::a", "t.py::c"]
+    store.record(finished("t.py::a", "passed"), now=13.0)
+    assert store.failed() == ["t.py::c"]
+    store.save(tmp_path)
+    loaded = ResultsStore.load(tmp_path)
+    assert loaded.get("t.py::a") == store.get("t.py::a")
+    record = loaded.get("t.py::c")
+    assert record is not None
+    assert (record.outcome, record.failure, record.finished_at) == ("error", "E boom", 12.0)
+    # A skip reason is not a failure text.
+    skipped = loaded.get("t.py::b")
+    assert skipped is not None and skipped.failure == ""
+
+
+@pytest.mark.unit
+def test_an_unreadable_store_is_an_empty_one(tmp_path: Path) -> None:
+    (tmp_path / ".gateui").mkdir()
+    (tmp_path / ".gateui" / "results.json").write_text("{not json")
+    assert len(ResultsStore.load(tmp_path)) == 0
+
+
+@pytest.mark.integration
+def test_a_run_records_results_without_dirtying_the_work_tree(
+    sample_repo: Callable[[str], Path], cli: Callable[..., CliResult]
+) -> None:
+    repo = sample_repo("passrate_backend")
+    assert cli(["run"], repo).code == 1
+    data = json.loads((repo / ".gateui" / "results.json").read_text())
+    outcomes = {t["nodeid"]: t["outcome"] for t in data["tests"]}
+    assert len(outcomes) == 60
+    assert [n for n, o in outcomes.items() if o == "failed"] == [
+        "backend/tests/test_pricing.py::test_round_up_to_multiple[10-5-10]"
+    ]
+    assert git(repo, "status", "--porcelain") == ""
