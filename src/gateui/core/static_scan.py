@@ -78,7 +78,8 @@ def scan_project(
 
     ``config`` gives testpaths, python_files/classes/functions and norecursedirs (pytest's
     defaults without one); folders in ``skip_dirs`` (sub-projects that own their tests) are
-    not entered.
+    not entered. Hidden folders, ``__pycache__``, ``node_modules`` and virtualenvs are never
+    entered, even when a custom norecursedirs would let pytest go there.
     """
     root = Path(os.path.abspath(root))
     rules = _Rules.from_config(config)
@@ -230,9 +231,11 @@ class _Finder:
         if _is_virtualenv(entry.path):
             return False
         if entry.is_symlink():
-            # Follow a linked folder once: a link back up the tree must not loop forever.
+            # A linked folder is followed once, and never when it points back up the tree:
+            # that would walk the same files again (or forever).
             real = os.path.realpath(entry.path)
-            if real in self._real_dirs:
+            here = os.path.realpath(os.path.dirname(entry.path))
+            if real in self._real_dirs or here == real or here.startswith(real + os.sep):
                 return False
             self._real_dirs.add(real)
         return True
@@ -676,30 +679,32 @@ class _Collector:
         )
 
     def _class(self, node: ast.ClassDef, scope: _Scope) -> list[StaticTest]:
-        chain = [self.module.block(cls) for cls in self._mro(node)]
-        marks = self._class_marks(node) + scope.markers
-        inner = _Scope(f"{scope.nodeid}::{node.name}", tuple(dict.fromkeys(marks)))
-        if _unittest_style(self._mro(node)):
-            # unittest.TestCase subclasses are collected whatever their name, and their
-            # methods by unittest's own "test" prefix, not python_functions.
-            members = _inherited(chain)
-            return [
-                self._test(m, inner)
-                for m in members
-                if isinstance(m, _DEFS) and m.name.startswith("test")
-            ]
+        mro = self._mro(node)
+        chain = [self.module.block(cls) for cls in mro]
         # __test__ is an attribute: a base class's value counts when the class sets none.
         explicit = next((v for v in (b.dunder_test() for b in chain) if v is not None), None)
-        if explicit is False or (explicit is None and not self.rules.is_test_class(node.name)):
+        if explicit is False:
+            return []
+        marks = tuple(dict.fromkeys(self._class_marks(mro) + scope.markers))
+        inner = _Scope(f"{scope.nodeid}::{node.name}", marks)
+        if _unittest_style(mro):
+            # unittest.TestCase subclasses are collected whatever their name, and their
+            # methods by unittest's own "test" prefix, not python_functions.
+            return [
+                self._test(m, inner)
+                for m in _inherited(chain)
+                if isinstance(m, _DEFS) and m.name.startswith("test")
+            ]
+        if explicit is None and not self.rules.is_test_class(node.name):
             return []
         if any(m.name in ("__init__", "__new__") for b in chain for m in b.members):
             return []  # pytest warns "cannot collect test class ... __init__" and skips it
         return self._collect(_inherited(chain), inner)
 
-    def _class_marks(self, node: ast.ClassDef) -> tuple[str, ...]:
+    def _class_marks(self, mro: Sequence[ast.ClassDef]) -> tuple[str, ...]:
         """Decorators and ``pytestmark`` of the class, then of its bases (pytest ≥ 7.2: MRO)."""
         marks: list[str] = []
-        for cls in self._mro(node):
+        for cls in mro:
             marks += [n for d in cls.decorator_list for n in self.module.mark_names_of(d)]
             marks += self._marks_of(self.module.block(cls).assignments.get("pytestmark"))
         return tuple(marks)
@@ -708,7 +713,8 @@ class _Collector:
         return tuple(dict.fromkeys(self.module.mark_names_of(value))) if value else ()
 
     def _mro(self, node: ast.ClassDef) -> list[ast.ClassDef]:
-        """The class and its bases defined in this module, depth first (enough for tests)."""
+        """The class and its bases defined in this module, breadth first: close enough to the
+        real MRO for test classes, and bases from other modules cannot be seen anyway."""
         chain = [node]
         for cls in chain:  # grows while iterating: a breadth-first walk of the bases
             for base in cls.bases:
