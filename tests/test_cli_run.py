@@ -191,3 +191,15 @@ def test_interrupting_gateui_leaves_no_process_behind(
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [pid for pid in pids if alive(pid)] == []
+
+
+def test_a_suite_combines_with_a_marker_expression(
+    sample_repo: Callable[[str], Path], cli: Cli
+) -> None:
+    repo = sample_repo("demo")
+    integration = cli(["run", "integration", "--json"], repo).json_lines()[-1]
+    fast = cli(["run", "integration", "-m", "not slow", "--json"], repo).json_lines()[-1]
+    slow = cli(["run", "slow", "--json"], repo).json_lines()[-1]
+    assert integration["selected"] == 10
+    assert slow["selected"] == 1
+    assert fast["selected"] == 9

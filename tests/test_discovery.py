@@ -211,3 +211,17 @@ def test_gitignored_folders_are_not_projects(sample_repo: Callable[[str], Path],
     (repo / ".gitignore").write_text("scratch/\n")
     git(repo, "add", ".gitignore")
     assert [p["root"] for p in discover_json(cli, repo)["projects"]] == ["."]
+
+
+def test_a_folder_outside_git_is_discovered_by_walking(tmp_path: Path, cli: Cli) -> None:
+    import shutil
+
+    from helpers import SAMPLES
+
+    plain = tmp_path / "plain"
+    shutil.copytree(SAMPLES / "e2e_requirements", plain)
+    venv.create(plain / "env", with_pip=False)  # a virtualenv is never searched for tests
+    (plain / "env" / "test_inside_venv.py").write_text("def test_no():\n    pass\n")
+    data = discover_json(cli, plain)
+    assert data["repo"] == str(plain)
+    assert [(p["root"], p["tests"]) for p in data["projects"]] == [(".", 22)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -187,3 +188,30 @@ def test_a_missing_interpreter_is_a_clear_error(tmp_path: Path) -> None:
     missing = PytestCommand(tmp_path, tmp_path, tmp_path / "nope" / "python")
     with pytest.raises(InterpreterError, match="interpreter not found"):
         list(PytestProcess(missing).events())
+
+
+def test_plugin_writes_to_a_named_file_channel(
+    sample_repo: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # For commands that close inherited descriptors (tox, some make setups) the channel is a path.
+    import json
+    import subprocess
+
+    from gateui.core.runner import plugin_environment
+
+    root = sample_repo("faults")
+    channel = tmp_path / "events.jsonl"
+    env = plugin_environment(os.environ, str(channel))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "gateui_events", "-q"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    kinds = [json.loads(line)["e"] for line in channel.read_text().splitlines()]
+    assert kinds[0] == "session_start"
+    assert kinds.count("test") == 5
+    assert kinds[-1] == "session_finish"
+    assert '"e":' not in result.stdout

@@ -79,7 +79,8 @@ def print_project(report: ProjectDiscovery, stream: TextIO) -> None:
         stream.write("  suites:\n")
         width = max(len(s.name) for s in report.suites)
         for suite in report.suites:
-            stream.write(f"    {suite.name:<{width}}  {suite.kind:<7} {suite.tests:>6} tests\n")
+            noun = "test" if suite.tests == 1 else "tests"
+            stream.write(f"    {suite.name:<{width}}  {suite.kind:<7} {suite.tests:>6} {noun}\n")
     registered = ", ".join(report.registered) or "none"
     stream.write(f"  markers registered: {registered}\n")
     if report.used:

@@ -38,13 +38,13 @@ def plan_run(projects: Sequence[Project], request: RunRequest) -> list[PytestCom
         _by_paths(projects, request.paths) if request.paths else [(p, []) for p in projects]
     )
     if request.suite is not None:
-        chosen = _by_suite(chosen, request.suite)
+        chosen = _by_suite(chosen, request.suite, request.markers)
         if not chosen:
             raise GateuiError(_unknown_suite_message(request.suite, projects))
+    elif request.markers:
+        chosen = [(p, [*args, "-m", request.markers]) for p, args in chosen]
     commands = []
     for project, args in chosen:
-        if request.markers and not any(a == "-m" for a in args):
-            args = [*args, "-m", request.markers]
         if request.keyword:
             args = [*args, "-k", request.keyword]
         args += _ignore_nested(project)
@@ -89,13 +89,15 @@ def _owner(projects: Sequence[Project], path: Path) -> Project | None:
 
 
 def _by_suite(
-    chosen: Sequence[tuple[Project, list[str]]], name: str
+    chosen: Sequence[tuple[Project, list[str]]], name: str, markers: str | None
 ) -> list[tuple[Project, list[str]]]:
+    """Each project where ``name`` means something, with the suite's arguments (its marker
+    expression joined with the user's ``-m``, so "smoke ∩ not slow" is one request)."""
     result = []
     for project, args in chosen:
         suite = resolve_suite(project, name)
         if suite is not None:
-            result.append((project, [*args, *suite.pytest_args()]))
+            result.append((project, [*args, *suite.pytest_args(markers)]))
     return result
 
 
