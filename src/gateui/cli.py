@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     discover = commands.add_parser("discover", help="list projects, suites, markers and problems")
     discover.add_argument("path", nargs="?", default=".", help="repository (default: here)")
     discover.add_argument("--json", action="store_true", help="machine-readable output")
+    discover.set_defaults(handler=lambda a, extra: cmd_discover(Path(a.path), a.json, sys.stdout))
 
     run = commands.add_parser(
         "run",
@@ -65,13 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-m", dest="markers", metavar="EXPR", help="pytest marker expression")
     run.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest keyword expression")
     run.add_argument("--json", action="store_true", help="one JSON event per line")
-    run.add_argument(
-        "-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)"
-    )
+    run.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)")
+    run.set_defaults(handler=lambda a, extra: cmd_run(a, extra, sys.stdout))
 
     demo = commands.add_parser("demo", help="try gateui on a bundled sample repository")
     demo.add_argument("--keep", action="store_true", help="keep the sample repository afterwards")
+    demo.set_defaults(handler=_cmd_demo)
+    # Further commands register themselves here, each from its own module:
+    # register(commands) adds a sub-parser with set_defaults(handler=fn(args, extra) -> int).
     return parser
+
+
+def _cmd_demo(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from gateui.demo import run_demo
+
+    return run_demo(keep=args.keep)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,17 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     args = build_parser().parse_args(argv)
+    handler = getattr(args, "handler", None)
     try:
-        if args.command == "discover":
-            return cmd_discover(Path(args.path), args.json, sys.stdout)
-        if args.command == "run":
-            return cmd_run(args, extra, sys.stdout)
-        if args.command == "demo":
-            from gateui.demo import run_demo
-
-            return run_demo(keep=args.keep)
-        build_parser().print_help(sys.stderr)
-        return EXIT_USAGE
+        if handler is None:
+            build_parser().print_help(sys.stderr)
+            return EXIT_USAGE
+        code: int = handler(args, extra)
+        return code
     except GateuiError as exc:
         sys.stderr.write(f"gateui: {exc}\n")
         return EXIT_USAGE
