@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-m", dest="markers", metavar="EXPR", help="pytest marker expression")
     run.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest keyword expression")
     run.add_argument("--json", action="store_true", help="one JSON event per line")
-    run.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)")
+    run.add_argument(
+        "-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)"
+    )
     run.set_defaults(handler=lambda a, extra: cmd_run(a, extra, sys.stdout))
 
     demo = commands.add_parser("demo", help="try gateui on a bundled sample repository")
