@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +17,9 @@ from types import FrameType
 from typing import TextIO
 
 from gateui import __version__
+from gateui.core.affected import AffectedPlan, plan_affected, with_recording
+from gateui.core.bookkeeping import Bookkeeping
+from gateui.core.depstore import DepStore
 from gateui.core.discovery import (
     Discovery,
     ProjectDiscovery,
@@ -25,8 +29,7 @@ from gateui.core.discovery import (
     static_view,
 )
 from gateui.core.errors import GateuiError
-from gateui.core.events import RunSummary, TestFinished
-from gateui.core.results import ResultsStore
+from gateui.core.events import RunSummary
 from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
 from gateui.discover_output import discovery_json, print_discovery, print_static
 from gateui.printers import JsonPrinter, PlainPrinter
@@ -66,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-m", dest="markers", metavar="EXPR", help="pytest marker expression")
     run.add_argument("-k", dest="keyword", metavar="EXPR", help="pytest keyword expression")
     run.add_argument("--json", action="store_true", help="one JSON event per line")
+    run.add_argument(
+        "--affected", action="store_true", help="only the tests the current change can affect"
+    )
+    run.add_argument(
+        "--since", metavar="REF", help="with --affected: changes since the merge base with REF"
+    )
+    run.add_argument(
+        "--no-record", action="store_true", help="do not record what each test executes"
+    )
     run.add_argument(
         "-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)"
     )
@@ -164,6 +176,8 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
     projects = load_projects(repo_root)
     if not projects:
         raise GateuiError(f"{repo_root}: no Python test projects found")
+    if args.since and not args.affected:
+        raise GateuiError("--since goes with --affected")
     request = RunRequest(
         suite=suite,
         markers=args.markers,
@@ -171,21 +185,60 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
         paths=tuple(paths),
         extra_args=tuple(extra),
     )
-    session = RunSession(plan_run(projects, request))
-    printer: JsonPrinter | PlainPrinter
-    if args.json:
-        printer = JsonPrinter(out)
-    else:
-        tty = out.isatty()
-        printer = PlainPrinter(out, colour=tty and "NO_COLOR" not in os.environ, tty=tty)
+    record = not args.no_record
+    store = DepStore(repo_root) if record or args.affected else None
+    books = Bookkeeping(repo_root, store if record else None)
+    printer = make_printer(args.json, out)
+    with tempfile.TemporaryDirectory(prefix="gateui-") as workdir:
+        if args.affected:
+            assert store is not None
+            plan = plan_affected(
+                projects, request, store, books.results, Path(workdir), args.since, record=record
+            )
+            commands = plan.commands
+            if not args.json:
+                print_selection_header(plan, out)
+        else:
+            commands = plan_run(projects, request)
+            if record:
+                commands = with_recording(commands, repo_root)
+        return stream_run(RunSession(commands), printer, books)
+
+
+def make_printer(as_json: bool, out: TextIO) -> JsonPrinter | PlainPrinter:
+    if as_json:
+        return JsonPrinter(out)
+    tty = out.isatty()
+    return PlainPrinter(out, colour=tty and "NO_COLOR" not in os.environ, tty=tty)
+
+
+def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
+    changed = sorted(plan.selection.changed)
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    tests, files = plan.counts
+    whole = [p.project.rel for p in plan.selection.projects if p.whole]
+    parts = []
+    if tests:
+        parts.append(f"{tests} tests")
+    if files:
+        parts.append(f"{files} test files")
+    if whole:
+        parts.append("whole project " + ", ".join(whole))
+    selected = " + ".join(parts) or "nothing"
+    out.write(f"changed: {shown or 'nothing'} → selected: {selected}\n")
+    for note in plan.selection.notes:
+        out.write(f"note: {note}\n")
+    out.flush()
+
+
+def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: Bookkeeping) -> int:
+    """Print a run live and keep its results; the exit code as ``run`` documents it."""
     summary: RunSummary | None = None
-    store = ResultsStore.load(repo_root)
     try:
         for event in session.events():
             printer.handle(event)
-            if isinstance(event, TestFinished):
-                store.record(event)
-            elif isinstance(event, RunSummary):
+            books.handle(event)
+            if isinstance(event, RunSummary):
                 summary = event
     except KeyboardInterrupt:
         # The generator's cleanup has already killed the process group.
@@ -194,8 +247,10 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
         return EXIT_INTERRUPTED
     finally:
         # Tests that finished keep their results, also when the run was cut short.
-        store.save(repo_root)
+        books.save()
     assert summary is not None
+    if not session.commands:
+        return EXIT_OK  # nothing was affected: nothing to run, nothing failed
     return run_exit_code(summary)
 
 

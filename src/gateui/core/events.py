@@ -6,6 +6,7 @@ these dataclasses so everything downstream (printers, results store, TUI) works 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -26,6 +27,8 @@ class SessionStarted:
     xdist: bool
     registered_markers: tuple[str, ...]
     """Every marker pytest knows: ini ``markers``, builtins and those plugins register."""
+    env: str | None = None
+    """The environment key (interpreter + installed packages) when recording is on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,8 @@ class TestFinished:
     """Why the test was selected (affected runs); empty for a plain run."""
     project: str = "."
     """The project root it ran in, relative to the repository root."""
+    deps: Mapping[str, Any] | None = None
+    """What the test executed and read, when recording was on (see core.recording)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +189,7 @@ def parse_event(data: dict[str, Any]) -> Event | None:
             stderr=data.get("stderr", ""),
             log=data.get("log", ""),
             xfail=data.get("xfail"),
+            deps=data.get("deps"),
         )
     if kind == "test_start":
         return TestStarted(data["nodeid"], data.get("path", ""), _line(data.get("line")))
@@ -213,6 +219,7 @@ def parse_event(data: dict[str, Any]) -> Event | None:
             inifile=data.get("inifile"),
             xdist=bool(data.get("xdist")),
             registered_markers=tuple(data.get("registered_markers") or ()),
+            env=data.get("env"),
         )
     if kind == "session_finish":
         return SessionFinished(int(data["exitstatus"]), float(data.get("duration_s", 0.0)))

@@ -61,7 +61,22 @@ class PytestCommand:
     env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment variables for the child."""
     reasons: Mapping[str, str] = field(default_factory=dict)
-    """Why each node id (repo-relative) was selected; copied onto its result."""
+    """Why each node id (repo-relative; or its test, or its file) was selected; copied onto its
+    result."""
+    default_reason: str = ""
+    """The reason for tests ``reasons`` does not name (a whole project selected at once)."""
+
+    def reason_for(self, nodeid: str) -> str:
+        """The selection reason of a node id, its test (all parametrizations), or its file."""
+        reasons = self.reasons
+        if not reasons:
+            return self.default_reason
+        return (
+            reasons.get(nodeid)
+            or reasons.get(nodeid.split("[", 1)[0])
+            or reasons.get(nodeid.split("::", 1)[0])
+            or self.default_reason
+        )
 
     def argv(self) -> list[str]:
         return [str(self.interpreter), "-m", "pytest", "-p", PLUGIN_MODULE, *self.args]
@@ -151,7 +166,7 @@ class PytestProcess:
                     event,
                     nodeid=nodeid,
                     path=self._nodeid(event.path),
-                    reason=self.command.reasons.get(nodeid, ""),
+                    reason=self.command.reason_for(nodeid),
                     project=self.command.project,
                 )
                 tally.add(event)
@@ -185,7 +200,7 @@ class PytestProcess:
             outcome="failed",
             duration_s=0.0,
             longrepr=f"crashed: {_describe_exit(self.returncode)} while this test was running",
-            reason=self.command.reasons.get(nodeid, ""),
+            reason=self.command.reason_for(nodeid),
             project=self.command.project,
         )
 

@@ -15,17 +15,24 @@ test still arrives as soon as it finishes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
+import threading
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 CHANNEL_ENV = "GATEUI_EVENTS"
 COLLECT_ITEMS_ENV = "GATEUI_COLLECT_ITEMS"
+# The repository root: record, per test, the functions it executed and the files it opened there.
+RECORD_ENV = "GATEUI_RECORD"
+# A JSON file {"nodeids": [...], "files": [...], "order": [...]}: run only those, in that order.
+SELECT_ENV = "GATEUI_SELECT"
 # Captured output can be huge (a test printing a megabyte); the tail is what people read.
 MAX_TEXT = 64 * 1024
 
@@ -151,6 +158,7 @@ class GateuiEventPlugin:
                 "pid": os.getpid(),
                 "xdist": self.config.pluginmanager.hasplugin("dsession"),
                 "registered_markers": _registered_markers(self.config),
+                "env": _environment_key() if os.environ.get(RECORD_ENV) else None,
             }
         )
 
@@ -240,6 +248,9 @@ class GateuiEventPlugin:
                 event["log"] = state.log
             if state.wasxfail is not None:
                 event["xfail"] = state.wasxfail
+            deps = getattr(report, "gateui_deps", None)
+            if deps is not None:
+                event["deps"] = deps
             self.channel.send(event)
 
     def pytest_warning_recorded(
@@ -292,11 +303,19 @@ def _registered_markers(config: pytest.Config) -> list[str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    spec = os.environ.get(CHANNEL_ENV)
-    if not spec or _is_xdist_worker(config):
+    selection = os.environ.get(SELECT_ENV)
+    if selection:
+        # On xdist workers too: each collects and must drop the same tests.
+        config.pluginmanager.register(_Selection(selection), "gateui-selection")
+    record_root = os.environ.get(RECORD_ENV)
+    if record_root and not _xdist_controller_configured(config):
+        config.pluginmanager.register(_Recorder(record_root), "gateui-recorder")
+    if _is_xdist_worker(config):
         # Workers keep the makereport hook so markers travel with their reports.
-        if _is_xdist_worker(config):
-            config.pluginmanager.register(_WorkerHooks(), "gateui-events-worker")
+        config.pluginmanager.register(_WorkerHooks(), "gateui-events-worker")
+        return
+    spec = os.environ.get(CHANNEL_ENV)
+    if not spec:
         return
     try:
         channel = _Channel(spec)
@@ -309,6 +328,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_XdistControllerHooks(plugin), "gateui-events-xdist")
 
 
+def _xdist_controller_configured(config: pytest.Config) -> bool:
+    """True on the controller of an xdist run (tests run in the workers, not here)."""
+    if _is_xdist_worker(config) or not config.pluginmanager.hasplugin("xdist"):
+        return False
+    numprocesses = getattr(config.option, "numprocesses", None)
+    dist = getattr(config.option, "dist", "no")
+    return bool(numprocesses) or (dist not in (None, "no"))
+
+
 class _WorkerHooks:
     """On an xdist worker: attach markers to reports, which cross to the controller with all
     their attributes (the controller never sees the items themselves)."""
@@ -319,3 +347,258 @@ class _WorkerHooks:
         report = outcome.get_result()
         if report.when == "teardown" or report.failed:
             report.gateui_markers = _marker_names(item)
+
+
+# -- selection ---------------------------------------------------------------------------------
+class _Selection:
+    """Keeps only the selected tests (by node id, or every test of a selected file) and runs them
+    in the given order. It runs after pytest's own -m / -k deselection, so both apply."""
+
+    def __init__(self, path: str) -> None:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        self.nodeids = set(data.get("nodeids", ()))
+        # "file::Class::test" selects every parametrization of that test.
+        self.prefixes = set(data.get("prefixes", ()))
+        self.files = set(data.get("files", ()))
+        self.folders = tuple(f.rstrip("/") + "/" for f in data.get("folders", ()))
+        self.rank = {key: index for index, key in enumerate(data.get("order", ()))}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[Any]) -> None:
+        keep, drop = [], []
+        for item in items:
+            nodeid = item.nodeid
+            file_part = nodeid.split("::", 1)[0]
+            if (
+                nodeid in self.nodeids
+                or file_part in self.files
+                or nodeid.split("[", 1)[0] in self.prefixes
+                or (self.folders and file_part.startswith(self.folders))
+            ):
+                keep.append(item)
+            else:
+                drop.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        last = len(self.rank)
+        rank = self.rank
+        # Stable: tests without a rank keep pytest's order, after the ranked ones.
+        keep.sort(key=lambda i: rank.get(i.nodeid, rank.get(i.nodeid.split("::", 1)[0], last)))
+        items[:] = keep
+
+
+# -- dependency recording ----------------------------------------------------------------------
+def _environment_key() -> str:
+    """Interpreter plus installed distributions: recordings made elsewhere do not apply here."""
+    try:
+        from importlib import metadata
+
+        dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    except Exception:  # a broken distribution must not stop the run; just never match
+        dists = [f"unreadable:{time.time()}"]
+    text = "\n".join([sys.executable, sys.version, *dists])
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _outer_qualname(code: Any) -> str | None:
+    """The function a code object's source belongs to, for matching against source blocks.
+
+    A nested function, lambda or comprehension lives inside its enclosing function's body, so it
+    counts as that function (``outer.<locals>.inner`` → ``outer``). Module-level code is None:
+    it runs at import, which the static import graph covers.
+    """
+    qualname: str = getattr(code, "co_qualname", None) or code.co_name
+    if "<locals>" in qualname:
+        qualname = qualname.split(".<locals>", 1)[0]
+    if qualname.startswith("<"):
+        return None
+    return qualname
+
+
+class _Recorder:
+    """Per test: the functions it executed under the repository root during setup, call and
+    teardown, and the non-Python files it opened there.
+
+    Python 3.12+: ``sys.monitoring`` PY_START, each code object disabled after its first hit and
+    re-armed per test, so a hot loop costs nothing. Python 3.11 and older: a call-only global
+    trace function that just notes the code object; the mapping to files and names happens once
+    per test, after it ran.
+    """
+
+    _TOOL_NAME = "gateui"
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.join(os.path.abspath(root), "")
+        # Installed code is never the project's own, even when the virtualenv is in the repo.
+        self.skip_prefixes = tuple(
+            os.path.join(os.path.abspath(p), "")
+            for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}
+        )
+        self.codes: dict[int, Any] = {}
+        self.opened: set[str] = set()
+        self.files: dict[str, str | None] = {}
+        self.sent_shas: set[str] = set()
+        self.active = False
+        self.blocked = False
+        self.tool: int | None = None
+        self._previous: Callable[..., Any] | None = None
+        monitoring = getattr(sys, "monitoring", None)
+        if monitoring is not None:
+            self._setup_monitoring(monitoring)
+        sys.addaudithook(self._audit)
+
+    # -- the two mechanisms ----------------------------------------------------------------
+    def _setup_monitoring(self, monitoring: Any) -> None:
+        for tool in (4, 3):
+            if monitoring.get_tool(tool) is None:
+                monitoring.use_tool_id(tool, self._TOOL_NAME)
+                self.tool = tool
+                break
+        if self.tool is None:
+            return
+        codes = self.codes
+        disable = monitoring.DISABLE
+
+        def on_start(code: Any, offset: int) -> Any:
+            codes[id(code)] = code
+            return disable
+
+        monitoring.register_callback(self.tool, monitoring.events.PY_START, on_start)
+
+    def _make_tracer(self) -> Callable[..., Any]:
+        codes = self.codes
+
+        def trace(frame: Any, event: str, arg: Any) -> None:
+            codes[id(frame.f_code)] = frame.f_code
+
+        return trace
+
+    def start(self) -> None:
+        if self.tool is not None:
+            monitoring = sys.monitoring  # type: ignore[attr-defined]
+            monitoring.restart_events()
+            monitoring.set_events(self.tool, monitoring.events.PY_START)
+        else:
+            if sys.gettrace() is not None:
+                # A debugger or coverage owns the trace function: do not take it away. The
+                # test stays unrecorded, and selection treats it by the static import graph.
+                self.blocked = True
+                return
+            tracer = self._make_tracer()
+            threading.settrace(tracer)
+            sys.settrace(tracer)
+        self.active = True
+
+    def stop(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        if self.tool is not None:
+            sys.monitoring.set_events(self.tool, 0)  # type: ignore[attr-defined]
+        else:
+            sys.settrace(None)
+            threading.settrace(None)
+
+    def _audit(self, event: str, args: Any) -> None:
+        if event != "open" or not self.active:
+            return
+        path = args[0]
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        elif not isinstance(path, str):
+            return
+        self.opened.add(path if os.path.isabs(path) else os.path.abspath(path))
+
+    # -- test windows ----------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: Any) -> Any:
+        self.codes.clear()
+        self.opened.clear()
+        self.blocked = False
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: Any) -> Any:
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item: Any) -> Any:
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "teardown":
+            report.gateui_deps = self.harvest()
+
+    def harvest(self) -> dict[str, Any]:
+        funcs: dict[str, set[str]] = {}
+        for code in self.codes.values():
+            rel = self._relative(code.co_filename)
+            if rel is None:
+                continue
+            name = _outer_qualname(code)
+            if name is not None:
+                funcs.setdefault(rel, set()).add(name)
+        reads = set()
+        for path in self.opened:
+            rel = self._relative(path)
+            if rel is not None and not rel.endswith((".py", ".pyc", ".pyo")):
+                reads.add(rel)
+        self.codes.clear()
+        self.opened.clear()
+        shas = {}
+        for rel in [*funcs, *reads]:
+            if rel not in self.sent_shas:
+                self.sent_shas.add(rel)
+                sha = _file_sha(self.root + rel)
+                if sha is not None:
+                    shas[rel] = sha
+        return {
+            "recorded": not self.blocked,
+            "funcs": {rel: sorted(names) for rel, names in funcs.items()},
+            "reads": sorted(reads),
+            "shas": shas,
+        }
+
+    def _relative(self, filename: str) -> str | None:
+        try:
+            return self.files[filename]
+        except KeyError:
+            pass
+        rel: str | None = None
+        if filename.startswith("<"):  # <frozen os>, <string>: no file of the project
+            self.files[filename] = None
+            return None
+        absolute = os.path.abspath(filename)
+        if absolute.startswith(self.root) and not absolute.startswith(self.skip_prefixes):
+            candidate = absolute[len(self.root) :].replace(os.sep, "/")
+            first = candidate.split("/", 1)[0]
+            if first not in (".git", ".gateui", ".pytest_cache", ".tox", ".nox"):
+                rel = candidate
+        self.files[filename] = rel
+        return rel
+
+
+def _file_sha(path: str) -> str | None:
+    """The file's git blob id: the version it names can be read back from git when committed."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

@@ -1,0 +1,135 @@
+"""``run --affected``: what changed → which tests → the pytest commands that run just those.
+
+Selection combines with everything else a run can ask for: a suite, ``-m``, ``-k``, paths.
+Marker and keyword expressions go to pytest (which deselects after gateui's selection, so the
+result is the intersection); suite folders and paths filter the selection itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+
+from gateui.core.changes import ChangeSet, changed_files
+from gateui.core.depstore import DepStore
+from gateui.core.discovery import Project
+from gateui.core.paths import relative_path
+from gateui.core.results import ResultsStore
+from gateui.core.run_plan import RunRequest, plan_run, resolve_suite
+from gateui.core.runner import PytestCommand
+from gateui.core.selection import (
+    ProjectSelection,
+    Selection,
+    Selector,
+    environment_key,
+    selection_commands,
+)
+
+
+@dataclass
+class AffectedPlan:
+    selection: Selection
+    commands: list[PytestCommand]
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """(single tests or tests selected by name, whole test files) selected."""
+        tests = sum(len(p.nodeids) + len(p.prefixes) for p in self.selection.projects)
+        files = sum(len(p.files) for p in self.selection.projects)
+        return tests, files
+
+
+def environment_keys(projects: Sequence[Project]) -> dict[Path, str]:
+    return {p.root: environment_key(p.interpreter) for p in projects}
+
+
+def plan_affected(
+    projects: Sequence[Project],
+    request: RunRequest,
+    store: DepStore,
+    results: ResultsStore,
+    workdir: Path,
+    since: str | None = None,
+    selector: Selector | None = None,
+    changes: ChangeSet | None = None,
+    record: bool = True,
+) -> AffectedPlan:
+    """Select for the change (git's, unless ``changes`` is given) and build the commands."""
+    repo_root = projects[0].repo_root
+    if changes is None:
+        changes = changed_files(repo_root, since)
+    if selector is None:
+        selector = Selector(repo_root, projects, store, results)
+    selection = selector.select(changes, environment_keys(projects))
+    _restrict(selection, projects, request)
+    # Markers, keyword, nested-project ignores and extra pytest args, as a plain run has them.
+    plain = RunRequest(
+        markers=request.markers, keyword=request.keyword, extra_args=request.extra_args
+    )
+    base_args = {c.project_root: list(c.args) for c in plan_run(projects, plain)}
+    if request.suite is not None:
+        for project in projects:
+            suite = resolve_suite(project, request.suite)
+            if suite is not None and suite.markers:
+                base_args[project.root] = _with_markers(base_args[project.root], suite.markers)
+    commands = selection_commands(
+        selection, results, base_args, repo_root if record else None, workdir
+    )
+    return AffectedPlan(selection, commands)
+
+
+def _with_markers(args: list[str], markers: str) -> list[str]:
+    if "-m" in args:
+        index = args.index("-m")
+        return [*args[:index], "-m", f"({markers}) and ({args[index + 1]})", *args[index + 2 :]]
+    return [*args, "-m", markers]
+
+
+def _restrict(selection: Selection, projects: Sequence[Project], request: RunRequest) -> None:
+    """Keep only what a suite (its folders, or its existence in a project) and the requested
+    paths allow."""
+    for chosen in selection.projects:
+        allowed: list[str] | None = None
+        if request.suite is not None:
+            suite = resolve_suite(chosen.project, request.suite)
+            if suite is None:
+                _clear(chosen)
+                continue
+            if suite.paths:
+                allowed = [chosen.project.to_repo(p) for p in suite.paths]
+        if request.paths:
+            repo_root = chosen.project.repo_root
+            wanted = [relative_path(Path(p.split("::", 1)[0]), repo_root) for p in request.paths]
+            allowed = wanted if allowed is None else [*allowed, *wanted]
+        if allowed is not None:
+            _keep_under(chosen, allowed)
+
+
+def _clear(chosen: ProjectSelection) -> None:
+    chosen.whole = None
+    chosen.nodeids.clear()
+    chosen.prefixes.clear()
+    chosen.files.clear()
+
+
+def _keep_under(chosen: ProjectSelection, allowed: Sequence[str]) -> None:
+    def under(key: str) -> bool:
+        path = PurePosixPath(key.split("::", 1)[0])
+        return any(str(a) in (".", str(path)) or PurePosixPath(a) in path.parents for a in allowed)
+
+    if chosen.whole is not None:
+        # The whole project, but only under the allowed folders.
+        reason = chosen.whole
+        chosen.whole = None
+        for folder in allowed:
+            chosen.files[folder] = reason
+        return
+    for table in (chosen.nodeids, chosen.prefixes, chosen.files):
+        for key in [k for k in table if not under(k)]:
+            del table[key]
+
+
+def with_recording(commands: Sequence[PytestCommand], repo_root: Path) -> list[PytestCommand]:
+    """Turn recording on for plain runs, so the next ``--affected`` has data."""
+    return [replace(c, env={**c.env, "GATEUI_RECORD": str(repo_root)}) for c in commands]
