@@ -86,8 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="try gateui on a bundled sample repository")
     demo.add_argument("--keep", action="store_true", help="keep the sample repository afterwards")
     demo.set_defaults(handler=_cmd_demo)
+    from gateui import tui
+
+    tui.register(commands)
     # Further commands register themselves here, each from its own module:
     # register(commands) adds a sub-parser with set_defaults(handler=fn(args, extra) -> int).
+    from gateui import cli_watch
+
+    cli_watch.register(commands)
     return parser
 
 
@@ -95,6 +101,19 @@ def _cmd_demo(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from gateui.demo import run_demo
 
     return run_demo(keep=args.keep)
+
+
+def _default_to_tui(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``gateui`` and ``gateui PATH`` mean ``gateui tui [PATH]``: a first word that is neither a
+    command nor an option is the repository to open."""
+    commands = next(
+        (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {}
+    )
+    if not argv:
+        return ["tui"]
+    if argv[0] not in (commands or {}) and not argv[0].startswith("-"):
+        return ["tui", *argv]
+    return argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, extra = argv[:cut], argv[cut + 1 :]
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(_default_to_tui(parser, argv))
     handler = getattr(args, "handler", None)
     try:
         if handler is None:

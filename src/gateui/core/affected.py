@@ -7,7 +7,7 @@ result is the intersection); suite folders and paths filter the selection itself
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -54,8 +54,14 @@ def plan_affected(
     selector: Selector | None = None,
     changes: ChangeSet | None = None,
     record: bool = True,
+    carry: Sequence[ProjectSelection] = (),
+    exclude: Set[str] = frozenset(),
 ) -> AffectedPlan:
-    """Select for the change (git's, unless ``changes`` is given) and build the commands."""
+    """Select for the change (git's, unless ``changes`` is given) and build the commands.
+
+    ``carry`` is what an interrupted run still owed: it joins the new selection, minus the tests
+    in ``exclude`` (those that finished) unless the new change selects them again.
+    """
     repo_root = projects[0].repo_root
     if changes is None:
         changes = changed_files(repo_root, since)
@@ -63,6 +69,7 @@ def plan_affected(
         selector = Selector(repo_root, projects, store, results)
     selection = selector.select(changes, environment_keys(projects))
     _restrict(selection, projects, request)
+    skip = _union(selection, carry, exclude)
     # Markers, keyword, nested-project ignores and extra pytest args, as a plain run has them.
     plain = RunRequest(
         markers=request.markers, keyword=request.keyword, extra_args=request.extra_args
@@ -74,9 +81,31 @@ def plan_affected(
             if suite is not None and suite.markers:
                 base_args[project.root] = _with_markers(base_args[project.root], suite.markers)
     commands = selection_commands(
-        selection, results, base_args, repo_root if record else None, workdir
+        selection, results, base_args, repo_root if record else None, workdir, skip
     )
     return AffectedPlan(selection, commands)
+
+
+def _union(selection: Selection, carry: Sequence[ProjectSelection], finished: Set[str]) -> set[str]:
+    """Add the carried-over selections; return the finished tests not to run again (those the
+    new change does not select by itself)."""
+    skip = {n for n in finished if all(p.reason_for(n) is None for p in selection.projects)}
+    by_root = {p.project.root: p for p in selection.projects}
+    for owed in carry:
+        target = by_root.get(owed.project.root)
+        if target is None or target.whole is not None:
+            continue
+        if owed.whole is not None:
+            target.whole = f"unfinished when an edit interrupted the run ({owed.whole})"
+            continue
+        for kind, table in (
+            ("nodeid", owed.nodeids),
+            ("prefix", owed.prefixes),
+            ("file", owed.files),
+        ):
+            for key, reason in table.items():
+                target.add(kind, key, f"unfinished when an edit interrupted the run ({reason})")
+    return skip
 
 
 def _with_markers(args: list[str], markers: str) -> list[str]:

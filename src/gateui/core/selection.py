@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -525,6 +525,10 @@ class Selector:
                 chosen.add("prefix", project.to_repo(test.nodeid), reason)
 
 
+def _prefix(project: Project) -> str:
+    return "" if project.rel == "." else f"{project.rel}/"
+
+
 def _verb(blob: str | None) -> str:
     return "deleted" if blob is None else "changed"
 
@@ -535,6 +539,7 @@ def selection_commands(
     base_args: Mapping[Path, Sequence[str]],
     record_root: Path | None,
     workdir: Path,
+    exclude: Set[str] = frozenset(),
 ) -> list[PytestCommand]:
     """One pytest command per project with something selected: a selection file the plugin
     reads (so only those tests run, in order: failed first, then fastest first) and the test
@@ -548,7 +553,7 @@ def selection_commands(
         args = list(base_args.get(project.root, ()))
         reasons = chosen.reasons()
         if chosen.whole is None:
-            spec = _selection_file(chosen, results, workdir)
+            spec = _selection_file(chosen, results, workdir, exclude)
             env["GATEUI_SELECT"] = str(spec)
             # Only these paths are collected at all: a small change runs in a moment even in a
             # big repository.
@@ -578,7 +583,9 @@ def selection_commands(
     return commands
 
 
-def _selection_file(chosen: ProjectSelection, results: ResultsStore, workdir: Path) -> Path:
+def _selection_file(
+    chosen: ProjectSelection, results: ResultsStore, workdir: Path, exclude: Set[str]
+) -> Path:
     project = chosen.project
 
     def local(key: str) -> str:
@@ -601,6 +608,7 @@ def _selection_file(chosen: ProjectSelection, results: ResultsStore, workdir: Pa
         "files": [local(k) for k in chosen.files if k not in folders],
         "folders": [local(k) for k in folders],
         "order": [local(k) for k in keys],
+        "exclude": [local(k) for k in exclude if k.startswith(_prefix(project))],
     }
     fd, name = tempfile.mkstemp(prefix="selection-", suffix=".json", dir=workdir)
     with os.fdopen(fd, "w") as handle:

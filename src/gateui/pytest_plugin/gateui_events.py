@@ -362,6 +362,8 @@ class _Selection:
         self.prefixes = set(data.get("prefixes", ()))
         self.files = set(data.get("files", ()))
         self.folders = tuple(f.rstrip("/") + "/" for f in data.get("folders", ()))
+        # Tests that already finished in a run an edit interrupted: not again.
+        self.exclude = set(data.get("exclude", ()))
         self.rank = {key: index for index, key in enumerate(data.get("order", ()))}
 
     @pytest.hookimpl(trylast=True)
@@ -370,7 +372,9 @@ class _Selection:
         for item in items:
             nodeid = item.nodeid
             file_part = nodeid.split("::", 1)[0]
-            if (
+            if nodeid in self.exclude:
+                drop.append(item)
+            elif (
                 nodeid in self.nodeids
                 or file_part in self.files
                 or nodeid.split("[", 1)[0] in self.prefixes

@@ -1,0 +1,211 @@
+"""``gateui watch`` (headless) and ``gateui explain``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from gateui.core.affected import plan_affected
+from gateui.core.changes import changed_files
+from gateui.core.depstore import DepStore
+from gateui.core.discovery import find_repo_root, load_projects
+from gateui.core.errors import GateuiError
+from gateui.core.events import RunSummary
+from gateui.core.results import ResultsStore
+from gateui.core.run_plan import RunRequest
+from gateui.core.selection import environment_key
+from gateui.core.watch import CycleFinished, CycleStarted, Idle, WatchSession
+from gateui.printers import JsonPrinter, PlainPrinter
+
+
+def register(commands: Any) -> None:
+    watch = commands.add_parser(
+        "watch", help="rerun the affected tests on every change (the TUI, or --no-tui)"
+    )
+    watch.add_argument("suite", nargs="?", metavar="SUITE", help="only this suite")
+    watch.add_argument("-m", dest="markers", metavar="EXPR", help="pytest marker expression")
+    watch.add_argument("--no-tui", action="store_true", help="print results instead of the TUI")
+    watch.add_argument("--json", action="store_true", help="with --no-tui: JSON lines")
+    watch.add_argument("--no-record", action="store_true", help="do not record dependencies")
+    watch.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository")
+    watch.set_defaults(handler=cmd_watch)
+
+    explain = commands.add_parser(
+        "explain", help="say why a test (or a test file's tests) is or is not affected"
+    )
+    explain.add_argument("target", metavar="NODEID|FILE")
+    explain.add_argument("--since", metavar="REF", help="changes since the merge base with REF")
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository")
+    explain.set_defaults(handler=cmd_explain)
+
+
+def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    repo_root = find_repo_root(Path(args.repo))
+    projects = load_projects(repo_root)
+    if not projects:
+        raise GateuiError(f"{repo_root}: no Python test projects found")
+    request = RunRequest(suite=args.suite, markers=args.markers, extra_args=tuple(extra))
+    if not args.no_tui:
+        opened = _open_tui(repo_root, request)
+        if opened is not None:
+            return opened
+        sys.stderr.write("gateui: the TUI is not available here; watching with --no-tui\n")
+    session = WatchSession(projects, request, record=not args.no_record)
+    return print_watch(session, args.json, sys.stdout)
+
+
+def _open_tui(repo_root: Path, request: RunRequest) -> int | None:
+    """The TUI in watch mode, when the TUI package provides ``open_tui``."""
+    import importlib
+
+    try:
+        launch = importlib.import_module("gateui.tui.launch")
+    except ImportError:
+        return None
+    opener = getattr(launch, "open_tui", None)
+    if opener is None:
+        return None
+    return int(opener(repo_root, watch=True, request=request))
+
+
+def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
+    """The same live stream as ``gateui run`` for each cycle, with a header per cycle."""
+    from gateui.cli import make_printer
+
+    printer: JsonPrinter | PlainPrinter = make_printer(as_json, out)
+    try:
+        for event in session.events():
+            if isinstance(event, CycleStarted):
+                printer = make_printer(as_json, out)
+                _cycle_header(event, as_json, out)
+            elif isinstance(event, CycleFinished):
+                if event.interrupted and not as_json:
+                    out.write("interrupted by a new change: its unfinished tests run next\n")
+            elif isinstance(event, Idle):
+                if not as_json:
+                    out.write(f"… {event.message} (Ctrl-C to stop)\n")
+                    out.flush()
+            elif isinstance(event, RunSummary) and event.selected == 0 and not as_json:
+                continue
+            else:
+                printer.handle(event)
+    except KeyboardInterrupt:
+        session.stop()
+    return 0
+
+
+def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(
+            json.dumps(
+                {
+                    "event": "cycle",
+                    "changed": list(event.changed),
+                    "selected_tests": event.tests,
+                    "selected_files": event.files,
+                    "whole_projects": list(event.whole_projects),
+                    "carried_over": event.carried_over,
+                    "known_tests": event.known_tests,
+                }
+            )
+            + "\n"
+        )
+        out.flush()
+        return
+    changed = list(event.changed)
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    parts = []
+    if event.tests:
+        parts.append(f"{event.tests} tests")
+    if event.files:
+        parts.append(f"{event.files} test files")
+    if event.whole_projects:
+        parts.append("whole project " + ", ".join(event.whole_projects))
+    selected = " + ".join(parts) or "nothing"
+    known = f" of {event.known_tests} known" if event.known_tests else ""
+    out.write(f"── changed: {shown or 'nothing'} → selected {selected}{known}\n")
+    if event.carried_over:
+        out.write(f"   (+{event.carried_over} carried over from the interrupted run)\n")
+    for note in event.notes:
+        out.write(f"   note: {note}\n")
+    out.flush()
+
+
+def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    repo_root = find_repo_root(Path(args.repo))
+    projects = load_projects(repo_root)
+    target = args.target
+    file_part, sep, rest = target.partition("::")
+    absolute = (Path.cwd() / file_part).resolve()
+    if not absolute.exists() and not (repo_root / file_part).exists():
+        raise GateuiError(f"{file_part}: no such file")
+    if not absolute.exists():
+        absolute = repo_root / file_part
+    rel = absolute.relative_to(repo_root).as_posix()
+    key = rel + sep + rest
+    store = DepStore(repo_root)
+    results = ResultsStore.load(repo_root)
+    try:
+        with tempfile.TemporaryDirectory(prefix="gateui-") as workdir:
+            plan = plan_affected(
+                projects, RunRequest(), store, results, Path(workdir), args.since, record=False
+            )
+        changes = changed_files(repo_root, args.since)
+        lines: list[str] = []
+        verdicts: list[dict[str, Any]] = []
+        for chosen in plan.selection.projects:
+            env = environment_key(chosen.project.interpreter)
+            recorded = store.tests(env)
+            candidates = [
+                n
+                for n in recorded
+                if n == key or n.startswith(key + "::") or n.startswith(key + "[")
+            ] or [key]
+            for nodeid in candidates:
+                if chosen.project.rel != "." and not nodeid.startswith(chosen.project.rel + "/"):
+                    continue
+                reason = chosen.reason_for(nodeid)
+                executed = store.executed_by(env, nodeid)
+                verdict = {
+                    "nodeid": nodeid,
+                    "selected": reason is not None,
+                    "reason": reason or _why_not(nodeid, executed, nodeid in recorded),
+                    "executed": executed,
+                }
+                verdicts.append(verdict)
+        if args.json:
+            sys.stdout.write(
+                json.dumps({"changed": sorted(plan.selection.changed), "tests": verdicts}, indent=2)
+                + "\n"
+            )
+            return 0
+        shown = ", ".join(sorted(plan.selection.changed)) or "nothing"
+        lines.append(
+            f"changed since {changes.base[:12] if changes.base else 'the recordings'}: {shown}"
+        )
+        if not verdicts:
+            lines.append(f"{key}: not part of any test project")
+        for verdict in verdicts:
+            state = "selected" if verdict["selected"] else "not selected"
+            lines.append(f"{verdict['nodeid']}: {state} — {verdict['reason']}")
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
+    finally:
+        store.close()
+
+
+def _why_not(nodeid: str, executed: dict[str, list[str]], recorded: bool) -> str:
+    if not recorded:
+        return "no recording of it in this environment, and no changed file it imports"
+    names = sum(len(v) for v in executed.values())
+    files = ", ".join(sorted(executed)[:4]) or "no project file"
+    return (
+        f"it executed {names} functions in {files}; none of them changed, "
+        "nor anything it imports at module level"
+    )
