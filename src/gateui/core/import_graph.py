@@ -264,6 +264,19 @@ class ImportGraph:
             folder = folder.parent
         return found
 
+    def _importers_of_missing(self, target: str) -> dict[str, list[str]]:
+        if not target.endswith(".py"):
+            return {}
+        files = set(self.files)
+        self.files.add(target)
+        self._dirs |= {str(parent) for parent in PurePosixPath(target).parents}
+        try:
+            self._link()
+            return self.importers(target)
+        finally:
+            self.files = files
+            self._link()
+
     # -- queries ---------------------------------------------------------------------------
     def module_name(self, rel: str) -> str:
         """The dotted name Python knows the file by: ``web_api/ranges.py`` in a package is
@@ -278,7 +291,12 @@ class ImportGraph:
 
     def importers(self, target: str) -> dict[str, list[str]]:
         """Every file that reaches ``target`` through imports (or conftest application),
-        with the chain from that file to ``target`` (shortest first found)."""
+        with the chain from that file to ``target`` (shortest first found).
+
+        A deleted file is looked up as if it still existed: whoever still imports it is
+        exactly who breaks."""
+        if target not in self.files:
+            return self._importers_of_missing(target)
         chains: dict[str, list[str]] = {target: [target]}
         queue = deque([target])
         while queue:

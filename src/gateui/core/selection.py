@@ -300,13 +300,10 @@ class Selector:
         # 2. Changed Python files no recording ran against: compare with the base commit.
         recorded_files = {rel for rel, _ in self.store.versions(env)}
         for rel in sorted(changed):
-            if (
-                rel.endswith(".py")
-                and rel not in recorded_files
-                and rel not in module_level
-                and self._module_level_since_base(rel, changes)
-            ):
-                module_level[rel] = "module-level change"
+            if rel.endswith(".py") and rel not in recorded_files and rel not in module_level:
+                why = self._module_level_since_base(rel, changes)
+                if why is not None:
+                    module_level[rel] = why
         # 3. Conftest hooks and module-level changes: the static import graph.
         for rel, why in module_level.items():
             self._by_importers(chosen, project, rel, why)
@@ -352,6 +349,8 @@ class Selector:
             module_level.setdefault(rel, f"hook {sorted(hooks)[0]} changed")
         if old.module != current.module:
             module_level.setdefault(rel, "module-level change")
+        if rel in self._test_files(chosen.project):
+            self._new_tests(chosen, rel, old, current)
         if not changed_functions:
             return
         last_parts = {n.rsplit(".", 1)[-1]: n for n in changed_functions}
@@ -367,8 +366,6 @@ class Selector:
                 )
             if hit is not None:
                 chosen.add("nodeid", nodeid, f"executed {module}.{hit} (changed)")
-        if PurePosixPath(rel).name.startswith("test") or rel in self._test_files(chosen.project):
-            self._new_tests(chosen, rel, old, current)
 
     def _new_tests(
         self, chosen: ProjectSelection, rel: str, old: ModulePrint, new: ModulePrint
@@ -379,18 +376,25 @@ class Selector:
             if name not in old.functions and last.startswith("test"):
                 chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "new test")
 
-    def _module_level_since_base(self, rel: str, changes: ChangeSet) -> bool:
-        """True when ``rel``'s module-level code differs from the base commit's (or it is new,
-        deleted or unparsable there or here)."""
+    def _module_level_since_base(self, rel: str, changes: ChangeSet) -> str | None:
+        """Why ``rel`` counts as a module-level change against the base commit (None when it
+        does not): its module-level code differs, it is new, deleted or unparsable, or — for a
+        conftest.py — a hook changed (hooks run outside the recorded test windows)."""
         if changes.base is None:
-            return True
+            return "module-level change"
         old_path = changes.renames.get(rel, rel)
         before = content_at(self.repo_root, changes.base, old_path)
         _, now = self._current(rel)
         if before is None or now is None:
-            return True
+            return "deleted file" if now is None and before is not None else "module-level change"
         old = fingerprint(before)
-        return old is None or old.module != now.module
+        if old is None or old.module != now.module:
+            return "module-level change"
+        if PurePosixPath(rel).name == "conftest.py":
+            hooks = old.hooks(old.changed_functions(now))
+            if hooks:
+                return f"hook {sorted(hooks)[0]} changed"
+        return None
 
     def _by_importers(self, chosen: ProjectSelection, project: Project, rel: str, why: str) -> None:
         target = self.graph.module_name(rel)

@@ -1,0 +1,2 @@
+def render_string(template, **values):
+    return template.format(**values)

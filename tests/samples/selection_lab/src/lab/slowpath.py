@@ -1,0 +1,6 @@
+import time
+
+
+def work(seconds):
+    time.sleep(seconds)
+    return seconds
