@@ -1,0 +1,869 @@
+"""The gateui TUI: a live dashboard over the core.
+
+It holds no selection, run or gate logic: discovery, planning and runs are the core's, driven
+from thread workers (the same generators ``gateui run`` iterates). Results cross from the run's
+thread into the UI through a bounded ``EventBuffer``; the UI drains it at most every
+``DRAIN_INTERVAL_S`` within a time budget, so a flood of results becomes a few table updates per
+second and the screen keeps refreshing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import (
+    ContentSwitcher,
+    Footer,
+    Input,
+    Label,
+    RichLog,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tree,
+)
+from textual.worker import Worker, WorkerState
+
+from gateui.core.affected import with_recording
+from gateui.core.bookkeeping import Bookkeeping
+from gateui.core.depstore import DepStore
+from gateui.core.discovery import (
+    Project,
+    ProjectDiscovery,
+    collect_project,
+    load_projects,
+    static_view,
+)
+from gateui.core.errors import GateuiError, InterpreterError
+from gateui.core.events import (
+    CollectionError,
+    Event,
+    OutputLine,
+    RunSummary,
+    TestFinished,
+    TestStarted,
+    WarningRaised,
+)
+from gateui.core.results import ResultsStore
+from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
+from gateui.core.runner import TERMINATE_GRACE_S, PytestProcess
+from gateui.core.static_scan import StaticScan
+from gateui.tui import features
+from gateui.tui.editor import editor_command
+from gateui.tui.gitinfo import git_branch
+from gateui.tui.keys import KEYS
+from gateui.tui.model import (
+    Planned,
+    RunTally,
+    Scope,
+    build_scopes,
+    failed_in_scope,
+    failure_location,
+    find_scope_suite,
+    node_paths,
+)
+from gateui.tui.screens.help import HelpScreen
+from gateui.tui.stream import EventBuffer
+from gateui.tui.widgets.detail import DetailView
+from gateui.tui.widgets.header import GateHeader
+from gateui.tui.widgets.results_table import ResultsTable
+from gateui.tui.widgets.run_status import RunStatus
+from gateui.tui.widgets.scope_tree import ScopeTree
+
+DRAIN_INTERVAL_S = 0.05
+"""At most this often the UI takes results from the run's buffer (coalescing bursts)."""
+DRAIN_BUDGET_S = 0.03
+"""How long one drain may take before it yields to let the screen refresh."""
+DRAIN_CHUNK = 1000
+QUIT_WAIT_S = TERMINATE_GRACE_S + 2.0
+"""How long quitting waits for a cancelled run's processes to be reaped."""
+
+_SCOPE_GROUP = Binding.Group("scope")
+
+
+def _bindings() -> list[BindingType]:
+    bindings: list[BindingType] = []
+    for key in KEYS:
+        if key.key in ("s", "u", "i"):
+            name = key.action.split("'")[1]
+            bindings.append(Binding(key.key, key.action, name, group=_SCOPE_GROUP))
+        else:
+            bindings.append(
+                Binding(
+                    key.key,
+                    key.action,
+                    key.footer or key.help,
+                    show=bool(key.footer),
+                    key_display=key.display or None,
+                )
+            )
+    bindings.append(Binding("escape", "escape", "back", show=False))
+    return bindings
+
+
+@dataclass(eq=False)
+class ActiveRun:
+    """One run on screen: its events' buffer, its totals, and how to stop it."""
+
+    id: int
+    label: str
+    reason: str
+    buffer: EventBuffer[Event]
+    tally: RunTally
+    started: float
+    session: RunSession | None = None
+    """Set by the worker once the core planned the run."""
+    ended: float | None = None
+    cancel_requested: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+    """Set by the worker thread when the generator has finished (processes reaped)."""
+    last_drain: float = 0.0
+    drain_scheduled: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.tally.summary is None
+
+    def cancel(self) -> None:
+        """Stop the run from the UI thread, whether or not its session exists yet."""
+        self.cancel_requested = True
+        if self.session is not None:
+            self.session.cancel()
+
+
+Planner = Callable[[Bookkeeping, Path], Planned]
+"""Decides a run's commands in the worker thread (with the run's bookkeeping at hand)."""
+
+
+class FilterInput(Input):
+    """The ``/`` filter: typing filters the results; enter keeps the filter, esc clears it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "clear", show=False)]
+
+    @dataclass
+    class Closed(Message):
+        """The filter input is done with."""
+
+        keep: bool
+        """True to keep the filter (enter), False when it was cleared (esc)."""
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.post_message(self.Closed(keep=False))
+
+    def on_blur(self) -> None:
+        self.post_message(self.Closed(keep=True))
+
+
+class GateuiApp(App[int]):
+    """``gateui [PATH]``: scopes on the left, live results in the centre, detail and log below."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "gateui"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = _bindings()
+
+    # -- messages from the workers ----------------------------------------------------------
+    @dataclass
+    class RepoInfo(Message):
+        """What git says about the repository."""
+
+        branch: str | None
+        """The branch (or short commit when detached); None outside git."""
+        is_git: bool
+        """Whether the folder is inside a git work tree."""
+
+    @dataclass
+    class DiscoveryUpdated(Message):
+        """Projects and what discovery found in them (first from files, then from pytest)."""
+
+        projects: tuple[Project, ...]
+        """Every project of the repository."""
+        reports: tuple[ProjectDiscovery, ...]
+        """One report per project, in the same order."""
+        final: bool
+        """False for the quick static view, True once pytest's collection confirmed it."""
+
+    @dataclass
+    class ResultsReady(Message):
+        """Events are waiting in run ``run_id``'s buffer. Repeats merge: one wake-up is enough."""
+
+        run_id: int
+        """Which run the events belong to (a stale run's wake-ups are ignored)."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, GateuiApp.ResultsReady) and message.run_id == self.run_id
+
+    @dataclass
+    class RunPlanned(Message):
+        """The core planned run ``run_id``."""
+
+        run_id: int
+        """Which run."""
+        planned: Planned
+        """Its commands and, for affected runs, what was selected and why."""
+
+    def __init__(
+        self,
+        repo_root: Path,
+        *,
+        watch: bool = False,
+        repo_label: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.repo_root = repo_root.resolve()
+        self.repo_label = repo_label or str(self.repo_root)
+        self.want_watch = watch
+        self.clock = clock
+        self.cursor_blink = cursor_blink
+        self.store = ResultsStore.load(self.repo_root)
+        self.projects: tuple[Project, ...] = ()
+        self.reports: tuple[ProjectDiscovery, ...] = ()
+        self.discovered = False
+        self.problem: Content | None = None
+        """An empty state that explains why nothing can run (shown instead of results)."""
+        self.current_run: ActiveRun | None = None
+        self._run_ids = itertools.count(1)
+        self._collecting: list[PytestProcess] = []
+        self._runs_in_flight: list[ActiveRun] = []
+        self._log_count = 0
+        self.messages: list[str] = []
+        """Everything written to the log pane, as plain text."""
+        self._quitting = False
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield GateHeader(self.repo_label)
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Label("Scope", classes="section-title")
+                yield ScopeTree(id="tree")
+            with Vertical(id="centre"):
+                yield Label("Results", id="results-title", classes="section-title")
+                with ContentSwitcher(initial="empty", id="results-switcher"):
+                    yield Static(self._discovering_text(), id="empty")
+                    yield ResultsTable(id="results")
+                yield FilterInput(
+                    placeholder="filter results: node id, status or reason", id="filter"
+                )
+                yield RunStatus(id="status")
+                with TabbedContent(id="bottom", initial="detail-tab"):
+                    with TabPane("Detail", id="detail-tab"):
+                        yield DetailView(id="detail")
+                    with TabPane("Log", id="log-tab"):
+                        yield RichLog(id="log", wrap=True, markup=False, max_lines=5000)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(FilterInput).cursor_blink = self.cursor_blink
+        self.query_one(RunStatus).show(None, None)
+        self.query_one(ScopeTree).focus()
+        self.set_interval(0.5, self._tick)
+        self.log_line(f"gateui on {self.repo_label}")
+        self._discover()
+        if self.want_watch:
+            self.action_toggle_watch()
+
+    # -- discovery ----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="discovery", name="discovery")
+    def _discover(self) -> None:
+        branch, is_git = git_branch(self.repo_root)
+        self.post_message(self.RepoInfo(branch, is_git))
+        projects = load_projects(self.repo_root)
+        views = [static_view(p) for p in projects]
+        self.post_message(
+            self.DiscoveryUpdated(tuple(projects), tuple(v for v, _ in views), final=False)
+        )
+        if not views:
+            self.post_message(self.DiscoveryUpdated(tuple(projects), (), final=True))
+            return
+
+        def collect(pair: tuple[ProjectDiscovery, StaticScan]) -> ProjectDiscovery:
+            view, scan = pair
+            if self._quitting:
+                return view
+            return collect_project(view.project, scan, on_process=self._collecting.append)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(views), 4))) as pool:
+            reports = tuple(pool.map(collect, views))
+        if not self._quitting:
+            self.post_message(self.DiscoveryUpdated(tuple(projects), reports, final=True))
+
+    @on(RepoInfo)
+    def _repo_info(self, message: RepoInfo) -> None:
+        self.query_one(GateHeader).set_branch(message.branch, message.is_git)
+        if not message.is_git:
+            self.log_line(
+                "not a git repository: runs and watch mode work; affected selection against a "
+                "commit and the PR gate need git",
+                "yellow",
+            )
+
+    @on(DiscoveryUpdated)
+    def _discovery_updated(self, message: DiscoveryUpdated) -> None:
+        self.projects = message.projects
+        self.reports = message.reports
+        self.discovered = message.final
+        scopes = build_scopes(self.repo_root.name, message.reports)
+        self.query_one(ScopeTree).load(scopes, self.store, static=not message.final)
+        if message.final:
+            self._report_discovery(message.reports)
+        self._update_empty_state()
+
+    def _report_discovery(self, reports: Sequence[ProjectDiscovery]) -> None:
+        tests = sum(len(r.tests) for r in reports)
+        noun = "project" if len(reports) == 1 else "projects"
+        self.log_line(f"discovered {tests} tests in {len(reports)} {noun}")
+        self.problem = None
+        for report in reports:
+            where = report.project.rel
+            if report.interpreter_error:
+                self.log_line(f"{where}: {report.interpreter_error}", "bold red")
+                self.problem = _interpreter_problem(report)
+            for problem in report.collection_errors:
+                self.log_line(f"collection error in {problem.where}:\n{problem.message}", "red")
+            for marker in report.unregistered:
+                self.log_line(
+                    f"unregistered marker {marker.name!r} at {marker.where} "
+                    "(--strict-markers rejects it)",
+                    "yellow",
+                )
+        if not reports or (tests == 0 and self.problem is None):
+            self.problem = _no_tests_problem(self.repo_root)
+
+    # -- the empty states ---------------------------------------------------------------------
+    def _discovering_text(self) -> Content:
+        return Content.styled(f"Discovering tests in {self.repo_label}…", "$text-muted")
+
+    def _update_empty_state(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        scope = self.scope
+        title = self.query_one("#results-title", Label)
+        if scope is not None:
+            title.update(self._results_title(scope))
+        if self.current_run is not None and self.problem is None:
+            switcher.current = "results"
+            return
+        empty = self.query_one("#empty", Static)
+        if self.problem is not None:
+            empty.update(self.problem)
+        elif not self.projects and not self.discovered:
+            empty.update(self._discovering_text())
+        elif scope is not None:
+            empty.update(_idle_text(scope, self.discovered))
+        switcher.current = "empty"
+
+    def _results_title(self, scope: Scope) -> Content:
+        table = self.query_one(ResultsTable)
+        parts = [Content.styled("Results", "bold")]
+        if self.current_run is not None:
+            parts.append(Content(self.current_run.label))
+        else:
+            parts.append(Content(f"scope: {scope.description}"))
+        if table.filter_text:
+            parts.append(
+                Content.styled(
+                    f"filter {table.filter_text!r}: {table.row_count} of {table.total_rows}",
+                    "$text-warning",
+                )
+            )
+        return Content(" · ").join(parts)
+
+    # -- scope ----------------------------------------------------------------------------------
+    @property
+    def scope(self) -> Scope | None:
+        return self.query_one(ScopeTree).scope
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def _scope_changed(self) -> None:
+        self._update_empty_state()
+
+    # -- runs ----------------------------------------------------------------------------------
+    def start_run(
+        self, request: RunRequest, projects: Sequence[Project], label: str, reason: str
+    ) -> ActiveRun | None:
+        """Run ``request`` as the core plans it (plain runs record dependencies, as the CLI's)."""
+        if not projects:
+            self.notify("no test projects found", severity="warning")
+            return None
+        repo_root = self.repo_root
+
+        def plan(books: Bookkeeping, workdir: Path) -> Planned:
+            return Planned(with_recording(plan_run(projects, request), repo_root))
+
+        return self.start_planned(plan, label, reason)
+
+    def start_planned(self, planner: Planner, label: str, reason: str) -> ActiveRun:
+        """Plan (in the worker thread), run and show a run; the previous one is cancelled."""
+        run = self._new_run(label, reason)
+        self._run_worker(run, planner, None)
+        return run
+
+    def play(self, events: Iterable[Event], label: str, reason: str = "") -> ActiveRun:
+        """Show any stream of events as a run (synthetic ones in benchmarks and snapshots);
+        nothing is recorded."""
+        run = self._new_run(label, reason)
+        self._run_worker(run, None, events)
+        return run
+
+    def _new_run(self, label: str, reason: str) -> ActiveRun:
+        self._stop_runs()
+        run = ActiveRun(
+            id=next(self._run_ids),
+            label=label,
+            reason=reason,
+            buffer=EventBuffer(),
+            tally=RunTally(label),
+            started=self.clock(),
+        )
+        self.current_run = run
+        self._runs_in_flight = [r for r in self._runs_in_flight if not r.done.is_set()]
+        self._runs_in_flight.append(run)
+        self.problem = None
+        self.query_one(ResultsTable).clear(default_reason=reason)
+        self.query_one(DetailView).show(None)
+        self._update_empty_state()
+        self._refresh_run_view(run)
+        return run
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run", name="run")
+    def _run_worker(
+        self, run: ActiveRun, planner: Planner | None, events: Iterable[Event] | None
+    ) -> None:
+        try:
+            if planner is None:
+                for event in events or ():
+                    self._hand_over(run, event)
+                return
+            with tempfile.TemporaryDirectory(prefix="gateui-") as workdir:
+                books = Bookkeeping(self.repo_root, DepStore(self.repo_root))
+                try:
+                    planned = planner(books, Path(workdir))
+                    self.post_message(self.RunPlanned(run.id, planned))
+                    run.session = session = RunSession(planned.commands)
+                    if run.cancel_requested:
+                        session.cancel()
+                    for event in session.events():
+                        books.handle(event)
+                        self._hand_over(run, event)
+                finally:
+                    # Tests that finished keep their results, also when the run was cut short.
+                    books.save()
+                    if books.store is not None:
+                        books.store.close()
+        finally:
+            run.done.set()
+
+    def _hand_over(self, run: ActiveRun, event: Event) -> None:
+        """From the worker thread into the run's buffer (blocks while the UI catches up)."""
+        if isinstance(event, OutputLine):
+            return  # kept by the core for diagnosis (the summary's output tail)
+        if isinstance(event, TestFinished) and event.deps is not None:
+            event = replace(event, deps=None)  # recorded already; the UI has no use for it
+        if run.buffer.put(event):
+            self.post_message(self.ResultsReady(run.id))
+
+    def _stop_runs(self) -> None:
+        for run in self._runs_in_flight:
+            run.cancel()
+            run.buffer.close()
+
+    @on(RunPlanned)
+    def _run_planned(self, message: RunPlanned) -> None:
+        run = self.current_run
+        if run is None or run.id != message.run_id:
+            return
+        if message.planned.header:
+            self.log_line(message.planned.header)
+        if not message.planned.commands:
+            run.tally.nothing_to_run = True
+
+    @on(ResultsReady)
+    def _results_ready(self, message: ResultsReady) -> None:
+        run = self.current_run
+        if run is None or message.run_id != run.id or run.drain_scheduled:
+            return
+        wait = run.last_drain + DRAIN_INTERVAL_S - time.perf_counter()
+        if wait > 0:
+            run.drain_scheduled = True
+            self.set_timer(wait, lambda: self._drain(run))
+        else:
+            self._drain(run)
+
+    def _drain(self, run: ActiveRun) -> None:
+        run.drain_scheduled = False
+        if run is not self.current_run:
+            return
+        started = run.last_drain = time.perf_counter()
+        while True:
+            events = run.buffer.take(DRAIN_CHUNK)
+            if not events:
+                break
+            self._absorb(run, events)
+            if time.perf_counter() - started > DRAIN_BUDGET_S:
+                if len(run.buffer):
+                    self.post_message(self.ResultsReady(run.id))
+                break
+        self._refresh_run_view(run)
+
+    def _absorb(self, run: ActiveRun, events: Sequence[Event]) -> None:
+        results: list[TestFinished] = []
+        summary: RunSummary | None = None
+        for event in events:
+            run.tally.absorb(event)
+            if isinstance(event, TestFinished):
+                results.append(event)
+                self.store.record(event)
+            elif isinstance(event, TestStarted):
+                run.tally.running_test = event.nodeid
+            elif isinstance(event, CollectionError):
+                self.log_line(f"collection error in {event.nodeid}:\n{event.message}", "red")
+            elif isinstance(event, WarningRaised) and event.category == "PytestUnknownMarkWarning":
+                self.log_line(f"{event.path}:{event.line}: {event.message}", "yellow")
+            elif isinstance(event, RunSummary):
+                summary = event
+        table = self.query_one(ResultsTable)
+        if results:
+            table.add(results)
+            detail = self.query_one(DetailView)
+            if table.cursor is None and detail.event is None and table.first_failure is not None:
+                detail.show(table.first_failure, run.reason)
+        if summary is not None:
+            self._finish_run(run, summary)
+
+    def _finish_run(self, run: ActiveRun, summary: RunSummary) -> None:
+        run.ended = self.clock()
+        if run.tally.nothing_to_run:
+            self.log_line(f"{run.label}: nothing to run", "green")
+        elif summary.cancelled:
+            self.log_line(f"{run.label}: cancelled", "yellow")
+        elif summary.crashed or summary.crash_message:
+            self.log_line(
+                f"{run.label}: the test process died ({summary.crash_message or 'crashed'})"
+                + (f" while {summary.crashed} was running" if summary.crashed else ""),
+                "bold red",
+            )
+        elif summary.selected == 0 and summary.exitstatus == NO_TESTS_COLLECTED:
+            self.log_line(f"{run.label}: no tests were collected (CI fails on this too)", "red")
+        elif summary.selected == 0 and summary.exitstatus not in (0, 1, None):
+            tail = "\n".join(line for line in summary.output_tail if line.strip())
+            self.log_line(f"pytest could not run (exit {summary.exitstatus}):\n{tail}", "bold red")
+        else:
+            verdict = "green" if summary.ok else "failed"
+            self.log_line(
+                f"{run.label}: {verdict} — {summary.passed} passed, {summary.failed} failed, "
+                f"{summary.errors} errors, {summary.skipped} skipped",
+                "green" if summary.ok else "red",
+            )
+        table = self.query_one(ResultsTable)
+        if table.cursor is None:
+            table.select_first_failure()
+        self.query_one(ScopeTree).refresh_counts(self.store)
+
+    def _refresh_run_view(self, run: ActiveRun) -> None:
+        end = run.ended if run.ended is not None else self.clock()
+        self.query_one(RunStatus).show(run.tally, end - run.started)
+        scope = self.scope
+        if scope is not None:
+            self.query_one("#results-title", Label).update(self._results_title(scope))
+
+    def _tick(self) -> None:
+        if self.current_run is not None and self.current_run.active:
+            self._refresh_run_view(self.current_run)
+
+    @on(ResultsTable.Highlighted)
+    def _result_highlighted(self, message: ResultsTable.Highlighted) -> None:
+        reason = self.current_run.reason if self.current_run else ""
+        self.query_one(DetailView).show(message.event, reason)
+
+    # -- worker failures, all in one place -----------------------------------------------------
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        if isinstance(error, InterpreterError):
+            self.problem = _interpreter_text(str(error))
+            self.log_line(str(error), "bold red")
+        elif isinstance(error, GateuiError) and worker.group == "run":
+            # The request could not be planned (an unknown suite, a command suite…).
+            self.log_line(str(error), "bold red")
+            self.notify(str(error), severity="error")
+        elif isinstance(error, GateuiError):
+            self.problem = Content.assemble(
+                Content.styled("gateui cannot go on here\n\n", "bold $text-error"), str(error)
+            )
+            self.log_line(str(error), "bold red")
+        else:
+            self.log_line(f"gateui bug in {worker.name}: {error!r} (please report it)", "bold red")
+            self.notify(f"internal error in {worker.name}: {error!r}", severity="error")
+        if worker.group == "run" and self.current_run is not None and self.current_run.active:
+            self.current_run.tally.summary = RunSummary(0, 0, 0, 0, 0, None, 0.0, cancelled=True)
+            self.current_run.ended = self.clock()
+            self._refresh_run_view(self.current_run)
+        if self.problem is not None:
+            self.query_one(ContentSwitcher).current = "empty"
+            self.query_one("#empty", Static).update(self.problem)
+
+    # -- the log --------------------------------------------------------------------------------
+    def log_line(self, text: str, style: str = "") -> None:
+        """A line in the log pane (collection errors, crashes, gateui's own messages)."""
+        self.messages.append(text)
+        log = self.query_one(RichLog)
+        log.write(Text(text, style=style))
+        if "red" in style:
+            self._log_count += 1
+            tab = self.query_one(TabbedContent).get_tab("log-tab")
+            tab.label = Content.assemble(
+                "Log ", Content.styled(f"● {self._log_count}", "$text-error")
+            )
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_run_scope(self) -> None:
+        scope = self.scope
+        if not self.projects:
+            self.notify("still discovering the repository's tests…")
+            return
+        if scope is None:
+            return
+        if not scope.runnable:
+            self.notify(
+                f"{scope.label} is a command suite: run it with its own command", severity="warning"
+            )
+            return
+        self.start_run(
+            scope.request(), scope.projects(self.projects), scope.description, scope.description
+        )
+
+    def action_rerun_failed(self) -> None:
+        scope = self.scope
+        if scope is None or not self.projects:
+            self.notify("still discovering the repository's tests…")
+            return
+        failed = [
+            n
+            for n in failed_in_scope(scope, self.store)
+            if (self.repo_root / n.split("::")[0]).exists()
+        ]
+        if not failed:
+            self.notify(f"nothing failed last time in {scope.description}")
+            return
+        request = RunRequest(paths=node_paths(self.repo_root, failed))
+        self.start_run(request, self.projects, f"failed in {scope.description}", "failed last run")
+
+    def action_scope(self, name: str) -> None:
+        tree = self.query_one(ScopeTree)
+        scopes = tree.scopes
+        current = self.scope
+        if scopes is None:
+            self.notify("still discovering the repository's tests…")
+            return
+        node = find_scope_suite(scopes, name, current.project if current else None)
+        if node is None:
+            self.notify(f"no {name} suite in this repository", severity="warning")
+            return
+        target = tree.find_node(node.scope.key)
+        if target is not None:
+            tree.move_cursor(target)
+            tree.scroll_to_node(target, animate=False)
+
+    def action_filter(self) -> None:
+        if self.query_one(ContentSwitcher).current != "results":
+            self.notify("no results to filter yet")
+            return
+        field = self.query_one(FilterInput)
+        field.add_class("-visible")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(ResultsTable).set_filter(event.value)
+        if self.scope is not None:
+            self.query_one("#results-title", Label).update(self._results_title(self.scope))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(ResultsTable).focus()
+
+    @on(FilterInput.Closed)
+    def _filter_closed(self, message: FilterInput.Closed) -> None:
+        field = self.query_one(FilterInput)
+        if not message.keep or not field.value:
+            field.remove_class("-visible")
+            if field.has_focus:
+                self.query_one(ResultsTable).focus()
+
+    def action_run_affected(self) -> None:
+        why = features.affected_unavailable()
+        if why is not None:
+            self._unavailable(why)
+            return
+        scope = self.scope
+        if scope is None or not self.projects:
+            self.notify("still discovering the repository's tests…")
+            return
+        projects = scope.projects(self.projects)
+        request = scope.request()
+
+        def plan(books: Bookkeeping, workdir: Path) -> Planned:
+            return features.plan_affected_run(projects, request, books, workdir)
+
+        self.start_planned(plan, f"affected in {scope.description}", "")
+
+    def action_toggle_watch(self) -> None:
+        why = features.watch_unavailable()
+        if why is not None:
+            self._unavailable(why)
+
+    def action_run_gate(self) -> None:
+        why = features.gate_unavailable()
+        if why is not None:
+            self._unavailable(why)
+
+    def _unavailable(self, why: str) -> None:
+        self.notify(why, severity="warning")
+        self.log_line(why, "yellow")
+
+    def action_cancel_run(self) -> None:
+        run = self.current_run
+        if run is None or not run.active:
+            self.notify("nothing is running")
+            return
+        run.cancel()
+        self.notify(f"cancelling {run.label}…")
+
+    def action_show_detail(self) -> None:
+        table = self.query_one(ResultsTable)
+        if table.cursor_event is None and table.first_failure is not None:
+            table.select_first_failure()
+        self.query_one("#centre").add_class("-detail")
+        self.query_one(TabbedContent).active = "detail-tab"
+        self.query_one(DetailView).focus()
+
+    def action_escape(self) -> None:
+        centre = self.query_one("#centre")
+        if centre.has_class("-detail"):
+            centre.remove_class("-detail")
+            self.query_one(ResultsTable).focus()
+
+    def action_open_editor(self) -> None:
+        detail = self.query_one(DetailView)
+        table = self.query_one(ResultsTable)
+        event = table.cursor_event or detail.event or table.first_failure
+        if event is None:
+            self.notify("select a test first (a failure opens at its failing line)")
+            return
+        path, line = failure_location(event)
+        target = self._resolve(event.project, path)
+        argv = editor_command(target, line)
+        try:
+            with self.suspend():
+                code = subprocess.run(argv, check=False).returncode
+        except SuspendNotSupported:
+            # No terminal to hand over (headless): run it anyway, detached from ours.
+            code = subprocess.run(argv, check=False, stdin=subprocess.DEVNULL).returncode
+        except OSError as exc:
+            self.notify(f"cannot start the editor {argv[0]!r}: {exc}", severity="error")
+            return
+        if code != 0:
+            self.log_line(f"editor exited with status {code}: {' '.join(argv)}", "yellow")
+
+    def _resolve(self, project: str, path: str) -> Path:
+        """A traceback path (relative to pytest's rootdir, the project) as a file on disk."""
+        candidate = Path(path)
+        if candidate.is_absolute():
+            return candidate
+        for base in (self.repo_root / project, self.repo_root):
+            if (base / candidate).exists():
+                return base / candidate
+        return self.repo_root / candidate
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Cancel runs and collection, wait (bounded) until their processes are gone, exit."""
+        self._shutdown_background()
+        deadline = time.monotonic() + QUIT_WAIT_S
+        for run in self._runs_in_flight:
+            while not run.done.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+        self.exit(0)
+
+    def _shutdown_background(self) -> None:
+        self._quitting = True
+        self._stop_runs()
+        for process in list(self._collecting):
+            process.cancel()
+
+    def on_unmount(self) -> None:
+        self._shutdown_background()
+
+
+def _idle_text(scope: Scope, discovered: bool) -> Content:
+    """What the results area says before the first run: what is in scope, and the keys."""
+    count = f"{'' if discovered else 'about '}{len(scope.tests)}"
+    lines = [
+        Content.assemble(f"{count} tests in ", Content.styled(scope.description, "bold"), "."),
+        Content(""),
+    ]
+    for key, what in (
+        ("a", "run them"),
+        ("r", "run only what the current change can affect"),
+        ("f", "rerun what failed last time"),
+        ("s u i", "scope to smoke / unit / integration (or pick a node on the left)"),
+        ("w", "watch: rerun affected tests on every save"),
+        ("?", "all keys"),
+    ):
+        lines.append(Content.assemble(Content.styled(f"{key:>6}", "bold $text-accent"), "  ", what))
+    return Content("\n").join(lines)
+
+
+def _interpreter_text(message: str) -> Content:
+    return Content.assemble(
+        Content.styled("pytest cannot run here\n\n", "bold $text-error"),
+        message,
+        "\n\nInstall pytest in that interpreter (",
+        Content.styled("python -m pip install pytest", "bold"),
+        "), or point ",
+        Content.styled("[tool.gateui] python", "bold"),
+        " in pyproject.toml at an interpreter that has it.",
+    )
+
+
+def _interpreter_problem(report: ProjectDiscovery) -> Content:
+    return _interpreter_text(report.interpreter_error or "")
+
+
+def _no_tests_problem(repo_root: Path) -> Content:
+    return Content.assemble(
+        Content.styled("No tests found", "bold $text-warning"),
+        f" in {repo_root}.\n\n",
+        "gateui looks for pytest's configuration (pytest.ini, pyproject.toml "
+        "[tool.pytest.ini_options], tox.ini, setup.cfg) and for test files named test_*.py or "
+        "*_test.py that git does not ignore.\n\n",
+        "Add a test (for example tests/test_smoke.py with a function test_something) and start "
+        "gateui again, or run it in the repository's own folder: ",
+        Content.styled("gateui PATH", "bold"),
+        ".",
+    )

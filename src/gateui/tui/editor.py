@@ -1,0 +1,32 @@
+"""``e``: the command that opens a file at a line in the user's editor."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+
+# Editors that take ``FILE:LINE`` (with the flag shown) instead of vi's ``+LINE FILE``.
+_COLON_STYLE = {
+    "code": ["-g"],
+    "code-insiders": ["-g"],
+    "codium": ["-g"],
+    "cursor": ["-g"],
+    "subl": [],
+    "zed": [],
+    "hx": [],
+    "helix": [],
+}
+
+
+def editor_command(path: Path, line: int | None, env: Mapping[str, str] | None = None) -> list[str]:
+    """``$VISUAL`` or ``$EDITOR`` (default ``vi``) with the file and line in the form it expects."""
+    env = os.environ if env is None else env
+    base = shlex.split(env.get("VISUAL") or env.get("EDITOR") or "vi")
+    name = Path(base[0]).name
+    if line is None:
+        return [*base, str(path)]
+    if name in _COLON_STYLE:
+        return [*base, *_COLON_STYLE[name], f"{path}:{line}"]
+    return [*base, f"+{line}", str(path)]

@@ -1,0 +1,33 @@
+"""The branch for the header: ``git`` calls made in the discovery worker, never the UI thread."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+
+def git_branch(repo_root: Path) -> tuple[str | None, bool]:
+    """(branch name or short commit when detached, whether ``repo_root`` is in a git work tree)."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=repo_root,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    except OSError:
+        return None, False
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        return None, False
+    for argv in (
+        ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
+        ["git", "rev-parse", "--short", "HEAD"],
+    ):
+        result = subprocess.run(argv, cwd=repo_root, capture_output=True, text=True, env=env)
+        if result.returncode == 0 and result.stdout.strip():
+            return result.stdout.strip(), True
+    return None, True
