@@ -22,6 +22,7 @@ from gateui.tui.widgets.scope_tree import ScopeTree
 from helpers import alive
 from tui_support import (
     FAILURE_TEXT,
+    ScriptedChanges,
     discovered,
     drive,
     result,
@@ -132,6 +133,56 @@ def test_fix_cycle_failure_traceback_then_rerun_failed_goes_green(
     drive(GateuiApp(repo), scenario)
 
 
+def test_watch_cycle_edit_shows_the_failure_then_the_fix_goes_green(
+    sample_repo: Callable[[str], Path],
+) -> None:
+    repo = sample_repo("demo")
+    changes = ScriptedChanges()
+    source = repo / "src" / "bookshelf" / "isbn.py"
+
+    async def cycle(app: GateuiApp, pilot: Pilot[int], after: int) -> ActiveRun:
+        await wait_until(
+            pilot,
+            lambda: (
+                app.current_run is not None
+                and app.current_run.id > after
+                and not app.current_run.active
+            ),
+            90,
+            "a watch cycle",
+        )
+        await pilot.pause()
+        assert app.current_run is not None
+        return app.current_run
+
+    async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
+        await discovered(app, pilot)
+        header = app.query_one(GateHeader)
+        await wait_until(pilot, lambda: "watch on" in str(header.query_one("#watch").render()))
+        # The tree is clean: the first cycle finds nothing to run.
+        await wait_until(pilot, lambda: any("no test is affected" in m for m in app.messages))
+        break_isbn10(repo)
+        changes.change(source)
+        broken = await cycle(app, pilot, 0)
+        assert broken.label.startswith("watch · isbn.py")
+        rows = table(app).rows()
+        assert rows and all(r.reason for r in rows)
+        assert rows[0].outcome in ("failed", "error")
+        detail = str(app.query_one(DetailView).query_one("#detail-body").render())
+        assert "traceback" in detail
+        source.write_text(source.read_text().replace(BUG[1], BUG[0]))
+        changes.change(source)
+        fixed = await cycle(app, pilot, broken.id)
+        assert fixed.tally.summary is not None and fixed.tally.summary.ok
+        assert {r.nodeid for r in table(app).rows()} >= {
+            r.nodeid for r in rows if r.outcome in ("failed", "error")
+        }
+        await pilot.press("w")
+        assert "watch off" in str(header.query_one("#watch").render())
+
+    drive(GateuiApp(repo, watch=True, watch_source=changes), scenario)
+
+
 def test_r_runs_only_the_affected_tests_with_their_reasons(
     sample_repo: Callable[[str], Path],
 ) -> None:
@@ -227,13 +278,12 @@ def test_help_screen_opens_and_closes(sample_repo: Callable[[str], Path]) -> Non
     drive(GateuiApp(repo), scenario)
 
 
-def test_w_and_g_say_what_is_not_there_yet(sample_repo: Callable[[str], Path]) -> None:
+def test_g_says_the_gate_is_not_there_yet(sample_repo: Callable[[str], Path]) -> None:
     repo = sample_repo("demo")
 
     async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
-        await pilot.press("w", "g")
+        await pilot.press("g")
         await pilot.pause()
-        assert any("watch mode" in m for m in app.messages)
         assert any("gate" in m for m in app.messages)
         assert app.query_one(GateHeader).gate_state == "unknown"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -120,3 +122,20 @@ def write_hanging_repo(root: Path) -> Path:
         "    time.sleep(120)\n"
     )
     return root
+
+
+class ScriptedChanges:
+    """A watch source the test drives: ``change(path)`` is one batch from the watcher."""
+
+    def __init__(self) -> None:
+        self._batches: queue.Queue[set[str]] = queue.Queue()
+
+    def __call__(self, repo_root: Path, stop: threading.Event) -> Iterator[set[str]]:
+        while not stop.is_set():
+            try:
+                yield self._batches.get(timeout=0.05)
+            except queue.Empty:
+                continue
+
+    def change(self, *paths: Path) -> None:
+        self._batches.put({str(p) for p in paths})

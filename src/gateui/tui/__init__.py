@@ -10,18 +10,26 @@ from pathlib import Path
 from typing import Any
 
 from gateui.core.discovery import find_repo_root
+from gateui.core.run_plan import RunRequest
 
 
 def has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def run_tui(path: Path, *, watch: bool = False, repo_label: str | None = None) -> int:
+def run_tui(
+    path: Path,
+    *,
+    watch: bool = False,
+    repo_label: str | None = None,
+    watch_request: RunRequest | None = None,
+) -> int:
     """Open the dashboard on the repository containing ``path``; returns the exit code."""
     from gateui.tui.app import GateuiApp
 
     repo_root = find_repo_root(path)
-    app = GateuiApp(repo_root, watch=watch, repo_label=repo_label or _home_relative(repo_root))
+    label = repo_label or _home_relative(repo_root)
+    app = GateuiApp(repo_root, watch=watch, repo_label=label, watch_request=watch_request)
     code = app.run()
     return code if isinstance(code, int) else 0
 

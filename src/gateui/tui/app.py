@@ -65,6 +65,7 @@ from gateui.core.results import ResultsStore
 from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
 from gateui.core.runner import TERMINATE_GRACE_S, PytestProcess
 from gateui.core.static_scan import StaticScan
+from gateui.core.watch import CycleFinished, CycleStarted, Idle, WatchSession
 from gateui.tui import features
 from gateui.tui.editor import editor_command
 from gateui.tui.gitinfo import git_branch
@@ -150,6 +151,8 @@ class ActiveRun:
 
 Planner = Callable[[Bookkeeping, Path], Planned]
 """Decides a run's commands in the worker thread (with the run's bookkeeping at hand)."""
+WatchSource = Callable[[Path, threading.Event], Iterable[Iterable[str]]]
+"""Batches of changed absolute paths (the core's watchfiles source, or a scripted one)."""
 
 
 class FilterInput(Input):
@@ -220,11 +223,31 @@ class GateuiApp(App[int]):
         planned: Planned
         """Its commands and, for affected runs, what was selected and why."""
 
+    @dataclass
+    class CycleBegan(Message):
+        """Watch mode starts a cycle: a file changed and the core selected what it affects."""
+
+        run: ActiveRun
+        """The cycle's run, already receiving events from the watch worker."""
+        cycle: CycleStarted
+        """What changed and what was selected."""
+
+    @dataclass
+    class WatchNote(Message):
+        """Something watch mode wants said in the log (and the status line)."""
+
+        text: str
+        """The note."""
+        idle: bool = False
+        """True when watch mode waits for the next change."""
+
     def __init__(
         self,
         repo_root: Path,
         *,
         watch: bool = False,
+        watch_request: RunRequest | None = None,
+        watch_source: WatchSource | None = None,
         repo_label: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         cursor_blink: bool = True,
@@ -233,6 +256,12 @@ class GateuiApp(App[int]):
         self.repo_root = repo_root.resolve()
         self.repo_label = repo_label or str(self.repo_root)
         self.want_watch = watch
+        self.watch_request = watch_request
+        """What watch mode runs (``gateui watch SUITE -m EXPR``); else the selected scope."""
+        self.watch_source = watch_source
+        """Where file changes come from (None: watchfiles on the repository)."""
+        self.watching: WatchSession | None = None
+        self._watch_done: threading.Event | None = None
         self.clock = clock
         self.cursor_blink = cursor_blink
         self.store = ResultsStore.load(self.repo_root)
@@ -280,8 +309,6 @@ class GateuiApp(App[int]):
         self.set_interval(0.5, self._tick)
         self.log_line(f"gateui on {self.repo_label}")
         self._discover()
-        if self.want_watch:
-            self.action_toggle_watch()
 
     # -- discovery ----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="discovery", name="discovery")
@@ -328,6 +355,9 @@ class GateuiApp(App[int]):
         if message.final:
             self._report_discovery(message.reports)
         self._update_empty_state()
+        if self.want_watch and self.projects and self.watching is None:
+            self.want_watch = False
+            self._start_watch()
 
     def _report_discovery(self, reports: Sequence[ProjectDiscovery]) -> None:
         tests = sum(len(r.tests) for r in reports)
@@ -425,9 +455,9 @@ class GateuiApp(App[int]):
         self._run_worker(run, None, events)
         return run
 
-    def _new_run(self, label: str, reason: str) -> ActiveRun:
-        self._stop_runs()
-        run = ActiveRun(
+    def _make_run(self, label: str, reason: str) -> ActiveRun:
+        """A run's state (safe to call from a worker thread: nothing on screen changes)."""
+        return ActiveRun(
             id=next(self._run_ids),
             label=label,
             reason=reason,
@@ -435,11 +465,20 @@ class GateuiApp(App[int]):
             tally=RunTally(label),
             started=self.clock(),
         )
+
+    def _new_run(self, label: str, reason: str) -> ActiveRun:
+        if self.watching is not None:
+            self._stop_watch("watch mode off for this run (w turns it back on)")
+        return self._adopt_run(self._make_run(label, reason))
+
+    def _adopt_run(self, run: ActiveRun) -> ActiveRun:
+        """Put ``run`` on screen; the run shown before it is cancelled."""
+        self._stop_runs()
         self.current_run = run
         self._runs_in_flight = [r for r in self._runs_in_flight if not r.done.is_set()]
         self._runs_in_flight.append(run)
         self.problem = None
-        self.query_one(ResultsTable).clear(default_reason=reason)
+        self.query_one(ResultsTable).clear(default_reason=run.reason)
         self.query_one(DetailView).show(None)
         self._update_empty_state()
         self._refresh_run_view(run)
@@ -496,6 +535,87 @@ class GateuiApp(App[int]):
             self.log_line(message.planned.header)
         if not message.planned.commands:
             run.tally.nothing_to_run = True
+
+    # -- watch mode ----------------------------------------------------------------------------
+    def _start_watch(self) -> None:
+        scope = self.scope
+        if self.watch_request is not None:
+            request, projects = self.watch_request, list(self.projects)
+            label = _request_label(self.watch_request)
+        elif scope is not None:
+            request, projects, label = (
+                scope.request(),
+                scope.projects(self.projects),
+                scope.description,
+            )
+        else:
+            request, projects, label = RunRequest(), list(self.projects), "all tests"
+        session = WatchSession(projects, request, source=self.watch_source)
+        self.watching = session
+        self._watch_done = threading.Event()
+        self.query_one(GateHeader).set_watch(True)
+        self.log_line(f"watch mode on: {label} (every save reruns the affected tests)")
+        self._watch_worker(session, self._watch_done)
+
+    def _stop_watch(self, note: str = "watch mode off") -> None:
+        session = self.watching
+        if session is None:
+            return
+        self.watching = None
+        session.stop()
+        self.query_one(GateHeader).set_watch(False)
+        self.log_line(note)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch", name="watch")
+    def _watch_worker(self, session: WatchSession, done: threading.Event) -> None:
+        cycle: ActiveRun | None = None
+        try:
+            for item in session.events():
+                if isinstance(item, CycleStarted):
+                    if not (item.tests or item.files or item.whole_projects):
+                        cycle = None
+                        changed = _changed_label(item.changed)
+                        self.post_message(self.WatchNote(f"{changed}: no test is affected"))
+                        continue
+                    cycle = self._make_run(f"watch · {_changed_label(item.changed)}", "")
+                    self.post_message(self.CycleBegan(cycle, item))
+                elif isinstance(item, CycleFinished):
+                    if cycle is not None:
+                        self._hand_over(cycle, item.summary)
+                        cycle.done.set()
+                    if item.interrupted:
+                        self.post_message(self.WatchNote("an edit interrupted the run: next cycle"))
+                    cycle = None
+                elif isinstance(item, Idle):
+                    self.post_message(self.WatchNote(item.message, idle=True))
+                elif cycle is not None:
+                    self._hand_over(cycle, item)
+        finally:
+            if cycle is not None:
+                cycle.done.set()
+            done.set()
+
+    @on(CycleBegan)
+    def _cycle_began(self, message: CycleBegan) -> None:
+        if self.watching is None:
+            message.run.buffer.close()  # watch was switched off meanwhile
+            return
+        cycle = message.cycle
+        parts = [f"{cycle.tests} tests"] if cycle.tests else []
+        if cycle.files:
+            parts.append(f"{cycle.files} test files")
+        if cycle.whole_projects:
+            parts.append("whole project " + ", ".join(cycle.whole_projects))
+        changed = ", ".join(cycle.changed[:5]) + (" …" if len(cycle.changed) > 5 else "")
+        self.log_line(f"changed: {changed or 'nothing'} → selected: {' + '.join(parts)}")
+        for note in cycle.notes:
+            self.log_line(f"note: {note}")
+        self._adopt_run(message.run)
+
+    @on(WatchNote)
+    def _watch_note(self, message: WatchNote) -> None:
+        if not message.idle:
+            self.log_line(message.text)
 
     @on(ResultsReady)
     def _results_ready(self, message: ResultsReady) -> None:
@@ -734,6 +854,14 @@ class GateuiApp(App[int]):
         why = features.watch_unavailable()
         if why is not None:
             self._unavailable(why)
+            return
+        if self.watching is not None:
+            self._stop_watch()
+        elif not self.projects:
+            self.want_watch = True
+            self.notify("watch mode starts as soon as discovery is done")
+        else:
+            self._start_watch()
 
     def action_run_gate(self) -> None:
         why = features.gate_unavailable()
@@ -745,6 +873,9 @@ class GateuiApp(App[int]):
         self.log_line(why, "yellow")
 
     def action_cancel_run(self) -> None:
+        if self.watching is not None:
+            self._stop_watch("watch mode off: its run is cancelled (w turns it back on)")
+            return
         run = self.current_run
         if run is None or not run.active:
             self.notify("nothing is running")
@@ -805,19 +936,41 @@ class GateuiApp(App[int]):
         """Cancel runs and collection, wait (bounded) until their processes are gone, exit."""
         self._shutdown_background()
         deadline = time.monotonic() + QUIT_WAIT_S
-        for run in self._runs_in_flight:
-            while not run.done.is_set() and time.monotonic() < deadline:
+        waits = [run.done for run in self._runs_in_flight]
+        if self._watch_done is not None:
+            waits.append(self._watch_done)
+        for done in waits:
+            while not done.is_set() and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
         self.exit(0)
 
     def _shutdown_background(self) -> None:
         self._quitting = True
+        if self.watching is not None:
+            self.watching.stop()
+            self.watching = None
         self._stop_runs()
         for process in list(self._collecting):
             process.cancel()
 
     def on_unmount(self) -> None:
         self._shutdown_background()
+
+
+def _changed_label(changed: Sequence[str]) -> str:
+    if not changed:
+        return "nothing changed"
+    # Source files first: they are what the developer just saved.
+    ordered = sorted(changed, key=lambda p: (not p.endswith(".py"), p))
+    names = [Path(p).name for p in ordered[:2]]
+    return ", ".join(names) + (f" +{len(changed) - 2}" if len(changed) > 2 else "")
+
+
+def _request_label(request: RunRequest) -> str:
+    parts = [request.suite or "all tests"]
+    if request.markers:
+        parts.append(f"-m {request.markers!r}")
+    return " ".join(parts)
 
 
 def _idle_text(scope: Scope, discovered: bool) -> Content:

@@ -1,6 +1,6 @@
 """Core features the TUI drives that land in their own issues: affected selection (issue 3:
 ``gateui.core.affected``), watch mode (issue 3: ``gateui.core.watch``) and the PR gate (issue 5:
-``gateui.core.gate``).
+``gateui.core.gate``). Affected selection and watch mode are wired; the gate is not yet.
 
 Each is looked up, never imported blindly, so the TUI works before it lands. Wiring one in
 touches this module and the app's matching action (``action_run_affected``,
@@ -55,9 +55,7 @@ def plan_affected_run(
 
 def watch_unavailable() -> str | None:
     """Why ``w`` cannot turn watch mode on, or None when it can."""
-    if not _present("gateui.core.watch", "WatchSession"):
-        return WATCH_MISSING
-    return NOT_WIRED.format(what="watch mode")
+    return None if _present("gateui.core.watch", "WatchSession") else WATCH_MISSING
 
 
 def gate_unavailable() -> str | None:
