@@ -45,6 +45,14 @@ def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return {k: v for k, v in source.items() if not k.startswith("GIT_") or k in _KEEP_GIT_VARS}
 
 
+def scrub_git_env() -> None:
+    """Drop git's repository variables from this process's environment (for the runner, which
+    starts pytest with this process's environment)."""
+    for key in list(os.environ):
+        if key.startswith("GIT_") and key not in _KEEP_GIT_VARS:
+            del os.environ[key]
+
+
 def is_zero_oid(oid: str) -> bool:
     """An all-zero object name of any length (40 for SHA-1, 64 for SHA-256): no object."""
     return bool(oid) and set(oid) <= ZERO_OID_CHARS
@@ -115,6 +123,11 @@ class Git:
         out = self.run("--no-optional-locks", "status", "--porcelain", "--untracked-files=normal")
         return out.strip() == ""
 
+    def tracked_clean(self) -> bool:
+        """No change to tracked files (new untracked files, such as reports, do not count)."""
+        out = self.run("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+        return out.strip() == ""
+
     def checked_out_equals(self, commit: str) -> bool:
         """The work tree is exactly ``commit``: HEAD is it and nothing differs."""
         return self.head() == commit and self.is_clean()
@@ -158,8 +171,25 @@ def detached_worktree(git: Git, commit: str) -> Iterator[Path]:
 
 
 def remove_worktree(git: Git, path: Path) -> None:
-    """Remove ``path`` and git's record of it, even if it is half made or already gone."""
+    """Remove ``path`` and git's record of it, even if it is half made.
+
+    Only this worktree's own record goes: ``git worktree prune`` would also forget the user's
+    worktrees that merely sit on an unmounted drive.
+    """
+    admin = _admin_dir(path)
     git.try_run("worktree", "remove", "--force", "--force", str(path))
     if path.exists():
         shutil.rmtree(path, ignore_errors=True)
-    git.try_run("worktree", "prune")
+    if admin is not None and admin.is_dir() and admin.parent.name == "worktrees":
+        shutil.rmtree(admin, ignore_errors=True)
+
+
+def _admin_dir(path: Path) -> Path | None:
+    """The ``.git/worktrees/NAME`` folder a worktree's ``.git`` file points at."""
+    try:
+        text = (path / ".git").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    return Path(text[len("gitdir:") :].strip())

@@ -1,0 +1,159 @@
+"""Facts about the interpreter that runs a project's tests, asked of that interpreter once.
+
+- which distributions it has (does it have pytest-xdist for ``-n auto``? pytest-cov?);
+- a fingerprint of it and its packages, for the gate's verdict cache;
+- the folders of the user's checkout it imports from (editable installs), so that a gate run in a
+  temporary worktree imports the worktree's code and not the user's uncommitted edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateui.core.errors import InterpreterError
+
+_SCRIPT = r"""
+import json, os, sys
+dists = []
+try:
+    from importlib import metadata
+    for d in metadata.distributions():
+        name = (d.metadata["Name"] or "").strip()
+        if name:
+            dists.append([name, d.version])
+except Exception:
+    pass
+finders = []
+for entry in sys.path:
+    try:
+        names = os.listdir(entry) if entry and os.path.isdir(entry) else []
+    except OSError:
+        names = []
+    for name in names:
+        if name.startswith("__editable__") and name.endswith(".py"):
+            finders.append(os.path.join(entry, name))
+print(json.dumps({"executable": sys.executable, "version": list(sys.version_info[:3]),
+                  "path": sys.path, "dists": sorted(dists), "finders": finders}))
+"""
+_MAPPING = re.compile(r"^MAPPING\s*(?::[^=]*)?=\s*(\{.*?\})\s*$", re.MULTILINE | re.DOTALL)
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class InterpreterInfo:
+    path: Path
+    executable: str
+    version: tuple[int, ...]
+    sys_path: tuple[str, ...]
+    distributions: dict[str, str]
+    """Normalised name → version."""
+    editable_roots: tuple[str, ...]
+    """Folders the interpreter imports from through editable-install finders."""
+
+    def has(self, distribution: str) -> bool:
+        return normalize(distribution) in self.distributions
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(str(v) for v in self.version)
+
+    def fingerprint(self) -> str:
+        text = "\n".join(
+            [
+                str(self.path),
+                self.version_text,
+                *(f"{n}=={v}" for n, v in sorted(self.distributions.items())),
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def paths_inside(self, root: Path) -> list[Path]:
+        """Import folders inside ``root`` (the user's checkout), nearest first as imported."""
+        root = root.resolve()
+        found: list[Path] = []
+        for entry in (*self.sys_path, *self.editable_roots):
+            if not entry:
+                continue
+            path = Path(entry)
+            if not path.is_absolute():
+                continue
+            resolved = path.resolve()
+            if (resolved == root or root in resolved.parents) and resolved not in found:
+                found.append(resolved)
+        return found
+
+
+_CACHE: dict[str, InterpreterInfo] = {}
+
+
+def interpreter_info(interpreter: Path) -> InterpreterInfo:
+    """Ask ``interpreter`` about itself (once per process)."""
+    key = str(interpreter)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    try:
+        result = subprocess.run(
+            [str(interpreter), "-c", _SCRIPT],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InterpreterError(f"{interpreter}: cannot run: {exc}") from exc
+    if result.returncode != 0:
+        raise InterpreterError(f"{interpreter}: cannot run: {result.stderr.strip()[-500:]}")
+    data = json.loads(result.stdout)
+    info = InterpreterInfo(
+        path=interpreter,
+        executable=data["executable"],
+        version=tuple(data["version"]),
+        sys_path=tuple(p for p in data["path"] if p),
+        distributions={normalize(n): v for n, v in data["dists"]},
+        editable_roots=tuple(_finder_roots(data.get("finders", []))),
+    )
+    _CACHE[key] = info
+    return info
+
+
+def _finder_roots(files: Sequence[str]) -> list[str]:
+    """The folders holding the packages a setuptools editable finder maps to."""
+    roots: list[str] = []
+    for file in files:
+        try:
+            text = Path(file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        match = _MAPPING.search(text)
+        if not match:
+            continue
+        try:
+            import ast
+
+            mapping = ast.literal_eval(match.group(1))
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(mapping, dict):
+            for target in mapping.values():
+                if isinstance(target, str):
+                    roots.append(str(Path(target).parent))
+    return roots
+
+
+def forget(interpreter: Path) -> None:
+    """Drop what is known about ``interpreter`` (after installing into it, say)."""
+    _CACHE.pop(str(interpreter), None)

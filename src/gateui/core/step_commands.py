@@ -1,0 +1,723 @@
+"""What a CI command line does: run tests (pytest in its forms, make / tox / nox, test scripts) or
+set up, lint, build, deploy. And pytest's own arguments: which need a plugin, which are paths.
+
+Classification reads text only; nothing is executed here.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+# Kinds of a command, from "runs tests" down to "nothing to see".
+TEST, SETUP, LINT, BUILD, DEPLOY, OTHER, NEUTRAL = (
+    "test",
+    "setup",
+    "lint",
+    "build",
+    "deploy",
+    "other",
+    "neutral",
+)
+_RANK = {TEST: 6, DEPLOY: 5, BUILD: 4, LINT: 3, SETUP: 2, OTHER: 1, NEUTRAL: 0}
+NOT_RUN_LABEL = {
+    SETUP: "a setup step",
+    LINT: "a lint step",
+    BUILD: "a build step",
+    DEPLOY: "a deploy step",
+    OTHER: "not a test step",
+    NEUTRAL: "not a test step",
+}
+
+_PYTHON = re.compile(r"^(?:.*/)?(?:python(?:\d+(?:\.\d+)?)?|py|pypy\d*)$")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SHELL_OPERATORS = ("&&", "||", ";", "|", "&")
+_PREFIX_WORDS = {"sudo", "time", "exec", "command", "nice", "xvfb-run"}
+_NEUTRAL = {
+    "cd",
+    "echo",
+    "printf",
+    "export",
+    "set",
+    "unset",
+    "source",
+    ".",
+    "mkdir",
+    "ls",
+    "cat",
+    "true",
+    ":",
+    "pwd",
+    "env",
+    "test",
+    "[",
+    "if",
+    "then",
+    "else",
+    "fi",
+    "for",
+    "do",
+    "done",
+    "while",
+    "case",
+    "esac",
+    "rm",
+    "cp",
+    "mv",
+    "touch",
+    "chmod",
+    "exit",
+    "sleep",
+}
+_SETUP = {
+    "pip",
+    "pip3",
+    "pipx",
+    "apt",
+    "apt-get",
+    "brew",
+    "yum",
+    "dnf",
+    "apk",
+    "choco",
+    "conda",
+    "mamba",
+    "micromamba",
+    "virtualenv",
+    "pyenv",
+    "git",
+    "curl",
+    "wget",
+    "corepack",
+    "rustup",
+    "asdf",
+}
+_LINT = {
+    "ruff",
+    "flake8",
+    "black",
+    "isort",
+    "mypy",
+    "pylint",
+    "pyright",
+    "pre-commit",
+    "codespell",
+    "bandit",
+    "yamllint",
+    "shellcheck",
+    "eslint",
+    "prettier",
+    "pydocstyle",
+    "pycodestyle",
+    "autopep8",
+    "darglint",
+    "vulture",
+    "actionlint",
+    "hadolint",
+    "markdownlint",
+    "typos",
+}
+_LINT_MODULES = _LINT | {"pyflakes", "pycodestyle", "mypy.stubtest"}
+_BUILD = {"mkdocs", "sphinx-build", "twine-check", "maturin", "cibuildwheel"}
+_DEPLOY = {
+    "twine",
+    "gh",
+    "kubectl",
+    "helm",
+    "terraform",
+    "aws",
+    "gcloud",
+    "az",
+    "ssh",
+    "scp",
+    "rsync",
+    "flyctl",
+    "heroku",
+    "vercel",
+    "netlify",
+}
+_TEST_WORDS = re.compile(r"test|check|smoke|unit|integration|e2e|spec|verify|\bci\b", re.I)
+_LINT_WORDS = re.compile(r"lint|format|fmt|style|typecheck|type-check|mypy|ruff", re.I)
+_BUILD_WORDS = re.compile(r"build|dist|docs|wheel|package|compile", re.I)
+_DEPLOY_WORDS = re.compile(r"deploy|release|publish|upload|push", re.I)
+_SETUP_WORDS = re.compile(r"install|setup|deps|bootstrap|venv|sync|init", re.I)
+
+
+@dataclass(frozen=True)
+class PytestCall:
+    """A command line that is one pytest invocation, nothing around it."""
+
+    entry: str
+    """"module" (``python -m pytest``: the current folder is on sys.path) or "console"
+    (the ``pytest`` script, ``uv run pytest``…: it is not)."""
+    args: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    """Leading ``NAME=value`` assignments."""
+    launcher: str = ""
+    """What ran pytest in CI when not plain (``uv run``, ``poetry run``), for messages."""
+
+
+@dataclass(frozen=True)
+class Classified:
+    kind: str
+    """One of the kinds above: the most significant over the line's commands."""
+    detail: str = ""
+    """What was recognised (``pytest``, ``make test-unit``, ``pip install``…)."""
+    pytest: PytestCall | None = None
+    """Set when the whole line is one plain pytest invocation."""
+    segments: tuple[tuple[str, str], ...] = field(default=())
+    """(kind, detail) of every command of the line."""
+
+
+MakefileReader = Callable[[str], str | None]
+
+
+def split_words(line: str) -> list[str] | None:
+    try:
+        return shlex.split(line, comments=True, posix=True)
+    except ValueError:
+        return None
+
+
+def _segments(line: str) -> list[list[str]]:
+    """The simple commands of a line, split at && || ; | & (quotes respected)."""
+    try:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        tokens = list(lexer)
+    except ValueError:
+        return [line.split()]
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token in _SHELL_OPERATORS or set(token) <= set(";&|"):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [p for p in parts if p]
+
+
+def logical_lines(script: str) -> list[str]:
+    """Lines of a shell script with backslash continuations joined, blanks and comments out."""
+    lines: list[str] = []
+    pending = ""
+    for raw in script.splitlines():
+        if raw.rstrip().endswith("\\"):
+            pending += raw.rstrip()[:-1] + " "
+            continue
+        line = (pending + raw).strip()
+        pending = ""
+        if line and not line.startswith("#"):
+            lines.append(line)
+    if pending.strip():
+        lines.append(pending.strip())
+    return lines
+
+
+def classify_script(script: str, makefile: MakefileReader | None = None) -> Classified:
+    """The kind of a whole ``run:`` script: a test step if any of its commands runs tests."""
+    lines = logical_lines(script)
+    if len(lines) == 1:
+        return classify_line(lines[0], makefile)
+    segments: list[tuple[str, str]] = []
+    for line in lines:
+        segments.extend(classify_line(line, makefile).segments)
+    return _combine(segments, None)
+
+
+def classify_line(line: str, makefile: MakefileReader | None = None) -> Classified:
+    parts = _segments(line)
+    segments = [_classify_words(words, makefile) for words in parts]
+    pytest_call = None
+    if len(parts) == 1 and segments and segments[0][0] == TEST and not needs_shell(line):
+        pytest_call = parse_pytest_call(parts[0])
+    return _combine(segments, pytest_call)
+
+
+def _combine(segments: Sequence[tuple[str, str]], call: PytestCall | None) -> Classified:
+    if not segments:
+        return Classified(NEUTRAL)
+    best = max(segments, key=lambda s: _RANK[s[0]])
+    return Classified(best[0], best[1], call, tuple(segments))
+
+
+def needs_shell(line: str) -> bool:
+    """Expansions, globs, redirections or operators: only a shell can run this line as meant."""
+    stripped = re.sub(r"'[^']*'", "", line)
+    return bool(re.search(r"[$`*?~<>|;&(){}]", stripped)) or "\n" in line
+
+
+def _strip_prefixes(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    env: list[tuple[str, str]] = []
+    rest = list(words)
+    while rest:
+        head = rest[0]
+        if _ASSIGNMENT.match(head):
+            name, _, value = head.partition("=")
+            env.append((name, value))
+            rest = rest[1:]
+        elif head in _PREFIX_WORDS or head == "env":
+            rest = rest[1:]
+        else:
+            break
+    return rest, env
+
+
+def _classify_words(words: list[str], makefile: MakefileReader | None) -> tuple[str, str]:
+    words, _ = _strip_prefixes(words)
+    if not words:
+        return NEUTRAL, ""
+    head = words[0]
+    base = head.rsplit("/", 1)[-1]
+    if base in ("pytest", "py.test"):
+        return TEST, "pytest"
+    if _PYTHON.match(head):
+        return _classify_python(words[1:])
+    if base in ("uv", "poetry", "pdm", "pipenv", "hatch", "rye", "uvx", "pixi"):
+        return _classify_launcher(base, words[1:], makefile)
+    if base in ("tox", "nox"):
+        return TEST, base
+    if base == "make" or base == "gmake":
+        return _classify_make(words[1:], makefile)
+    if base in ("npm", "yarn", "pnpm", "bun"):
+        return _classify_js(words[1:])
+    if base in ("mix", "go", "cargo", "dotnet", "gradle", "mvn", "./gradlew", "gradlew"):
+        if len(words) > 1 and words[1] == "test":
+            return TEST, f"{base} test"
+        return (BUILD if len(words) > 1 and words[1] == "build" else OTHER), base
+    if base in ("bash", "sh", "zsh") and len(words) > 1 and not words[1].startswith("-"):
+        return _classify_script_path(words[1])
+    if base == "docker":
+        sub = words[1] if len(words) > 1 else ""
+        if sub == "build":
+            return BUILD, "docker build"
+        if sub == "push":
+            return DEPLOY, "docker push"
+        return OTHER, f"docker {sub}".strip()
+    if base == "coverage":
+        sub = words[1] if len(words) > 1 else ""
+        if sub == "run":
+            return TEST, "coverage run"
+        if any(w.startswith("--fail-under") for w in words):
+            return TEST, f"coverage {sub} --fail-under"
+        return OTHER, f"coverage {sub}".strip()
+    if base in _NEUTRAL:
+        return NEUTRAL, base
+    if base in _SETUP:
+        return SETUP, " ".join(words[:2])
+    if base in _LINT:
+        return LINT, base
+    if base in _BUILD:
+        return BUILD, base
+    if base in _DEPLOY:
+        return DEPLOY, base
+    if "/" in head or head.endswith((".sh", ".py", ".bash")):
+        return _classify_script_path(head)
+    return OTHER, base
+
+
+def _classify_python(rest: list[str]) -> tuple[str, str]:
+    options = list(rest)
+    while options and options[0].startswith("-") and options[0] != "-m":
+        options = options[1:]
+    if len(options) >= 2 and options[0] == "-m":
+        module = options[1]
+        if module in ("pytest", "py.test"):
+            return TEST, "python -m pytest"
+        if module in ("unittest", "tox", "nox", "xmlrunner"):
+            return TEST, f"python -m {module}"
+        if module in ("pip", "venv", "ensurepip", "pipx", "virtualenv"):
+            return SETUP, f"python -m {module}"
+        if module in ("build", "twine"):
+            return (BUILD if module == "build" else DEPLOY), f"python -m {module}"
+        if module in _LINT_MODULES:
+            return LINT, f"python -m {module}"
+        if module == "coverage":
+            return (TEST if "run" in options[2:3] else OTHER), "python -m coverage"
+        return OTHER, f"python -m {module}"
+    if options and options[0] == "-c":
+        return OTHER, "python -c"
+    if options:
+        return _classify_script_path(options[0], python=True)
+    return OTHER, "python"
+
+
+def _classify_script_path(path: str, python: bool = False) -> tuple[str, str]:
+    label = f"python {path}" if python else path
+    name = path.lower()
+    if _TEST_WORDS.search(name):
+        return TEST, label
+    if _LINT_WORDS.search(name):
+        return LINT, label
+    if _DEPLOY_WORDS.search(name):
+        return DEPLOY, label
+    if _BUILD_WORDS.search(name):
+        return BUILD, label
+    if _SETUP_WORDS.search(name):
+        return SETUP, label
+    return OTHER, label
+
+
+def _classify_launcher(
+    tool: str, rest: list[str], makefile: MakefileReader | None
+) -> tuple[str, str]:
+    if tool == "uvx":
+        return _classify_words(rest, makefile)
+    if not rest:
+        return OTHER, tool
+    sub = rest[0]
+    if sub == "run" or (tool == "hatch" and sub == "test"):
+        if tool == "hatch" and sub == "test":
+            return TEST, "hatch test"
+        inner = _skip_launcher_options(rest[1:])
+        if tool == "hatch" and inner and not inner[0].startswith("-"):
+            script = inner[0].split(":", 1)[-1]
+            if _TEST_WORDS.search(script) and not _PYTHON.match(inner[0]):
+                return TEST, f"hatch run {inner[0]}"
+        kind, detail = _classify_words(inner, makefile)
+        return kind, f"{tool} run {detail}".strip()
+    if sub in ("sync", "install", "lock", "add", "venv", "pip", "self", "python", "tool", "env"):
+        return SETUP, f"{tool} {sub}"
+    if sub in ("build",):
+        return BUILD, f"{tool} build"
+    if sub in ("publish",):
+        return DEPLOY, f"{tool} publish"
+    return OTHER, f"{tool} {sub}"
+
+
+def _skip_launcher_options(words: list[str]) -> list[str]:
+    """``uv run --with x --frozen pytest`` → ``pytest``."""
+    takes_value = {"--with", "--python", "-p", "--group", "--extra", "--project", "--directory"}
+    rest = list(words)
+    while rest and rest[0].startswith("-"):
+        option = rest.pop(0)
+        if option == "--":
+            break
+        if option in takes_value and "=" not in option and rest:
+            rest.pop(0)
+    return rest
+
+
+def _classify_js(rest: list[str]) -> tuple[str, str]:
+    if not rest:
+        return SETUP, "npm install"
+    sub = rest[0]
+    if sub in ("test", "t"):
+        return TEST, f"npm {sub}"
+    if sub in ("ci", "install", "i", "add"):
+        return SETUP, f"npm {sub}"
+    if sub == "run" and len(rest) > 1:
+        return _classify_target_name(rest[1], f"npm run {rest[1]}")
+    return _classify_target_name(sub, f"npm {sub}")
+
+
+def _classify_target_name(name: str, label: str) -> tuple[str, str]:
+    if _TEST_WORDS.search(name):
+        return TEST, label
+    if _LINT_WORDS.search(name):
+        return LINT, label
+    if _DEPLOY_WORDS.search(name):
+        return DEPLOY, label
+    if _BUILD_WORDS.search(name):
+        return BUILD, label
+    if _SETUP_WORDS.search(name):
+        return SETUP, label
+    return OTHER, label
+
+
+def _classify_make(rest: list[str], makefile: MakefileReader | None) -> tuple[str, str]:
+    directory = "."
+    targets: list[str] = []
+    words = list(rest)
+    while words:
+        word = words.pop(0)
+        if word in ("-C", "--directory") and words:
+            directory = words.pop(0)
+        elif word.startswith("-C") and len(word) > 2:
+            directory = word[2:]
+        elif word in ("-f", "--file") and words:
+            words.pop(0)
+        elif word.startswith("-") or _ASSIGNMENT.match(word):
+            continue
+        else:
+            targets.append(word)
+    recipes = parse_makefile(makefile(directory) if makefile else None)
+    if not targets and recipes:
+        targets = [next(iter(recipes))]
+    if not targets:
+        return OTHER, "make"
+    best: tuple[str, str] = (NEUTRAL, "")
+    for target in targets:
+        kind, _ = _classify_target_name(target, "")
+        recipe = recipes.get(target, "")
+        if kind == OTHER and recipe:
+            kind = classify_script(recipe).kind
+        if re.search(r"\bpytest\b|\btox\b|\bnox\b|unittest", recipe) and kind != TEST:
+            kind = TEST
+        if _RANK[kind] > _RANK[best[0]]:
+            best = (kind, f"make {target}")
+    return best
+
+
+def parse_makefile(text: str | None) -> dict[str, str]:
+    """Targets of a Makefile with their recipes (variables unexpanded), in file order."""
+    if not text:
+        return {}
+    recipes: dict[str, str] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("\t"):
+            for target in current:
+                recipes[target] += line[1:] + "\n"
+            continue
+        match = re.match(r"^([A-Za-z0-9_.%/\-][A-Za-z0-9_.%/\- ]*):(?![=:])", line)
+        if match and not line.startswith("."):
+            current = [t for t in match.group(1).split() if t]
+            for target in current:
+                recipes.setdefault(target, "")
+        elif line.strip() and not line.startswith("#"):
+            current = []
+    return recipes
+
+
+# -- pytest ------------------------------------------------------------------------------------
+def parse_pytest_call(words: list[str]) -> PytestCall | None:
+    """``pytest …``, ``python -m pytest …``, ``uv run pytest …``, ``poetry run pytest …``."""
+    words, env = _strip_prefixes(words)
+    launcher = ""
+    if words and words[0].rsplit("/", 1)[-1] in ("uv", "poetry", "pdm", "pipenv", "hatch", "rye"):
+        if len(words) < 2 or words[1] != "run":
+            return None
+        launcher = f"{words[0].rsplit('/', 1)[-1]} run"
+        words = _skip_launcher_options(words[2:])
+    if not words:
+        return None
+    head = words[0].rsplit("/", 1)[-1]
+    if head in ("pytest", "py.test"):
+        return PytestCall("console", tuple(words[1:]), tuple(env), launcher)
+    if (
+        _PYTHON.match(words[0])
+        and len(words) >= 3
+        and words[1] == "-m"
+        and words[2] in ("pytest", "py.test")
+    ):
+        return PytestCall("module", tuple(words[3:]), tuple(env), launcher)
+    return None
+
+
+# Options of pytest (and common plugins) that take a value; everything else starting with "-"
+# is a flag, and a bare word is a path or node id.
+_VALUE_OPTIONS = {
+    "-m",
+    "-k",
+    "-p",
+    "-c",
+    "-o",
+    "-W",
+    "-r",
+    "-n",
+    "--maxfail",
+    "--rootdir",
+    "--confcutdir",
+    "--basetemp",
+    "--junitxml",
+    "--junit-xml",
+    "--junit-prefix",
+    "--ignore",
+    "--ignore-glob",
+    "--deselect",
+    "--tb",
+    "--durations",
+    "--durations-min",
+    "--capture",
+    "--log-level",
+    "--log-format",
+    "--log-date-format",
+    "--log-file",
+    "--log-file-level",
+    "--log-file-format",
+    "--log-file-date-format",
+    "--log-cli-level",
+    "--log-cli-format",
+    "--log-cli-date-format",
+    "--import-mode",
+    "--override-ini",
+    "--config-file",
+    "--color",
+    "--code-highlight",
+    "--show-capture",
+    "--pythonwarnings",
+    "--assert",
+    "--verbosity",
+    "--doctest-glob",
+    "--doctest-report",
+    "--report-log",
+    "--numprocesses",
+    "--maxprocesses",
+    "--dist",
+    "--max-worker-restart",
+    "--tx",
+    "--rsyncdir",
+    "--cov-report",
+    "--cov-fail-under",
+    "--cov-config",
+    "--cov-context",
+    "--random-order-bucket",
+    "--random-order-seed",
+    "--randomly-seed",
+    "--reruns",
+    "--reruns-delay",
+    "--only-rerun",
+    "--timeout",
+    "--timeout-method",
+    "--json-report-file",
+    "--html",
+    "--asyncio-mode",
+    "--benchmark-min-rounds",
+    "--lfnf",
+    "--last-failed-no-failures",
+    "--cache-show",
+}
+# Options whose value is optional (argparse nargs="?"): the next word is the value unless it is
+# an option.
+_OPTIONAL_VALUE = {"--cov", "--debug"}
+_SHORT_WITH_VALUE = {"-m", "-k", "-p", "-c", "-o", "-W", "-r", "-n"}
+
+
+@dataclass(frozen=True)
+class PytestArg:
+    tokens: tuple[str, ...]
+    name: str | None
+    """The option's name (``--cov-fail-under``), None for a positional."""
+    value: str | None
+
+
+def split_pytest_args(args: Sequence[str]) -> list[PytestArg]:
+    """Group pytest's arguments into options (with their values) and positionals."""
+    result: list[PytestArg] = []
+    words = list(args)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if word == "--":
+            result.extend(PytestArg((w,), None, w) for w in words[index:])
+            break
+        if word.startswith("--"):
+            name, eq, value = word.partition("=")
+            if eq:
+                result.append(PytestArg((word,), name, value))
+            elif (name in _VALUE_OPTIONS and index < len(words)) or (
+                name in _OPTIONAL_VALUE and index < len(words) and not words[index].startswith("-")
+            ):
+                result.append(PytestArg((word, words[index]), name, words[index]))
+                index += 1
+            else:
+                result.append(PytestArg((word,), name, None))
+        elif word.startswith("-") and len(word) > 1:
+            short = word[:2]
+            if short in _SHORT_WITH_VALUE:
+                if len(word) > 2:
+                    result.append(PytestArg((word,), short, word[2:]))
+                elif index < len(words):
+                    result.append(PytestArg((word, words[index]), short, words[index]))
+                    index += 1
+                else:
+                    result.append(PytestArg((word,), short, None))
+            else:
+                result.append(PytestArg((word,), word, None))
+        else:
+            result.append(PytestArg((word,), None, word))
+    return result
+
+
+@dataclass(frozen=True)
+class PluginFlag:
+    distribution: str
+    """The PyPI name that provides the option."""
+    label: str
+    """What the option does, for messages."""
+
+
+def plugin_of(arg: PytestArg) -> PluginFlag | None:
+    """The plugin a pytest option needs, if it is one of the well-known ones."""
+    name = arg.name or ""
+    if name in ("-n", "--numprocesses", "--maxprocesses", "--dist", "--max-worker-restart"):
+        return PluginFlag("pytest-xdist", "parallel run")
+    if name in ("--tx", "--rsyncdir", "--looponfail", "-f"):
+        return PluginFlag("pytest-xdist", "xdist option")
+    if name.startswith("--cov") or name == "--no-cov":
+        return PluginFlag("pytest-cov", "coverage")
+    if name.startswith("--random-order"):
+        return PluginFlag("pytest-random-order", "random order")
+    if name.startswith("--randomly"):
+        return PluginFlag("pytest-randomly", "random order")
+    if name in ("--reruns", "--reruns-delay", "--only-rerun"):
+        return PluginFlag("pytest-rerunfailures", "reruns")
+    if name in ("--timeout", "--timeout-method"):
+        return PluginFlag("pytest-timeout", "timeouts")
+    if name.startswith("--json-report"):
+        return PluginFlag("pytest-json-report", "JSON report")
+    if name in ("--html", "--self-contained-html"):
+        return PluginFlag("pytest-html", "HTML report")
+    if name.startswith("--benchmark"):
+        return PluginFlag("pytest-benchmark", "benchmarks")
+    if name == "--asyncio-mode":
+        return PluginFlag("pytest-asyncio", "asyncio mode")
+    if name == "-p" and arg.value in ("xdist", "xdist.plugin"):
+        return PluginFlag("pytest-xdist", "parallel run")
+    if name == "-p" and arg.value and arg.value.startswith("random_order"):
+        return PluginFlag("pytest-random-order", "random order")
+    return None
+
+
+def option_value(args: Sequence[str], *names: str) -> str | None:
+    for arg in split_pytest_args(args):
+        if arg.name in names:
+            return arg.value
+    return None
+
+
+def has_option(args: Sequence[str], *names: str) -> bool:
+    return any(arg.name in names for arg in split_pytest_args(args))
+
+
+def wants_random_order(args: Sequence[str]) -> bool:
+    for arg in split_pytest_args(args):
+        flag = plugin_of(arg)
+        if flag is not None and flag.distribution == "pytest-random-order":
+            return True
+    return False
+
+
+_NOT_MARKED = re.compile(
+    r"^\s*(?:not\s+\(\s*(?P<ors>[\w\s]+?)\s*\)|(?P<ands>not\s+\w+(?:\s+and\s+not\s+\w+)*))\s*$"
+)
+
+
+def unmarked_check_markers(args: Sequence[str]) -> tuple[str, ...] | None:
+    """For ``-m "not unit and not integration" --co``: the markers every test should carry.
+
+    That command is a common way to check "every test is unit or integration" in CI.
+    """
+    if not has_option(args, "--co", "--collect-only"):
+        return None
+    expression = option_value(args, "-m")
+    if not expression:
+        return None
+    match = _NOT_MARKED.match(expression)
+    if not match:
+        return None
+    if match.group("ors"):
+        names = [n.strip() for n in match.group("ors").split(" or ")]
+    else:
+        names = [n.strip()[len("not ") :].strip() for n in match.group("ands").split(" and ")]
+    if not names or not all(re.fullmatch(r"\w+", n) for n in names):
+        return None
+    return tuple(names)
+
+
+def quote_command(argv: Sequence[str]) -> str:
+    return " ".join(shlex.quote(a) for a in argv)
