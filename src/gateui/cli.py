@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gateui import cli_watch
 
     cli_watch.register(commands)
+    from gateui import cli_gate
+
+    cli_gate.register(commands)
     return parser
 
 
@@ -156,7 +159,9 @@ def discover(path: Path, on_static: TextIO | None = None) -> Discovery:
         reports: list[ProjectDiscovery] = list(
             pool.map(lambda pair: collect_project(pair[0].project, pair[1]), views)
         )
-    return Discovery(repo_root=repo_root, projects=tuple(reports))
+    from gateui.cli_gate import describe_gate
+
+    return Discovery(repo_root=repo_root, projects=tuple(reports), gate=describe_gate(repo_root))
 
 
 def cmd_discover(path: Path, as_json: bool, out: TextIO) -> int:
@@ -165,6 +170,9 @@ def cmd_discover(path: Path, as_json: bool, out: TextIO) -> int:
         out.write(json.dumps(discovery_json(result), indent=2) + "\n")
     else:
         print_discovery(result, out)
+        from gateui.gate_output import print_gate_description
+
+        print_gate_description(result.gate, out)
     if any(p.interpreter_error for p in result.projects):
         return EXIT_USAGE
     return EXIT_OK

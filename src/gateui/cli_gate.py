@@ -1,0 +1,170 @@
+"""``gateui gate`` and ``gateui hook …``: the PR gate from the command line.
+
+Exit codes: 0 the gate would pass, 1 it would fail, 2 it cannot be evaluated (the message says
+why), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from gateui.core.discovery import find_repo_root
+from gateui.core.errors import ConfigError, GateuiError
+from gateui.core.gate import FAIL, PASS
+from gateui.core.gate_check import CheckFinished, GateCheck, GateReport, default_base
+from gateui.core.gate_infer import load_gate
+from gateui.core.gitops import Git, GitError, scrub_git_env
+from gateui.core.hooks import install, status, uninstall
+from gateui.core.sources import DirSource
+from gateui.core.workflows import WorkflowError
+from gateui.gate_output import GatePrinter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def register(commands: Any) -> None:
+    gate = commands.add_parser(
+        "gate",
+        help="would the PR gate pass on this commit? (checks the exact commit)",
+        description=(
+            "Run the PR gate on a commit: the steps declared in [tool.gateui.gate], or the test"
+            " steps of the CI workflows that run on pull requests. Exit 0 pass, 1 fail, 2 cannot"
+            " evaluate."
+        ),
+    )
+    gate.add_argument("ref", nargs="?", default="HEAD", help="commit to check (default: HEAD)")
+    gate.add_argument("--json", action="store_true", help="print the report as JSON")
+    gate.add_argument("--no-cache", action="store_true", help="check even a verified tree again")
+    gate.add_argument("--base", metavar="BRANCH", help="the pull request's target branch")
+    gate.add_argument(
+        "--seed", type=int, metavar="N", help="seed for the orders gateui shuffles (reproduce one)"
+    )
+    gate.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository")
+    gate.set_defaults(handler=lambda a, extra: cmd_gate(a, sys.stdout))
+
+    hook = commands.add_parser("hook", help="install, remove or inspect the pre-push hook")
+    actions = hook.add_subparsers(dest="hook_command", metavar="ACTION", required=True)
+    for name, text in (
+        ("install", "install the pre-push hook (an existing one is kept and run first)"),
+        ("uninstall", "remove gateui's pre-push hook and put the previous one back"),
+        ("status", "say which pre-push hook is installed"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository")
+        if name == "status":
+            action.add_argument("--json", action="store_true", help="machine-readable output")
+        action.set_defaults(handler=lambda a, extra, name=name: cmd_hook(name, a, sys.stdout))
+    run = actions.add_parser(
+        "run-pre-push",
+        help="what the hook runs (reads git's pre-push lines on stdin; pre-commit: its env)",
+    )
+    run.add_argument("remote", nargs="?", default="origin")
+    run.add_argument("url", nargs="?", default="")
+    run.set_defaults(handler=lambda a, extra: cmd_run_pre_push(a))
+
+
+def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
+    repo_root = find_repo_root(Path(args.repo))
+    if Git(repo_root).try_run("rev-parse", "--git-dir") is None:
+        raise GateuiError(f"{repo_root}: not a git repository (the gate checks a commit)")
+    scrub_git_env()
+    check = GateCheck(
+        repo_root, args.ref, base=args.base, use_cache=not args.no_cache, seed=args.seed
+    )
+    tty = out.isatty()
+    printer = None if args.json else GatePrinter(out, colour=tty and "NO_COLOR" not in os.environ)
+    report: GateReport | None = None
+    stream = check.events()
+    try:
+        for event in stream:
+            if printer is not None:
+                printer.handle(event)
+            if isinstance(event, CheckFinished):
+                report = event.report
+    except KeyboardInterrupt:
+        check.cancel()
+        stream.close()
+        sys.stderr.write("gateui: gate interrupted (the temporary worktree is removed)\n")
+        return EXIT_INTERRUPTED
+    finally:
+        stream.close()
+    assert report is not None
+    if args.json:
+        out.write(json.dumps(report.as_json(), indent=2) + "\n")
+    if report.error and printer is not None:
+        sys.stderr.write(f"gateui: {report.error}\n")
+    return gate_exit_code(report.verdict)
+
+
+def gate_exit_code(verdict: str) -> int:
+    if verdict == PASS:
+        return EXIT_OK
+    if verdict == FAIL:
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
+def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
+    repo_root = find_repo_root(Path(args.repo))
+    try:
+        if action == "install":
+            out.write(f"gateui: {install(repo_root)}\n")
+        elif action == "uninstall":
+            out.write(f"gateui: {uninstall(repo_root)}\n")
+        else:
+            current = status(repo_root)
+            if getattr(args, "json", False):
+                out.write(json.dumps(current.as_json(), indent=2) + "\n")
+            elif current.installed:
+                state = "current" if current.current else "from another gateui installation"
+                python = current.python or "?"
+                ok = "" if current.python_ok else " — that interpreter is missing!"
+                out.write(
+                    f"gateui pre-push hook installed in {current.hooks_dir} ({state});"
+                    f" runs {python}{ok}\n"
+                )
+                if current.legacy:
+                    out.write("the previous pre-push hook is kept as pre-push.legacy, run first\n")
+            elif current.other_hook:
+                out.write(f"a pre-push hook not written by gateui is in {current.hooks_dir}\n")
+            else:
+                out.write(f"no pre-push hook in {current.hooks_dir}\n")
+    except GitError as exc:
+        raise GateuiError(f"{repo_root}: not a git repository ({exc})") from exc
+    return EXIT_OK
+
+
+def cmd_run_pre_push(args: argparse.Namespace) -> int:
+    """The hook's work, for pre-commit's ``pre-push`` stage (or by hand)."""
+    from gateui.prepush import pre_commit_input, run_pre_push
+
+    data = pre_commit_input(os.environ)
+    if data is None:
+        data = b"" if sys.stdin.isatty() else sys.stdin.buffer.read()
+    if not data.strip() and os.environ.get("PRE_COMMIT") == "1":
+        # `pre-commit run --hook-stage pre-push` by hand: check HEAD.
+        head = Git(find_repo_root(Path.cwd())).head() or ""
+        data = f"HEAD {head} HEAD {'0' * len(head)}\n".encode() if head else b""
+    try:
+        return run_pre_push([args.remote, args.url], data)
+    except KeyboardInterrupt:
+        sys.stderr.write("gateui: interrupted — the push is cancelled\n")
+        return EXIT_INTERRUPTED
+
+
+def describe_gate(repo_root: Path) -> dict[str, Any]:
+    """The gate of the work tree as it is, for ``gateui discover``."""
+    try:
+        base = default_base(Git(repo_root))
+    except GitError:
+        base = "main"
+    try:
+        definition = load_gate(DirSource(repo_root), repo_root, base, None)
+    except (ConfigError, WorkflowError) as exc:
+        return {"source": None, "steps": [], "error": str(exc)}
+    return definition.as_json()

@@ -1,0 +1,138 @@
+"""How the gate is shown: live while it runs (steps, failing tests as they happen), then the
+verdict; or the JSON report. Also the gate's description for ``gateui discover``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from gateui.core.events import CollectionError, TestFinished
+from gateui.core.gate import FAIL, PASS, SKIPPED
+from gateui.core.gate_check import CACHE, IN_PLACE, CheckEvent, CheckFinished, CheckStarted
+from gateui.core.gate_run import StepEvent, StepFinished, StepStarted
+from gateui.printers import failure_headline
+
+_STYLE = {"pass": "32", "fail": "31", "error": "33", "skipped": "2", "bold": "1", "dim": "2"}
+_MARK = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·"}
+_PLACES = {
+    IN_PLACE: "in place (the work tree is that commit)",
+    CACHE: "from the cache (this tree was verified before)",
+}
+
+
+class GatePrinter:
+    """Human output of one gate check."""
+
+    def __init__(
+        self, stream: TextIO, colour: bool = False, prefix: str = "", show_not_run: bool = True
+    ) -> None:
+        self.stream = stream
+        self.colour = colour
+        self.prefix = prefix
+        self.show_not_run = show_not_run
+
+    def paint(self, text: str, style: str) -> str:
+        return f"\x1b[{_STYLE[style]}m{text}\x1b[0m" if self.colour else text
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(f"{self.prefix}{text}\n")
+        self.stream.flush()
+
+    def handle(self, event: CheckEvent) -> None:
+        if isinstance(event, CheckStarted):
+            place = _PLACES.get(event.checked_in, "in a temporary worktree of that commit")
+            self.line(
+                f"PR gate for {event.ref} = {event.commit[:12]} (tree {event.tree[:12]}),"
+                f" checked {place}"
+            )
+            definition = event.definition
+            here = len(definition.runnable)
+            elsewhere = len(definition.steps) - here
+            source = definition.source or "nowhere (no gate found)"
+            if event.checked_in != CACHE:
+                self.line(
+                    f"gate from {source}: {here} step(s) run here"
+                    + (f", {elsewhere} not run locally" if elsewhere else "")
+                )
+        elif isinstance(event, StepStarted):
+            self.line(f"  ▸ {event.step.name}: {_short(event.step.command)}")
+        elif isinstance(event, StepEvent):
+            inner = event.event
+            if isinstance(inner, TestFinished) and inner.outcome in ("failed", "error"):
+                label = "FAILED" if inner.outcome == "failed" else "ERROR"
+                headline = failure_headline(inner.longrepr)
+                self.line(
+                    f"      {self.paint(label, 'fail')} {inner.nodeid}"
+                    + (f" — {headline}" if headline else "")
+                )
+            elif isinstance(inner, CollectionError):
+                self.line(
+                    f"      {self.paint('ERROR collecting', 'fail')} {inner.nodeid}"
+                    f" — {failure_headline(inner.message)}"
+                )
+        elif isinstance(event, StepFinished):
+            if event.result.step.runs_locally or self.show_not_run:
+                self.step_line(event.result.as_json(), event.result.step.runs_locally)
+        elif isinstance(event, CheckFinished):
+            self.finish(event.report.as_json())
+
+    def step_line(self, step: Mapping[str, Any], runs_locally: bool) -> None:
+        verdict = str(step["verdict"])
+        mark = self.paint(_MARK.get(verdict, "?"), verdict if verdict in _STYLE else "bold")
+        duration = step.get("duration_s") or 0.0
+        timing = f"  ({duration:.1f} s)" if runs_locally and verdict != SKIPPED else ""
+        text = f"  {mark} {step['name']} — {step['reason']}{timing}"
+        self.line(self.paint(text, "dim") if verdict == SKIPPED else text)
+        if verdict not in (PASS, SKIPPED) and step.get("reproduce"):
+            self.line(f"      reproduce: {_short(str(step['reproduce']), 400)}")
+        for warning in step.get("warnings") or ():
+            self.line(f"      {self.paint('warning', 'error')}: {warning}")
+
+    def finish(self, report: Mapping[str, Any]) -> None:
+        if report.get("cached"):
+            for step in report.get("steps") or ():
+                if step.get("verdict") != SKIPPED:
+                    self.step_line(step, True)
+        for note in report.get("warnings") or ():
+            self.line(f"  note: {note}")
+        verdict = str(report.get("verdict"))
+        took = f" ({float(report.get('duration_s') or 0):.1f} s)"
+        if verdict == PASS:
+            extra = ", cached" if report.get("cached") else ""
+            self.line(self.paint("PR gate: PASS", "pass") + took.rstrip(")") + extra + ")")
+        elif verdict == FAIL:
+            self.line(self.paint("PR gate: FAIL", "fail") + f" — {report.get('reason')}" + took)
+        else:
+            self.line(
+                self.paint("PR gate: cannot evaluate", "error") + f" — {report.get('reason')}"
+            )
+
+
+def _short(text: str, limit: int = 160) -> str:
+    flat = " ⏎ ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def print_gate_description(gate: Mapping[str, Any], stream: TextIO) -> None:
+    """The gate as ``gateui discover`` lists it."""
+    source = gate.get("source")
+    if gate.get("error"):
+        stream.write(f"\nPR gate: cannot be read: {gate['error']}\n")
+        return
+    if not source:
+        stream.write(
+            "\nPR gate: none found (no [tool.gateui.gate] steps,"
+            " no workflow that runs on pull requests)\n"
+        )
+        return
+    stream.write(f"\nPR gate (from {source}):\n")
+    for step in gate.get("steps") or ():
+        where = f" [in {step['cwd']}]" if step.get("cwd") not in (None, ".") else ""
+        if step.get("runs_locally"):
+            stream.write(f"  runs here:   {step['name']}: {_short(step['command'])}{where}\n")
+        else:
+            stream.write(f"  not run here: {step['name']} — {step.get('why_not', '')}\n")
+        stream.write(f"               from {step['origin']}\n")
+    for note in gate.get("notes") or ():
+        stream.write(f"  note: {note}\n")
+    stream.flush()
