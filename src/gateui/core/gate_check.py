@@ -22,7 +22,13 @@ from typing import Any
 
 from gateui.core.discovery import Project, load_projects
 from gateui.core.errors import GateuiError
-from gateui.core.gate import ERROR, GateDefinition, StepResult, gate_verdict
+from gateui.core.gate import (
+    ERROR,
+    GateDefinition,
+    StepResult,
+    gate_verdict,
+    not_run_result,
+)
 from gateui.core.gate_cache import LAST_REPORT, VerdictCache, cache_key, write_json
 from gateui.core.gate_config import parse_gate_config
 from gateui.core.gate_infer import declared_gate, infer_gate
@@ -184,6 +190,19 @@ class GateCheck:
                 report.duration_s = time.monotonic() - started
                 yield CheckFinished(report)
                 return
+        if not definition.runnable:
+            # Nothing would run: no checkout needed to say so.
+            report = GateReport(
+                *gate_verdict([]),
+                commit=commit,
+                tree=tree,
+                ref=self.label,
+                definition=definition,
+                results=[not_run_result(s) for s in definition.steps],
+            )
+            report.duration_s = time.monotonic() - started
+            yield CheckFinished(report)
+            return
         in_place = git.checked_out_equals(commit)
         place = (
             contextlib.nullcontext(self.repo_root) if in_place else detached_worktree(git, commit)

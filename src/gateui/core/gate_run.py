@@ -305,10 +305,13 @@ class _StepRunner:
         except InterpreterError:
             return []
         mapped = []
+        root = self.checkout.root.resolve()
         for path in info.paths_inside(self.checkout.user_root):
             rel = path.relative_to(self.checkout.user_root.resolve())
             target = self.checkout.root / rel
-            if target.is_dir():
+            # Not through a linked virtualenv: only the worktree's own folders.
+            resolved = target.resolve()
+            if target.is_dir() and (resolved == root or root in resolved.parents):
                 mapped.append(str(target))
         return mapped
 
