@@ -370,7 +370,9 @@ class GateuiApp(App[int]):
                 self.log_line(f"{where}: {report.interpreter_error}", "bold red")
                 self.problem = _interpreter_problem(report)
             for problem in report.collection_errors:
-                self.log_line(f"collection error in {problem.where}:\n{problem.message}", "red")
+                self.log_line(
+                    f"collection error in {problem.where}:\n{problem.message}", "red", alert=True
+                )
             for marker in report.unregistered:
                 self.log_line(
                     f"unregistered marker {marker.name!r} at {marker.where} "
@@ -426,6 +428,11 @@ class GateuiApp(App[int]):
     @on(Tree.NodeHighlighted, "#tree")
     def _scope_changed(self) -> None:
         self._update_empty_state()
+
+    @on(Tree.NodeSelected, "#tree")
+    def _scope_chosen(self) -> None:
+        if self.query_one(ContentSwitcher).current == "results":
+            self.query_one(ResultsTable).focus()
 
     # -- runs ----------------------------------------------------------------------------------
     def start_run(
@@ -656,7 +663,8 @@ class GateuiApp(App[int]):
             elif isinstance(event, TestStarted):
                 run.tally.running_test = event.nodeid
             elif isinstance(event, CollectionError):
-                self.log_line(f"collection error in {event.nodeid}:\n{event.message}", "red")
+                message = f"collection error in {event.nodeid}:\n{event.message}"
+                self.log_line(message, "red", alert=True)
             elif isinstance(event, WarningRaised) and event.category == "PytestUnknownMarkWarning":
                 self.log_line(f"{event.path}:{event.line}: {event.message}", "yellow")
             elif isinstance(event, RunSummary):
@@ -683,7 +691,9 @@ class GateuiApp(App[int]):
                 "bold red",
             )
         elif summary.selected == 0 and summary.exitstatus == NO_TESTS_COLLECTED:
-            self.log_line(f"{run.label}: no tests were collected (CI fails on this too)", "red")
+            self.log_line(
+                f"{run.label}: no tests were collected (CI fails on this too)", "red", alert=True
+            )
         elif summary.selected == 0 and summary.exitstatus not in (0, 1, None):
             tail = "\n".join(line for line in summary.output_tail if line.strip())
             self.log_line(f"pytest could not run (exit {summary.exitstatus}):\n{tail}", "bold red")
@@ -746,12 +756,14 @@ class GateuiApp(App[int]):
             self.query_one("#empty", Static).update(self.problem)
 
     # -- the log --------------------------------------------------------------------------------
-    def log_line(self, text: str, style: str = "") -> None:
-        """A line in the log pane (collection errors, crashes, gateui's own messages)."""
+    def log_line(self, text: str, style: str = "", alert: bool | None = None) -> None:
+        """A line in the log pane (collection errors, crashes, gateui's own messages). Alerts
+        (by default the bold red ones: something gateui or pytest could not do) are counted on
+        the Log tab so they are not missed while the Detail tab is open."""
         self.messages.append(text)
         log = self.query_one(RichLog)
         log.write(Text(text, style=style))
-        if "red" in style:
+        if alert if alert is not None else "bold red" in style:
             self._log_count += 1
             tab = self.query_one(TabbedContent).get_tab("log-tab")
             tab.label = Content.assemble(

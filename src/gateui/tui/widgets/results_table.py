@@ -172,8 +172,13 @@ class ResultsTable(ScrollView, can_focus=True):
                     self._view_others.append(event)
         self._update_size()
         if self._follow and at_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            # After the refresh: the new virtual size must be known to scroll to its end.
+            self.call_after_refresh(self._follow_tail)
         self.refresh()
+
+    def _follow_tail(self) -> None:
+        if self._follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose node id, status or reason contains ``text`` (any case)."""

@@ -49,6 +49,8 @@ class ScopeTree(Tree[Scope]):
         super().__init__("discovering…", id=id)
         self.show_root = True
         self.guide_depth = 3
+        # enter picks the scope (and moves on to the results); it does not fold the tree.
+        self.auto_expand = False
         self._scopes: ScopeNode | None = None
         self._static = True
 
