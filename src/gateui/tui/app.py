@@ -90,9 +90,12 @@ from gateui.tui.widgets.scope_tree import ScopeTree
 
 DRAIN_INTERVAL_S = 0.05
 """At most this often the UI takes results from the run's buffer (coalescing bursts)."""
-DRAIN_BUDGET_S = 0.03
+DRAIN_BUDGET_S = 0.015
 """How long one drain may take before it yields to let the screen refresh."""
-DRAIN_CHUNK = 1000
+DRAIN_CHUNK = 250
+RUN_BUFFER = 1000
+"""Events a run may have waiting for the UI; past that its worker waits (and so does pytest).
+Small on purpose: a producer that is blocked leaves the interpreter to the UI thread."""
 QUIT_WAIT_S = TERMINATE_GRACE_S + 2.0
 """How long quitting waits for a cancelled run's processes to be reaped."""
 
@@ -309,6 +312,7 @@ class GateuiApp(App[int]):
         self.set_interval(0.5, self._tick)
         self.log_line(f"gateui on {self.repo_label}")
         self._discover()
+        self._warm_up()
 
     # -- discovery ----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="discovery", name="discovery")
@@ -334,6 +338,14 @@ class GateuiApp(App[int]):
             reports = tuple(pool.map(collect, views))
         if not self._quitting:
             self.post_message(self.DiscoveryUpdated(tuple(projects), reports, final=True))
+
+    @work(thread=True, exit_on_error=False, group="warm-up", name="warm up")
+    def _warm_up(self) -> None:
+        """Load the syntax highlighter's lexer now, off the UI thread, rather than on the UI
+        thread when the first failure of a flood arrives."""
+        from gateui.tui.highlight import highlight_traceback
+
+        highlight_traceback("def test():\n>       assert 1 == 2\nE       assert 1 == 2")
 
     @on(RepoInfo)
     def _repo_info(self, message: RepoInfo) -> None:
@@ -468,7 +480,7 @@ class GateuiApp(App[int]):
             id=next(self._run_ids),
             label=label,
             reason=reason,
-            buffer=EventBuffer(),
+            buffer=EventBuffer(RUN_BUFFER),
             tally=RunTally(label),
             started=self.clock(),
         )
@@ -714,7 +726,8 @@ class GateuiApp(App[int]):
         self.query_one(RunStatus).show(run.tally, end - run.started)
         scope = self.scope
         if scope is not None:
-            self.query_one("#results-title", Label).update(self._results_title(scope))
+            title = self.query_one("#results-title", Label)
+            title.update(self._results_title(scope), layout=False)
 
     def _tick(self) -> None:
         if self.current_run is not None and self.current_run.active:
@@ -723,7 +736,8 @@ class GateuiApp(App[int]):
     @on(ResultsTable.Highlighted)
     def _result_highlighted(self, message: ResultsTable.Highlighted) -> None:
         reason = self.current_run.reason if self.current_run else ""
-        self.query_one(DetailView).show(message.event, reason)
+        for detail in self.query(DetailView):  # none left while the app shuts down
+            detail.show(message.event, reason)
 
     # -- worker failures, all in one place -----------------------------------------------------
     @on(Worker.StateChanged)

@@ -63,6 +63,10 @@ def outcome_content(tally: RunTally, elapsed: float | None) -> Content:
 class RunStatus(Horizontal):
     """``unit ━━━━━━━━ 12/40  ✓10 passed  ✗2 failed     all green · 1.2 s``."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._label: str | None = None
+
     def compose(self) -> ComposeResult:
         yield Label("", id="run-label")
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
@@ -70,19 +74,28 @@ class RunStatus(Horizontal):
         yield Label("", id="outcome")
 
     def show(self, tally: RunTally | None, elapsed: float | None) -> None:
+        """Update in place. Only the run's label changes width (once per run): the other parts
+        have fixed widths and update without a layout pass, which matters while results flood
+        in (a layout pass of the whole screen costs far more than repainting two labels)."""
         bar = self.query_one(ProgressBar)
-        bar.display = tally is not None
+        if bar.display != (tally is not None):
+            bar.display = tally is not None
+        label = self.query_one("#run-label", Label)
+        totals = self.query_one("#totals", Label)
+        outcome = self.query_one("#outcome", Label)
         if tally is None:
-            self.query_one("#run-label", Label).update("no run yet")
-            self.query_one("#totals", Label).update("")
-            self.query_one("#outcome", Label).update("")
+            label.update("no run yet")
+            totals.update("", layout=False)
+            outcome.update("", layout=False)
             return
-        self.query_one("#run-label", Label).update(tally.label)
+        if self._label != tally.label:
+            self._label = tally.label
+            label.update(tally.label)
         total = tally.total
         if tally.finished:
             done = max(tally.done, 1)
             bar.update(total=max(total or done, done), progress=done)
         else:
             bar.update(total=total, progress=tally.done)
-        self.query_one("#totals", Label).update(totals_content(tally))
-        self.query_one("#outcome", Label).update(outcome_content(tally, elapsed))
+        totals.update(totals_content(tally), layout=False)
+        outcome.update(outcome_content(tally, elapsed), layout=False)
