@@ -88,9 +88,11 @@ def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
                 if event.interrupted and not as_json:
                     out.write("interrupted by a new change: its unfinished tests run next\n")
             elif isinstance(event, Idle):
-                if not as_json:
+                if as_json:
+                    out.write(json.dumps({"event": "idle", "message": event.message}) + "\n")
+                else:
                     out.write(f"… {event.message} (Ctrl-C to stop)\n")
-                    out.flush()
+                out.flush()
             elif isinstance(event, RunSummary) and event.selected == 0 and not as_json:
                 continue
             else:

@@ -76,8 +76,13 @@ IGNORED_NAMES = (
     "*.rej",
     "*.crdownload",
 )
-QUIET_S = 0.05
-"""After a change, wait this long for more before starting a cycle (coalesces bursts)."""
+QUIET_S = 0.06
+"""After a change, wait this long for more before starting a cycle: a save is one event, and
+starting at once is what makes watch mode feel instant."""
+BURST_FILES = 10
+BURST_QUIET_S = 0.4
+"""Once a batch is this big it is a burst (a branch switch, a formatter over the tree): wait
+longer, so the rest of it, which the watcher may hand over in several batches, joins it."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,8 @@ class ChangeFilter:
                 continue
             if rel == "." or is_ignored_name(rel) or rel.split("/", 1)[0] in self.venvs:
                 continue
+            if (self.repo_root / rel).is_dir():
+                continue  # a folder appearing says nothing; the files in it do
             relative.add(rel)
         return relative - git_ignored(self.repo_root, relative)
 
@@ -170,12 +177,15 @@ def watchfiles_source(repo_root: Path, stop: threading.Event) -> Iterator[set[st
     """Batches of changed absolute paths from watchfiles (rust notify, debounced)."""
     import watchfiles
 
+    # yield_on_timeout: the first (empty) batch says the watcher is armed, so that an edit made
+    # right after `gateui watch` starts is never lost.
     for batch in watchfiles.watch(
         repo_root,
         stop_event=stop,
         debounce=1600,
         step=50,
-        yield_on_timeout=False,
+        rust_timeout=200,
+        yield_on_timeout=True,
         raise_interrupt=False,
     ):
         yield {path for _, path in batch}
@@ -207,6 +217,7 @@ class WatchSession:
         self.source = source or watchfiles_source
         self.initial = initial
         self._stop = threading.Event()
+        self._ready = threading.Event()
         self._queue: queue.Queue[tuple[str, object]] = queue.Queue()
         self._session: RunSession | None = None
         self._filter = ChangeFilter(self.repo_root)
@@ -227,11 +238,15 @@ class WatchSession:
     def _watch(self) -> None:
         try:
             for batch in self.source(self.repo_root, self._stop):
+                self._ready.set()
                 if self._stop.is_set():
                     break
-                self._queue.put(("change", set(batch)))
+                if batch:
+                    self._queue.put(("change", set(batch)))
         except Exception as exc:  # the watcher dying must be said, not swallowed
             self._queue.put(("watch-error", exc))
+        finally:
+            self._ready.set()
 
     def events(self) -> Iterator[WatchEvent]:
         store = DepStore(self.repo_root)
@@ -239,6 +254,8 @@ class WatchSession:
         selector = Selector(self.repo_root, self.projects, store, books.results)
         watcher = threading.Thread(target=self._watch, name="gateui-watch", daemon=True)
         watcher.start()
+        # Changes are judged only once the watcher is armed: nothing falls in between.
+        self._ready.wait(timeout=30)
         carry = _Carry()
         try:
             pending: set[str] = set()
@@ -280,10 +297,10 @@ class WatchSession:
         while not changed and not self._stop.is_set():
             kind, payload = self._queue.get()
             changed |= self._handle_message(kind, payload)
-        # A burst (a branch switch, a formatter over the tree) arrives as several batches.
         while True:
+            quiet = BURST_QUIET_S if len(changed) >= BURST_FILES else QUIET_S
             try:
-                kind, payload = self._queue.get(timeout=QUIET_S)
+                kind, payload = self._queue.get(timeout=quiet)
             except queue.Empty:
                 return changed
             changed |= self._handle_message(kind, payload)
@@ -352,6 +369,7 @@ class WatchSession:
                             carry.selections = [replace(s) for s in plan.selection.projects]
                             carry.finished = finished
                         books.save()
+                        yield event
                         yield CycleFinished(event, interrupted=bool(interrupted_by))
                         yield interrupted_by
                         return
