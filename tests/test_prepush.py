@@ -306,3 +306,38 @@ def test_an_existing_hook_runs_first_with_the_same_stdin_and_args(
     subprocess.run([*run, "uninstall"], cwd=pushing.repo, env=env, check=True)
     assert (hooks / "pre-push").read_bytes() == legacy_text
     assert not (hooks / "pre-push.legacy").exists()
+
+
+def test_pre_commit_runs_the_same_check(pushing: Pushing) -> None:
+    """pre-commit's pre-push stage passes no stdin on, only its PRE_COMMIT_* variables."""
+    import yaml
+
+    (hook,) = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["stages"]) == (
+        "gateui-gate",
+        "gateui hook run-pre-push",
+        ["pre-push"],
+    )
+    assert hook["pass_filenames"] is False
+    sha = pushing.branch("via-pre-commit", broken=True)
+    main = git(pushing.repo, "rev-parse", "main").strip()
+    env = pushing.env | {
+        "PRE_COMMIT": "1",
+        "PRE_COMMIT_FROM_REF": main,
+        "PRE_COMMIT_TO_REF": sha,
+        "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/via-pre-commit",
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/via-pre-commit",
+        "PRE_COMMIT_REMOTE_NAME": "origin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gateui", *hook["entry"].split()[1:]],
+        cwd=pushing.repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 1
+    assert "the PR gate would FAIL for via-pre-commit: Run backend smoke: exit 1" in result.stderr
+    assert FAILING_TEST in result.stderr

@@ -63,7 +63,7 @@ def register(commands: Any) -> None:
         "run-pre-push",
         help="what the hook runs (reads git's pre-push lines on stdin; pre-commit: its env)",
     )
-    run.add_argument("remote", nargs="?", default="origin")
+    run.add_argument("remote", nargs="?", help="the remote (pre-commit: its env says)")
     run.add_argument("url", nargs="?", default="")
     run.set_defaults(handler=lambda a, extra: cmd_run_pre_push(a))
 
@@ -150,8 +150,10 @@ def cmd_run_pre_push(args: argparse.Namespace) -> int:
         # `pre-commit run --hook-stage pre-push` by hand: check HEAD.
         head = Git(find_repo_root(Path.cwd())).head() or ""
         data = f"HEAD {head} HEAD {'0' * len(head)}\n".encode() if head else b""
+    remote = args.remote or os.environ.get("PRE_COMMIT_REMOTE_NAME") or "origin"
+    url = args.url or os.environ.get("PRE_COMMIT_REMOTE_URL", "")
     try:
-        return run_pre_push([args.remote, args.url], data)
+        return run_pre_push([remote, url], data)
     except KeyboardInterrupt:
         sys.stderr.write("gateui: interrupted — the push is cancelled\n")
         return EXIT_INTERRUPTED

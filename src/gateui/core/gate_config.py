@@ -7,7 +7,8 @@ base = "main"                  # the pull requests' target branch (workflow bran
 min_pass_rate = 98             # percent, passed / (passed + failed + errors), per pytest step
 cov_fail_under = 80            # coverage floor (needs pytest-cov in the project's interpreter)
 strict_markers = true          # run pytest steps with --strict-markers
-require_markers = ["unit", "integration"]   # every test carries one of these
+require_markers = ["unit", "integration"]   # every test carries one of these (in the root
+                                            # project, or in every project if the root is none)
 random_order = true            # each pytest step once more in an order gateui shuffles
 steps = [
   { name = "unit", suite = "unit" },

@@ -63,6 +63,7 @@ from gateui.core.gate import (
 )
 from gateui.core.gate_infer import RUNNER_TEMP_VAR, WORKSPACE_VAR
 from gateui.core.gitops import clean_env
+from gateui.core.import_overlay import write_overlay
 from gateui.core.interpreter_info import InterpreterInfo, interpreter_info
 from gateui.core.paths import relative_nodeid, relative_path
 from gateui.core.run_plan import RunRequest, merge_summaries, plan_run
@@ -277,10 +278,12 @@ class _StepRunner:
         env[WORKSPACE_VAR] = str(self.checkout.root)
         env[RUNNER_TEMP_VAR] = str(self.scratch)
         if self.checkout.is_worktree:
-            remapped = self._remapped_imports(interpreter)
-            if remapped:
+            overlay = self._import_overlay(interpreter)
+            if overlay is not None:
                 existing = env.get("PYTHONPATH")
-                env["PYTHONPATH"] = os.pathsep.join([*remapped, *([existing] if existing else [])])
+                env["PYTHONPATH"] = os.pathsep.join(
+                    [str(overlay), *([existing] if existing else [])]
+                )
         return env
 
     def _python_shim(self, interpreter: Path) -> Path:
@@ -297,23 +300,26 @@ class _StepRunner:
             marker.write_text(str(interpreter))
         return folder
 
-    def _remapped_imports(self, interpreter: Path) -> list[str]:
-        """Folders of the user's work tree the interpreter imports from (editable installs),
-        pointed at the same folders of the worktree."""
+    def _import_overlay(self, interpreter: Path) -> Path | None:
+        """When the interpreter imports from the user's work tree (an editable install), an
+        overlay that makes it import the same folders of the worktree instead."""
         try:
             info = interpreter_info(interpreter)
         except InterpreterError:
-            return []
-        mapped = []
+            return None
         root = self.checkout.root.resolve()
-        for path in info.paths_inside(self.checkout.user_root):
-            rel = path.relative_to(self.checkout.user_root.resolve())
-            target = self.checkout.root / rel
-            # Not through a linked virtualenv: only the worktree's own folders.
+        user = self.checkout.user_root.resolve()
+        swap: list[tuple[str, str]] = []
+        for entry, path in info.paths_inside(user):
+            target = self.checkout.root / path.relative_to(user)
             resolved = target.resolve()
+            # Never through a linked virtualenv: only the worktree's own folders.
             if target.is_dir() and (resolved == root or root in resolved.parents):
-                mapped.append(str(target))
-        return mapped
+                swap.append((entry, str(target)))
+        if not swap:
+            return None
+        folder = self.scratch / f"imports-{abs(hash(str(interpreter)))}"
+        return write_overlay(folder, info.prefix, swap)
 
     def step_env(self, interpreter: Path) -> dict[str, str]:
         env = self.base_env(interpreter)
@@ -573,7 +579,11 @@ class _StepRunner:
         names = self.step.thresholds.require_markers
         expression = "not (" + " or ".join(names) + ")"
         reproduce = []
-        for project in self._projects_for_cwd():
+        projects = self._projects_for_cwd()
+        # The project where pytest runs from here: with its sub-projects ignored, as a plain
+        # `pytest` there would. Only without one, every project of the folder.
+        owner = [p for p in projects if p.root == self.cwd]
+        for project in owner or projects:
             interpreter = project.interpreter
             env = self.step_env(interpreter)
             args = ["--collect-only", "-q", "-m", expression]

@@ -40,6 +40,7 @@ for entry in sys.path:
         if name.startswith("__editable__") and name.endswith(".py"):
             finders.append(os.path.join(entry, name))
 print(json.dumps({"executable": sys.executable, "version": list(sys.version_info[:3]),
+                  "prefix": sys.prefix,
                   "path": sys.path, "dists": sorted(dists), "finders": finders}))
 """
 _MAPPING = re.compile(r"^MAPPING\s*(?::[^=]*)?=\s*(\{.*?\})\s*$", re.MULTILINE | re.DOTALL)
@@ -53,6 +54,8 @@ def normalize(name: str) -> str:
 class InterpreterInfo:
     path: Path
     executable: str
+    prefix: str
+    """``sys.prefix`` over there: the environment (a virtualenv's folder)."""
     version: tuple[int, ...]
     sys_path: tuple[str, ...]
     distributions: dict[str, str]
@@ -77,19 +80,17 @@ class InterpreterInfo:
         )
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def paths_inside(self, root: Path) -> list[Path]:
-        """Import folders inside ``root`` (the user's checkout), nearest first as imported."""
+    def paths_inside(self, root: Path) -> list[tuple[str, Path]]:
+        """Import folders inside ``root`` (the user's work tree): each as it appears on the
+        interpreter's sys.path (or in an editable finder) and resolved."""
         root = root.resolve()
-        found: list[Path] = []
+        found: list[tuple[str, Path]] = []
         for entry in (*self.sys_path, *self.editable_roots):
-            if not entry:
+            if not entry or not Path(entry).is_absolute():
                 continue
-            path = Path(entry)
-            if not path.is_absolute():
-                continue
-            resolved = path.resolve()
-            if (resolved == root or root in resolved.parents) and resolved not in found:
-                found.append(resolved)
+            resolved = Path(entry).resolve()
+            if (resolved == root or root in resolved.parents) and entry not in dict(found):
+                found.append((entry, resolved))
         return found
 
 
@@ -121,6 +122,7 @@ def interpreter_info(interpreter: Path) -> InterpreterInfo:
     info = InterpreterInfo(
         path=interpreter,
         executable=data["executable"],
+        prefix=data.get("prefix", ""),
         version=tuple(data["version"]),
         sys_path=tuple(p for p in data["path"] if p),
         distributions={normalize(n): v for n, v in data["dists"]},
