@@ -158,6 +158,15 @@ class ChangeFilter:
         self.repo_root = repo_root
         self.venvs = _venv_dirs(repo_root)
 
+    def _files_in(self, folder: Path) -> set[str]:
+        found = set()
+        for path in folder.rglob("*"):
+            if path.is_file():
+                rel = path.relative_to(self.repo_root).as_posix()
+                if not is_ignored_name(rel):
+                    found.add(rel)
+        return found
+
     def __call__(self, absolute: Iterable[str]) -> set[str]:
         relative = set()
         for raw in absolute:
@@ -167,8 +176,12 @@ class ChangeFilter:
                 continue
             if rel == "." or is_ignored_name(rel) or rel.split("/", 1)[0] in self.venvs:
                 continue
-            if (self.repo_root / rel).is_dir():
-                continue  # a folder appearing says nothing; the files in it do
+            folder = self.repo_root / rel
+            if folder.is_dir():
+                # A new folder: files written into it before the OS watch on it was in place
+                # raise no event of their own (an inotify race), so take them from the disk.
+                relative |= self._files_in(folder)
+                continue
             relative.add(rel)
         return relative - git_ignored(self.repo_root, relative)
 
