@@ -260,7 +260,7 @@ def test_e_opens_the_failing_line_in_the_editor(
         )
         await wait_until(pilot, lambda: table(app).total_rows == 1)
         await pilot.press("e")
-        await wait_until(pilot, calls.exists, 10, "the editor")
+        await wait_until(pilot, calls.exists, 30, "the editor")
 
     drive(GateuiApp(repo), scenario)
     assert calls.read_text().split() == ["+29", str(repo / "tests" / "unit" / "test_isbn.py")]

@@ -27,6 +27,7 @@ from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import (
     ContentSwitcher,
@@ -650,8 +651,14 @@ class GateuiApp(App[int]):
 
     def _drain(self, run: ActiveRun) -> None:
         run.drain_scheduled = False
-        if run is not self.current_run:
+        if run is not self.current_run or self._quitting:
             return
+        try:
+            self._drain_now(run)
+        except NoMatches:  # the app is shutting down: its widgets are gone
+            return
+
+    def _drain_now(self, run: ActiveRun) -> None:
         started = run.last_drain = time.perf_counter()
         while True:
             events = run.buffer.take(DRAIN_CHUNK)
@@ -730,8 +737,12 @@ class GateuiApp(App[int]):
             title.update(self._results_title(scope), layout=False)
 
     def _tick(self) -> None:
-        if self.current_run is not None and self.current_run.active:
+        if self._quitting or self.current_run is None or not self.current_run.active:
+            return
+        try:
             self._refresh_run_view(self.current_run)
+        except NoMatches:  # the app is shutting down: its widgets are gone
+            return
 
     @on(ResultsTable.Highlighted)
     def _result_highlighted(self, message: ResultsTable.Highlighted) -> None:
