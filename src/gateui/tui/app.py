@@ -589,6 +589,7 @@ class GateuiApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch", name="watch")
     def _watch_worker(self, session: WatchSession, done: threading.Event) -> None:
         cycle: ActiveRun | None = None
+        summarised = False
         try:
             for item in session.events():
                 if isinstance(item, CycleStarted):
@@ -598,10 +599,13 @@ class GateuiApp(App[int]):
                         self.post_message(self.WatchNote(f"{changed}: no test is affected"))
                         continue
                     cycle = self._make_run(f"watch · {_changed_label(item.changed)}", "")
+                    summarised = False
                     self.post_message(self.CycleBegan(cycle, item))
                 elif isinstance(item, CycleFinished):
                     if cycle is not None:
-                        self._hand_over(cycle, item.summary)
+                        if cycle.tally.summary is None and not summarised:
+                            # (older cores ended a cycle without yielding its summary)
+                            self._hand_over(cycle, item.summary)
                         cycle.done.set()
                     if item.interrupted:
                         self.post_message(self.WatchNote("an edit interrupted the run: next cycle"))
@@ -609,6 +613,7 @@ class GateuiApp(App[int]):
                 elif isinstance(item, Idle):
                     self.post_message(self.WatchNote(item.message, idle=True))
                 elif cycle is not None:
+                    summarised = summarised or isinstance(item, RunSummary)
                     self._hand_over(cycle, item)
         finally:
             if cycle is not None:
