@@ -57,3 +57,18 @@ def test_a_run_records_results_without_dirtying_the_work_tree(
         "backend/tests/test_pricing.py::test_round_up_to_multiple[10-5-10]"
     ]
     assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.unit
+def test_saving_merges_with_a_store_another_run_saved_meanwhile(tmp_path: Path) -> None:
+    tui = ResultsStore.load(tmp_path)
+    cli = ResultsStore.load(tmp_path)
+    tui.record(finished("t.py::a", "failed", "E boom"), now=10.0)
+    cli.record(finished("t.py::b", "passed"), now=11.0)
+    cli.record(finished("t.py::a", "passed"), now=12.0)
+    cli.save(tmp_path)
+    tui.save(tmp_path)  # older news about a must not win, b must not be dropped
+    merged = ResultsStore.load(tmp_path)
+    a, b = merged.get("t.py::a"), merged.get("t.py::b")
+    assert a is not None and a.outcome == "passed"
+    assert b is not None and b.outcome == "passed"

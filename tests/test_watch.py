@@ -200,3 +200,26 @@ def test_watch_no_tui_streams_cycles_as_json(lab: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=WAIT_S) == 0
+
+
+def test_cancelling_a_cycle_keeps_watching(lab: Path) -> None:
+    session = WatchSession(load_projects(lab), source=no_watcher, initial=False)
+    watching = Watching(session)
+    try:
+        watching.next(Idle)
+        slowpath = lab / "src" / "lab" / "slowpath.py"
+        edit(slowpath, "return seconds", "return seconds + 0")
+        session.inject([str(slowpath)])
+        watching.next(TestFinished)
+        session.cancel_cycle()
+        finished = watching.next(CycleFinished)
+        assert isinstance(finished, CycleFinished)
+        assert finished.summary.cancelled and not finished.interrupted
+        watching.next(Idle)
+        util = lab / "src" / "lab" / "util.py"
+        edit(util, "return x / 2", "return x * 0.5")
+        session.inject([str(util)])
+        cycle = watching.next(CycleStarted)
+        assert isinstance(cycle, CycleStarted) and cycle.carried_over == 0
+    finally:
+        watching.stop()

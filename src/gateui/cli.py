@@ -32,7 +32,7 @@ from gateui.core.errors import GateuiError
 from gateui.core.events import RunSummary
 from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
 from gateui.discover_output import discovery_json, print_discovery, print_static
-from gateui.printers import JsonPrinter, PlainPrinter
+from gateui.printers import JsonPrinter, PlainPrinter, describe_selection
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -241,21 +241,7 @@ def make_printer(as_json: bool, out: TextIO) -> JsonPrinter | PlainPrinter:
 
 
 def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
-    changed = sorted(plan.selection.changed)
-    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-    tests, files = plan.counts
-    whole = [p.project.rel for p in plan.selection.projects if p.whole]
-    parts = []
-    if tests:
-        parts.append(f"{tests} tests")
-    if files:
-        parts.append(f"{files} test files")
-    if whole:
-        parts.append("whole project " + ", ".join(whole))
-    selected = " + ".join(parts) or "nothing"
-    out.write(f"changed: {shown or 'nothing'} → selected: {selected}\n")
-    for note in plan.selection.notes:
-        out.write(f"note: {note}\n")
+    out.write(describe_selection(plan) + "\n")
     out.flush()
 
 

@@ -73,7 +73,7 @@ def run_pre_push(
     """0 lets the push through, anything else stops it."""
     out = out or sys.stderr
     env = os.environ if env is None else env
-    if env.get("CI"):
+    if env.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
         return 0
     if env.get(SKIP_ENV) == "1":
         out.write(f"gateui: {SKIP_ENV}=1 — the PR gate is not checked for this push\n")

@@ -9,6 +9,7 @@ import json
 import time
 from typing import Any, TextIO
 
+from gateui.core.affected import AffectedPlan
 from gateui.core.events import (
     CollectionError,
     CollectionFinished,
@@ -20,6 +21,25 @@ from gateui.core.events import (
 
 _COLOURS = {"passed": "32", "failed": "31", "error": "31", "skipped": "33", "dim": "2", "bold": "1"}
 _PROGRESS_INTERVAL_S = 0.05
+
+
+def describe_selection(plan: AffectedPlan) -> str:
+    """What changed and what it selected, for the line above an affected run (plus notes)."""
+    changed = sorted(plan.selection.changed)
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    tests, files = plan.counts
+    whole = [p.project.rel for p in plan.selection.projects if p.whole]
+    parts = []
+    if tests:
+        parts.append(f"{tests} tests")
+    if files:
+        parts.append(f"{files} test files")
+    if whole:
+        parts.append("whole project " + ", ".join(whole))
+    selected = " + ".join(parts) or "nothing"
+    lines = [f"changed: {shown or 'nothing'} → selected: {selected}"]
+    lines += [f"note: {note}" for note in plan.selection.notes]
+    return "\n".join(lines)
 
 
 def failure_headline(longrepr: str) -> str:

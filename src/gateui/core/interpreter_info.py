@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gateui.core.errors import InterpreterError
 
@@ -95,13 +96,78 @@ class InterpreterInfo:
 
 
 _CACHE: dict[str, InterpreterInfo] = {}
+DISK_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "gateui"
+    / "interpreters.json"
+)
+
+
+def _stamp(paths: Sequence[str]) -> list[list[object]]:
+    """Modification times that change when packages are installed or removed: the folders on
+    sys.path (site-packages gains or loses entries) and the interpreter itself."""
+    stamp: list[list[object]] = []
+    for path in paths:
+        try:
+            stamp.append([path, os.stat(path).st_mtime_ns])
+        except OSError:
+            stamp.append([path, None])
+    return stamp
+
+
+def _from_disk(key: str) -> InterpreterInfo | None:
+    try:
+        entry = json.loads(DISK_CACHE.read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(entry, dict):
+        return None
+    data = entry.get("data")
+    stamp = entry.get("stamp")
+    if not isinstance(data, dict) or not isinstance(stamp, list):
+        return None
+    if _stamp([key, *[p for p in data.get("path", []) if p]]) != stamp:
+        return None
+    return _info(Path(key), data)
+
+
+def _to_disk(key: str, data: dict[str, Any]) -> None:
+    paths = [p for p in data.get("path", []) if isinstance(p, str) and p]
+    try:
+        DISK_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            table = json.loads(DISK_CACHE.read_text(encoding="utf-8"))
+            if not isinstance(table, dict):
+                table = {}
+        except (OSError, ValueError):
+            table = {}
+        table[key] = {"stamp": _stamp([key, *paths]), "data": data}
+        temp = DISK_CACHE.with_name(f"{DISK_CACHE.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(table), encoding="utf-8")
+        os.replace(temp, DISK_CACHE)
+    except OSError:
+        pass
+
+
+def _info(interpreter: Path, data: dict[str, Any]) -> InterpreterInfo:
+    return InterpreterInfo(
+        path=interpreter,
+        executable=data["executable"],
+        prefix=data.get("prefix", ""),
+        version=tuple(data["version"]),
+        sys_path=tuple(p for p in data["path"] if p),
+        distributions={normalize(n): v for n, v in data["dists"]},
+        editable_roots=tuple(_finder_roots(data.get("finders", []))),
+    )
 
 
 def interpreter_info(interpreter: Path) -> InterpreterInfo:
-    """Ask ``interpreter`` about itself (once per process)."""
+    """Ask ``interpreter`` about itself: once per process, and again only when its packages
+    changed (the answer is kept in the user's cache folder)."""
     key = str(interpreter)
-    cached = _CACHE.get(key)
+    cached = _CACHE.get(key) or _from_disk(key)
     if cached is not None:
+        _CACHE[key] = cached
         return cached
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     try:
@@ -119,16 +185,9 @@ def interpreter_info(interpreter: Path) -> InterpreterInfo:
     if result.returncode != 0:
         raise InterpreterError(f"{interpreter}: cannot run: {result.stderr.strip()[-500:]}")
     data = json.loads(result.stdout)
-    info = InterpreterInfo(
-        path=interpreter,
-        executable=data["executable"],
-        prefix=data.get("prefix", ""),
-        version=tuple(data["version"]),
-        sys_path=tuple(p for p in data["path"] if p),
-        distributions={normalize(n): v for n, v in data["dists"]},
-        editable_roots=tuple(_finder_roots(data.get("finders", []))),
-    )
+    info = _info(interpreter, data)
     _CACHE[key] = info
+    _to_disk(key, data)
     return info
 
 

@@ -93,8 +93,14 @@ class ResultsStore:
             return cls()
 
     def save(self, repo_root: Path) -> None:
-        """Write atomically: a concurrent reader sees the old file or the new one, never half."""
+        """Merge with what is on disk (the newer result of each test wins: another run — the
+        CLI while the TUI watches — may have saved meanwhile), then write atomically, so a
+        concurrent reader sees the old file or the new one, never half."""
         folder = state_dir(repo_root)
+        for record in ResultsStore.load(repo_root):
+            mine = self._records.get(record.nodeid)
+            if mine is None or mine.finished_at < record.finished_at:
+                self._records[record.nodeid] = record
         payload = {"format": _FORMAT, "tests": [asdict(r) for r in self._records.values()]}
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".tmp")
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
@@ -67,6 +67,20 @@ class Suite:
     paths: tuple[str, ...] = ()
     """Paths (relative to the project root) that select it, if any."""
     command: str | None = None
+
+    def selects(self) -> Callable[[TestInfo], bool]:
+        """A predicate telling whether this suite holds a test (its path relative to the
+        project root), by the suite's paths and marker expression, as pytest would select."""
+        if self.kind == "command":
+            return lambda test: False
+        spec = SuiteSpec(self.name, markers=self.markers)
+        matches = compile_marker_expression(spec, None)
+        paths = self.paths
+
+        def holds(test: TestInfo) -> bool:
+            return _under_any(test.path, paths) and (matches is None or matches(test.markers))
+
+        return holds
 
     def pytest_args(self, extra_markers: str | None = None) -> list[str]:
         """Arguments that make pytest run exactly this suite (and ``extra_markers``, if given)."""
@@ -145,13 +159,10 @@ def config_suites(
         if spec.command is not None:
             suites.append(Suite(spec.name, "command", 0, command=spec.command))
             continue
-        matches = compile_marker_expression(spec, source)
-        count = sum(
-            1
-            for t in tests
-            if _under_any(t.path, spec.paths) and (matches is None or matches(t.markers))
-        )
-        suites.append(Suite(spec.name, "config", count, markers=spec.markers, paths=spec.paths))
+        compile_marker_expression(spec, source)  # a bad expression names its file and line
+        suite = Suite(spec.name, "config", 0, markers=spec.markers, paths=spec.paths)
+        holds = suite.selects()
+        suites.append(replace(suite, tests=sum(1 for t in tests if holds(t))))
     return suites
 
 

@@ -76,6 +76,8 @@ IGNORED_NAMES = (
     "*.rej",
     "*.crdownload",
 )
+# Temporary folders tools create next to the tests (pytest's cache is written through one).
+IGNORED_DIR_PATTERNS = ("pytest-cache-files-*", "*.egg-info")
 QUIET_S = 0.06
 """After a change, wait this long for more before starting a cycle: a save is one event, and
 starting at once is what makes watch mode feel instant."""
@@ -121,8 +123,9 @@ WatchEvent = Event | CycleStarted | CycleFinished | Idle
 
 def is_ignored_name(rel: str) -> bool:
     path = PurePosixPath(rel)
-    if any(part in IGNORED_DIRS or part.endswith(".egg-info") for part in path.parts[:-1]):
-        return True
+    for part in path.parts[:-1]:
+        if part in IGNORED_DIRS or any(fnmatch.fnmatch(part, p) for p in IGNORED_DIR_PATTERNS):
+            return True
     return any(fnmatch.fnmatch(path.name, pattern) for pattern in IGNORED_NAMES)
 
 
@@ -239,6 +242,14 @@ class WatchSession:
     def stop(self) -> None:
         self._stop.set()
         self._queue.put(("stop", None))
+        session = self._session
+        if session is not None:
+            session.cancel()
+
+    def cancel_cycle(self) -> None:
+        """Stop the running cycle's tests and keep watching. Nothing is carried over (the user
+        asked for it), yet nothing is lost either: recordings are per file version, so what
+        the cancelled run did not verify is selected again by the next change it matters to."""
         session = self._session
         if session is not None:
             session.cancel()

@@ -515,32 +515,29 @@ class _Recorder:
         self.opened.add(path if os.path.isabs(path) else os.path.abspath(path))
 
     # -- test windows ----------------------------------------------------------------------
+    def _window(self) -> Any:
+        """Record while one phase of a test runs (pytest's own machinery in between is not
+        the project's code and costs nothing when not traced)."""
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: Any) -> Any:
         self.codes.clear()
         self.opened.clear()
         self.blocked = False
-        self.start()
-        try:
-            yield
-        finally:
-            self.stop()
+        yield from self._window()
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_call(self, item: Any) -> Any:
-        self.start()
-        try:
-            yield
-        finally:
-            self.stop()
+        yield from self._window()
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_teardown(self, item: Any) -> Any:
-        self.start()
-        try:
-            yield
-        finally:
-            self.stop()
+        yield from self._window()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:

@@ -916,7 +916,9 @@ class GateuiApp(App[int]):
 
     def action_cancel_run(self) -> None:
         if self.watching is not None:
-            self._stop_watch("watch mode off: its run is cancelled (w turns it back on)")
+            # Cancel this cycle's tests; watch mode stays on for the next change.
+            self.watching.cancel_cycle()
+            self.notify("cancelling this watch cycle (watch mode stays on)")
             return
         run = self.current_run
         if run is None or not run.active:

@@ -10,7 +10,6 @@ touches this module and the app's matching action (``action_run_affected``,
 from __future__ import annotations
 
 import importlib.util
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,14 +42,12 @@ def plan_affected_run(
     projects: Sequence[Project], request: RunRequest, books: Bookkeeping, workdir: Path
 ) -> Planned:
     """The core's affected selection for the working tree's change against HEAD."""
-    from gateui.cli import print_selection_header
     from gateui.core.affected import plan_affected
+    from gateui.printers import describe_selection
 
     assert books.store is not None, "affected runs need the dependency store"
     plan = plan_affected(projects, request, books.store, books.results, workdir)
-    header = io.StringIO()
-    print_selection_header(plan, header)
-    return Planned(plan.commands, header=header.getvalue().strip())
+    return Planned(plan.commands, header=describe_selection(plan))
 
 
 def watch_unavailable() -> str | None:

@@ -10,17 +10,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from gateui.core.config import SuiteSpec
 from gateui.core.discovery import CollectedTest, Project, ProjectDiscovery
 from gateui.core.events import CollectionFinished, ProjectStarted, RunSummary, TestFinished
 from gateui.core.results import ResultsStore
 from gateui.core.run_plan import RunRequest
 from gateui.core.runner import PytestCommand
-from gateui.core.suites import Suite, compile_marker_expression, find_suite
+from gateui.core.suites import Suite, TestInfo, find_suite
 
 # The three suites that have their own key (s / u / i).
 SCOPE_KEYS = {"smoke": "s", "unit": "u", "integration": "i"}
@@ -138,29 +137,14 @@ def _suite_nodes(report: ProjectDiscovery) -> list[ScopeNode]:
 
 
 def suite_members(report: ProjectDiscovery, suite: Suite) -> list[CollectedTest]:
-    """The collected tests a suite selects (by its paths and marker expression)."""
-    if suite.kind == "command":
-        return []
-    prefixes = [PurePosixPath(report.project.to_repo(p.rstrip("/"))) for p in suite.paths]
-    matches: Callable[[Sequence[str]], bool] | None
-    if suite.kind == "marker" and suite.markers:
-        name = suite.markers
-        matches = lambda markers: name in markers  # noqa: E731
-    else:
-        spec = SuiteSpec(suite.name, markers=suite.markers)
-        matches = compile_marker_expression(spec, None)
-    selected = []
-    for test in report.tests:
-        if prefixes and not _under_any(PurePosixPath(test.path), prefixes):
-            continue
-        if matches is not None and not matches(test.markers):
-            continue
-        selected.append(test)
-    return selected
-
-
-def _under_any(path: PurePosixPath, prefixes: Sequence[PurePosixPath]) -> bool:
-    return any(path == p or p in path.parents for p in prefixes)
+    """The collected tests a suite selects (the core decides, by its paths and markers)."""
+    holds = suite.selects()
+    prefix = "" if report.project.rel == "." else f"{report.project.rel}/"
+    return [
+        test
+        for test in report.tests
+        if holds(TestInfo(test.nodeid, test.path.removeprefix(prefix), test.markers))
+    ]
 
 
 def find_scope_suite(root: ScopeNode, name: str, project: str | None) -> ScopeNode | None:
