@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from gateui.core.changes import ChangeSet, blob_content, content_at
+from gateui.core.changes import ChangeSet, blob_content, blob_id, content_at
 from gateui.core.config import load_toml
 from gateui.core.depstore import DepStore
 from gateui.core.discovery import Project
@@ -190,7 +190,7 @@ class Selector:
             ),
             self._files,
         )
-        self._current_prints: dict[str, tuple[str | None, ModulePrint | None]] = {}
+        self._current_prints: dict[str, tuple[tuple[int, int], str, ModulePrint | None]] = {}
         self._test_file_cache: dict[Path, list[str]] = {}
 
     # -- state -----------------------------------------------------------------------------
@@ -203,20 +203,25 @@ class Selector:
             self._current_prints.pop(rel, None)
 
     def _current(self, rel: str) -> tuple[str | None, ModulePrint | None]:
-        """Current blob id and print of a file (None, None when it is gone)."""
+        """Current blob id and print of a file (None, None when it is gone). Files whose size
+        and mtime did not move are not read again: a watch cycle stats, it does not re-hash."""
         path = self.repo_root / rel
+        try:
+            stat = path.stat()
+        except OSError:
+            self._current_prints.pop(rel, None)
+            return None, None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._current_prints.get(rel)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
         try:
             data = path.read_bytes()
         except OSError:
             return None, None
-        from gateui.core.changes import blob_id
-
         blob = blob_id(data)
-        cached = self._current_prints.get(rel)
-        if cached is not None and cached[0] == blob:
-            return cached
         print_ = fingerprint(data) if rel.endswith(".py") else None
-        self._current_prints[rel] = (blob, print_)
+        self._current_prints[rel] = (stamp, blob, print_)
         return blob, print_
 
     def _old_print(self, rel: str, blob: str) -> ModulePrint | None:
