@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -15,7 +16,10 @@ from typing import Any
 
 import pytest
 
+from gateui.cli_gate import describe_gate
+from gateui.core.gate_check import precompute_head, run_check
 from gateui.core.gate_run import shuffle_nodeids
+from gateui.gate_output import print_gate_description
 from helpers import CliResult, git
 
 pytestmark = pytest.mark.integration
@@ -230,8 +234,11 @@ def test_cache_hit_worktree_removed_and_the_users_state_untouched(
     sample_repo: Sample, cli: Cli
 ) -> None:
     repo = sample_repo("web_api_monorepo")
-    code, first = gate_json(cli, repo)
-    assert code == 0, first
+    # What an idle TUI does in the background on a clean tree.
+    background = precompute_head(repo)
+    assert background is not None
+    first = run_check(background).as_json()
+    assert first["verdict"] == "pass", first
     assert (first["cached"], first["checked_in"]) == (False, "in place")
     smoke = step_named(first, "Run backend smoke")
     assert smoke["reason"] == "exit 0 — 26 passed"
@@ -252,6 +259,7 @@ def test_cache_hit_worktree_removed_and_the_users_state_untouched(
     (repo / "README.md").write_text("staged edit\n")
     git(repo, "add", "README.md")
     before = [git(repo, *args) for args in _STATE]
+    assert precompute_head(repo) is None
 
     code, report = gate_json(cli, repo)
     assert code == 1
@@ -325,9 +333,11 @@ def test_discover_shows_where_each_gate_step_comes_from(sample_repo: Sample, cli
     }
     assert by_name["Lint"]["runs_locally"] is False
     assert by_name["Lint"]["why_not"] == "a lint step (ruff)"
-    plain = cli(["discover"], repo)
-    assert "PR gate (from .github/workflows/ci-fast.yml):" in plain.stdout
-    assert "runs here:   Run backend smoke: ./tools/test.sh --smoke-backend" in plain.stdout
+    # The human listing, from the same description.
+    plain = io.StringIO()
+    print_gate_description(describe_gate(repo), plain)
+    assert "PR gate (from .github/workflows/ci-fast.yml):" in plain.getvalue()
+    assert "runs here:   Run backend smoke: ./tools/test.sh --smoke-backend" in plain.getvalue()
 
 
 def test_cannot_evaluate_exits_2_and_says_why(sample_repo: Sample, cli: Cli) -> None:

@@ -289,6 +289,21 @@ def run_check(check: GateCheck) -> GateReport:
     return report
 
 
+def precompute_head(repo_root: Path) -> GateCheck | None:
+    """For an idle TUI or watch loop: a check of HEAD to run in the background when the work
+    tree is clean (in place, so no checkout), making the push that follows a cache hit (a HEAD
+    verified before answers at once). None when the tree is dirty: the commit is not what is on
+    disk. Iterate the check's ``events()`` in a worker; ``cancel()`` it when the user acts."""
+    git = Git(repo_root)
+    try:
+        head = git.head()
+        if head is None or not git.is_clean():
+            return None
+    except GateuiError:
+        return None
+    return GateCheck(repo_root, head, label="HEAD")
+
+
 def default_base(git: Git, remote: str = "origin") -> str:
     """The branch pull requests target: the remote's default branch, else main, else master."""
     found = git.remote_default_branch(remote)
