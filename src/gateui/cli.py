@@ -14,12 +14,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gateui import __version__
-from gateui.core.affected import AffectedPlan, plan_affected, with_recording
-from gateui.core.bookkeeping import Bookkeeping
-from gateui.core.depstore import DepStore
 from gateui.core.discovery import (
     Discovery,
     ProjectDiscovery,
@@ -32,7 +29,11 @@ from gateui.core.errors import GateuiError
 from gateui.core.events import RunSummary
 from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
 from gateui.discover_output import discovery_json, print_discovery, print_static
-from gateui.printers import JsonPrinter, PlainPrinter, describe_selection
+from gateui.printers import JsonPrinter, PlainPrinter
+
+if TYPE_CHECKING:
+    from gateui.core.affected import AffectedPlan
+    from gateui.core.bookkeeping import Bookkeeping
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -198,6 +199,11 @@ def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[s
 
 
 def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
+    # Imported here: selection and the dependency store cost every other command start-up time.
+    from gateui.core.affected import plan_affected, with_recording
+    from gateui.core.bookkeeping import Bookkeeping
+    from gateui.core.depstore import DepStore
+
     cwd = Path.cwd()
     repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
     suite, paths = split_targets(args.targets, cwd)
@@ -241,6 +247,8 @@ def make_printer(as_json: bool, out: TextIO) -> JsonPrinter | PlainPrinter:
 
 
 def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
+    from gateui.printers import describe_selection
+
     out.write(describe_selection(plan) + "\n")
     out.flush()
 

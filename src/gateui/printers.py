@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from gateui.core.affected import AffectedPlan
 from gateui.core.events import (
     CollectionError,
     CollectionFinished,
@@ -18,6 +17,9 @@ from gateui.core.events import (
     RunSummary,
     TestFinished,
 )
+
+if TYPE_CHECKING:
+    from gateui.core.affected import AffectedPlan
 
 _COLOURS = {"passed": "32", "failed": "31", "error": "31", "skipped": "33", "dim": "2", "bold": "1"}
 _PROGRESS_INTERVAL_S = 0.05

@@ -1,8 +1,9 @@
-"""Path helpers shared by discovery and the runner: node ids relative to the repository root."""
+"""Path helpers shared by discovery and the runners: node ids relative to the repository root."""
 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -14,10 +15,14 @@ def relative_nodeid(nodeid: str, rootdir: Path, repo_root: Path) -> str:
     """
     if not nodeid:
         return nodeid
-    prefix = relative_path(rootdir, repo_root)
-    if prefix == ".":
-        return nodeid
-    return f"{prefix}/{nodeid}"
+    return _prefix(str(rootdir), str(repo_root)) + nodeid
+
+
+@lru_cache(maxsize=64)
+def _prefix(rootdir: str, repo_root: str) -> str:
+    # Called for every streamed event: the relpath is worked out once per pair of folders.
+    prefix = relative_path(Path(rootdir), Path(repo_root))
+    return "" if prefix == "." else prefix + "/"
 
 
 def relative_path(path: Path, root: Path) -> str:

@@ -134,6 +134,7 @@ class PytestProcess:
         self.output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self.session: SessionStarted | None = None
         self.returncode: int | None = None
+        self._rootdir = command.project_root
 
     # -- control -------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -157,6 +158,7 @@ class PytestProcess:
         for event in self._raw_events():
             if isinstance(event, SessionStarted):
                 self.session = event
+                self._rootdir = Path(event.rootdir)
             elif isinstance(event, TestStarted):
                 event = replace(event, nodeid=self._nodeid(event.nodeid))
                 tally.running[event.nodeid] = None
@@ -205,8 +207,8 @@ class PytestProcess:
         )
 
     def _nodeid(self, nodeid: str) -> str:
-        rootdir = Path(self.session.rootdir) if self.session else self.command.project_root
-        return relative_nodeid(nodeid, rootdir, self.command.repo_root)
+        # Runs for every event: no Path built here (the rootdir is kept from session start).
+        return relative_nodeid(nodeid, self._rootdir, self.command.repo_root)
 
     def _summary(
         self, tally: _Tally, exitstatus: int | None, duration: float, crash: TestFinished | None
