@@ -140,10 +140,15 @@ class RunSummary:
     collection_errors: int = 0
     crash_message: str = ""
     output_tail: tuple[str, ...] = field(default=())
+    exit_decides: bool = False
+    """A command's run: its exit status alone is the verdict (the tests it reports add detail,
+    as CI would judge the command)."""
 
     @property
     def ok(self) -> bool:
         """True when the run is green as CI would judge it."""
+        if self.exit_decides:
+            return not self.cancelled and self.exitstatus == 0
         return (
             not self.cancelled
             and self.crashed is None

@@ -16,23 +16,18 @@ skipped unless their ``if:`` says ``always()``; a job whose ``needs`` failed is 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import re
-import selectors
 import shlex
-import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gateui.core.command_runner import CommandProcess, CommandSpec, CommandStartError, which
 from gateui.core.discovery import Project
 from gateui.core.errors import GateuiError, InterpreterError
 from gateui.core.events import (
@@ -43,8 +38,6 @@ from gateui.core.events import (
     RunSummary,
     SessionStarted,
     TestFinished,
-    TestStarted,
-    parse_event,
 )
 from gateui.core.gate import (
     FAIL,
@@ -65,9 +58,10 @@ from gateui.core.gate_infer import RUNNER_TEMP_VAR, WORKSPACE_VAR
 from gateui.core.gitops import clean_env
 from gateui.core.import_overlay import write_overlay
 from gateui.core.interpreter_info import InterpreterInfo, interpreter_info
+from gateui.core.junit import junit_paths
 from gateui.core.paths import relative_nodeid, relative_path
 from gateui.core.run_plan import RunRequest, merge_summaries, plan_run
-from gateui.core.runner import PLUGIN_MODULE, PytestCommand, PytestProcess, plugin_environment
+from gateui.core.runner import PLUGIN_MODULE, PytestCommand, PytestProcess
 from gateui.core.step_commands import (
     PytestArg,
     plugin_of,
@@ -75,8 +69,6 @@ from gateui.core.step_commands import (
     split_pytest_args,
 )
 
-OUTPUT_TAIL_LINES = 60
-_POLL_S = 0.1
 # ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
 # CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
 _CONSOLE_BOOTSTRAP = (
@@ -168,16 +160,14 @@ class GateRun:
         self.results: list[StepResult] = []
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
-        self._current: PytestProcess | subprocess.Popen[bytes] | None = None
+        self._current: PytestProcess | CommandProcess | None = None
 
     def cancel(self) -> None:
         self._cancelled.set()
         with self._lock:
             current = self._current
-        if isinstance(current, PytestProcess):
+        if current is not None:
             current.cancel()
-        elif current is not None and current.poll() is None:
-            _kill_group(current.pid, signal.SIGTERM)
 
     @property
     def cancelled(self) -> bool:
@@ -227,7 +217,7 @@ class GateRun:
         return None
 
     # -- shared by the step runners ---------------------------------------------------------
-    def track(self, current: PytestProcess | subprocess.Popen[bytes] | None) -> None:
+    def track(self, current: PytestProcess | CommandProcess | None) -> None:
         with self._lock:
             self._current = current
         if current is not None and self.cancelled:
@@ -613,10 +603,6 @@ class _StepRunner:
     def _command_step(self, outcome: StepOutcome, shell: bool) -> Iterator[GateEvent]:
         interpreter = self.interpreter()
         env = self.step_env(interpreter)
-        channel = self.scratch / f"events-{self.index}.jsonl"
-        channel.write_bytes(b"")
-        env = plugin_environment(env, str(channel))
-        env["PYTEST_ADDOPTS"] = (env.get("PYTEST_ADDOPTS", "") + f" -p {PLUGIN_MODULE}").strip()
         folder = relative_path(self.cwd, self.checkout.root)
         prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
         if shell:
@@ -630,10 +616,11 @@ class _StepRunner:
             outcome.reproduce = prefix + f"{runner} -c {shlex.quote(self.step.command)}"
             if template.startswith("bash -e "):
                 outcome.reproduce = prefix + self.step.command
+            junit = junit_paths(shlex.split(self.step.command, comments=True), self.cwd)
         else:
             argv = shlex.split(self.step.command)
             outcome.reproduce = prefix + self.step.command
-            found = _which(argv[0], self.cwd, env.get("PATH", ""))
+            found = which(argv[0], self.cwd, env.get("PATH", ""))
             if found is None:
                 outcome.cannot_run = f"{argv[0]}: command not found here"
                 if "/" in argv[0]:
@@ -641,8 +628,20 @@ class _StepRunner:
                     outcome.exit_code = 127
                     outcome.output_tail.append(f"{argv[0]}: no such file")
                 return
+            junit = junit_paths(argv, self.cwd)
             argv[0] = found
-        yield from self._popen(argv, env, channel, outcome)
+        spec = CommandSpec(
+            argv=tuple(argv),
+            cwd=self.cwd,
+            repo_root=self.checkout.root,
+            env=env,
+            junit=tuple(junit),
+        )
+        try:
+            yield from self._run_command(spec, outcome)
+        except CommandStartError as exc:
+            outcome.cannot_run = str(exc)
+            return
         if outcome.exit_code == 127:
             missing = _missing_command(outcome.output_tail)
             if missing is not None and "/" not in missing:
@@ -656,111 +655,25 @@ class _StepRunner:
         if info is not None:
             self._after_pytest(outcome, info)
 
-    def _popen(
-        self, argv: Sequence[str], env: Mapping[str, str], channel: Path, outcome: StepOutcome
-    ) -> Iterator[GateEvent]:
+    def _run_command(self, spec: CommandSpec, outcome: StepOutcome) -> Iterator[GateEvent]:
+        process = CommandProcess(spec)
+        self.gate.track(process)
         try:
-            proc = subprocess.Popen(
-                list(argv),
-                cwd=self.cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            outcome.cannot_run = f"{argv[0]}: cannot start: {exc.strerror or exc}"
-            return
-        self.gate.track(proc)
-        reader = _ChannelReader(channel, self.checkout.root)
-        tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
-        assert proc.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        pending = b""
-        try:
-            open_stream = True
-            while open_stream:
-                for _key, _ in selector.select(timeout=_POLL_S):
-                    chunk = os.read(proc.stdout.fileno(), 1 << 16)
-                    if not chunk:
-                        open_stream = False
-                        break
-                    lines = (pending + chunk).split(b"\n")
-                    pending = lines.pop()
-                    tail.extend(line.decode(errors="replace").rstrip("\r") for line in lines)
-                for event in reader.read():
-                    _tally(outcome, event)
-                    yield StepEvent(self.index, self.step, event)
-            if pending:
-                tail.append(pending.decode(errors="replace"))
-            proc.wait()
-            for event in reader.read():
+            for event in process.events():
+                if isinstance(event, OutputLine):
+                    continue  # the summary carries the tail
+                if isinstance(event, RunSummary):
+                    outcome.exit_code = event.exitstatus
+                    outcome.output_tail = list(event.output_tail)
+                    outcome.crashed = outcome.crashed or event.crashed
+                    continue
                 _tally(outcome, event)
                 yield StepEvent(self.index, self.step, event)
         finally:
-            selector.close()
-            proc.stdout.close()
-            if proc.poll() is None:
-                _kill_group(proc.pid, signal.SIGKILL)
-                proc.wait()
-            else:
-                _kill_group(proc.pid, signal.SIGKILL)
             self.gate.track(None)
-        outcome.exit_code = proc.returncode
-        outcome.output_tail = list(tail)
 
 
 # -- helpers ------------------------------------------------------------------------------------
-class _ChannelReader:
-    """Reads the events pytest sessions of a command append to a file, as they arrive."""
-
-    def __init__(self, path: Path, repo_root: Path) -> None:
-        self.path = path
-        self.repo_root = repo_root
-        self.offset = 0
-        self.pending = b""
-        self.rootdir: Path | None = None
-
-    def read(self) -> Iterator[Event]:
-        try:
-            with self.path.open("rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read()
-        except OSError:
-            return
-        self.offset += len(data)
-        lines = (self.pending + data).split(b"\n")
-        self.pending = lines.pop()
-        for raw in lines:
-            if not raw.strip():
-                continue
-            try:
-                event = parse_event(json.loads(raw))
-            except (ValueError, KeyError, TypeError):
-                continue
-            if event is None:
-                continue
-            if isinstance(event, SessionStarted):
-                self.rootdir = Path(event.rootdir)
-            elif isinstance(event, TestStarted) and self.rootdir is not None:
-                event = replace(
-                    event, nodeid=relative_nodeid(event.nodeid, self.rootdir, self.repo_root)
-                )
-            elif isinstance(event, TestFinished) and self.rootdir is not None:
-                event = replace(
-                    event,
-                    nodeid=relative_nodeid(event.nodeid, self.rootdir, self.repo_root),
-                    path=relative_nodeid(event.path, self.rootdir, self.repo_root),
-                )
-            elif isinstance(event, CollectionError) and self.rootdir is not None:
-                event = replace(
-                    event, nodeid=relative_nodeid(event.nodeid, self.rootdir, self.repo_root)
-                )
-            yield event
-
-
 def _tally(outcome: StepOutcome, event: Event) -> None:
     if isinstance(event, TestFinished):
         outcome.had_test_events = True
@@ -829,13 +742,6 @@ def shuffle_nodeids(nodeids: Sequence[str], seed: int) -> list[str]:
     return ordered
 
 
-def _which(command: str, cwd: Path, path: str) -> str | None:
-    if "/" in command:
-        candidate = (cwd / command) if not command.startswith("/") else Path(command)
-        return str(candidate) if os.access(candidate, os.X_OK) and candidate.is_file() else None
-    return shutil.which(command, path=path)
-
-
 def _missing_command(tail: Sequence[str]) -> str | None:
     for line in reversed(tail):
         match = re.search(r"(?:^|: )([^\s:]+): (?:command )?not found", line)
@@ -845,8 +751,3 @@ def _missing_command(tail: Sequence[str]) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-def _kill_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)

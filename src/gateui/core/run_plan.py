@@ -217,6 +217,7 @@ def merge_summaries(summaries: Sequence[RunSummary], cancelled: bool = False) ->
         collection_errors=sum(s.collection_errors for s in summaries),
         crash_message=crashed.crash_message if crashed else "",
         output_tail=summaries[-1].output_tail,
+        exit_decides=all(s.exit_decides for s in summaries),
     )
 
 
