@@ -7,17 +7,33 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from gateui.core.events import CollectionError, TestFinished
-from gateui.core.gate import FAIL, PASS, SKIPPED
+from gateui.core.gate import FAIL, PASS, SKIPPED, GateDefinition
 from gateui.core.gate_check import CACHE, IN_PLACE, CheckEvent, CheckFinished, CheckStarted
 from gateui.core.gate_run import StepEvent, StepFinished, StepStarted
 from gateui.printers import failure_headline
 
 _STYLE = {"pass": "32", "fail": "31", "error": "33", "skipped": "2", "bold": "1", "dim": "2"}
-_MARK = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·"}
+MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·"}
+"""One symbol per step verdict (the TUI's gate screen uses the same)."""
 _PLACES = {
     IN_PLACE: "in place (the work tree is that commit)",
     CACHE: "from the cache (this tree was verified before)",
 }
+
+
+def place_text(checked_in: str) -> str:
+    """Where a commit was checked, in words: "in place (the work tree is that commit)"…"""
+    return _PLACES.get(checked_in, "in a temporary worktree of that commit")
+
+
+def gate_steps_text(definition: GateDefinition) -> str:
+    """ "gate from .github/workflows/ci.yml: 2 step(s) run here, 4 not run locally" """
+    here = len(definition.runnable)
+    elsewhere = len(definition.steps) - here
+    source = definition.source or "nowhere (no gate found)"
+    return f"gate from {source}: {here} step(s) run here" + (
+        f", {elsewhere} not run locally" if elsewhere else ""
+    )
 
 
 class GatePrinter:
@@ -40,22 +56,14 @@ class GatePrinter:
 
     def handle(self, event: CheckEvent) -> None:
         if isinstance(event, CheckStarted):
-            place = _PLACES.get(event.checked_in, "in a temporary worktree of that commit")
             self.line(
                 f"PR gate for {event.ref} = {event.commit[:12]} (tree {event.tree[:12]}),"
-                f" checked {place}"
+                f" checked {place_text(event.checked_in)}"
             )
-            definition = event.definition
-            here = len(definition.runnable)
-            elsewhere = len(definition.steps) - here
-            source = definition.source or "nowhere (no gate found)"
             if event.checked_in != CACHE:
-                self.line(
-                    f"gate from {source}: {here} step(s) run here"
-                    + (f", {elsewhere} not run locally" if elsewhere else "")
-                )
+                self.line(gate_steps_text(event.definition))
         elif isinstance(event, StepStarted):
-            self.line(f"  ▸ {event.step.name}: {_short(event.step.command)}")
+            self.line(f"  ▸ {event.step.name}: {one_line(event.step.command)}")
         elif isinstance(event, StepEvent):
             inner = event.event
             if isinstance(inner, TestFinished) and inner.outcome in ("failed", "error"):
@@ -78,13 +86,13 @@ class GatePrinter:
 
     def step_line(self, step: Mapping[str, Any], runs_locally: bool) -> None:
         verdict = str(step["verdict"])
-        mark = self.paint(_MARK.get(verdict, "?"), verdict if verdict in _STYLE else "bold")
+        mark = self.paint(MARKS.get(verdict, "?"), verdict if verdict in _STYLE else "bold")
         duration = step.get("duration_s") or 0.0
         timing = f"  ({duration:.1f} s)" if runs_locally and verdict != SKIPPED else ""
         text = f"  {mark} {step['name']} — {step['reason']}{timing}"
         self.line(self.paint(text, "dim") if verdict == SKIPPED else text)
         if verdict not in (PASS, SKIPPED) and step.get("reproduce"):
-            self.line(f"      reproduce: {_short(str(step['reproduce']), 400)}")
+            self.line(f"      reproduce: {one_line(str(step['reproduce']), 400)}")
         for warning in step.get("warnings") or ():
             self.line(f"      {self.paint('warning', 'error')}: {warning}")
 
@@ -108,7 +116,8 @@ class GatePrinter:
             )
 
 
-def _short(text: str, limit: int = 160) -> str:
+def one_line(text: str, limit: int = 160) -> str:
+    """A (possibly multi-line) command on one line, cut at ``limit`` characters."""
     flat = " ⏎ ".join(line.strip() for line in text.strip().splitlines() if line.strip())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
@@ -129,7 +138,7 @@ def print_gate_description(gate: Mapping[str, Any], stream: TextIO) -> None:
     for step in gate.get("steps") or ():
         where = f" [in {step['cwd']}]" if step.get("cwd") not in (None, ".") else ""
         if step.get("runs_locally"):
-            stream.write(f"  runs here:   {step['name']}: {_short(step['command'])}{where}\n")
+            stream.write(f"  runs here:   {step['name']}: {one_line(step['command'])}{where}\n")
         else:
             stream.write(f"  not run here: {step['name']} — {step.get('why_not', '')}\n")
         stream.write(f"               from {step['origin']}\n")
