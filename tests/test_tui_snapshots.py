@@ -2,7 +2,7 @@
 
 Deterministic: fixed terminal size, a fixed clock (no elapsed times), no blinking cursor, a stable
 repository label instead of the temporary path, and synthetic results with fixed durations built
-from the demo repository's real test ids.
+from the demo repository's real test ids (for the gate: its real gate, with made-up outcomes).
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ import pytest
 from textual.pilot import Pilot
 
 from gateui.core.events import CollectionFinished, Event, RunSummary, TestFinished, TestStarted
+from gateui.core.gate import StepOutcome, StepResult, gate_verdict, judge, not_run_result
+from gateui.core.gate_check import IN_PLACE, CheckEvent, CheckFinished, CheckStarted, GateReport
+from gateui.core.gate_infer import load_gate
+from gateui.core.gate_run import StepEvent, StepFinished, StepStarted
+from gateui.core.sources import DirSource
 from gateui.tui.app import GateuiApp
 from gateui.tui.widgets.results_table import ResultsTable
 from tui_support import FAILURE_TEXT, FIXED_CLOCK, SIZE, discovered, wait_until
@@ -21,6 +26,11 @@ from tui_support import FAILURE_TEXT, FIXED_CLOCK, SIZE, discovered, wait_until
 pytestmark = pytest.mark.tui
 
 SnapCompare = Callable[..., bool]
+COMMIT = "8f3e1a86fad7" + "0" * 28
+BROKEN = (
+    "tests/unit/test_isbn.py::test_valid_isbn10[0-201-61622-X]",
+    "tests/unit/test_isbn.py::test_valid_isbn10[0140449264]",
+)
 
 
 def make_app(repo: Path) -> GateuiApp:
@@ -100,6 +110,67 @@ def test_main_screen_mid_run(snap_compare: SnapCompare, sample_repo: Callable[[s
 def test_failure_detail(snap_compare: SnapCompare, sample_repo: Callable[[str], Path]) -> None:
     app = make_app(sample_repo("demo"))
     run_before = play(finished=True, keys=("enter",))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:
+    """A check of the demo's real (inferred) gate with made-up outcomes, fixed durations and a
+    fixed commit: the smoke step passes, the unit step fails on two ISBN-10 tests. Reasons and the
+    verdict are the core's own judgement of those outcomes."""
+    definition = load_gate(DirSource(repo), repo, "main", None)
+    yield CheckStarted(COMMIT, "f" * 40, "HEAD", IN_PLACE, definition, repo)
+    results: list[StepResult] = []
+    for index, step in enumerate(definition.steps):
+        if not step.runs_locally:
+            result = not_run_result(step)
+        else:
+            yield StepStarted(index, step)
+            outcome = StepOutcome(exit_code=0, passed=4, had_test_events=True, duration_s=1.25)
+            if "unit" in step.command:
+                outcome = StepOutcome(
+                    exit_code=1,
+                    passed=36,
+                    failed=2,
+                    skipped=2,
+                    had_test_events=True,
+                    failed_tests=list(BROKEN),
+                    duration_s=2.5,
+                )
+                for nodeid in BROKEN:
+                    yield StepEvent(
+                        index,
+                        step,
+                        TestFinished(
+                            nodeid,
+                            "tests/unit/test_isbn.py",
+                            12,
+                            "failed",
+                            0.01,
+                            longrepr=FAILURE_TEXT,
+                        ),
+                    )
+            outcome.reproduce = "python -m pytest " + step.command.split("pytest ", 1)[1]
+            result = judge(step, outcome, {})
+        results.append(result)
+        yield StepFinished(index, result)
+    verdict, reason = gate_verdict(results)
+    report = GateReport(
+        verdict, reason, COMMIT, "f" * 40, "HEAD", definition, results, checked_in=IN_PLACE
+    )
+    report.duration_s = 3.75
+    yield CheckFinished(report)
+
+
+def test_gate_screen(snap_compare: SnapCompare, sample_repo: Callable[[str], Path]) -> None:
+    repo = sample_repo("demo")
+    app = make_app(repo)
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await settle(app, pilot)
+        gate = app.play_gate(list(synthetic_gate(repo)))
+        await wait_until(pilot, lambda: gate.done.is_set() and not gate.view.running)
+        await pilot.pause()
+
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 

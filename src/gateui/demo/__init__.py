@@ -36,17 +36,16 @@ def make_demo_repo(parent: Path | None = None) -> Path:
 
 
 def run_demo(keep: bool = False) -> int:
-    """Open the TUI on a fresh copy of the sample repository (watch mode on once the core has
-    it); without a terminal, print discovery and a live run there instead."""
+    """Open the TUI on a fresh copy of the sample repository with watch mode on; without a
+    terminal, print discovery and a live run there instead."""
     from gateui.tui import has_terminal
 
     repo = make_demo_repo()
     try:
         if has_terminal():
-            from gateui.tui import features, run_tui
+            from gateui.tui import run_tui
 
-            watch = features.watch_unavailable() is None
-            return run_tui(repo, watch=watch, repo_label=f"demo: {repo}")
+            return run_tui(repo, watch=True, repo_label=f"demo: {repo}")
         from gateui.cli import main
 
         sys.stdout.write(f"gateui demo: sample repository at {repo} (no terminal: no TUI)\n")

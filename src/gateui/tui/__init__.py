@@ -29,7 +29,13 @@ def run_tui(
 
     repo_root = find_repo_root(path)
     label = repo_label or _home_relative(repo_root)
-    app = GateuiApp(repo_root, watch=watch, repo_label=label, watch_request=watch_request)
+    app = GateuiApp(
+        repo_root,
+        watch=watch,
+        repo_label=label,
+        watch_request=watch_request,
+        precompute_gate=True,
+    )
     code = app.run()
     return code if isinstance(code, int) else 0
 

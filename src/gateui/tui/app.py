@@ -5,6 +5,11 @@ from thread workers (the same generators ``gateui run`` iterates). Results cross
 thread into the UI through a bounded ``EventBuffer``; the UI drains it at most every
 ``DRAIN_INTERVAL_S`` within a time budget, so a flood of results becomes a few table updates per
 second and the screen keeps refreshing.
+
+The PR gate is the core's ``GateCheck`` in a thread worker too: ``g`` checks HEAD with the gate
+screen open; when nothing runs and the tree is clean, the core's ``precompute_head`` check runs
+in the background (the badge only), so that the push that follows is a cache hit. Anything the
+user starts cancels a background check; it starts again once the app is idle.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,7 +47,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from gateui.core.affected import with_recording
+from gateui.core.affected import plan_affected, with_recording
 from gateui.core.bookkeeping import Bookkeeping
 from gateui.core.depstore import DepStore
 from gateui.core.discovery import (
@@ -62,13 +67,24 @@ from gateui.core.events import (
     TestStarted,
     WarningRaised,
 )
+from gateui.core.gate import ERROR, FAIL, PASS
+from gateui.core.gate_check import (
+    CheckEvent,
+    CheckFinished,
+    CheckStarted,
+    GateCheck,
+    GateReport,
+    precompute_head,
+)
+from gateui.core.gate_run import StepEvent, StepStarted
 from gateui.core.results import ResultsStore
 from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
 from gateui.core.runner import TERMINATE_GRACE_S, PytestProcess
 from gateui.core.static_scan import StaticScan
 from gateui.core.watch import CycleFinished, CycleStarted, Idle, WatchSession
-from gateui.tui import features
+from gateui.printers import describe_selection
 from gateui.tui.editor import editor_command
+from gateui.tui.gate_view import GateView, StepTally, TallyCounter
 from gateui.tui.gitinfo import git_branch
 from gateui.tui.keys import KEYS
 from gateui.tui.model import (
@@ -81,6 +97,7 @@ from gateui.tui.model import (
     find_scope_suite,
     node_paths,
 )
+from gateui.tui.screens.gate import GateScreen
 from gateui.tui.screens.help import HelpScreen
 from gateui.tui.stream import EventBuffer
 from gateui.tui.widgets.detail import DetailView
@@ -99,6 +116,9 @@ RUN_BUFFER = 1000
 Small on purpose: a producer that is blocked leaves the interpreter to the UI thread."""
 QUIT_WAIT_S = TERMINATE_GRACE_S + 2.0
 """How long quitting waits for a cancelled run's processes to be reaped."""
+GATE_POLL_S = 10.0
+"""How often an idle app asks whether HEAD changed (a commit) and needs a background check."""
+NOT_GIT = "not a git repository: the PR gate checks a commit (runs and watch mode work without git)"
 
 _SCOPE_GROUP = Binding.Group("scope")
 
@@ -151,6 +171,34 @@ class ActiveRun:
         self.cancel_requested = True
         if self.session is not None:
             self.session.cancel()
+
+
+@dataclass(eq=False)
+class ActiveGate:
+    """One check of the PR gate: what the screen shows of it, and how to stop it."""
+
+    id: int
+    background: bool
+    """A precompute nobody asked for: the badge only, cancelled when the user starts anything.
+    ``g`` while it runs makes it the user's check (False)."""
+    view: GateView = field(default_factory=GateView)
+    """What it did so far (changed on the UI thread only)."""
+    check: GateCheck | None = None
+    """Set by the worker once it knows what to check."""
+    head: str = ""
+    """The commit a background check is for (set by the worker with ``check``)."""
+    cancel_requested: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+    """Set by the worker thread when the check has ended (its processes reaped)."""
+    replaces: ActiveGate | None = None
+    """The check shown before this one (shown again when a background check has nothing to
+    do)."""
+
+    def cancel(self) -> None:
+        """Stop the check from the UI thread, whether or not it exists yet."""
+        self.cancel_requested = True
+        if self.check is not None:
+            self.check.cancel()
 
 
 Planner = Callable[[Bookkeeping, Path], Planned]
@@ -245,6 +293,42 @@ class GateuiApp(App[int]):
         idle: bool = False
         """True when watch mode waits for the next change."""
 
+    @dataclass
+    class GateProgress(Message):
+        """The gate check ``gate_id`` started, began or finished a step, or has its verdict."""
+
+        gate_id: int
+        """Which check (a stale one's messages are ignored)."""
+        event: CheckEvent
+        """The core's event (``CheckStarted``, ``StepStarted``, ``StepFinished``,
+        ``CheckFinished``); a step's test results come as ``GateTallied``."""
+
+    @dataclass
+    class GateTallied(Message):
+        """A running gate step's counts so far. Repeats for one step merge: the last counts."""
+
+        gate_id: int
+        """Which check."""
+        tally: StepTally
+        """The step's counts and first failures."""
+
+        def can_replace(self, message: Message) -> bool:
+            return (
+                isinstance(message, GateuiApp.GateTallied)
+                and message.gate_id == self.gate_id
+                and message.tally.index == self.tally.index
+            )
+
+    @dataclass
+    class GateStopped(Message):
+        """The check ``gate_id`` ended without a verdict."""
+
+        gate_id: int
+        """Which check."""
+        cancelled: bool
+        """True when it was cancelled; False when a background check found nothing to do (the
+        tree is not clean, or HEAD's verdict is already known)."""
+
     def __init__(
         self,
         repo_root: Path,
@@ -255,6 +339,7 @@ class GateuiApp(App[int]):
         repo_label: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         cursor_blink: bool = True,
+        precompute_gate: bool = False,
     ) -> None:
         super().__init__()
         self.repo_root = repo_root.resolve()
@@ -282,6 +367,17 @@ class GateuiApp(App[int]):
         self.messages: list[str] = []
         """Everything written to the log pane, as plain text."""
         self._quitting = False
+        self.precompute_gate = precompute_gate
+        """Check HEAD's gate in the background when idle (``gateui`` does; tests choose)."""
+        self.is_git: bool | None = None
+        """Whether the repository is in git (None until git was asked)."""
+        self.gate: ActiveGate | None = None
+        """The latest gate check, running or over."""
+        self._gate_ids = itertools.count(1)
+        self._gates_in_flight: list[ActiveGate] = []
+        self._gate_known: tuple[str, str, str] | None = None
+        """(commit, badge, tooltip) of the last verdict: what the badge returns to when a check
+        is cancelled, and a commit a background check need not check again."""
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -311,6 +407,8 @@ class GateuiApp(App[int]):
         self.query_one(RunStatus).show(None, None)
         self.query_one(ScopeTree).focus()
         self.set_interval(0.5, self._tick)
+        if self.precompute_gate:
+            self.set_interval(GATE_POLL_S, self._maybe_precompute)
         self.log_line(f"gateui on {self.repo_label}")
         self._discover()
         self._warm_up()
@@ -350,8 +448,10 @@ class GateuiApp(App[int]):
 
     @on(RepoInfo)
     def _repo_info(self, message: RepoInfo) -> None:
+        self.is_git = message.is_git
         self.query_one(GateHeader).set_branch(message.branch, message.is_git)
         if not message.is_git:
+            self.query_one(GateHeader).set_gate("unknown", NOT_GIT)
             self.log_line(
                 "not a git repository: runs and watch mode work; affected selection against a "
                 "commit and the PR gate need git",
@@ -371,6 +471,8 @@ class GateuiApp(App[int]):
         if self.want_watch and self.projects and self.watching is None:
             self.want_watch = False
             self._start_watch()
+        if message.final:
+            self._maybe_precompute()
 
     def _report_discovery(self, reports: Sequence[ProjectDiscovery]) -> None:
         tests = sum(len(r.tests) for r in reports)
@@ -492,8 +594,10 @@ class GateuiApp(App[int]):
         return self._adopt_run(self._make_run(label, reason))
 
     def _adopt_run(self, run: ActiveRun) -> ActiveRun:
-        """Put ``run`` on screen; the run shown before it is cancelled."""
+        """Put ``run`` on screen; the run shown before it is cancelled, and so is a background
+        gate check (it starts again once the app is idle)."""
         self._stop_runs()
+        self._cancel_background_gate()
         self.current_run = run
         self._runs_in_flight = [r for r in self._runs_in_flight if not r.done.is_set()]
         self._runs_in_flight.append(run)
@@ -641,6 +745,8 @@ class GateuiApp(App[int]):
     def _watch_note(self, message: WatchNote) -> None:
         if not message.idle:
             self.log_line(message.text)
+        else:
+            self._maybe_precompute()
 
     @on(ResultsReady)
     def _results_ready(self, message: ResultsReady) -> None:
@@ -732,6 +838,7 @@ class GateuiApp(App[int]):
         if table.cursor is None:
             table.select_first_failure()
         self.query_one(ScopeTree).refresh_counts(self.store)
+        self._maybe_precompute()
 
     def _refresh_run_view(self, run: ActiveRun) -> None:
         end = run.ended if run.ended is not None else self.clock()
@@ -755,6 +862,208 @@ class GateuiApp(App[int]):
         for detail in self.query(DetailView):  # none left while the app shuts down
             detail.show(message.event, reason)
 
+    # -- the PR gate ------------------------------------------------------------------------------
+    def _start_gate(
+        self, background: bool, events: Iterable[CheckEvent] | None = None
+    ) -> ActiveGate:
+        gate = ActiveGate(next(self._gate_ids), background, replaces=self.gate)
+        self.gate = gate
+        self._gates_in_flight = [g for g in self._gates_in_flight if not g.done.is_set()]
+        self._gates_in_flight.append(gate)
+        if not background:
+            # A background check shows "running…" only once it has something to check.
+            self._set_gate_badge("running", "checking HEAD")
+        self._gate_worker(gate, events)
+        return gate
+
+    def play_gate(self, events: Iterable[CheckEvent]) -> ActiveGate:
+        """Show any stream of check events as a gate check, screen open (synthetic ones in
+        snapshots and benchmarks); nothing is checked or cached."""
+        gate = self._start_gate(background=False, events=events)
+        self._open_gate_screen(gate)
+        return gate
+
+    def _maybe_precompute(self) -> None:
+        """Idle, and nothing known about HEAD: check it in the background (the worker asks the
+        core whether the tree is clean; a HEAD already checked is left alone)."""
+        if not self.precompute_gate or self._quitting or self.is_git is not True:
+            return
+        if not self.discovered or (self.gate is not None and not self.gate.done.is_set()):
+            return
+        if self.current_run is not None and self.current_run.active:
+            return
+        self._start_gate(background=True)
+
+    def _cancel_background_gate(self) -> None:
+        gate = self.gate
+        if gate is not None and gate.background and not gate.done.is_set():
+            gate.cancel()
+
+    def _cancel_gate(self) -> None:
+        gate = self.gate
+        if gate is None or gate.done.is_set() or not gate.view.running:
+            self.notify("no gate check is running")
+            return
+        gate.cancel()
+        self.notify("cancelling the PR gate check…")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="gate", name="gate")
+    def _gate_worker(self, gate: ActiveGate, events: Iterable[CheckEvent] | None) -> None:
+        try:
+            if events is None and not git_branch(self.repo_root)[1]:
+                events = [CheckFinished(GateReport(ERROR, NOT_GIT, ref="HEAD", error=NOT_GIT))]
+            if events is None:
+                check = self._gate_check_for(gate)
+                if check is None:
+                    self.post_message(self.GateStopped(gate.id, cancelled=False))
+                    return
+                gate.check = check
+                if gate.cancel_requested:
+                    check.cancel()
+                events = check.events()
+            counter = TallyCounter()
+            stream = iter(events)
+            try:
+                for event in stream:
+                    if isinstance(event, StepEvent):
+                        if counter.count(event.event):
+                            self.post_message(self.GateTallied(gate.id, counter.snapshot()))
+                        continue
+                    if isinstance(event, StepStarted):
+                        counter.start(event.index)
+                    self.post_message(self.GateProgress(gate.id, event))
+            except KeyboardInterrupt:  # how the core's check says it was cancelled
+                self.post_message(self.GateStopped(gate.id, cancelled=True))
+            finally:
+                if isinstance(stream, Generator):
+                    stream.close()  # a worktree of the commit is removed here
+        finally:
+            gate.done.set()
+
+    def _gate_check_for(self, gate: ActiveGate) -> GateCheck | None:
+        """What ``gate`` checks (in its worker thread: git is asked here, not on the UI thread);
+        None when a background check has nothing to do."""
+        if gate.background:
+            check = precompute_head(self.repo_root)
+            known = self._gate_known
+            if check is not None and known is not None and known[0] == check.ref:
+                check = None  # this commit's verdict is on the badge already
+            if check is not None:
+                gate.head = check.ref
+            if check is not None or gate.background:
+                return check
+        return GateCheck(self.repo_root, "HEAD")
+
+    def _set_gate_badge(self, state: str, tooltip: str = "") -> None:
+        for header in self.query(GateHeader):
+            header.set_gate(state, tooltip)
+
+    def _open_gate_screen(self, gate: ActiveGate) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, GateScreen):
+                screen.show(gate.view)
+                return
+        self.push_screen(GateScreen(gate.view))
+
+    def _show_gate(self, gate: ActiveGate) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, GateScreen) and screen.view is gate.view:
+                screen.show(gate.view)
+
+    def _current_gate(self, gate_id: int) -> ActiveGate | None:
+        gate = self.gate
+        return gate if gate is not None and gate.id == gate_id and not self._quitting else None
+
+    @on(GateProgress)
+    def _gate_progress(self, message: GateProgress) -> None:
+        gate = self._current_gate(message.gate_id)
+        if gate is None:
+            return
+        event = message.event
+        gate.view.absorb(event)
+        gate.replaces = None  # it has something to show now
+        if isinstance(event, CheckStarted):
+            self._set_gate_badge("running", f"checking {event.ref} {event.commit[:12]}")
+        elif isinstance(event, CheckFinished):
+            self._gate_finished(gate)
+        self._show_gate(gate)
+
+    @on(GateTallied)
+    def _gate_tallied(self, message: GateTallied) -> None:
+        gate = self._current_gate(message.gate_id)
+        if gate is not None:
+            gate.view.tally(message.tally)
+            self._show_gate(gate)
+
+    @on(GateStopped)
+    def _gate_stopped(self, message: GateStopped) -> None:
+        gate = self._current_gate(message.gate_id)
+        if gate is None:
+            return
+        if not message.cancelled:
+            # A background check found nothing to do: the check before it stays on show.
+            self.gate = gate.replaces
+            gate.replaces = None
+            if not gate.background:
+                # ``g`` took it over just as it found nothing to do: check now.
+                self._open_gate_screen(self._start_gate(background=False))
+            return
+        gate.replaces = None
+        gate.view.cancel()
+        self._restore_gate_badge()
+        if not gate.background:
+            self.log_line("PR gate: check cancelled", "yellow")
+        self._show_gate(gate)
+
+    def _restore_gate_badge(self) -> None:
+        known = self._gate_known
+        if known is None:
+            self._set_gate_badge("unknown", NOT_GIT if self.is_git is False else "")
+        else:
+            self._set_gate_badge(known[1], known[2])
+
+    def _gate_finished(self, gate: ActiveGate) -> None:
+        view = gate.view
+        commit = view.commit[:12]
+        where = f"{view.ref} {commit}".strip()
+        cached = " (cached: this tree was verified before)" if view.cached else ""
+        if view.verdict == PASS:
+            text, style = f"PR gate: passing on {where}{cached}", "green"
+        elif view.verdict == FAIL:
+            text, style = f"PR gate: would fail on {where} — {view.reason}", "red"
+        else:
+            text, style = f"PR gate: cannot evaluate — {view.reason}", "yellow"
+        tooltip = text.removeprefix("PR gate: ")
+        self._gate_known = (view.commit or gate.head, view.badge, tooltip)
+        self._set_gate_badge(view.badge, tooltip)
+        self.log_line(text, style)
+        on_screen = any(isinstance(s, GateScreen) for s in self.screen_stack)
+        if not gate.background and not on_screen:
+            self.notify(text, severity="information" if view.verdict == PASS else "warning")
+
+    def _gate_broke(self, error: BaseException | None) -> None:
+        """The gate's worker raised: gateui could not evaluate the gate (a bug, or git)."""
+        gate = self.gate
+        if isinstance(error, GateuiError):
+            reason = str(error)
+        else:
+            reason = f"gateui bug: {error!r} (please report it)"
+            self.notify(f"internal error in the gate check: {error!r}", severity="error")
+        if gate is not None and gate.view.running:
+            gate.view.finish({"verdict": ERROR, "reason": reason})
+            self._show_gate(gate)
+        self._gate_known = None
+        self._set_gate_badge("unknown", reason)
+        self.log_line(f"PR gate: cannot evaluate — {reason}", "bold red")
+        if self.precompute_gate:
+            # It would break again on the next idle moment: g still tries.
+            self.precompute_gate = False
+            self.log_line("background gate checks are off until gateui restarts", "yellow")
+
+    @on(GateScreen.CancelRequested)
+    def _gate_cancel_requested(self) -> None:
+        self._cancel_gate()
+
     # -- worker failures, all in one place -----------------------------------------------------
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -762,6 +1071,10 @@ class GateuiApp(App[int]):
         if event.state != WorkerState.ERROR:
             return
         error = worker.error
+        if worker.group == "gate":
+            # The gate check could not go on: the badge says unknown, the log says why.
+            self._gate_broke(error)
+            return
         if isinstance(error, InterpreterError):
             self.problem = _interpreter_text(str(error))
             self.log_line(str(error), "bold red")
@@ -876,10 +1189,6 @@ class GateuiApp(App[int]):
                 self.query_one(ResultsTable).focus()
 
     def action_run_affected(self) -> None:
-        why = features.affected_unavailable()
-        if why is not None:
-            self._unavailable(why)
-            return
         scope = self.scope
         if scope is None or not self.projects:
             self.notify("still discovering the repository's tests…")
@@ -888,15 +1197,14 @@ class GateuiApp(App[int]):
         request = scope.request()
 
         def plan(books: Bookkeeping, workdir: Path) -> Planned:
-            return features.plan_affected_run(projects, request, books, workdir)
+            # The working tree's change against HEAD, as `gateui run --affected` selects it.
+            assert books.store is not None, "affected runs need the dependency store"
+            plan = plan_affected(projects, request, books.store, books.results, workdir)
+            return Planned(plan.commands, header=describe_selection(plan))
 
         self.start_planned(plan, f"affected in {scope.description}", "")
 
     def action_toggle_watch(self) -> None:
-        why = features.watch_unavailable()
-        if why is not None:
-            self._unavailable(why)
-            return
         if self.watching is not None:
             self._stop_watch()
         elif not self.projects:
@@ -906,13 +1214,17 @@ class GateuiApp(App[int]):
             self._start_watch()
 
     def action_run_gate(self) -> None:
-        why = features.gate_unavailable()
-        if why is not None:
-            self._unavailable(why)
-
-    def _unavailable(self, why: str) -> None:
-        self.notify(why, severity="warning")
-        self.log_line(why, "yellow")
+        """Check HEAD against the PR gate, with the gate screen open. A check already running
+        (also one the app started in the background) is shown rather than started again."""
+        gate = self.gate
+        if gate is not None and not gate.done.is_set() and gate.view.running:
+            if gate.background:
+                gate.background = False
+                self._set_gate_badge("running", "checking HEAD")
+            self._open_gate_screen(gate)
+            return
+        gate = self._start_gate(background=False)
+        self._open_gate_screen(gate)
 
     def action_cancel_run(self) -> None:
         if self.watching is not None:
@@ -921,11 +1233,13 @@ class GateuiApp(App[int]):
             self.notify("cancelling this watch cycle (watch mode stays on)")
             return
         run = self.current_run
-        if run is None or not run.active:
+        if run is not None and run.active:
+            run.cancel()
+            self.notify(f"cancelling {run.label}…")
+        elif self.gate is not None and not self.gate.done.is_set() and not self.gate.background:
+            self._cancel_gate()
+        else:
             self.notify("nothing is running")
-            return
-        run.cancel()
-        self.notify(f"cancelling {run.label}…")
 
     def action_show_detail(self) -> None:
         table = self.query_one(ResultsTable)
@@ -981,6 +1295,7 @@ class GateuiApp(App[int]):
         self._shutdown_background()
         deadline = time.monotonic() + QUIT_WAIT_S
         waits = [run.done for run in self._runs_in_flight]
+        waits += [gate.done for gate in self._gates_in_flight]
         if self._watch_done is not None:
             waits.append(self._watch_done)
         for done in waits:
@@ -994,6 +1309,8 @@ class GateuiApp(App[int]):
             self.watching.stop()
             self.watching = None
         self._stop_runs()
+        for gate in self._gates_in_flight:
+            gate.cancel()
         for process in list(self._collecting):
             process.cancel()
 

@@ -35,6 +35,16 @@ def help_content() -> Content:
         + Content("  ")
         + Content.styled("○ skipped", "$text-warning"),
         Content("The highlighted node is the scope of a, f and watch mode; s / u / i jump to it."),
+        Content(""),
+        Content.styled("The gate badge", "bold $text-primary"),
+        Content(""),
+        Content(
+            "Would the PR gate pass on HEAD? passing / would fail / running… / unknown (it cannot"
+        ),
+        Content(
+            "be evaluated: the log says why). While nothing runs and the work tree is clean, gateui"
+        ),
+        Content("checks HEAD in the background, so that the push that follows is a cache hit."),
     ]
     return Content("\n").join(lines)
 

@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
-# Gate badge states, as the gate issue defines them; "unknown" until the gate can be evaluated.
+# Gate badge states, as the gate issue defines them: "unknown" until a check of HEAD has a verdict,
+# and when the gate cannot be evaluated (the tooltip and the log say why).
 GATE_STATES = {
     "passing": "gate: passing",
     "would fail": "gate: would fail",
@@ -39,9 +40,11 @@ class GateHeader(Horizontal):
         label.set_class(on, "-on")
         label.set_class(not on, "-off")
 
-    def set_gate(self, state: str) -> None:
+    def set_gate(self, state: str, detail: str = "") -> None:
+        """Show ``state`` (a key of ``GATE_STATES``); ``detail`` is the badge's tooltip."""
         label = self.query_one("#gate", Label)
         label.update(GATE_STATES[state])
+        label.tooltip = detail or None
         for name in GATE_STATES:
             label.set_class(name == state, "-" + name.replace(" ", "-"))
 
