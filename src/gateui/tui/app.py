@@ -378,6 +378,8 @@ class GateuiApp(App[int]):
         self._gate_known: tuple[str, str, str] | None = None
         """(commit, badge, tooltip) of the last verdict: what the badge returns to when a check
         is cancelled, and a commit a background check need not check again."""
+        self._gate_declined = ""
+        """A commit whose check the user cancelled: not checked again behind their back."""
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -948,6 +950,8 @@ class GateuiApp(App[int]):
             known = self._gate_known
             if check is not None and known is not None and known[0] == check.ref:
                 check = None  # this commit's verdict is on the badge already
+            if check is not None and check.ref == self._gate_declined:
+                check = None  # the user cancelled this commit's check: g asks again
             if check is not None:
                 gate.head = check.ref
             if check is not None or gate.background:
@@ -1012,7 +1016,8 @@ class GateuiApp(App[int]):
         gate.view.cancel()
         self._restore_gate_badge()
         if not gate.background:
-            self.log_line("PR gate: check cancelled", "yellow")
+            self._gate_declined = gate.view.commit
+            self.log_line("PR gate: check cancelled (g checks again)", "yellow")
         self._show_gate(gate)
 
     def _restore_gate_badge(self) -> None:
