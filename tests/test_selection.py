@@ -265,3 +265,35 @@ def test_explain_says_why_and_why_not(lab: Path, cli: Cli) -> None:
     no = cli(["explain", "tests/test_render.py::test_render"], lab)
     assert "tests/test_render.py::test_render: not selected — it executed" in no.stdout
     assert "none of them changed" in no.stdout
+
+
+def test_fixture_teardown_and_unittest_code_are_recorded(lab: Path, cli: Cli) -> None:
+    (lab / "tests" / "test_lifecycle.py").write_text(
+        "import unittest\n\n"
+        "import pytest\n\n"
+        "from lab.core import describe\n"
+        "from lab.extra import triple\n\n\n"
+        "@pytest.fixture\n"
+        "def resource():\n"
+        "    yield 1\n"
+        "    triple(1)  # cleanup runs project code\n\n\n"
+        "def test_uses_resource(resource):\n"
+        "    assert resource == 1\n\n\n"
+        "class Lifecycle(unittest.TestCase):\n"
+        "    def tearDown(self):\n"
+        "        describe(0)\n\n"
+        "    def test_nothing(self):\n"
+        "        self.assertTrue(True)\n"
+    )
+    git(lab, "add", "-A")
+    git(lab, "commit", "-qm", "lifecycle tests")
+    assert cli(["run"], lab).code == 0
+    edit(lab, "src/lab/extra.py", "return x * 3", "return 3 * x")
+    edit(lab, "src/lab/core.py", 'return f"value {x}"', 'return "value " + str(x)')
+    selected = affected(cli, lab)
+    assert selected["tests/test_lifecycle.py::test_uses_resource"] == (
+        "executed lab.extra.triple (changed)"
+    )
+    assert selected["tests/test_lifecycle.py::Lifecycle::test_nothing"] == (
+        "executed lab.core.describe (changed)"
+    )

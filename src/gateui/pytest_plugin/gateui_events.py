@@ -445,6 +445,7 @@ class _Recorder:
         self.sent_shas: set[str] = set()
         self.active = False
         self.blocked = False
+        self.depth = 0
         self.tool: int | None = None
         self._previous: Callable[..., Any] | None = None
         monitoring = getattr(sys, "monitoring", None)
@@ -478,10 +479,23 @@ class _Recorder:
 
         return trace
 
+    def begin_test(self) -> None:
+        """A new test: forget the last one's findings and re-arm every code object."""
+        self.codes.clear()
+        self.opened.clear()
+        self.blocked = False
+        self.depth = 0
+        if self.tool is not None:
+            sys.monitoring.restart_events()  # type: ignore[attr-defined]
+
     def start(self) -> None:
+        # Windows nest (a fixture requesting another, the test function inside the call
+        # phase): only the outermost one switches recording on and off.
+        self.depth += 1
+        if self.depth > 1:
+            return
         if self.tool is not None:
             monitoring = sys.monitoring  # type: ignore[attr-defined]
-            monitoring.restart_events()
             monitoring.set_events(self.tool, monitoring.events.PY_START)
         else:
             if sys.gettrace() is not None:
@@ -495,7 +509,10 @@ class _Recorder:
         self.active = True
 
     def stop(self) -> None:
-        if not self.active:
+        if self.depth == 0:
+            return
+        self.depth -= 1
+        if self.depth or not self.active:
             return
         self.active = False
         if self.tool is not None:
@@ -515,9 +532,10 @@ class _Recorder:
         self.opened.add(path if os.path.isabs(path) else os.path.abspath(path))
 
     # -- test windows ----------------------------------------------------------------------
+    # Recording is on only while the project's code runs: the test function, each fixture's
+    # setup, and each fixture's teardown (a yield fixture's cleanup). pytest's own machinery
+    # around them (hundreds of calls per test) is never traced, which keeps recording cheap.
     def _window(self) -> Any:
-        """Record while one phase of a test runs (pytest's own machinery in between is not
-        the project's code and costs nothing when not traced)."""
         self.start()
         try:
             yield
@@ -526,18 +544,31 @@ class _Recorder:
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item: Any) -> Any:
-        self.codes.clear()
-        self.opened.clear()
-        self.blocked = False
+        self.begin_test()
+        yield
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: Any) -> Any:
         yield from self._window()
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_call(self, item: Any) -> Any:
-        yield from self._window()
+        if _runs_through_pyfunc_call(item):
+            yield
+        else:
+            # unittest TestCases (setUp/tearDown included), doctests, other plugins' items.
+            yield from self._window()
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-    def pytest_runtest_teardown(self, item: Any) -> Any:
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Any:
+        # Finalizers run last-in first-out: "stop" registered before the fixture's own
+        # teardown and "start" after it bracket that teardown at the end of the test.
+        add_finalizer = getattr(fixturedef, "addfinalizer", None)
+        if add_finalizer is not None:
+            add_finalizer(self.stop)
         yield from self._window()
+        if add_finalizer is not None:
+            add_finalizer(self.start)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
@@ -593,6 +624,18 @@ class _Recorder:
                 rel = candidate
         self.files[filename] = rel
         return rel
+
+
+def _runs_through_pyfunc_call(item: Any) -> bool:
+    """A plain test function: pytest_pyfunc_call brackets exactly its call."""
+    if not isinstance(item, pytest.Function):
+        return False
+    cls = getattr(item, "cls", None)
+    if cls is None:
+        return True
+    import unittest
+
+    return not issubclass(cls, unittest.TestCase)
 
 
 def _file_sha(path: str) -> str | None:
