@@ -65,6 +65,10 @@ def test_markers_added_by_a_conftest_hook_count(
         "integration": ("marker", 6),
         "tests/domain": ("folder", 15),
         "tests/api": ("folder", 6),
+        # The Makefile's targets that run pytest are suites too (tests/test_command_suites.py).
+        "test": ("command", 0),
+        "test-unit": ("command", 0),
+        "test-integration": ("command", 0),
     }
     assert backend["markers"]["used"] == {"integration": 6, "unit": 15}
     assert backend["unmarked"] == [

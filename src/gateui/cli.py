@@ -27,7 +27,13 @@ from gateui.core.discovery import (
 )
 from gateui.core.errors import GateuiError
 from gateui.core.events import RunSummary
-from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
+from gateui.core.run_plan import (
+    NO_TESTS_COLLECTED,
+    RunRequest,
+    RunSession,
+    other_test_projects,
+    plan_run,
+)
 from gateui.discover_output import discovery_json, print_discovery, print_static
 from gateui.printers import JsonPrinter, PlainPrinter
 
@@ -151,15 +157,15 @@ def discover(path: Path, on_static: TextIO | None = None) -> Discovery:
     """Static view of every project at once (printed to ``on_static``), then real collection."""
     repo_root = find_repo_root(path)
     projects = load_projects(repo_root)
-    views = [static_view(p) for p in projects]
-    if on_static is not None:
-        for view, _ in views:
-            print_static(view, on_static)
     workers = max(1, min(len(projects), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        reports: list[ProjectDiscovery] = list(
-            pool.map(lambda pair: collect_project(pair[0].project, pair[1]), views)
-        )
+        # pytest starts first; the static view is read while it collects.
+        futures = [pool.submit(collect_project, p) for p in projects]
+        if on_static is not None:
+            for project in projects:
+                view, _ = static_view(project)
+                print_static(view, on_static)
+        reports: list[ProjectDiscovery] = [f.result() for f in futures]
     from gateui.cli_gate import describe_gate
 
     return Discovery(repo_root=repo_root, projects=tuple(reports), gate=describe_gate(repo_root))
@@ -208,8 +214,8 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
     repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
     suite, paths = split_targets(args.targets, cwd)
     projects = load_projects(repo_root)
-    if not projects:
-        raise GateuiError(f"{repo_root}: no Python test projects found")
+    if not projects and not other_test_projects(repo_root):
+        raise GateuiError(f"{repo_root}: no test projects found")
     if args.since and not args.affected:
         raise GateuiError("--since goes with --affected")
     request = RunRequest(
@@ -227,13 +233,20 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
         if args.affected:
             assert store is not None
             plan = plan_affected(
-                projects, request, store, books.results, Path(workdir), args.since, record=record
+                projects,
+                request,
+                store,
+                books.results,
+                Path(workdir),
+                args.since,
+                record=record,
+                repo_root=repo_root,
             )
             commands = plan.commands
             if not args.json:
                 print_selection_header(plan, out)
         else:
-            commands = plan_run(projects, request)
+            commands = plan_run(projects, request, repo_root)
             if record:
                 commands = with_recording(commands, repo_root)
         return stream_run(RunSession(commands), printer, books)
@@ -281,6 +294,8 @@ def run_exit_code(summary: RunSummary) -> int:
     not start (usage error in arguments or configuration), with pytest's own words."""
     if summary.cancelled:
         return EXIT_INTERRUPTED
+    if summary.exit_decides:
+        return EXIT_OK if summary.ok else EXIT_FAILED  # a command: its exit status is the verdict
     if summary.exitstatus in (3, 4) and summary.selected == 0 and not summary.crash_message:
         tail = "\n".join(line for line in summary.output_tail if line.strip())
         sys.stderr.write(f"gateui: pytest could not run (exit {summary.exitstatus}):\n{tail}\n")

@@ -95,6 +95,12 @@ class GatePrinter:
             self.line(f"      reproduce: {one_line(str(step['reproduce']), 400)}")
         for warning in step.get("warnings") or ():
             self.line(f"      {self.paint('warning', 'error')}: {warning}")
+        tail = step.get("output_tail") or ()
+        if tail and not step.get("failed_tests") and not step.get("collection_errors"):
+            # A command that failed without naming a test: what it printed last says why.
+            self.line(f"      last {len(tail)} line(s) of its output:")
+            for text in tail:
+                self.line(f"        {text}")
 
     def finish(self, report: Mapping[str, Any]) -> None:
         if report.get("cached"):

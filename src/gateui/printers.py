@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from gateui.core.events import (
     CollectionError,
     CollectionFinished,
+    CommandStarted,
     Event,
+    OutputLine,
     ProjectStarted,
     RunSummary,
     TestFinished,
+    TestStarted,
 )
 
 if TYPE_CHECKING:
@@ -45,12 +48,29 @@ def describe_selection(plan: AffectedPlan) -> str:
 
 
 def failure_headline(longrepr: str) -> str:
-    """The line of a traceback a person reads first: pytest's ``E`` line, else the last line."""
+    """The line of a traceback a person reads first: pytest's ``E`` line, ExUnit's message,
+    else the last line."""
     lines = [line for line in longrepr.splitlines() if line.strip()]
     for line in lines:
         if line.startswith("E "):
             return line[1:].strip()
+    if any(line.strip() == "stacktrace:" for line in lines):
+        return _exunit_headline(lines)
     return lines[-1].strip() if lines else ""
+
+
+def _exunit_headline(lines: list[str]) -> str:
+    """``Assertion with == failed (left: 2, right: 3)`` or ``** (RuntimeError) boom``: the
+    message under ExUnit's ``1) test … (Module)`` and ``file:line`` lines."""
+    body = [line.strip() for line in lines]
+    start = 2 if len(body) > 2 and body[0][:1].isdigit() else 0
+    message = body[start] if start < len(body) else body[-1]
+    sides = [
+        line
+        for line in body[start + 1 :]
+        if line.startswith(("left:", "right:")) and len(line) < 80
+    ]
+    return f"{message} ({', '.join(' '.join(s.split()) for s in sides)})" if sides else message
 
 
 class PlainPrinter:
@@ -65,11 +85,19 @@ class PlainPrinter:
         self.started = time.monotonic()
         self._last_draw = 0.0
         self._progress_shown = False
+        self._text = False
+        """A command runs and reported no test yet: its output is shown as it comes."""
 
     def paint(self, text: str, style: str) -> str:
         return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m" if self.colour else text
 
     def handle(self, event: Event) -> None:
+        if isinstance(event, OutputLine):
+            if self._text:
+                self._line(event.text)
+            return
+        if isinstance(event, (TestStarted, TestFinished, RunSummary, ProjectStarted)):
+            self._text = False
         if isinstance(event, TestFinished):
             self.counts[event.outcome] = self.counts.get(event.outcome, 0) + 1
             if event.outcome in ("failed", "error"):
@@ -85,6 +113,10 @@ class PlainPrinter:
             )
         elif isinstance(event, ProjectStarted):
             self._line(self.paint(f"── {event.project}", "bold"))
+        elif isinstance(event, CommandStarted):
+            where = f"  (in {event.cwd})" if event.cwd != "." else ""
+            self._line(self.paint(f"── {event.command}", "bold") + self.paint(where, "dim"))
+            self._text = event.text
         elif isinstance(event, RunSummary):
             self._summary(event)
 
@@ -159,13 +191,29 @@ class JsonPrinter:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self._text = False
 
     def emit(self, data: dict[str, Any]) -> None:
         self.stream.write(json.dumps(data, separators=(",", ":")) + "\n")
         self.stream.flush()
 
     def handle(self, event: Event) -> None:
-        if isinstance(event, TestFinished):
+        if isinstance(event, OutputLine):
+            if self._text:
+                self.emit({"event": "output", "text": event.text})
+            return
+        if isinstance(event, (TestStarted, TestFinished, RunSummary, ProjectStarted)):
+            self._text = False
+        if isinstance(event, CommandStarted):
+            self._text = event.text
+            command = {
+                "event": "command",
+                "command": event.command,
+                "cwd": event.cwd,
+                "suite": event.suite,
+            }
+            self.emit(command)
+        elif isinstance(event, TestFinished):
             data: dict[str, Any] = {
                 "event": "test",
                 "nodeid": event.nodeid,

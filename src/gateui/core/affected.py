@@ -7,16 +7,27 @@ result is the intersection); suite folders and paths filter the selection itself
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from gateui.core.changes import ChangeSet, changed_files
+from gateui.core.command_suites import match_command_suite
 from gateui.core.depstore import DepStore
 from gateui.core.discovery import Project
+from gateui.core.exunit import STALE_REASON
 from gateui.core.paths import relative_path
 from gateui.core.results import ResultsStore
-from gateui.core.run_plan import RunRequest, plan_run, resolve_suite
+from gateui.core.run_plan import (
+    RunRequest,
+    command_run,
+    command_suite_for,
+    plan_mix_affected,
+    plan_run,
+    repo_command_suites,
+    resolve_suite,
+)
 from gateui.core.runner import PytestCommand
 from gateui.core.selection import (
     ProjectSelection,
@@ -56,18 +67,24 @@ def plan_affected(
     record: bool = True,
     carry: Sequence[ProjectSelection] = (),
     exclude: Set[str] = frozenset(),
+    repo_root: Path | None = None,
 ) -> AffectedPlan:
     """Select for the change (git's, unless ``changes`` is given) and build the commands.
 
     ``carry`` is what an interrupted run still owed: it joins the new selection, minus the tests
     in ``exclude`` (those that finished) unless the new change selects them again.
+
+    A command suite cannot be cut down to single tests: it runs whole when the change affects a
+    test of its project. ExUnit projects run ``mix test --stale`` (mix's own graph decides).
+    ``repo_root`` is needed only when there is no Python project.
     """
-    repo_root = projects[0].repo_root
+    repo_root = repo_root or projects[0].repo_root
     if changes is None:
         changes = changed_files(repo_root, since)
     if selector is None:
         selector = Selector(repo_root, projects, store, results)
     selection = selector.select(changes, environment_keys(projects))
+    runs = _command_suite_runs(selection, projects, request, repo_root)
     _restrict(selection, projects, request)
     skip = _union(selection, carry, exclude)
     # Markers, keyword, nested-project ignores and extra pytest args, as a plain run has them.
@@ -83,7 +100,45 @@ def plan_affected(
     commands = selection_commands(
         selection, results, base_args, repo_root if record else None, workdir, skip
     )
-    return AffectedPlan(selection, commands)
+    mix = plan_mix_affected(repo_root, request)
+    for run in mix:
+        selection.notes.append(f"{run.project}: {STALE_REASON.split(':', 1)[0]} picks the tests")
+    return AffectedPlan(selection, [*commands, *runs, *mix])
+
+
+def _command_suite_runs(
+    selection: Selection, projects: Sequence[Project], request: RunRequest, repo_root: Path
+) -> list[PytestCommand]:
+    """The command suite ``request.suite`` names, where the change affects its project's tests
+    (or, for the repository's own command suites, any test); those projects' selections are
+    handed over to it."""
+    if request.suite is None:
+        return []
+    runs: list[PytestCommand] = []
+    whole = RunRequest(extra_args=request.extra_args)
+    for chosen in selection.projects:
+        project = chosen.project
+        suite = resolve_suite(project, request.suite)
+        if suite is None or suite.kind != "command":
+            continue
+        command = command_suite_for(project, request.suite)
+        if command is not None and not chosen.empty:
+            why = f"command suite {command.name}: runs whole, the change affects {project.rel}"
+            run = command_run(command, repo_root, project.interpreter, whole)
+            runs.append(replace(run, default_reason=why))
+        _clear(chosen)
+    if runs or any(resolve_suite(p, request.suite) for p in projects):
+        return runs
+    found = match_command_suite(repo_command_suites(repo_root, projects), request.suite)
+    if found is not None:
+        if not selection.empty:
+            why = f"command suite {found.name}: runs whole, the change affects tests"
+            interpreter = projects[0].interpreter if projects else Path(sys.executable)
+            run = command_run(found, repo_root, interpreter, whole)
+            runs.append(replace(run, default_reason=why))
+        for chosen in selection.projects:
+            _clear(chosen)
+    return runs
 
 
 def _union(selection: Selection, carry: Sequence[ProjectSelection], finished: Set[str]) -> set[str]:

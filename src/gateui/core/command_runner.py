@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import selectors
+import shlex
 import shutil
 import signal
 import subprocess
@@ -35,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -80,18 +81,12 @@ class CommandSpec:
     """Load the event plugin into every pytest the command starts (``PYTEST_ADDOPTS``)."""
     junit: tuple[Path, ...] = ()
     """JUnit XML reports the command writes (absolute), read when nothing reported per test."""
-    reasons: Mapping[str, str] = field(default_factory=dict)
-    """Why tests were selected, by repository-relative node id or file (affected runs)."""
-    default_reason: str = ""
-
-    def reason_for(self, nodeid: str) -> str:
-        if not self.reasons:
-            return self.default_reason
-        return (
-            self.reasons.get(nodeid)
-            or self.reasons.get(nodeid.split("::", 1)[0])
-            or self.default_reason
-        )
+    python: Path | None = None
+    """The project's interpreter: ``python`` and ``python3`` on the command's PATH run it."""
+    reason_for: Callable[[str], str] = field(default=lambda nodeid: "")
+    """Why a test (repository-relative node id) was selected, for affected runs."""
+    missing_hint: str = ""
+    """What to say when the program cannot be found (how to install it)."""
 
 
 def command_environment(
@@ -110,6 +105,21 @@ def command_environment(
     existing = env.get("TOX_OVERRIDE")
     env["TOX_OVERRIDE"] = f"{existing}\n{extra}" if existing else extra
     return env
+
+
+def python_shim(folder: Path, interpreter: Path) -> Path:
+    """``folder``, holding ``python`` and ``python3`` that run ``interpreter``: first on PATH, a
+    Makefile's or a script's ``python`` is the project's."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+    marker = folder / ".for"
+    if not marker.exists() or marker.read_text() != str(interpreter):
+        for name in ("python", "python3"):
+            path = folder / name
+            path.write_text(f'#!/bin/sh\nexec {shlex.quote(str(interpreter))} "$@"\n')
+            path.chmod(0o755)
+        marker.write_text(str(interpreter))
+    return folder
 
 
 def which(program: str, cwd: Path, path: str) -> str | None:
@@ -233,7 +243,7 @@ class CommandProcess:
         with tempfile.TemporaryDirectory(prefix="gateui-cmd-") as scratch:
             channel = Path(scratch) / "events.jsonl"
             channel.write_bytes(b"")
-            for event in self._run(channel):
+            for event in self._run(channel, Path(scratch)):
                 event = self._annotated(event)
                 tally.add(event)
                 if isinstance(event, TestFinished):
@@ -255,9 +265,14 @@ class CommandProcess:
             return replace(event, reason=self.spec.reason_for(event.nodeid))
         return event
 
-    def _run(self, channel: Path) -> Iterator[Event]:
+    def _run(self, channel: Path, scratch: Path) -> Iterator[Event]:
         spec = self.spec
-        base = os.environ if spec.env is None else spec.env
+        base = dict(os.environ if spec.env is None else spec.env)
+        if spec.python is not None:
+            shim = python_shim(scratch / "bin", spec.python)
+            base["PATH"] = os.pathsep.join(
+                [str(shim), str(spec.python.parent), base.get("PATH", os.defpath)]
+            )
         env = command_environment(base, channel, spec.inject_pytest)
         try:
             proc = subprocess.Popen(
@@ -270,6 +285,8 @@ class CommandProcess:
                 start_new_session=True,
             )
         except OSError as exc:
+            if isinstance(exc, FileNotFoundError) and spec.missing_hint:
+                raise CommandStartError(spec.missing_hint) from exc
             raise CommandStartError(f"{spec.argv[0]}: cannot start: {exc.strerror or exc}") from exc
         with self._lock:
             self._proc = proc
@@ -290,6 +307,8 @@ class CommandProcess:
                         break
                     lines = (pending + chunk).split(b"\n")
                     pending = lines.pop()
+                    # Results first: what a test printed should not arrive before the test.
+                    yield from reader.read()
                     for raw in lines:
                         yield self._output(raw)
                 yield from reader.read()

@@ -9,6 +9,11 @@ python = ".venv-test/bin/python"   # the tests' interpreter (relative to this fi
 [tool.gateui.suites.fast]          # a named suite: a marker expression and/or paths
 markers = "unit and not slow"
 paths = ["tests/unit"]
+
+[tool.gateui.suites.smoke-gate]    # or a command (no shell unless shell = true)
+command = "./tools/test.sh --smoke-backend"
+cwd = "."                          # relative to this file's folder
+junit = "reports/junit.xml"        # optional: a JUnit XML report it writes
 ```
 """
 
@@ -24,7 +29,7 @@ from typing import Any
 from gateui.core.errors import ConfigError
 
 _TOP_KEYS = {"python", "suites", "gate", "map"}
-_SUITE_KEYS = {"markers", "paths", "command", "cwd", "shell"}
+_SUITE_KEYS = {"markers", "paths", "command", "cwd", "shell", "junit"}
 _SUITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -38,6 +43,10 @@ class SuiteSpec:
     command: str | None = None
     cwd: str | None = None
     shell: bool = False
+    junit: str | None = None
+    """A JUnit XML report the command writes (relative to its cwd), read for per-test results."""
+    declared_in: Path | None = None
+    """The folder of the pyproject.toml that declares it (a command's cwd is relative to it)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,12 @@ def _read_suites(pyproject: Path, table: Any) -> dict[str, SuiteSpec]:
         cwd = spec.get("cwd")
         if cwd is not None and not isinstance(cwd, str):
             _type_error(pyproject, f"{key}.cwd", "a path string")
+        junit = spec.get("junit")
+        if junit is not None and (not isinstance(junit, str) or command is None):
+            _type_error(pyproject, f"{key}.junit", "a path string, on a suite with a command")
+        shell = spec.get("shell", False)
+        if not isinstance(shell, bool):
+            _type_error(pyproject, f"{key}.shell", "true or false")
         if markers is None and not paths and command is None:
             raise ConfigError(
                 pyproject,
@@ -137,7 +152,9 @@ def _read_suites(pyproject: Path, table: Any) -> dict[str, SuiteSpec]:
             paths=tuple(paths),
             command=command,
             cwd=cwd,
-            shell=bool(spec.get("shell", False)),
+            shell=shell,
+            junit=junit,
+            declared_in=pyproject.parent,
         )
     return suites
 

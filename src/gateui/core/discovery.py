@@ -12,8 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
+from gateui.core.command_suites import as_suite, folder_command_suites
 from gateui.core.config import GateuiConfig, SuiteSpec, load_gateui_config
 from gateui.core.errors import GateuiError, InterpreterError
 from gateui.core.events import (
@@ -24,6 +26,7 @@ from gateui.core.events import (
     SessionStarted,
     WarningRaised,
 )
+from gateui.core.exunit import MixDiscovery, discover_mix, find_mix_projects
 from gateui.core.interpreter import find_interpreter
 from gateui.core.paths import relative_path
 from gateui.core.projects import find_project_roots, repo_files, sub_project_dirs
@@ -122,6 +125,22 @@ class Discovery:
     projects: tuple[ProjectDiscovery, ...]
     gate: dict[str, object] = field(default_factory=lambda: {"source": None, "steps": []})
 
+    @cached_property
+    def exunit(self) -> tuple[MixDiscovery, ...]:
+        """The repository's ExUnit (mix) projects, read from their files when first asked."""
+        return tuple(discover_mix(m) for m in find_mix_projects(self.repo_root))
+
+    @cached_property
+    def repo_commands(self) -> tuple[Suite, ...]:
+        """Command suites of the repository root when the root is no project of its own (a
+        monorepo's ``tools/test.sh``)."""
+        roots = {p.project.root for p in self.projects} | {m.project.root for m in self.exunit}
+        if self.repo_root in roots:
+            return ()
+        config = load_gateui_config(self.repo_root / "pyproject.toml")
+        suites = folder_command_suites(self.repo_root, self.repo_root, config.suites)
+        return tuple(as_suite(s, self.repo_root) for s in suites)
+
 
 def find_repo_root(path: Path) -> Path:
     """The work tree containing ``path`` (or ``path`` itself outside git)."""
@@ -175,7 +194,11 @@ def _merged_config(root: Path, repo_root: Path, root_config: GateuiConfig) -> Ga
 
 def _rebase_suite(spec: SuiteSpec, declared_in: Path, project: Path) -> SuiteSpec | None:
     """Paths of a suite declared at the repository root, seen from a project (None: not there)."""
-    if not spec.paths or declared_in == project:
+    if declared_in == project:
+        return spec
+    if spec.command is not None:
+        return None  # a command runs once, where it is declared: the repository's own suite
+    if not spec.paths:
         return spec
     inside = []
     for raw in spec.paths:
@@ -193,12 +216,15 @@ def static_view(project: Project) -> tuple[ProjectDiscovery, StaticScan]:
         CollectedTest(project.to_repo(t.nodeid), project.to_repo(t.path), t.line, t.markers)
         for t in scan.tests
     )
-    suites = build_suites(
-        infos,
-        project.user_markers,
-        project.testpaths,
-        project.gateui.suites,
-        project.gateui.source,
+    suites = with_command_suites(
+        project,
+        build_suites(
+            infos,
+            project.user_markers,
+            project.testpaths,
+            project.gateui.suites,
+            project.gateui.source,
+        ),
     )
     errors = tuple(
         CollectionProblem(f"{project.to_repo(p)}:{line}", message)
@@ -215,6 +241,16 @@ def static_view(project: Project) -> tuple[ProjectDiscovery, StaticScan]:
         static=True,
     )
     return view, scan
+
+
+def with_command_suites(project: Project, suites: Sequence[Suite]) -> list[Suite]:
+    """The project's suites with its command suites described in full (where they run, where
+    they come from), and those its files propose (Makefile targets, test scripts, tox, nox)."""
+    taken = [s.name for s in suites if s.kind != "command"]
+    found = folder_command_suites(project.root, project.repo_root, project.gateui.suites, taken)
+    commands = {c.name: as_suite(c, project.repo_root) for c in found}
+    result = [commands.pop(s.name, s) if s.kind == "command" else s for s in suites]
+    return result + list(commands.values())
 
 
 def collect_project(
@@ -275,8 +311,15 @@ def _from_events(
         )
         for info, item in zip(infos, items, strict=True)
     )
-    suites = build_suites(
-        infos, project.user_markers, project.testpaths, project.gateui.suites, project.gateui.source
+    suites = with_command_suites(
+        project,
+        build_suites(
+            infos,
+            project.user_markers,
+            project.testpaths,
+            project.gateui.suites,
+            project.gateui.source,
+        ),
     )
     errors = [
         CollectionProblem(e.nodeid or project.rel, e.message)

@@ -123,6 +123,21 @@ class ProjectStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandStarted:
+    """A run moves on to a command (a command suite, or ``mix test``): its output is the run's
+    text until per-test results arrive from it."""
+
+    command: str
+    """As the user would type it."""
+    cwd: str
+    """Where it runs, relative to the repository root."""
+    suite: str = ""
+    text: bool = True
+    """Its output is worth showing until tests report (False when per-test results are sure to
+    come, as from ``mix test`` with gateui's formatter)."""
+
+
+@dataclass(frozen=True, slots=True)
 class RunSummary:
     """The last event of every run: counts, and how the run ended."""
 
@@ -170,6 +185,7 @@ Event = (
     | SessionFinished
     | OutputLine
     | ProjectStarted
+    | CommandStarted
     | RunSummary
 )
 

@@ -31,6 +31,7 @@ KIND_NOT_RUN = "not-run"  # listed, never executed here
 
 ON_FAIL_CHOICES = ("block", "warn")
 FAILED_NAMES_SHOWN = 3
+OUTPUT_TAIL_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,17 @@ class StepResult:
             data["seed"] = outcome.seed
         if outcome.pass_rate is not None:
             data["pass_rate"] = round(outcome.pass_rate, 2)
+        if self.verdict in (FAIL, ERROR):
+            data["output_tail"] = output_tail(outcome)
         return data
+
+
+def output_tail(outcome: StepOutcome, lines: int = OUTPUT_TAIL_SHOWN) -> list[str]:
+    """The last lines a failing step printed (blank lines at the end left out)."""
+    tail = list(outcome.output_tail)
+    while tail and not tail[-1].strip():
+        tail.pop()
+    return tail[-lines:]
 
 
 # -- the rule book ----------------------------------------------------------------------------

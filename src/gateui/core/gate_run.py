@@ -27,7 +27,13 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gateui.core.command_runner import CommandProcess, CommandSpec, CommandStartError, which
+from gateui.core.command_runner import (
+    CommandProcess,
+    CommandSpec,
+    CommandStartError,
+    python_shim,
+    which,
+)
 from gateui.core.discovery import Project
 from gateui.core.errors import GateuiError, InterpreterError
 from gateui.core.events import (
@@ -60,7 +66,7 @@ from gateui.core.import_overlay import write_overlay
 from gateui.core.interpreter_info import InterpreterInfo, interpreter_info
 from gateui.core.junit import junit_paths
 from gateui.core.paths import relative_nodeid, relative_path
-from gateui.core.run_plan import RunRequest, merge_summaries, plan_run
+from gateui.core.run_plan import CommandRun, RunRequest, merge_summaries, plan_run
 from gateui.core.runner import PLUGIN_MODULE, PytestCommand, PytestProcess
 from gateui.core.step_commands import (
     PytestArg,
@@ -278,17 +284,7 @@ class _StepRunner:
 
     def _python_shim(self, interpreter: Path) -> Path:
         """A folder whose ``python`` and ``python3`` are the project's interpreter."""
-        folder = self.scratch / "bin"
-        if not folder.is_dir():
-            folder.mkdir(parents=True)
-        marker = folder / ".for"
-        if not marker.exists() or marker.read_text() != str(interpreter):
-            for name in ("python", "python3"):
-                path = folder / name
-                path.write_text(f'#!/bin/sh\nexec {shlex.quote(str(interpreter))} "$@"\n')
-                path.chmod(0o755)
-            marker.write_text(str(interpreter))
-        return folder
+        return python_shim(self.scratch / "bin", interpreter)
 
     def _import_overlay(self, interpreter: Path) -> Path | None:
         """When the interpreter imports from the user's work tree (an editable install), an
@@ -529,6 +525,16 @@ class _StepRunner:
                 finally:
                     self.cwd = saved_cwd
                 outcome.seed = part.seed
+            elif isinstance(planned, CommandRun):
+                # A command suite, or mix test: run as a command, in the gate's environment.
+                folder = relative_path(planned.project_root, self.checkout.root)
+                where = f"cd {shlex.quote(folder)} && " if folder != "." else ""
+                part.reproduce = where + planned.label
+                try:
+                    yield from self._run_command(replace(planned.spec(), env=env), part)
+                except CommandStartError as exc:
+                    outcome.cannot_run = str(exc)
+                    return
             else:
                 command = replace(planned, args=tuple(args), env={**dict(planned.env), **env})
                 part.reproduce = self._reproduce(interpreter, args, planned.project_root)

@@ -67,6 +67,10 @@ class Suite:
     paths: tuple[str, ...] = ()
     """Paths (relative to the project root) that select it, if any."""
     command: str | None = None
+    cwd: str | None = None
+    """For a command: where it runs, relative to the repository root."""
+    source: str = ""
+    """For a command: where it is declared or was found (``backend/Makefile:8``)."""
 
     def selects(self) -> Callable[[TestInfo], bool]:
         """A predicate telling whether this suite holds a test (its path relative to the
