@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -57,7 +58,7 @@ class Project:
     nested: tuple[Path, ...] = ()
     """Sub-projects inside this one; their tests are theirs."""
 
-    @property
+    @cached_property
     def rel(self) -> str:
         """The root relative to the repository, "." for the repository itself."""
         return relative_path(self.root, self.repo_root)
@@ -143,19 +144,26 @@ class Discovery:
 
 
 def find_repo_root(path: Path) -> Path:
-    """The work tree containing ``path`` (or ``path`` itself outside git)."""
-    import git
+    """The work tree containing ``path`` (or ``path`` itself outside git).
 
+    Asked of git directly: every command starts here, and the answer is one line."""
     path = path.resolve()
     if not path.exists():
         raise GateuiError(f"{path}: no such directory")
     if not path.is_dir():
         raise GateuiError(f"{path}: not a directory")
     try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
         return path
-    return Path(repo.working_tree_dir or path).resolve()
+    top = result.stdout.strip()
+    return Path(top).resolve() if result.returncode == 0 and top else path
 
 
 def load_projects(repo_root: Path) -> list[Project]:
@@ -259,8 +267,6 @@ def collect_project(
     on_process: Callable[[PytestProcess], None] | None = None,
 ) -> ProjectDiscovery:
     """Run pytest's collection for real and build the project's report from it."""
-    if scan is None:
-        scan = scan_project(project.root, project.pytest_config, project.nested)
     command = PytestCommand(
         project_root=project.root,
         repo_root=project.repo_root,
@@ -276,6 +282,10 @@ def collect_project(
         events = list(process.events())
     except InterpreterError as exc:
         return _empty(project, interpreter_error=str(exc))
+    if scan is None:
+        # Read after pytest ran (a caller printing the static view has scanned meanwhile,
+        # and the scanner's cache makes this second pass cheap).
+        scan = scan_project(project.root, project.pytest_config, project.nested)
     return _from_events(project, process, events, scan)
 
 

@@ -132,8 +132,12 @@ def folder_suites(tests: Sequence[TestInfo], testpaths: Sequence[str]) -> list[S
     """One suite per first-level folder under each test root (tests/unit, tests/smoke…)."""
     bases = [PurePosixPath(p.rstrip("/")) for p in testpaths if p not in (".", "")]
     counts: Counter[str] = Counter()
+    # Many tests share a file: one path computation per file.
+    per_file: dict[str, str | None] = {}
     for test in tests:
-        folder = _first_level_folder(PurePosixPath(test.path), bases)
+        if test.path not in per_file:
+            per_file[test.path] = _first_level_folder(PurePosixPath(test.path), bases)
+        folder = per_file[test.path]
         if folder is not None:
             counts[folder] += 1
     return [Suite(f, "folder", counts[f], paths=(f,)) for f in sorted(counts)]

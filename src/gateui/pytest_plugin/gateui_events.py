@@ -82,6 +82,16 @@ def _location(item_location: Any) -> tuple[str, int | None]:
     return str(path).replace(os.sep, "/"), (lineno + 1 if isinstance(lineno, int) else None)
 
 
+def _item_location(item: Any) -> tuple[str, int | None]:
+    """Path and line of a collected test. ``item.location`` is costly (pytest computes it on
+    demand, source inspection included); the node id and the function's code say the same."""
+    function = getattr(item, "function", None)
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        return item.nodeid.split("::", 1)[0], code.co_firstlineno
+    return _location(item.location)
+
+
 def _report_text(report: Any) -> str:
     try:
         return _tail(str(report.longreprtext))
@@ -196,7 +206,7 @@ class GateuiEventPlugin:
             names = _marker_names(item)
             self.markers[item.nodeid] = names
             if self.collect_items:
-                path, line = _location(item.location)
+                path, line = _item_location(item)
                 self.channel.send(
                     {
                         "e": "item",
