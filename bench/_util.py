@@ -6,6 +6,7 @@ script in a subprocess), except where a script measures an in-process function o
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import resource
@@ -171,6 +172,31 @@ def machine() -> str:
         f"nproc={os.cpu_count()}, Python {python_version}, pytest {pytest_version}, "
         f"{platform.system()} {platform.release()}"
     )
+
+
+def source_fingerprint() -> str:
+    """Which gateui was measured: HEAD, and a hash of the working tree's ``src`` (other people
+    edit it while benchmarks run; a fingerprint that changes during a run taints its figures)."""
+    root = VENV.parent
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    digest = hashlib.sha1()
+    for path in sorted((root / "src").rglob("*.py")):
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    return (
+        f"HEAD {head}{' + uncommitted src changes' if dirty else ''}, src {digest.hexdigest()[:10]}"
+    )
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages: on a shared 2-core machine, read wall times with them."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (nproc={os.cpu_count()})"
 
 
 def command_line() -> str:

@@ -41,8 +41,10 @@ from _util import (
     command_line,
     generate_repo,
     git_commit_all,
+    load_average,
     machine,
     median,
+    source_fingerprint,
     table,
     time_command,
 )
@@ -171,6 +173,9 @@ def main() -> int:
 
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")
+    fingerprint = source_fingerprint()
+    print(f"gateui: {fingerprint}")
+    print(f"at start: {load_average()}")
     tmp = Path(tempfile.mkdtemp(prefix="gateui-bench-discovery-"))
     repo = tmp / "repo"
     total = generate_repo(repo, modules, 0, packages=packages, total_tests=tests)
@@ -244,6 +249,9 @@ def main() -> int:
     print("(ratios: median over repetitions of arm / (c) in the same repetition)")
     if args.profile:
         profile(repo, args.profile)
+    print(f"at end: {load_average()}")
+    if source_fingerprint() != fingerprint:
+        print(f"WARNING: gateui's source changed during the run (now {source_fingerprint()})")
     if args.keep:
         print(f"kept: {repo}")
     else:

@@ -1,13 +1,16 @@
 """Streaming overhead of ``gateui run`` over plain pytest, on thousands of trivial tests.
 
-Arms, run in turn within each round (A B C D, A B C D, ...; the first round is a warm-up and is
-discarded), all with the same interpreter (gateui's venv python), ``-p no:cacheprovider`` and
+Arms, run in turn within each round (A B C D E, A B C D E, ...; the first round is a warm-up and
+is discarded), all with the same interpreter (gateui's venv python), ``-p no:cacheprovider`` and
 PYTHONDONTWRITEBYTECODE=1, all output to /dev/null:
 
   pytest       python -m pytest -p no:cacheprovider
   plugin       the same with gateui's event plugin loaded, events written to /dev/null
                (what the plugin alone costs inside pytest, without gateui reading the stream)
-  gateui       gateui run -C REPO -- -p no:cacheprovider
+  gateui       gateui run -C REPO -- -p no:cacheprovider (the default: recording on, if the
+               installed gateui records what each test executes)
+  gateui-no-record
+               gateui run --no-record -C REPO -- -p no:cacheprovider (only when ``run`` has it)
   gateui-json  gateui run --json -C REPO -- -p no:cacheprovider
 
 Reported: each arm's median seconds and the median of the per-round ratios to ``pytest``.
@@ -43,8 +46,10 @@ from _util import (
     command_line,
     generate_repo,
     git_commit_all,
+    load_average,
     machine,
     median,
+    source_fingerprint,
     table,
     time_command,
 )
@@ -56,7 +61,6 @@ _RUSAGE_WRAPPER = """
 import json, resource, sys
 from gateui.cli import main
 out = sys.argv[1]
-started = resource.getrusage(resource.RUSAGE_SELF)
 rc = main(sys.argv[2:])
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -80,12 +84,23 @@ def arms(repo: Path) -> list[Arm]:
     plugin_env = bench_env(
         {"PYTHONPATH": str(PLUGIN_DIR), "GATEUI_EVENTS": "/dev/null", "PYTHONUNBUFFERED": "1"}
     )
-    return [
+    run = [str(GATEUI), "run"]
+    result = [
         Arm("pytest", [str(PYTHON), "-m", "pytest", *NO_CACHE], base),
         Arm("plugin", [str(PYTHON), "-m", "pytest", "-p", "gateui_events", *NO_CACHE], plugin_env),
-        Arm("gateui", [str(GATEUI), "run", "-C", str(repo), "--", *NO_CACHE], base),
-        Arm("gateui-json", [str(GATEUI), "run", "--json", "-C", str(repo), "--", *NO_CACHE], base),
+        Arm("gateui", [*run, "-C", str(repo), "--", *NO_CACHE], base),
+        Arm("gateui-json", [*run, "--json", "-C", str(repo), "--", *NO_CACHE], base),
     ]
+    if _run_supports("--no-record"):
+        # Since per-test recording (affected selection) is on by default: what it costs.
+        no_record = [*run, "--no-record", "-C", str(repo), "--", *NO_CACHE]
+        result.insert(3, Arm("gateui-no-record", no_record, base))
+    return result
+
+
+def _run_supports(option: str) -> bool:
+    usage = subprocess.run([str(GATEUI), "run", "--help"], capture_output=True, text=True)
+    return option in usage.stdout
 
 
 def check_sanity(repo: Path, expected: int) -> None:
@@ -155,15 +170,18 @@ def profile(repo: Path, out: Path, top: int = 25) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
-    parser.add_argument("--rounds", type=int, help="rounds including the warm-up (default 11)")
+    parser.add_argument("--rounds", type=int, help="rounds including the warm-up (default 8)")
     parser.add_argument("--profile", type=Path, metavar="FILE", help="also cProfile gateui once")
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
     args = parser.parse_args()
     modules, per_module = (5, 20) if args.quick else (50, 100)
-    rounds = args.rounds or (3 if args.quick else 11)
+    rounds = args.rounds or (3 if args.quick else 8)
 
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")
+    fingerprint = source_fingerprint()
+    print(f"gateui: {fingerprint}")
+    print(f"at start: {load_average()}")
     tmp = Path(tempfile.mkdtemp(prefix="gateui-bench-run-"))
     repo = tmp / "repo"
     total = generate_repo(repo, modules, per_module)
@@ -233,6 +251,9 @@ def main() -> int:
     )
     if args.profile:
         profile(repo, args.profile)
+    print(f"at end: {load_average()}")
+    if source_fingerprint() != fingerprint:
+        print(f"WARNING: gateui's source changed during the run (now {source_fingerprint()})")
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     else:
