@@ -3,16 +3,20 @@
     .venv/bin/python scripts/screenshots.py [--png]
 
 Real runs, not mock-ups: the demo repository is copied and committed (as `gateui demo` does),
-one ISBN check is broken so some tests fail, and the app runs the unit suite for real. The
-screens: the main screen mid-run, a failure's detail, and the help screen (the gate's result
-joins them once the gate is wired into the TUI). ``--png`` also writes PNGs next to the SVGs,
-with ``rsvg-convert`` (Debian's librsvg2-bin) or ``cairosvg`` when one is installed.
+then a commit lifts the cap on library fines, so one unit test fails; the app (with its
+background gate check on, as `gateui` runs it) runs every test for real and checks the PR gate
+of that commit. The screens: the main screen mid-run, a failure's detail, the gate's result,
+and the help screen. ``--png`` also writes PNGs next to the SVGs, with ``rsvg-convert``
+(Debian's librsvg2-bin) or ``cairosvg`` when one is installed.
+
+Take them on a quiet machine: the status line and the gate's steps show real durations.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -25,11 +29,18 @@ from textual.pilot import Pilot
 
 from gateui.demo import make_demo_repo
 from gateui.tui.app import GateuiApp
+from gateui.tui.screens.gate import GateScreen
+from gateui.tui.widgets.header import GateHeader
 from gateui.tui.widgets.results_table import ResultsTable
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (150, 42)
-BUG = ("return isbn[9] == isbn10_check_digit", "return isbn[9] != isbn10_check_digit")
+# A plausible slip: the fine is no longer capped. One unit test fails (its traceback names no
+# temporary path); the smoke tests, which check a small fine, still pass.
+BUG = (
+    "return min(MAX_FINE, FINE_PER_DAY * self.days_overdue(today))",
+    "return FINE_PER_DAY * self.days_overdue(today)",
+)
 
 
 async def wait_until(
@@ -50,17 +61,21 @@ def save(app: GateuiApp, name: str) -> Path:
 
 
 async def shoot(repo: Path) -> list[Path]:
-    app = GateuiApp(repo, repo_label="~/src/bookshelf", cursor_blink=False)
+    app = GateuiApp(repo, repo_label="~/src/bookshelf", cursor_blink=False, precompute_gate=True)
     shots: list[Path] = []
     async with app.run_test(size=SIZE) as pilot:
         app.animation_level = "none"
+        header = app.query_one(GateHeader)
         await wait_until(pilot, lambda: app.discovered)
-        # Main screen mid-run: the whole repository, results streaming in.
+        # Main screen mid-run: the whole repository, results streaming in (the background
+        # gate check that discovery started gives way to the run).
         await pilot.press("a")
         table = app.query_one(ResultsTable)
         await wait_until(pilot, lambda: table.total_rows >= 24)
         shots.append(save(app, "main-mid-run"))
         await wait_until(pilot, lambda: app.current_run is not None and not app.current_run.active)
+        # Idle again: the background check of HEAD puts its verdict on the badge.
+        await wait_until(pilot, lambda: header.gate_state not in ("unknown", "running"))
         # A failure's detail: the first failure selected, enter enlarges the detail.
         table.focus()
         await pilot.pause()
@@ -69,6 +84,13 @@ async def shoot(repo: Path) -> list[Path]:
         await pilot.press("enter")
         await pilot.pause(0.3)
         shots.append(save(app, "failure-detail"))
+        await pilot.press("escape")
+        # g: the PR gate of HEAD, step by step, with its verdict.
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, GateScreen))
+        await wait_until(pilot, lambda: app.gate is not None and not app.gate.view.running)
+        await pilot.pause(0.3)
+        shots.append(save(app, "gate-result"))
         await pilot.press("escape")
         # Help.
         await pilot.press("question_mark")
@@ -99,6 +121,16 @@ def to_png(svg: Path) -> Path | None:
         Path(handle.name).unlink()
 
 
+def commit(repo: Path, message: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | {
+        "GIT_AUTHOR_NAME": "gateui demo",
+        "GIT_AUTHOR_EMAIL": "demo@gateui.invalid",
+        "GIT_COMMITTER_NAME": "gateui demo",
+        "GIT_COMMITTER_EMAIL": "demo@gateui.invalid",
+    }
+    subprocess.run(["git", "commit", "-qam", message], cwd=repo, env=env, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--png", action="store_true", help="also write PNGs")
@@ -106,8 +138,11 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     repo = make_demo_repo()
     try:
-        source = repo / "src" / "bookshelf" / "isbn.py"
-        source.write_text(source.read_text().replace(*BUG))
+        source = repo / "src" / "bookshelf" / "loans.py"
+        text = source.read_text()
+        assert BUG[0] in text, "the demo's loans.py changed: pick another bug"
+        source.write_text(text.replace(*BUG))
+        commit(repo, "Fines: charge every day overdue")
         shots = asyncio.run(shoot(repo))
     finally:
         shutil.rmtree(repo.parent, ignore_errors=True)
