@@ -16,10 +16,10 @@ defmodule TaskQueue do
     @enforce_keys [:id, :fun]
     defstruct [:id, :fun, attempts: 0]
 
-    @type t :: %__MODULE__{id: pos_integer(), fun: (-> term()), attempts: non_neg_integer()}
+    @type t :: %__MODULE__{id: pos_integer(), fun: (() -> term()), attempts: non_neg_integer()}
   end
 
-  @spec enqueue(GenServer.server(), (-> term())) :: {:ok, pos_integer()}
+  @spec enqueue(GenServer.server(), (() -> term())) :: {:ok, pos_integer()}
   defdelegate enqueue(queue, fun), to: Queue
 
   @spec await(GenServer.server(), timeout()) :: :ok

@@ -22,7 +22,7 @@ defmodule TaskQueue.Queue do
     GenServer.start_link(__MODULE__, :ok, Keyword.take(opts, [:name]))
   end
 
-  @spec enqueue(GenServer.server(), (-> term())) :: {:ok, pos_integer()}
+  @spec enqueue(GenServer.server(), (() -> term())) :: {:ok, pos_integer()}
   def enqueue(queue, fun) when is_function(fun, 0) do
     GenServer.call(queue, {:enqueue, fun})
   end

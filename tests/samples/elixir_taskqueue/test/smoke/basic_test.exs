@@ -35,6 +35,7 @@ defmodule Smoke.BasicTest do
     {:ok, good} = Queue.enqueue(queue, fn -> :ok end)
 
     assert :ok = TaskQueue.await(queue, 1_000)
+
     assert %{^bad => {:error, %ArgumentError{message: "bad input"}}, ^good => :ok} =
              Queue.results(queue)
 
