@@ -223,3 +223,24 @@ def test_cancelling_a_cycle_keeps_watching(lab: Path) -> None:
         assert isinstance(cycle, CycleStarted) and cycle.carried_over == 0
     finally:
         watching.stop()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [
+        ("src/lab/util.py", False),
+        ("src/lab/.util.py.swp", True),
+        ("src/lab/4913", True),
+        ("src/lab/util.py~", True),
+        ("pytest-cache-files-9cbvmer1", True),
+        ("pytest-cache-files-9cbvmer1/.gitignore", True),
+        ("pkg.egg-info/PKG-INFO", True),
+        ("node_modules/x/index.js", True),
+        ("docs/notes.txt", False),
+    ],
+)
+def test_ignored_names(path: str, ignored: bool) -> None:
+    from gateui.core.watch import is_ignored_name
+
+    assert is_ignored_name(path) is ignored

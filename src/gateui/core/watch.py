@@ -126,6 +126,9 @@ def is_ignored_name(rel: str) -> bool:
     for part in path.parts[:-1]:
         if part in IGNORED_DIRS or any(fnmatch.fnmatch(part, p) for p in IGNORED_DIR_PATTERNS):
             return True
+    # The event may name such a folder itself, already renamed away (pytest's cache folder).
+    if any(fnmatch.fnmatch(path.name, p) for p in IGNORED_DIR_PATTERNS):
+        return True
     return any(fnmatch.fnmatch(path.name, pattern) for pattern in IGNORED_NAMES)
 
 
