@@ -224,16 +224,7 @@ def static_view(project: Project) -> tuple[ProjectDiscovery, StaticScan]:
         CollectedTest(project.to_repo(t.nodeid), project.to_repo(t.path), t.line, t.markers)
         for t in scan.tests
     )
-    suites = with_command_suites(
-        project,
-        build_suites(
-            infos,
-            project.user_markers,
-            project.testpaths,
-            project.gateui.suites,
-            project.gateui.source,
-        ),
-    )
+    suites = project_suites(project, infos)
     errors = tuple(
         CollectionProblem(f"{project.to_repo(p)}:{line}", message)
         for p, line, message in scan.syntax_errors
@@ -249,6 +240,18 @@ def static_view(project: Project) -> tuple[ProjectDiscovery, StaticScan]:
         static=True,
     )
     return view, scan
+
+
+def project_suites(project: Project, infos: Sequence[TestInfo]) -> list[Suite]:
+    """Every suite of the project for these tests: declared, marker, folder and command."""
+    built = build_suites(
+        infos,
+        project.user_markers,
+        project.testpaths,
+        project.gateui.suites,
+        project.gateui.source,
+    )
+    return with_command_suites(project, built)
 
 
 def with_command_suites(project: Project, suites: Sequence[Suite]) -> list[Suite]:
@@ -321,16 +324,7 @@ def _from_events(
         )
         for info, item in zip(infos, items, strict=True)
     )
-    suites = with_command_suites(
-        project,
-        build_suites(
-            infos,
-            project.user_markers,
-            project.testpaths,
-            project.gateui.suites,
-            project.gateui.source,
-        ),
-    )
+    suites = project_suites(project, infos)
     errors = [
         CollectionProblem(e.nodeid or project.rel, e.message)
         for e in events
