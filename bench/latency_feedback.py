@@ -1,0 +1,376 @@
+# ruff: noqa: E501  (tables and generated source read better unwrapped)
+"""Feedback latency: from a file write to the first result, ``gateui watch`` against plain pytest
+started by hand on the same tests.
+
+Setup: a fresh git copy of a repository with a recorded full run (``gateui run``), then
+``gateui watch --no-tui --json -C REPO -- -p no:cacheprovider`` is started once and its stdout
+read line by line in a thread, each line timestamped (time.perf_counter) as it arrives.
+
+Each edit inserts a new statement at the top of one function's body (rotating over a few
+functions in different files), so that it is a real change of that function and selects the
+tests that executed it. Per edit, alternating:
+
+  gateui   write the file (t0) → the first ``{"event": "test", ...}`` line on watch's stdout (t1).
+           Also: t0 → the ``cycle`` header (change seen, debounced, selected).
+  pytest   ``python -m pytest -v -p no:cacheprovider <the node ids that cycle ran>`` with
+           PYTHONUNBUFFERED=1, spawned at t0 (the moment a person would have typed it, with no
+           time for typing) → its first result line on stdout (`` PASSED``/``FAILED``/...).
+
+Medians over the edits (default 9; --quick 3); target (issue 3): gateui / pytest ≤ 1.1.
+Repositories: the demo repository (bookshelf, 44 tests) and the generated re-export repository
+(440 tests; see selection_kit.generate_reexport_repo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from selection_kit import (
+    DEMO,
+    GATEUI,
+    NO_CACHE,
+    PROBE_MODULE,
+    PYTHON,
+    bench_env,
+    command_line,
+    fresh_git_copy,
+    gateui_events,
+    gateui_revision,
+    generate_reexport_repo,
+    load_average,
+    machine,
+    median,
+    table,
+    write_probe,
+)
+
+# (file, the function's ``def`` line): the edit goes right after it.
+EDIT_TARGETS = {
+    "demo": [
+        ("src/bookshelf/loans.py", "def due_date(start: date, days: int = LOAN_DAYS) -> date:\n"),
+        ("src/bookshelf/search.py", "def tokenize(text: str) -> list[str]:\n"),
+        ("src/bookshelf/isbn.py", "def format_isbn13(isbn: str) -> str:\n"),
+    ],
+    "gen": [
+        ("src/genpkg/mod_07.py", "def f_07_a(x):\n"),
+        ("src/genpkg/mod_21.py", "def f_21_b(x, offset=21):\n"),
+        ("src/genpkg/mod_33.py", "def f_33_c(x):\n"),
+    ],
+}
+RESULT_LINE = re.compile(r" (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+TARGET = 1.1
+
+
+class LineReader:
+    """Timestamps every stdout line of a process as it arrives."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[tuple[float, str | None]] = queue.Queue()
+        self.thread = threading.Thread(target=self._pump, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _pump(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.lines.put((time.perf_counter(), line))
+        self.lines.put((time.perf_counter(), None))
+
+    def next(self, timeout: float) -> tuple[float, str | None]:
+        return self.lines.get(timeout=timeout)
+
+
+def wait_event(reader: LineReader, name: str, timeout: float = 120) -> tuple[float, dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        at, line = reader.next(max(0.1, deadline - time.monotonic()))
+        if line is None:
+            raise RuntimeError(f"gateui watch ended while waiting for {name!r}")
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if event.get("event") == name:
+            return at, event
+
+
+def drain(reader: LineReader, quiet: float) -> list[dict]:
+    """Read until nothing arrives for ``quiet`` seconds."""
+    seen = []
+    while True:
+        try:
+            _, line = reader.next(quiet)
+        except queue.Empty:
+            return seen
+        if line is None:
+            return seen
+        with contextlib.suppress(json.JSONDecodeError):
+            seen.append(json.loads(line))
+
+
+def edit(repo: Path, target: tuple[str, str], number: int) -> tuple[float, float]:
+    """Insert ``_edit = number`` at the top of the function; (perf_counter, time.time) at the
+    write."""
+    path = repo / target[0]
+    text = path.read_text()
+    marker = "    _edit = "
+    lines = text.split("\n")
+    text = "\n".join(line for line in lines if not line.startswith(marker))
+    if text.count(target[1]) != 1:
+        raise RuntimeError(f"{target}: def line not found exactly once")
+    new = text.replace(target[1], f"{target[1]}{marker}{number}\n")
+    started, wall = time.perf_counter(), time.time()
+    path.write_text(new)
+    return started, wall
+
+
+def probe_times(path: Path) -> dict[str, float]:
+    """process_start, configured_at, first_result_at (time.time) from the probe's file."""
+    found: dict[str, float] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            item = json.loads(line)
+            for key in ("process_start", "configured_at", "first_result_at"):
+                if key in item and key not in found and item[key] is not None:
+                    found[key] = item[key]
+    return found
+
+
+def plain_pytest(repo: Path, nodeids: list[str], probe: Path, out: Path) -> dict[str, float]:
+    """Spawn ``pytest -v`` on ``nodeids``: seconds to its first result line, and the probe's
+    view from inside (process start, pytest_configure, first result)."""
+    if out.exists():
+        out.unlink()
+    env = bench_env(
+        {"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(probe), "GATEUI_BENCH_PROBE": str(out)}
+    )
+    started, wall = time.perf_counter(), time.time()
+    proc = subprocess.Popen(
+        [str(PYTHON), "-m", "pytest", "-v", *NO_CACHE, "-p", PROBE_MODULE, *nodeids],
+        cwd=repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+    )
+    reader = LineReader(proc)
+    first = None
+    while True:
+        at, line = reader.next(120)
+        if line is None:
+            break
+        if first is None and RESULT_LINE.search(line):
+            first = at
+    proc.wait()
+    if first is None:
+        raise RuntimeError(f"pytest printed no result line for {nodeids[:3]}")
+    inside = probe_times(out)
+    return {
+        "total": first - started,
+        "to_start": inside.get("process_start", wall) - wall,
+        "to_configured": inside.get("configured_at", wall) - wall,
+        "to_first": inside.get("first_result_at", wall) - wall,
+    }
+
+
+def measure(name: str, repo: Path, edits: int, probe: Path) -> list[dict]:
+    """Per edit, alternating: gateui watch's cycle, then plain pytest on the same node ids."""
+    events = gateui_events(repo, [])  # the recorded full run
+    assert any(e.get("event") == "summary" for e in events)
+    watch_probe = repo.parent / f"{name}-watch-probe.jsonl"
+    env = bench_env(
+        {
+            "PYTHONPATH": str(probe),
+            "PYTEST_ADDOPTS": f"-p {PROBE_MODULE}",
+            "GATEUI_BENCH_PROBE": str(watch_probe),
+        }
+    )
+    proc = subprocess.Popen(
+        [str(GATEUI), "watch", "--no-tui", "--json", "-C", str(repo), "--", *NO_CACHE],
+        cwd=repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+        start_new_session=True,
+    )
+    reader = LineReader(proc)
+    samples = []
+    try:
+        wait_event(reader, "idle", timeout=120)
+        drain(reader, 0.5)
+        targets = EDIT_TARGETS[name]
+        for number in range(edits):
+            target = targets[number % len(targets)]
+            if watch_probe.exists():
+                watch_probe.unlink()
+            t0, wall0 = edit(repo, target, number)
+            t_cycle, _ = wait_event(reader, "cycle")
+            t_first, first = wait_event(reader, "test")
+            rest = drain(reader, 0.6)
+            ran = [first, *(e for e in rest if e.get("event") == "test")]
+            # In gateui's run order (failed first, then fastest first): pytest runs command-line
+            # node ids in the order given, so both start with the same test.
+            nodeids = list(dict.fromkeys(e["nodeid"] for e in ran))
+            inside = probe_times(watch_probe)
+            baseline = plain_pytest(
+                repo, nodeids, probe, repo.parent / f"{name}-pytest-probe.jsonl"
+            )
+            samples.append(
+                {
+                    "edit": f"{target[0]}:{target[1].split('(')[0][4:]}",
+                    "gateui": t_first - t0,
+                    "cycle": t_cycle - t0,
+                    "child_start": inside.get("process_start", wall0) - wall0,
+                    "child_configured": inside.get("configured_at", wall0) - wall0,
+                    "child_first": inside.get("first_result_at", wall0) - wall0,
+                    "nodeids": nodeids,
+                    "later_cycles": sum(1 for e in rest if e.get("event") == "cycle"),
+                    "pytest": baseline,
+                }
+            )
+        return samples
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 edits, demo repository only")
+    parser.add_argument("--edits", type=int, default=None)
+    args = parser.parse_args()
+    edits = args.edits or (3 if args.quick else 9)
+    work = Path(tempfile.mkdtemp(prefix="gateui-latency-"))
+    print(f"# {command_line()}")
+    print(f"# {machine()}; {gateui_revision()}")
+    print(f"# at start: {load_average()}")
+    rows: list[list[str]] = []
+    breakdown: list[list[str]] = []
+    verdicts: list[str] = []
+    try:
+        repos = [("demo", fresh_git_copy(DEMO, work / "demo"))]
+        if not args.quick:
+            source = work / "gen-source"
+            generate_reexport_repo(source)
+            repos.append(("gen", fresh_git_copy(source, work / "gen")))
+        probe = write_probe(work / "probe")
+        for name, repo in repos:
+            samples = measure(name, repo, edits, probe)
+            for sample in samples:
+                rows.append(
+                    [
+                        name,
+                        sample["edit"],
+                        str(len(sample["nodeids"])),
+                        f"{1000 * sample['cycle']:.0f}",
+                        f"{1000 * sample['gateui']:.0f}",
+                        f"{1000 * sample['pytest']['total']:.0f}",
+                        f"{sample['gateui'] / sample['pytest']['total']:.3f}",
+                    ]
+                )
+
+            def ms(values: list[float]) -> str:
+                return (
+                    f"{abs(1000 * median(values)):.0f}"
+                    if abs(median(values)) < 0.0005
+                    else f"{1000 * median(values):.0f}"
+                )
+
+            breakdown.append(
+                [
+                    name,
+                    "gateui watch",
+                    ms([s["cycle"] for s in samples]),
+                    ms([s["child_start"] for s in samples]),
+                    ms([s["child_configured"] - s["child_start"] for s in samples]),
+                    ms([s["child_first"] - s["child_configured"] for s in samples]),
+                    ms([s["gateui"] - s["child_first"] for s in samples]),
+                    ms([s["gateui"] for s in samples]),
+                ]
+            )
+            breakdown.append(
+                [
+                    name,
+                    "plain pytest",
+                    "-",
+                    ms([s["pytest"]["to_start"] for s in samples]),
+                    ms([s["pytest"]["to_configured"] - s["pytest"]["to_start"] for s in samples]),
+                    ms([s["pytest"]["to_first"] - s["pytest"]["to_configured"] for s in samples]),
+                    ms([s["pytest"]["total"] - s["pytest"]["to_first"] for s in samples]),
+                    ms([s["pytest"]["total"] for s in samples]),
+                ]
+            )
+            ratio = median([s["gateui"] / s["pytest"]["total"] for s in samples])
+            extra = sum(sample["later_cycles"] for sample in samples)
+            if extra:
+                verdicts.append(f"# {name}: WARNING: {extra} extra watch cycle(s) after an edit")
+            verdicts.append(
+                f"# {name}: median write→first result gateui {ms([s['gateui'] for s in samples])} ms, "
+                f"plain pytest {ms([s['pytest']['total'] for s in samples])} ms; median ratio "
+                f"{ratio:.3f} (target ≤ {TARGET}): {'MET' if ratio <= TARGET else 'MISSED'}"
+            )
+            print(f"# {name}: {edits} edits done; {load_average()}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(
+        table(
+            [
+                "repo",
+                "edited function",
+                "tests run",
+                "write→cycle ms",
+                "gateui write→first result ms",
+                "pytest start→first result ms",
+                "ratio",
+            ],
+            rows,
+        )
+    )
+    print()
+    print("Medians, ms from the write (gateui) or from the spawn (pytest); the child's times come")
+    print("from a probe plugin loaded in both (PYTEST_ADDOPTS for gateui's child), /proc for the")
+    print("process start (10 ms resolution):")
+    print()
+    print(
+        table(
+            [
+                "repo",
+                "arm",
+                "change seen + selected (cycle line)",
+                "pytest process started",
+                "start → pytest_configure",
+                "configure → first result (in pytest)",
+                "result → line read",
+                "total",
+            ],
+            breakdown,
+        )
+    )
+    print()
+    for line in verdicts:
+        print(line)
+    print(f"# at end: {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
