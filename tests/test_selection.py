@@ -297,3 +297,53 @@ def test_fixture_teardown_and_unittest_code_are_recorded(lab: Path, cli: Cli) ->
     assert selected["tests/test_lifecycle.py::Lifecycle::test_nothing"] == (
         "executed lab.core.describe (changed)"
     )
+
+
+def test_code_run_outside_test_windows_is_never_missed(lab: Path, cli: Cli) -> None:
+    """Collection-time helpers, import-time decorator bodies and higher-scoped fixtures run
+    outside the test that depends on them; their changes must still select it."""
+    (lab / "src" / "lab" / "registry.py").write_text(
+        "HANDLERS = {}\n\n\n"
+        "def register(fn):\n"
+        "    HANDLERS[fn.__name__] = fn\n"
+        "    return fn\n\n\n"
+        "@register\n"
+        "def greet():\n"
+        "    return 'hi'\n"
+    )
+    (lab / "tests" / "test_outside.py").write_text(
+        "import pytest\n\n"
+        "from lab.registry import HANDLERS\n\n\n"
+        "def cases():\n"
+        "    return [1, 2]\n\n\n"
+        "@pytest.fixture(scope='session')\n"
+        "def shared():\n"
+        "    return {'n': 1}\n\n\n"
+        "@pytest.mark.parametrize('value', cases())\n"
+        "def test_case(value):\n"
+        "    assert value in (1, 2)\n\n\n"
+        "def test_registry():\n"
+        "    assert 'greet' in HANDLERS\n\n\n"
+        "def test_shared_first(shared):\n"
+        "    assert shared['n'] == 1\n\n\n"
+        "def test_shared_second(shared):\n"
+        "    assert shared['n'] == 1\n"
+    )
+    git(lab, "add", "-A")
+    git(lab, "commit", "-qm", "outside-window code")
+    assert cli(["run"], lab).code == 0
+    edit(lab, "tests/test_outside.py", "return [1, 2]", "return [1, 2, 3]")
+    assert "tests/test_outside.py::test_case[3]" in affected(cli, lab)
+    edit(
+        lab,
+        "src/lab/registry.py",
+        "HANDLERS[fn.__name__] = fn",
+        "HANDLERS[fn.__name__.upper()] = fn",
+    )
+    assert "tests/test_outside.py::test_registry" in affected(cli, lab)
+    edit(lab, "tests/test_outside.py", "return {'n': 1}", "return {'n': 2}")
+    selected = affected(cli, lab)
+    assert {
+        "tests/test_outside.py::test_shared_first",
+        "tests/test_outside.py::test_shared_second",
+    } <= set(selected)

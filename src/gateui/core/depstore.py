@@ -149,6 +149,14 @@ class DepStore:
         for nodeid, functions in rows:
             yield nodeid, json.loads(functions)
 
+    def executed_in(self, env: str, file: str) -> set[str]:
+        """Every function of ``file`` some recorded test of ``env`` executed (any version)."""
+        rows = self.db.execute("SELECT functions FROM executed WHERE env=? AND file=?", (env, file))
+        found: set[str] = set()
+        for (functions,) in rows:
+            found.update(json.loads(functions))
+        return found
+
     def readers(self, env: str, file: str, blob: str) -> list[str]:
         rows = self.db.execute(
             "SELECT nodeid FROM reads WHERE env=? AND file=? AND blob=?", (env, file, blob)

@@ -73,7 +73,10 @@ def _strip_bodies(
     for node in body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             name = prefix + node.name
-            functions[name] = _digest(ast.dump(ast.Module(body=node.body, type_ignores=[])))
+            digest = _digest(ast.dump(ast.Module(body=node.body, type_ignores=[])))
+            # One name, several bodies (a property's getter and setter, if/else definitions,
+            # @overload, singledispatch's "_"): the name's print covers all of them.
+            functions[name] = _digest(functions[name] + digest) if name in functions else digest
             if any(_is_fixture(d) for d in node.decorator_list):
                 fixtures.add(name)
             node.body = [ast.Pass()]

@@ -306,7 +306,7 @@ class Selector:
         recorded_files = {rel for rel, _ in self.store.versions(env)}
         for rel in sorted(changed):
             if rel.endswith(".py") and rel not in recorded_files and rel not in module_level:
-                why = self._module_level_since_base(rel, changes)
+                why = self._module_level_since_base(rel, changes, bool(recorded))
                 if why is not None:
                     module_level[rel] = why
         # 3. Conftest hooks and module-level changes: the static import graph.
@@ -354,6 +354,16 @@ class Selector:
             module_level.setdefault(rel, f"hook {sorted(hooks)[0]} changed")
         if old.module != current.module:
             module_level.setdefault(rel, "module-level change")
+        unseen = self._never_executed(env, rel, changed_functions)
+        unseen_tests = {n for n in unseen if n.rsplit(".", 1)[-1].startswith("test")}
+        for name in sorted(unseen_tests):
+            chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "changed test, not run yet")
+        unseen -= unseen_tests
+        if unseen:
+            # No recorded test ran it, yet it may run all the same: at import (a decorator's
+            # body), at collection (a helper building parametrize data), or once for a
+            # higher-scoped fixture. Safe first: treat it as module-level.
+            module_level.setdefault(rel, f"{sorted(unseen)[0]} changed, run outside any test")
         if rel in self._test_files(chosen.project):
             self._new_tests(chosen, rel, old, current)
         if not changed_functions:
@@ -372,6 +382,15 @@ class Selector:
             if hit is not None:
                 chosen.add("nodeid", nodeid, f"executed {module}.{hit} (changed)")
 
+    def _never_executed(self, env: str, rel: str, changed: set[str]) -> set[str]:
+        """Changed functions no recorded test executed (matched by name and by last part, for
+        recordings made without qualified names)."""
+        if not changed:
+            return set()
+        executed = self.store.executed_in(env, rel)
+        lasts = {n.rsplit(".", 1)[-1] for n in executed}
+        return {n for n in changed if n not in executed and n.rsplit(".", 1)[-1] not in lasts}
+
     def _new_tests(
         self, chosen: ProjectSelection, rel: str, old: ModulePrint, new: ModulePrint
     ) -> None:
@@ -381,7 +400,9 @@ class Selector:
             if name not in old.functions and last.startswith("test"):
                 chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "new test")
 
-    def _module_level_since_base(self, rel: str, changes: ChangeSet) -> str | None:
+    def _module_level_since_base(
+        self, rel: str, changes: ChangeSet, recordings: bool = True
+    ) -> str | None:
         """Why ``rel`` counts as a module-level change against the base commit (None when it
         does not): its module-level code differs, it is new, deleted or unparsable, or — for a
         conftest.py — a hook changed (hooks run outside the recorded test windows)."""
@@ -395,6 +416,12 @@ class Selector:
         old = fingerprint(before)
         if old is None or old.module != now.module:
             return "module-level change"
+        changed = old.changed_functions(now)
+        # (Without any recording here, the tests that need it are unrecorded: their own rule.)
+        if recordings and changed and not PurePosixPath(rel).name.startswith("test"):
+            # No recorded test ran any of this file, yet its functions may run at import or
+            # collection: safe first.
+            return f"{sorted(changed)[0]} changed, run outside any test"
         if PurePosixPath(rel).name == "conftest.py":
             hooks = old.hooks(old.changed_functions(now))
             if hooks:

@@ -411,7 +411,8 @@ def _environment_key() -> str:
         dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
     except Exception:  # a broken distribution must not stop the run; just never match
         dists = [f"unreadable:{time.time()}"]
-    text = "\n".join([sys.executable, sys.version, *dists])
+    # sys.prefix, not sys.executable: `python` and `python3` of one environment are one.
+    text = "\n".join([os.path.realpath(sys.prefix), sys.version, *dists])
     return hashlib.sha1(text.encode()).hexdigest()
 
 
@@ -449,7 +450,7 @@ class _Recorder:
             os.path.join(os.path.abspath(p), "")
             for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}
         )
-        self.codes: dict[int, Any] = {}
+        self.codes: list[Any] = []
         self.opened: set[str] = set()
         self.files: dict[str, str | None] = {}
         self.sent_shas: set[str] = set()
@@ -472,20 +473,22 @@ class _Recorder:
                 break
         if self.tool is None:
             return
-        codes = self.codes
+        note = self.codes.append
         disable = monitoring.DISABLE
 
         def on_start(code: Any, offset: int) -> Any:
-            codes[id(code)] = code
+            note(code)
             return disable
 
         monitoring.register_callback(self.tool, monitoring.events.PY_START, on_start)
 
     def _make_tracer(self) -> Callable[..., Any]:
-        codes = self.codes
+        # As little as possible per call: reading f_code is itself an audited event on 3.11,
+        # and id() would be another; duplicates are folded once, when the test ends.
+        note = self.codes.append
 
         def trace(frame: Any, event: str, arg: Any) -> None:
-            codes[id(frame.f_code)] = frame.f_code
+            note(frame.f_code)
 
         return trace
 
@@ -585,11 +588,15 @@ class _Recorder:
         outcome = yield
         report = outcome.get_result()
         if report.when == "teardown":
-            report.gateui_deps = self.harvest()
+            report.gateui_deps = self.harvest(item)
 
-    def harvest(self) -> dict[str, Any]:
+    def harvest(self, item: Any) -> dict[str, Any]:
         funcs: dict[str, set[str]] = {}
-        for code in self.codes.values():
+        # Fixtures the test used, whether or not their body ran in its own windows: a
+        # module- or session-scoped fixture set up by an earlier test is a dependency too.
+        codes = set(self.codes)
+        codes.update(_fixture_codes(item))
+        for code in codes:
             rel = self._relative(code.co_filename)
             if rel is None:
                 continue
@@ -634,6 +641,21 @@ class _Recorder:
                 rel = candidate
         self.files[filename] = rel
         return rel
+
+
+def _fixture_codes(item: Any) -> list[Any]:
+    """Code objects of the fixture functions a test requested (transitively)."""
+    info = getattr(item, "_fixtureinfo", None)
+    name2defs = getattr(info, "name2fixturedefs", None) or {}
+    codes = []
+    for name in getattr(item, "fixturenames", ()):
+        for fixturedef in name2defs.get(name, ()):
+            func = getattr(fixturedef, "func", None)
+            func = getattr(func, "__wrapped__", func)
+            code = getattr(func, "__code__", None)
+            if code is not None:
+                codes.append(code)
+    return codes
 
 
 def _runs_through_pyfunc_call(item: Any) -> bool:
