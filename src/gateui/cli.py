@@ -150,6 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("gateui: interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`gateui run | head`): stop quietly, like other Unix tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 # -- discover -----------------------------------------------------------------------------------
@@ -280,6 +285,9 @@ def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: 
         session.cancel()
         sys.stderr.write("gateui: run cancelled\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        session.cancel()  # nobody reads the results: the tests stop too
+        raise
     finally:
         # Tests that finished keep their results, also when the run was cut short.
         books.save()

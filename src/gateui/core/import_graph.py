@@ -143,12 +143,30 @@ class ImportGraph:
         self._specs[rel] = _read_imports(self.repo_root / rel)
         return True
 
-    def update(self, files: Iterable[PurePosixPath | str], changed: Iterable[str] = ()) -> None:
-        """Bring the graph up to date with the tree: new and deleted files, and ``changed``
-        files (others are re-read only if their size or mtime moved)."""
+    def update(
+        self, files: Iterable[PurePosixPath | str] | None, changed: Iterable[str] = ()
+    ) -> None:
+        """Bring the graph up to date. With the same set of files (``files`` None: the caller
+        knows none was added or removed), only the ``changed`` files are re-read and re-linked;
+        a new or deleted file can change how any import resolves, so then everything is."""
+        changed = [c for c in changed if c.endswith(".py")]
+        if files is None:
+            for rel in changed:
+                self._stamps.pop(rel, None)
+                if rel in self.files and self._refresh(rel):
+                    self._relink_one(rel)
+            return
         for rel in changed:
             self._stamps.pop(rel, None)
         self._set_files(files)
+
+    def _relink_one(self, rel: str) -> None:
+        for target in self.edges.get(rel, ()):
+            self.reverse.get(target, set()).discard(rel)
+        targets = self._resolve_all(rel)
+        self.edges[rel] = targets
+        for target in targets:
+            self.reverse.setdefault(target, set()).add(rel)
 
     def _link(self) -> None:
         self.edges = {rel: self._resolve_all(rel) for rel in self.files}

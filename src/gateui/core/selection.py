@@ -195,12 +195,20 @@ class Selector:
 
     # -- state -----------------------------------------------------------------------------
     def refresh(self, changed: Iterable[str] = ()) -> None:
-        """Re-read the tree's file list and the changed files (watch mode calls this)."""
+        """Bring the graph up to date with ``changed`` (watch mode calls this per cycle). Only
+        a Python file appearing or disappearing makes it list the tree again."""
         changed = list(changed)
-        self._files = repo_files(self.repo_root)
-        self.graph.update(self._files, changed)
         for rel in changed:
             self._current_prints.pop(rel, None)
+        appeared_or_gone = any(
+            rel.endswith(".py") and ((self.repo_root / rel).is_file() != (rel in self.graph.files))
+            for rel in changed
+        )
+        if appeared_or_gone:
+            self._files = repo_files(self.repo_root)
+            self.graph.update(self._files, changed)
+        else:
+            self.graph.update(None, changed)
 
     def _current(self, rel: str) -> tuple[str | None, ModulePrint | None]:
         """Current blob id and print of a file (None, None when it is gone). Files whose size

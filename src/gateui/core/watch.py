@@ -75,6 +75,7 @@ IGNORED_NAMES = (
     "*.orig",
     "*.rej",
     "*.crdownload",
+    "sed??????",
 )
 # Temporary folders tools create next to the tests (pytest's cache is written through one).
 IGNORED_DIR_PATTERNS = ("pytest-cache-files-*", "*.egg-info")
@@ -300,7 +301,9 @@ class WatchSession:
                         break
                     if not pending:
                         continue
-                    changes = ChangeSet(frozenset(pending))
+                    # Judged against HEAD, like `run --affected`: a file no recording covers is
+                    # compared with its committed version, not taken as wholly new.
+                    changes = ChangeSet(frozenset(pending), base=_head(self.repo_root))
                 pending = set()
                 selector.refresh(changes.paths)
                 if any(_is_dependency_file(p) for p in changes.paths):
@@ -420,6 +423,17 @@ class WatchSession:
                 self._queue.put(("event", event))
         except Exception as exc:  # e.g. the interpreter lost pytest: end the cycle, say why
             self._queue.put(("run-error", exc))
+
+
+def _head(repo_root: Path) -> str | None:
+    result = subprocess.run(
+        ["git", "rev-parse", "--verify", "-q", "HEAD"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or None if result.returncode == 0 else None
 
 
 def _is_dependency_file(rel: str) -> bool:
