@@ -346,18 +346,7 @@ def _classify_python(rest: list[str]) -> tuple[str, str]:
 
 def _classify_script_path(path: str, python: bool = False) -> tuple[str, str]:
     label = f"python {path}" if python else path
-    name = path.lower()
-    if _TEST_WORDS.search(name):
-        return TEST, label
-    if _LINT_WORDS.search(name):
-        return LINT, label
-    if _DEPLOY_WORDS.search(name):
-        return DEPLOY, label
-    if _BUILD_WORDS.search(name):
-        return BUILD, label
-    if _SETUP_WORDS.search(name):
-        return SETUP, label
-    return OTHER, label
+    return _classify_target_name(path.lower(), label)
 
 
 def _classify_launcher(
