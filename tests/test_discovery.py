@@ -229,3 +229,13 @@ def test_a_folder_outside_git_is_discovered_by_walking(tmp_path: Path, cli: Cli)
     data = discover_json(cli, plain)
     assert data["repo"] == str(plain)
     assert [(p["root"], p["tests"]) for p in data["projects"]] == [(".", 22)]
+
+
+def test_excluded_folders_hold_no_project(sample_repo: Callable[[str], Path], cli: Cli) -> None:
+    repo = sample_repo("web_api_monorepo")
+    (repo / "pyproject.toml").write_text('[tool.gateui]\nexclude = ["projects/work*"]\n')
+    assert [p["root"] for p in discover_json(cli, repo)["projects"]] == ["projects/web_api"]
+    (repo / "pyproject.toml").write_text('[tool.gateui]\nexclude = "projects"\n')
+    result = cli(["discover"], repo)
+    assert result.code == 2
+    assert "pyproject.toml:2: tool.gateui.exclude must be a list of folder globs" in result.stderr

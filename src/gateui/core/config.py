@@ -5,6 +5,7 @@ Recognised keys (unknown keys are errors, so a typo never silently does nothing)
 ```toml
 [tool.gateui]
 python = ".venv-test/bin/python"   # the tests' interpreter (relative to this file's folder)
+exclude = ["tests/fixtures/*"]      # folders that hold no test project (sample repos as data)
 
 [tool.gateui.suites.fast]          # a named suite: a marker expression and/or paths
 markers = "unit and not slow"
@@ -28,7 +29,7 @@ from typing import Any
 
 from gateui.core.errors import ConfigError
 
-_TOP_KEYS = {"python", "suites", "gate", "map"}
+_TOP_KEYS = {"python", "suites", "gate", "map", "exclude"}
 _SUITE_KEYS = {"markers", "paths", "command", "cwd", "shell", "junit"}
 _SUITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -56,6 +57,9 @@ class GateuiConfig:
     source: Path | None = None
     python: str | None = None
     suites: Mapping[str, SuiteSpec] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    """Folders (globs, relative to the file) that hold no test project of this repository:
+    fixtures, vendored code, sample repositories kept as test data."""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -102,7 +106,12 @@ def load_gateui_config(pyproject: Path) -> GateuiConfig:
     if python is not None and not isinstance(python, str):
         _type_error(pyproject, "tool.gateui.python", "a string (a path to an interpreter)")
     suites = _read_suites(pyproject, table.get("suites", {}))
-    return GateuiConfig(source=pyproject, python=python, suites=suites, raw=table)
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        _type_error(pyproject, "tool.gateui.exclude", "a list of folder globs")
+    return GateuiConfig(
+        source=pyproject, python=python, suites=suites, exclude=tuple(exclude), raw=table
+    )
 
 
 def _read_suites(pyproject: Path, table: Any) -> dict[str, SuiteSpec]:

@@ -30,7 +30,7 @@ from gateui.core.events import (
 from gateui.core.exunit import MixDiscovery, discover_mix, find_mix_projects
 from gateui.core.interpreter import find_interpreter
 from gateui.core.paths import relative_path
-from gateui.core.projects import find_project_roots, repo_files, sub_project_dirs
+from gateui.core.projects import find_project_roots, is_excluded, repo_files, sub_project_dirs
 from gateui.core.pytest_config import PytestConfig, find_config
 from gateui.core.runner import PytestCommand, PytestProcess
 from gateui.core.static_scan import StaticScan, scan_project
@@ -168,8 +168,12 @@ def find_repo_root(path: Path) -> Path:
 
 def load_projects(repo_root: Path) -> list[Project]:
     """Every project of the repository, from files only (fast)."""
-    roots = find_project_roots(repo_root, repo_files(repo_root))
     root_config = load_gateui_config(repo_root / "pyproject.toml")
+    roots = [
+        r
+        for r in find_project_roots(repo_root, repo_files(repo_root))
+        if not is_excluded(relative_path(r, repo_root), root_config.exclude)
+    ]
     projects = []
     for root in roots:
         gateui = _merged_config(root, repo_root, root_config)

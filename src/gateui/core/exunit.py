@@ -139,11 +139,17 @@ def find_mix_projects(
         from gateui.core.projects import repo_files
 
         files = repo_files(repo_root)
+    from gateui.core.config import load_gateui_config
+    from gateui.core.projects import is_excluded
+
+    exclude = load_gateui_config(repo_root / "pyproject.toml").exclude
     roots = sorted(
         {
             repo_root / f.parent if str(f.parent) != "." else repo_root
             for f in files
-            if f.name == "mix.exs" and not _SKIP_DIRS.intersection(f.parts)
+            if f.name == "mix.exs"
+            and not _SKIP_DIRS.intersection(f.parts)
+            and not is_excluded(str(f.parent), exclude)
         },
         key=lambda p: (len(p.parts), str(p)),
     )

@@ -128,3 +128,14 @@ def _depth_key(path: PurePosixPath) -> tuple[int, str]:
 def sub_project_dirs(project: Path, all_roots: Iterable[Path]) -> list[Path]:
     """Project roots nested inside ``project`` (their tests are theirs, not ``project``'s)."""
     return [r for r in all_roots if r != project and project in r.parents]
+
+
+def is_excluded(rel: str, patterns: Iterable[str]) -> bool:
+    """``rel`` is, or sits inside, a folder that ``[tool.gateui] exclude`` names (globs)."""
+    path = PurePosixPath(rel)
+    candidates = [rel, *(str(p) for p in path.parents if str(p) != ".")]
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if any(fnmatch.fnmatch(c, pattern) for c in candidates):
+            return True
+    return False
