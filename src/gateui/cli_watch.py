@@ -8,19 +8,19 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from gateui.core.affected import plan_affected
-from gateui.core.changes import changed_files
-from gateui.core.depstore import DepStore
 from gateui.core.discovery import find_repo_root, load_projects
 from gateui.core.errors import GateuiError
 from gateui.core.events import RunSummary
-from gateui.core.results import ResultsStore
 from gateui.core.run_plan import RunRequest
-from gateui.core.selection import environment_key
-from gateui.core.watch import CycleFinished, CycleStarted, Idle, WatchSession
 from gateui.printers import JsonPrinter, PlainPrinter
+
+if TYPE_CHECKING:
+    from gateui.core.watch import CycleStarted, WatchSession
+
+# Selection and watch machinery are imported by the commands that use them (start-up time of
+# every other command).
 
 
 def register(commands: Any) -> None:
@@ -50,6 +50,8 @@ def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
     projects = load_projects(repo_root)
     if not projects:
         raise GateuiError(f"{repo_root}: no Python test projects found")
+    from gateui.core.watch import WatchSession
+
     request = RunRequest(suite=args.suite, markers=args.markers, extra_args=tuple(extra))
     if not args.no_tui:
         opened = _open_tui(repo_root, request)
@@ -77,6 +79,7 @@ def _open_tui(repo_root: Path, request: RunRequest) -> int | None:
 def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
     """The same live stream as ``gateui run`` for each cycle, with a header per cycle."""
     from gateui.cli import make_printer
+    from gateui.core.watch import CycleFinished, CycleStarted, Idle
 
     printer: JsonPrinter | PlainPrinter = make_printer(as_json, out)
     try:
@@ -140,6 +143,12 @@ def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
 
 
 def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from gateui.core.affected import plan_affected
+    from gateui.core.changes import changed_files
+    from gateui.core.depstore import DepStore
+    from gateui.core.results import ResultsStore
+    from gateui.core.selection import environment_key
+
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
     target = args.target
