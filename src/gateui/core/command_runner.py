@@ -24,18 +24,14 @@ The PR gate runs its command steps through this class too (``core.gate_run``).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import selectors
 import shlex
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,12 +50,12 @@ from gateui.core.events import (
 )
 from gateui.core.junit import read_junit
 from gateui.core.paths import relative_nodeid, relative_path
+from gateui.core.process_group import GroupProcess
+from gateui.core.process_group import describe_exit as process_describe_exit
 from gateui.core.runner import PLUGIN_MODULE, plugin_environment
 
-OUTPUT_TAIL_LINES = 60
 # How often the channel file is read while the command prints nothing.
 POLL_S = 0.1
-TERMINATE_GRACE_S = 2.0
 _READ_SIZE = 1 << 16
 
 
@@ -209,30 +205,14 @@ class _Tally:
         return sum(self.counts.values())
 
 
-class CommandProcess:
+class CommandProcess(GroupProcess):
     """One command and its event stream (see the module docstring)."""
 
     def __init__(self, spec: CommandSpec) -> None:
+        super().__init__()
         self.spec = spec
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._cancelled = threading.Event()
-        self._lock = threading.Lock()
-        self.output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
-        self.returncode: int | None = None
         self.per_test = False
         """True once any per-test result arrived (live, or from a JUnit report)."""
-
-    def cancel(self) -> None:
-        """Stop the command: SIGTERM to its process group, SIGKILL if it lingers."""
-        self._cancelled.set()
-        with self._lock:
-            proc = self._proc
-        if proc is not None and proc.poll() is None:
-            _kill_group(proc.pid, signal.SIGTERM)
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
 
     def events(self) -> Iterator[Event]:
         """Start the command and yield its events; the last one is always a ``RunSummary``.
@@ -288,10 +268,7 @@ class CommandProcess:
             if isinstance(exc, FileNotFoundError) and spec.missing_hint:
                 raise CommandStartError(spec.missing_hint) from exc
             raise CommandStartError(f"{spec.argv[0]}: cannot start: {exc.strerror or exc}") from exc
-        with self._lock:
-            self._proc = proc
-        if self.cancelled:
-            _kill_group(proc.pid, signal.SIGTERM)
+        self._adopt(proc)
         reader = ChannelReader(channel, spec.repo_root)
         assert proc.stdout is not None
         selector = selectors.DefaultSelector()
@@ -319,25 +296,12 @@ class CommandProcess:
         finally:
             selector.close()
             proc.stdout.close()
-            if proc.poll() is None:
-                _kill_group(proc.pid, signal.SIGKILL)
-                proc.wait()
-            else:
-                # Anything the command left running in its group goes too.
-                _kill_group(proc.pid, signal.SIGKILL)
+            self._leave_nothing(proc)
 
     def _output(self, raw: bytes) -> OutputLine:
         text = raw.decode(errors="replace").rstrip("\r")
         self.output_tail.append(text)
         return OutputLine(text)
-
-    def _reap(self, proc: subprocess.Popen[bytes]) -> int:
-        if self.cancelled:
-            try:
-                return proc.wait(timeout=TERMINATE_GRACE_S)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc.pid, signal.SIGKILL)
-        return proc.wait()
 
     def _junit_results(self, since: float) -> list[TestFinished]:
         """Results from the reports this run wrote (an older report is not this run's)."""
@@ -395,23 +359,10 @@ class CommandProcess:
 
 
 def describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "the command did not finish"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"the command was killed by {name}"
-    return f"the command exited with code {returncode}"
+    return process_describe_exit(returncode, "the command")
 
 
 def shell_argv(command: str) -> list[str]:
     """How a suite with ``shell = true`` runs: bash (or sh) reading the command line."""
     shell = shutil.which("bash") or "/bin/sh"
     return [shell, "-c", command]
-
-
-def _kill_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)

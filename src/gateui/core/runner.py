@@ -11,15 +11,11 @@ the TUI iterates it in a thread worker. ``cancel()`` may be called from any thre
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import selectors
-import signal
 import subprocess
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,12 +33,10 @@ from gateui.core.events import (
     parse_event,
 )
 from gateui.core.paths import relative_nodeid, relative_path
+from gateui.core.process_group import GroupProcess, describe_exit
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "pytest_plugin"
 PLUGIN_MODULE = "gateui_events"
-OUTPUT_TAIL_LINES = 60
-# How long a cancelled run gets to stop on SIGTERM before the group is killed outright.
-TERMINATE_GRACE_S = 2.0
 _READ_SIZE = 1 << 16
 
 
@@ -123,31 +117,14 @@ class _Tally:
         return self.passed + self.failed + self.skipped + self.errors
 
 
-class PytestProcess:
+class PytestProcess(GroupProcess):
     """One pytest subprocess and its event stream."""
 
     def __init__(self, command: PytestCommand) -> None:
+        super().__init__()
         self.command = command
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._cancelled = threading.Event()
-        self._lock = threading.Lock()
-        self.output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self.session: SessionStarted | None = None
-        self.returncode: int | None = None
         self._rootdir = command.project_root
-
-    # -- control -------------------------------------------------------------------------
-    def cancel(self) -> None:
-        """Stop the run: SIGTERM to the whole process group, SIGKILL if it lingers."""
-        self._cancelled.set()
-        with self._lock:
-            proc = self._proc
-        if proc is not None and proc.poll() is None:
-            _kill_group(proc, signal.SIGTERM)
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
 
     # -- the stream ----------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
@@ -201,10 +178,13 @@ class PytestProcess:
             line=None,
             outcome="failed",
             duration_s=0.0,
-            longrepr=f"crashed: {_describe_exit(self.returncode)} while this test was running",
+            longrepr=f"crashed: {self._exit_text()} while this test was running",
             reason=self.command.reason_for(nodeid),
             project=self.command.project,
         )
+
+    def _exit_text(self) -> str:
+        return describe_exit(self.returncode, "the test process")
 
     def _nodeid(self, nodeid: str) -> str:
         # Runs for every event: no Path built here (the rootdir is kept from session start).
@@ -225,7 +205,7 @@ class PytestProcess:
             exitstatus=exitstatus,
             cancelled=self.cancelled,
             collection_errors=tally.collection_errors,
-            crash_message=_describe_exit(self.returncode) if died else "",
+            crash_message=self._exit_text() if died else "",
             output_tail=tuple(self.output_tail),
         )
 
@@ -255,10 +235,7 @@ class PytestProcess:
             raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
         # Only the child holds the write end now, so its exit means EOF here.
         os.close(write_fd)
-        with self._lock:
-            self._proc = proc
-        if self._cancelled.is_set():
-            _kill_group(proc, signal.SIGTERM)
+        self._adopt(proc)
         assert proc.stdout is not None
         try:
             yield from self._pump(read_fd, proc.stdout.fileno())
@@ -266,12 +243,7 @@ class PytestProcess:
         finally:
             os.close(read_fd)
             proc.stdout.close()
-            if proc.poll() is None:
-                _kill_group(proc, signal.SIGKILL)
-                proc.wait()
-            else:
-                # Anything the tests left behind in the group goes too.
-                _kill_group(proc, signal.SIGKILL)
+            self._leave_nothing(proc)
         if self.session is None and not self.cancelled:
             self._raise_if_pytest_missing()
 
@@ -301,14 +273,6 @@ class PytestProcess:
         finally:
             selector.close()
 
-    def _reap(self, proc: subprocess.Popen[bytes]) -> int:
-        if self._cancelled.is_set():
-            try:
-                return proc.wait(timeout=TERMINATE_GRACE_S)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc, signal.SIGKILL)
-        return proc.wait()
-
     def _raise_if_pytest_missing(self) -> None:
         text = "\n".join(self.output_tail)
         if "No module named pytest" in text:
@@ -333,20 +297,3 @@ def _decode_events(lines: Sequence[bytes]) -> Iterator[Event]:
 
 def _collect_env(collect_items: bool) -> dict[str, str]:
     return {"GATEUI_COLLECT_ITEMS": "1"} if collect_items else {}
-
-
-def _kill_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, sig)
-
-
-def _describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "the test process did not finish"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"the test process was killed by {name}"
-    return f"the test process exited with code {returncode} before pytest finished"

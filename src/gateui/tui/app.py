@@ -77,9 +77,10 @@ from gateui.core.gate_check import (
     precompute_head,
 )
 from gateui.core.gate_run import StepEvent, StepStarted
+from gateui.core.process_group import TERMINATE_GRACE_S
 from gateui.core.results import ResultsStore
 from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
-from gateui.core.runner import TERMINATE_GRACE_S, PytestProcess
+from gateui.core.runner import PytestProcess
 from gateui.core.static_scan import StaticScan
 from gateui.core.watch import CycleFinished, CycleStarted, Idle, WatchSession
 from gateui.printers import describe_selection
