@@ -118,9 +118,9 @@ def git_commit_all(repo: Path) -> None:
 def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for every arm: no bytecode written, nothing inherited that changes pytest
     (PYTEST_ADDOPTS, PYTHONPATH) or its output (PYTHONUNBUFFERED, which gateui sets for its own
-    child anyway: that is part of what is measured)."""
+    child anyway: that is part of what is measured), and no gateui channel or selection."""
     dropped = ("PYTEST_ADDOPTS", "PYTHONPATH", "PYTHONUNBUFFERED", "NO_COLOR")
-    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("GATEUI_")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra or {})
     return env
@@ -207,5 +207,5 @@ def command_line() -> str:
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A small Markdown table (pastes straight into docs/benchmarks.md)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)

@@ -11,39 +11,35 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from _util import (  # noqa: F401  (shared with the other benchmarks, used by importers)
+    GATEUI,
+    NO_CACHE,
+    PYTHON,
+    VENV,
+    bench_env,
+    command_line,
+    load_average,
+    machine,
+    median,
+    table,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
-PYTHON = VENV / "bin" / "python"
-GATEUI = VENV / "bin" / "gateui"
 SAMPLES = ROOT / "tests" / "samples"
 DEMO = ROOT / "src" / "gateui" / "demo" / "sample_repo"
 PLUGIN_DIR = ROOT / "src" / "gateui" / "pytest_plugin"
 CACHE = Path(os.environ.get("GATEUI_BENCH_CACHE", Path.home() / ".cache" / "gateui-bench"))
 TESTMON_VENV = CACHE / "testmon-venv"
 TESTMON_PINS = ("pytest==8.4.2", "pytest-testmon==2.2.0")
-NO_CACHE = ("-p", "no:cacheprovider")
 
 # -- environment ---------------------------------------------------------------------------------
-
-
-def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """No bytecode written (a __pycache__ folder must not look like a change), nothing inherited
-    that changes pytest (PYTEST_ADDOPTS, PYTHONPATH) or gateui's event channel."""
-    dropped = ("PYTEST_ADDOPTS", "PYTHONPATH", "PYTHONUNBUFFERED", "NO_COLOR", "GATEUI_EVENTS")
-    env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("GATEUI_")}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(extra or {})
-    return env
 
 
 def git(repo: Path, *argv: str) -> str:
@@ -476,26 +472,6 @@ def generate_graph_repo(dest: Path, modules: int = 3000, packages: int = 30) -> 
 # -- reporting -----------------------------------------------------------------------------------
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (nproc={os.cpu_count()})"
-
-
-def machine() -> str:
-    probe = "import platform, pytest; print(platform.python_version(), pytest.__version__)"
-    python_version, pytest_version = subprocess.run(
-        [str(PYTHON), "-c", probe], capture_output=True, text=True, check=True
-    ).stdout.split()
-    return (
-        f"nproc={os.cpu_count()}, Python {python_version}, pytest {pytest_version}, "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
 def gateui_revision() -> str:
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -504,16 +480,6 @@ def gateui_revision() -> str:
         ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     return f"gateui HEAD {head}{' (+ uncommitted src changes by others)' if dirty else ''}"
-
-
-def command_line() -> str:
-    return shlex.join([sys.executable, *sys.argv])
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 class Stopwatch:
