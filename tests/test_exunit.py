@@ -6,8 +6,10 @@ The runs need Elixir (Debian's ``elixir`` package; ``.ci/run`` installs it where
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +43,11 @@ SMOKE_TESTS = {
     "test/smoke/scale_test.exs::load balancing::every agent completes at least one task",
     "test/smoke/scale_test.exs::load balancing::no task is completed twice",
 }
+
+
+def _next_second() -> None:
+    """Wait for the wall clock's next whole second (mix's timestamps have no finer grain)."""
+    time.sleep(1 - time.time() % 1)
 
 
 def add_test(repo: Path, name: str, text: str) -> None:
@@ -182,8 +189,24 @@ def test_affected_runs_are_mix_test_stale(sample_repo: Sample, cli: Cli) -> None
     first = cli(["run", "--affected", "--json"], repo).json_lines()
     assert first[0]["command"] == "mix test --stale"
     assert first[-1]["passed"] == 18  # first --stale run: everything but the excluded test
+    # mix stamps modules with the second they were compiled in; let that second pass, so the
+    # next run's baseline is later than every module compiled so far.
+    _next_second()
     assert cli(["run", "--affected", "--json"], repo).json_lines()[-1]["selected"] == 0
+    # A test file is saved within the same second as that run's baseline: mix alone, comparing
+    # whole seconds, would never run it.
+    queue_tests = {
+        t["nodeid"] for t in first if t["event"] == "test" and "queue_test" in t["nodeid"]
+    }
+    queue_test = repo / "test/task_queue/queue_test.exs"
+    queue_test.write_text(queue_test.read_text() + "# reviewed\n")
+    (baseline,) = repo.glob("_build/test/lib/task_queue/.mix/*compile.test_stale")
+    written = baseline.stat().st_mtime_ns
+    os.utime(queue_test, ns=(written + 1, written + 1))
+    tied = cli(["run", "--affected", "--json"], repo).json_lines()
+    assert {t["nodeid"] for t in tied if t["event"] == "test"} == queue_tests
     # The agent FSM changes: only the test files that use it (the smoke suite) run again.
+    _next_second()
     fsm = repo / "lib/task_queue/agent_fsm.ex"
     fsm.write_text(fsm.read_text().replace("poll_interval: 10,", "poll_interval: 5,"))
     again = cli(["run", "--affected", "--json"], repo).json_lines()

@@ -25,6 +25,8 @@ references (at compile time and at runtime, through its compile tracer) and re-r
 when it is new, when it changed, when a module it depends on changed, or when it failed last time.
 That is a finer graph than one gateui could read from the source (macros, protocols, runtime
 calls), and it is the project's own. Its baseline is the last ``--stale`` run, kept in ``_build``.
+mix compares that baseline in whole seconds; ``core.exunit_stale`` keeps a same-second edit from
+being missed.
 """
 
 from __future__ import annotations

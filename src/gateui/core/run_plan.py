@@ -40,6 +40,7 @@ from gateui.core.exunit import (
     mix_test_argv,
 )
 from gateui.core.exunit import owner as mix_owner
+from gateui.core.exunit_stale import settle_stale_manifests
 from gateui.core.interpreter import find_interpreter
 from gateui.core.junit import junit_paths
 from gateui.core.paths import relative_path
@@ -328,10 +329,15 @@ def other_test_projects(repo_root: Path) -> bool:
 
 
 def plan_mix_affected(repo_root: Path, request: RunRequest) -> list[PytestCommand]:
-    """Affected runs of the ExUnit projects: ``mix test --stale`` (see ``core.exunit``)."""
+    """Affected runs of the ExUnit projects: ``mix test --stale`` (see ``core.exunit``), with
+    mix's one-second baseline settled first so that a same-second edit is not missed
+    (``core.exunit_stale``)."""
     mix = [discover_mix(m) for m in find_mix_projects(repo_root)]
     _, paths = _split_paths([], mix, request.paths)
-    return _mix_runs(mix, paths, request, stale=True)
+    runs = _mix_runs(mix, paths, request, stale=True)
+    for run in runs:
+        settle_stale_manifests(run.project_root, repo_root)
+    return runs
 
 
 def resolve_suite(project: Project, name: str) -> Suite | None:
