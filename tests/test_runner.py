@@ -91,6 +91,46 @@ def test_each_result_arrives_before_the_next_test_starts(
     ]
 
 
+def test_a_result_is_delivered_while_the_next_test_still_runs(tmp_path: Path) -> None:
+    # The second test waits until gateui has the first one's result: a result held back for
+    # the next test's end (not just its start) would never arrive, and the run would time out.
+    signal_file = tmp_path / "first-result-seen"
+    (tmp_path / "test_live.py").write_text(
+        "import pathlib, time\n"
+        "def test_first():\n    pass\n"
+        "def test_waits_for_gateui():\n"
+        f"    flag = pathlib.Path({str(signal_file)!r})\n"
+        "    for _ in range(600):\n"
+        "        if flag.exists():\n            return\n"
+        "        time.sleep(0.05)\n"
+        "    raise AssertionError('the first result never reached gateui')\n"
+    )
+    outcomes = {}
+    for event in PytestProcess(command(tmp_path, "-p", "no:cacheprovider")).events():
+        if isinstance(event, TestFinished):
+            outcomes[event.nodeid] = event.outcome
+            signal_file.touch()
+    assert outcomes == {
+        "test_live.py::test_first": "passed",
+        "test_live.py::test_waits_for_gateui": "passed",
+    }
+
+
+def test_the_last_result_survives_a_crash_at_session_end(tmp_path: Path) -> None:
+    # Another plugin's session-end hook dies hard: the last test's result was sent already.
+    (tmp_path / "conftest.py").write_text(
+        "import os\ndef pytest_sessionfinish(session):\n    os._exit(7)\n"
+    )
+    (tmp_path / "test_end.py").write_text("def test_a():\n    pass\ndef test_b():\n    pass\n")
+    events = list(PytestProcess(command(tmp_path, "-p", "no:cacheprovider")).events())
+    assert {nodeid: e.outcome for nodeid, e in finished(events).items()} == {
+        "test_end.py::test_a": "passed",
+        "test_end.py::test_b": "passed",
+    }
+    summary = summary_of(events)
+    assert summary.crashed is None  # no test was running: no test is blamed
+
+
 @pytest.mark.parametrize(
     ("fault", "victim", "how"),
     [

@@ -12,7 +12,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from gateui.core.events import TestFinished
@@ -35,6 +35,9 @@ class TestRecord:
     """The traceback of the last failure or error; empty otherwise."""
     finished_at: float
     """Unix time the result arrived."""
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(TestRecord))
 
 
 def state_dir(repo_root: Path) -> Path:
@@ -101,11 +104,16 @@ class ResultsStore:
             mine = self._records.get(record.nodeid)
             if mine is None or mine.finished_at < record.finished_at:
                 self._records[record.nodeid] = record
-        payload = {"format": _FORMAT, "tests": [asdict(r) for r in self._records.values()]}
+        # Plain dicts and one ``json.dumps``: ``asdict`` deep-copies every field and
+        # ``json.dump`` encodes in pure Python, both felt at the end of every large run.
+        tests = [
+            {name: getattr(r, name) for name in _RECORD_FIELDS} for r in self._records.values()
+        ]
+        text = json.dumps({"format": _FORMAT, "tests": tests}, separators=(",", ":"))
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as handle:
-                json.dump(payload, handle, separators=(",", ":"))
+                handle.write(text)
             os.replace(tmp, folder / _RESULTS_FILE)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
