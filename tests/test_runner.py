@@ -74,6 +74,24 @@ def test_user_output_never_mixes_with_events(sample_repo: Callable[[str], Path])
     assert summary_of(events).passed == 5
 
 
+def test_output_larger_than_any_pipe_buffer_is_read_to_its_last_line(tmp_path: Path) -> None:
+    # Output is read without a wake-up per write; a test printing megabytes between two events
+    # must neither block on a full pipe nor lose the end of what it printed.
+    (tmp_path / "test_chatty.py").write_text(
+        "def test_chatty():\n"
+        "    for i in range(100_000):\n"
+        "        print('line', i, 'x' * 60)\n"
+        "    print('the very last line')\n"
+        "def test_after():\n    pass\n"
+    )
+    process = PytestProcess(command(tmp_path, "-s", "-p", "no:cacheprovider"))
+    events = list(process.events())
+    printed = [e.text for e in events if isinstance(e, OutputLine)]
+    assert sum("x" * 60 in line for line in printed) == 100_000  # the first follows a file name
+    assert any(line.endswith("the very last line") for line in printed)
+    assert summary_of(events).passed == 2
+
+
 def test_each_result_arrives_before_the_next_test_starts(
     sample_repo: Callable[[str], Path],
 ) -> None:

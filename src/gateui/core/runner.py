@@ -11,6 +11,8 @@ the TUI iterates it in a thread worker. ``cancel()`` may be called from any thre
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import selectors
@@ -38,6 +40,8 @@ from gateui.core.process_group import GroupProcess, describe_exit
 PLUGIN_DIR = Path(__file__).resolve().parent.parent / "pytest_plugin"
 PLUGIN_MODULE = "gateui_events"
 _READ_SIZE = 1 << 16
+_OUTPUT_POLL_S = 0.05
+_OUTPUT_PIPE_SIZE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -248,28 +252,45 @@ class PytestProcess(GroupProcess):
             self._raise_if_pytest_missing()
 
     def _pump(self, event_fd: int, output_fd: int) -> Iterator[Event]:
+        """Events as they come; pytest's own output without waking up for it.
+
+        pytest flushes its progress line after every test, and nobody reads it live (it is
+        kept for the summary's tail), so waking for each of those writes would double the
+        wake-ups of a run. The output pipe is read whenever events arrive, and at least every
+        ``_OUTPUT_POLL_S`` so that it never fills; it is widened so that a chatty test does
+        not wait for that poll. Once the events end, the output is read to its end.
+        """
+        _widen_pipe(output_fd)
+        os.set_blocking(output_fd, False)
         selector = selectors.DefaultSelector()
-        selector.register(event_fd, selectors.EVENT_READ, "events")
-        selector.register(output_fd, selectors.EVENT_READ, "output")
-        pending = {"events": b"", "output": b""}
-        open_streams = 2
+        selector.register(event_fd, selectors.EVENT_READ)
+        pending_events = pending_output = b""
+        events_open = output_open = True
         try:
-            while open_streams:
-                for key, _ in selector.select():
-                    chunk = os.read(key.fd, _READ_SIZE)
+            while events_open or output_open:
+                ready = selector.select(_OUTPUT_POLL_S if events_open else None)
+                if events_open and ready:
+                    chunk = os.read(event_fd, _READ_SIZE)
                     if not chunk:
-                        selector.unregister(key.fd)
-                        open_streams -= 1
-                        chunk = b"\n" if pending[key.data] else b""
-                    lines = (pending[key.data] + chunk).split(b"\n")
-                    pending[key.data] = lines.pop()
-                    if key.data == "events":
-                        yield from _decode_events(lines)
-                    else:
-                        for raw in lines:
-                            text = raw.decode(errors="replace").rstrip("\r")
-                            self.output_tail.append(text)
-                            yield OutputLine(text)
+                        events_open = False
+                        selector.unregister(event_fd)
+                        selector.register(output_fd, selectors.EVENT_READ)
+                        chunk = b"\n" if pending_events else b""
+                    lines = (pending_events + chunk).split(b"\n")
+                    pending_events = lines.pop()
+                    yield from _decode_events(lines)
+                if output_open:
+                    chunk, output_open = _read_available(output_fd)
+                    if not output_open and pending_output:
+                        chunk += b"\n"
+                    lines = (pending_output + chunk).split(b"\n")
+                    pending_output = lines.pop()
+                    for raw in lines:
+                        text = raw.decode(errors="replace").rstrip("\r")
+                        self.output_tail.append(text)
+                        yield OutputLine(text)
+                    if not output_open and not events_open:
+                        selector.unregister(output_fd)
         finally:
             selector.close()
 
@@ -280,6 +301,28 @@ class PytestProcess(GroupProcess):
                 f"{self.command.interpreter}: pytest is not installed in this interpreter "
                 f"(install it there, or set [tool.gateui] python to one that has it)"
             )
+
+
+def _read_available(fd: int) -> tuple[bytes, bool]:
+    """What a non-blocking pipe holds now, and whether it is still open."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(fd, _READ_SIZE)
+        except BlockingIOError:
+            return b"".join(chunks), True
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+
+
+def _widen_pipe(fd: int) -> None:
+    # Linux only, and refused above /proc/sys/fs/pipe-max-size for unprivileged users: the
+    # default 64 KiB still works, a chatty test just waits for the next poll sooner.
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, _OUTPUT_PIPE_SIZE)
 
 
 def _decode_events(lines: Sequence[bytes]) -> Iterator[Event]:
