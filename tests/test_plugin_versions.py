@@ -43,6 +43,25 @@ def test_plugin_streams_results_on_other_pytest_versions(
     assert results["tests/test_faults.py::test_first"].markers == ("smoke",)
 
 
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_recordings_reach_gateui_on_other_pytest_versions(
+    sample_repo: Callable[[str], Path], target: tuple[str, Path], xdist: bool
+) -> None:
+    # Under xdist a test's recording is made in a worker and crosses to the controller on its
+    # closing report.
+    _, python = target
+    root = sample_repo("faults")
+    args = ("-n", "2") if xdist else ()
+    command = PytestCommand(root, root, python, args, env={"GATEUI_RECORD": str(root)})
+    results = {e.nodeid: e for e in PytestProcess(command).events() if isinstance(e, TestFinished)}
+    assert len(results) == 5
+    for nodeid, result in results.items():
+        assert result.deps is not None, nodeid
+        assert result.deps["recorded"] is True
+        name = nodeid.split("::", 1)[1]
+        assert name in result.deps["funcs"]["tests/test_faults.py"], nodeid
+
+
 def test_gateui_is_not_importable_in_the_target(target: tuple[str, Path]) -> None:
     # The premise of the plugin's design: only its own folder is on the path over there.
     import subprocess

@@ -20,6 +20,7 @@ import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from gateui.core.errors import InterpreterError
@@ -79,8 +80,9 @@ class PytestCommand:
     def argv(self) -> list[str]:
         return [str(self.interpreter), "-m", "pytest", "-p", PLUGIN_MODULE, *self.args]
 
-    @property
+    @cached_property
     def project(self) -> str:
+        """The project's folder relative to the repository root (asked for every result)."""
         return relative_path(self.project_root, self.repo_root)
 
 

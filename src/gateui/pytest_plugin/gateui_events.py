@@ -483,6 +483,7 @@ class _Recorder:
         self.opened: set[str] = set()
         self.files: dict[str, str | None] = {}
         self.sent_shas: set[str] = set()
+        self.harvested: dict[str, dict[str, Any]] = {}
         self.active = False
         self.blocked = False
         self.depth = 0
@@ -584,10 +585,11 @@ class _Recorder:
         finally:
             self.stop()
 
-    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-    def pytest_runtest_setup(self, item: Any) -> Any:
+    # Plain hooks where a wrapper is not needed: a hook wrapper costs a generator per call,
+    # and these run for every test.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: Any) -> None:
         self.begin_test()
-        yield
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: Any) -> Any:
@@ -612,12 +614,19 @@ class _Recorder:
         if add_finalizer is not None:
             add_finalizer(self.start)
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
-        outcome = yield
-        report = outcome.get_result()
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: Any) -> None:
+        # After pytest's own teardown: every fixture finalizer has run (and been recorded).
+        self.harvested[item.nodeid] = self.harvest(item)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        # First, so that the events plugin — or, on an xdist worker, the report's trip to the
+        # controller — finds the test's dependencies on its closing report.
         if report.when == "teardown":
-            report.gateui_deps = self.harvest(item)
+            deps = self.harvested.pop(report.nodeid, None)
+            if deps is not None:
+                report.gateui_deps = deps
 
     def harvest(self, item: Any) -> dict[str, Any]:
         funcs: dict[str, set[str]] = {}
