@@ -213,3 +213,34 @@ def test_affected_runs_are_mix_test_stale(sample_repo: Sample, cli: Cli) -> None
     tests = [line for line in again if line["event"] == "test"]
     assert {t["nodeid"] for t in tests} == SMOKE_TESTS
     assert all(t["reason"].startswith("mix test --stale") for t in tests)
+
+
+@needs_elixir
+def test_a_gate_step_running_mix_test_names_the_failing_test(sample_repo: Sample, cli: Cli) -> None:
+    # The seed's CI runs `mix test test/smoke/` in a workflow step: the gate runs that line as
+    # it is, and still knows each test (mix test on the gate's PATH reports to gateui).
+    repo = sample_repo("elixir_taskqueue")
+    add_test(
+        repo,
+        ".github/workflows/ci.yml",
+        """
+        on: [pull_request]
+        jobs:
+          smoke:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: mix test test/smoke/
+        """,
+    )
+    green = cli(["gate", "--json"], repo)
+    assert green.code == 0, green.stdout
+    assert json.loads(green.stdout)["verdict"] == "pass"
+    basic = repo / "test/smoke/basic_test.exs"
+    basic.write_text(basic.read_text().replace("&(&1 * &1))", "&(&1 * &1 + 1))", 1))
+    git(repo, "commit", "-q", "-am", "break the smoke test")
+    red = cli(["gate"], repo)
+    assert red.code == 1
+    failing = "test/smoke/basic_test.exs::10 tasks complete with a single agent"
+    assert f"FAILED {failing} — Assertion with == failed" in red.stdout
+    assert f"PR gate: FAIL — Run mix test test/smoke/: exit 2 — 1 failed: {failing}" in red.stdout

@@ -48,6 +48,8 @@ from gateui.core.events import (
     TestStarted,
     parse_event,
 )
+from gateui.core.exunit import FORMATTER_FILE as MIX_FORMATTER_FILE
+from gateui.core.exunit import FORMATTER_MODULE as MIX_FORMATTER_MODULE
 from gateui.core.junit import read_junit
 from gateui.core.paths import relative_nodeid, relative_path
 from gateui.core.process_group import GroupProcess
@@ -103,19 +105,51 @@ def command_environment(
     return env
 
 
-def python_shim(folder: Path, interpreter: Path) -> Path:
+def python_shim(folder: Path, interpreter: Path, search_path: str | None = None) -> Path:
     """``folder``, holding ``python`` and ``python3`` that run ``interpreter``: first on PATH, a
-    Makefile's or a script's ``python`` is the project's."""
+    Makefile's or a script's ``python`` is the project's.
+
+    When ``mix`` is on ``search_path`` (PATH without the folder), the folder holds a ``mix`` too:
+    ``mix test`` gets gateui's ExUnit formatter next to ExUnit's own, so a gate step or a script
+    that runs ``mix test`` reports each test, the way pytest behind make does; anything else is
+    mix itself."""
     if not folder.is_dir():
         folder.mkdir(parents=True)
+    mix = _mix_shim_text(search_path)
     marker = folder / ".for"
-    if not marker.exists() or marker.read_text() != str(interpreter):
+    wanted = f"{interpreter}\n{mix}"
+    if not marker.exists() or marker.read_text() != wanted:
         for name in ("python", "python3"):
             path = folder / name
             path.write_text(f'#!/bin/sh\nexec {shlex.quote(str(interpreter))} "$@"\n')
             path.chmod(0o755)
-        marker.write_text(str(interpreter))
+        mix_path = folder / "mix"
+        if mix:
+            mix_path.write_text(mix)
+            mix_path.chmod(0o755)
+        else:
+            mix_path.unlink(missing_ok=True)
+        marker.write_text(wanted)
     return folder
+
+
+def _mix_shim_text(search_path: str | None) -> str:
+    real_mix = shutil.which("mix", path=search_path)
+    elixir = shutil.which("elixir", path=search_path)
+    if real_mix is None or elixir is None:
+        return ""
+    mix, elixir_q = shlex.quote(real_mix), shlex.quote(elixir)
+    formatter = shlex.quote(str(MIX_FORMATTER_FILE))
+    return (
+        "#!/bin/sh\n"
+        "# gateui: `mix test` reports each test to gateui; any other task is mix itself.\n"
+        'if [ "$1" = test ] && [ -n "$GATEUI_EVENTS" ]; then\n'
+        "    shift\n"
+        f'    exec {elixir_q} -r {formatter} {mix} test "$@"'
+        f" --formatter {MIX_FORMATTER_MODULE} --formatter ExUnit.CLIFormatter\n"
+        "fi\n"
+        f'exec {mix} "$@"\n'
+    )
 
 
 def which(program: str, cwd: Path, path: str) -> str | None:
@@ -249,7 +283,7 @@ class CommandProcess(GroupProcess):
         spec = self.spec
         base = dict(os.environ if spec.env is None else spec.env)
         if spec.python is not None:
-            shim = python_shim(scratch / "bin", spec.python)
+            shim = python_shim(scratch / "bin", spec.python, base.get("PATH", os.defpath))
             base["PATH"] = os.pathsep.join(
                 [str(shim), str(spec.python.parent), base.get("PATH", os.defpath)]
             )

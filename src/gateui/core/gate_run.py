@@ -267,7 +267,7 @@ class _StepRunner:
     def base_env(self, interpreter: Path) -> dict[str, str]:
         """The environment every step gets (before the step's own ``env``)."""
         env = clean_env()
-        shim = self._python_shim(interpreter)
+        shim = self._python_shim(interpreter, env.get("PATH", os.defpath))
         env["PATH"] = os.pathsep.join(
             [str(shim), str(interpreter.parent), env.get("PATH", os.defpath)]
         )
@@ -282,9 +282,10 @@ class _StepRunner:
                 )
         return env
 
-    def _python_shim(self, interpreter: Path) -> Path:
-        """A folder whose ``python`` and ``python3`` are the project's interpreter."""
-        return python_shim(self.scratch / "bin", interpreter)
+    def _python_shim(self, interpreter: Path, search_path: str) -> Path:
+        """A folder whose ``python`` and ``python3`` are the project's interpreter (and whose
+        ``mix test`` reports each test)."""
+        return python_shim(self.scratch / "bin", interpreter, search_path)
 
     def _import_overlay(self, interpreter: Path) -> Path | None:
         """When the interpreter imports from the user's work tree (an editable install), an
