@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -244,3 +247,40 @@ def test_a_gate_step_running_mix_test_names_the_failing_test(sample_repo: Sample
     failing = "test/smoke/basic_test.exs::10 tasks complete with a single agent"
     assert f"FAILED {failing} — Assertion with == failed" in red.stdout
     assert f"PR gate: FAIL — Run mix test test/smoke/: exit 2 — 1 failed: {failing}" in red.stdout
+
+
+@needs_elixir
+def test_watch_mode_in_an_elixir_only_repository_reruns_what_mix_finds_stale(
+    sample_repo: Sample,
+) -> None:
+    repo = sample_repo("elixir_taskqueue")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateui", "watch", "--no-tui", "--json"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert proc.stdout is not None
+
+    def cycle_tests() -> set[str]:
+        assert proc.stdout is not None
+        tests = set()
+        for line in proc.stdout:
+            data = json.loads(line)
+            if data["event"] == "test":
+                tests.add(data["nodeid"])
+            elif data["event"] == "idle":
+                return tests
+        raise AssertionError(f"watch ended: {proc.stderr.read() if proc.stderr else ''}")
+
+    try:
+        assert len(cycle_tests()) == 18  # the first --stale run: all but the excluded test
+        _next_second()  # an edit in a later second than that run (same-second: see above)
+        fsm = repo / "lib/task_queue/agent_fsm.ex"
+        fsm.write_text(fsm.read_text().replace("poll_interval: 10,", "poll_interval: 5,"))
+        assert cycle_tests() == SMOKE_TESTS
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0

@@ -48,8 +48,10 @@ def register(commands: Any) -> None:
 def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
-    if not projects:
-        raise GateuiError(f"{repo_root}: no Python test projects found")
+    from gateui.core.run_plan import other_test_projects
+
+    if not projects and not other_test_projects(repo_root):
+        raise GateuiError(f"{repo_root}: no test projects found")
     from gateui.core.watch import WatchSession
 
     request = RunRequest(suite=args.suite, markers=args.markers, extra_args=tuple(extra))
@@ -58,7 +60,7 @@ def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
         if opened is not None:
             return opened
         sys.stderr.write("gateui: the TUI is not available here; watching with --no-tui\n")
-    session = WatchSession(projects, request, record=not args.no_record)
+    session = WatchSession(projects, request, record=not args.no_record, repo_root=repo_root)
     return print_watch(session, args.json, sys.stdout)
 
 

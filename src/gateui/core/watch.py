@@ -229,9 +229,15 @@ class WatchSession:
         record: bool = True,
         source: Callable[[Path, threading.Event], Iterable[Iterable[str]]] | None = None,
         initial: bool = True,
+        repo_root: Path | None = None,
     ) -> None:
+        """``repo_root`` is needed only when there is no Python project (an ExUnit-only
+        repository: each cycle is ``mix test --stale``)."""
         self.projects = list(projects)
-        self.repo_root = projects[0].repo_root
+        root = repo_root or (projects[0].repo_root if projects else None)
+        if root is None:
+            raise ValueError("WatchSession needs a project or a repo_root")
+        self.repo_root = root
         self.request = request or RunRequest()
         self.record = record
         self.source = source or watchfiles_source
@@ -363,6 +369,7 @@ class WatchSession:
                 record=self.record,
                 carry=carry.selections,
                 exclude=carry.finished,
+                repo_root=self.repo_root,
             )
             carried = sum(len(s.nodeids) + len(s.prefixes) + len(s.files) for s in carry.selections)
             carry.selections, carry.finished = [], set()

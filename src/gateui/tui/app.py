@@ -677,7 +677,9 @@ class GateuiApp(App[int]):
             )
         else:
             request, projects, label = RunRequest(), list(self.projects), "all tests"
-        session = WatchSession(projects, request, source=self.watch_source)
+        session = WatchSession(
+            projects, request, source=self.watch_source, repo_root=self.repo_root
+        )
         self.watching = session
         self._watch_done = threading.Event()
         self.query_one(GateHeader).set_watch(True)
