@@ -6,7 +6,8 @@ Real runs, not mock-ups: the demo repository is copied and committed (as `gateui
 then a commit lifts the cap on library fines, so one unit test fails; the app (with its
 background gate check on, as `gateui` runs it) runs every test for real and checks the PR gate
 of that commit. The screens: the main screen mid-run, a failure's detail, the gate's result,
-and the help screen. ``--png`` also writes PNGs next to the SVGs, with ``rsvg-convert``
+and the help screen; and, where Elixir is installed, the ExUnit sample's smoke suite run.
+``--png`` also writes PNGs next to the SVGs, with ``rsvg-convert``
 (Debian's librsvg2-bin) or ``cairosvg`` when one is installed.
 
 Take them on a quiet machine: the status line and the gate's steps show real durations.
@@ -100,6 +101,35 @@ async def shoot(repo: Path) -> list[Path]:
     return shots
 
 
+async def shoot_exunit(repo: Path) -> list[Path]:
+    """An Elixir-only repository (the ExUnit sample): its folders and tags as suites, and the
+    smoke suite run through ``mix test`` with per-test results."""
+    app = GateuiApp(repo, repo_label="~/src/task_queue", cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.animation_level = "none"
+        await wait_until(pilot, lambda: app.discovered)
+        await pilot.press("s", "a")
+        await wait_until(pilot, lambda: app.current_run is not None and not app.current_run.active)
+        await pilot.pause(0.3)
+        shot = save(app, "exunit-smoke")
+        await pilot.press("q")
+    return [shot]
+
+
+def exunit_repo() -> Path | None:
+    """A committed copy of the ExUnit sample, or None where Elixir is not installed."""
+    if shutil.which("mix") is None:
+        print("no mix on PATH: the ExUnit screenshot is skipped", file=sys.stderr)
+        return None
+    sample = OUT.parent / "tests" / "samples" / "elixir_taskqueue"
+    repo = Path(tempfile.mkdtemp(prefix="gateui-shot-")) / "task_queue"
+    shutil.copytree(sample, repo, ignore=shutil.ignore_patterns("_build", "deps"))
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    commit(repo, "task queue")
+    return repo
+
+
 def to_png(svg: Path) -> Path | None:
     png = svg.with_suffix(".png")
     # librsvg drops leading spaces of <text> runs unless whitespace is preserved.
@@ -146,6 +176,12 @@ def main() -> None:
         shots = asyncio.run(shoot(repo))
     finally:
         shutil.rmtree(repo.parent, ignore_errors=True)
+    elixir = exunit_repo()
+    if elixir is not None:
+        try:
+            shots += asyncio.run(shoot_exunit(elixir))
+        finally:
+            shutil.rmtree(elixir.parent, ignore_errors=True)
     if args.png:
         for svg in shots:
             png = to_png(svg)

@@ -284,3 +284,39 @@ def test_watch_mode_in_an_elixir_only_repository_reruns_what_mix_finds_stale(
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
+
+
+@needs_elixir
+@pytest.mark.tui
+def test_the_tui_shows_and_runs_an_elixir_only_repository(sample_repo: Sample) -> None:
+    from textual.pilot import Pilot
+
+    from gateui.tui.app import GateuiApp
+    from gateui.tui.widgets.results_table import ResultsTable
+    from gateui.tui.widgets.scope_tree import ScopeTree
+    from tui_support import discovered, drive, run_finished
+
+    repo = sample_repo("elixir_taskqueue")
+
+    async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
+        await discovered(app, pilot)
+        assert app.problem is None
+        tree = app.query_one(ScopeTree)
+        assert tree.scopes is not None
+        assert len(tree.scopes.scope.tests) == 19
+        suites = {n.scope.label: len(n.scope.tests) for n in tree.scopes.children}
+        assert suites["smoke"] == 11 and suites["test/task_queue"] == 8
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.scope is not None and app.scope.suite == "smoke"
+        await pilot.press("a")
+        await run_finished(app, pilot)
+        rows = list(app.query_one(ResultsTable).rows())
+        # `mix test --only smoke`: ExUnit's --only includes the :slow smoke test too.
+        assert {r.nodeid for r in rows} == app.scope.tests
+        assert SMOKE_TESTS < app.scope.tests
+        assert all(r.outcome == "passed" for r in rows)
+        smoke = tree.find_node("suite:.:smoke")
+        assert smoke is not None and "✓11" in str(smoke.label)
+
+    drive(GateuiApp(repo), scenario)

@@ -67,6 +67,7 @@ from gateui.core.events import (
     TestStarted,
     WarningRaised,
 )
+from gateui.core.exunit import MixDiscovery, discover_mix, find_mix_projects
 from gateui.core.gate import ERROR, FAIL, PASS
 from gateui.core.gate_check import (
     CheckEvent,
@@ -256,6 +257,8 @@ class GateuiApp(App[int]):
         """One report per project, in the same order."""
         final: bool
         """False for the quick static view, True once pytest's collection confirmed it."""
+        mix: tuple[MixDiscovery, ...] = ()
+        """The ExUnit projects (read from their files, final at once)."""
 
     @dataclass
     class ResultsReady(Message):
@@ -356,6 +359,7 @@ class GateuiApp(App[int]):
         self.cursor_blink = cursor_blink
         self.store = ResultsStore.load(self.repo_root)
         self.projects: tuple[Project, ...] = ()
+        self.mix: tuple[MixDiscovery, ...] = ()
         self.reports: tuple[ProjectDiscovery, ...] = ()
         self.discovered = False
         self.problem: Content | None = None
@@ -423,11 +427,12 @@ class GateuiApp(App[int]):
         self.post_message(self.RepoInfo(branch, is_git))
         projects = load_projects(self.repo_root)
         views = [static_view(p) for p in projects]
+        mix = tuple(discover_mix(m) for m in find_mix_projects(self.repo_root))
         self.post_message(
-            self.DiscoveryUpdated(tuple(projects), tuple(v for v, _ in views), final=False)
+            self.DiscoveryUpdated(tuple(projects), tuple(v for v, _ in views), False, mix)
         )
         if not views:
-            self.post_message(self.DiscoveryUpdated(tuple(projects), (), final=True))
+            self.post_message(self.DiscoveryUpdated(tuple(projects), (), True, mix))
             return
 
         def collect(pair: tuple[ProjectDiscovery, StaticScan]) -> ProjectDiscovery:
@@ -439,7 +444,7 @@ class GateuiApp(App[int]):
         with ThreadPoolExecutor(max_workers=max(1, min(len(views), 4))) as pool:
             reports = tuple(pool.map(collect, views))
         if not self._quitting:
-            self.post_message(self.DiscoveryUpdated(tuple(projects), reports, final=True))
+            self.post_message(self.DiscoveryUpdated(tuple(projects), reports, True, mix))
 
     @work(thread=True, exit_on_error=False, group="warm-up", name="warm up")
     def _warm_up(self) -> None:
@@ -465,22 +470,29 @@ class GateuiApp(App[int]):
     def _discovery_updated(self, message: DiscoveryUpdated) -> None:
         self.projects = message.projects
         self.reports = message.reports
+        self.mix = message.mix
         self.discovered = message.final
-        scopes = build_scopes(self.repo_root.name, message.reports)
+        scopes = build_scopes(self.repo_root.name, message.reports, message.mix)
         self.query_one(ScopeTree).load(scopes, self.store, static=not message.final)
         if message.final:
             self._report_discovery(message.reports)
         self._update_empty_state()
-        if self.want_watch and self.projects and self.watching is None:
+        if self.want_watch and self.has_projects and self.watching is None:
             self.want_watch = False
             self._start_watch()
         if message.final:
             self._maybe_precompute()
 
+    @property
+    def has_projects(self) -> bool:
+        """Whether discovery found anything to run: a Python test project or an ExUnit one."""
+        return bool(self.projects or self.mix)
+
     def _report_discovery(self, reports: Sequence[ProjectDiscovery]) -> None:
-        tests = sum(len(r.tests) for r in reports)
-        noun = "project" if len(reports) == 1 else "projects"
-        self.log_line(f"discovered {tests} tests in {len(reports)} {noun}")
+        tests = sum(len(r.tests) for r in reports) + sum(len(m.tests) for m in self.mix)
+        count = len(reports) + len(self.mix)
+        noun = "project" if count == 1 else "projects"
+        self.log_line(f"discovered {tests} tests in {count} {noun}")
         self.problem = None
         for report in reports:
             where = report.project.rel
@@ -497,7 +509,7 @@ class GateuiApp(App[int]):
                     "(--strict-markers rejects it)",
                     "yellow",
                 )
-        if not reports or (tests == 0 and self.problem is None):
+        if not count or (tests == 0 and self.problem is None):
             self.problem = _no_tests_problem(self.repo_root)
 
     # -- the empty states ---------------------------------------------------------------------
@@ -516,7 +528,7 @@ class GateuiApp(App[int]):
         empty = self.query_one("#empty", Static)
         if self.problem is not None:
             empty.update(self.problem)
-        elif not self.projects and not self.discovered:
+        elif not self.has_projects and not self.discovered:
             empty.update(self._discovering_text())
         elif scope is not None:
             empty.update(_idle_text(scope, self.discovered))
@@ -557,13 +569,13 @@ class GateuiApp(App[int]):
         self, request: RunRequest, projects: Sequence[Project], label: str, reason: str
     ) -> ActiveRun | None:
         """Run ``request`` as the core plans it (plain runs record dependencies, as the CLI's)."""
-        if not projects:
+        if not projects and not self.mix:
             self.notify("no test projects found", severity="warning")
             return None
         repo_root = self.repo_root
 
         def plan(books: Bookkeeping, workdir: Path) -> Planned:
-            return Planned(with_recording(plan_run(projects, request), repo_root))
+            return Planned(with_recording(plan_run(projects, request, repo_root), repo_root))
 
         return self.start_planned(plan, label, reason)
 
@@ -1124,7 +1136,7 @@ class GateuiApp(App[int]):
     # -- actions --------------------------------------------------------------------------------
     def action_run_scope(self) -> None:
         scope = self.scope
-        if not self.projects:
+        if not self.has_projects:
             self.notify("still discovering the repository's tests…")
             return
         if scope is None:
@@ -1140,7 +1152,7 @@ class GateuiApp(App[int]):
 
     def action_rerun_failed(self) -> None:
         scope = self.scope
-        if scope is None or not self.projects:
+        if scope is None or not self.has_projects:
             self.notify("still discovering the repository's tests…")
             return
         failed = [
@@ -1198,16 +1210,19 @@ class GateuiApp(App[int]):
 
     def action_run_affected(self) -> None:
         scope = self.scope
-        if scope is None or not self.projects:
+        if scope is None or not self.has_projects:
             self.notify("still discovering the repository's tests…")
             return
         projects = scope.projects(self.projects)
         request = scope.request()
+        repo_root = self.repo_root
 
         def plan(books: Bookkeeping, workdir: Path) -> Planned:
             # The working tree's change against HEAD, as `gateui run --affected` selects it.
             assert books.store is not None, "affected runs need the dependency store"
-            plan = plan_affected(projects, request, books.store, books.results, workdir)
+            plan = plan_affected(
+                projects, request, books.store, books.results, workdir, repo_root=repo_root
+            )
             return Planned(plan.commands, header=describe_selection(plan))
 
         self.start_planned(plan, f"affected in {scope.description}", "")
@@ -1215,7 +1230,7 @@ class GateuiApp(App[int]):
     def action_toggle_watch(self) -> None:
         if self.watching is not None:
             self._stop_watch()
-        elif not self.projects:
+        elif not self.has_projects:
             self.want_watch = True
             self.notify("watch mode starts as soon as discovery is done")
         else:
@@ -1383,7 +1398,8 @@ def _no_tests_problem(repo_root: Path) -> Content:
         f" in {repo_root}.\n\n",
         "gateui looks for pytest's configuration (pytest.ini, pyproject.toml "
         "[tool.pytest.ini_options], tox.ini, setup.cfg) and for test files named test_*.py or "
-        "*_test.py that git does not ignore.\n\n",
+        "*_test.py that git does not ignore, and for mix projects (mix.exs) with *_test.exs "
+        "files.\n\n",
         "Add a test (for example tests/test_smoke.py with a function test_something) and start "
         "gateui again, or run it in the repository's own folder: ",
         Content.styled("gateui PATH", "bold"),

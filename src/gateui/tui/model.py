@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gateui.core.discovery import CollectedTest, Project, ProjectDiscovery
 from gateui.core.events import CollectionFinished, ProjectStarted, RunSummary, TestFinished
+from gateui.core.exunit import ExUnitTest, MixDiscovery
 from gateui.core.results import ResultsStore
 from gateui.core.run_plan import RunRequest
 from gateui.core.runner import PytestCommand
@@ -41,6 +42,8 @@ class Scope:
     """Repository-relative node ids inside the scope, as discovery found them."""
     runnable: bool = True
     """False for command suites, which the core does not run from a plan yet."""
+    exunit: bool = False
+    """A scope of an ExUnit (mix) project: ``mix test`` runs it, no Python project does."""
 
     @property
     def description(self) -> str:
@@ -58,7 +61,10 @@ class Scope:
         return RunRequest(suite=self.suite, markers=self.marker)
 
     def projects(self, projects: Sequence[Project]) -> list[Project]:
-        """The projects a run of this scope touches."""
+        """The Python projects a run of this scope touches (the core adds ExUnit projects by
+        the request)."""
+        if self.exunit:
+            return []
         if self.project is None:
             return list(projects)
         return [p for p in projects if p.rel == self.project]
@@ -78,12 +84,19 @@ class ScopeNode:
         return next((n for n in self.walk() if n.scope.key == key), None)
 
 
-def build_scopes(repo_name: str, reports: Sequence[ProjectDiscovery]) -> ScopeNode:
+def build_scopes(
+    repo_name: str, reports: Sequence[ProjectDiscovery], mix: Sequence[MixDiscovery] = ()
+) -> ScopeNode:
     """The tree: the repository, its projects (skipped when there is only the root project),
-    each project's suites, and under a suite the markers that narrow it."""
-    every = frozenset(t.nodeid for r in reports for t in r.tests)
+    each project's suites, and under a suite the markers that narrow it. ExUnit projects show
+    their folders and tags as suites."""
+    mix = [m for m in mix if m.tests or not m.project.umbrella]
+    every = frozenset(t.nodeid for r in reports for t in r.tests) | frozenset(
+        nodeid for m in mix for nodeid in _mix_nodeids(m)
+    )
     root = ScopeNode(Scope("repo", repo_name, None, tests=every))
-    single = len(reports) == 1 and reports[0].project.rel == "."
+    rels = [r.project.rel for r in reports] + [m.project.rel for m in mix]
+    single = rels == ["."]
     for report in reports:
         parent = root
         if not single:
@@ -93,7 +106,44 @@ def build_scopes(repo_name: str, reports: Sequence[ProjectDiscovery]) -> ScopeNo
             )
             root.children.append(parent)
         parent.children.extend(_suite_nodes(report))
+    for view in mix:
+        parent = root
+        rel = view.project.rel
+        if not single:
+            ids = frozenset(_mix_nodeids(view))
+            parent = ScopeNode(Scope(f"project:{rel}", rel, rel, tests=ids, exunit=True))
+            root.children.append(parent)
+        parent.children.extend(_mix_suite_nodes(view))
     return root
+
+
+def _mix_nodeids(view: MixDiscovery, tests: Iterable[ExUnitTest] | None = None) -> list[str]:
+    """Repository-relative node ids, as the ExUnit formatter's results arrive."""
+    rel = view.project.rel
+    prefix = "" if rel == "." else f"{rel}/"
+    return [prefix + t.nodeid for t in (view.tests if tests is None else tests)]
+
+
+def _mix_suite_nodes(view: MixDiscovery) -> list[ScopeNode]:
+    rel = view.project.rel
+    nodes = []
+    for suite in view.suites:
+        holds = suite.selects()
+        members = [t for t in view.tests if holds(TestInfo(t.nodeid, t.path, t.tags))]
+        ids = frozenset(_mix_nodeids(view, members))
+        nodes.append(
+            ScopeNode(
+                Scope(
+                    f"suite:{rel}:{suite.name}",
+                    suite.name,
+                    rel,
+                    suite=suite.name,
+                    tests=ids,
+                    exunit=True,
+                )
+            )
+        )
+    return nodes
 
 
 def _suite_nodes(report: ProjectDiscovery) -> list[ScopeNode]:
