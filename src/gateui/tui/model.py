@@ -131,19 +131,22 @@ def _mix_suite_nodes(view: MixDiscovery) -> list[ScopeNode]:
         holds = suite.selects()
         members = [t for t in view.tests if holds(TestInfo(t.nodeid, t.path, t.tags))]
         ids = frozenset(_mix_nodeids(view, members))
-        nodes.append(
-            ScopeNode(
-                Scope(
-                    f"suite:{rel}:{suite.name}",
-                    suite.name,
-                    rel,
-                    suite=suite.name,
-                    tests=ids,
-                    exunit=True,
-                )
-            )
-        )
+        nodes.append(ScopeNode(_suite_scope(rel, suite.name, ids, exunit=True)))
     return nodes
+
+
+def _suite_scope(
+    rel: str, name: str, ids: frozenset[str], *, runnable: bool = True, exunit: bool = False
+) -> Scope:
+    return Scope(
+        f"suite:{rel}:{name}",
+        name,
+        rel,
+        suite=name,
+        tests=ids,
+        runnable=runnable,
+        exunit=exunit,
+    )
 
 
 def _suite_nodes(report: ProjectDiscovery) -> list[ScopeNode]:
@@ -152,16 +155,7 @@ def _suite_nodes(report: ProjectDiscovery) -> list[ScopeNode]:
     for suite in report.suites:
         members = suite_members(report, suite)
         ids = frozenset(t.nodeid for t in members)
-        node = ScopeNode(
-            Scope(
-                f"suite:{rel}:{suite.name}",
-                suite.name,
-                rel,
-                suite=suite.name,
-                tests=ids,
-                runnable=suite.kind != "command",
-            )
-        )
+        node = ScopeNode(_suite_scope(rel, suite.name, ids, runnable=suite.kind != "command"))
         counts: Counter[str] = Counter()
         for test in members:
             counts.update(set(test.markers) - {suite.name})
