@@ -394,13 +394,3 @@ MISSING_ELIXIR = (
     "Elixir is not installed here: `mix test` needs elixir and mix on PATH"
     " (Debian/Ubuntu: apt-get install elixir)"
 )
-
-
-def owner(projects: Sequence[MixProject], path: Path) -> MixProject | None:
-    best: MixProject | None = None
-    for project in projects:
-        if (path == project.root or project.root in path.parents) and (
-            best is None or len(project.root.parts) > len(best.root.parts)
-        ):
-            best = project
-    return best

@@ -21,7 +21,6 @@ import random
 import re
 import shlex
 import tempfile
-import threading
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -66,6 +65,7 @@ from gateui.core.import_overlay import write_overlay
 from gateui.core.interpreter_info import InterpreterInfo, interpreter_info
 from gateui.core.junit import junit_paths
 from gateui.core.paths import relative_nodeid, relative_path
+from gateui.core.process_group import CurrentProcess
 from gateui.core.run_plan import CommandRun, RunRequest, merge_summaries, plan_run
 from gateui.core.runner import PLUGIN_MODULE, PytestCommand, PytestProcess
 from gateui.core.step_commands import (
@@ -164,20 +164,14 @@ class GateRun:
         self.seed = seed
         """The seed for orders gateui shuffles (None: a fresh random one per step)."""
         self.results: list[StepResult] = []
-        self._cancelled = threading.Event()
-        self._lock = threading.Lock()
-        self._current: PytestProcess | CommandProcess | None = None
+        self._running = CurrentProcess()
 
     def cancel(self) -> None:
-        self._cancelled.set()
-        with self._lock:
-            current = self._current
-        if current is not None:
-            current.cancel()
+        self._running.cancel()
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled.is_set()
+        return self._running.cancelled
 
     def events(self) -> Generator[GateEvent, None, None]:
         failed_jobs: set[str] = set()
@@ -224,10 +218,7 @@ class GateRun:
 
     # -- shared by the step runners ---------------------------------------------------------
     def track(self, current: PytestProcess | CommandProcess | None) -> None:
-        with self._lock:
-            self._current = current
-        if current is not None and self.cancelled:
-            self.cancel()
+        self._running.track(current)
 
 
 class _StepRunner:

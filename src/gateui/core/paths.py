@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 
 def relative_nodeid(nodeid: str, rootdir: Path, repo_root: Path) -> str:
@@ -29,3 +31,22 @@ def relative_path(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` in posix form, "." for the root itself."""
     rel = os.path.relpath(path, root)
     return "." if rel == os.curdir else Path(rel).as_posix()
+
+
+class _Rooted(Protocol):
+    @property
+    def root(self) -> Path: ...
+
+
+RootedT = TypeVar("RootedT", bound=_Rooted)
+
+
+def deepest_owner(owners: Iterable[RootedT], path: Path) -> RootedT | None:
+    """The owner (a project of any kind) whose root holds ``path`` most closely, if any."""
+    best: RootedT | None = None
+    for owner in owners:
+        if (path == owner.root or owner.root in path.parents) and (
+            best is None or len(owner.root.parts) > len(best.root.parts)
+        ):
+            best = owner
+    return best

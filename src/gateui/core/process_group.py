@@ -81,3 +81,31 @@ class GroupProcess:
         kill_group(proc.pid, signal.SIGKILL)
         if proc.poll() is None:
             proc.wait()
+
+
+class CurrentProcess:
+    """The one process a sequence of runs (a run's projects, a gate's steps) has going: a
+    cancel from any thread stops it, and every process tracked after it, at once."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._current: GroupProcess | None = None
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        with self._lock:
+            current = self._current
+        if current is not None:
+            current.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def track(self, current: GroupProcess | None) -> None:
+        """``current`` is the process now (a cancel that came first applies to it at once)."""
+        with self._lock:
+            self._current = current
+        if current is not None and self.cancelled:
+            current.cancel()

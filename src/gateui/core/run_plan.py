@@ -14,7 +14,6 @@ import os
 import re
 import shlex
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +38,11 @@ from gateui.core.exunit import (
     mix_path_args,
     mix_test_argv,
 )
-from gateui.core.exunit import owner as mix_owner
 from gateui.core.exunit_stale import settle_stale_manifests
 from gateui.core.interpreter import find_interpreter
 from gateui.core.junit import junit_paths
-from gateui.core.paths import relative_path
+from gateui.core.paths import deepest_owner, relative_path
+from gateui.core.process_group import CurrentProcess
 from gateui.core.runner import PytestCommand, PytestProcess
 from gateui.core.static_scan import scan_project
 from gateui.core.suites import WELL_KNOWN_SUITES, Suite
@@ -153,21 +152,11 @@ def _by_paths(projects: Sequence[Project], paths: Sequence[str]) -> list[tuple[P
     for given in paths:
         file_part, sep, rest = given.partition("::")
         path = Path(file_part)
-        owner = _owner(projects, path)
+        owner = deepest_owner(projects, path)
         if owner is None:
             raise GateuiError(f"{file_part}: not inside any test project of this repository")
         grouped.setdefault(owner.root, []).append(relative_path(path, owner.root) + sep + rest)
     return [(p, grouped[p.root]) for p in projects if p.root in grouped]
-
-
-def _owner(projects: Sequence[Project], path: Path) -> Project | None:
-    best: Project | None = None
-    for project in projects:
-        if (path == project.root or project.root in path.parents) and (
-            best is None or len(project.root.parts) > len(best.root.parts)
-        ):
-            best = project
-    return best
 
 
 def _by_suite(
@@ -268,8 +257,8 @@ def _split_paths(
     mix_projects = [m.project for m in mix]
     for given in paths:
         path = Path(given.partition("::")[0])
-        py = _owner(projects, path)
-        ex = mix_owner(mix_projects, path)
+        py = deepest_owner(projects, path)
+        ex = deepest_owner(mix_projects, path)
         if ex is not None and (py is None or len(ex.root.parts) > len(py.root.parts)):
             elixir.setdefault(ex.root, []).append(given)
         else:
@@ -408,31 +397,22 @@ class RunSession:
 
     def __init__(self, commands: Sequence[PytestCommand]) -> None:
         self.commands = list(commands)
-        self._current: PytestProcess | CommandProcess | None = None
-        self._cancelled = threading.Event()
-        self._lock = threading.Lock()
+        self._running = CurrentProcess()
 
     def cancel(self) -> None:
-        self._cancelled.set()
-        with self._lock:
-            current = self._current
-        if current is not None:
-            current.cancel()
+        self._running.cancel()
 
     def events(self) -> Iterator[Event]:
         summaries: list[RunSummary] = []
         for command in self.commands:
-            if self._cancelled.is_set():
+            if self._running.cancelled:
                 break
             process: PytestProcess | CommandProcess
             if isinstance(command, CommandRun):
                 process = CommandProcess(command.spec())
             else:
                 process = PytestProcess(command)
-            with self._lock:
-                self._current = process
-            if self._cancelled.is_set():
-                process.cancel()
+            self._running.track(process)
             if isinstance(command, CommandRun):
                 yield CommandStarted(
                     command.label, command.project, command.suite, text=command.inject_pytest
@@ -444,7 +424,7 @@ class RunSession:
                     summaries.append(event)
                 else:
                     yield event
-        yield merge_summaries(summaries, cancelled=self._cancelled.is_set())
+        yield merge_summaries(summaries, cancelled=self._running.cancelled)
 
 
 def merge_summaries(summaries: Sequence[RunSummary], cancelled: bool = False) -> RunSummary:
