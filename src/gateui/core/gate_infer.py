@@ -447,7 +447,7 @@ class _Inference:
                 if not step.uses.startswith("docker://")
                 else (f"the container action {step.uses}")
             )
-            return _not_run_step(name, step.uses, ".", origin, job_id, job.needs, why)
+            return _not_run_step(name, step.uses, ".", origin, job_id, why)
         run = step.run or ""
         env, step_notes = _resolve_env([job_env, step.env], contexts, dict(job_env))
         notes = [*env_notes, *step_notes]
@@ -470,7 +470,6 @@ class _Inference:
                     cwd,
                     origin,
                     job_id,
-                    job.needs,
                     f"its if: ({step.condition}) is false on a pull request",
                 )
             only_after_failure = after_failure and not normal
@@ -486,20 +485,17 @@ class _Inference:
                 cwd,
                 origin,
                 job_id,
-                job.needs,
                 f"not reproducible here: the command uses {exc.what}",
             )
         classified = classify_script(text, self._makefile_reader(cwd))
         if classified.kind != TEST:
             label_text = NOT_RUN_LABEL[classified.kind]
             detail = f" ({classified.detail})" if classified.detail else ""
-            return _not_run_step(
-                name, text.strip(), cwd, origin, job_id, job.needs, f"{label_text}{detail}"
-            )
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, f"{label_text}{detail}")
         if blocker:
-            return _not_run_step(name, text.strip(), cwd, origin, job_id, job.needs, blocker)
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, blocker)
         if cwd_problem:
-            return _not_run_step(name, text.strip(), cwd, origin, job_id, job.needs, cwd_problem)
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, cwd_problem)
         shell_name = (
             step.shell or job.defaults_run.get("shell") or workflow.defaults_run.get("shell")
         )
@@ -513,7 +509,6 @@ class _Inference:
                     cwd,
                     origin,
                     job_id,
-                    job.needs,
                     f"not reproducible here: runs in {shell_name}",
                 )
             shell = _SHELLS.get(
@@ -611,7 +606,6 @@ class _Inference:
             ".",
             f"{workflow.path}, {label}, {name}",
             f"{workflow.path}#{label}",
-            (),
             why,
         )
 
@@ -622,7 +616,6 @@ class _Inference:
             ".",
             f"{workflow.path}, {label}, (whole job)",
             f"{workflow.path}#{label}",
-            (),
             why,
         )
 
@@ -633,7 +626,6 @@ def _not_run_step(
     cwd: str,
     origin: str,
     job: str,
-    needs: Sequence[str],
     why: str,
 ) -> GateStep:
     return GateStep(
