@@ -3,6 +3,7 @@ none of which has gateui installed."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,3 +71,35 @@ def test_gateui_is_not_importable_in_the_target(target: tuple[str, Path]) -> Non
     probe = subprocess.run([str(python), "-c", "import gateui"], capture_output=True, text=True)
     assert probe.returncode != 0
     assert "No module named 'gateui'" in probe.stderr
+
+
+def test_suite_marker_expressions_work_with_the_targets_pytest(target: tuple[str, Path]) -> None:
+    # gateui itself may be installed next to any pytest (a plain `pip install gateui` takes the
+    # newest): its suites are judged with pytest's own expression grammar, whose error type
+    # changed in pytest 9.
+    import subprocess
+
+    _, python = target
+    probe = (
+        "from gateui.core.config import SuiteSpec\n"
+        "from gateui.core.errors import ConfigError\n"
+        "from gateui.core.suites import Suite, TestInfo, compile_marker_expression\n"
+        "holds = Suite('fast', 'marker', 0, markers='unit and not slow').selects()\n"
+        "fast, slow = TestInfo('t', 't.py', ('unit',)), TestInfo('t', 't.py', ('unit', 'slow'))\n"
+        "print(holds(fast), holds(slow))\n"
+        "try:\n"
+        "    compile_marker_expression(SuiteSpec('bad', markers='unit and ('), None)\n"
+        "except ConfigError as exc:\n"
+        "    print(exc)\n"
+    )
+    source = Path(__file__).resolve().parent.parent / "src"
+    result = subprocess.run(
+        [str(python), "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(source)},
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()[:2]
+    assert first == "True False"
+    assert "tool.gateui.suites.bad.markers: invalid marker expression 'unit and ('" in second

@@ -191,11 +191,14 @@ def compile_marker_expression(
     """A predicate over a test's markers for ``spec.markers``, with pytest's own grammar."""
     if not spec.markers:
         return None
-    from _pytest.mark.expression import Expression, ParseError
+    from _pytest.mark import expression as pytest_expression
 
+    # pytest 7 and 8 raise their own ParseError for a malformed expression; pytest 9 dropped
+    # it for SyntaxError.
+    malformed = (getattr(pytest_expression, "ParseError", SyntaxError), SyntaxError)
     try:
-        expression = Expression.compile(spec.markers)
-    except ParseError as exc:
+        expression = pytest_expression.Expression.compile(spec.markers)
+    except malformed as exc:
         where = source or Path("pyproject.toml")
         key = f"tool.gateui.suites.{spec.name}"
         raise ConfigError(

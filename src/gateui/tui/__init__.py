@@ -37,6 +37,8 @@ def run_tui(
         precompute_gate=True,
     )
     code = app.run()
+    if app.return_code:
+        return app.return_code  # Textual's own: 1 after a crash (its traceback is printed)
     return code if isinstance(code, int) else 0
 
 
