@@ -55,8 +55,8 @@ _STATIC_SNIPPET = """
 import json, sys, time
 from pathlib import Path
 started = time.perf_counter()
-from gateui.core.discovery import load_projects, static_view
-from gateui.core.static_scan import scan_project
+from gateui.core.discovery.discover import load_projects, static_view
+from gateui.core.layout.static_scan import scan_project
 imported = time.perf_counter()
 repo = Path(sys.argv[1])
 projects = load_projects(repo)
@@ -79,8 +79,8 @@ print(json.dumps({
 _PROFILE_SNIPPET = """
 import cProfile, json, sys
 from pathlib import Path
-from gateui.core.discovery import Discovery, collect_project, find_repo_root, load_projects
-from gateui.core.discovery import static_view
+from gateui.core.discovery.discover import Discovery, collect_project, find_repo_root, load_projects
+from gateui.core.discovery.discover import static_view
 from gateui.discover_output import discovery_json
 
 def discover():
@@ -208,7 +208,7 @@ def main() -> int:
             ["static step (in-process)", "median s"],
             [
                 [
-                    "import gateui.core.discovery (+ static_scan)",
+                    "import gateui.core.discovery.discover (+ static_scan)",
                     f"{static_median('import_s'):.3f}",
                 ],
                 [

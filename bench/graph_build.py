@@ -41,13 +41,13 @@ from selection_kit import (
     table,
 )
 
-from gateui.core.changes import ChangeSet, changed_files
-from gateui.core.depstore import DepStore
-from gateui.core.discovery import load_projects
-from gateui.core.import_graph import ImportGraph, layouts_for
-from gateui.core.projects import repo_files
-from gateui.core.results import ResultsStore
-from gateui.core.selection import Selector, environment_key
+from gateui.core.discovery.discover import load_projects
+from gateui.core.layout.projects import repo_files
+from gateui.core.running.results import ResultsStore
+from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection.changes import ChangeSet, changed_files
+from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.selector import Selector, environment_key
 
 BUILD_TARGET_S = 2.0
 RESELECT_TARGET_MS = 50.0

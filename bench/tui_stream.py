@@ -50,7 +50,7 @@ FAILURE = (
 
 
 def synthetic(count: int) -> Iterator[Any]:
-    from gateui.core.events import CollectionFinished, RunSummary, TestFinished
+    from gateui.core.running.events import CollectionFinished, RunSummary, TestFinished
 
     yield CollectionFinished(count, 0)
     failed = 0
@@ -133,7 +133,7 @@ async def arm_datatable(count: int, repo: Path) -> dict[str, float]:
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable
 
-    from gateui.core.events import TestFinished
+    from gateui.core.running.events import TestFinished
 
     class Baseline(App[None]):
         def compose(self) -> ComposeResult:

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.command_runner import command_environment
-from gateui.core.command_suites import (
+from gateui.core.exunit.mix import MixProject, discover_mix, find_mix_projects, parse_test_file
+from gateui.core.layout.command_suites import (
     expand_braces,
     match_command_suite,
     proposed_command_suites,
     script_flags,
 )
-from gateui.core.exunit import MixProject, discover_mix, find_mix_projects, parse_test_file
-from gateui.core.junit import junit_paths, read_junit
-from gateui.printers import failure_headline
+from gateui.core.running.command_process import command_environment
+from gateui.core.running.junit import junit_paths, read_junit
+from gateui.wording import failure_headline
 from helpers import SAMPLES
 
 pytestmark = pytest.mark.unit

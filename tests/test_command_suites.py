@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.discovery import load_projects
-from gateui.core.events import (
+from gateui.core.discovery.discover import load_projects
+from gateui.core.plan.run_plan import CommandRun, RunRequest, RunSession, plan_run
+from gateui.core.running.events import (
     CommandStarted,
     Event,
     OutputLine,
     RunSummary,
     TestFinished,
 )
-from gateui.core.run_plan import CommandRun, RunRequest, RunSession, plan_run
 from helpers import CliResult, git
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.events import CommandStarted, Event, RunSummary, TestFinished, TestStarted
-from gateui.core.run_plan import RunRequest, RunSession, plan_run
+from gateui.core.plan.run_plan import RunRequest, RunSession, plan_run
+from gateui.core.running.events import CommandStarted, Event, RunSummary, TestFinished, TestStarted
 from helpers import CliResult, git
 
 pytestmark = pytest.mark.integration

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gateui.core.exunit_stale import NS, settle_stale_manifests
+from gateui.core.exunit.stale import NS, settle_stale_manifests
 
 SECOND = 1_800_000_000 * NS  # some whole second
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.errors import ConfigError
-from gateui.core.gate import KIND_NOT_RUN, KIND_PYTEST, KIND_SHELL, GateDefinition, GateStep
-from gateui.core.gate_infer import infer_gate, load_gate
-from gateui.core.sources import DirSource
+from gateui.core.common.errors import ConfigError
+from gateui.core.gate.infer import infer_gate, load_gate
+from gateui.core.gate.model import KIND_NOT_RUN, KIND_PYTEST, KIND_SHELL, GateDefinition, GateStep
+from gateui.core.gate.sources import DirSource
 from helpers import SAMPLES
 
 pytestmark = pytest.mark.unit

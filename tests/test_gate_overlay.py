@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.import_overlay import write_overlay
-from gateui.core.interpreter_info import interpreter_info
+from gateui.core.gate._import_overlay import write_overlay
+from gateui.core.layout.interpreter_info import interpreter_info
 
 pytestmark = pytest.mark.integration
 

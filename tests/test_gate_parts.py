@@ -5,7 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from gateui.core.gate import (
+from gateui.core.commands.classify import (
+    classify_script,
+    plugin_of,
+    split_pytest_args,
+    unmarked_check_markers,
+)
+from gateui.core.gate._expressions import (
+    Contexts,
+    JobStatus,
+    StrictMapping,
+    Unresolvable,
+    condition,
+    substitute,
+)
+from gateui.core.gate.hooks import parse_pushed_refs
+from gateui.core.gate.model import (
     FAIL,
     PASS,
     GateStep,
@@ -14,22 +29,7 @@ from gateui.core.gate import (
     judge,
     percent,
 )
-from gateui.core.gate_run import shuffle_nodeids
-from gateui.core.gh_expressions import (
-    Contexts,
-    JobStatus,
-    StrictMapping,
-    Unresolvable,
-    condition,
-    substitute,
-)
-from gateui.core.hooks import parse_pushed_refs
-from gateui.core.step_commands import (
-    classify_script,
-    plugin_of,
-    split_pytest_args,
-    unmarked_check_markers,
-)
+from gateui.core.gate.run import shuffle_nodeids
 
 pytestmark = pytest.mark.unit
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from gateui.cli_gate import describe_gate
-from gateui.core.gate_check import precompute_head, run_check
-from gateui.core.gate_run import shuffle_nodeids
+from gateui.core.gate.check import precompute_head, run_check
+from gateui.core.gate.run import shuffle_nodeids
 from gateui.gate_output import print_gate_description
 from helpers import CliResult, git
 

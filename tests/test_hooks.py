@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gateui import hook_entry
-from gateui.core.hooks import MARKER
+from gateui.core.gate.hooks import MARKER
 from helpers import CliResult, git
 
 pytestmark = pytest.mark.integration

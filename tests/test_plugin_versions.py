@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.events import SessionStarted, TestFinished
-from gateui.core.runner import PytestCommand, PytestProcess
+from gateui.core.running.events import SessionStarted, TestFinished
+from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 from target_envs import target_python
 
 pytestmark = pytest.mark.integration
@@ -81,9 +81,9 @@ def test_suite_marker_expressions_work_with_the_targets_pytest(target: tuple[str
 
     _, python = target
     probe = (
-        "from gateui.core.config import SuiteSpec\n"
-        "from gateui.core.errors import ConfigError\n"
-        "from gateui.core.suites import Suite, TestInfo, compile_marker_expression\n"
+        "from gateui.core.common.config import SuiteSpec\n"
+        "from gateui.core.common.errors import ConfigError\n"
+        "from gateui.core.layout.suites import Suite, TestInfo, compile_marker_expression\n"
         "holds = Suite('fast', 'marker', 0, markers='unit and not slow').selects()\n"
         "fast, slow = TestInfo('t', 't.py', ('unit',)), TestInfo('t', 't.py', ('unit', 'slow'))\n"
         "print(holds(fast), holds(slow))\n"

@@ -11,8 +11,8 @@ from textwrap import dedent
 
 import pytest
 
-from gateui.core.errors import ConfigError
-from gateui.core.pytest_config import (
+from gateui.core.common.errors import ConfigError
+from gateui.core.layout.pytest_config import (
     DEFAULT_NORECURSEDIRS,
     DEFAULT_PYTHON_FILES,
     PytestConfig,

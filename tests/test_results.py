@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.events import TestFinished
-from gateui.core.results import ResultsStore
+from gateui.core.running.events import TestFinished
+from gateui.core.running.results import ResultsStore
 from helpers import CliResult, git
 
 

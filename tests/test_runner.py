@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.errors import InterpreterError
-from gateui.core.events import (
+from gateui.core.common.errors import InterpreterError
+from gateui.core.running.events import (
     CollectionFinished,
     Event,
     OutputLine,
@@ -22,7 +22,7 @@ from gateui.core.events import (
     TestFinished,
     TestStarted,
 )
-from gateui.core.runner import PytestCommand, PytestProcess
+from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 from helpers import alive
 
 pytestmark = pytest.mark.integration
@@ -255,7 +255,7 @@ def test_plugin_writes_to_a_named_file_channel(
     import json
     import subprocess
 
-    from gateui.core.runner import plugin_environment
+    from gateui.core.running.pytest_process import plugin_environment
 
     root = sample_repo("faults")
     channel = tmp_path / "events.jsonl"

@@ -8,8 +8,8 @@ from textwrap import dedent
 
 import pytest
 
-from gateui.core.pytest_config import PytestConfig, read_config_in
-from gateui.core.static_scan import StaticScan, StaticTest, scan_project
+from gateui.core.layout.pytest_config import PytestConfig, read_config_in
+from gateui.core.layout.static_scan import StaticScan, StaticTest, scan_project
 
 pytestmark = pytest.mark.unit
 

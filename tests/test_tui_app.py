@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from gateui.core.events import Event
-from gateui.core.run_plan import RunRequest
+from gateui.core.plan.run_plan import RunRequest
+from gateui.core.running.events import Event
 from gateui.tui.app import ActiveRun, GateuiApp
 from gateui.tui.screens.help import HelpScreen
 from gateui.tui.widgets.detail import DetailView

@@ -13,12 +13,25 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from gateui.core.events import CollectionFinished, Event, RunSummary, TestFinished, TestStarted
-from gateui.core.gate import StepOutcome, StepResult, gate_verdict, judge, not_run_result
-from gateui.core.gate_check import IN_PLACE, CheckEvent, CheckFinished, CheckStarted, GateReport
-from gateui.core.gate_infer import load_gate
-from gateui.core.gate_run import StepEvent, StepFinished, StepStarted
-from gateui.core.sources import DirSource
+from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted, GateReport
+from gateui.core.gate.infer import load_gate
+from gateui.core.gate.model import (
+    IN_PLACE,
+    StepOutcome,
+    StepResult,
+    gate_verdict,
+    judge,
+    not_run_result,
+)
+from gateui.core.gate.run import StepEvent, StepFinished, StepStarted
+from gateui.core.gate.sources import DirSource
+from gateui.core.running.events import (
+    CollectionFinished,
+    Event,
+    RunSummary,
+    TestFinished,
+    TestStarted,
+)
 from gateui.tui.app import GateuiApp
 from gateui.tui.widgets.results_table import ResultsTable
 from tui_support import FAILURE_TEXT, FIXED_CLOCK, SIZE, discovered, wait_until

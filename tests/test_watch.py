@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gateui.core.discovery import load_projects
-from gateui.core.events import TestFinished
-from gateui.core.watch import CycleFinished, CycleStarted, Idle, WatchEvent, WatchSession
+from gateui.core.discovery.discover import load_projects
+from gateui.core.running.events import TestFinished
+from gateui.core.watch.session import CycleFinished, CycleStarted, Idle, WatchEvent, WatchSession
 from helpers import CliResult
 
 pytestmark = pytest.mark.integration
@@ -241,6 +241,6 @@ def test_cancelling_a_cycle_keeps_watching(lab: Path) -> None:
     ],
 )
 def test_ignored_names(path: str, ignored: bool) -> None:
-    from gateui.core.watch import is_ignored_name
+    from gateui.core.watch.session import is_ignored_name
 
     assert is_ignored_name(path) is ignored

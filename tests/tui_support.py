@@ -11,7 +11,13 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from gateui.core.events import CollectionFinished, Event, RunSummary, SessionStarted, TestFinished
+from gateui.core.running.events import (
+    CollectionFinished,
+    Event,
+    RunSummary,
+    SessionStarted,
+    TestFinished,
+)
 from gateui.tui.app import GateuiApp
 
 SIZE = (140, 40)

@@ -17,7 +17,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from gateui import __version__
-from gateui.core.discovery import (
+from gateui.core.common.errors import GateuiError
+from gateui.core.discovery.discover import (
     Discovery,
     ProjectDiscovery,
     collect_project,
@@ -25,21 +26,20 @@ from gateui.core.discovery import (
     load_projects,
     static_view,
 )
-from gateui.core.errors import GateuiError
-from gateui.core.events import RunSummary
-from gateui.core.run_plan import (
+from gateui.core.plan.run_plan import (
     NO_TESTS_COLLECTED,
     RunRequest,
     RunSession,
     other_test_projects,
     plan_run,
 )
+from gateui.core.running.events import RunSummary
 from gateui.discover_output import discovery_json, print_discovery, print_static
 from gateui.printers import JsonPrinter, PlainPrinter
 
 if TYPE_CHECKING:
-    from gateui.core.affected import AffectedPlan
-    from gateui.core.bookkeeping import Bookkeeping
+    from gateui.core.selection.affected import AffectedPlan
+    from gateui.core.selection.bookkeeping import Bookkeeping
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -211,9 +211,9 @@ def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[s
 
 def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
     # Imported here: selection and the dependency store cost every other command start-up time.
-    from gateui.core.affected import plan_affected, with_recording
-    from gateui.core.bookkeeping import Bookkeeping
-    from gateui.core.depstore import DepStore
+    from gateui.core.selection.affected import plan_affected, with_recording
+    from gateui.core.selection.bookkeeping import Bookkeeping
+    from gateui.core.selection.depstore import DepStore
 
     cwd = Path.cwd()
     repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
@@ -265,7 +265,7 @@ def make_printer(as_json: bool, out: TextIO) -> JsonPrinter | PlainPrinter:
 
 
 def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
-    from gateui.printers import describe_selection
+    from gateui.wording import describe_selection
 
     out.write(describe_selection(plan) + "\n")
     out.flush()

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from gateui.core.discovery import find_repo_root
-from gateui.core.errors import GateuiError
+from gateui.core.common.errors import GateuiError
+from gateui.core.discovery.discover import find_repo_root
 
 # The gate's modules (workflow reading, YAML, git plumbing) are imported by the commands that
 # use them: every other gateui command, and the pre-push hook on a cache hit, starts faster.
@@ -64,8 +64,8 @@ def register(commands: Any) -> None:
 
 
 def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
-    from gateui.core.gate_check import CheckFinished, GateCheck, GateReport
-    from gateui.core.gitops import Git, scrub_git_env
+    from gateui.core.gate.check import CheckFinished, GateCheck, GateReport
+    from gateui.core.gate.gitops import Git, scrub_git_env
     from gateui.gate_output import GatePrinter
 
     repo_root = find_repo_root(Path(args.repo))
@@ -101,7 +101,7 @@ def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def gate_exit_code(verdict: str) -> int:
-    from gateui.core.gate import FAIL, PASS
+    from gateui.core.gate.model import FAIL, PASS
 
     if verdict == PASS:
         return EXIT_OK
@@ -111,8 +111,8 @@ def gate_exit_code(verdict: str) -> int:
 
 
 def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
-    from gateui.core.gitops import GitError
-    from gateui.core.hooks import install, status, uninstall
+    from gateui.core.gate.gitops import GitError
+    from gateui.core.gate.hooks import install, status, uninstall
 
     repo_root = find_repo_root(Path(args.repo))
     try:
@@ -145,7 +145,7 @@ def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_run_pre_push(args: argparse.Namespace) -> int:
     """The hook's work, for pre-commit's ``pre-push`` stage (or by hand)."""
-    from gateui.core.gitops import Git
+    from gateui.core.gate.gitops import Git
     from gateui.prepush import pre_commit_input, run_pre_push
 
     data = pre_commit_input(os.environ)
@@ -166,12 +166,12 @@ def cmd_run_pre_push(args: argparse.Namespace) -> int:
 
 def describe_gate(repo_root: Path) -> dict[str, Any]:
     """The gate of the work tree as it is, for ``gateui discover``."""
-    from gateui.core.errors import ConfigError
-    from gateui.core.gate_check import default_base
-    from gateui.core.gate_infer import load_gate
-    from gateui.core.gitops import Git, GitError
-    from gateui.core.sources import DirSource
-    from gateui.core.workflows import WorkflowError
+    from gateui.core.common.errors import ConfigError
+    from gateui.core.gate.check import default_base
+    from gateui.core.gate.gitops import Git, GitError
+    from gateui.core.gate.infer import load_gate
+    from gateui.core.gate.sources import DirSource
+    from gateui.core.gate.workflows import WorkflowError
 
     try:
         base = default_base(Git(repo_root))

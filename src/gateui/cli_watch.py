@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gateui.core.discovery import find_repo_root, load_projects
-from gateui.core.errors import GateuiError
-from gateui.core.events import RunSummary
-from gateui.core.run_plan import RunRequest
+from gateui.core.common.errors import GateuiError
+from gateui.core.discovery.discover import find_repo_root, load_projects
+from gateui.core.plan.run_plan import RunRequest
+from gateui.core.running.events import RunSummary
 from gateui.printers import JsonPrinter, PlainPrinter
 
 if TYPE_CHECKING:
-    from gateui.core.watch import CycleStarted, WatchSession
+    from gateui.core.watch.session import CycleStarted, WatchSession
 
 # Selection and watch machinery are imported by the commands that use them (start-up time of
 # every other command).
@@ -48,11 +48,11 @@ def register(commands: Any) -> None:
 def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
-    from gateui.core.run_plan import other_test_projects
+    from gateui.core.plan.run_plan import other_test_projects
 
     if not projects and not other_test_projects(repo_root):
         raise GateuiError(f"{repo_root}: no test projects found")
-    from gateui.core.watch import WatchSession
+    from gateui.core.watch.session import WatchSession
 
     request = RunRequest(suite=args.suite, markers=args.markers, extra_args=tuple(extra))
     if not args.no_tui:
@@ -81,7 +81,7 @@ def _open_tui(repo_root: Path, request: RunRequest) -> int | None:
 def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
     """The same live stream as ``gateui run`` for each cycle, with a header per cycle."""
     from gateui.cli import make_printer
-    from gateui.core.watch import CycleFinished, CycleStarted, Idle
+    from gateui.core.watch.session import CycleFinished, CycleStarted, Idle
 
     printer: JsonPrinter | PlainPrinter = make_printer(as_json, out)
     try:
@@ -145,11 +145,11 @@ def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
 
 
 def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    from gateui.core.affected import plan_affected
-    from gateui.core.changes import changed_files
-    from gateui.core.depstore import DepStore
-    from gateui.core.results import ResultsStore
-    from gateui.core.selection import environment_key
+    from gateui.core.running.results import ResultsStore
+    from gateui.core.selection.affected import plan_affected
+    from gateui.core.selection.changes import changed_files
+    from gateui.core.selection.depstore import DepStore
+    from gateui.core.selection.selector import environment_key
 
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)

@@ -6,10 +6,10 @@ import shutil
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from gateui.core.discovery import Discovery, ProjectDiscovery
-from gateui.core.exunit import MixDiscovery
-from gateui.core.suites import Suite
-from gateui.printers import failure_headline
+from gateui.core.discovery.discover import Discovery, ProjectDiscovery
+from gateui.core.exunit.mix import MixDiscovery
+from gateui.core.layout.suites import Suite
+from gateui.wording import failure_headline
 
 _LIST_LIMIT = 8
 

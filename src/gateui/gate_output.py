@@ -6,34 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from gateui.core.events import CollectionError, TestFinished
-from gateui.core.gate import FAIL, PASS, SKIPPED, GateDefinition
-from gateui.core.gate_check import CACHE, IN_PLACE, CheckEvent, CheckFinished, CheckStarted
-from gateui.core.gate_run import StepEvent, StepFinished, StepStarted
-from gateui.printers import failure_headline
+from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
+from gateui.core.gate.model import CACHE, FAIL, PASS, SKIPPED
+from gateui.core.gate.run import StepEvent, StepFinished, StepStarted
+from gateui.core.running.events import CollectionError, TestFinished
+from gateui.wording import MARKS, failure_headline, gate_steps_text, one_line, place_text
 
 _STYLE = {"pass": "32", "fail": "31", "error": "33", "skipped": "2", "bold": "1", "dim": "2"}
-MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·"}
-"""One symbol per step verdict (the TUI's gate screen uses the same)."""
-_PLACES = {
-    IN_PLACE: "in place (the work tree is that commit)",
-    CACHE: "from the cache (this tree was verified before)",
-}
-
-
-def place_text(checked_in: str) -> str:
-    """Where a commit was checked, in words: "in place (the work tree is that commit)"…"""
-    return _PLACES.get(checked_in, "in a temporary worktree of that commit")
-
-
-def gate_steps_text(definition: GateDefinition) -> str:
-    """ "gate from .github/workflows/ci.yml: 2 step(s) run here, 4 not run locally" """
-    here = len(definition.runnable)
-    elsewhere = len(definition.steps) - here
-    source = definition.source or "nowhere (no gate found)"
-    return f"gate from {source}: {here} step(s) run here" + (
-        f", {elsewhere} not run locally" if elsewhere else ""
-    )
 
 
 class GatePrinter:
@@ -120,12 +99,6 @@ class GatePrinter:
             self.line(
                 self.paint("PR gate: cannot evaluate", "error") + f" — {report.get('reason')}"
             )
-
-
-def one_line(text: str, limit: int = 160) -> str:
-    """A (possibly multi-line) command on one line, cut at ``limit`` characters."""
-    flat = " ⏎ ".join(line.strip() for line in text.strip().splitlines() if line.strip())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def print_gate_description(gate: Mapping[str, Any], stream: TextIO) -> None:

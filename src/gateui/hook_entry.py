@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if code != 0:
         return code
     try:
-        from gateui.core.errors import GateuiError
+        from gateui.core.common.errors import GateuiError
         from gateui.prepush import run_pre_push
     except Exception as exc:
         report_bug(exc)

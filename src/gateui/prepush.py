@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gateui.core.discovery import find_repo_root
-from gateui.core.gate import ERROR, FAIL
-from gateui.core.gate_check import CheckFinished, GateCheck, GateReport
-from gateui.core.gitops import Git, scrub_git_env
-from gateui.core.hooks import parse_pushed_refs, plan_push
+from gateui.core.discovery.discover import find_repo_root
+from gateui.core.gate.check import CheckFinished, GateCheck, GateReport
+from gateui.core.gate.gitops import Git, scrub_git_env
+from gateui.core.gate.hooks import parse_pushed_refs, plan_push
+from gateui.core.gate.model import ERROR, FAIL
 from gateui.gate_output import GatePrinter
 
 SKIP_ENV = "GATEUI_SKIP"

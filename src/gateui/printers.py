@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-from gateui.core.events import (
+from gateui.core.running.events import (
     CollectionError,
     CollectionFinished,
     CommandStarted,
@@ -20,57 +20,10 @@ from gateui.core.events import (
     TestFinished,
     TestStarted,
 )
-
-if TYPE_CHECKING:
-    from gateui.core.affected import AffectedPlan
+from gateui.wording import failure_headline
 
 _COLOURS = {"passed": "32", "failed": "31", "error": "31", "skipped": "33", "dim": "2", "bold": "1"}
 _PROGRESS_INTERVAL_S = 0.05
-
-
-def describe_selection(plan: AffectedPlan) -> str:
-    """What changed and what it selected, for the line above an affected run (plus notes)."""
-    changed = sorted(plan.selection.changed)
-    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-    tests, files = plan.counts
-    whole = [p.project.rel for p in plan.selection.projects if p.whole]
-    parts = []
-    if tests:
-        parts.append(f"{tests} tests")
-    if files:
-        parts.append(f"{files} test files")
-    if whole:
-        parts.append("whole project " + ", ".join(whole))
-    selected = " + ".join(parts) or "nothing"
-    lines = [f"changed: {shown or 'nothing'} → selected: {selected}"]
-    lines += [f"note: {note}" for note in plan.selection.notes]
-    return "\n".join(lines)
-
-
-def failure_headline(longrepr: str) -> str:
-    """The line of a traceback a person reads first: pytest's ``E`` line, ExUnit's message,
-    else the last line."""
-    lines = [line for line in longrepr.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("E "):
-            return line[1:].strip()
-    if any(line.strip() == "stacktrace:" for line in lines):
-        return _exunit_headline(lines)
-    return lines[-1].strip() if lines else ""
-
-
-def _exunit_headline(lines: list[str]) -> str:
-    """``Assertion with == failed (left: 2, right: 3)`` or ``** (RuntimeError) boom``: the
-    message under ExUnit's ``1) test … (Module)`` and ``file:line`` lines."""
-    body = [line.strip() for line in lines]
-    start = 2 if len(body) > 2 and body[0][:1].isdigit() else 0
-    message = body[start] if start < len(body) else body[-1]
-    sides = [
-        line
-        for line in body[start + 1 :]
-        if line.startswith(("left:", "right:")) and len(line) < 80
-    ]
-    return f"{message} ({', '.join(' '.join(s.split()) for s in sides)})" if sides else message
 
 
 class PlainPrinter:

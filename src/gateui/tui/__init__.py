@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gateui.core.discovery import find_repo_root
-from gateui.core.run_plan import RunRequest
+from gateui.core.discovery.discover import find_repo_root
+from gateui.core.plan.run_plan import RunRequest
 
 
 def has_terminal() -> bool:

@@ -47,18 +47,28 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from gateui.core.affected import plan_affected, with_recording
-from gateui.core.bookkeeping import Bookkeeping
-from gateui.core.depstore import DepStore
-from gateui.core.discovery import (
+from gateui.core.common.errors import GateuiError, InterpreterError
+from gateui.core.discovery.discover import (
     Project,
     ProjectDiscovery,
     collect_project,
     load_projects,
     static_view,
 )
-from gateui.core.errors import GateuiError, InterpreterError
-from gateui.core.events import (
+from gateui.core.exunit.mix import MixDiscovery, discover_mix, find_mix_projects
+from gateui.core.gate.check import (
+    CheckEvent,
+    CheckFinished,
+    CheckStarted,
+    GateCheck,
+    GateReport,
+    precompute_head,
+)
+from gateui.core.gate.model import ERROR, FAIL, PASS
+from gateui.core.gate.run import StepEvent, StepStarted
+from gateui.core.layout.static_scan import StaticScan
+from gateui.core.plan.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
+from gateui.core.running.events import (
     CollectionError,
     Event,
     OutputLine,
@@ -67,24 +77,13 @@ from gateui.core.events import (
     TestStarted,
     WarningRaised,
 )
-from gateui.core.exunit import MixDiscovery, discover_mix, find_mix_projects
-from gateui.core.gate import ERROR, FAIL, PASS
-from gateui.core.gate_check import (
-    CheckEvent,
-    CheckFinished,
-    CheckStarted,
-    GateCheck,
-    GateReport,
-    precompute_head,
-)
-from gateui.core.gate_run import StepEvent, StepStarted
-from gateui.core.process_group import TERMINATE_GRACE_S
-from gateui.core.results import ResultsStore
-from gateui.core.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
-from gateui.core.runner import PytestProcess
-from gateui.core.static_scan import StaticScan
-from gateui.core.watch import CycleFinished, CycleStarted, Idle, WatchSession
-from gateui.printers import describe_selection
+from gateui.core.running.process_group import TERMINATE_GRACE_S
+from gateui.core.running.pytest_process import PytestProcess
+from gateui.core.running.results import ResultsStore
+from gateui.core.selection.affected import plan_affected, with_recording
+from gateui.core.selection.bookkeeping import Bookkeeping
+from gateui.core.selection.depstore import DepStore
+from gateui.core.watch.session import CycleFinished, CycleStarted, Idle, WatchSession
 from gateui.tui.editor import editor_command
 from gateui.tui.gate_view import GateView, StepTally, TallyCounter
 from gateui.tui.gitinfo import git_branch
@@ -107,6 +106,7 @@ from gateui.tui.widgets.header import GateHeader
 from gateui.tui.widgets.results_table import ResultsTable
 from gateui.tui.widgets.run_status import RunStatus
 from gateui.tui.widgets.scope_tree import ScopeTree
+from gateui.wording import describe_selection
 
 DRAIN_INTERVAL_S = 0.05
 """At most this often the UI takes results from the run's buffer (coalescing bursts)."""

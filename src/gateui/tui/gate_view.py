@@ -1,6 +1,6 @@
 """What the gate screen and the header badge show of one PR gate check, with no Textual in it.
 
-The verdicts, reasons and reproduce commands are the core's (``gateui.core.gate``); this only
+The verdicts, reasons and reproduce commands are the core's (``gateui.core.gate.model``); this only
 keeps them in the order the screen lists them, as they stream in. A check's steps are known when
 it starts, so every step is listed at once ("waiting"), then filled in as it runs and finishes.
 A cache hit carries no live results: its steps come from the stored report, in the same shape.
@@ -13,12 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateui.core.events import CollectionError, Event, TestFinished
-from gateui.core.gate import ERROR, FAIL, PASS, SKIPPED
-from gateui.core.gate_check import CACHE, CheckEvent, CheckFinished, CheckStarted
-from gateui.core.gate_run import StepFinished, StepStarted
-from gateui.gate_output import gate_steps_text
-from gateui.printers import failure_headline
+from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
+from gateui.core.gate.model import CACHE, ERROR, FAIL, PASS, SKIPPED
+from gateui.core.gate.run import StepFinished, StepStarted
+from gateui.core.running.events import CollectionError, Event, TestFinished
+from gateui.wording import failure_headline, gate_steps_text
 
 WAITING, RUNNING = "waiting", "running"
 LIVE_FAILURES_KEPT = 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateui.core.run_plan import RunRequest
+from gateui.core.plan.run_plan import RunRequest
 
 
 def open_tui(repo_root: Path, *, watch: bool = True, request: RunRequest | None = None) -> int:

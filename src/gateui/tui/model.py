@@ -14,13 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateui.core.discovery import CollectedTest, Project, ProjectDiscovery
-from gateui.core.events import CollectionFinished, ProjectStarted, RunSummary, TestFinished
-from gateui.core.exunit import ExUnitTest, MixDiscovery
-from gateui.core.results import ResultsStore
-from gateui.core.run_plan import RunRequest
-from gateui.core.runner import PytestCommand
-from gateui.core.suites import Suite, TestInfo, find_suite
+from gateui.core.discovery.discover import CollectedTest, Project, ProjectDiscovery
+from gateui.core.exunit.mix import ExUnitTest, MixDiscovery
+from gateui.core.layout.suites import Suite, TestInfo, find_suite
+from gateui.core.plan.run_plan import RunRequest
+from gateui.core.running.events import CollectionFinished, ProjectStarted, RunSummary, TestFinished
+from gateui.core.running.pytest_process import PytestCommand
+from gateui.core.running.results import ResultsStore
 
 # The three suites that have their own key (s / u / i).
 SCOPE_KEYS = {"smoke": "s", "unit": "u", "integration": "i"}

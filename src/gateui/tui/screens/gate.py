@@ -17,10 +17,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from gateui.core.gate import ERROR, FAIL, PASS, SKIPPED
-from gateui.gate_output import MARKS, one_line, place_text
+from gateui.core.gate.model import ERROR, FAIL, PASS, SKIPPED
 from gateui.tui.gate_view import RUNNING, WAITING, GateView, StepRow
 from gateui.tui.model import format_duration
+from gateui.wording import MARKS, one_line, place_text
 
 MUTED = "$foreground-muted"
 """Text that steps back. (``$text-muted`` comes out white on a modal screen's dimmed background.)"""

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from gateui.core.events import TestFinished
+from gateui.core.running.events import TestFinished
 from gateui.tui.highlight import highlight_traceback
 from gateui.tui.model import OUTCOME_STYLE, display_outcome, format_duration, is_failure
 

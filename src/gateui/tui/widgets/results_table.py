@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from gateui.core.events import TestFinished
+from gateui.core.running.events import TestFinished
 from gateui.tui.model import OUTCOME_STYLE, display_outcome, format_duration, is_failure
 
 STATUS_WIDTH = 7

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from gateui.core.results import ResultsStore
+from gateui.core.running.results import ResultsStore
 from gateui.tui.model import Scope, ScopeNode, last_run_counts
 
 

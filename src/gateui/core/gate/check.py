@@ -1,0 +1,359 @@
+"""Checking one commit against its PR gate: the piece ``gateui gate`` and the pre-push hook share.
+
+1. Resolve the commit and its tree; read the gate from the commit's own files (no checkout).
+2. Ask the verdict cache (tree + gate + interpreters): a verified tree answers at once.
+3. Run in place when the work tree is clean and is that commit; otherwise in a temporary detached
+   worktree of it, removed afterwards (also on Ctrl-C). The user's working tree, index and stashes
+   are never touched, and an uncommitted fix can never make a broken commit pass.
+4. Judge each step, then the gate; remember a pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gateui.core.common.errors import GateuiError
+from gateui.core.discovery.discover import Project, load_projects
+from gateui.core.gate._cache import LAST_REPORT, VerdictCache, cache_key, write_json
+from gateui.core.gate._declared import parse_gate_config
+from gateui.core.gate.gitops import Git, detached_worktree
+from gateui.core.gate.infer import declared_gate, infer_gate
+from gateui.core.gate.model import (
+    CACHE,
+    ERROR,
+    IN_PLACE,
+    WORKTREE,
+    GateDefinition,
+    StepResult,
+    gate_verdict,
+    not_run_result,
+)
+from gateui.core.gate.run import Checkout, GateEvent, GateRun
+from gateui.core.gate.sources import GitTreeSource
+from gateui.core.layout.interpreter_info import interpreter_info
+
+
+@dataclass
+class GateReport:
+    verdict: str
+    reason: str
+    commit: str = ""
+    tree: str = ""
+    ref: str = ""
+    definition: GateDefinition | None = None
+    results: list[StepResult] = field(default_factory=list)
+    cached: bool = False
+    checked_in: str = ""
+    duration_s: float = 0.0
+    error: str | None = None
+    stored: dict[str, Any] | None = None
+    """The report as it was cached (a cache hit carries no live results)."""
+
+    @property
+    def on_fail(self) -> str:
+        return self.definition.on_fail if self.definition else "block"
+
+    def as_json(self) -> dict[str, Any]:
+        if self.stored is not None:
+            data = dict(self.stored)
+            data.update(
+                {
+                    "commit": self.commit,
+                    "ref": self.ref,
+                    "cached": True,
+                    "checked_in": CACHE,
+                    "duration_s": round(self.duration_s, 3),
+                }
+            )
+            return data
+        definition = self.definition
+        skipped_here = [r for r in self.results if not r.step.runs_locally]
+        warnings = list(definition.notes) if definition else []
+        if skipped_here:
+            warnings.append(
+                f"{len(skipped_here)} step(s) of the gate do not run here (setup, lint, actions,"
+                " or not reproducible locally); CI may still fail on those"
+            )
+        return {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "commit": self.commit,
+            "tree": self.tree,
+            "ref": self.ref,
+            "source": definition.source if definition else None,
+            "base": definition.base if definition else None,
+            "on_fail": self.on_fail,
+            "cached": self.cached,
+            "checked_in": self.checked_in,
+            "duration_s": round(self.duration_s, 3),
+            "steps": [r.as_json() for r in self.results],
+            "warnings": warnings,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class CheckStarted:
+    commit: str
+    tree: str
+    ref: str
+    checked_in: str
+    definition: GateDefinition
+    root: Path
+    """Where the steps run."""
+
+
+@dataclass(frozen=True)
+class CheckFinished:
+    report: GateReport
+
+
+CheckEvent = CheckStarted | CheckFinished | GateEvent
+
+
+class GateCheck:
+    """Check ``ref`` of the repository at ``repo_root``; iterate ``events()``, the last one is
+    ``CheckFinished``. ``cancel()`` from any thread stops the running step."""
+
+    def __init__(
+        self,
+        repo_root: Path,
+        ref: str = "HEAD",
+        *,
+        base: str | None = None,
+        since: str | None = None,
+        remote: str = "origin",
+        use_cache: bool = True,
+        label: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.repo_root = repo_root
+        self.ref = ref
+        self.label = label or ref
+        """How the commit is named in messages and the report (a branch name in a push)."""
+        self.base = base
+        self.since = since
+        self.remote = remote
+        self.seed = seed
+        # A chosen seed reproduces one particular order: that is a different check.
+        self.use_cache = use_cache and seed is None
+        self._run: GateRun | None = None
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        if self._run is not None:
+            self._run.cancel()
+
+    def events(self) -> Generator[CheckEvent, None, None]:
+        started = time.monotonic()
+        git = Git(self.repo_root)
+        try:
+            commit = git.commit_of(self.ref)
+            tree = git.tree_of(commit)
+            definition = self._definition(git, commit)
+            user_projects = load_projects(self.repo_root)
+            interpreters = _interpreters(user_projects)
+            key = cache_key(
+                tree,
+                definition.fingerprint(),
+                [interpreter_info(i).fingerprint() for i in interpreters],
+            )
+        except GateuiError as exc:
+            report = GateReport(ERROR, str(exc), ref=self.ref, error=str(exc))
+            report.duration_s = time.monotonic() - started
+            yield CheckFinished(report)
+            return
+        cache = VerdictCache(git.git_common_dir())
+        if self.use_cache:
+            stored = cache.get(key)
+            if stored is not None:
+                yield CheckStarted(commit, tree, self.label, CACHE, definition, self.repo_root)
+                report = GateReport(
+                    verdict=str(stored.get("verdict")),
+                    reason=str(stored.get("reason", "")),
+                    commit=commit,
+                    tree=tree,
+                    ref=self.label,
+                    definition=definition,
+                    cached=True,
+                    checked_in=CACHE,
+                    stored=stored,
+                )
+                report.duration_s = time.monotonic() - started
+                yield CheckFinished(report)
+                return
+        if not definition.runnable:
+            # Nothing would run: no checkout needed to say so.
+            report = GateReport(
+                *gate_verdict([]),
+                commit=commit,
+                tree=tree,
+                ref=self.label,
+                definition=definition,
+                results=[not_run_result(s) for s in definition.steps],
+            )
+            report.duration_s = time.monotonic() - started
+            yield CheckFinished(report)
+            return
+        in_place = git.checked_out_equals(commit)
+        place = (
+            contextlib.nullcontext(self.repo_root) if in_place else detached_worktree(git, commit)
+        )
+        results: list[StepResult] = []
+        with place as root:
+            checkout = Checkout(
+                root=root,
+                user_root=self.repo_root,
+                projects=projects_in(root, self.repo_root, user_projects),
+                default_interpreter=interpreters[0],
+            )
+            yield CheckStarted(
+                commit, tree, self.label, IN_PLACE if in_place else WORKTREE, definition, root
+            )
+            run = GateRun(definition, checkout, seed=self.seed)
+            self._run = run
+            if self._cancelled.is_set():
+                run.cancel()
+            stream = run.events()
+            try:
+                yield from stream
+            finally:
+                stream.close()
+            results = run.results
+            if run.cancelled:
+                raise KeyboardInterrupt
+        verdict, reason = gate_verdict(results)
+        report = GateReport(
+            verdict=verdict,
+            reason=reason,
+            commit=commit,
+            tree=tree,
+            ref=self.label,
+            definition=definition,
+            results=results,
+            checked_in=IN_PLACE if in_place else WORKTREE,
+        )
+        report.duration_s = time.monotonic() - started
+        data = report.as_json()
+        # In place, the user may have edited files while the steps ran: then the verdict is not
+        # the commit's, and is not remembered.
+        if not in_place or (git.head() == commit and git.tracked_clean()):
+            cache.put(key, data)
+        with contextlib.suppress(OSError):
+            write_json(cache.folder / LAST_REPORT, data)
+        yield CheckFinished(report)
+
+    def _definition(self, git: Git, commit: str) -> GateDefinition:
+        source = GitTreeSource(self.repo_root, commit)
+        try:
+            config = parse_gate_config(
+                source.read_text("pyproject.toml"), self.repo_root / "pyproject.toml"
+            )
+            base = self.base or config.base or default_base(git, self.remote)
+            if config.steps is not None:
+                return declared_gate(config, base)
+            changed = self._changed(git, commit, base)
+            return infer_gate(source, base, changed, config)
+        finally:
+            source.close()
+
+    def _changed(self, git: Git, commit: str, base: str) -> list[str] | None:
+        """Files the pull request would change: against the base branch when it is known,
+        else against ``since`` (the start of the pushed range); None when nothing is known."""
+        for candidate in (f"refs/remotes/{self.remote}/{base}", f"refs/heads/{base}"):
+            if git.ref_exists(candidate):
+                merge_base = git.merge_base(candidate, commit)
+                if merge_base and merge_base != commit:
+                    return git.changed_files(merge_base, commit)
+                break
+        if self.since and self.since != commit:
+            return git.changed_files(self.since, commit)
+        return None
+
+
+def run_check(check: GateCheck) -> GateReport:
+    """Run a check to the end without watching it."""
+    report: GateReport | None = None
+    for event in check.events():
+        if isinstance(event, CheckFinished):
+            report = event.report
+    assert report is not None
+    return report
+
+
+def precompute_head(repo_root: Path) -> GateCheck | None:
+    """For an idle TUI or watch loop: a check of HEAD to run in the background when the work
+    tree is clean (in place, so no checkout), making the push that follows a cache hit (a HEAD
+    verified before answers at once). None when the tree is dirty: the commit is not what is on
+    disk. Iterate the check's ``events()`` in a worker; ``cancel()`` it when the user acts."""
+    git = Git(repo_root)
+    try:
+        head = git.head()
+        if head is None or not git.is_clean():
+            return None
+    except GateuiError:
+        return None
+    return GateCheck(repo_root, head, label="HEAD")
+
+
+def default_base(git: Git, remote: str = "origin") -> str:
+    """The branch pull requests target: the remote's default branch, else main, else master."""
+    found = git.remote_default_branch(remote)
+    if found:
+        return found
+    for name in ("main", "master"):
+        if git.ref_exists(f"refs/remotes/{remote}/{name}") or git.ref_exists(f"refs/heads/{name}"):
+            return name
+    return "main"
+
+
+def _interpreters(projects: Sequence[Project]) -> list[Path]:
+    found: list[Path] = []
+    for project in projects:
+        if project.interpreter not in found:
+            found.append(project.interpreter)
+    return found or [Path(sys.executable)]
+
+
+def projects_in(root: Path, user_root: Path, user_projects: Sequence[Project]) -> list[Project]:
+    """The projects of a checkout, with the interpreters found in the user's work tree (a
+    worktree has no ``.venv``; ignored files are not checked out)."""
+    if root == user_root:
+        return list(user_projects)
+    _link_interpreters(root, user_root, user_projects)
+    by_rel = {p.rel: p.interpreter for p in user_projects}
+    default = by_rel.get(".") or (user_projects[0].interpreter if user_projects else None)
+    projects = []
+    for project in load_projects(root):
+        interpreter = by_rel.get(project.rel) or default or project.interpreter
+        projects.append(replace(project, interpreter=interpreter))
+    return projects
+
+
+def _link_interpreters(root: Path, user_root: Path, projects: Sequence[Project]) -> None:
+    """Interpreters that live inside the user's work tree (``.venv``, a configured
+    ``[tool.gateui] python``) are linked into the worktree at the same place, so that
+    configuration naming them still resolves there."""
+    user = user_root.resolve()
+    for project in projects:
+        interpreter = Path(os.path.abspath(project.interpreter))
+        try:
+            rel = interpreter.relative_to(user)
+        except ValueError:
+            continue
+        top = rel.parts[0] if rel.parts else ""
+        if not top:
+            continue
+        link = root / top
+        if not link.exists() and not link.is_symlink():
+            with contextlib.suppress(OSError):
+                link.symlink_to(user / top, target_is_directory=(user / top).is_dir())

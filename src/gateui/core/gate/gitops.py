@@ -1,0 +1,195 @@
+"""Git, as the gate needs it: the exact commit, whether the work tree equals it, and a throwaway
+detached worktree of it that is removed again whatever happens (also on Ctrl-C and SIGTERM).
+
+Every git process started here runs with git's own ``GIT_*`` variables cleared: inside a hook git
+exports some of them (``GIT_DIR``, ``GIT_INDEX_FILE`` during some operations), and a worktree
+command that inherits them would act on the user's repository instead. Nothing here writes to
+the user's working tree, index or stashes: status runs with ``--no-optional-locks`` so it does
+not even refresh the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateui.core.common.errors import GateuiError
+
+# Variables that say how to reach a remote or who the user is, not where the repository is:
+# harmless to keep, and tests run by the gate may need them.
+_KEEP_GIT_VARS = frozenset(
+    {
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_ASKPASS",
+        "GIT_TERMINAL_PROMPT",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_CONFIG_NOSYSTEM",
+    }
+)
+ZERO_OID_CHARS = frozenset("0")
+
+
+def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) without git's repository variables."""
+    source = os.environ if base is None else base
+    return {k: v for k, v in source.items() if not k.startswith("GIT_") or k in _KEEP_GIT_VARS}
+
+
+def scrub_git_env() -> None:
+    """Drop git's repository variables from this process's environment (for the runner, which
+    starts pytest with this process's environment)."""
+    for key in list(os.environ):
+        if key.startswith("GIT_") and key not in _KEEP_GIT_VARS:
+            del os.environ[key]
+
+
+def is_zero_oid(oid: str) -> bool:
+    """An all-zero object name of any length (40 for SHA-1, 64 for SHA-256): no object."""
+    return bool(oid) and set(oid) <= ZERO_OID_CHARS
+
+
+class GitError(GateuiError):
+    """A git command failed; the message carries git's own words."""
+
+
+@dataclass(frozen=True)
+class Git:
+    """Runs git in one repository with a clean environment."""
+
+    root: Path
+
+    def run(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
+        result = subprocess.run(
+            ["git", "-C", str(self.root), *args],
+            env=clean_env(),
+            input=input,
+            capture_output=True,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            message = result.stderr.decode(errors="replace").strip()
+            raise GitError(f"git {' '.join(args)}: {message or f'exit {result.returncode}'}")
+        return result.stdout.decode(errors="surrogateescape")
+
+    def try_run(self, *args: str) -> str | None:
+        result = subprocess.run(
+            ["git", "-C", str(self.root), *args], env=clean_env(), capture_output=True, check=False
+        )
+        if result.returncode != 0:
+            return None
+        return result.stdout.decode(errors="surrogateescape")
+
+    # -- objects ---------------------------------------------------------------------------
+    def commit_of(self, ref: str) -> str:
+        out = self.try_run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        if not out:
+            raise GitError(f"{ref!r} is not a commit in {self.root}")
+        return out.strip()
+
+    def tree_of(self, commit: str) -> str:
+        return self.run("rev-parse", f"{commit}^{{tree}}").strip()
+
+    def head(self) -> str | None:
+        out = self.try_run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        return out.strip() if out else None
+
+    def ref_exists(self, ref: str) -> bool:
+        return self.try_run("rev-parse", "--verify", "--quiet", ref) is not None
+
+    def git_common_dir(self) -> Path:
+        out = self.run("rev-parse", "--git-common-dir").strip()
+        path = Path(out)
+        return (path if path.is_absolute() else self.root / path).resolve()
+
+    def git_path(self, name: str) -> Path:
+        """``git rev-parse --git-path NAME`` (honours core.hooksPath for "hooks")."""
+        out = self.run("rev-parse", "--git-path", name).strip()
+        path = Path(out)
+        return path if path.is_absolute() else (self.root / path)
+
+    # -- the work tree ---------------------------------------------------------------------
+    def is_clean(self) -> bool:
+        """No staged, unstaged or untracked (not ignored) change; the index is not refreshed."""
+        out = self.run("--no-optional-locks", "status", "--porcelain", "--untracked-files=normal")
+        return out.strip() == ""
+
+    def tracked_clean(self) -> bool:
+        """No change to tracked files (new untracked files, such as reports, do not count)."""
+        out = self.run("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+        return out.strip() == ""
+
+    def checked_out_equals(self, commit: str) -> bool:
+        """The work tree is exactly ``commit``: HEAD is it and nothing differs."""
+        return self.head() == commit and self.is_clean()
+
+    # -- history ---------------------------------------------------------------------------
+    def merge_base(self, a: str, b: str) -> str | None:
+        out = self.try_run("merge-base", a, b)
+        return out.strip() if out else None
+
+    def changed_files(self, since: str, commit: str) -> list[str]:
+        out = self.run("diff", "--name-only", "-z", "--no-renames", since, commit)
+        return [name for name in out.split("\0") if name]
+
+    def new_commits(self, commit: str, exclude: list[str]) -> list[str]:
+        """Commits reachable from ``commit`` and from none of ``exclude`` (rev-list syntax)."""
+        out = self.run("rev-list", commit, "--not", *exclude)
+        return out.split()
+
+    def object_exists(self, oid: str) -> bool:
+        return self.try_run("cat-file", "-e", f"{oid}^{{commit}}") is not None
+
+    def remote_default_branch(self, remote: str = "origin") -> str | None:
+        out = self.try_run("symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD")
+        if out and out.strip().startswith(f"refs/remotes/{remote}/"):
+            return out.strip()[len(f"refs/remotes/{remote}/") :]
+        return None
+
+
+@contextlib.contextmanager
+def detached_worktree(git: Git, commit: str) -> Iterator[Path]:
+    """A temporary detached worktree of ``commit``, removed on exit (exceptions, Ctrl-C and the
+    SystemExit the CLI raises on SIGTERM/SIGHUP included)."""
+    parent = Path(tempfile.mkdtemp(prefix="gateui-gate-"))
+    path = parent / "checkout"
+    try:
+        git.run("worktree", "add", "--detach", "--force", str(path), commit)
+        yield path
+    finally:
+        remove_worktree(git, path)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def remove_worktree(git: Git, path: Path) -> None:
+    """Remove ``path`` and git's record of it, even if it is half made.
+
+    Only this worktree's own record goes: ``git worktree prune`` would also forget the user's
+    worktrees that merely sit on an unmounted drive.
+    """
+    admin = _admin_dir(path)
+    git.try_run("worktree", "remove", "--force", "--force", str(path))
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+    if admin is not None and admin.is_dir() and admin.parent.name == "worktrees":
+        shutil.rmtree(admin, ignore_errors=True)
+
+
+def _admin_dir(path: Path) -> Path | None:
+    """The ``.git/worktrees/NAME`` folder a worktree's ``.git`` file points at."""
+    try:
+        text = (path / ".git").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    return Path(text[len("gitdir:") :].strip())

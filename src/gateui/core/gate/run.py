@@ -1,0 +1,752 @@
+"""Running the gate's steps in a checkout, one after another, as one stream of events.
+
+- pytest steps go through gateui's runner (per-test results stream, crashes are named);
+- CI ``run:`` scripts run in the shell GitHub would use (``bash -e`` by default) in the resolved
+  working directory; declared commands without shell syntax run directly. Both get the event
+  plugin through the environment (``PYTEST_ADDOPTS=-p gateui_events``, a file channel), so the
+  pytest sessions they start still report per test;
+- the project's interpreter comes first on PATH (``python`` in a Makefile or script is the
+  project's), and in a worktree the interpreter imports the worktree's code, not the user's
+  editable install.
+
+Steps of one CI job behave as on the runner: after a failing step the job's later steps are
+skipped unless their ``if:`` says ``always()``; a job whose ``needs`` failed is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import shlex
+import tempfile
+import time
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from gateui.core.commands.classify import (
+    PytestArg,
+    plugin_of,
+    quote_command,
+    split_pytest_args,
+)
+from gateui.core.common.errors import GateuiError, InterpreterError
+from gateui.core.common.paths import relative_nodeid, relative_path
+from gateui.core.discovery.discover import Project
+from gateui.core.gate._import_overlay import write_overlay
+from gateui.core.gate.gitops import clean_env
+from gateui.core.gate.infer import RUNNER_TEMP_VAR, WORKSPACE_VAR
+from gateui.core.gate.model import (
+    FAIL,
+    KIND_MARKER_CHECK,
+    KIND_PYTEST,
+    KIND_RANDOM_ORDER,
+    KIND_SHELL,
+    KIND_SUITE,
+    SKIPPED,
+    GateDefinition,
+    GateStep,
+    StepOutcome,
+    StepResult,
+    judge,
+    not_run_result,
+)
+from gateui.core.layout.interpreter_info import InterpreterInfo, interpreter_info
+from gateui.core.plan.run_plan import CommandRun, RunRequest, merge_summaries, plan_run
+from gateui.core.running.command_process import (
+    CommandProcess,
+    CommandSpec,
+    CommandStartError,
+    python_shim,
+    which,
+)
+from gateui.core.running.events import (
+    CollectionError,
+    Event,
+    ItemCollected,
+    OutputLine,
+    RunSummary,
+    SessionStarted,
+    TestFinished,
+)
+from gateui.core.running.injected import PLUGIN_MODULE
+from gateui.core.running.junit import junit_paths
+from gateui.core.running.process_group import CurrentProcess
+from gateui.core.running.pytest_process import PytestCommand, PytestProcess
+
+# ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
+# CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
+_CONSOLE_BOOTSTRAP = (
+    "import sys\n"
+    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
+    "sys.argv[0] = 'pytest'\n"
+    "import pytest\n"
+    "raise SystemExit(getattr(pytest, 'console_main', pytest.main)())\n"
+)
+_SEED_PATTERNS = (
+    re.compile(r"--random-order-seed=(\d+)"),
+    re.compile(r"--randomly-seed=(\d+)"),
+)
+_COVERAGE_FAIL = re.compile(
+    r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
+)
+_UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
+
+
+@dataclass(frozen=True)
+class ConsolePytestCommand(PytestCommand):
+    """pytest as its console script runs it: without the current folder on sys.path."""
+
+    def argv(self) -> list[str]:
+        return [str(self.interpreter), "-c", _CONSOLE_BOOTSTRAP, "-p", PLUGIN_MODULE, *self.args]
+
+
+# -- events ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepStarted:
+    index: int
+    step: GateStep
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """A runner event (a test result, a collection error…) of the step that is running."""
+
+    index: int
+    step: GateStep
+    event: Event
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    index: int
+    result: StepResult
+
+
+GateEvent = StepStarted | StepEvent | StepFinished
+
+
+# -- where the steps run ----------------------------------------------------------------------
+@dataclass
+class Checkout:
+    root: Path
+    """Where the steps run: the user's work tree (in place) or a temporary worktree."""
+    user_root: Path
+    """The user's work tree (their interpreters live there)."""
+    projects: Sequence[Project]
+    """The checkout's projects, with the interpreters found in the user's work tree."""
+    default_interpreter: Path
+    temp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
+
+    @property
+    def is_worktree(self) -> bool:
+        return self.root != self.user_root
+
+    def interpreter_for(self, cwd: Path) -> Path:
+        best: Project | None = None
+        for project in self.projects:
+            if (cwd == project.root or project.root in cwd.parents) and (
+                best is None or len(project.root.parts) > len(best.root.parts)
+            ):
+                best = project
+        return best.interpreter if best else self.default_interpreter
+
+
+class GateRun:
+    """Runs a gate's steps; ``events()`` yields progress and fills ``results``."""
+
+    def __init__(
+        self, definition: GateDefinition, checkout: Checkout, seed: int | None = None
+    ) -> None:
+        self.definition = definition
+        self.checkout = checkout
+        self.seed = seed
+        """The seed for orders gateui shuffles (None: a fresh random one per step)."""
+        self.results: list[StepResult] = []
+        self._running = CurrentProcess()
+
+    def cancel(self) -> None:
+        self._running.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._running.cancelled
+
+    def events(self) -> Generator[GateEvent, None, None]:
+        failed_jobs: set[str] = set()
+        reports: dict[str, StepOutcome] = {}
+        with tempfile.TemporaryDirectory(prefix="gateui-steps-") as scratch:
+            for index, step in enumerate(self.definition.steps):
+                if self.cancelled:
+                    break
+                skip = self._skip_reason(step, failed_jobs)
+                if skip is not None:
+                    result = skip
+                else:
+                    yield StepStarted(index, step)
+                    outcome = StepOutcome()
+                    started = time.monotonic()
+                    runner = _StepRunner(self, step, index, Path(scratch))
+                    yield from runner.run(outcome)
+                    outcome.duration_s = time.monotonic() - started
+                    if self.cancelled:
+                        break
+                    result = judge(step, outcome, reports)
+                    if step.writes_report:
+                        reports[step.writes_report] = outcome
+                if result.verdict == FAIL:
+                    failed_jobs.add(step.job)
+                self.results.append(result)
+                yield StepFinished(index, result)
+
+    def _skip_reason(self, step: GateStep, failed_jobs: set[str]) -> StepResult | None:
+        if not step.runs_locally:
+            return not_run_result(step)
+        failed_needs = [n for n in step.needs if n in failed_jobs]
+        if failed_needs:
+            job = failed_needs[0].split("#", 1)[-1]
+            return StepResult(step, SKIPPED, f"not run: the job it needs ({job}) failed")
+        failed_before = step.job in failed_jobs
+        if step.only_after_failure and not failed_before:
+            return StepResult(step, SKIPPED, "not run: it runs only after a failure")
+        if failed_before and not step.runs_after_failure:
+            return StepResult(
+                step, SKIPPED, "not run: an earlier step of its job failed (as on CI)"
+            )
+        return None
+
+    # -- shared by the step runners ---------------------------------------------------------
+    def track(self, current: PytestProcess | CommandProcess | None) -> None:
+        self._running.track(current)
+
+
+class _StepRunner:
+    def __init__(self, gate: GateRun, step: GateStep, index: int, scratch: Path) -> None:
+        self.gate = gate
+        self.step = step
+        self.index = index
+        self.scratch = scratch
+        self.checkout = gate.checkout
+        self.cwd = (self.checkout.root / step.cwd).resolve()
+
+    def run(self, outcome: StepOutcome) -> Iterator[GateEvent]:
+        if not self.cwd.is_dir():
+            outcome.missing_cwd = self.step.cwd
+            return
+        try:
+            selects = bool(self.step.suite or self.step.markers or self.step.paths)
+            if self.step.kind == KIND_PYTEST or (
+                self.step.kind == KIND_RANDOM_ORDER and not selects
+            ):
+                yield from self._pytest_step(outcome)
+            elif self.step.kind in (KIND_SUITE, KIND_RANDOM_ORDER):
+                yield from self._suite_step(outcome)
+            elif self.step.kind == KIND_MARKER_CHECK:
+                yield from self._marker_check(outcome)
+            elif self.step.kind == KIND_SHELL:
+                yield from self._command_step(outcome, shell=True)
+            else:
+                yield from self._command_step(outcome, shell=False)
+        except (InterpreterError, GateuiError) as exc:
+            outcome.cannot_run = str(exc)
+
+    # -- environment ---------------------------------------------------------------------------
+    def interpreter(self) -> Path:
+        return self.checkout.interpreter_for(self.cwd)
+
+    def base_env(self, interpreter: Path) -> dict[str, str]:
+        """The environment every step gets (before the step's own ``env``)."""
+        env = clean_env()
+        shim = self._python_shim(interpreter, env.get("PATH", os.defpath))
+        env["PATH"] = os.pathsep.join(
+            [str(shim), str(interpreter.parent), env.get("PATH", os.defpath)]
+        )
+        env[WORKSPACE_VAR] = str(self.checkout.root)
+        env[RUNNER_TEMP_VAR] = str(self.scratch)
+        if self.checkout.is_worktree:
+            overlay = self._import_overlay(interpreter)
+            if overlay is not None:
+                existing = env.get("PYTHONPATH")
+                env["PYTHONPATH"] = os.pathsep.join(
+                    [str(overlay), *([existing] if existing else [])]
+                )
+        return env
+
+    def _python_shim(self, interpreter: Path, search_path: str) -> Path:
+        """A folder whose ``python`` and ``python3`` are the project's interpreter (and whose
+        ``mix test`` reports each test)."""
+        return python_shim(self.scratch / "bin", interpreter, search_path)
+
+    def _import_overlay(self, interpreter: Path) -> Path | None:
+        """When the interpreter imports from the user's work tree (an editable install), an
+        overlay that makes it import the same folders of the worktree instead."""
+        try:
+            info = interpreter_info(interpreter)
+        except InterpreterError:
+            return None
+        root = self.checkout.root.resolve()
+        user = self.checkout.user_root.resolve()
+        swap: list[tuple[str, str]] = []
+        for entry, path in info.paths_inside(user):
+            target = self.checkout.root / path.relative_to(user)
+            resolved = target.resolve()
+            # Never through a linked virtualenv: only the worktree's own folders.
+            if target.is_dir() and (resolved == root or root in resolved.parents):
+                swap.append((entry, str(target)))
+        if not swap:
+            return None
+        folder = self.scratch / f"imports-{abs(hash(str(interpreter)))}"
+        return write_overlay(folder, info.prefix, swap)
+
+    def step_env(self, interpreter: Path) -> dict[str, str]:
+        env = self.base_env(interpreter)
+        env.update(dict(self.step.env))
+        return env
+
+    # -- pytest through the runner ---------------------------------------------------------------
+    def _pytest_step(self, outcome: StepOutcome) -> Iterator[GateEvent]:
+        interpreter = self.interpreter()
+        info = interpreter_info(interpreter)
+        args, shuffle = self._adapt_args(list(self.step.pytest_args), info, outcome)
+        env = self.step_env(interpreter)
+        collect_items = bool(self.step.marker_intent)
+        if shuffle or self.step.kind == KIND_RANDOM_ORDER:
+            yield from self._shuffled(interpreter, args, env, outcome)
+            return
+        command = self._command(interpreter, args, env, collect_items)
+        outcome.reproduce = self._reproduce(interpreter, args)
+        yield from self._run_process(command, outcome)
+        self._after_pytest(outcome, info)
+
+    def _command(
+        self,
+        interpreter: Path,
+        args: Sequence[str],
+        env: Mapping[str, str],
+        collect_items: bool = False,
+        cwd: Path | None = None,
+    ) -> PytestCommand:
+        kind = ConsolePytestCommand if self.step.pytest_entry == "console" else PytestCommand
+        return kind(
+            project_root=cwd or self.cwd,
+            repo_root=self.checkout.root,
+            interpreter=interpreter,
+            args=tuple(args),
+            collect_items=collect_items,
+            env=dict(env),
+        )
+
+    def _adapt_args(
+        self, args: list[str], info: InterpreterInfo, outcome: StepOutcome
+    ) -> tuple[list[str], bool]:
+        """Drop options whose plugin the interpreter lacks (saying so); add declared checks.
+        Returns the arguments and whether gateui must shuffle the order itself."""
+        kept: list[str] = []
+        shuffle = False
+        missing: dict[str, list[PytestArg]] = {}
+        for arg in split_pytest_args(args):
+            flag = plugin_of(arg)
+            if flag is not None and (
+                not info.has(flag.distribution)
+                or (self.step.kind == KIND_RANDOM_ORDER and flag.label == "random order")
+            ):
+                missing.setdefault(flag.distribution, []).append(arg)
+                continue
+            kept.extend(arg.tokens)
+        where = str(info.path)
+        for distribution, dropped in missing.items():
+            words = " ".join(" ".join(a.tokens) for a in dropped)
+            if self.step.kind == KIND_RANDOM_ORDER and distribution == "pytest-random-order":
+                continue
+            if distribution == "pytest-random-order":
+                shuffle = True
+                outcome.warnings.append(
+                    f"pytest-random-order is not installed in {where}: instead of {words},"
+                    " gateui shuffled the tests itself (the seed is reported)"
+                )
+            elif distribution == "pytest-cov":
+                floor = self.step.thresholds.cov_fail_under
+                text = f"pytest-cov is not installed in {where}: ran without {words}"
+                if floor is not None:
+                    text += f"; the coverage floor of {floor:g}% is NOT checked here"
+                outcome.warnings.append(text)
+            elif distribution == "pytest-xdist":
+                outcome.warnings.append(
+                    f"pytest-xdist is not installed in {where}: ran serially without {words}"
+                )
+            else:
+                outcome.warnings.append(
+                    f"{distribution} is not installed in {where}: ran without {words}"
+                )
+        thresholds = self.step.thresholds
+        names = {a.name for a in split_pytest_args(kept)}
+        if thresholds.strict_markers and "--strict-markers" not in names:
+            kept.append("--strict-markers")
+        if thresholds.cov_fail_under is not None and self.step.declared:
+            if info.has("pytest-cov"):
+                if "--cov" not in names:
+                    kept.append("--cov")
+                if "--cov-fail-under" not in names:
+                    kept.append(f"--cov-fail-under={thresholds.cov_fail_under:g}")
+            else:
+                outcome.warnings.append(
+                    f"pytest-cov is not installed in {where}: the declared coverage floor of"
+                    f" {thresholds.cov_fail_under:g}% is NOT checked"
+                )
+        return kept, shuffle
+
+    def _after_pytest(self, outcome: StepOutcome, info: InterpreterInfo) -> None:
+        text = "\n".join(outcome.output_tail)
+        for pattern in _SEED_PATTERNS:
+            match = pattern.search(text)
+            if match and outcome.seed is None:
+                outcome.seed = int(match.group(1))
+        coverage = _COVERAGE_FAIL.search(text)
+        if coverage:
+            outcome.warnings.append(
+                f"coverage {coverage.group(2)}% < {coverage.group(1)}% floor (pytest-cov)"
+            )
+        unrecognized = _UNRECOGNIZED.search(text)
+        if unrecognized and outcome.exit_code == 4 and not outcome.had_test_events:
+            outcome.cannot_run = (
+                f"pytest in {info.path} rejects {unrecognized.group(1).strip()}: the plugin that"
+                " provides it is not installed there (CI installs it); install it to check this"
+                " step"
+            )
+
+    def _reproduce(self, interpreter: Path, args: Sequence[str], cwd: Path | None = None) -> str:
+        folder = relative_path(cwd or self.cwd, self.checkout.root)
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.step.env)
+        if self.step.pytest_entry == "console" and (interpreter.parent / "pytest").exists():
+            runner = [str(interpreter.parent / "pytest")]
+        else:
+            runner = [str(interpreter), "-m", "pytest"]
+        line = quote_command([*runner, *args])
+        prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
+        return prefix + (f"{env} " if env else "") + line
+
+    def _run_process(self, command: PytestCommand, outcome: StepOutcome) -> Iterator[GateEvent]:
+        process = PytestProcess(command)
+        self.gate.track(process)
+        rootdir: Path | None = None
+        try:
+            for event in process.events():
+                if isinstance(event, SessionStarted):
+                    rootdir = Path(event.rootdir)
+                elif isinstance(event, ItemCollected):
+                    nodeid = relative_nodeid(
+                        event.nodeid, rootdir or command.project_root, self.checkout.root
+                    )
+                    outcome.collected.append((nodeid, event.markers))
+                    continue
+                elif isinstance(event, RunSummary):
+                    outcome.crashed = outcome.crashed or event.crashed
+                    outcome.crash_message = outcome.crash_message or event.crash_message
+                    outcome.output_tail.extend(event.output_tail)
+                    continue
+                _tally(outcome, event)
+                if not isinstance(event, OutputLine):
+                    yield StepEvent(self.index, self.step, event)
+        finally:
+            self.gate.track(None)
+        code = process.returncode
+        outcome.exit_code = _worse(outcome.exit_code, code)
+
+    # -- order -----------------------------------------------------------------------------------
+    def _shuffled(
+        self, interpreter: Path, args: list[str], env: Mapping[str, str], outcome: StepOutcome
+    ) -> Iterator[GateEvent]:
+        """Collect, shuffle with a seed (modules, then tests within each module), run in that
+        order by node id. ``-p no:randomly`` keeps pytest-randomly from reordering again."""
+        seed = self.gate.seed or random.SystemRandom().randrange(1, 2**31)
+        outcome.seed = seed
+        options = [t for a in split_pytest_args(args) if a.name is not None for t in a.tokens]
+        collect = self._command(
+            interpreter,
+            [*args, "--collect-only", "-q", "-p", "no:randomly"],
+            env,
+            collect_items=True,
+        )
+        probe = StepOutcome()
+        for _ in self._run_process(collect, probe):
+            pass
+        if probe.collection_errors or probe.exit_code not in (0, 5):
+            outcome.collection_errors = probe.collection_errors
+            outcome.exit_code = probe.exit_code
+            outcome.output_tail = probe.output_tail
+            outcome.reproduce = self._reproduce(interpreter, args)
+            return
+        ordered = shuffle_nodeids([n for n, _ in probe.collected], seed)
+        outcome.warnings.append(f"this order again: gateui gate --seed {seed}")
+        ids = [self._cwd_relative(n) for n in ordered]
+        run_args = [*options, "-p", "no:randomly", *ids]
+        outcome.reproduce = self._reproduce(interpreter, run_args)
+        if not ids:
+            outcome.exit_code = 5
+            return
+        yield from self._run_process(self._command(interpreter, run_args, env), outcome)
+
+    def _cwd_relative(self, repo_nodeid: str, cwd: Path | None = None) -> str:
+        path, sep, rest = repo_nodeid.partition("::")
+        absolute = self.checkout.root / path
+        return relative_path(absolute, cwd or self.cwd) + sep + rest
+
+    # -- declared suites, marker expressions, paths ----------------------------------------------
+    def _suite_step(self, outcome: StepOutcome) -> Iterator[GateEvent]:
+        projects = self._projects_for_cwd()
+        if not projects:
+            outcome.cannot_run = f"no test project in {self.step.cwd}"
+            return
+        paths = tuple(str((self.cwd / p).resolve()) for p in self.step.paths)
+        request = RunRequest(suite=self.step.suite, markers=self.step.markers, paths=paths)
+        commands = plan_run(projects, request)
+        summaries: list[RunSummary] = []
+        reproduce: list[str] = []
+        for planned in commands:
+            interpreter = planned.interpreter
+            info = interpreter_info(interpreter)
+            args, _ = self._adapt_args(list(planned.args), info, outcome)
+            env = self.step_env(interpreter)
+            part = StepOutcome()
+            if self.step.kind == KIND_RANDOM_ORDER:
+                saved_cwd = self.cwd
+                self.cwd = planned.project_root
+                try:
+                    yield from self._shuffled(interpreter, args, env, part)
+                finally:
+                    self.cwd = saved_cwd
+                outcome.seed = part.seed
+            elif isinstance(planned, CommandRun):
+                # A command suite, or mix test: run as a command, in the gate's environment.
+                folder = relative_path(planned.project_root, self.checkout.root)
+                where = f"cd {shlex.quote(folder)} && " if folder != "." else ""
+                part.reproduce = where + planned.label
+                try:
+                    yield from self._run_command(replace(planned.spec(), env=env), part)
+                except CommandStartError as exc:
+                    outcome.cannot_run = str(exc)
+                    return
+            else:
+                command = replace(planned, args=tuple(args), env={**dict(planned.env), **env})
+                part.reproduce = self._reproduce(interpreter, args, planned.project_root)
+                yield from self._run_process(command, part)
+            reproduce.append(part.reproduce)
+            _merge(outcome, part)
+            summaries.append(
+                RunSummary(
+                    selected=part.passed + part.failed + part.skipped + part.errors,
+                    passed=part.passed,
+                    failed=part.failed,
+                    skipped=part.skipped,
+                    errors=part.errors,
+                    crashed=part.crashed,
+                    duration_s=0.0,
+                    exitstatus=part.exit_code,
+                    collection_errors=len(part.collection_errors),
+                )
+            )
+            if self.gate.cancelled:
+                return
+        merged = merge_summaries(summaries)
+        outcome.exit_code = merged.exitstatus if merged.exitstatus is not None else 1
+        outcome.reproduce = " ; ".join(reproduce)
+
+    def _projects_for_cwd(self) -> list[Project]:
+        if self.step.cwd == ".":
+            return list(self.checkout.projects)
+        inside = [
+            p for p in self.checkout.projects if p.root == self.cwd or self.cwd in p.root.parents
+        ]
+        if inside:
+            return inside
+        owners = [p for p in self.checkout.projects if p.root in self.cwd.parents]
+        return [max(owners, key=lambda p: len(p.root.parts))] if owners else []
+
+    def _marker_check(self, outcome: StepOutcome) -> Iterator[GateEvent]:
+        names = self.step.thresholds.require_markers
+        expression = "not (" + " or ".join(names) + ")"
+        reproduce = []
+        projects = self._projects_for_cwd()
+        # The project where pytest runs from here: with its sub-projects ignored, as a plain
+        # `pytest` there would. Only without one, every project of the folder.
+        owner = [p for p in projects if p.root == self.cwd]
+        for project in owner or projects:
+            interpreter = project.interpreter
+            env = self.step_env(interpreter)
+            args = ["--collect-only", "-q", "-m", expression]
+            for nested in project.nested:
+                args += ["--ignore", relative_path(nested, project.root)]
+            command = PytestCommand(
+                project_root=project.root,
+                repo_root=self.checkout.root,
+                interpreter=interpreter,
+                args=tuple(args),
+                collect_items=True,
+                env=env,
+            )
+            part = StepOutcome()
+            yield from self._run_process(command, part)
+            reproduce.append(self._reproduce(interpreter, args, project.root))
+            outcome.collected.extend(part.collected)
+            outcome.collection_errors.extend(part.collection_errors)
+            outcome.output_tail = part.output_tail
+            if part.exit_code not in (0, 5):
+                outcome.exit_code = part.exit_code
+        if outcome.exit_code is None:
+            outcome.exit_code = 0
+        outcome.reproduce = " ; ".join(reproduce)
+
+    # -- commands (CI scripts, declared commands) ---------------------------------------------
+    def _command_step(self, outcome: StepOutcome, shell: bool) -> Iterator[GateEvent]:
+        interpreter = self.interpreter()
+        env = self.step_env(interpreter)
+        folder = relative_path(self.cwd, self.checkout.root)
+        prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
+        if shell:
+            script = self.scratch / f"step-{self.index}.sh"
+            script.write_text(self.step.command + "\n")
+            template = self.step.shell or "bash -e {0}"
+            argv = [w.replace("{0}", str(script)) for w in shlex.split(template)]
+            if argv and argv[0] == "python":
+                argv[0] = str(interpreter)
+            runner = " ".join(shlex.quote(a) for a in shlex.split(template) if a != "{0}")
+            outcome.reproduce = prefix + f"{runner} -c {shlex.quote(self.step.command)}"
+            if template.startswith("bash -e "):
+                outcome.reproduce = prefix + self.step.command
+            junit = junit_paths(shlex.split(self.step.command, comments=True), self.cwd)
+        else:
+            argv = shlex.split(self.step.command)
+            outcome.reproduce = prefix + self.step.command
+            found = which(argv[0], self.cwd, env.get("PATH", ""))
+            if found is None:
+                outcome.cannot_run = f"{argv[0]}: command not found here"
+                if "/" in argv[0]:
+                    outcome.cannot_run = ""
+                    outcome.exit_code = 127
+                    outcome.output_tail.append(f"{argv[0]}: no such file")
+                return
+            junit = junit_paths(argv, self.cwd)
+            argv[0] = found
+        spec = CommandSpec(
+            argv=tuple(argv),
+            cwd=self.cwd,
+            repo_root=self.checkout.root,
+            env=env,
+            junit=tuple(junit),
+        )
+        try:
+            yield from self._run_command(spec, outcome)
+        except CommandStartError as exc:
+            outcome.cannot_run = str(exc)
+            return
+        if outcome.exit_code == 127:
+            missing = _missing_command(outcome.output_tail)
+            if missing is not None and "/" not in missing:
+                outcome.cannot_run = (
+                    f"{missing}: command not found here (CI installs it; install it to check"
+                    " this step)"
+                )
+        info = None
+        with contextlib.suppress(InterpreterError):
+            info = interpreter_info(interpreter)
+        if info is not None:
+            self._after_pytest(outcome, info)
+
+    def _run_command(self, spec: CommandSpec, outcome: StepOutcome) -> Iterator[GateEvent]:
+        process = CommandProcess(spec)
+        self.gate.track(process)
+        try:
+            for event in process.events():
+                if isinstance(event, OutputLine):
+                    continue  # the summary carries the tail
+                if isinstance(event, RunSummary):
+                    outcome.exit_code = event.exitstatus
+                    outcome.output_tail = list(event.output_tail)
+                    outcome.crashed = outcome.crashed or event.crashed
+                    continue
+                _tally(outcome, event)
+                yield StepEvent(self.index, self.step, event)
+        finally:
+            self.gate.track(None)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _tally(outcome: StepOutcome, event: Event) -> None:
+    if isinstance(event, TestFinished):
+        outcome.had_test_events = True
+        if event.outcome == "passed":
+            outcome.passed += 1
+        elif event.outcome == "failed":
+            outcome.failed += 1
+            outcome.failed_tests.append(event.nodeid)
+        elif event.outcome == "skipped":
+            outcome.skipped += 1
+        else:
+            outcome.errors += 1
+            outcome.error_tests.append(event.nodeid)
+    elif isinstance(event, CollectionError):
+        first = next((line for line in event.message.splitlines() if line.strip()), "")
+        headline = _collection_headline(event.message) or first
+        outcome.collection_errors.append((event.nodeid or ".", headline[:300]))
+
+
+def _collection_headline(message: str) -> str:
+    for line in message.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("E "):
+            return stripped[1:].strip()
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _merge(into: StepOutcome, part: StepOutcome) -> None:
+    into.passed += part.passed
+    into.failed += part.failed
+    into.skipped += part.skipped
+    into.errors += part.errors
+    into.failed_tests.extend(part.failed_tests)
+    into.error_tests.extend(part.error_tests)
+    into.collection_errors.extend(part.collection_errors)
+    into.collected.extend(part.collected)
+    into.crashed = into.crashed or part.crashed
+    into.crash_message = into.crash_message or part.crash_message
+    into.output_tail = part.output_tail or into.output_tail
+    into.had_test_events = into.had_test_events or part.had_test_events
+    into.warnings.extend(w for w in part.warnings if w not in into.warnings)
+
+
+def _worse(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a != 0 else b
+
+
+def shuffle_nodeids(nodeids: Sequence[str], seed: int) -> list[str]:
+    """Modules in a shuffled order, the tests of each module shuffled too (reproducible)."""
+    rng = random.Random(seed)
+    modules: dict[str, list[str]] = {}
+    for nodeid in nodeids:
+        modules.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
+    names = list(modules)
+    rng.shuffle(names)
+    ordered: list[str] = []
+    for name in names:
+        tests = modules[name]
+        rng.shuffle(tests)
+        ordered.extend(tests)
+    return ordered
+
+
+def _missing_command(tail: Sequence[str]) -> str | None:
+    for line in reversed(tail):
+        match = re.search(r"(?:^|: )([^\s:]+): (?:command )?not found", line)
+        if match:
+            return match.group(1)
+        match = re.search(r"(\S+): No such file or directory", line)
+        if match:
+            return match.group(1)
+    return None

@@ -1,0 +1,399 @@
+"""GitHub Actions workflow files, read into plain typed structures.
+
+Only reading happens here: which jobs run on a pull request (triggers, ``branches`` / ``paths``
+filters), matrices expanded, defaults and ``env`` layered. Deciding which steps are tests and how
+to run them is the gate's business (``gate_infer``).
+
+PyYAML follows YAML 1.1, where the bare key ``on`` is the boolean True; a workflow's triggers are
+read from either key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from gateui.core.gate.sources import FileSource
+
+WORKFLOWS_DIR = ".github/workflows"
+PR_EVENTS = ("pull_request", "pull_request_target")
+MAX_MATRIX = 64
+
+
+class WorkflowError(Exception):
+    """A workflow file that cannot be read (invalid YAML, not a mapping)."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    name: str | None
+    run: str | None
+    uses: str | None
+    working_directory: str | None
+    shell: str | None
+    env: Mapping[str, Any]
+    condition: str | bool | None
+    continue_on_error: bool | str
+    with_: Mapping[str, Any]
+    line: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name GitHub shows: ``name``, else "Run <first line>" / "Run <action>"."""
+        if self.name:
+            return str(self.name)
+        if self.uses:
+            return f"Run {self.uses}"
+        first = (self.run or "").strip().splitlines()
+        return f"Run {first[0]}" if first else f"step {self.index + 1}"
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    name: str | None
+    steps: tuple[Step, ...]
+    runs_on: Any
+    env: Mapping[str, Any]
+    defaults_run: Mapping[str, Any]
+    matrix: Any
+    services: Mapping[str, Any]
+    container: Any
+    condition: str | bool | None
+    needs: tuple[str, ...]
+    uses: str | None
+    with_: Mapping[str, Any]
+    continue_on_error: bool | str
+
+
+@dataclass(frozen=True)
+class Workflow:
+    path: str
+    """Relative to the repository root."""
+    name: str | None
+    triggers: Mapping[str, Any]
+    env: Mapping[str, Any]
+    defaults_run: Mapping[str, Any]
+    jobs: tuple[Job, ...]
+    line_of_job: Mapping[str, int] = field(default_factory=dict)
+
+    def pr_triggers(self) -> dict[str, Mapping[str, Any]]:
+        """The pull-request events this workflow runs on, each with its filters."""
+        found: dict[str, Mapping[str, Any]] = {}
+        for event in PR_EVENTS:
+            if event in self.triggers:
+                spec = self.triggers[event]
+                found[event] = spec if isinstance(spec, Mapping) else {}
+        return found
+
+    @property
+    def workflow_call_inputs(self) -> Mapping[str, Any]:
+        spec = self.triggers.get("workflow_call")
+        if isinstance(spec, Mapping) and isinstance(spec.get("inputs"), Mapping):
+            inputs: Mapping[str, Any] = spec["inputs"]
+            return inputs
+        return {}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping key (for messages)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    lines = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (str, bool, int)):
+            lines[key] = key_node.start_mark.line + 1
+    mapping_with_lines = _Lined(mapping)
+    mapping_with_lines.lines = lines
+    return mapping_with_lines
+
+
+class _Lined(dict[Any, Any]):
+    lines: dict[Any, int]
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def line_of(mapping: Any, key: Any) -> int | None:
+    lines = getattr(mapping, "lines", None)
+    return lines.get(key) if isinstance(lines, dict) else None
+
+
+def parse_workflow(path: str, text: str) -> Workflow:
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise WorkflowError(path, f"invalid YAML: {problem}", line) from exc
+    if not isinstance(data, Mapping):
+        raise WorkflowError(path, "a workflow must be a mapping")
+    # YAML 1.1: `on:` is the boolean True.
+    triggers = _triggers(data.get("on", data.get(True)))
+    jobs_table = data.get("jobs") or {}
+    if not isinstance(jobs_table, Mapping):
+        raise WorkflowError(path, "jobs must be a mapping", line_of(data, "jobs"))
+    jobs = tuple(_job(str(key), spec) for key, spec in jobs_table.items())
+    return Workflow(
+        path=path,
+        name=_str_or_none(data.get("name")),
+        triggers=triggers,
+        env=_mapping(data.get("env")),
+        defaults_run=_mapping(_mapping(data.get("defaults")).get("run")),
+        jobs=jobs,
+        line_of_job={str(k): v for k, v in (getattr(jobs_table, "lines", {}) or {}).items()},
+    )
+
+
+def _triggers(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {value: {}}
+    if isinstance(value, list):
+        return {str(v): {} for v in value}
+    if isinstance(value, Mapping):
+        return {str(k): (v if v is not None else {}) for k, v in value.items()}
+    return {}
+
+
+def _job(key: str, spec: Any) -> Job:
+    spec = _mapping(spec)
+    strategy = _mapping(spec.get("strategy"))
+    steps_raw = spec.get("steps") or []
+    steps = tuple(
+        _step(i, s) for i, s in enumerate(steps_raw if isinstance(steps_raw, list) else [])
+    )
+    needs = spec.get("needs") or ()
+    if isinstance(needs, str):
+        needs = (needs,)
+    return Job(
+        key=key,
+        name=_str_or_none(spec.get("name")),
+        steps=steps,
+        runs_on=spec.get("runs-on"),
+        env=_mapping(spec.get("env")),
+        defaults_run=_mapping(_mapping(spec.get("defaults")).get("run")),
+        matrix=strategy.get("matrix"),
+        services=_mapping(spec.get("services")),
+        container=spec.get("container"),
+        condition=spec.get("if"),
+        needs=tuple(str(n) for n in needs),
+        uses=_str_or_none(spec.get("uses")),
+        with_=_mapping(spec.get("with")),
+        continue_on_error=spec.get("continue-on-error", False),
+    )
+
+
+def _step(index: int, spec: Any) -> Step:
+    spec = _mapping(spec)
+    run = spec.get("run")
+    return Step(
+        index=index,
+        name=_str_or_none(spec.get("name")),
+        run=str(run) if run is not None else None,
+        uses=_str_or_none(spec.get("uses")),
+        working_directory=_str_or_none(spec.get("working-directory")),
+        shell=_str_or_none(spec.get("shell")),
+        env=_mapping(spec.get("env")),
+        condition=spec.get("if"),
+        continue_on_error=spec.get("continue-on-error", False),
+        with_=_mapping(spec.get("with")),
+        line=line_of(spec, "run") or line_of(spec, "uses"),
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def load_workflows(source: FileSource) -> tuple[list[Workflow], list[str]]:
+    """Every workflow under ``.github/workflows``, and a note for each file that cannot be read."""
+    workflows: list[Workflow] = []
+    problems: list[str] = []
+    for name in sorted(source.list_files(WORKFLOWS_DIR)):
+        if not name.endswith((".yml", ".yaml")):
+            continue
+        path = f"{WORKFLOWS_DIR}/{name}"
+        text = source.read_text(path)
+        if text is None:
+            continue
+        try:
+            workflows.append(parse_workflow(path, text))
+        except WorkflowError as exc:
+            problems.append(str(exc))
+    return workflows, problems
+
+
+def load_one(source: FileSource, path: str) -> Workflow | None:
+    text = source.read_text(path)
+    if text is None:
+        return None
+    return parse_workflow(path, text)
+
+
+# -- filters ---------------------------------------------------------------------------------
+@lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """GitHub's filter pattern syntax: ``*`` (not /), ``**`` (anything), ``?``, ``+``, ``[..]``."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append(".")
+        elif char == "+":
+            out.append("+")
+        elif char == "[":
+            end = pattern.find("]", i)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                out.append(pattern[i : end + 1])
+                i = end
+        elif char == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 1
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_match(pattern: str, value: str) -> bool:
+    return _glob_regex(pattern).match(value) is not None
+
+
+def filter_matches(patterns: Sequence[str], value: str) -> bool:
+    """Patterns in order, ``!`` negating: the last pattern that matches decides."""
+    matched = False
+    for pattern in patterns:
+        if pattern.startswith("!"):
+            if glob_match(pattern[1:], value):
+                matched = False
+        elif glob_match(pattern, value):
+            matched = True
+    return matched
+
+
+def _patterns(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return None
+
+
+@dataclass(frozen=True)
+class TriggerDecision:
+    runs: bool
+    note: str = ""
+
+
+def pr_trigger_decision(
+    workflow: Workflow, base_branch: str, changed: Sequence[str] | None
+) -> TriggerDecision:
+    """Would this workflow run for a pull request into ``base_branch`` changing ``changed``?
+
+    ``changed`` None means the change is not known (no base to compare with): ``paths`` filters
+    are then not applied, and the note says so.
+    """
+    events = workflow.pr_triggers()
+    if not events:
+        return TriggerDecision(False, "not triggered by pull_request")
+    notes: list[str] = []
+    for event, spec in events.items():
+        branches = _patterns(spec.get("branches"))
+        ignore = _patterns(spec.get("branches-ignore"))
+        if branches is not None and not filter_matches(branches, base_branch):
+            notes.append(f"{event}: branches {branches} do not include {base_branch!r}")
+            continue
+        if ignore is not None and filter_matches(ignore, base_branch):
+            notes.append(f"{event}: branches-ignore {ignore} excludes {base_branch!r}")
+            continue
+        paths = _patterns(spec.get("paths"))
+        paths_ignore = _patterns(spec.get("paths-ignore"))
+        if (paths is not None or paths_ignore is not None) and changed is None:
+            return TriggerDecision(True, f"{event}: paths filter not checked (no change range)")
+        if paths is not None and not any(filter_matches(paths, f) for f in changed or ()):
+            notes.append(f"{event}: paths {paths} match no changed file")
+            continue
+        if paths_ignore is not None and all(filter_matches(paths_ignore, f) for f in changed or ()):
+            notes.append(f"{event}: paths-ignore {paths_ignore} covers every changed file")
+            continue
+        return TriggerDecision(True)
+    return TriggerDecision(False, "; ".join(notes))
+
+
+# -- matrices --------------------------------------------------------------------------------
+class MatrixUnknown(Exception):
+    """The matrix is computed on the runner (an expression such as fromJSON(needs…))."""
+
+
+def expand_matrix(matrix: Any) -> list[dict[str, Any]]:
+    """The combinations a matrix strategy runs (one empty combination without a matrix)."""
+    if matrix is None:
+        return [{}]
+    if not isinstance(matrix, Mapping):
+        raise MatrixUnknown(str(matrix))
+    axes: dict[str, list[Any]] = {}
+    for key, values in matrix.items():
+        if key in ("include", "exclude"):
+            continue
+        if not isinstance(values, list):
+            raise MatrixUnknown(f"{key}: {values}")
+        axes[str(key)] = values
+    combos: list[dict[str, Any]] = (
+        [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())]
+        if axes
+        else []
+    )
+    for rule in _list_of_mappings(matrix.get("exclude")):
+        combos = [c for c in combos if not all(c.get(k) == v for k, v in rule.items())]
+    originals = [dict(c) for c in combos]
+    for extra in _list_of_mappings(matrix.get("include")):
+        matched = False
+        for combo, original in zip(combos, originals, strict=True):
+            overlap = {k: v for k, v in extra.items() if k in axes}
+            if all(original.get(k) == v for k, v in overlap.items()):
+                combo.update({k: v for k, v in extra.items() if k not in axes or k in overlap})
+                matched = True
+        if not matched:
+            combos.append(dict(extra))
+    if len(combos) > MAX_MATRIX:
+        combos = combos[:MAX_MATRIX]
+    return combos or [{}]
+
+
+def _list_of_mappings(value: Any) -> list[Mapping[str, Any]]:
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, Mapping)]
+    return []

@@ -1,0 +1,141 @@
+"""Where the test projects of a repository are: the root and any sub-project with its own config.
+
+A folder is a project root when it holds a pytest configuration (pytest.ini, a
+pyproject/tox/setup.cfg section), or when it is a Python project (pyproject.toml, setup.py,
+setup.cfg) whose tests belong to no deeper project. Test files outside every such folder belong
+to the repository root, which is also where pytest would be run for them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
+
+from gateui.core.layout.pytest_config import has_config_in
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_DEFAULT_TEST_FILES = ("test_*.py", "*_test.py")
+# Folders never searched: tool state, dependencies, build output.
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "build",
+    "dist",
+    "site-packages",
+    ".gateui",
+    ".eggs",
+}
+
+
+def repo_files(root: Path) -> list[PurePosixPath]:
+    """Every file of the tree that is not ignored, relative to ``root``.
+
+    In a git work tree git answers (tracked plus untracked, minus .gitignore'd); elsewhere a walk
+    that skips tool folders and virtual environments.
+    """
+    listed = _git_files(root)
+    if listed is not None:
+        return listed
+    return list(_walk_files(root))
+
+
+def _git_files(root: Path) -> list[PurePosixPath] | None:
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    names = result.stdout.decode(errors="surrogateescape").split("\0")
+    # Deleted-but-tracked files are still listed by --cached; keep only what exists.
+    return [PurePosixPath(n) for n in names if n and (root / n).is_file()]
+
+
+def _walk_files(root: Path) -> Iterator[PurePosixPath]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [
+            d
+            for d in dirs
+            if d not in _SKIP_DIRS
+            and not d.startswith(".")
+            and not (Path(folder) / d / "pyvenv.cfg").exists()
+        ]
+        rel = PurePosixPath(Path(folder).relative_to(root).as_posix())
+        for name in files:
+            yield rel / name if str(rel) != "." else PurePosixPath(name)
+
+
+def is_test_file(path: PurePosixPath, patterns: Iterable[str] = _DEFAULT_TEST_FILES) -> bool:
+    return path.suffix == ".py" and any(fnmatch.fnmatch(path.name, p) for p in patterns)
+
+
+def find_project_roots(repo_root: Path, files: list[PurePosixPath] | None = None) -> list[Path]:
+    """Project roots in ``repo_root``, shallowest first (the repository root first if it is one)."""
+    files = repo_files(repo_root) if files is None else files
+    folders = {PurePosixPath(".")}
+    for path in files:
+        if any(part in _SKIP_DIRS for part in path.parts):
+            continue
+        for parent in path.parents:
+            folders.add(parent)
+    candidates: set[PurePosixPath] = set()
+    python_projects: set[PurePosixPath] = set()
+    for folder in folders:
+        absolute = repo_root / folder
+        if has_config_in(absolute):
+            candidates.add(folder)
+        elif any((absolute / name).is_file() for name in _PROJECT_FILES):
+            python_projects.add(folder)
+    owners: set[PurePosixPath] = set()
+    for path in files:
+        if any(part in _SKIP_DIRS for part in path.parts) or not is_test_file(path):
+            continue
+        owners.add(_deepest_owner(path, candidates | python_projects))
+    roots = candidates | owners
+    return [repo_root / r if str(r) != "." else repo_root for r in sorted(roots, key=_depth_key)]
+
+
+def _deepest_owner(path: PurePosixPath, folders: set[PurePosixPath]) -> PurePosixPath:
+    for parent in path.parents:
+        if parent in folders:
+            return parent
+    return PurePosixPath(".")
+
+
+def _depth_key(path: PurePosixPath) -> tuple[int, str]:
+    return (0 if str(path) == "." else len(path.parts), str(path))
+
+
+def sub_project_dirs(project: Path, all_roots: Iterable[Path]) -> list[Path]:
+    """Project roots nested inside ``project`` (their tests are theirs, not ``project``'s)."""
+    return [r for r in all_roots if r != project and project in r.parents]
+
+
+def is_excluded(rel: str, patterns: Iterable[str]) -> bool:
+    """``rel`` is, or sits inside, a folder that ``[tool.gateui] exclude`` names (globs)."""
+    path = PurePosixPath(rel)
+    candidates = [rel, *(str(p) for p in path.parents if str(p) != ".")]
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if any(fnmatch.fnmatch(c, pattern) for c in candidates):
+            return True
+    return False

@@ -1,0 +1,18 @@
+"""What gateui puts into the test processes it starts: its pytest plugin and its ExUnit formatter.
+
+Both ship inside the gateui package and run in the project's own interpreter (or mix), never in
+gateui's process; the runners only need to know where they are and what they are called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parents[2]
+
+# The folder holds only the plugin, so putting it on PYTHONPATH adds nothing else.
+PLUGIN_DIR = _PACKAGE / "pytest_plugin"
+PLUGIN_MODULE = "gateui_events"
+
+MIX_FORMATTER_FILE = _PACKAGE / "exunit_formatter" / "gateui_formatter.exs"
+MIX_FORMATTER_MODULE = "GateuiFormatter"

@@ -1,0 +1,343 @@
+"""Run pytest in the project's own interpreter and stream typed events back, live.
+
+One ``PytestProcess`` is one pytest subprocess: started in its own session (so cancelling kills the
+whole process group, xdist workers and anything the tests spawned), with the event plugin injected
+through ``-p`` and a PYTHONPATH entry that holds only the plugin. Events arrive over a pipe; the
+child's stdout and stderr are drained into a short tail kept for diagnosis.
+
+The generator is plain Python (no threads of its own, no Textual): the CLI iterates it directly and
+the TUI iterates it in a thread worker. ``cancel()`` may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import selectors
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from gateui.core.common.errors import InterpreterError
+from gateui.core.common.paths import relative_nodeid, relative_path
+from gateui.core.running.events import (
+    CollectionError,
+    Event,
+    OutputLine,
+    RunSummary,
+    SessionFinished,
+    SessionStarted,
+    TestFinished,
+    TestStarted,
+    parse_event,
+)
+from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
+from gateui.core.running.process_group import GroupProcess, describe_exit
+
+_READ_SIZE = 1 << 16
+_OUTPUT_POLL_S = 0.05
+_OUTPUT_PIPE_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class PytestCommand:
+    """What to run: pytest arguments in one project, with that project's interpreter."""
+
+    project_root: Path
+    """Working directory for pytest (the project's root, where its config lives)."""
+    repo_root: Path
+    """Node ids are reported relative to this folder."""
+    interpreter: Path
+    args: tuple[str, ...] = ()
+    collect_items: bool = False
+    """Ask the plugin for every collected item (discovery adds ``--collect-only`` itself)."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment variables for the child."""
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    """Why each node id (repo-relative; or its test, or its file) was selected; copied onto its
+    result."""
+    default_reason: str = ""
+    """The reason for tests ``reasons`` does not name (a whole project selected at once)."""
+
+    def reason_for(self, nodeid: str) -> str:
+        """The selection reason of a node id, its test (all parametrizations), or its file."""
+        reasons = self.reasons
+        if not reasons:
+            return self.default_reason
+        return (
+            reasons.get(nodeid)
+            or reasons.get(nodeid.split("[", 1)[0])
+            or reasons.get(nodeid.split("::", 1)[0])
+            or self.default_reason
+        )
+
+    def argv(self) -> list[str]:
+        return [str(self.interpreter), "-m", "pytest", "-p", PLUGIN_MODULE, *self.args]
+
+    @cached_property
+    def project(self) -> str:
+        """The project's folder relative to the repository root (asked for every result)."""
+        return relative_path(self.project_root, self.repo_root)
+
+
+def plugin_environment(base: Mapping[str, str], channel: str) -> dict[str, str]:
+    """The child's environment: the plugin's folder first on PYTHONPATH, the channel named."""
+    env = dict(base)
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(PLUGIN_DIR) + (os.pathsep + existing if existing else "")
+    env["GATEUI_EVENTS"] = channel
+    # Our own terminal width settings must not leak into the user's captured output.
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class _Tally:
+    """Counts results as they arrive; tells which tests are still running."""
+
+    def __init__(self) -> None:
+        self.passed = self.failed = self.skipped = self.errors = 0
+        self.collection_errors = 0
+        self.running: dict[str, None] = {}
+        self.finished: set[str] = set()
+
+    def add(self, event: TestFinished) -> None:
+        self.running.pop(event.nodeid, None)
+        self.finished.add(event.nodeid)
+        if event.outcome == "passed":
+            self.passed += 1
+        elif event.outcome == "failed":
+            self.failed += 1
+        elif event.outcome == "skipped":
+            self.skipped += 1
+        else:
+            self.errors += 1
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.skipped + self.errors
+
+
+class PytestProcess(GroupProcess):
+    """One pytest subprocess and its event stream."""
+
+    def __init__(self, command: PytestCommand) -> None:
+        super().__init__()
+        self.command = command
+        self.session: SessionStarted | None = None
+        self._rootdir = command.project_root
+
+    # -- the stream ----------------------------------------------------------------------
+    def events(self) -> Iterator[Event]:
+        """Start pytest and yield its events; the last one is always a ``RunSummary``."""
+        started = time.monotonic()
+        tally = _Tally()
+        exitstatus: int | None = None
+        for event in self._raw_events():
+            if isinstance(event, SessionStarted):
+                self.session = event
+                self._rootdir = Path(event.rootdir)
+            elif isinstance(event, TestStarted):
+                event = replace(event, nodeid=self._nodeid(event.nodeid))
+                tally.running[event.nodeid] = None
+            elif isinstance(event, TestFinished):
+                nodeid = self._nodeid(event.nodeid)
+                event = replace(
+                    event,
+                    nodeid=nodeid,
+                    path=self._nodeid(event.path),
+                    reason=self.command.reason_for(nodeid),
+                    project=self.command.project,
+                )
+                tally.add(event)
+            elif isinstance(event, CollectionError):
+                tally.collection_errors += 1
+                event = replace(event, nodeid=self._nodeid(event.nodeid))
+            elif isinstance(event, SessionFinished):
+                exitstatus = event.exitstatus
+            yield event
+        if exitstatus is None and self.session is None and (self.returncode or 0) > 0:
+            # pytest refused to start (usage error, broken configuration): not a crash, its
+            # exit status and its own words (in the output tail) say what is wrong.
+            exitstatus = self.returncode
+        crash = self._crashed_test(tally, exitstatus)
+        if crash is not None:
+            tally.add(crash)
+            yield crash
+        yield self._summary(tally, exitstatus, time.monotonic() - started, crash)
+
+    def _crashed_test(self, tally: _Tally, exitstatus: int | None) -> TestFinished | None:
+        """The test that was running when the process died without finishing its session."""
+        if exitstatus is not None or self.cancelled or not tally.running:
+            return None
+        # With xdist several run at once; the last one started is the best guess.
+        nodeid = next(reversed(tally.running))
+        path, _, _ = nodeid.partition("::")
+        return TestFinished(
+            nodeid=nodeid,
+            path=path,
+            line=None,
+            outcome="failed",
+            duration_s=0.0,
+            longrepr=f"crashed: {self._exit_text()} while this test was running",
+            reason=self.command.reason_for(nodeid),
+            project=self.command.project,
+        )
+
+    def _exit_text(self) -> str:
+        return describe_exit(self.returncode, "the test process")
+
+    def _nodeid(self, nodeid: str) -> str:
+        # Runs for every event: no Path built here (the rootdir is kept from session start).
+        return relative_nodeid(nodeid, self._rootdir, self.command.repo_root)
+
+    def _summary(
+        self, tally: _Tally, exitstatus: int | None, duration: float, crash: TestFinished | None
+    ) -> RunSummary:
+        died = exitstatus is None and not self.cancelled
+        return RunSummary(
+            selected=tally.total,
+            passed=tally.passed,
+            failed=tally.failed,
+            skipped=tally.skipped,
+            errors=tally.errors,
+            crashed=crash.nodeid if crash else None,
+            duration_s=round(duration, 6),
+            exitstatus=exitstatus,
+            cancelled=self.cancelled,
+            collection_errors=tally.collection_errors,
+            crash_message=self._exit_text() if died else "",
+            output_tail=tuple(self.output_tail),
+        )
+
+    def _raw_events(self) -> Iterator[Event]:
+        interpreter = self.command.interpreter
+        if not Path(interpreter).exists():
+            raise InterpreterError(f"{interpreter}: interpreter not found")
+        read_fd, write_fd = os.pipe()
+        env = plugin_environment(
+            {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)},
+            f"fd:{write_fd}",
+        )
+        try:
+            proc = subprocess.Popen(
+                self.command.argv(),
+                cwd=self.command.project_root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
+        # Only the child holds the write end now, so its exit means EOF here.
+        os.close(write_fd)
+        self._adopt(proc)
+        assert proc.stdout is not None
+        try:
+            yield from self._pump(read_fd, proc.stdout.fileno())
+            self.returncode = self._reap(proc)
+        finally:
+            os.close(read_fd)
+            proc.stdout.close()
+            self._leave_nothing(proc)
+        if self.session is None and not self.cancelled:
+            self._raise_if_pytest_missing()
+
+    def _pump(self, event_fd: int, output_fd: int) -> Iterator[Event]:
+        """Events as they come; pytest's own output without waking up for it.
+
+        pytest flushes its progress line after every test, and nobody reads it live (it is
+        kept for the summary's tail), so waking for each of those writes would double the
+        wake-ups of a run. The output pipe is read whenever events arrive, and at least every
+        ``_OUTPUT_POLL_S`` so that it never fills; it is widened so that a chatty test does
+        not wait for that poll. Once the events end, the output is read to its end.
+        """
+        _widen_pipe(output_fd)
+        os.set_blocking(output_fd, False)
+        selector = selectors.DefaultSelector()
+        selector.register(event_fd, selectors.EVENT_READ)
+        pending_events = pending_output = b""
+        events_open = output_open = True
+        try:
+            while events_open or output_open:
+                ready = selector.select(_OUTPUT_POLL_S if events_open else None)
+                if events_open and ready:
+                    chunk = os.read(event_fd, _READ_SIZE)
+                    if not chunk:
+                        events_open = False
+                        selector.unregister(event_fd)
+                        selector.register(output_fd, selectors.EVENT_READ)
+                        chunk = b"\n" if pending_events else b""
+                    lines = (pending_events + chunk).split(b"\n")
+                    pending_events = lines.pop()
+                    yield from _decode_events(lines)
+                if output_open:
+                    chunk, output_open = _read_available(output_fd)
+                    if not output_open and pending_output:
+                        chunk += b"\n"
+                    lines = (pending_output + chunk).split(b"\n")
+                    pending_output = lines.pop()
+                    for raw in lines:
+                        text = raw.decode(errors="replace").rstrip("\r")
+                        self.output_tail.append(text)
+                        yield OutputLine(text)
+                    if not output_open and not events_open:
+                        selector.unregister(output_fd)
+        finally:
+            selector.close()
+
+    def _raise_if_pytest_missing(self) -> None:
+        text = "\n".join(self.output_tail)
+        if "No module named pytest" in text:
+            raise InterpreterError(
+                f"{self.command.interpreter}: pytest is not installed in this interpreter "
+                f"(install it there, or set [tool.gateui] python to one that has it)"
+            )
+
+
+def _read_available(fd: int) -> tuple[bytes, bool]:
+    """What a non-blocking pipe holds now, and whether it is still open."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(fd, _READ_SIZE)
+        except BlockingIOError:
+            return b"".join(chunks), True
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+
+
+def _widen_pipe(fd: int) -> None:
+    # Linux only, and refused above /proc/sys/fs/pipe-max-size for unprivileged users: the
+    # default 64 KiB still works, a chatty test just waits for the next poll sooner.
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, _OUTPUT_PIPE_SIZE)
+
+
+def _decode_events(lines: Sequence[bytes]) -> Iterator[Event]:
+    for raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        event = parse_event(data)
+        if event is not None:
+            yield event
+
+
+def _collect_env(collect_items: bool) -> dict[str, str]:
+    return {"GATEUI_COLLECT_ITEMS": "1"} if collect_items else {}

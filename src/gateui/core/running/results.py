@@ -1,0 +1,120 @@
+"""The results store: per node id, the last outcome, duration, failure text and when it ran.
+
+It lives in memory while a run streams and is saved under the repository's state folder
+(``.gateui/``, which ignores itself the way ``.pytest_cache`` does), so the next run can put the
+tests that failed last time first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from gateui.core.running.events import TestFinished
+
+STATE_DIR = ".gateui"
+_RESULTS_FILE = "results.json"
+_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TestRecord:
+    """What gateui remembers of one test."""
+
+    __test__ = False  # not a test class for pytest
+
+    nodeid: str
+    outcome: str
+    duration_s: float
+    failure: str
+    """The traceback of the last failure or error; empty otherwise."""
+    finished_at: float
+    """Unix time the result arrived."""
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(TestRecord))
+
+
+def state_dir(repo_root: Path) -> Path:
+    """gateui's folder in the repository, created with a ``.gitignore`` that ignores it whole."""
+    folder = repo_root / STATE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by gateui: local state, never committed\n*\n")
+    return folder
+
+
+class ResultsStore:
+    """Last known result per node id (repository-relative)."""
+
+    def __init__(self, records: Iterable[TestRecord] = ()) -> None:
+        self._records: dict[str, TestRecord] = {r.nodeid: r for r in records}
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[TestRecord]:
+        return iter(self._records.values())
+
+    def get(self, nodeid: str) -> TestRecord | None:
+        return self._records.get(nodeid)
+
+    def record(self, event: TestFinished, now: float | None = None) -> TestRecord:
+        failure = event.longrepr if event.outcome in ("failed", "error") else ""
+        record = TestRecord(
+            nodeid=event.nodeid,
+            outcome=event.outcome,
+            duration_s=event.duration_s,
+            failure=failure,
+            finished_at=time.time() if now is None else now,
+        )
+        self._records[event.nodeid] = record
+        return record
+
+    def failed(self) -> list[str]:
+        """Node ids whose last result was a failure or an error."""
+        return [r.nodeid for r in self._records.values() if r.outcome in ("failed", "error")]
+
+    # -- persistence -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, repo_root: Path) -> ResultsStore:
+        """The saved store, or an empty one when there is none or it cannot be read (it is a
+        cache: losing it costs a reordering, never a result)."""
+        path = repo_root / STATE_DIR / _RESULTS_FILE
+        try:
+            data = json.loads(path.read_text())
+            if data.get("format") != _FORMAT:
+                return cls()
+            return cls(TestRecord(**item) for item in data["tests"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return cls()
+
+    def save(self, repo_root: Path) -> None:
+        """Merge with what is on disk (the newer result of each test wins: another run — the
+        CLI while the TUI watches — may have saved meanwhile), then write atomically, so a
+        concurrent reader sees the old file or the new one, never half."""
+        folder = state_dir(repo_root)
+        for record in ResultsStore.load(repo_root):
+            mine = self._records.get(record.nodeid)
+            if mine is None or mine.finished_at < record.finished_at:
+                self._records[record.nodeid] = record
+        # Plain dicts and one ``json.dumps``: ``asdict`` deep-copies every field and
+        # ``json.dump`` encodes in pure Python, both felt at the end of every large run.
+        tests = [
+            {name: getattr(r, name) for name in _RECORD_FIELDS} for r in self._records.values()
+        ]
+        text = json.dumps({"format": _FORMAT, "tests": tests}, separators=(",", ":"))
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            os.replace(tmp, folder / _RESULTS_FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

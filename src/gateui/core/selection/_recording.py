@@ -1,0 +1,81 @@
+"""From the plugin's per-test dependency records to the dependency database.
+
+The plugin reports, per test, the functions executed and files opened under the repository root,
+and each file's git blob id the first time it sees the file in a session. This sink ties each
+test to the exact versions it ran against and keeps a fingerprint of each version, so that a
+later change is compared with what the test really saw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateui.core.running.events import Event, RunSummary, SessionStarted, TestFinished
+from gateui.core.selection._fingerprints import fingerprint
+from gateui.core.selection.changes import blob_id
+from gateui.core.selection.depstore import DepStore, TestRecording
+
+_FLUSH_EVERY = 200
+
+
+class RecordingSink:
+    """Feed it a run's events; it writes recordings in batches and at the end of the run."""
+
+    def __init__(self, store: DepStore, repo_root: Path) -> None:
+        self.store = store
+        self.repo_root = repo_root
+        self.env: str | None = None
+        self._blobs: dict[str, str] = {}
+        self._pending: list[TestRecording] = []
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, SessionStarted):
+            self.flush()
+            self.env = event.env
+            # Blob ids are announced once per pytest session (one per project).
+            self._blobs = {}
+        elif isinstance(event, TestFinished) and event.deps is not None:
+            deps = event.deps
+            self._blobs.update(deps.get("shas", {}))
+            functions: dict[str, list[str]] = dict(deps.get("funcs", {}))
+            reads: list[str] = list(deps.get("reads", []))
+            blobs = {f: self._blobs[f] for f in [*functions, *reads] if f in self._blobs}
+            self._pending.append(
+                TestRecording(
+                    nodeid=event.nodeid,
+                    recorded=bool(deps.get("recorded", True)),
+                    functions=functions,
+                    reads=reads,
+                    blobs=blobs,
+                    markers=event.markers,
+                )
+            )
+            if len(self._pending) >= _FLUSH_EVERY:
+                self.flush()
+        elif isinstance(event, RunSummary):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending or self.env is None:
+            self._pending = []
+            return
+        self.store.save(self.env, self._pending)
+        for recording in self._pending:
+            for rel in recording.functions:
+                blob = recording.blobs.get(rel)
+                if blob is not None and not self.store.has_print(rel, blob):
+                    self._remember_print(rel, blob)
+        self._pending = []
+
+    def _remember_print(self, rel: str, blob: str) -> None:
+        """Fingerprint the version the test ran against, if it is still the one on disk (if it
+        was edited meanwhile, git may still have it; else the change counts as total)."""
+        try:
+            data = (self.repo_root / rel).read_bytes()
+        except OSError:
+            return
+        if blob_id(data) != blob:
+            return
+        print_ = fingerprint(data)
+        if print_ is not None:
+            self.store.save_print(rel, blob, print_)

@@ -1,0 +1,33 @@
+"""What every run leaves behind, whoever drives it (CLI, watch, TUI): the last result of each
+test, and what each test executed and read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateui.core.running.events import Event, TestFinished
+from gateui.core.running.results import ResultsStore
+from gateui.core.selection._recording import RecordingSink
+from gateui.core.selection.depstore import DepStore
+
+
+class Bookkeeping:
+    """Feed it every event of a run; ``close()`` saves (also after a cancelled run: tests that
+    finished keep their results and recordings)."""
+
+    def __init__(self, repo_root: Path, store: DepStore | None = None) -> None:
+        self.repo_root = repo_root
+        self.results = ResultsStore.load(repo_root)
+        self.store = store
+        self.sink = RecordingSink(store, repo_root) if store is not None else None
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, TestFinished):
+            self.results.record(event)
+        if self.sink is not None:
+            self.sink.handle(event)
+
+    def save(self) -> None:
+        if self.sink is not None:
+            self.sink.flush()
+        self.results.save(self.repo_root)

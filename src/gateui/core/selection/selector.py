@@ -1,0 +1,661 @@
+"""Affected-test selection: exactly the tests a change can break, each with the reason.
+
+Safe first, then precise. For tests with a recording in the current environment, a changed
+function body selects the tests that executed that function (judged against the exact file
+version each test ran against). Everything recording cannot see goes through the static import
+graph: module-level changes (imports, class bodies, decorators, defaults, parametrize data), tests
+with no recording (new tests, another interpreter or package set), and conftest hooks. Data files
+select the tests that opened them; config and lock files select their whole project; other files
+follow ``[[tool.gateui.map]]``, then tests that mention the file's name, then the smoke suite.
+Tests that failed last time are always selected and run first; the rest run fastest first.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from gateui.core.common.config import load_toml
+from gateui.core.common.errors import ConfigError
+from gateui.core.common.paths import relative_path
+from gateui.core.discovery.discover import Project
+from gateui.core.layout.projects import is_test_file, repo_files
+from gateui.core.layout.static_scan import scan_project
+from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
+from gateui.core.running.pytest_process import PytestCommand
+from gateui.core.running.results import ResultsStore
+from gateui.core.selection._fingerprints import ModulePrint, fingerprint
+from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection.changes import ChangeSet, blob_content, blob_id, content_at
+from gateui.core.selection.depstore import DepStore
+
+# Files whose change can alter any test of the project they sit in (or above).
+WHOLE_PROJECT_FILES = (
+    "pyproject.toml",
+    "pytest.ini",
+    ".pytest.ini",
+    "setup.cfg",
+    "tox.ini",
+    "setup.py",
+    "pytest.toml",
+    ".pytest.toml",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+)
+WHOLE_PROJECT_GLOBS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "*.lock")
+FAILED_LAST_TIME = "failed last time"
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """``[[tool.gateui.map]]``: files matching ``files`` select ``tests`` or a ``suite``."""
+
+    files: str
+    tests: str | None = None
+    suite: str | None = None
+
+
+@dataclass
+class ProjectSelection:
+    """What to run in one project. Keys are repository-relative."""
+
+    project: Project
+    whole: str | None = None
+    """Set (to the reason) when the whole project must run."""
+    nodeids: dict[str, str] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    """``file::test`` (every parametrization) → reason."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Test file → reason: every test in it."""
+
+    def add(self, kind: str, key: str, reason: str) -> None:
+        table = {"nodeid": self.nodeids, "prefix": self.prefixes, "file": self.files}[kind]
+        table.setdefault(key, reason)
+
+    @property
+    def empty(self) -> bool:
+        return self.whole is None and not (self.nodeids or self.prefixes or self.files)
+
+    def reasons(self) -> dict[str, str]:
+        merged = {**self.files, **self.prefixes, **self.nodeids}
+        return merged
+
+    def reason_for(self, nodeid: str) -> str | None:
+        """Why ``nodeid`` is selected, or None when it is not."""
+        if self.whole is not None:
+            return self.whole
+        return (
+            self.nodeids.get(nodeid)
+            or self.prefixes.get(nodeid.split("[", 1)[0])
+            or self.files.get(nodeid.split("::", 1)[0])
+        )
+
+
+@dataclass
+class Selection:
+    projects: list[ProjectSelection]
+    changes: ChangeSet
+    changed: set[str]
+    """Every path taken as changed: git's view plus files that drifted from recordings."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return all(p.empty for p in self.projects)
+
+
+_ENV_CACHE: dict[str, str] = {}
+
+
+def environment_key(interpreter: Path) -> str:
+    """The environment key the plugin will report for ``interpreter`` (same code computes it)."""
+    cached = _ENV_CACHE.get(str(interpreter))
+    if cached is not None:
+        return cached
+    env = {**os.environ, "PYTHONPATH": str(PLUGIN_DIR)}
+    result = subprocess.run(
+        [str(interpreter), "-c", f"import {PLUGIN_MODULE} as p; print(p._environment_key())"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    key = result.stdout.strip() if result.returncode == 0 else f"unknown:{interpreter}"
+    _ENV_CACHE[str(interpreter)] = key
+    return key
+
+
+def forget_environment_keys() -> None:
+    """Installed packages may have changed (a lock file moved): ask the interpreters again."""
+    _ENV_CACHE.clear()
+
+
+def load_map(repo_root: Path) -> list[MapEntry]:
+    pyproject = repo_root / "pyproject.toml"
+    if not pyproject.is_file():
+        return []
+    raw = load_toml(pyproject).get("tool", {}).get("gateui", {}).get("map", [])
+    if not isinstance(raw, list):
+        raise ConfigError(
+            pyproject, "tool.gateui.map must be an array of tables ([[tool.gateui.map]])"
+        )
+    entries = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("files"), str):
+            raise ConfigError(
+                pyproject, f'[[tool.gateui.map]] #{index + 1}: needs files = "<glob>"'
+            )
+        tests, suite = item.get("tests"), item.get("suite")
+        if (tests is None) == (suite is None):
+            raise ConfigError(
+                pyproject, f"[[tool.gateui.map]] #{index + 1}: give exactly one of tests or suite"
+            )
+        entries.append(MapEntry(item["files"], tests, suite))
+    return entries
+
+
+class Selector:
+    """Selection over one repository; keeps the import graph and file prints warm between calls
+    (watch mode re-selects after each edit without re-reading the tree)."""
+
+    def __init__(
+        self,
+        repo_root: Path,
+        projects: Sequence[Project],
+        store: DepStore,
+        results: ResultsStore,
+    ) -> None:
+        self.repo_root = repo_root
+        self.projects = list(projects)
+        self.store = store
+        self.results = results
+        self.map = load_map(repo_root)
+        self._files = repo_files(repo_root)
+        self.graph = ImportGraph(
+            repo_root,
+            layouts_for(
+                repo_root,
+                [
+                    (p.root, p.pytest_config.pythonpath if p.pytest_config else ())
+                    for p in self.projects
+                ],
+            ),
+            self._files,
+        )
+        self._current_prints: dict[str, tuple[tuple[int, int], str, ModulePrint | None]] = {}
+        self._test_file_cache: dict[Path, list[str]] = {}
+
+    # -- state -----------------------------------------------------------------------------
+    def refresh(self, changed: Iterable[str] = ()) -> None:
+        """Bring the graph up to date with ``changed`` (watch mode calls this per cycle). Only
+        a Python file appearing or disappearing makes it list the tree again."""
+        changed = list(changed)
+        for rel in changed:
+            self._current_prints.pop(rel, None)
+        appeared_or_gone = any(
+            rel.endswith(".py") and ((self.repo_root / rel).is_file() != (rel in self.graph.files))
+            for rel in changed
+        )
+        if appeared_or_gone:
+            self._files = repo_files(self.repo_root)
+            self.graph.update(self._files, changed)
+        else:
+            self.graph.update(None, changed)
+
+    def _current(self, rel: str) -> tuple[str | None, ModulePrint | None]:
+        """Current blob id and print of a file (None, None when it is gone). Files whose size
+        and mtime did not move are not read again: a watch cycle stats, it does not re-hash."""
+        path = self.repo_root / rel
+        try:
+            stat = path.stat()
+        except OSError:
+            self._current_prints.pop(rel, None)
+            return None, None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._current_prints.get(rel)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None, None
+        blob = blob_id(data)
+        print_ = fingerprint(data) if rel.endswith(".py") else None
+        self._current_prints[rel] = (stamp, blob, print_)
+        return blob, print_
+
+    def _old_print(self, rel: str, blob: str) -> ModulePrint | None:
+        stored = self.store.load_print(rel, blob)
+        if stored is not None:
+            return stored
+        data = blob_content(self.repo_root, blob)
+        if data is None:
+            return None
+        print_ = fingerprint(data)
+        if print_ is not None:
+            self.store.save_print(rel, blob, print_)
+        return print_
+
+    # -- selection -------------------------------------------------------------------------
+    def select(self, changes: ChangeSet, envs: Mapping[Path, str]) -> Selection:
+        """The tests ``changes`` can affect, per project, for the given environment keys
+        (project root → key)."""
+        selection = Selection([], changes, set(changes.paths))
+        self._test_file_cache.clear()
+        for project in self.projects:
+            env = envs[project.root]
+            selection.projects.append(self._select_project(project, env, changes, selection))
+        return selection
+
+    def _owner(self, rel: str) -> Project | None:
+        best = None
+        path = PurePosixPath(rel)
+        for project in self.projects:
+            root = PurePosixPath(project.rel)
+            if (project.rel == "." or root in path.parents) and (
+                best is None or len(root.parts) > len(PurePosixPath(best.rel).parts)
+            ):
+                best = project
+        return best
+
+    def _in_project(self, rel: str, project: Project) -> bool:
+        return self._owner(rel) is project
+
+    def _test_files(self, project: Project) -> list[str]:
+        cached = self._test_file_cache.get(project.root)
+        if cached is not None:
+            return cached
+        config = project.pytest_config
+        patterns = config.python_files if config else ("test_*.py", "*_test.py")
+        found = [
+            f
+            for f in sorted(self.graph.files)
+            if self._in_project(f, project) and is_test_file(PurePosixPath(f), patterns)
+        ]
+        self._test_file_cache[project.root] = found
+        return found
+
+    def _select_project(
+        self, project: Project, env: str, changes: ChangeSet, selection: Selection
+    ) -> ProjectSelection:
+        chosen = ProjectSelection(project)
+        prefix = "" if project.rel == "." else f"{project.rel}/"
+        recorded = {n: v for n, v in self.store.tests(env).items() if n.startswith(prefix)}
+        if not recorded and any(self._in_project(p, project) for p in changes.paths):
+            selection.notes.append(
+                f"{project.rel}: no recording for this environment yet; using the import graph"
+            )
+        changed = set(changes.paths)
+        module_level: dict[str, str] = {}
+        # 1. Recorded file versions that are no longer what is on disk.
+        # (A file of another project that a test here executed counts too: monorepos import
+        # each other; the node id prefix keeps the selection within this project.)
+        for rel, blob in self.store.versions(env):
+            current_blob, current_print = self._current(rel)
+            if current_blob == blob:
+                continue
+            changed.add(rel)
+            if rel.endswith(".py"):
+                self._function_level(chosen, env, rel, blob, current_print, module_level, prefix)
+            else:
+                for nodeid in self.store.readers(env, rel, blob):
+                    if nodeid.startswith(prefix):
+                        chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
+        selection.changed |= changed
+        # 2. Changed Python files no recording ran against: compare with the base commit.
+        recorded_files = {rel for rel, _ in self.store.versions(env)}
+        for rel in sorted(changed):
+            if rel.endswith(".py") and rel not in recorded_files and rel not in module_level:
+                why = self._module_level_since_base(rel, changes, bool(recorded))
+                if why is not None:
+                    module_level[rel] = why
+        # 3. Conftest hooks and module-level changes: the static import graph.
+        for rel, why in module_level.items():
+            self._by_importers(chosen, project, rel, why)
+        # 4. Tests with no recording here: any changed Python file they import selects them.
+        self._unrecorded(chosen, project, recorded, changed)
+        # 5. Files that are not Python.
+        for rel in sorted(changed):
+            if not rel.endswith(".py"):
+                self._non_python(chosen, project, rel, env, recorded)
+        # 6. What failed last time, always.
+        for nodeid in self.results.failed():
+            if nodeid.startswith(prefix) and (self.repo_root / nodeid.split("::", 1)[0]).exists():
+                chosen.nodeids[nodeid] = FAILED_LAST_TIME
+        return chosen
+
+    def _function_level(
+        self,
+        chosen: ProjectSelection,
+        env: str,
+        rel: str,
+        blob: str,
+        current: ModulePrint | None,
+        module_level: dict[str, str],
+        prefix: str,
+    ) -> None:
+        old = self._old_print(rel, blob)
+        module = self.graph.module_name(rel)
+        if old is None or current is None:
+            # Deleted, unparsable, or the old version is unknown: everything in it changed.
+            state = (
+                "deleted" if current is None and not (self.repo_root / rel).exists() else "changed"
+            )
+            for nodeid, _ in self.store.executed(env, rel, blob):
+                if nodeid.startswith(prefix):
+                    chosen.add("nodeid", nodeid, f"executed code in {module} ({state})")
+            module_level.setdefault(rel, f"{state} file")
+            return
+        changed_functions = old.changed_functions(current)
+        hooks = old.hooks(changed_functions) | current.hooks(
+            {n for n in current.functions if old.functions.get(n) != current.functions[n]}
+        )
+        if hooks and PurePosixPath(rel).name == "conftest.py":
+            module_level.setdefault(rel, f"hook {sorted(hooks)[0]} changed")
+        if old.module != current.module:
+            module_level.setdefault(rel, "module-level change")
+        unseen = self._never_executed(env, rel, changed_functions)
+        unseen_tests = {n for n in unseen if n.rsplit(".", 1)[-1].startswith("test")}
+        for name in sorted(unseen_tests):
+            chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "changed test, not run yet")
+        unseen -= unseen_tests
+        if unseen:
+            # No recorded test ran it, yet it may run all the same: at import (a decorator's
+            # body), at collection (a helper building parametrize data), or once for a
+            # higher-scoped fixture. Safe first: treat it as module-level.
+            module_level.setdefault(rel, f"{sorted(unseen)[0]} changed, run outside any test")
+        if rel in self._test_files(chosen.project):
+            self._new_tests(chosen, rel, old, current)
+        if not changed_functions:
+            return
+        last_parts = {n.rsplit(".", 1)[-1]: n for n in changed_functions}
+        for nodeid, executed in self.store.executed(env, rel, blob):
+            if not nodeid.startswith(prefix):
+                continue
+            hit = next((n for n in executed if n in changed_functions), None)
+            if hit is None:
+                # Interpreters without co_qualname record bare names: match those too.
+                hit = next(
+                    (last_parts[n] for n in executed if n not in old.functions and n in last_parts),
+                    None,
+                )
+            if hit is not None:
+                chosen.add("nodeid", nodeid, f"executed {module}.{hit} (changed)")
+
+    def _never_executed(self, env: str, rel: str, changed: set[str]) -> set[str]:
+        """Changed functions no recorded test executed (matched by name and by last part, for
+        recordings made without qualified names)."""
+        if not changed:
+            return set()
+        executed = self.store.executed_in(env, rel)
+        lasts = {n.rsplit(".", 1)[-1] for n in executed}
+        return {n for n in changed if n not in executed and n.rsplit(".", 1)[-1] not in lasts}
+
+    def _new_tests(
+        self, chosen: ProjectSelection, rel: str, old: ModulePrint, new: ModulePrint
+    ) -> None:
+        """Test functions the old version did not have: no one executed them yet."""
+        for name in new.functions:
+            last = name.rsplit(".", 1)[-1]
+            if name not in old.functions and last.startswith("test"):
+                chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "new test")
+
+    def _module_level_since_base(
+        self, rel: str, changes: ChangeSet, recordings: bool = True
+    ) -> str | None:
+        """Why ``rel`` counts as a module-level change against the base commit (None when it
+        does not): its module-level code differs, it is new, deleted or unparsable, or — for a
+        conftest.py — a hook changed (hooks run outside the recorded test windows)."""
+        if changes.base is None:
+            return "module-level change"
+        old_path = changes.renames.get(rel, rel)
+        before = content_at(self.repo_root, changes.base, old_path)
+        _, now = self._current(rel)
+        if before is None or now is None:
+            return "deleted file" if now is None and before is not None else "module-level change"
+        old = fingerprint(before)
+        if old is None or old.module != now.module:
+            return "module-level change"
+        changed = old.changed_functions(now)
+        # (Without any recording here, the tests that need it are unrecorded: their own rule.)
+        if recordings and changed and not PurePosixPath(rel).name.startswith("test"):
+            # No recorded test ran any of this file, yet its functions may run at import or
+            # collection: safe first.
+            return f"{sorted(changed)[0]} changed, run outside any test"
+        if PurePosixPath(rel).name == "conftest.py":
+            hooks = old.hooks(old.changed_functions(now))
+            if hooks:
+                return f"hook {sorted(hooks)[0]} changed"
+        return None
+
+    def _by_importers(self, chosen: ProjectSelection, project: Project, rel: str, why: str) -> None:
+        target = self.graph.module_name(rel)
+        test_files = set(self._test_files(project))
+        if rel in test_files:
+            chosen.add("file", rel, f"{why} in {target}")
+        for importer, chain in self.graph.importers(rel).items():
+            if importer not in test_files:
+                continue
+            names = " → ".join(self.graph.module_name(f) for f in chain[1:])
+            chosen.add("file", importer, f"imports {names} ({why})")
+
+    def _unrecorded(
+        self,
+        chosen: ProjectSelection,
+        project: Project,
+        recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
+        changed: set[str],
+    ) -> None:
+        really_recorded_files = {n.split("::", 1)[0] for n, (ok, _) in recorded.items() if ok}
+        not_recorded = {f for f in self._test_files(project) if f not in really_recorded_files}
+        if not not_recorded:
+            return
+        for rel in sorted(changed):
+            if not rel.endswith(".py"):
+                continue
+            if rel in not_recorded:
+                chosen.add("file", rel, "not recorded yet; the file changed")
+            for importer, chain in self.graph.importers(rel).items():
+                if importer in not_recorded:
+                    names = " → ".join(self.graph.module_name(f) for f in chain[1:])
+                    chosen.add("file", importer, f"not recorded yet; imports {names} (changed)")
+
+    def _non_python(
+        self,
+        chosen: ProjectSelection,
+        project: Project,
+        rel: str,
+        env: str,
+        recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
+    ) -> None:
+        owner = self._owner(rel)
+        path = PurePosixPath(rel)
+        if owner is not None and owner is not project:
+            return
+        if owner is None and project.rel != "." and not self._above(rel, project):
+            return
+        whole_project_file = path.name in WHOLE_PROJECT_FILES or any(
+            fnmatch.fnmatch(path.name, g) for g in WHOLE_PROJECT_GLOBS
+        )
+        if whole_project_file and (owner is project or self._above(rel, project)):
+            chosen.whole = chosen.whole or f"{rel} changed: it can affect every test"
+            return
+        if any(f == rel for f, _ in self.store.versions(env)):
+            return  # recorded readers were judged with the file version they read
+        for entry in self.map:
+            if fnmatch.fnmatch(rel, entry.files):
+                self._by_map(chosen, project, entry, rel, recorded)
+                return
+        mentions = self._mentions(project, path.name)
+        if mentions:
+            for test_file in mentions:
+                chosen.add("file", test_file, f"mentions {path.name} ({rel} changed)")
+            return
+        self._smoke(chosen, project, rel, recorded)
+
+    def _above(self, rel: str, project: Project) -> bool:
+        """``rel`` sits in the project's root or a folder above it (shared config)."""
+        folder = PurePosixPath(rel).parent
+        root = PurePosixPath(project.rel)
+        return str(folder) == "." or folder == root or folder in root.parents
+
+    def _by_map(
+        self,
+        chosen: ProjectSelection,
+        project: Project,
+        entry: MapEntry,
+        rel: str,
+        recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
+    ) -> None:
+        reason = f"{rel} changed (map: {entry.files})"
+        if entry.tests is not None:
+            if "::" in entry.tests:
+                chosen.add("prefix" if "[" not in entry.tests else "nodeid", entry.tests, reason)
+                return
+            for test_file in self._test_files(project):
+                if fnmatch.fnmatch(test_file, entry.tests):
+                    chosen.add("file", test_file, reason)
+            return
+        assert entry.suite is not None
+        self._marked(chosen, project, entry.suite, recorded, reason)
+
+    def _mentions(self, project: Project, name: str) -> list[str]:
+        needle = name.encode()
+        found = []
+        for test_file in self._test_files(project):
+            try:
+                if needle in (self.repo_root / test_file).read_bytes():
+                    found.append(test_file)
+            except OSError:
+                continue
+        return found
+
+    def _smoke(
+        self,
+        chosen: ProjectSelection,
+        project: Project,
+        rel: str,
+        recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
+    ) -> None:
+        self._marked(
+            chosen, project, "smoke", recorded, f"{rel} changed; no test reads it: smoke suite"
+        )
+
+    def _marked(
+        self,
+        chosen: ProjectSelection,
+        project: Project,
+        marker: str,
+        recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
+        reason: str,
+    ) -> None:
+        """Tests carrying ``marker``: as last recorded (conftest-added markers included), and by
+        the static scan for tests never recorded, and in a folder named after it."""
+        for nodeid, (_, markers) in recorded.items():
+            if marker in markers:
+                chosen.add("nodeid", nodeid, reason)
+        scan = scan_project(project.root, project.pytest_config, project.nested)
+        for test in scan.tests:
+            in_folder = marker in PurePosixPath(test.path).parts[:-1]
+            if marker in test.markers or in_folder:
+                chosen.add("prefix", project.to_repo(test.nodeid), reason)
+
+
+def _prefix(project: Project) -> str:
+    return "" if project.rel == "." else f"{project.rel}/"
+
+
+def _verb(blob: str | None) -> str:
+    return "deleted" if blob is None else "changed"
+
+
+def selection_commands(
+    selection: Selection,
+    results: ResultsStore,
+    base_args: Mapping[Path, Sequence[str]],
+    record_root: Path | None,
+    workdir: Path,
+    exclude: Set[str] = frozenset(),
+) -> list[PytestCommand]:
+    """One pytest command per project with something selected: a selection file the plugin
+    reads (so only those tests run, in order: failed first, then fastest first) and the test
+    files as arguments (so pytest only collects those)."""
+    commands = []
+    for chosen in selection.projects:
+        if chosen.empty:
+            continue
+        project = chosen.project
+        env = {"GATEUI_RECORD": str(record_root)} if record_root else {}
+        args = list(base_args.get(project.root, ()))
+        reasons = chosen.reasons()
+        if chosen.whole is None:
+            spec = _selection_file(chosen, results, workdir, exclude)
+            env["GATEUI_SELECT"] = str(spec)
+            # Only these paths are collected at all: a small change runs in a moment even in a
+            # big repository.
+            paths = sorted(
+                {
+                    k.split("::", 1)[0]
+                    for k in reasons
+                    if (project.repo_root / k.split("::", 1)[0]).exists()
+                }
+            )
+            args = [relative_path(project.repo_root / f, project.root) for f in paths] + args
+            if not paths:
+                continue
+        else:
+            reasons = {}
+        commands.append(
+            PytestCommand(
+                project_root=project.root,
+                repo_root=project.repo_root,
+                interpreter=project.interpreter,
+                args=tuple(args),
+                env=env,
+                reasons=reasons,
+                default_reason=chosen.whole or "",
+            )
+        )
+    return commands
+
+
+def _selection_file(
+    chosen: ProjectSelection, results: ResultsStore, workdir: Path, exclude: Set[str]
+) -> Path:
+    project = chosen.project
+
+    def local(key: str) -> str:
+        return relative_path(project.repo_root / key.split("::", 1)[0], project.root) + (
+            "::" + key.split("::", 1)[1] if "::" in key else ""
+        )
+
+    failed = set(results.failed())
+
+    def order_key(key: str) -> tuple[int, float]:
+        record = results.get(key)
+        duration = record.duration_s if record else 0.0
+        return (0 if key in failed else 1, duration)
+
+    keys = sorted(chosen.reasons(), key=order_key)
+    folders = [k for k in chosen.files if (project.repo_root / k).is_dir()]
+    data = {
+        "nodeids": [local(k) for k in chosen.nodeids],
+        "prefixes": [local(k) for k in chosen.prefixes],
+        "files": [local(k) for k in chosen.files if k not in folders],
+        "folders": [local(k) for k in folders],
+        "order": [local(k) for k in keys],
+        "exclude": [local(k) for k in exclude if k.startswith(_prefix(project))],
+    }
+    fd, name = tempfile.mkstemp(prefix="selection-", suffix=".json", dir=workdir)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    return Path(name)
