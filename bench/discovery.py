@@ -81,7 +81,7 @@ import cProfile, json, sys
 from pathlib import Path
 from gateui.core.discovery.discover import Discovery, collect_project, find_repo_root, load_projects
 from gateui.core.discovery.discover import static_view
-from gateui.discover_output import discovery_json
+from gateui.cli.discover_printer import discovery_json
 
 def discover():
     repo = find_repo_root(Path(sys.argv[2]))

@@ -59,7 +59,7 @@ TARGET_RATIO = 1.05
 
 _RUSAGE_WRAPPER = """
 import json, resource, sys
-from gateui.cli import main
+from gateui.cli.main import main
 out = sys.argv[1]
 rc = main(sys.argv[2:])
 me = resource.getrusage(resource.RUSAGE_SELF)

@@ -7,6 +7,8 @@ import pytest
 
 from gateui.core.commands.classify import (
     classify_script,
+)
+from gateui.core.commands.pytest_args import (
     plugin_of,
     split_pytest_args,
     unmarked_check_markers,
@@ -29,7 +31,7 @@ from gateui.core.gate.model import (
     judge,
     percent,
 )
-from gateui.core.gate.run import shuffle_nodeids
+from gateui.core.gate._step_outcome import shuffle_nodeids
 
 pytestmark = pytest.mark.unit
 

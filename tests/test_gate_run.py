@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from gateui.cli_gate import describe_gate
+from gateui.cli.gate import describe_gate
+from gateui.cli.gate_printer import print_gate_description
 from gateui.core.gate.check import precompute_head, run_check
-from gateui.core.gate.run import shuffle_nodeids
-from gateui.gate_output import print_gate_description
+from gateui.core.gate._step_outcome import shuffle_nodeids
 from helpers import CliResult, git
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gateui import hook_entry
+from gateui.cli import hook_entry
 from gateui.core.gate.hooks import MARKER
 from helpers import CliResult, git
 
@@ -101,12 +101,12 @@ def test_uninstall_refuses_a_hook_gateui_did_not_write(tmp_path: Path, cli: Cli)
 def test_a_bug_in_gateui_lets_the_push_through_and_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import gateui.prepush
+    import gateui.cli.prepush
 
     def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError("something inside gateui went wrong")
 
-    monkeypatch.setattr(gateui.prepush, "run_pre_push", broken)
+    monkeypatch.setattr(gateui.cli.prepush, "run_pre_push", broken)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     monkeypatch.delenv(hook_entry.HOOK_PATH_ENV, raising=False)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}

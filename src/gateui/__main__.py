@@ -1,3 +1,3 @@
-from gateui.cli import main
+from gateui.cli.main import main
 
 raise SystemExit(main())

@@ -1,11 +1,11 @@
-"""``gateui demo``: the bundled sample repository, copied to a temporary folder and committed."""
+"""The bundled sample repository of ``gateui demo``, copied to a temporary folder and committed
+(the command itself is ``gateui.cli.demo``)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -33,28 +33,3 @@ def make_demo_repo(parent: Path | None = None) -> Path:
     ):
         subprocess.run(command, cwd=target, env=env, check=True, capture_output=True)
     return target
-
-
-def run_demo(keep: bool = False) -> int:
-    """Open the TUI on a fresh copy of the sample repository with watch mode on; without a
-    terminal, print discovery and a live run there instead."""
-    from gateui.tui import has_terminal
-
-    repo = make_demo_repo()
-    try:
-        if has_terminal():
-            from gateui.tui import run_tui
-
-            return run_tui(repo, watch=True, repo_label=f"demo: {repo}")
-        from gateui.cli import main
-
-        sys.stdout.write(f"gateui demo: sample repository at {repo} (no terminal: no TUI)\n")
-        code = main(["discover", str(repo)])
-        if code == 0:
-            code = main(["run", "-C", str(repo)])
-        return code
-    finally:
-        if keep:
-            sys.stdout.write(f"kept {repo}\n")
-        else:
-            shutil.rmtree(repo.parent, ignore_errors=True)

@@ -4,6 +4,9 @@ It imports nothing but the standard library and pytest (7, 8 or 9), because the 
 virtualenv usually does not have gateui installed: gateui puts only this file's folder on
 PYTHONPATH and loads it with ``-p gateui_events``.
 
+Why this module is long: it must be one file, alone in its folder, so that putting the folder
+on PYTHONPATH adds nothing but the plugin to the project's interpreter.
+
 Events are JSON objects, one per line, written to the channel named by ``GATEUI_EVENTS``:
 ``fd:N`` (a pipe inherited from gateui) or a file path (a FIFO or a file opened for appending,
 for commands such as tox that close inherited descriptors). Never stdout: the user's output stays

@@ -1,13 +1,10 @@
-"""The Textual TUI. Importing this package does not import Textual: the CLI registers the
-``tui`` command from here and starts the app only when it runs."""
+"""The Textual TUI. Importing this package does not import Textual: the CLI launches the app
+through ``run_tui`` only when a command opens it."""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from gateui.core.discovery.discover import find_repo_root
 from gateui.core.plan.run_plan import RunRequest
@@ -48,20 +45,3 @@ def _home_relative(path: Path) -> str:
         return "~/" + str(path.relative_to(home))
     except ValueError:
         return str(path)
-
-
-def register(commands: Any) -> None:
-    """Add ``gateui tui [PATH]`` (``gateui`` and ``gateui PATH`` open it too)."""
-    tui = commands.add_parser("tui", help="open the live dashboard (the default command)")
-    tui.add_argument("path", nargs="?", default=".", help="repository (default: here)")
-    tui.set_defaults(handler=cmd_tui)
-
-
-def cmd_tui(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    if not has_terminal():
-        sys.stderr.write(
-            "gateui: the dashboard needs a terminal; use `gateui run` or `gateui discover` "
-            "in scripts\n"
-        )
-        return 2
-    return run_tui(Path(args.path))

@@ -1,4 +1,4 @@
-"""``gateui watch`` opens the TUI through here (``gateui.cli_watch`` looks this module up)."""
+"""``gateui watch`` opens the TUI through here (``gateui.cli.watch`` looks this module up)."""
 
 from __future__ import annotations
 

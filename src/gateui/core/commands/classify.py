@@ -11,6 +11,13 @@ import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from gateui.core.commands.pytest_args import PytestCall, parse_pytest_call
+from gateui.core.commands.words import (
+    ASSIGNMENT,
+    skip_launcher_options,
+    strip_prefixes,
+)
+
 # Kinds of a command, from "runs tests" down to "nothing to see".
 TEST, SETUP, LINT, BUILD, DEPLOY, OTHER, NEUTRAL = (
     "test",
@@ -32,9 +39,7 @@ NOT_RUN_LABEL = {
 }
 
 _PYTHON = re.compile(r"^(?:.*/)?(?:python(?:\d+(?:\.\d+)?)?|py|pypy\d*)$")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_OPERATORS = ("&&", "||", ";", "|", "&")
-_PREFIX_WORDS = {"sudo", "time", "exec", "command", "nice", "xvfb-run"}
 _NEUTRAL = {
     "cd",
     "echo",
@@ -146,20 +151,6 @@ _SETUP_WORDS = re.compile(r"install|setup|deps|bootstrap|venv|sync|init", re.I)
 
 
 @dataclass(frozen=True)
-class PytestCall:
-    """A command line that is one pytest invocation, nothing around it."""
-
-    entry: str
-    """"module" (``python -m pytest``: the current folder is on sys.path) or "console"
-    (the ``pytest`` script, ``uv run pytest``…: it is not)."""
-    args: tuple[str, ...]
-    env: tuple[tuple[str, str], ...] = ()
-    """Leading ``NAME=value`` assignments."""
-    launcher: str = ""
-    """What ran pytest in CI when not plain (``uv run``, ``poetry run``), for messages."""
-
-
-@dataclass(frozen=True)
 class Classified:
     kind: str
     """One of the kinds above: the most significant over the line's commands."""
@@ -172,13 +163,6 @@ class Classified:
 
 
 MakefileReader = Callable[[str], str | None]
-
-
-def split_words(line: str) -> list[str] | None:
-    try:
-        return shlex.split(line, comments=True, posix=True)
-    except ValueError:
-        return None
 
 
 def _segments(line: str) -> list[list[str]]:
@@ -249,24 +233,8 @@ def needs_shell(line: str) -> bool:
     return bool(re.search(r"[$`*?~<>|;&(){}]", stripped)) or "\n" in line
 
 
-def _strip_prefixes(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    env: list[tuple[str, str]] = []
-    rest = list(words)
-    while rest:
-        head = rest[0]
-        if _ASSIGNMENT.match(head):
-            name, _, value = head.partition("=")
-            env.append((name, value))
-            rest = rest[1:]
-        elif head in _PREFIX_WORDS or head == "env":
-            rest = rest[1:]
-        else:
-            break
-    return rest, env
-
-
 def _classify_words(words: list[str], makefile: MakefileReader | None) -> tuple[str, str]:
-    words, _ = _strip_prefixes(words)
+    words, _ = strip_prefixes(words)
     if not words:
         return NEUTRAL, ""
     head = words[0]
@@ -360,7 +328,7 @@ def _classify_launcher(
     if sub == "run" or (tool == "hatch" and sub == "test"):
         if tool == "hatch" and sub == "test":
             return TEST, "hatch test"
-        inner = _skip_launcher_options(rest[1:])
+        inner = skip_launcher_options(rest[1:])
         if tool == "hatch" and inner and not inner[0].startswith("-"):
             script = inner[0].split(":", 1)[-1]
             if _TEST_WORDS.search(script) and not _PYTHON.match(inner[0]):
@@ -374,19 +342,6 @@ def _classify_launcher(
     if sub in ("publish",):
         return DEPLOY, f"{tool} publish"
     return OTHER, f"{tool} {sub}"
-
-
-def _skip_launcher_options(words: list[str]) -> list[str]:
-    """``uv run --with x --frozen pytest`` → ``pytest``."""
-    takes_value = {"--with", "--python", "-p", "--group", "--extra", "--project", "--directory"}
-    rest = list(words)
-    while rest and rest[0].startswith("-"):
-        option = rest.pop(0)
-        if option == "--":
-            break
-        if option in takes_value and "=" not in option and rest:
-            rest.pop(0)
-    return rest
 
 
 def _classify_js(rest: list[str]) -> tuple[str, str]:
@@ -428,7 +383,7 @@ def _classify_make(rest: list[str], makefile: MakefileReader | None) -> tuple[st
             directory = word[2:]
         elif word in ("-f", "--file") and words:
             words.pop(0)
-        elif word.startswith("-") or _ASSIGNMENT.match(word):
+        elif word.startswith("-") or ASSIGNMENT.match(word):
             continue
         else:
             targets.append(word)
@@ -469,243 +424,6 @@ def parse_makefile(text: str | None) -> dict[str, str]:
         elif line.strip() and not line.startswith("#"):
             current = []
     return recipes
-
-
-# -- pytest ------------------------------------------------------------------------------------
-def parse_pytest_call(words: list[str]) -> PytestCall | None:
-    """``pytest …``, ``python -m pytest …``, ``uv run pytest …``, ``poetry run pytest …``."""
-    words, env = _strip_prefixes(words)
-    launcher = ""
-    if words and words[0].rsplit("/", 1)[-1] in ("uv", "poetry", "pdm", "pipenv", "hatch", "rye"):
-        if len(words) < 2 or words[1] != "run":
-            return None
-        launcher = f"{words[0].rsplit('/', 1)[-1]} run"
-        words = _skip_launcher_options(words[2:])
-    if not words:
-        return None
-    head = words[0].rsplit("/", 1)[-1]
-    if head in ("pytest", "py.test"):
-        return PytestCall("console", tuple(words[1:]), tuple(env), launcher)
-    if (
-        _PYTHON.match(words[0])
-        and len(words) >= 3
-        and words[1] == "-m"
-        and words[2] in ("pytest", "py.test")
-    ):
-        return PytestCall("module", tuple(words[3:]), tuple(env), launcher)
-    return None
-
-
-# Options of pytest (and common plugins) that take a value; everything else starting with "-"
-# is a flag, and a bare word is a path or node id.
-_VALUE_OPTIONS = {
-    "-m",
-    "-k",
-    "-p",
-    "-c",
-    "-o",
-    "-W",
-    "-r",
-    "-n",
-    "--maxfail",
-    "--rootdir",
-    "--confcutdir",
-    "--basetemp",
-    "--junitxml",
-    "--junit-xml",
-    "--junit-prefix",
-    "--ignore",
-    "--ignore-glob",
-    "--deselect",
-    "--tb",
-    "--durations",
-    "--durations-min",
-    "--capture",
-    "--log-level",
-    "--log-format",
-    "--log-date-format",
-    "--log-file",
-    "--log-file-level",
-    "--log-file-format",
-    "--log-file-date-format",
-    "--log-cli-level",
-    "--log-cli-format",
-    "--log-cli-date-format",
-    "--import-mode",
-    "--override-ini",
-    "--config-file",
-    "--color",
-    "--code-highlight",
-    "--show-capture",
-    "--pythonwarnings",
-    "--assert",
-    "--verbosity",
-    "--doctest-glob",
-    "--doctest-report",
-    "--report-log",
-    "--numprocesses",
-    "--maxprocesses",
-    "--dist",
-    "--max-worker-restart",
-    "--tx",
-    "--rsyncdir",
-    "--cov-report",
-    "--cov-fail-under",
-    "--cov-config",
-    "--cov-context",
-    "--random-order-bucket",
-    "--random-order-seed",
-    "--randomly-seed",
-    "--reruns",
-    "--reruns-delay",
-    "--only-rerun",
-    "--timeout",
-    "--timeout-method",
-    "--json-report-file",
-    "--html",
-    "--asyncio-mode",
-    "--benchmark-min-rounds",
-    "--lfnf",
-    "--last-failed-no-failures",
-    "--cache-show",
-}
-# Options whose value is optional (argparse nargs="?"): the next word is the value unless it is
-# an option.
-_OPTIONAL_VALUE = {"--cov", "--debug"}
-_SHORT_WITH_VALUE = {"-m", "-k", "-p", "-c", "-o", "-W", "-r", "-n"}
-
-
-@dataclass(frozen=True)
-class PytestArg:
-    tokens: tuple[str, ...]
-    name: str | None
-    """The option's name (``--cov-fail-under``), None for a positional."""
-    value: str | None
-
-
-def split_pytest_args(args: Sequence[str]) -> list[PytestArg]:
-    """Group pytest's arguments into options (with their values) and positionals."""
-    result: list[PytestArg] = []
-    words = list(args)
-    index = 0
-    while index < len(words):
-        word = words[index]
-        index += 1
-        if word == "--":
-            result.extend(PytestArg((w,), None, w) for w in words[index:])
-            break
-        if word.startswith("--"):
-            name, eq, value = word.partition("=")
-            if eq:
-                result.append(PytestArg((word,), name, value))
-            elif (name in _VALUE_OPTIONS and index < len(words)) or (
-                name in _OPTIONAL_VALUE and index < len(words) and not words[index].startswith("-")
-            ):
-                result.append(PytestArg((word, words[index]), name, words[index]))
-                index += 1
-            else:
-                result.append(PytestArg((word,), name, None))
-        elif word.startswith("-") and len(word) > 1:
-            short = word[:2]
-            if short in _SHORT_WITH_VALUE:
-                if len(word) > 2:
-                    result.append(PytestArg((word,), short, word[2:]))
-                elif index < len(words):
-                    result.append(PytestArg((word, words[index]), short, words[index]))
-                    index += 1
-                else:
-                    result.append(PytestArg((word,), short, None))
-            else:
-                result.append(PytestArg((word,), word, None))
-        else:
-            result.append(PytestArg((word,), None, word))
-    return result
-
-
-@dataclass(frozen=True)
-class PluginFlag:
-    distribution: str
-    """The PyPI name that provides the option."""
-    label: str
-    """What the option does, for messages."""
-
-
-def plugin_of(arg: PytestArg) -> PluginFlag | None:
-    """The plugin a pytest option needs, if it is one of the well-known ones."""
-    name = arg.name or ""
-    if name in ("-n", "--numprocesses", "--maxprocesses", "--dist", "--max-worker-restart"):
-        return PluginFlag("pytest-xdist", "parallel run")
-    if name in ("--tx", "--rsyncdir", "--looponfail", "-f"):
-        return PluginFlag("pytest-xdist", "xdist option")
-    if name.startswith("--cov") or name == "--no-cov":
-        return PluginFlag("pytest-cov", "coverage")
-    if name.startswith("--random-order"):
-        return PluginFlag("pytest-random-order", "random order")
-    if name.startswith("--randomly"):
-        return PluginFlag("pytest-randomly", "random order")
-    if name in ("--reruns", "--reruns-delay", "--only-rerun"):
-        return PluginFlag("pytest-rerunfailures", "reruns")
-    if name in ("--timeout", "--timeout-method"):
-        return PluginFlag("pytest-timeout", "timeouts")
-    if name.startswith("--json-report"):
-        return PluginFlag("pytest-json-report", "JSON report")
-    if name in ("--html", "--self-contained-html"):
-        return PluginFlag("pytest-html", "HTML report")
-    if name.startswith("--benchmark"):
-        return PluginFlag("pytest-benchmark", "benchmarks")
-    if name == "--asyncio-mode":
-        return PluginFlag("pytest-asyncio", "asyncio mode")
-    if name == "-p" and arg.value in ("xdist", "xdist.plugin"):
-        return PluginFlag("pytest-xdist", "parallel run")
-    if name == "-p" and arg.value and arg.value.startswith("random_order"):
-        return PluginFlag("pytest-random-order", "random order")
-    return None
-
-
-def option_value(args: Sequence[str], *names: str) -> str | None:
-    for arg in split_pytest_args(args):
-        if arg.name in names:
-            return arg.value
-    return None
-
-
-def has_option(args: Sequence[str], *names: str) -> bool:
-    return any(arg.name in names for arg in split_pytest_args(args))
-
-
-def wants_random_order(args: Sequence[str]) -> bool:
-    for arg in split_pytest_args(args):
-        flag = plugin_of(arg)
-        if flag is not None and flag.distribution == "pytest-random-order":
-            return True
-    return False
-
-
-_NOT_MARKED = re.compile(
-    r"^\s*(?:not\s+\(\s*(?P<ors>[\w\s]+?)\s*\)|(?P<ands>not\s+\w+(?:\s+and\s+not\s+\w+)*))\s*$"
-)
-
-
-def unmarked_check_markers(args: Sequence[str]) -> tuple[str, ...] | None:
-    """For ``-m "not unit and not integration" --co``: the markers every test should carry.
-
-    That command is a common way to check "every test is unit or integration" in CI.
-    """
-    if not has_option(args, "--co", "--collect-only"):
-        return None
-    expression = option_value(args, "-m")
-    if not expression:
-        return None
-    match = _NOT_MARKED.match(expression)
-    if not match:
-        return None
-    if match.group("ors"):
-        names = [n.strip() for n in match.group("ors").split(" or ")]
-    else:
-        names = [n.strip()[len("not ") :].strip() for n in match.group("ands").split(" and ")]
-    if not names or not all(re.fullmatch(r"\w+", n) for n in names):
-        return None
-    return tuple(names)
 
 
 def quote_command(argv: Sequence[str]) -> str:

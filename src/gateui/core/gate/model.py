@@ -36,6 +36,11 @@ OUTPUT_TAIL_SHOWN = 20
 # Where a commit was checked (GateReport.checked_in).
 IN_PLACE, WORKTREE, CACHE = "in place", "worktree", "cache"
 
+# The CI runner's environment as steps see it.
+WORKSPACE_VAR = "GITHUB_WORKSPACE"
+RUNNER_TEMP_VAR = "RUNNER_TEMP"
+DEFAULT_SHELL = "bash -e {0}"  # GitHub's default for run: steps
+
 
 @dataclass(frozen=True)
 class Thresholds:

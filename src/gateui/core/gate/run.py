@@ -27,17 +27,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gateui.core.commands.classify import (
+    quote_command,
+)
+from gateui.core.commands.pytest_args import (
     PytestArg,
     plugin_of,
-    quote_command,
     split_pytest_args,
 )
 from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
 from gateui.core.gate._import_overlay import write_overlay
+from gateui.core.gate._step_outcome import (
+    merge_outcome,
+    missing_command,
+    shuffle_nodeids,
+    tally,
+    worse_exit,
+)
 from gateui.core.gate.gitops import clean_env
-from gateui.core.gate.infer import RUNNER_TEMP_VAR, WORKSPACE_VAR
 from gateui.core.gate.model import (
     FAIL,
     KIND_MARKER_CHECK,
@@ -45,7 +53,9 @@ from gateui.core.gate.model import (
     KIND_RANDOM_ORDER,
     KIND_SHELL,
     KIND_SUITE,
+    RUNNER_TEMP_VAR,
     SKIPPED,
+    WORKSPACE_VAR,
     GateDefinition,
     GateStep,
     StepOutcome,
@@ -63,13 +73,11 @@ from gateui.core.running.command_process import (
     which,
 )
 from gateui.core.running.events import (
-    CollectionError,
     Event,
     ItemCollected,
     OutputLine,
     RunSummary,
     SessionStarted,
-    TestFinished,
 )
 from gateui.core.running.injected import PLUGIN_MODULE
 from gateui.core.running.junit import junit_paths
@@ -446,13 +454,13 @@ class _StepRunner:
                     outcome.crash_message = outcome.crash_message or event.crash_message
                     outcome.output_tail.extend(event.output_tail)
                     continue
-                _tally(outcome, event)
+                tally(outcome, event)
                 if not isinstance(event, OutputLine):
                     yield StepEvent(self.index, self.step, event)
         finally:
             self.gate.track(None)
         code = process.returncode
-        outcome.exit_code = _worse(outcome.exit_code, code)
+        outcome.exit_code = worse_exit(outcome.exit_code, code)
 
     # -- order -----------------------------------------------------------------------------------
     def _shuffled(
@@ -533,7 +541,7 @@ class _StepRunner:
                 part.reproduce = self._reproduce(interpreter, args, planned.project_root)
                 yield from self._run_process(command, part)
             reproduce.append(part.reproduce)
-            _merge(outcome, part)
+            merge_outcome(outcome, part)
             summaries.append(
                 RunSummary(
                     selected=part.passed + part.failed + part.skipped + part.errors,
@@ -642,7 +650,7 @@ class _StepRunner:
             outcome.cannot_run = str(exc)
             return
         if outcome.exit_code == 127:
-            missing = _missing_command(outcome.output_tail)
+            missing = missing_command(outcome.output_tail)
             if missing is not None and "/" not in missing:
                 outcome.cannot_run = (
                     f"{missing}: command not found here (CI installs it; install it to check"
@@ -666,87 +674,7 @@ class _StepRunner:
                     outcome.output_tail = list(event.output_tail)
                     outcome.crashed = outcome.crashed or event.crashed
                     continue
-                _tally(outcome, event)
+                tally(outcome, event)
                 yield StepEvent(self.index, self.step, event)
         finally:
             self.gate.track(None)
-
-
-# -- helpers ------------------------------------------------------------------------------------
-def _tally(outcome: StepOutcome, event: Event) -> None:
-    if isinstance(event, TestFinished):
-        outcome.had_test_events = True
-        if event.outcome == "passed":
-            outcome.passed += 1
-        elif event.outcome == "failed":
-            outcome.failed += 1
-            outcome.failed_tests.append(event.nodeid)
-        elif event.outcome == "skipped":
-            outcome.skipped += 1
-        else:
-            outcome.errors += 1
-            outcome.error_tests.append(event.nodeid)
-    elif isinstance(event, CollectionError):
-        first = next((line for line in event.message.splitlines() if line.strip()), "")
-        headline = _collection_headline(event.message) or first
-        outcome.collection_errors.append((event.nodeid or ".", headline[:300]))
-
-
-def _collection_headline(message: str) -> str:
-    for line in message.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("E "):
-            return stripped[1:].strip()
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-def _merge(into: StepOutcome, part: StepOutcome) -> None:
-    into.passed += part.passed
-    into.failed += part.failed
-    into.skipped += part.skipped
-    into.errors += part.errors
-    into.failed_tests.extend(part.failed_tests)
-    into.error_tests.extend(part.error_tests)
-    into.collection_errors.extend(part.collection_errors)
-    into.collected.extend(part.collected)
-    into.crashed = into.crashed or part.crashed
-    into.crash_message = into.crash_message or part.crash_message
-    into.output_tail = part.output_tail or into.output_tail
-    into.had_test_events = into.had_test_events or part.had_test_events
-    into.warnings.extend(w for w in part.warnings if w not in into.warnings)
-
-
-def _worse(a: int | None, b: int | None) -> int | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a if a != 0 else b
-
-
-def shuffle_nodeids(nodeids: Sequence[str], seed: int) -> list[str]:
-    """Modules in a shuffled order, the tests of each module shuffled too (reproducible)."""
-    rng = random.Random(seed)
-    modules: dict[str, list[str]] = {}
-    for nodeid in nodeids:
-        modules.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
-    names = list(modules)
-    rng.shuffle(names)
-    ordered: list[str] = []
-    for name in names:
-        tests = modules[name]
-        rng.shuffle(tests)
-        ordered.extend(tests)
-    return ordered
-
-
-def _missing_command(tail: Sequence[str]) -> str | None:
-    for line in reversed(tail):
-        match = re.search(r"(?:^|: )([^\s:]+): (?:command )?not found", line)
-        if match:
-            return match.group(1)
-        match = re.search(r"(\S+): No such file or directory", line)
-        if match:
-            return match.group(1)
-    return None

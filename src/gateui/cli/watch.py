@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.printers import JsonPrinter, PlainPrinter
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root, load_projects
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import RunSummary
-from gateui.printers import JsonPrinter, PlainPrinter
 
 if TYPE_CHECKING:
     from gateui.core.watch.session import CycleStarted, WatchSession
@@ -80,7 +80,7 @@ def _open_tui(repo_root: Path, request: RunRequest) -> int | None:
 
 def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
     """The same live stream as ``gateui run`` for each cycle, with a header per cycle."""
-    from gateui.cli import make_printer
+    from gateui.cli.printers import make_printer
     from gateui.core.watch.session import CycleFinished, CycleStarted, Idle
 
     printer: JsonPrinter | PlainPrinter = make_printer(as_json, out)

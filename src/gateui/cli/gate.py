@@ -13,13 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from gateui.core.common.errors import GateuiError
-from gateui.core.discovery.discover import find_repo_root
-
 # The gate's modules (workflow reading, YAML, git plumbing) are imported by the commands that
 # use them: every other gateui command, and the pre-push hook on a cache hit, starts faster.
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from gateui.core.common.errors import GateuiError
+from gateui.core.discovery.discover import find_repo_root
 
 
 def register(commands: Any) -> None:
@@ -64,9 +62,9 @@ def register(commands: Any) -> None:
 
 
 def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
+    from gateui.cli.gate_printer import GatePrinter
     from gateui.core.gate.check import CheckFinished, GateCheck, GateReport
     from gateui.core.gate.gitops import Git, scrub_git_env
-    from gateui.gate_output import GatePrinter
 
     repo_root = find_repo_root(Path(args.repo))
     if Git(repo_root).try_run("rev-parse", "--git-dir") is None:
@@ -145,8 +143,8 @@ def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_run_pre_push(args: argparse.Namespace) -> int:
     """The hook's work, for pre-commit's ``pre-push`` stage (or by hand)."""
+    from gateui.cli.prepush import pre_commit_input, run_pre_push
     from gateui.core.gate.gitops import Git
-    from gateui.prepush import pre_commit_input, run_pre_push
 
     data = pre_commit_input(os.environ)
     if data is None:

@@ -6,6 +6,7 @@ Both printers consume the same core events; neither decides anything about the r
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any, TextIO
 
@@ -203,3 +204,10 @@ class JsonPrinter:
                     "cancelled": event.cancelled,
                 }
             )
+
+
+def make_printer(as_json: bool, out: TextIO) -> JsonPrinter | PlainPrinter:
+    if as_json:
+        return JsonPrinter(out)
+    tty = out.isatty()
+    return PlainPrinter(out, colour=tty and "NO_COLOR" not in os.environ, tty=tty)

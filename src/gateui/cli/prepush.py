@@ -17,12 +17,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from gateui.cli.gate_printer import GatePrinter
 from gateui.core.discovery.discover import find_repo_root
 from gateui.core.gate.check import CheckFinished, GateCheck, GateReport
 from gateui.core.gate.gitops import Git, scrub_git_env
 from gateui.core.gate.hooks import parse_pushed_refs, plan_push
 from gateui.core.gate.model import ERROR, FAIL
-from gateui.gate_output import GatePrinter
 
 SKIP_ENV = "GATEUI_SKIP"
 PROMPT = "push anyway? [y/N] "

@@ -1,0 +1,73 @@
+"""The ``gateui`` command: the parser and the dispatch to one module per command. No decisions
+live here beyond turning results into exit codes (``exit_codes``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from gateui import __version__
+from gateui.cli import demo, discover, gate, run, tui, watch
+from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from gateui.cli.signals import unwind_on_termination
+from gateui.core.common.errors import GateuiError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gateui",
+        description="Run a repository's test gates locally: suites, live results, the PR gate.",
+    )
+    parser.add_argument("--version", action="version", version=f"gateui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # Each command registers itself from its own module: register(commands) adds a sub-parser
+    # with set_defaults(handler=fn(args, extra) -> int).
+    for command in (discover, run, demo, tui, watch, gate):
+        command.register(commands)
+    return parser
+
+
+def _default_to_tui(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``gateui`` and ``gateui PATH`` mean ``gateui tui [PATH]``: a first word that is neither a
+    command nor an option is the repository to open."""
+    commands = next(
+        (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {}
+    )
+    if not argv:
+        return ["tui"]
+    if argv[0] not in (commands or {}) and not argv[0].startswith("-"):
+        return ["tui", *argv]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first `--` goes to pytest untouched.
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1 :]
+    unwind_on_termination()
+    parser = build_parser()
+    args = parser.parse_args(_default_to_tui(parser, argv))
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            build_parser().print_help(sys.stderr)
+            return EXIT_USAGE
+        code: int = handler(args, extra)
+        return code
+    except GateuiError as exc:
+        sys.stderr.write(f"gateui: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("gateui: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`gateui run | head`): stop quietly, like other Unix tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED

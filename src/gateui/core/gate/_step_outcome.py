@@ -1,0 +1,114 @@
+"""Counting a step's outcome from its events, and the small judgements made over it (which exit
+status is worse, which command the shell could not find, a reproducible shuffled order)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+
+from gateui.core.gate.model import (
+    StepOutcome,
+)
+from gateui.core.running.events import (
+    CollectionError,
+    Event,
+    TestFinished,
+)
+
+# ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
+# CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
+_CONSOLE_BOOTSTRAP = (
+    "import sys\n"
+    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
+    "sys.argv[0] = 'pytest'\n"
+    "import pytest\n"
+    "raise SystemExit(getattr(pytest, 'console_main', pytest.main)())\n"
+)
+_SEED_PATTERNS = (
+    re.compile(r"--random-order-seed=(\d+)"),
+    re.compile(r"--randomly-seed=(\d+)"),
+)
+_COVERAGE_FAIL = re.compile(
+    r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
+)
+_UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
+
+
+def tally(outcome: StepOutcome, event: Event) -> None:
+    if isinstance(event, TestFinished):
+        outcome.had_test_events = True
+        if event.outcome == "passed":
+            outcome.passed += 1
+        elif event.outcome == "failed":
+            outcome.failed += 1
+            outcome.failed_tests.append(event.nodeid)
+        elif event.outcome == "skipped":
+            outcome.skipped += 1
+        else:
+            outcome.errors += 1
+            outcome.error_tests.append(event.nodeid)
+    elif isinstance(event, CollectionError):
+        first = next((line for line in event.message.splitlines() if line.strip()), "")
+        headline = collection_headline(event.message) or first
+        outcome.collection_errors.append((event.nodeid or ".", headline[:300]))
+
+
+def collection_headline(message: str) -> str:
+    for line in message.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("E "):
+            return stripped[1:].strip()
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def merge_outcome(into: StepOutcome, part: StepOutcome) -> None:
+    into.passed += part.passed
+    into.failed += part.failed
+    into.skipped += part.skipped
+    into.errors += part.errors
+    into.failed_tests.extend(part.failed_tests)
+    into.error_tests.extend(part.error_tests)
+    into.collection_errors.extend(part.collection_errors)
+    into.collected.extend(part.collected)
+    into.crashed = into.crashed or part.crashed
+    into.crash_message = into.crash_message or part.crash_message
+    into.output_tail = part.output_tail or into.output_tail
+    into.had_test_events = into.had_test_events or part.had_test_events
+    into.warnings.extend(w for w in part.warnings if w not in into.warnings)
+
+
+def worse_exit(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a != 0 else b
+
+
+def shuffle_nodeids(nodeids: Sequence[str], seed: int) -> list[str]:
+    """Modules in a shuffled order, the tests of each module shuffled too (reproducible)."""
+    rng = random.Random(seed)
+    modules: dict[str, list[str]] = {}
+    for nodeid in nodeids:
+        modules.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
+    names = list(modules)
+    rng.shuffle(names)
+    ordered: list[str] = []
+    for name in names:
+        tests = modules[name]
+        rng.shuffle(tests)
+        ordered.extend(tests)
+    return ordered
+
+
+def missing_command(tail: Sequence[str]) -> str | None:
+    for line in reversed(tail):
+        match = re.search(r"(?:^|: )([^\s:]+): (?:command )?not found", line)
+        if match:
+            return match.group(1)
+        match = re.search(r"(\S+): No such file or directory", line)
+        if match:
+            return match.group(1)
+    return None

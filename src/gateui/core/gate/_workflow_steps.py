@@ -1,0 +1,580 @@
+"""The PR gate read off one CI workflow: its jobs (in ``needs`` order, local reusable
+workflows followed, matrix legs expanded), each step's working directory, environment,
+shell and ``if:``, and what each ``run:`` line does. ``infer`` combines the workflows.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from gateui.core.commands.classify import (
+    NOT_RUN_LABEL,
+    SETUP,
+    TEST,
+    classify_line,
+    classify_script,
+    logical_lines,
+)
+from gateui.core.commands.pytest_args import (
+    option_value,
+    unmarked_check_markers,
+    wants_random_order,
+)
+from gateui.core.gate._expressions import (
+    Contexts,
+    JobStatus,
+    StrictMapping,
+    Unresolvable,
+    condition,
+    evaluate,
+    substitute,
+    truthy,
+)
+from gateui.core.gate.model import (
+    DEFAULT_SHELL,
+    KIND_NOT_RUN,
+    KIND_PYTEST,
+    KIND_SHELL,
+    RUNNER_TEMP_VAR,
+    WORKSPACE_VAR,
+    GateStep,
+    Thresholds,
+)
+from gateui.core.gate.sources import FileSource
+from gateui.core.gate.workflows import (
+    Job,
+    MatrixUnknown,
+    Step,
+    Workflow,
+    expand_matrix,
+    load_one,
+)
+
+_SHELLS = {
+    "bash": "bash --noprofile --norc -eo pipefail {0}",
+    "sh": "sh -e {0}",
+    "python": "python {0}",
+}
+_NOT_HERE_SHELLS = ("pwsh", "powershell", "cmd")
+_MAX_REUSE_DEPTH = 4
+_PASS_RATE = re.compile(r"pass[\s_-]*rate|passrate", re.I)
+
+
+class WorkflowSteps:
+    """The gate steps of one workflow (and the reusable workflows it calls)."""
+
+    def __init__(self, source: FileSource, base: str, notes: list[str]) -> None:
+        self.source = source
+        self.base = base
+        self.notes = notes
+
+    def contexts(self, inputs: Mapping[str, Any], workspace: str) -> Contexts:
+        return Contexts(
+            {
+                "github": StrictMapping(
+                    "github",
+                    {
+                        "event_name": "pull_request",
+                        "base_ref": self.base,
+                        "workspace": workspace,
+                        "action_path": "",
+                    },
+                ),
+                "runner": StrictMapping(
+                    "runner",
+                    {"os": "Linux", "arch": "X64", "temp": "${" + RUNNER_TEMP_VAR + "}"},
+                ),
+                "inputs": dict(inputs),
+                "env": {},
+                "matrix": {},
+            }
+        )
+
+    def workflow_steps(
+        self, workflow: Workflow, inputs: Mapping[str, Any], via: str, depth: int
+    ) -> list[GateStep]:
+        steps: list[GateStep] = []
+        for job in _by_needs(workflow.jobs):
+            steps.extend(self.job_steps(workflow, job, inputs, via, depth))
+        return steps
+
+    def job_steps(
+        self, workflow: Workflow, job: Job, inputs: Mapping[str, Any], via: str, depth: int
+    ) -> list[GateStep]:
+        label = f"{via}{job.key}"
+        contexts = self.contexts(inputs, "${" + WORKSPACE_VAR + "}")
+        if job.condition is not None:
+            try:
+                if not condition(job.condition, contexts, JobStatus()):
+                    self.notes.append(
+                        f"{workflow.path}: job {label} does not run on a pull request"
+                        f" (if: {job.condition})"
+                    )
+                    return []
+            except Unresolvable as exc:
+                self.notes.append(
+                    f"{workflow.path}: job {label}: if: needs {exc.what}; assumed to run"
+                )
+        try:
+            combos = expand_matrix(job.matrix)
+        except MatrixUnknown:
+            return [
+                self._not_run(
+                    workflow,
+                    label,
+                    step,
+                    "not reproducible here: the job's matrix is computed on the CI runner",
+                )
+                for step in job.steps
+            ] or [self._job_not_run(workflow, label, "its matrix is computed on the CI runner")]
+        if job.uses:
+            return self._reusable(workflow, job, label, combos, contexts, depth)
+        per_combo = [self._combo_steps(workflow, job, label, combo, inputs) for combo in combos]
+        return _merge_combos(per_combo, combos)
+
+    def _reusable(
+        self,
+        workflow: Workflow,
+        job: Job,
+        label: str,
+        combos: list[dict[str, Any]],
+        contexts: Contexts,
+        depth: int,
+    ) -> list[GateStep]:
+        uses = job.uses or ""
+        if not uses.startswith("./"):
+            return [self._job_not_run(workflow, label, f"a reusable workflow elsewhere ({uses})")]
+        path = posixpath.normpath(uses[2:].split("@", 1)[0])
+        if depth >= _MAX_REUSE_DEPTH:
+            return [
+                self._job_not_run(workflow, label, f"reusable workflows nested too deep ({path})")
+            ]
+        called = load_one(self.source, path)
+        if called is None:
+            return [
+                self._job_not_run(workflow, label, f"{path} does not exist (CI fails this job)")
+            ]
+        steps: list[GateStep] = []
+        for combo in combos:
+            inputs = {
+                str(name): spec.get("default")
+                for name, spec in called.workflow_call_inputs.items()
+                if isinstance(spec, Mapping)
+            }
+            local = contexts.with_values(matrix=combo)
+            for key, value in job.with_.items():
+                try:
+                    inputs[str(key)] = substitute(value, local) if isinstance(value, str) else value
+                except Unresolvable as exc:
+                    self.notes.append(
+                        f"{workflow.path}: job {label}: input {key} needs {exc.what}; left unset"
+                    )
+            suffix = f" ({_combo_label(combo)})" if len(combos) > 1 else ""
+            steps.extend(self.workflow_steps(called, inputs, f"{label}{suffix} → ", depth + 1))
+        return steps
+
+    def _combo_steps(
+        self,
+        workflow: Workflow,
+        job: Job,
+        label: str,
+        combo: Mapping[str, Any],
+        inputs: Mapping[str, Any],
+    ) -> list[GateStep]:
+        contexts = self.contexts(inputs, "${" + WORKSPACE_VAR + "}").with_values(matrix=combo)
+        blocker = self._job_blocker(job, contexts)
+        env, env_notes = _resolve_env([workflow.env, job.env], contexts)
+        steps: list[GateStep] = []
+        reports: dict[str, str] = {}
+        for step in job.steps:
+            gate_step = self._step(
+                workflow, job, label, step, contexts, env, env_notes, blocker, reports
+            )
+            if gate_step.writes_report:
+                reports[gate_step.writes_report] = gate_step.name
+            steps.append(gate_step)
+        return steps
+
+    def _job_blocker(self, job: Job, contexts: Contexts) -> str:
+        if job.services:
+            names = ", ".join(str(n) for n in job.services)
+            return f"not reproducible here: the job needs service containers ({names})"
+        runs_on = job.runs_on
+        try:
+            text = (
+                " ".join(substitute(str(r), contexts) for r in runs_on)
+                if isinstance(runs_on, list)
+                else substitute(str(runs_on or ""), contexts)
+            )
+        except Unresolvable as exc:
+            return f"not reproducible here: runs-on needs {exc.what}"
+        lowered = text.lower()
+        if ("windows" in lowered or "macos" in lowered) and "ubuntu" not in lowered:
+            return f"not reproducible here: runs on {text}"
+        return ""
+
+    def _step(
+        self,
+        workflow: Workflow,
+        job: Job,
+        label: str,
+        step: Step,
+        contexts: Contexts,
+        job_env: Mapping[str, str],
+        env_notes: list[str],
+        blocker: str,
+        reports: Mapping[str, str],
+    ) -> GateStep:
+        name = step.display_name
+        origin = f"{workflow.path}, {label}, {name}"
+        job_id = f"{workflow.path}#{label}"
+        if step.uses:
+            why = (
+                f"the action {step.uses}"
+                if not step.uses.startswith("docker://")
+                else (f"the container action {step.uses}")
+            )
+            return _not_run_step(name, step.uses, ".", origin, job_id, why)
+        run = step.run or ""
+        env, step_notes = _resolve_env([job_env, step.env], contexts, dict(job_env))
+        notes = [*env_notes, *step_notes]
+        step_contexts = contexts.with_values(env=env)
+        cwd, cwd_problem = self._working_directory(workflow, job, step, step_contexts)
+        # ``if:``: when does this step run?
+        after_failure = False
+        only_after_failure = False
+        if step.condition is not None:
+            try:
+                normal = condition(step.condition, step_contexts, JobStatus(failed=False))
+                after_failure = condition(step.condition, step_contexts, JobStatus(failed=True))
+            except Unresolvable as exc:
+                notes.append(f"if: {step.condition} needs {exc.what}; assumed to run")
+                normal, after_failure = True, False
+            if not normal and not after_failure:
+                return _not_run_step(
+                    name,
+                    run.strip(),
+                    cwd,
+                    origin,
+                    job_id,
+                    f"its if: ({step.condition}) is false on a pull request",
+                )
+            only_after_failure = after_failure and not normal
+        continue_on_error = _truthy_setting(step.continue_on_error, step_contexts) or (
+            _truthy_setting(job.continue_on_error, step_contexts)
+        )
+        try:
+            text = substitute(run, step_contexts)
+        except Unresolvable as exc:
+            return _not_run_step(
+                name,
+                run.strip(),
+                cwd,
+                origin,
+                job_id,
+                f"not reproducible here: the command uses {exc.what}",
+            )
+        classified = classify_script(text, self._makefile_reader(cwd))
+        if classified.kind != TEST:
+            label_text = NOT_RUN_LABEL[classified.kind]
+            detail = f" ({classified.detail})" if classified.detail else ""
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, f"{label_text}{detail}")
+        if blocker:
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, blocker)
+        if cwd_problem:
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, cwd_problem)
+        shell_name = (
+            step.shell or job.defaults_run.get("shell") or workflow.defaults_run.get("shell")
+        )
+        shell = DEFAULT_SHELL
+        if shell_name:
+            shell_name = str(shell_name)
+            if shell_name.split()[0] in _NOT_HERE_SHELLS:
+                return _not_run_step(
+                    name,
+                    text.strip(),
+                    cwd,
+                    origin,
+                    job_id,
+                    f"not reproducible here: runs in {shell_name}",
+                )
+            shell = _SHELLS.get(
+                shell_name, shell_name if "{0}" in shell_name else shell_name + " {0}"
+            )
+        common: dict[str, Any] = {
+            "name": name,
+            "command": text.strip(),
+            "cwd": cwd,
+            "origin": origin,
+            "runs_locally": True,
+            "job": job_id,
+            "needs": tuple(f"{workflow.path}#{n}" for n in job.needs),
+            "runs_after_failure": after_failure,
+            "only_after_failure": only_after_failure,
+            "continue_on_error": continue_on_error,
+        }
+        call = classified.pytest
+        if call is not None and not step.shell:
+            all_env = {**env, **dict(call.env)}
+            report = option_value(call.args, "--junitxml", "--junit-xml")
+            floor_text = option_value(call.args, "--cov-fail-under")
+            thresholds = Thresholds(
+                cov_fail_under=_float(floor_text),
+                random_order=wants_random_order(call.args),
+            )
+            if call.launcher:
+                notes.append(
+                    f"CI runs pytest with {call.launcher}; here with the project's interpreter"
+                )
+            return GateStep(
+                kind=KIND_PYTEST,
+                env=tuple(sorted(all_env.items())),
+                pytest_entry=call.entry,
+                pytest_args=call.args,
+                thresholds=thresholds,
+                notes=tuple(notes),
+                writes_report=_join(cwd, report) if report else None,
+                marker_intent=unmarked_check_markers(call.args) or (),
+                **common,
+            )
+        script, dropped = _neutralise(text)
+        if dropped:
+            notes.append("not run here: " + "; ".join(dropped))
+        reads = _reads_report(text, cwd, reports)
+        floor = _pass_rate_floor(name, text) if reads else None
+        written = re.search(r"--junit-?xml[= ](\S+)", text)
+        return GateStep(
+            kind=KIND_SHELL,
+            env=tuple(sorted(env.items())),
+            shell=shell,
+            notes=tuple(notes),
+            reads_report=reads,
+            pass_rate_floor=floor,
+            writes_report=_join(cwd, written.group(1).strip("'\"")) if written else None,
+            **{**common, "command": text.strip() if not dropped else script.strip()},
+        )
+
+    def _working_directory(
+        self, workflow: Workflow, job: Job, step: Step, contexts: Contexts
+    ) -> tuple[str, str]:
+        raw = (
+            step.working_directory
+            or job.defaults_run.get("working-directory")
+            or workflow.defaults_run.get("working-directory")
+        )
+        if not raw:
+            return ".", ""
+        local = contexts.with_values(github=StrictMapping("github", {"workspace": "."}))
+        try:
+            text = substitute(str(raw), local)
+        except Unresolvable as exc:
+            return str(raw), f"not reproducible here: working-directory needs {exc.what}"
+        normalised = posixpath.normpath(text)
+        if normalised.startswith("..") or normalised.startswith("/"):
+            return text, f"not reproducible here: working-directory {text} is outside the checkout"
+        return normalised, ""
+
+    def _makefile_reader(self, cwd: str) -> Any:
+        def read(directory: str) -> str | None:
+            folder = posixpath.normpath(posixpath.join(cwd, directory))
+            for name in ("GNUmakefile", "makefile", "Makefile"):
+                text = self.source.read_text(f"{folder}/{name}" if folder != "." else name)
+                if text is not None:
+                    return text
+            return None
+
+        return read
+
+    def _not_run(self, workflow: Workflow, label: str, step: Step, why: str) -> GateStep:
+        name = step.display_name
+        return _not_run_step(
+            name,
+            (step.run or step.uses or "").strip(),
+            ".",
+            f"{workflow.path}, {label}, {name}",
+            f"{workflow.path}#{label}",
+            why,
+        )
+
+    def _job_not_run(self, workflow: Workflow, label: str, why: str) -> GateStep:
+        return _not_run_step(
+            label,
+            "",
+            ".",
+            f"{workflow.path}, {label}, (whole job)",
+            f"{workflow.path}#{label}",
+            why,
+        )
+
+
+def _not_run_step(
+    name: str,
+    command: str,
+    cwd: str,
+    origin: str,
+    job: str,
+    why: str,
+) -> GateStep:
+    return GateStep(
+        name=name,
+        command=command,
+        cwd=cwd,
+        origin=origin,
+        kind=KIND_NOT_RUN,
+        runs_locally=False,
+        why_not=why,
+        job=job,
+    )
+
+
+def _resolve_env(
+    layers: Sequence[Mapping[str, Any]],
+    contexts: Contexts,
+    start: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], list[str]]:
+    env: dict[str, str] = dict(start or {})
+    notes: list[str] = []
+    for layer in layers:
+        for key, value in layer.items():
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else _scalar_text(value)
+            try:
+                env[str(key)] = substitute(text, contexts.with_values(env=env))
+            except Unresolvable as exc:
+                env.pop(str(key), None)
+                notes.append(f"env {key} needs {exc.what}; not set here")
+    return env, notes
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _truthy_setting(value: Any, contexts: Contexts) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*\$\{\{(.*)\}\}\s*", value, re.DOTALL)
+        try:
+            if match:
+                return truthy(evaluate(match.group(1), contexts))
+        except Unresolvable:
+            return False
+        return value.strip().lower() == "true"
+    return False
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _join(cwd: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(cwd, path)) if not path.startswith("/") else path
+
+
+def _neutralise(script: str) -> tuple[str, list[str]]:
+    """A multi-line test script without its setup/lint/build/deploy lines (never run here)."""
+    lines = logical_lines(script)
+    if len(lines) < 2:
+        return script, []
+    kept: list[str] = []
+    dropped: list[str] = []
+    for line in lines:
+        kind = classify_line(line).kind
+        if kind in (SETUP, "lint", "build", "deploy"):
+            dropped.append(line)
+            kept.append(": " + shlex.quote(f"gateui: not run locally: {line}"))
+        else:
+            kept.append(line)
+    if not dropped:
+        return script, []
+    return "\n".join(kept) + "\n", dropped
+
+
+def _reads_report(text: str, cwd: str, reports: Mapping[str, str]) -> str | None:
+    """The report of an earlier step that this command reads (named in it)."""
+    for report in reports:
+        relative = posixpath.relpath(report, cwd) if not report.startswith("/") else report
+        for candidate in {relative, report, posixpath.basename(report)}:
+            if re.search(r"(?<![\w./-])" + re.escape(candidate) + r"(?![\w.-])", text):
+                return report
+    return None
+
+
+def _pass_rate_floor(name: str, text: str) -> float | None:
+    for candidate in (name, text):
+        if _PASS_RATE.search(candidate):
+            match = re.search(r"(\d+(?:\.\d+)?)\s*%", candidate)
+            if match:
+                return float(match.group(1))
+    match = re.search(r"--min(?:imum)?[= ](\d+(?:\.\d+)?)", text)
+    if match:
+        return float(match.group(1))
+    return None
+
+
+def _combo_label(combo: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={_scalar_text(v)}" for k, v in combo.items())
+
+
+def _merge_combos(per_combo: list[list[GateStep]], combos: list[dict[str, Any]]) -> list[GateStep]:
+    """One set of steps when every matrix combination runs the same commands here."""
+    if len(per_combo) == 1:
+        return per_combo[0]
+    first = per_combo[0]
+
+    def shape(steps: list[GateStep]) -> list[tuple[Any, ...]]:
+        return [(s.kind, s.command, s.cwd, s.env, s.runs_locally) for s in steps]
+
+    labels = [_combo_label(c) for c in combos]
+    if all(shape(steps) == shape(first) for steps in per_combo[1:]):
+        note = (
+            f"CI runs this for {len(combos)} matrix combinations ({'; '.join(labels)});"
+            " here once, with the project's interpreter"
+        )
+        return [replace(s, notes=(*s.notes, note)) if s.runs_locally else s for s in first]
+    merged: list[GateStep] = []
+    for steps, label in zip(per_combo, labels, strict=True):
+        for step in steps:
+            merged.append(
+                replace(
+                    step,
+                    name=f"{step.name} ({label})",
+                    job=f"{step.job} ({label})",
+                    origin=f"{step.origin} ({label})",
+                )
+            )
+    return merged
+
+
+def _by_needs(jobs: Sequence[Job]) -> list[Job]:
+    """Jobs in an order that respects ``needs`` (file order otherwise)."""
+    remaining = list(jobs)
+    done: set[str] = set()
+    ordered: list[Job] = []
+    keys = {j.key for j in jobs}
+    while remaining:
+        progressed = False
+        for job in list(remaining):
+            if all(n in done or n not in keys for n in job.needs):
+                ordered.append(job)
+                done.add(job.key)
+                remaining.remove(job)
+                progressed = True
+        if not progressed:
+            ordered.extend(remaining)
+            break
+    return ordered
