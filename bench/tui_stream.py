@@ -207,6 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1 round of 500 events: a smoke check")
     parser.add_argument("--arm", choices=("gateui", "datatable"), help=argparse.SUPPRESS)
     parser.add_argument("--repo", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -215,6 +216,8 @@ def main() -> None:
         figures = asyncio.run(arm(args.events, Path(args.repo)))
         print(json.dumps(figures))
         return
+    if args.quick:
+        args.events, args.rounds = 500, 1
     arms = ("gateui", "datatable")
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name in arms}
     for _ in range(args.rounds):

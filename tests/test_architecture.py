@@ -121,3 +121,20 @@ def test_modules_stay_small_or_say_why() -> None:
         if text.count("\n") > MODULE_LINE_LIMIT and LONG_MODULE_MARK not in text:
             too_long.append(f"{path.relative_to(PACKAGE)}: {text.count(chr(10))} lines")
     assert too_long == [], f"over {MODULE_LINE_LIMIT} lines without '{LONG_MODULE_MARK}'"
+
+
+def test_architecture_page_names_every_core_package_and_module() -> None:
+    import pkgutil
+
+    import gateui.core
+
+    page = (PROJECT / "docs" / "architecture.md").read_text()
+    missing = []
+    for package in pkgutil.iter_modules(gateui.core.__path__):
+        if f"core.{package.name}" not in page:
+            missing.append(f"core.{package.name}")
+        folder = PACKAGE / "core" / package.name
+        for module in pkgutil.iter_modules([str(folder)]):
+            if f"`{module.name}`" not in page:
+                missing.append(f"core.{package.name}.{module.name}")
+    assert missing == [], "docs/architecture.md does not name these"
