@@ -81,8 +81,8 @@ if mode.startswith("narrow"):
     R.pytest_runtest_logstart = logstart
 last = []
 harvest = R.harvest
-def recorded(self):
-    deps = harvest(self)
+def recorded(self, *args):
+    deps = harvest(self, *args)
     last[:] = [deps]
     return deps
 R.harvest = recorded

@@ -175,7 +175,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
     args = parser.parse_args()
     modules, per_module = (5, 20) if args.quick else (50, 100)
-    rounds = args.rounds or (3 if args.quick else 8)
+    rounds = args.rounds or (2 if args.quick else 8)
 
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")
