@@ -225,7 +225,8 @@ def test_pytest_run_by_a_test_inside_a_command_suite_does_not_report(tmp_path: P
             "pyproject.toml": PYPROJECT
             + """
 [tool.gateui.suites.outer]
-command = "python -m pytest tests -q"
+# Installed plugins stay out: some do not survive a pytest run inside a test.
+command = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest tests -q"
 """,
             "tests/test_outer.py": f"""
                 import subprocess, sys

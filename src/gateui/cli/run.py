@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
-from gateui.cli.signals import Terminated
+from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root, load_projects
 from gateui.core.plan.run_plan import (
@@ -89,16 +88,6 @@ def unfinished_summary(exc: BaseException) -> RunSummary:
     if isinstance(exc, GateuiError):
         return RunSummary(0, 0, 0, 0, 0, None, 0.0, incomplete=str(exc), error=str(exc))
     return RunSummary(0, 0, 0, 0, 0, None, 0.0, cancelled=True, incomplete=interruption(exc))
-
-
-def interruption(exc: BaseException) -> str:
-    """``interrupted by SIGINT``: what stopped the run, for its summary."""
-    code = exc.code if isinstance(exc, Terminated) else 128 + signal.SIGINT
-    try:
-        name = signal.Signals(int(code or 0) - 128).name
-    except ValueError:
-        name = "a signal"
-    return f"interrupted by {name}"
 
 
 def _run(
