@@ -132,13 +132,18 @@ def test_a_proposal_whose_name_is_taken_answers_to_its_tool_prefix(tmp_path: Pat
 
 
 def test_commands_get_the_plugin_through_the_environment(tmp_path: Path) -> None:
-    env = command_environment({"PYTEST_ADDOPTS": "-x"}, tmp_path / "ch", inject_pytest=True)
+    env = command_environment(
+        {"PYTEST_ADDOPTS": "-x"}, tmp_path / "ch", inject_pytest=True, key="k1"
+    )
     assert env["PYTEST_ADDOPTS"] == "-x -p gateui_events"
-    assert env["GATEUI_EVENTS"] == str(tmp_path / "ch")
+    assert (env["GATEUI_EVENTS"], env["GATEUI_EVENTS_KEY"]) == (str(tmp_path / "ch"), "k1")
     assert env["PYTHONPATH"].endswith("pytest_plugin")
-    assert "pass_env+=PYTEST_ADDOPTS,PYTHONPATH,GATEUI_EVENTS" in env["TOX_OVERRIDE"]
-    plain = command_environment({}, tmp_path / "ch", inject_pytest=False)
+    assert (
+        "pass_env+=PYTEST_ADDOPTS,PYTHONPATH,GATEUI_EVENTS,GATEUI_EVENTS_KEY" in env["TOX_OVERRIDE"]
+    )
+    plain = command_environment({}, tmp_path / "ch", inject_pytest=False, key="k2")
     assert "PYTEST_ADDOPTS" not in plain and plain["GATEUI_EVENTS"] == str(tmp_path / "ch")
+    assert plain["GATEUI_EVENTS_KEY"] == "k2"
 
 
 def test_junit_report_to_results(tmp_path: Path) -> None:

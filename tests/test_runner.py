@@ -259,7 +259,7 @@ def test_plugin_writes_to_a_named_file_channel(
 
     root = sample_repo("faults")
     channel = tmp_path / "events.jsonl"
-    env = plugin_environment(os.environ, str(channel))
+    env = plugin_environment(os.environ, str(channel), "the-key")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "gateui_events", "-q"],
         cwd=root,
@@ -268,7 +268,9 @@ def test_plugin_writes_to_a_named_file_channel(
         text=True,
     )
     assert result.returncode == 0
-    kinds = [json.loads(line)["e"] for line in channel.read_text().splitlines()]
+    lines = channel.read_text().splitlines()
+    assert all(line.startswith("the-key {") for line in lines)
+    kinds = [json.loads(line.partition(" ")[2])["e"] for line in lines]
     assert kinds[0] == "session_start"
     assert kinds.count("test") == 5
     assert kinds[-1] == "session_finish"

@@ -10,14 +10,19 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 # The gate's modules (workflow reading, YAML, git plumbing) are imported by the commands that
 # use them: every other gateui command, and the pre-push hook on a cache hit, starts faster.
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root
+
+if TYPE_CHECKING:
+    from gateui.core.gate.check import GateReport
 
 
 def register(commands: Any) -> None:
@@ -62,8 +67,22 @@ def register(commands: Any) -> None:
 
 
 def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
+    from gateui.core.gate.check import GateReport
+    from gateui.core.gate.model import ERROR
+
+    try:
+        return _gate(args, out)
+    except GateuiError as exc:
+        # `gate --json` always prints its report: a gate that cannot be evaluated says why.
+        if args.json:
+            report = GateReport(ERROR, str(exc), ref=args.ref, error=str(exc))
+            out.write(json.dumps(report.as_json(), indent=2) + "\n")
+        raise
+
+
+def _gate(args: argparse.Namespace, out: TextIO) -> int:
     from gateui.cli.gate_printer import GatePrinter
-    from gateui.core.gate.check import CheckFinished, GateCheck, GateReport
+    from gateui.core.gate.check import GateCheck
     from gateui.core.gate.gitops import Git, scrub_git_env
 
     repo_root = find_repo_root(Path(args.repo))
@@ -75,18 +94,25 @@ def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
     )
     tty = out.isatty()
     printer = None if args.json else GatePrinter(out, colour=tty and "NO_COLOR" not in os.environ)
+    seen = _SeenSoFar(args.ref)
     report: GateReport | None = None
     stream = check.events()
     try:
         for event in stream:
             if printer is not None:
                 printer.handle(event)
-            if isinstance(event, CheckFinished):
-                report = event.report
-    except KeyboardInterrupt:
+            seen.add(event)
+            report = seen.report
+    except (KeyboardInterrupt, Terminated) as stop:
         check.cancel()
         stream.close()
+        if args.json and report is None:
+            interrupted = seen.interrupted(interruption(stop))
+            out.write(json.dumps(interrupted.as_json(), indent=2) + "\n")
+            out.flush()
         sys.stderr.write("gateui: gate interrupted (the temporary worktree is removed)\n")
+        if isinstance(stop, Terminated):
+            raise  # its exit status names the signal
         return EXIT_INTERRUPTED
     finally:
         stream.close()
@@ -96,6 +122,51 @@ def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
     if report.error and printer is not None:
         sys.stderr.write(f"gateui: {report.error}\n")
     return gate_exit_code(report.verdict)
+
+
+class _SeenSoFar:
+    """The gate's events so far: its report when it finished, or one for a gate cut short."""
+
+    def __init__(self, ref: str) -> None:
+        from gateui.core.gate.check import CheckStarted
+        from gateui.core.gate.model import StepResult
+
+        self.ref = ref
+        self.started: CheckStarted | None = None
+        self.results: list[StepResult] = []
+        self.report: GateReport | None = None
+        self._began = time.monotonic()
+
+    def add(self, event: object) -> None:
+        from gateui.core.gate.check import CheckFinished, CheckStarted
+        from gateui.core.gate.run import StepFinished
+
+        if isinstance(event, CheckStarted):
+            self.started = event
+        elif isinstance(event, StepFinished):
+            self.results.append(event.result)
+        elif isinstance(event, CheckFinished):
+            self.report = event.report
+
+    def interrupted(self, why: str) -> GateReport:
+        """An ``error`` verdict naming the interruption, with the steps that finished."""
+        from gateui.core.gate.check import GateReport
+        from gateui.core.gate.model import ERROR
+
+        started = self.started
+        report = GateReport(
+            ERROR,
+            why,
+            commit=started.commit if started else "",
+            tree=started.tree if started else "",
+            ref=started.ref if started else self.ref,
+            definition=started.definition if started else None,
+            results=list(self.results),
+            checked_in=started.checked_in if started else "",
+            error=why,
+        )
+        report.duration_s = time.monotonic() - self._began
+        return report
 
 
 def gate_exit_code(verdict: str) -> int:

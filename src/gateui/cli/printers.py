@@ -39,6 +39,8 @@ class PlainPrinter:
         self.started = time.monotonic()
         self._last_draw = 0.0
         self._progress_shown = False
+        self.finished = False
+        """The run's summary was printed."""
         self._text = False
         """A command runs and reported no test yet: its output is shown as it comes."""
 
@@ -114,6 +116,7 @@ class PlainPrinter:
             self._progress_shown = False
 
     def _summary(self, summary: RunSummary) -> None:
+        self.finished = True
         self._clear_progress()
         parts = []
         for count, word, style in (
@@ -135,9 +138,20 @@ class PlainPrinter:
             self.stream.write(
                 self.paint("CRASHED ", "error") + f"{summary.crashed}: {summary.crash_message}\n"
             )
+            if summary.not_run:
+                self.stream.write(f"  {not_run_text(summary.not_run)} after it\n")
+        elif summary.incomplete and not summary.cancelled:
+            label = "CRASHED " if summary.crash_message else "INCOMPLETE "
+            self.stream.write(self.paint(label, "error") + summary.incomplete + "\n")
         elif summary.crash_message:
             self.stream.write(self.paint("CRASHED ", "error") + summary.crash_message + "\n")
+        for warning in summary.warnings:
+            self.stream.write(self.paint("warning: ", "error") + warning + "\n")
         self.stream.flush()
+
+
+def not_run_text(count: int) -> str:
+    return f"{count} collected test{'s' if count != 1 else ''} did not run"
 
 
 class JsonPrinter:
@@ -145,6 +159,8 @@ class JsonPrinter:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self.finished = False
+        """The run's summary, its last line, was written."""
         self._text = False
 
     def emit(self, data: dict[str, Any]) -> None:
@@ -189,21 +205,29 @@ class JsonPrinter:
         elif isinstance(event, ProjectStarted):
             self.emit({"event": "project", "root": event.project})
         elif isinstance(event, RunSummary):
-            self.emit(
-                {
-                    "event": "summary",
-                    "selected": event.selected,
-                    "passed": event.passed,
-                    "failed": event.failed,
-                    "skipped": event.skipped,
-                    "errors": event.errors,
-                    "crashed": event.crashed,
-                    "duration_s": event.duration_s,
-                    "collection_errors": event.collection_errors,
-                    "pytest_exitstatus": event.exitstatus,
-                    "cancelled": event.cancelled,
-                }
-            )
+            self.finished = True
+            self.emit(summary_json(event))
+
+
+def summary_json(summary: RunSummary) -> dict[str, Any]:
+    """The last line of ``run --json``: the fields the README documents."""
+    return {
+        "event": "summary",
+        "selected": summary.selected,
+        "passed": summary.passed,
+        "failed": summary.failed,
+        "skipped": summary.skipped,
+        "errors": summary.errors,
+        "crashed": summary.crashed,
+        "duration_s": summary.duration_s,
+        "collection_errors": summary.collection_errors,
+        "pytest_exitstatus": summary.exitstatus,
+        "cancelled": summary.cancelled,
+        "not_run": summary.not_run,
+        "incomplete": summary.incomplete or None,
+        "warnings": list(summary.warnings),
+        "error": summary.error or None,
+    }
 
 
 def make_printer(as_json: bool, out: TextIO) -> JsonPrinter | PlainPrinter:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
+from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root, load_projects
 from gateui.core.plan.run_plan import (
@@ -72,6 +73,26 @@ def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[s
 
 
 def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
+    printer = make_printer(args.json, out)
+    try:
+        return _run(args, extra, printer, out)
+    except (GateuiError, KeyboardInterrupt, Terminated) as exc:
+        # Before the run streams (a bad suite name, Ctrl-C while planning): the JSON stream
+        # still ends with its summary, saying why.
+        if isinstance(printer, JsonPrinter) and not printer.finished:
+            printer.handle(unfinished_summary(exc))
+        raise
+
+
+def unfinished_summary(exc: BaseException) -> RunSummary:
+    if isinstance(exc, GateuiError):
+        return RunSummary(0, 0, 0, 0, 0, None, 0.0, incomplete=str(exc), error=str(exc))
+    return RunSummary(0, 0, 0, 0, 0, None, 0.0, cancelled=True, incomplete=interruption(exc))
+
+
+def _run(
+    args: argparse.Namespace, extra: Sequence[str], printer: JsonPrinter | PlainPrinter, out: TextIO
+) -> int:
     # Imported here: selection and the dependency store cost every other command start-up time.
     from gateui.core.selection.affected import plan_affected, with_recording
     from gateui.core.selection.bookkeeping import Bookkeeping
@@ -95,7 +116,6 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
     record = not args.no_record
     store = DepStore(repo_root) if record or args.affected else None
     books = Bookkeeping(repo_root, store if record else None)
-    printer = make_printer(args.json, out)
     with tempfile.TemporaryDirectory(prefix="gateui-") as workdir:
         if args.affected:
             assert store is not None
@@ -135,11 +155,21 @@ def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: 
             books.handle(event)
             if isinstance(event, RunSummary):
                 summary = event
-    except KeyboardInterrupt:
-        # The generator's cleanup has already killed the process group.
+    except (KeyboardInterrupt, Terminated) as stop:
+        # The generator's cleanup has already killed the process group. What finished is
+        # still summed up (the JSON stream always ends with its summary).
         session.cancel()
+        if not printer.finished:
+            printer.handle(session.summary_so_far(interruption(stop)))
         sys.stderr.write("gateui: run cancelled\n")
+        if isinstance(stop, Terminated):
+            raise  # its exit status names the signal
         return EXIT_INTERRUPTED
+    except GateuiError as exc:
+        session.cancel()
+        if not printer.finished:
+            printer.handle(session.summary_so_far(str(exc), error=str(exc)))
+        raise
     except BrokenPipeError:
         session.cancel()  # nobody reads the results: the tests stop too
         raise

@@ -20,3 +20,13 @@ def unwind_on_termination() -> None:
     """From now on SIGTERM and SIGHUP raise ``Terminated`` in the main thread."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
+
+
+def interruption(stop: BaseException) -> str:
+    """``interrupted by SIGTERM``: what stopped a command (Ctrl-C is SIGINT), for its report."""
+    code = stop.code if isinstance(stop, Terminated) else 128 + signal.SIGINT
+    try:
+        name = signal.Signals(int(code or 0) - 128).name
+    except (TypeError, ValueError):
+        name = "a signal"
+    return f"interrupted by {name}"

@@ -8,6 +8,10 @@
 #   {"e":"session_start","rootdir":…}  {"e":"test_start","nodeid":…}  {"e":"test","outcome":…}
 #   {"e":"collect_error","nodeid":FILE,"message":…}  (setup_all failed)  {"e":"session_finish"}
 #
+# Every line starts with the run's key (GATEUI_EVENTS_KEY) and a space: gateui ignores lines
+# without it. Both variables are taken out of the environment when the formatter starts, so a
+# `mix test` or pytest that a test starts does not report into this run.
+#
 # Node ids are `test/smoke/basic_test.exs::describe::name` relative to the project root (the
 # describe part only inside a describe block). It depends on the standard library and ExUnit
 # only (Elixir 1.13+: no JSON module there, so it encodes its own).
@@ -35,14 +39,20 @@ defmodule GateuiFormatter do
 
   @impl true
   def init(_opts) do
+    channel = System.get_env("GATEUI_EVENTS")
+    key = System.get_env("GATEUI_EVENTS_KEY") || ""
+    System.delete_env("GATEUI_EVENTS")
+    System.delete_env("GATEUI_EVENTS_KEY")
+
     device =
-      case System.get_env("GATEUI_EVENTS") do
+      case channel do
         nil -> nil
         "" -> nil
         path -> File.open!(path, [:append, :binary])
       end
 
-    {:ok, %{device: device, root: File.cwd!(), started: %{}, failures: 0}}
+    prefix = if key == "", do: "", else: key <> " "
+    {:ok, %{device: device, prefix: prefix, root: File.cwd!(), started: %{}, failures: 0}}
   end
 
   @impl true
@@ -165,7 +175,8 @@ defmodule GateuiFormatter do
   defp to_text(other), do: inspect(other)
 
   defp send_event(%{device: nil}, _event), do: :ok
-  defp send_event(%{device: device}, event), do: IO.binwrite(device, [json(event), ?\n])
+  defp send_event(%{device: device, prefix: prefix}, event),
+    do: IO.binwrite(device, [prefix, json(event), ?\n])
 
   # -- a small JSON encoder (strings, numbers, booleans, nil, lists, maps) -----------------------
   defp json(nil), do: "null"

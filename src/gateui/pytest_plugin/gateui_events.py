@@ -12,12 +12,20 @@ Events are JSON objects, one per line, written to the channel named by ``GATEUI_
 for commands such as tox that close inherited descriptors). Never stdout: the user's output stays
 theirs.
 
+Only the session gateui started may report, and the code under test must not be able to report
+for it. So the channel's name and its key (``GATEUI_EVENTS_KEY``, a secret per run) are taken out
+of the environment when this module is imported — as ``-p`` loads it, before any conftest or test
+runs — and the pipe is not inherited by the processes tests start. Every line starts with the
+key; gateui ignores lines without it. A pytest that a test starts (in a subprocess, or in-process
+like pytester) therefore finds no channel and reports nothing.
+
 With pytest-xdist only the controller writes: workers' reports reach the controller's hooks, so each
 test still arrives as soon as it finishes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,6 +39,7 @@ from typing import Any
 import pytest
 
 CHANNEL_ENV = "GATEUI_EVENTS"
+KEY_ENV = "GATEUI_EVENTS_KEY"
 COLLECT_ITEMS_ENV = "GATEUI_COLLECT_ITEMS"
 # The repository root: record, per test, the functions it executed and the files it opened there.
 RECORD_ENV = "GATEUI_RECORD"
@@ -38,6 +47,33 @@ RECORD_ENV = "GATEUI_RECORD"
 SELECT_ENV = "GATEUI_SELECT"
 # Captured output can be huge (a test printing a megabyte); the tail is what people read.
 MAX_TEXT = 64 * 1024
+# Collected tests that never reported are counted; this many are named.
+NOT_RUN_NAMED = 10
+
+
+def _claim_channel() -> tuple[str, str] | None:
+    """The channel's name and key, taken out of the environment so that nothing started later
+    (a conftest, a test, a process a test starts) can find them."""
+    spec = os.environ.pop(CHANNEL_ENV, "")
+    key = os.environ.pop(KEY_ENV, "")
+    if not spec:
+        return None
+    if spec.startswith("fd:"):
+        # A bad descriptor is reported when the channel is opened.
+        with contextlib.suppress(OSError, ValueError):
+            os.set_inheritable(int(spec[3:]), False)
+    return spec, key
+
+
+# Claimed at import; the first session configured in this process takes it (an in-process
+# pytest that a test runs comes later and finds nothing).
+_unclaimed_channel = _claim_channel()
+
+
+def _take_channel() -> tuple[str, str] | None:
+    global _unclaimed_channel
+    claimed, _unclaimed_channel = _unclaimed_channel, None
+    return claimed
 
 
 def _tail(text: str) -> str:
@@ -54,20 +90,23 @@ class _Channel:
     test's start is one wake-up instead of two, with nothing delayed in between.
     """
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, key: str = "") -> None:
         self._fd: int | None = None
         self._owned = False
         self._held: list[bytes] = []
+        self._prefix = (key + " ").encode() if key else b""
         if spec.startswith("fd:"):
             self._fd = int(spec[3:])
         else:
-            self._fd = os.open(spec, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._fd = os.open(spec, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._owned = True
 
     def send(self, event: dict[str, Any], hold: bool = False) -> None:
         if self._fd is None:
             return
-        data = (json.dumps(event, default=str, separators=(",", ":")) + "\n").encode()
+        data = (
+            self._prefix + (json.dumps(event, default=str, separators=(",", ":")) + "\n").encode()
+        )
         if hold:
             self._held.append(data)
             return
@@ -180,6 +219,10 @@ class GateuiEventPlugin:
         self.started = time.monotonic()
         self.collected = 0
         self.collect_errors = 0
+        # Every collected test must report, or the session must say why it did not.
+        self.collected_ids: list[str] = []
+        self.reported: set[str] = set()
+        self.stopped_by = ""
         # A finished test's result rides with the next test's start (see ``_Channel``). Not on
         # an xdist controller: there the next start may come from another worker much later.
         self.hold = not _xdist_controller(config)
@@ -206,14 +249,36 @@ class GateuiEventPlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
         self.channel.flush()  # the last result, before other plugins' session-end work
         yield
+        not_run = self._not_run()
         self.channel.send(
             {
                 "e": "session_finish",
                 "exitstatus": int(exitstatus),
                 "duration_s": round(time.monotonic() - self.started, 6),
+                "not_run": len(not_run),
+                "not_run_ids": not_run[:NOT_RUN_NAMED],
+                "stopped": self._stop_reason(session) if not_run else "",
             }
         )
         self.channel.close()
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        # Ctrl-C, or pytest.exit() from a test or a plugin (with any exit status, 0 included).
+        value = excinfo.value
+        message = getattr(value, "msg", None) or str(value)
+        self.stopped_by = f"{type(value).__name__}: {message}" if message else type(value).__name__
+
+    def _not_run(self) -> list[str]:
+        if self.config.option.collectonly:
+            return []
+        reported = self.reported
+        return [n for n in dict.fromkeys(self.collected_ids) if n not in reported]
+
+    def _stop_reason(self, session: pytest.Session) -> str:
+        for reason in (self.stopped_by, session.shouldfail, session.shouldstop):
+            if reason:
+                return reason if isinstance(reason, str) else "the session was stopped"
+        return ""
 
     # -- collection ----------------------------------------------------------------------
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -249,6 +314,7 @@ class GateuiEventPlugin:
                     hold=True,  # the items go out with the collection event, in one write
                 )
         self.collected = len(session.items)
+        self.collected_ids = [item.nodeid for item in session.items]
         self.channel.send(
             {"e": "collection", "count": self.collected, "errors": self.collect_errors}
         )
@@ -267,6 +333,7 @@ class GateuiEventPlugin:
         # an unknown phase: that closes it too.
         if report.when not in ("setup", "call"):
             del self.tests[report.nodeid]
+            self.reported.add(report.nodeid)
             markers = self.markers.get(report.nodeid)
             if markers is None:
                 markers = list(getattr(report, "gateui_markers", None) or [])
@@ -325,6 +392,7 @@ class _XdistControllerHooks:
             return
         self.reported = True
         self.plugin.collected = len(ids)
+        self.plugin.collected_ids = list(ids)
         self.plugin.channel.send(
             {"e": "collection", "count": len(ids), "errors": self.plugin.collect_errors}
         )
@@ -356,11 +424,12 @@ def pytest_configure(config: pytest.Config) -> None:
         # Workers keep the makereport hook so markers travel with their reports.
         config.pluginmanager.register(_WorkerHooks(), "gateui-events-worker")
         return
-    spec = os.environ.get(CHANNEL_ENV)
-    if not spec:
+    claimed = _take_channel()
+    if claimed is None:
         return
+    spec, key = claimed
     try:
-        channel = _Channel(spec)
+        channel = _Channel(spec, key)
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"gateui: cannot open event channel {spec!r}: {exc}\n")
         return

@@ -14,8 +14,9 @@ import os
 import re
 import shlex
 import sys
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gateui.core.common.config import load_gateui_config
@@ -44,6 +45,7 @@ from gateui.core.layout.suites import WELL_KNOWN_SUITES, Suite
 from gateui.core.running.command_process import CommandProcess, CommandSpec, shell_argv
 from gateui.core.running.events import CommandStarted, Event, ProjectStarted, RunSummary
 from gateui.core.running.junit import junit_paths
+from gateui.core.running.partial import PartialCount
 from gateui.core.running.process_group import CurrentProcess
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 
@@ -398,12 +400,28 @@ class RunSession:
     def __init__(self, commands: Sequence[PytestCommand]) -> None:
         self.commands = list(commands)
         self._running = CurrentProcess()
+        self._summaries: list[RunSummary] = []
+        self._partial = PartialCount()
+        self._started = self._process_started = time.monotonic()
 
     def cancel(self) -> None:
         self._running.cancel()
 
+    def summary_so_far(self, incomplete: str, error: str = "") -> RunSummary:
+        """The summary of a run cut short (a signal, an error in gateui): the projects that
+        finished, and what the one running then had reported."""
+        partial = self._partial.summary(time.monotonic() - self._process_started)
+        merged = merge_summaries([*self._summaries, partial], cancelled=not error)
+        return replace(
+            merged,
+            duration_s=round(time.monotonic() - self._started, 6),
+            incomplete=incomplete,
+            error=error,
+        )
+
     def events(self) -> Iterator[Event]:
-        summaries: list[RunSummary] = []
+        summaries = self._summaries = []
+        self._started = time.monotonic()
         for command in self.commands:
             if self._running.cancelled:
                 break
@@ -413,6 +431,8 @@ class RunSession:
             else:
                 process = PytestProcess(command)
             self._running.track(process)
+            self._partial = PartialCount()
+            self._process_started = time.monotonic()
             if isinstance(command, CommandRun):
                 yield CommandStarted(
                     command.label, command.project, command.suite, text=command.inject_pytest
@@ -422,7 +442,9 @@ class RunSession:
             for event in process.events():
                 if isinstance(event, RunSummary):
                     summaries.append(event)
+                    self._partial = PartialCount()
                 else:
+                    self._partial.add(event)
                     yield event
         yield merge_summaries(summaries, cancelled=self._running.cancelled)
 
@@ -434,7 +456,18 @@ def merge_summaries(summaries: Sequence[RunSummary], cancelled: bool = False) ->
     projects ran tests; when no project ran any test, exit 5 stands.
     """
     if not summaries:
-        return RunSummary(0, 0, 0, 0, 0, None, 0.0, exitstatus=None, cancelled=cancelled)
+        return RunSummary(
+            0,
+            0,
+            0,
+            0,
+            0,
+            None,
+            0.0,
+            exitstatus=None,
+            cancelled=cancelled,
+            incomplete="cancelled" if cancelled else "",
+        )
     ran_any = any(s.selected for s in summaries)
     statuses = [
         s.exitstatus
@@ -456,6 +489,10 @@ def merge_summaries(summaries: Sequence[RunSummary], cancelled: bool = False) ->
         crash_message=crashed.crash_message if crashed else "",
         output_tail=summaries[-1].output_tail,
         exit_decides=all(s.exit_decides for s in summaries),
+        not_run=sum(s.not_run for s in summaries),
+        incomplete="; ".join(s.incomplete for s in summaries if s.incomplete)
+        or ("cancelled" if cancelled else ""),
+        warnings=tuple(w for s in summaries for w in s.warnings),
     )
 
 

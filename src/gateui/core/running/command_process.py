@@ -24,7 +24,6 @@ The PR gate runs its command steps through this class too (``core.gate_run``).
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import shlex
@@ -38,6 +37,7 @@ from pathlib import Path
 
 from gateui.core.common.errors import GateuiError
 from gateui.core.common.paths import relative_nodeid, relative_path
+from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV, KeyedLines, new_key
 from gateui.core.running.events import (
     CollectionError,
     Event,
@@ -47,7 +47,6 @@ from gateui.core.running.events import (
     SessionStarted,
     TestFinished,
     TestStarted,
-    parse_event,
 )
 from gateui.core.running.injected import MIX_FORMATTER_FILE, MIX_FORMATTER_MODULE, PLUGIN_MODULE
 from gateui.core.running.junit import read_junit
@@ -87,18 +86,24 @@ class CommandSpec:
 
 
 def command_environment(
-    base: Mapping[str, str], channel: Path, inject_pytest: bool
+    base: Mapping[str, str], channel: Path, inject_pytest: bool, key: str
 ) -> dict[str, str]:
-    """``base`` plus the channel, and (for pytest) the plugin on PYTHONPATH and PYTEST_ADDOPTS."""
+    """``base`` plus the channel and its key, and (for pytest) the plugin on PYTHONPATH and
+    PYTEST_ADDOPTS.
+
+    The command itself keeps both variables (make, a script or tox may start several pytest
+    sessions, one after another, and each reports); each session takes them out of its own
+    environment, so a pytest that one of its tests starts does not report."""
     if not inject_pytest:
         env = dict(base)
-        env["GATEUI_EVENTS"] = str(channel)
+        env[CHANNEL_ENV] = str(channel)
+        env[KEY_ENV] = key
         return env
-    env = plugin_environment(base, str(channel))
+    env = plugin_environment(base, str(channel), key)
     env["PYTEST_ADDOPTS"] = (env.get("PYTEST_ADDOPTS", "") + f" -p {PLUGIN_MODULE}").strip()
     # tox 4 passes only the variables an environment's pass_env names; TOX_OVERRIDE adds ours
     # (older tox ignores it). nox hands its whole environment down by itself.
-    extra = "testenv.pass_env+=PYTEST_ADDOPTS,PYTHONPATH,GATEUI_EVENTS"
+    extra = f"testenv.pass_env+=PYTEST_ADDOPTS,PYTHONPATH,{CHANNEL_ENV},{KEY_ENV}"
     existing = env.get("TOX_OVERRIDE")
     env["TOX_OVERRIDE"] = f"{existing}\n{extra}" if existing else extra
     return env
@@ -163,12 +168,13 @@ class ChannelReader:
     """Reads the events that pytest sessions (or ExUnit runs) append to a file, as they arrive,
     with node ids re-rooted from each session's rootdir onto the repository root."""
 
-    def __init__(self, path: Path, repo_root: Path) -> None:
+    def __init__(self, path: Path, repo_root: Path, key: str) -> None:
         self.path = path
         self.repo_root = repo_root
         self.offset = 0
         self.pending = b""
         self.rootdir: Path | None = None
+        self.lines = KeyedLines(key)
 
     def read(self) -> Iterator[Event]:
         try:
@@ -180,15 +186,8 @@ class ChannelReader:
         self.offset += len(data)
         lines = (self.pending + data).split(b"\n")
         self.pending = lines.pop()
-        for raw in lines:
-            if not raw.strip():
-                continue
-            try:
-                event = parse_event(json.loads(raw.decode(errors="replace")))
-            except (ValueError, KeyError, TypeError):
-                continue
-            if event is not None:
-                yield self._rerooted(event)
+        for event in self.lines.events(lines):
+            yield self._rerooted(event)
 
     def _rerooted(self, event: Event) -> Event:
         if isinstance(event, SessionStarted):
@@ -217,6 +216,8 @@ class _Tally:
         self.collection_errors = 0
         self.running: dict[str, None] = {}
         self.session_open = False
+        self.not_run = 0
+        self.stopped = ""
 
     def add(self, event: Event) -> None:
         if isinstance(event, TestStarted):
@@ -232,6 +233,8 @@ class _Tally:
         elif isinstance(event, SessionFinished):
             self.session_open = False
             self.running.clear()
+            self.not_run += event.not_run
+            self.stopped = self.stopped or event.stopped
 
     @property
     def total(self) -> int:
@@ -246,6 +249,8 @@ class CommandProcess(GroupProcess):
         self.spec = spec
         self.per_test = False
         """True once any per-test result arrived (live, or from a JUnit report)."""
+        self._key = new_key()
+        self._reader: ChannelReader | None = None
 
     def events(self) -> Iterator[Event]:
         """Start the command and yield its events; the last one is always a ``RunSummary``.
@@ -286,7 +291,7 @@ class CommandProcess(GroupProcess):
             base["PATH"] = os.pathsep.join(
                 [str(shim), str(spec.python.parent), base.get("PATH", os.defpath)]
             )
-        env = command_environment(base, channel, spec.inject_pytest)
+        env = command_environment(base, channel, spec.inject_pytest, self._key)
         try:
             proc = subprocess.Popen(
                 list(spec.argv),
@@ -302,7 +307,7 @@ class CommandProcess(GroupProcess):
                 raise CommandStartError(spec.missing_hint) from exc
             raise CommandStartError(f"{spec.argv[0]}: cannot start: {exc.strerror or exc}") from exc
         self._adopt(proc)
-        reader = ChannelReader(channel, spec.repo_root)
+        reader = self._reader = ChannelReader(channel, spec.repo_root, self._key)
         assert proc.stdout is not None
         selector = selectors.DefaultSelector()
         selector.register(proc.stdout, selectors.EVENT_READ)
@@ -388,7 +393,22 @@ class CommandProcess(GroupProcess):
             crash_message=describe_exit(code) if killed or crash else "",
             output_tail=tuple(self.output_tail),
             exit_decides=True,
+            not_run=tally.not_run,
+            incomplete=self._incomplete(tally, crash),
+            warnings=self._reader.lines.warnings() if self._reader else (),
         )
+
+    def _incomplete(self, tally: _Tally, crash: TestFinished | None) -> str:
+        """Why the test sessions inside the command did not run all they collected; the
+        command's exit status still decides."""
+        if self.cancelled:
+            return "cancelled"
+        if crash is not None:
+            return f"a test session ended unfinished while {crash.nodeid} was running"
+        if tally.not_run:
+            tests = f"{tally.not_run} collected test{'s' if tally.not_run != 1 else ''} did not run"
+            return f"pytest stopped ({tally.stopped}): {tests}" if tally.stopped else tests
+        return ""
 
 
 def describe_exit(returncode: int | None) -> str:

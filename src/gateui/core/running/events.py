@@ -105,6 +105,12 @@ class WarningRaised:
 class SessionFinished:
     exitstatus: int
     duration_s: float
+    not_run: int = 0
+    """Collected tests that never reported a result (the session stopped before them)."""
+    not_run_ids: tuple[str, ...] = ()
+    """The first of those, as named by the session."""
+    stopped: str = ""
+    """Why the session stopped before them (``stopping after 1 failures``, ``Exit: …``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +164,26 @@ class RunSummary:
     exit_decides: bool = False
     """A command's run: its exit status alone is the verdict (the tests it reports add detail,
     as CI would judge the command)."""
+    not_run: int = 0
+    """Tests that were collected but never reported a result."""
+    incomplete: str = ""
+    """Why the run did not run everything it collected to the end (it died during collection,
+    a test ended the process, the session stopped early, it was interrupted); empty when it
+    did."""
+    warnings: tuple[str, ...] = ()
+    """What the run noticed that is not a test result (lines forged on the event channel)."""
+    error: str = ""
+    """gateui could not run it, or not to its end (configuration, interpreter): the message."""
 
     @property
     def ok(self) -> bool:
         """True when the run is green as CI would judge it."""
         if self.exit_decides:
-            return not self.cancelled and self.exitstatus == 0
+            return not self.cancelled and not self.error and self.exitstatus == 0
         return (
             not self.cancelled
+            and not self.incomplete
+            and not self.error
             and self.crashed is None
             and self.failed == 0
             and self.errors == 0
@@ -243,5 +261,11 @@ def parse_event(data: dict[str, Any]) -> Event | None:
             env=data.get("env"),
         )
     if kind == "session_finish":
-        return SessionFinished(int(data["exitstatus"]), float(data.get("duration_s", 0.0)))
+        return SessionFinished(
+            int(data["exitstatus"]),
+            float(data.get("duration_s", 0.0)),
+            not_run=int(data.get("not_run") or 0),
+            not_run_ids=tuple(data.get("not_run_ids") or ()),
+            stopped=str(data.get("stopped") or ""),
+        )
     return None

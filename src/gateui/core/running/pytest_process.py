@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import selectors
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from gateui.core.common.errors import InterpreterError
 from gateui.core.common.paths import relative_nodeid, relative_path
+from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV, KeyedLines, new_key
 from gateui.core.running.events import (
     CollectionError,
+    CollectionFinished,
     Event,
     OutputLine,
     RunSummary,
@@ -34,7 +35,6 @@ from gateui.core.running.events import (
     SessionStarted,
     TestFinished,
     TestStarted,
-    parse_event,
 )
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.process_group import GroupProcess, describe_exit
@@ -85,12 +85,14 @@ class PytestCommand:
         return relative_path(self.project_root, self.repo_root)
 
 
-def plugin_environment(base: Mapping[str, str], channel: str) -> dict[str, str]:
-    """The child's environment: the plugin's folder first on PYTHONPATH, the channel named."""
+def plugin_environment(base: Mapping[str, str], channel: str, key: str) -> dict[str, str]:
+    """The child's environment: the plugin's folder first on PYTHONPATH, the channel named with
+    the key its lines must carry (``core.running.channel``)."""
     env = dict(base)
     existing = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(PLUGIN_DIR) + (os.pathsep + existing if existing else "")
-    env["GATEUI_EVENTS"] = channel
+    env[CHANNEL_ENV] = channel
+    env[KEY_ENV] = key
     # Our own terminal width settings must not leak into the user's captured output.
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
@@ -102,6 +104,8 @@ class _Tally:
     def __init__(self) -> None:
         self.passed = self.failed = self.skipped = self.errors = 0
         self.collection_errors = 0
+        self.collected: int | None = None
+        """How many tests the session collected (None: it never finished collecting)."""
         self.running: dict[str, None] = {}
         self.finished: set[str] = set()
 
@@ -129,7 +133,10 @@ class PytestProcess(GroupProcess):
         super().__init__()
         self.command = command
         self.session: SessionStarted | None = None
+        self.finish: SessionFinished | None = None
         self._rootdir = command.project_root
+        self._key = new_key()
+        self._lines = KeyedLines(self._key)
 
     # -- the stream ----------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
@@ -157,8 +164,11 @@ class PytestProcess(GroupProcess):
             elif isinstance(event, CollectionError):
                 tally.collection_errors += 1
                 event = replace(event, nodeid=self._nodeid(event.nodeid))
+            elif isinstance(event, CollectionFinished):
+                tally.collected = (tally.collected or 0) + event.count
             elif isinstance(event, SessionFinished):
                 exitstatus = event.exitstatus
+                self.finish = event
             yield event
         if exitstatus is None and self.session is None and (self.returncode or 0) > 0:
             # pytest refused to start (usage error, broken configuration): not a crash, its
@@ -195,10 +205,34 @@ class PytestProcess(GroupProcess):
         # Runs for every event: no Path built here (the rootdir is kept from session start).
         return relative_nodeid(nodeid, self._rootdir, self.command.repo_root)
 
+    def _not_run(self, tally: _Tally) -> int:
+        if self.finish is not None:
+            return self.finish.not_run  # the session's own reckoning, deselection and -x known
+        if tally.collected is None:
+            return 0
+        return max(0, tally.collected - len(tally.finished))
+
+    def _incomplete(self, tally: _Tally, not_run: int) -> str:
+        """Why the run did not run all it collected to the end; empty when it did."""
+        if self.cancelled:
+            return "cancelled"
+        tests = f"{not_run} collected test{'s' if not_run != 1 else ''} did not run"
+        if self.finish is not None:
+            if not not_run:
+                return ""
+            stopped = self.finish.stopped
+            return f"pytest stopped ({stopped}): {tests}" if stopped else tests
+        if self.session is None:
+            return f"{self._exit_text()} before its session started"
+        if tally.collected is None:
+            return f"{self._exit_text()} during collection"
+        return f"{self._exit_text()}: {tests}" if not_run else self._exit_text()
+
     def _summary(
         self, tally: _Tally, exitstatus: int | None, duration: float, crash: TestFinished | None
     ) -> RunSummary:
         died = exitstatus is None and not self.cancelled
+        not_run = self._not_run(tally)
         return RunSummary(
             selected=tally.total,
             passed=tally.passed,
@@ -212,6 +246,9 @@ class PytestProcess(GroupProcess):
             collection_errors=tally.collection_errors,
             crash_message=self._exit_text() if died else "",
             output_tail=tuple(self.output_tail),
+            not_run=not_run,
+            incomplete=self._incomplete(tally, not_run),
+            warnings=self._lines.warnings(),
         )
 
     def _raw_events(self) -> Iterator[Event]:
@@ -222,6 +259,7 @@ class PytestProcess(GroupProcess):
         env = plugin_environment(
             {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)},
             f"fd:{write_fd}",
+            self._key,
         )
         try:
             proc = subprocess.Popen(
@@ -279,7 +317,7 @@ class PytestProcess(GroupProcess):
                         chunk = b"\n" if pending_events else b""
                     lines = (pending_events + chunk).split(b"\n")
                     pending_events = lines.pop()
-                    yield from _decode_events(lines)
+                    yield from self._lines.events(lines)
                 if output_open:
                     chunk, output_open = _read_available(output_fd)
                     if not output_open and pending_output:
@@ -324,19 +362,6 @@ def _widen_pipe(fd: int) -> None:
     if set_size is not None:
         with contextlib.suppress(OSError):
             fcntl.fcntl(fd, set_size, _OUTPUT_PIPE_SIZE)
-
-
-def _decode_events(lines: Sequence[bytes]) -> Iterator[Event]:
-    for raw in lines:
-        if not raw.strip():
-            continue
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        event = parse_event(data)
-        if event is not None:
-            yield event
 
 
 def _collect_env(collect_items: bool) -> dict[str, str]:

@@ -1,0 +1,48 @@
+"""What a run cut short had done: counted from its events as they pass, so that a run stopped by
+a signal or an error still ends with a summary (``run --json`` always ends with one)."""
+
+from __future__ import annotations
+
+from gateui.core.running.events import (
+    CollectionError,
+    CollectionFinished,
+    Event,
+    RunSummary,
+    TestFinished,
+)
+
+
+class PartialCount:
+    """Counts the results of the process running now."""
+
+    def __init__(self) -> None:
+        self.counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        self.collected = 0
+        self.collection_errors = 0
+        self.reported: set[str] = set()
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, TestFinished):
+            outcome = event.outcome if event.outcome in self.counts else "error"
+            self.counts[outcome] += 1
+            self.reported.add(event.nodeid)
+        elif isinstance(event, CollectionFinished):
+            self.collected += event.count
+        elif isinstance(event, CollectionError):
+            self.collection_errors += 1
+
+    def summary(self, duration_s: float) -> RunSummary:
+        """The results so far, as the summary of a process that did not finish."""
+        counts = self.counts
+        return RunSummary(
+            selected=sum(counts.values()),
+            passed=counts["passed"],
+            failed=counts["failed"],
+            skipped=counts["skipped"],
+            errors=counts["error"],
+            crashed=None,
+            duration_s=round(duration_s, 6),
+            exitstatus=None,
+            collection_errors=self.collection_errors,
+            not_run=max(0, self.collected - len(self.reported)),
+        )
