@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import Event
-from gateui.tui.app import ActiveRun, GateuiApp
+from gateui.tui.app import GateuiApp
+from gateui.tui.controllers.runs import ActiveRun
 from gateui.tui.screens.help import HelpScreen
 from gateui.tui.widgets.detail import DetailView
 from gateui.tui.widgets.header import GateHeader

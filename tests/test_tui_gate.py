@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from gateui.tui.app import ActiveGate, GateuiApp
+from gateui.tui.app import GateuiApp
+from gateui.tui.controllers.gate import ActiveGate
 from gateui.tui.gate_view import RUNNING
 from gateui.tui.screens.gate import GateScreen
 from gateui.tui.widgets.header import GateHeader

@@ -53,7 +53,7 @@ def make_app(repo: Path) -> GateuiApp:
 def demo_results(app: GateuiApp, finished: bool) -> Iterator[Event]:
     """The demo's tests, the ISBN-10 ones failing; without a summary when ``finished`` is False
     (the run is still going, the next test has started)."""
-    tests = [t for report in app.reports for t in report.tests]
+    tests = [t for report in app.discovery.reports for t in report.tests]
     yield CollectionFinished(len(tests), 0)
     shown = tests if finished else tests[: len(tests) * 2 // 3]
     failed = 0

@@ -30,3 +30,14 @@ def editor_command(path: Path, line: int | None, env: Mapping[str, str] | None =
     if name in _COLON_STYLE:
         return [*base, *_COLON_STYLE[name], f"{path}:{line}"]
     return [*base, f"+{line}", str(path)]
+
+
+def source_file(repo_root: Path, project: str, path: str) -> Path:
+    """A traceback path (relative to pytest's rootdir, the project) as a file on disk."""
+    candidate = Path(path)
+    if candidate.is_absolute():
+        return candidate
+    for base in (repo_root / project, repo_root):
+        if (base / candidate).exists():
+            return base / candidate
+    return repo_root / candidate
