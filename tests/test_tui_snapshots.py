@@ -93,7 +93,7 @@ def play(finished: bool, keys: tuple[str, ...] = ()) -> Callable[[Pilot[int]], o
         await wait_until(pilot, lambda: app.query_one(ResultsTable).total_rows == expected)
         if finished:
             await wait_until(
-                pilot, lambda: app.current_run is not None and not app.current_run.active
+                pilot, lambda: app.runs.current is not None and not app.runs.current.active
             )
             app.query_one(ResultsTable).focus()
         await pilot.pause()

@@ -12,64 +12,46 @@ updates per second and the screen keeps refreshing.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.widgets import (
-    ContentSwitcher,
-    Footer,
-    Input,
-    Label,
-    RichLog,
-    Static,
-    TabbedContent,
-    TabPane,
-    Tree,
-)
+from textual.widgets import Footer, Input, Label, Tree
 from textual.worker import Worker, WorkerState
 
-from gateui.core.common.errors import GateuiError, InterpreterError
-from gateui.core.discovery.discover import Project
+from gateui.core.common.errors import GateuiError
 from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
 from gateui.core.gate.model import PASS
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import Event
 from gateui.core.running.process_group import TERMINATE_GRACE_S
-from gateui.tui.controllers.discovery import DiscoveryController
+from gateui.tui.controllers.discovery import NOT_GIT_NOTE, DiscoveryController
 from gateui.tui.controllers.gate import GATE_POLL_S, NOT_GIT, ActiveGate, GateController
 from gateui.tui.controllers.notes import LogNote
-from gateui.tui.controllers.runs import (
-    ActiveRun,
-    Planner,
-    RunController,
-    affected_planner,
-    recording_planner,
-)
+from gateui.tui.controllers.runs import ActiveRun, Planner, Refusal, RunController, RunOrder
 from gateui.tui.controllers.watch import WatchController, WatchSource
-from gateui.tui.editor import editor_command, source_file
-from gateui.tui.empty_states import (
-    cannot_go_on_text,
-    discovering_text,
-    idle_text,
-    interpreter_text,
-)
+from gateui.tui.editor import editor_command, run_editor, source_file
+from gateui.tui.empty_states import discovering_text, empty_state
+from gateui.tui.failures import explain_failure
 from gateui.tui.keys import KEYS
-from gateui.tui.model import Scope, build_scopes, failure_location, find_scope_suite
-from gateui.tui.screens.gate import GateScreen
+from gateui.tui.model import Scope, build_scopes, failure_location
+from gateui.tui.screens.gate import (
+    GateScreen,
+    gate_screen_open,
+    open_gate_screen,
+    redraw_gate_screens,
+)
 from gateui.tui.screens.help import HelpScreen
-from gateui.tui.widgets.detail import DetailView
 from gateui.tui.widgets.filter_input import FilterInput
 from gateui.tui.widgets.header import GateHeader
+from gateui.tui.widgets.results_pane import ResultsPane
 from gateui.tui.widgets.results_table import ResultsTable
 from gateui.tui.widgets.run_status import RunStatus
 from gateui.tui.widgets.scope_tree import ScopeTree
@@ -136,23 +118,6 @@ class GateuiApp(App[int]):
         """An empty state that explains why nothing can run (shown instead of results)."""
         self.messages: list[str] = []
         """Everything written to the log pane, as plain text."""
-        self._log_count = 0
-
-    # -- what tests, benchmarks and scripts wait for ------------------------------------------
-    @property
-    def discovered(self) -> bool:
-        """Whether pytest's collection confirmed what discovery found."""
-        return self.discovery.discovered
-
-    @property
-    def current_run(self) -> ActiveRun | None:
-        """The run on screen."""
-        return self.runs.current
-
-    @property
-    def gate(self) -> ActiveGate | None:
-        """The latest gate check, running or over."""
-        return self.gates.current
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -161,20 +126,7 @@ class GateuiApp(App[int]):
             with Vertical(id="left"):
                 yield Label("Scope", classes="section-title")
                 yield ScopeTree(id="tree")
-            with Vertical(id="centre"):
-                yield Label("Results", id="results-title", classes="section-title")
-                with ContentSwitcher(initial="empty", id="results-switcher"):
-                    yield Static(discovering_text(self.repo_label), id="empty")
-                    yield ResultsTable(id="results")
-                yield FilterInput(
-                    placeholder="filter results: node id, status or reason", id="filter"
-                )
-                yield RunStatus(id="status")
-                with TabbedContent(id="bottom", initial="detail-tab"):
-                    with TabPane("Detail", id="detail-tab"):
-                        yield DetailView(id="detail")
-                    with TabPane("Log", id="log-tab"):
-                        yield RichLog(id="log", wrap=True, markup=False, max_lines=5000)
+            yield ResultsPane(discovering_text(self.repo_label), id="centre")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -203,11 +155,7 @@ class GateuiApp(App[int]):
         self.query_one(GateHeader).set_branch(message.branch, message.is_git)
         if not message.is_git:
             self.query_one(GateHeader).set_gate("unknown", NOT_GIT)
-            self.log_line(
-                "not a git repository: runs and watch mode work; affected selection against a "
-                "commit and the PR gate need git",
-                "yellow",
-            )
+            self.log_line(NOT_GIT_NOTE, "yellow")
 
     @on(DiscoveryController.Updated)
     def _discovery_updated(self, message: DiscoveryController.Updated) -> None:
@@ -225,38 +173,29 @@ class GateuiApp(App[int]):
             self.gates.precompute_if_idle()
 
     # -- the results area -----------------------------------------------------------------------
+    @property
+    def _pane(self) -> ResultsPane:
+        return self.query_one(ResultsPane)
+
     def _update_empty_state(self) -> None:
-        switcher = self.query_one(ContentSwitcher)
+        """The results of the run on screen, else what the results area says without them."""
+        self._show_title()
+        if self.runs.current is not None and self.problem is None:
+            self._pane.show_results()
+            return
+        found, discovered = self.discovery.has_projects, self.discovery.discovered
+        label = self.repo_label
+        empty = empty_state(
+            self.problem, self.scope, found=found, discovered=discovered, label=label
+        )
+        self._pane.show_empty(empty)
+
+    def _show_title(self, layout: bool = True) -> None:
+        """The results' title: the run on screen, else the scope (before discovery: as it is)."""
         scope = self.scope
         if scope is not None:
-            self.query_one("#results-title", Label).update(self._results_title(scope))
-        if self.runs.current is not None and self.problem is None:
-            switcher.current = "results"
-            return
-        empty = self.query_one("#empty", Static)
-        if self.problem is not None:
-            empty.update(self.problem)
-        elif not self.discovery.has_projects and not self.discovery.discovered:
-            empty.update(discovering_text(self.repo_label))
-        elif scope is not None:
-            empty.update(idle_text(scope, self.discovery.discovered))
-        switcher.current = "empty"
-
-    def _results_title(self, scope: Scope) -> Content:
-        table = self.query_one(ResultsTable)
-        parts = [Content.styled("Results", "bold")]
-        if self.runs.current is not None:
-            parts.append(Content(self.runs.current.label))
-        else:
-            parts.append(Content(f"scope: {scope.description}"))
-        if table.filter_text:
-            parts.append(
-                Content.styled(
-                    f"filter {table.filter_text!r}: {table.row_count} of {table.total_rows}",
-                    "$text-warning",
-                )
-            )
-        return Content(" · ").join(parts)
+            run = self.runs.current
+            self._pane.show_title(run.label if run else f"scope: {scope.description}", layout)
 
     @property
     def scope(self) -> Scope | None:
@@ -268,18 +207,15 @@ class GateuiApp(App[int]):
 
     @on(Tree.NodeSelected, "#tree")
     def _scope_chosen(self) -> None:
-        if self.query_one(ContentSwitcher).current == "results":
-            self.query_one(ResultsTable).focus()
+        self._pane.focus_results()
 
     # -- runs ----------------------------------------------------------------------------------
-    def start_run(
-        self, request: RunRequest, projects: Sequence[Project], label: str, reason: str
-    ) -> ActiveRun | None:
-        """Run ``request`` as the core plans it (plain runs record dependencies, as the CLI's)."""
-        if not projects and not self.discovery.mix:
-            self.notify("no test projects found", severity="warning")
-            return None
-        return self._start(label, reason, recording_planner(projects, request, self.repo_root))
+    def _run(self, order: RunOrder | Refusal | None) -> None:
+        """Start the run a key asked for, or say why there is none."""
+        if isinstance(order, Refusal):
+            self.notify(order.text, severity=order.severity)
+        elif order is not None:
+            self._start(order.label, order.reason, order.planner)
 
     def play(self, events: Iterable[Event], label: str, reason: str = "") -> ActiveRun:
         """Show any stream of events as a run (synthetic ones in benchmarks and snapshots);
@@ -304,20 +240,15 @@ class GateuiApp(App[int]):
         self.runs.adopt(run)
         self.gates.cancel_background()
         self.problem = None
-        self.query_one(ResultsTable).clear(default_reason=run.reason)
-        self.query_one(DetailView).show(None)
+        self._pane.clear_results(run.reason)
         self._update_empty_state()
         self._refresh_run_view(run)
 
     @on(RunController.RunPlanned)
     def _run_planned(self, message: RunController.RunPlanned) -> None:
-        run = self.runs.of(message.run_id)
-        if run is None:
-            return
-        if message.planned.header:
-            self.log_line(message.planned.header)
-        if not message.planned.commands:
-            run.tally.nothing_to_run = True
+        header = self.runs.planned(message)
+        if header:
+            self.log_line(header)
 
     @on(RunController.ResultsReady)
     def _results_ready(self, message: RunController.ResultsReady) -> None:
@@ -335,25 +266,17 @@ class GateuiApp(App[int]):
     def _absorb(self, run: ActiveRun, events: Sequence[Event]) -> None:
         absorbed = self.runs.absorb(run, events)
         self._log_notes(*absorbed.notes)
-        table = self.query_one(ResultsTable)
         if absorbed.results:
-            table.add(absorbed.results)
-            detail = self.query_one(DetailView)
-            if table.cursor is None and detail.event is None and table.first_failure is not None:
-                detail.show(table.first_failure, run.reason)
+            self._pane.add_results(absorbed.results, run.reason)
         if absorbed.summary is not None:
             self._log_notes(self.runs.finish(run, absorbed.summary))
-            if table.cursor is None:
-                table.select_first_failure()
+            self._pane.results_over()
             self.query_one(ScopeTree).refresh_counts(self.runs.store)
             self.gates.precompute_if_idle()
 
     def _refresh_run_view(self, run: ActiveRun) -> None:
-        self.query_one(RunStatus).show(run.tally, self.runs.elapsed(run))
-        scope = self.scope
-        if scope is not None:
-            title = self.query_one("#results-title", Label)
-            title.update(self._results_title(scope), layout=False)
+        self._pane.show_status(run.tally, self.runs.elapsed(run))
+        self._show_title(layout=False)
 
     def _tick(self) -> None:
         run = self.runs.current
@@ -363,12 +286,6 @@ class GateuiApp(App[int]):
             self._refresh_run_view(run)
         except NoMatches:  # the app is shutting down: its widgets are gone
             return
-
-    @on(ResultsTable.Highlighted)
-    def _result_highlighted(self, message: ResultsTable.Highlighted) -> None:
-        reason = self.runs.current.reason if self.runs.current else ""
-        for detail in self.query(DetailView):  # none left while the app shuts down
-            detail.show(message.event, reason)
 
     # -- watch mode ----------------------------------------------------------------------------
     def _start_watch(self) -> None:
@@ -405,24 +322,12 @@ class GateuiApp(App[int]):
         """The user's check of HEAD (or ``events`` played as one), with the gate screen open."""
         self._set_gate_badge("running", "checking HEAD")
         gate = self.gates.start(background=False, events=events)
-        self._open_gate_screen(gate)
+        open_gate_screen(self, gate.view)
         return gate
 
     def _set_gate_badge(self, state: str, tooltip: str = "") -> None:
         for header in self.query(GateHeader):
             header.set_gate(state, tooltip)
-
-    def _open_gate_screen(self, gate: ActiveGate) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, GateScreen):
-                screen.show(gate.view)
-                return
-        self.push_screen(GateScreen(gate.view))
-
-    def _show_gate(self, gate: ActiveGate) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, GateScreen) and screen.view is gate.view:
-                screen.show(gate.view)
 
     @on(GateController.Progress)
     def _gate_progress(self, message: GateController.Progress) -> None:
@@ -436,17 +341,16 @@ class GateuiApp(App[int]):
             note = self.gates.verdict(gate)
             self._set_gate_badge(*self.gates.resting_badge())
             self._log_notes(note)
-            on_screen = any(isinstance(s, GateScreen) for s in self.screen_stack)
-            if not gate.background and not on_screen:
+            if not gate.background and not gate_screen_open(self):
                 passed = gate.view.verdict == PASS
                 self.notify(note.text, severity="information" if passed else "warning")
-        self._show_gate(gate)
+        redraw_gate_screens(self, gate.view)
 
     @on(GateController.Tallied)
     def _gate_tallied(self, message: GateController.Tallied) -> None:
         gate = self.gates.tallied(message)
         if gate is not None:
-            self._show_gate(gate)
+            redraw_gate_screens(self, gate.view)
 
     @on(GateController.Stopped)
     def _gate_stopped(self, message: GateController.Stopped) -> None:
@@ -462,7 +366,7 @@ class GateuiApp(App[int]):
         self._set_gate_badge(*self.gates.resting_badge())
         if not gate.background:
             self.log_line("PR gate: check cancelled (g checks again)", "yellow")
-        self._show_gate(gate)
+        redraw_gate_screens(self, gate.view)
 
     def _gate_broke(self, error: BaseException | None) -> None:
         """The gate's worker raised: gateui could not evaluate the gate (a bug, or git)."""
@@ -473,7 +377,7 @@ class GateuiApp(App[int]):
             self.notify(f"internal error in the gate check: {error!r}", severity="error")
         gate = self.gates.broke(reason)
         if gate is not None:
-            self._show_gate(gate)
+            redraw_gate_screens(self, gate.view)
         self._set_gate_badge("unknown", reason)
         self.log_line(f"PR gate: cannot evaluate — {reason}", "bold red")
         if self.gates.precompute:
@@ -499,25 +403,17 @@ class GateuiApp(App[int]):
             # The gate check could not go on: the badge says unknown, the log says why.
             self._gate_broke(error)
             return
-        if isinstance(error, InterpreterError):
-            self.problem = interpreter_text(str(error))
-            self.log_line(str(error), "bold red")
-        elif isinstance(error, GateuiError) and worker.group == "run":
-            # The request could not be planned (an unknown suite, a command suite…).
-            self.log_line(str(error), "bold red")
-            self.notify(str(error), severity="error")
-        elif isinstance(error, GateuiError):
-            self.problem = cannot_go_on_text(str(error))
-            self.log_line(str(error), "bold red")
-        else:
-            self.log_line(f"gateui bug in {worker.name}: {error!r} (please report it)", "bold red")
-            self.notify(f"internal error in {worker.name}: {error!r}", severity="error")
+        failure = explain_failure(error, worker.group, worker.name)
+        if failure.problem is not None:
+            self.problem = failure.problem
+        self._log_notes(failure.note)
+        if failure.notice:
+            self.notify(failure.notice, severity="error")
         abandoned = self.runs.abandon() if worker.group == "run" else None
         if abandoned is not None:
             self._refresh_run_view(abandoned)
         if self.problem is not None:
-            self.query_one(ContentSwitcher).current = "empty"
-            self.query_one("#empty", Static).update(self.problem)
+            self._pane.show_empty(self.problem)
 
     # -- the log --------------------------------------------------------------------------------
     def log_line(self, text: str, style: str = "", alert: bool | None = None) -> None:
@@ -525,14 +421,7 @@ class GateuiApp(App[int]):
         (by default the bold red ones: something gateui or pytest could not do) are counted on
         the Log tab so they are not missed while the Detail tab is open."""
         self.messages.append(text)
-        log = self.query_one(RichLog)
-        log.write(Text(text, style=style))
-        if alert if alert is not None else "bold red" in style:
-            self._log_count += 1
-            tab = self.query_one(TabbedContent).get_tab("log-tab")
-            tab.label = Content.assemble(
-                "Log ", Content.styled(f"● {self._log_count}", "$text-error")
-            )
+        self._pane.log_line(text, style, alert if alert is not None else "bold red" in style)
 
     def _log_notes(self, *notes: LogNote) -> None:
         for note in notes:
@@ -540,82 +429,25 @@ class GateuiApp(App[int]):
 
     # -- actions --------------------------------------------------------------------------------
     def action_run_scope(self) -> None:
-        scope = self.scope
-        if not self.discovery.has_projects:
-            self.notify("still discovering the repository's tests…")
-            return
-        if scope is None:
-            return
-        if not scope.runnable:
-            self.notify(
-                f"{scope.label} is a command suite: run it with its own command", severity="warning"
-            )
-            return
-        projects = scope.projects(self.discovery.projects)
-        self.start_run(scope.request(), projects, scope.description, scope.description)
+        self._run(self.runs.scope_order(self.scope, self.discovery))
 
     def action_rerun_failed(self) -> None:
-        scope = self.scope
-        if scope is None or not self.discovery.has_projects:
-            self.notify("still discovering the repository's tests…")
-            return
-        request = self.runs.rerun_request(scope)
-        if request is None:
-            self.notify(f"nothing failed last time in {scope.description}")
-            return
-        label = f"failed in {scope.description}"
-        self.start_run(request, self.discovery.projects, label, "failed last run")
+        self._run(self.runs.failed_order(self.scope, self.discovery))
 
     def action_run_affected(self) -> None:
-        scope = self.scope
-        if scope is None or not self.discovery.has_projects:
-            self.notify("still discovering the repository's tests…")
-            return
-        projects = scope.projects(self.discovery.projects)
-        planner = affected_planner(projects, scope.request(), self.repo_root)
-        self._start(f"affected in {scope.description}", "", planner)
+        self._run(self.runs.affected_order(self.scope, self.discovery))
 
     def action_scope(self, name: str) -> None:
-        tree = self.query_one(ScopeTree)
-        scopes = tree.scopes
-        current = self.scope
-        if scopes is None:
-            self.notify("still discovering the repository's tests…")
-            return
-        node = find_scope_suite(scopes, name, current.project if current else None)
-        if node is None:
-            self.notify(f"no {name} suite in this repository", severity="warning")
-            return
-        target = tree.find_node(node.scope.key)
-        if target is not None:
-            tree.move_cursor(target)
-            tree.scroll_to_node(target, animate=False)
+        self.query_one(ScopeTree).select_suite(name)
 
     def action_filter(self) -> None:
-        if self.query_one(ContentSwitcher).current != "results":
+        if not self._pane.open_filter():
             self.notify("no results to filter yet")
-            return
-        field = self.query_one(FilterInput)
-        field.add_class("-visible")
-        field.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.query_one(ResultsTable).set_filter(event.value)
-        if self.scope is not None:
-            self.query_one("#results-title", Label).update(self._results_title(self.scope))
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.query_one(ResultsTable).focus()
-
-    @on(FilterInput.Closed)
-    def _filter_closed(self, message: FilterInput.Closed) -> None:
-        field = self.query_one(FilterInput)
-        if not message.keep or not field.value:
-            field.remove_class("-visible")
-            if field.has_focus:
-                self.query_one(ResultsTable).focus()
+        self._show_title()
 
     def action_toggle_watch(self) -> None:
         if self.watcher.on:
@@ -636,7 +468,7 @@ class GateuiApp(App[int]):
         if gate.background:
             gate.background = False
             self._set_gate_badge("running", "checking HEAD")
-        self._open_gate_screen(gate)
+        open_gate_screen(self, gate.view)
 
     def action_cancel_run(self) -> None:
         if self.watcher.on:
@@ -654,38 +486,20 @@ class GateuiApp(App[int]):
             self.notify("nothing is running")
 
     def action_show_detail(self) -> None:
-        table = self.query_one(ResultsTable)
-        if table.cursor_event is None and table.first_failure is not None:
-            table.select_first_failure()
-        self.query_one("#centre").add_class("-detail")
-        self.query_one(TabbedContent).active = "detail-tab"
-        self.query_one(DetailView).focus()
+        self._pane.enlarge_detail()
 
     def action_escape(self) -> None:
-        centre = self.query_one("#centre")
-        if centre.has_class("-detail"):
-            centre.remove_class("-detail")
-            self.query_one(ResultsTable).focus()
+        self._pane.restore_results()
 
     def action_open_editor(self) -> None:
-        detail = self.query_one(DetailView)
-        table = self.query_one(ResultsTable)
-        event = table.cursor_event or detail.event or table.first_failure
+        event = self._pane.chosen_result
         if event is None:
             self.notify("select a test first (a failure opens at its failing line)")
             return
         path, line = failure_location(event)
         argv = editor_command(source_file(self.repo_root, event.project, path), line)
-        try:
-            with self.suspend():
-                code = subprocess.run(argv, check=False).returncode
-        except SuspendNotSupported:
-            # No terminal to hand over (headless): run it anyway, detached from ours.
-            code = subprocess.run(argv, check=False, stdin=subprocess.DEVNULL).returncode
-        except OSError as exc:
-            self.notify(f"cannot start the editor {argv[0]!r}: {exc}", severity="error")
-            return
-        if code != 0:
+        code = run_editor(self, argv)
+        if code:
             self.log_line(f"editor exited with status {code}: {' '.join(argv)}", "yellow")
 
     def action_help(self) -> None:

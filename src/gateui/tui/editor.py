@@ -1,11 +1,15 @@
-"""``e``: the command that opens a file at a line in the user's editor."""
+"""``e``: the command that opens a file at a line in the user's editor, and running it."""
 
 from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from textual.app import App, SuspendNotSupported
 
 # Editors that take ``FILE:LINE`` (with the flag shown) instead of vi's ``+LINE FILE``.
 _COLON_STYLE = {
@@ -41,3 +45,17 @@ def source_file(repo_root: Path, project: str, path: str) -> Path:
         if (base / candidate).exists():
             return base / candidate
     return repo_root / candidate
+
+
+def run_editor(app: App[Any], argv: list[str]) -> int | None:
+    """Run the editor with the terminal handed over to it; its exit status (None when it could
+    not be started: the app says why)."""
+    try:
+        with app.suspend():
+            return subprocess.run(argv, check=False).returncode
+    except SuspendNotSupported:
+        # No terminal to hand over (headless): run it anyway, detached from ours.
+        return subprocess.run(argv, check=False, stdin=subprocess.DEVNULL).returncode
+    except OSError as exc:
+        app.notify(f"cannot start the editor {argv[0]!r}: {exc}", severity="error")
+        return None

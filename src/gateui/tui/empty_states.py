@@ -10,6 +10,21 @@ from textual.content import Content
 from gateui.tui.model import Scope
 
 
+def empty_state(
+    problem: Content | None, scope: Scope | None, found: bool, discovered: bool, label: str
+) -> Content | None:
+    """What the results area says with no results: the ``problem`` that keeps anything from
+    running, else that discovery in the repository ``label`` is under way (nothing ``found``,
+    nothing ``discovered`` yet), else what is in ``scope``. None: it stays as it is."""
+    if problem is not None:
+        return problem
+    if not found and not discovered:
+        return discovering_text(label)
+    if scope is not None:
+        return idle_text(scope, discovered)
+    return None
+
+
 def discovering_text(repo_label: str) -> Content:
     return Content.styled(f"Discovering tests in {repo_label}…", "$text-muted")
 

@@ -30,6 +30,12 @@ from gateui.tui.controllers.notes import LogNote
 from gateui.tui.empty_states import interpreter_text, no_tests_text
 from gateui.tui.gitinfo import git_branch
 
+NOT_GIT_NOTE = (
+    "not a git repository: runs and watch mode work; affected selection against a commit and the "
+    "PR gate need git"
+)
+"""What the log says when the repository is not in git."""
+
 
 class DiscoveryController:
     """The repository's projects and what discovery found in them, kept up to date by the

@@ -22,6 +22,7 @@ from typing import Any
 
 from textual.app import App
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
@@ -38,6 +39,7 @@ from gateui.core.running.results import ResultsStore
 from gateui.core.selection.affected import plan_affected, with_recording
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.depstore import DepStore
+from gateui.tui.controllers.discovery import DiscoveryController
 from gateui.tui.controllers.notes import LogNote
 from gateui.tui.model import Planned, RunTally, Scope, failed_in_scope, node_paths
 from gateui.tui.stream import EventBuffer
@@ -96,6 +98,31 @@ class Absorbed:
     """Collection errors and unknown markers, for the log."""
     summary: RunSummary | None = None
     """The run's summary, when the chunk ends the run."""
+
+
+@dataclass(frozen=True)
+class RunOrder:
+    """A run a key asked for: what it is called, why its tests run, and how the core plans it."""
+
+    label: str
+    """How the run is called on screen."""
+    reason: str
+    """Why its tests run (each result shows it, unless the result has a reason of its own)."""
+    planner: Planner
+    """Plans it in the run's worker."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a key starts nothing, for a notification."""
+
+    text: str
+    """What to tell the user."""
+    severity: SeverityLevel = "information"
+    """The notification's severity."""
+
+
+STILL_DISCOVERING = Refusal("still discovering the repository's tests…")
 
 
 def recording_planner(projects: Sequence[Project], request: RunRequest, repo_root: Path) -> Planner:
@@ -245,14 +272,71 @@ class RunController:
         run = self.current
         return run if run is not None and run.id == run_id else None
 
-    def rerun_request(self, scope: Scope) -> RunRequest | None:
-        """The tests of ``scope`` that failed last time and still exist (None: there are none)."""
+    # -- what the keys ask for ------------------------------------------------------------------
+    def scope_order(
+        self, scope: Scope | None, discovery: DiscoveryController
+    ) -> RunOrder | Refusal | None:
+        """``a``: every test of the scope (None: no scope is highlighted yet)."""
+        if not discovery.has_projects:
+            return STILL_DISCOVERING
+        if scope is None:
+            return None
+        if not scope.runnable:
+            text = f"{scope.label} is a command suite: run it with its own command"
+            return Refusal(text, "warning")
+        projects = scope.projects(discovery.projects)
+        return self._recorded(
+            scope.request(), projects, discovery, scope.description, scope.description
+        )
+
+    def failed_order(
+        self, scope: Scope | None, discovery: DiscoveryController
+    ) -> RunOrder | Refusal:
+        """``f``: the tests of the scope that failed last time and still exist."""
+        if scope is None or not discovery.has_projects:
+            return STILL_DISCOVERING
         failed = [
             n
             for n in failed_in_scope(scope, self.store)
             if (self.repo_root / n.split("::")[0]).exists()
         ]
-        return RunRequest(paths=node_paths(self.repo_root, failed)) if failed else None
+        if not failed:
+            return Refusal(f"nothing failed last time in {scope.description}")
+        request = RunRequest(paths=node_paths(self.repo_root, failed))
+        label = f"failed in {scope.description}"
+        return self._recorded(request, discovery.projects, discovery, label, "failed last run")
+
+    def affected_order(
+        self, scope: Scope | None, discovery: DiscoveryController
+    ) -> RunOrder | Refusal:
+        """``r``: the tests of the scope that the working tree's change can affect."""
+        if scope is None or not discovery.has_projects:
+            return STILL_DISCOVERING
+        projects = scope.projects(discovery.projects)
+        planner = affected_planner(projects, scope.request(), self.repo_root)
+        return RunOrder(f"affected in {scope.description}", "", planner)
+
+    def _recorded(
+        self,
+        request: RunRequest,
+        projects: Sequence[Project],
+        discovery: DiscoveryController,
+        label: str,
+        reason: str,
+    ) -> RunOrder | Refusal:
+        """``request`` as the core plans it (plain runs record dependencies, as the CLI's)."""
+        if not projects and not discovery.mix:
+            return Refusal("no test projects found", "warning")
+        return RunOrder(label, reason, recording_planner(projects, request, self.repo_root))
+
+    def planned(self, message: RunPlanned) -> str:
+        """Take note of what the core planned for the run on screen; what to log of it."""
+        run = self.of(message.run_id)
+        if run is None:
+            return ""
+        if not message.planned.commands:
+            run.tally.nothing_to_run = True
+        return message.planned.header
 
     def abandon(self) -> ActiveRun | None:
         """The run's worker raised: the run on screen ends as cancelled (returned, if it ran)."""
