@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -37,11 +37,11 @@ from gateui.tui.controllers.gate import GATE_POLL_S, NOT_GIT, ActiveGate, GateCo
 from gateui.tui.controllers.notes import LogNote
 from gateui.tui.controllers.runs import ActiveRun, Planner, Refusal, RunController, RunOrder
 from gateui.tui.controllers.watch import WatchController, WatchSource
-from gateui.tui.editor import editor_command, run_editor, source_file
+from gateui.tui.editor import edit_failure
 from gateui.tui.empty_states import discovering_text, empty_state
 from gateui.tui.failures import explain_failure
-from gateui.tui.keys import KEYS
-from gateui.tui.model import Scope, build_scopes, failure_location
+from gateui.tui.keys import bindings
+from gateui.tui.model import Scope, build_scopes
 from gateui.tui.screens.gate import (
     GateScreen,
     gate_screen_open,
@@ -59,28 +59,6 @@ from gateui.tui.widgets.scope_tree import ScopeTree
 QUIT_WAIT_S = TERMINATE_GRACE_S + 2.0
 """How long quitting waits for a cancelled run's processes to be reaped."""
 
-_SCOPE_GROUP = Binding.Group("scope")
-
-
-def _bindings() -> list[BindingType]:
-    bindings: list[BindingType] = []
-    for key in KEYS:
-        if key.key in ("s", "u", "i"):
-            name = key.action.split("'")[1]
-            bindings.append(Binding(key.key, key.action, name, group=_SCOPE_GROUP))
-        else:
-            bindings.append(
-                Binding(
-                    key.key,
-                    key.action,
-                    key.footer or key.help,
-                    show=bool(key.footer),
-                    key_display=key.display or None,
-                )
-            )
-    bindings.append(Binding("escape", "escape", "back", show=False))
-    return bindings
-
 
 class GateuiApp(App[int]):
     """``gateui [PATH]``: scopes on the left, live results in the centre, detail and log below."""
@@ -88,7 +66,7 @@ class GateuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "gateui"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = _bindings()
+    BINDINGS: ClassVar[list[BindingType]] = bindings()
 
     def __init__(
         self,
@@ -370,20 +348,13 @@ class GateuiApp(App[int]):
 
     def _gate_broke(self, error: BaseException | None) -> None:
         """The gate's worker raised: gateui could not evaluate the gate (a bug, or git)."""
-        if isinstance(error, GateuiError):
-            reason = str(error)
-        else:
-            reason = f"gateui bug: {error!r} (please report it)"
+        if not isinstance(error, GateuiError):
             self.notify(f"internal error in the gate check: {error!r}", severity="error")
-        gate = self.gates.broke(reason)
-        if gate is not None:
-            redraw_gate_screens(self, gate.view)
-        self._set_gate_badge("unknown", reason)
-        self.log_line(f"PR gate: cannot evaluate — {reason}", "bold red")
-        if self.gates.precompute:
-            # It would break again on the next idle moment: g still tries.
-            self.gates.precompute = False
-            self.log_line("background gate checks are off until gateui restarts", "yellow")
+        broke = self.gates.broke(error)
+        if broke.gate is not None:
+            redraw_gate_screens(self, broke.gate.view)
+        self._set_gate_badge("unknown", broke.reason)
+        self._log_notes(*broke.notes)
 
     @on(GateScreen.CancelRequested)
     def _cancel_gate(self) -> None:
@@ -495,12 +466,8 @@ class GateuiApp(App[int]):
         event = self._pane.chosen_result
         if event is None:
             self.notify("select a test first (a failure opens at its failing line)")
-            return
-        path, line = failure_location(event)
-        argv = editor_command(source_file(self.repo_root, event.project, path), line)
-        code = run_editor(self, argv)
-        if code:
-            self.log_line(f"editor exited with status {code}: {' '.join(argv)}", "yellow")
+        elif failed := edit_failure(self, event, self.repo_root):
+            self.log_line(failed, "yellow")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -1,4 +1,4 @@
-"""``e``: the command that opens a file at a line in the user's editor, and running it."""
+"""``e``: the user's editor at a failure's line, the terminal handed over to it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, SuspendNotSupported
+
+from gateui.core.running.events import TestFinished
+from gateui.tui.model import failure_location
 
 # Editors that take ``FILE:LINE`` (with the flag shown) instead of vi's ``+LINE FILE``.
 _COLON_STYLE = {
@@ -59,3 +62,12 @@ def run_editor(app: App[Any], argv: list[str]) -> int | None:
     except OSError as exc:
         app.notify(f"cannot start the editor {argv[0]!r}: {exc}", severity="error")
         return None
+
+
+def edit_failure(app: App[Any], event: TestFinished, repo_root: Path) -> str:
+    """Open the editor where ``event`` failed (else at the test); a line for the log when the
+    editor exited with an error."""
+    path, line = failure_location(event)
+    argv = editor_command(source_file(repo_root, event.project, path), line)
+    code = run_editor(app, argv)
+    return f"editor exited with status {code}: {' '.join(argv)}" if code else ""

@@ -19,6 +19,7 @@ from typing import Any
 from textual.app import App
 from textual.message import Message
 
+from gateui.core.common.errors import GateuiError
 from gateui.core.gate.check import (
     CheckEvent,
     CheckFinished,
@@ -65,6 +66,18 @@ class ActiveGate:
         self.cancel_requested = True
         if self.check is not None:
             self.check.cancel()
+
+
+@dataclass(frozen=True)
+class Broke:
+    """What the app shows when the gate's worker raised."""
+
+    reason: str
+    """Why the gate cannot be evaluated (the badge's tooltip)."""
+    gate: ActiveGate | None
+    """The check on show, when it was running (it ended in error)."""
+    notes: list[LogNote]
+    """What the log says."""
 
 
 class GateController:
@@ -295,15 +308,25 @@ class GateController:
         self._known = (view.commit or gate.head, view.badge, text.removeprefix("PR gate: "))
         return LogNote(text, style)
 
-    def broke(self, reason: str) -> ActiveGate | None:
-        """The worker raised: a check still running ends in error (and is returned); no verdict
-        is known any more."""
+    def broke(self, error: BaseException | None) -> Broke:
+        """The worker raised: a check still running ends in error; no verdict is known any more,
+        and background checks stop (they would break again on the next idle moment; ``g``
+        still tries)."""
+        if isinstance(error, GateuiError):
+            reason = str(error)
+        else:
+            reason = f"gateui bug: {error!r} (please report it)"
         gate = self.current
-        self._known = None
         if gate is not None and gate.view.running:
             gate.view.finish({"verdict": ERROR, "reason": reason})
-            return gate
-        return None
+        else:
+            gate = None
+        self._known = None
+        notes = [LogNote(f"PR gate: cannot evaluate — {reason}", "bold red")]
+        if self.precompute:
+            self.precompute = False
+            notes.append(LogNote("background gate checks are off until gateui restarts", "yellow"))
+        return Broke(reason, gate, notes)
 
     def resting_badge(self) -> tuple[str, str]:
         """(state, tooltip) of the badge when no check runs: the last verdict, else unknown."""
