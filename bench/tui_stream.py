@@ -113,7 +113,7 @@ async def arm_gateui(count: int, repo: Path) -> dict[str, float]:
     app = GateuiApp(repo, repo_label="bench", cursor_blink=False)
     probe = Probe()
     async with app.run_test(size=SIZE) as pilot:
-        await _settle(pilot, lambda: app.discovered or app.problem is not None)
+        await _settle(pilot, lambda: app.discovery.discovered or app.problem is not None)
         instrument(app, probe)
         app.set_interval(0.01, lambda: probe.ticks.append(time.perf_counter()))
         results = app.query_one(ResultsTable)

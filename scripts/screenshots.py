@@ -67,14 +67,16 @@ async def shoot(repo: Path) -> list[Path]:
     async with app.run_test(size=SIZE) as pilot:
         app.animation_level = "none"
         header = app.query_one(GateHeader)
-        await wait_until(pilot, lambda: app.discovered)
+        await wait_until(pilot, lambda: app.discovery.discovered)
         # Main screen mid-run: the whole repository, results streaming in (the background
         # gate check that discovery started gives way to the run).
         await pilot.press("a")
         table = app.query_one(ResultsTable)
         await wait_until(pilot, lambda: table.total_rows >= 24)
         shots.append(save(app, "main-mid-run"))
-        await wait_until(pilot, lambda: app.current_run is not None and not app.current_run.active)
+        await wait_until(
+            pilot, lambda: app.runs.current is not None and not app.runs.current.active
+        )
         # Idle again: the background check of HEAD puts its verdict on the badge.
         await wait_until(pilot, lambda: header.gate_state not in ("unknown", "running"))
         # A failure's detail: the first failure selected, enter enlarges the detail.
@@ -89,7 +91,9 @@ async def shoot(repo: Path) -> list[Path]:
         # g: the PR gate of HEAD, step by step, with its verdict.
         await pilot.press("g")
         await wait_until(pilot, lambda: isinstance(app.screen, GateScreen))
-        await wait_until(pilot, lambda: app.gate is not None and not app.gate.view.running)
+        await wait_until(
+            pilot, lambda: app.gates.current is not None and not app.gates.current.view.running
+        )
         await pilot.pause(0.3)
         shots.append(save(app, "gate-result"))
         await pilot.press("escape")
@@ -107,9 +111,11 @@ async def shoot_exunit(repo: Path) -> list[Path]:
     app = GateuiApp(repo, repo_label="~/src/task_queue", cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         app.animation_level = "none"
-        await wait_until(pilot, lambda: app.discovered)
+        await wait_until(pilot, lambda: app.discovery.discovered)
         await pilot.press("s", "a")
-        await wait_until(pilot, lambda: app.current_run is not None and not app.current_run.active)
+        await wait_until(
+            pilot, lambda: app.runs.current is not None and not app.runs.current.active
+        )
         await pilot.pause(0.3)
         shot = save(app, "exunit-smoke")
         await pilot.press("q")

@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import Event
-from gateui.tui.app import ActiveRun, GateuiApp
+from gateui.tui.app import GateuiApp
+from gateui.tui.controllers.runs import ActiveRun
 from gateui.tui.screens.help import HelpScreen
 from gateui.tui.widgets.detail import DetailView
 from gateui.tui.widgets.header import GateHeader
@@ -82,7 +83,7 @@ def test_scope_keys_then_a_runs_just_that_suite(sample_repo: Callable[[str], Pat
             assert app.scope is not None and app.scope.suite == suite
         await pilot.press("a")
         await run_finished(app, pilot)
-        run = app.current_run
+        run = app.runs.current
         assert run is not None and run.tally.summary is not None
         assert run.tally.summary.ok
         assert table(app).total_rows == 4
@@ -126,8 +127,8 @@ def test_fix_cycle_failure_traceback_then_rerun_failed_goes_green(
         assert all(r.outcome == "passed" for r in rerun)
         assert all(r.reason == "" for r in rerun)
         assert table(app).default_reason == "failed last run"
-        assert app.current_run is not None and app.current_run.tally.summary is not None
-        assert app.current_run.tally.summary.ok
+        assert app.runs.current is not None and app.runs.current.tally.summary is not None
+        assert app.runs.current.tally.summary.ok
         smoke = app.query_one(ScopeTree).find_node("suite:.:smoke")
         assert smoke is not None and "✗" not in str(smoke.label)
 
@@ -145,16 +146,16 @@ def test_watch_cycle_edit_shows_the_failure_then_the_fix_goes_green(
         await wait_until(
             pilot,
             lambda: (
-                app.current_run is not None
-                and app.current_run.id > after
-                and not app.current_run.active
+                app.runs.current is not None
+                and app.runs.current.id > after
+                and not app.runs.current.active
             ),
             90,
             "a watch cycle",
         )
         await pilot.pause()
-        assert app.current_run is not None
-        return app.current_run
+        assert app.runs.current is not None
+        return app.runs.current
 
     async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
         await discovered(app, pilot)
@@ -302,8 +303,8 @@ def test_x_cancels_the_run_and_its_processes(
         await wait_until(pilot, lambda: len(_pids(pidfile)) == 2, what="the hanging test")
         await pilot.press("x")
         await run_finished(app, pilot, timeout=30)
-        assert app.current_run is not None and app.current_run.tally.summary is not None
-        assert app.current_run.tally.summary.cancelled
+        assert app.runs.current is not None and app.runs.current.tally.summary is not None
+        assert app.runs.current.tally.summary.cancelled
         await wait_until(pilot, lambda: not any(alive(p) for p in _pids(pidfile)), 10)
 
     drive(GateuiApp(repo), scenario)
@@ -405,8 +406,8 @@ def test_a_flood_of_results_is_absorbed_in_batches(sample_repo: Callable[[str], 
         results = table(app)
         assert results.total_rows == 5000
         assert [r.outcome for r in results.rows()[:5]] == ["failed"] * 5
-        assert app.current_run is not None
-        assert app.current_run.tally.counts == {"passed": 4995, "failed": 5}
+        assert app.runs.current is not None
+        assert app.runs.current.tally.counts == {"passed": 4995, "failed": 5}
 
     drive(GateuiApp(repo), scenario)
     # Far fewer UI updates than results: the UI took them in chunks.

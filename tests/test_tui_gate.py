@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from gateui.tui.app import ActiveGate, GateuiApp
+from gateui.tui.app import GateuiApp
+from gateui.tui.controllers.gate import ActiveGate
 from gateui.tui.gate_view import RUNNING
 from gateui.tui.screens.gate import GateScreen
 from gateui.tui.widgets.header import GateHeader
@@ -28,8 +29,8 @@ def badge(app: GateuiApp) -> str:
 
 
 def gate_of(app: GateuiApp) -> ActiveGate:
-    assert app.gate is not None
-    return app.gate
+    assert app.gates.current is not None
+    return app.gates.current
 
 
 def screen_text(app: GateuiApp) -> str:
@@ -44,7 +45,7 @@ async def verdict(
     """Wait for the current check's verdict, noting each (step, state) the screen went through."""
 
     def over() -> bool:
-        gate = app.gate
+        gate = app.gates.current
         if gate is None:
             return False
         if seen is not None:
@@ -134,7 +135,10 @@ def test_background_check_of_a_clean_head_sets_the_badge_and_a_cancels_it(
         # Nothing pressed: once discovery is done, the idle app checks HEAD in the background.
         await wait_until(
             pilot,
-            lambda: app.gate is not None and any(r.state == RUNNING for r in app.gate.view.rows),
+            lambda: (
+                app.gates.current is not None
+                and any(r.state == RUNNING for r in app.gates.current.view.rows)
+            ),
             60,
             "the background check to run a step",
         )

@@ -53,7 +53,7 @@ def make_app(repo: Path) -> GateuiApp:
 def demo_results(app: GateuiApp, finished: bool) -> Iterator[Event]:
     """The demo's tests, the ISBN-10 ones failing; without a summary when ``finished`` is False
     (the run is still going, the next test has started)."""
-    tests = [t for report in app.reports for t in report.tests]
+    tests = [t for report in app.discovery.reports for t in report.tests]
     yield CollectionFinished(len(tests), 0)
     shown = tests if finished else tests[: len(tests) * 2 // 3]
     failed = 0
@@ -93,7 +93,7 @@ def play(finished: bool, keys: tuple[str, ...] = ()) -> Callable[[Pilot[int]], o
         await wait_until(pilot, lambda: app.query_one(ResultsTable).total_rows == expected)
         if finished:
             await wait_until(
-                pilot, lambda: app.current_run is not None and not app.current_run.active
+                pilot, lambda: app.runs.current is not None and not app.runs.current.active
             )
             app.query_one(ResultsTable).focus()
         await pilot.pause()

@@ -47,7 +47,9 @@ async def wait_until(
 
 
 async def discovered(app: GateuiApp, pilot: Pilot[int]) -> None:
-    await wait_until(pilot, lambda: app.discovered or app.problem is not None, what="discovery")
+    await wait_until(
+        pilot, lambda: app.discovery.discovered or app.problem is not None, what="discovery"
+    )
     await pilot.pause()
 
 
@@ -55,7 +57,7 @@ async def run_finished(app: GateuiApp, pilot: Pilot[int], timeout: float = 90.0)
     """Wait until the current run's summary is on screen (every event absorbed)."""
     await wait_until(
         pilot,
-        lambda: app.current_run is not None and not app.current_run.active,
+        lambda: app.runs.current is not None and not app.runs.current.active,
         timeout,
         "the run to finish",
     )

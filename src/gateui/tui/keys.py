@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.binding import Binding, BindingType
+
 
 @dataclass(frozen=True)
 class Key:
@@ -43,3 +45,26 @@ KEYS: tuple[Key, ...] = (
     Key("question_mark", "help", "help", "this help", "?"),
     Key("q", "quit", "quit", "quit (cancels runs; no test process is left behind)"),
 )
+
+_SCOPE_GROUP = Binding.Group("scope")
+
+
+def bindings() -> list[BindingType]:
+    """The app's ``BINDINGS``: every key of the table, the scope keys grouped in the footer."""
+    bindings: list[BindingType] = []
+    for key in KEYS:
+        if key.key in ("s", "u", "i"):
+            name = key.action.split("'")[1]
+            bindings.append(Binding(key.key, key.action, name, group=_SCOPE_GROUP))
+        else:
+            bindings.append(
+                Binding(
+                    key.key,
+                    key.action,
+                    key.footer or key.help,
+                    show=bool(key.footer),
+                    key_display=key.display or None,
+                )
+            )
+    bindings.append(Binding("escape", "escape", "back", show=False))
+    return bindings

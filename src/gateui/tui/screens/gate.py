@@ -6,9 +6,9 @@ running, ``g`` brings the screen back, ``x`` cancels it).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -252,3 +252,23 @@ class GateScreen(ModalScreen[None]):
 
     def action_cancel_gate(self) -> None:
         self.post_message(self.CancelRequested())
+
+
+def open_gate_screen(app: App[Any], view: GateView) -> None:
+    """Show ``view`` on the gate screen, opening the screen unless it is open already."""
+    for screen in app.screen_stack:
+        if isinstance(screen, GateScreen):
+            screen.show(view)
+            return
+    app.push_screen(GateScreen(view))
+
+
+def redraw_gate_screens(app: App[Any], view: GateView) -> None:
+    """Draw ``view`` again where a gate screen shows it."""
+    for screen in app.screen_stack:
+        if isinstance(screen, GateScreen) and screen.view is view:
+            screen.show(view)
+
+
+def gate_screen_open(app: App[Any]) -> bool:
+    return any(isinstance(screen, GateScreen) for screen in app.screen_stack)

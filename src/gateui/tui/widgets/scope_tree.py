@@ -11,7 +11,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from gateui.core.running.results import ResultsStore
-from gateui.tui.model import Scope, ScopeNode, last_run_counts
+from gateui.tui.model import Scope, ScopeNode, find_scope_suite, last_run_counts
 
 
 def node_label(
@@ -95,6 +95,22 @@ class ScopeTree(Tree[Scope]):
             "error": variables.get("text-error", "red"),
             "warning": variables.get("text-warning", "yellow"),
         }
+
+    def select_suite(self, name: str) -> None:
+        """Move to the suite ``name`` (smoke, unit…), in the current node's project if it has
+        one; says so when there is no such suite."""
+        if self._scopes is None:
+            self.notify("still discovering the repository's tests…")
+            return
+        current = self.scope
+        node = find_scope_suite(self._scopes, name, current.project if current else None)
+        if node is None:
+            self.notify(f"no {name} suite in this repository", severity="warning")
+            return
+        target = self.find_node(node.scope.key)
+        if target is not None:
+            self.move_cursor(target)
+            self.scroll_to_node(target, animate=False)
 
     def find_node(self, key: str) -> TreeNode[Scope] | None:
         return next((n for n in self._all_nodes() if n.data and n.data.key == key), None)
