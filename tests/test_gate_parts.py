@@ -21,6 +21,7 @@ from gateui.core.gate._expressions import (
     condition,
     substitute,
 )
+from gateui.core.gate._step_outcome import shuffle_nodeids
 from gateui.core.gate.hooks import parse_pushed_refs
 from gateui.core.gate.model import (
     FAIL,
@@ -31,7 +32,6 @@ from gateui.core.gate.model import (
     judge,
     percent,
 )
-from gateui.core.gate._step_outcome import shuffle_nodeids
 
 pytestmark = pytest.mark.unit
 

@@ -18,8 +18,8 @@ import pytest
 
 from gateui.cli.gate import describe_gate
 from gateui.cli.gate_printer import print_gate_description
-from gateui.core.gate.check import precompute_head, run_check
 from gateui.core.gate._step_outcome import shuffle_nodeids
+from gateui.core.gate.check import precompute_head, run_check
 from helpers import CliResult, git
 
 pytestmark = pytest.mark.integration
