@@ -145,7 +145,12 @@ class Lines:
         self.lines: queue.Queue[str] = queue.Queue()
         assert proc.stdout is not None
         stdout = proc.stdout
-        threading.Thread(target=lambda: [self.lines.put(x) for x in stdout], daemon=True).start()
+
+        def read() -> None:
+            for line in stdout:
+                self.lines.put(line)
+
+        threading.Thread(target=read, daemon=True).start()
 
     def next(self, kind: str) -> dict[str, object]:
         while True:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import resource
 import select
@@ -43,16 +42,18 @@ def _prctl() -> Callable[[int, int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
+        # The C library is already loaded into this process: no search for it (find_library
+        # would start ldconfig for every run).
+        function = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
         return None
-    function = libc.prctl
     function.argtypes = [ctypes.c_int, ctypes.c_ulong]
     function.restype = ctypes.c_int
     return lambda option, value: int(function(option, value))
 
 
-PRCTL = _prctl()
+PRCTL: Callable[[int, int], int] | None = None
+"""Set by ``main``: gateui imports this module for its process scans without loading ctypes."""
 
 
 def _die_with_parent() -> None:
@@ -170,7 +171,7 @@ class Guard:
             self.sleep(_PARENT_CHECK_S)
 
     def remaining(self) -> set[int]:
-        found = leftovers(self.token, os.getpid()) if PRCTL is not None else set()
+        found = leftovers(self.token, os.getpid())
         if self.child is not None and self.child_status is None:
             found.add(self.child.pid)
         return found
@@ -231,6 +232,8 @@ def _detach_from_pipes(passed: Iterable[int]) -> None:
 
 
 def main(argv: list[str]) -> None:
+    global PRCTL
+    PRCTL = _prctl()
     status_fd, grace_s, parent, token, passed_text = argv[1:6]
     command = argv[7:]
     parent_pid = int(parent)

@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
@@ -147,10 +148,16 @@ def new_run_token() -> str:
 
 
 def kill_tagged(token: str) -> None:
-    """SIGKILL every process still carrying ``token`` (Linux; elsewhere nothing to scan)."""
-    _, tagged = _guard.scan_processes(token)
-    tagged.discard(os.getpid())
-    _guard.signal_all(tagged, signal.SIGKILL)
+    """SIGKILL every process still carrying ``token``, and see them gone (bounded) before the run
+    is reported over (Linux; elsewhere there is nothing to scan)."""
+    deadline = time.monotonic() + TERMINATE_GRACE_S
+    while True:
+        _, tagged = _guard.scan_processes(token)
+        tagged.discard(os.getpid())
+        if not tagged or time.monotonic() > deadline:
+            return
+        _guard.signal_all(tagged, signal.SIGKILL)
+        time.sleep(0.02)
 
 
 def kill_group(pid: int, sig: signal.Signals) -> None:
