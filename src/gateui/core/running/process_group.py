@@ -128,6 +128,9 @@ def launch(
 
     try:
         proc = _SPAWNER.call(start)
+    except BaseException:
+        os.close(status_read)
+        raise
     finally:
         os.close(status_write)
     with os.fdopen(status_read, "rb") as status:
