@@ -13,6 +13,7 @@ from gateui.cli import demo, discover, gate, run, tui, watch
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from gateui.cli.signals import unwind_on_termination
 from gateui.core.common.errors import GateuiError
+from gateui.core.gate.gitops import remove_stale_leftovers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             build_parser().print_help(sys.stderr)
             return EXIT_USAGE
+        # A gateui killed outright (kill -9) could not remove its temporary folders and gate
+        # worktrees: the next command does.
+        remove_stale_leftovers()
         code: int = handler(args, extra)
         return code
     except GateuiError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -14,6 +13,7 @@ from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_U
 from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
+from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import find_repo_root, load_projects
 from gateui.core.plan.run_plan import (
     NO_TESTS_COLLECTED,
@@ -116,7 +116,7 @@ def _run(
     record = not args.no_record
     store = DepStore(repo_root) if record or args.affected else None
     books = Bookkeeping(repo_root, store if record else None)
-    with tempfile.TemporaryDirectory(prefix="gateui-") as workdir:
+    with owned_tempdir("gateui-") as workdir:
         if args.affected:
             assert store is not None
             plan = plan_affected(

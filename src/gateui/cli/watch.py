@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gateui.cli.printers import JsonPrinter, PlainPrinter
 from gateui.core.common.errors import GateuiError
+from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import find_repo_root, load_projects
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import RunSummary
@@ -165,7 +165,7 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
     store = DepStore(repo_root)
     results = ResultsStore.load(repo_root)
     try:
-        with tempfile.TemporaryDirectory(prefix="gateui-") as workdir:
+        with owned_tempdir("gateui-") as workdir:
             plan = plan_affected(
                 projects, RunRequest(), store, results, Path(workdir), args.since, record=False
             )

@@ -24,7 +24,7 @@ from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import Project, load_projects
 from gateui.core.gate._cache import LAST_REPORT, VerdictCache, cache_key, write_json
 from gateui.core.gate._declared import parse_gate_config
-from gateui.core.gate.gitops import Git, detached_worktree
+from gateui.core.gate.gitops import Git, detached_worktree, remove_stale_leftovers
 from gateui.core.gate.infer import declared_gate, infer_gate
 from gateui.core.gate.model import (
     CACHE,
@@ -156,6 +156,7 @@ class GateCheck:
     def events(self) -> Generator[CheckEvent, None, None]:
         started = time.monotonic()
         git = Git(self.repo_root)
+        remove_stale_leftovers(git)
         try:
             commit = git.commit_of(self.ref)
             tree = git.tree_of(commit)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateui.core.common.errors import GateuiError
+from gateui.core.common.owned_dirs import owned_tempdir, remove_stale_tempdirs
 
 # Variables that say how to reach a remote or who the user is, not where the repository is:
 # harmless to keep, and tests run by the gate may need them.
@@ -37,6 +38,8 @@ _KEEP_GIT_VARS = frozenset(
     }
 )
 ZERO_OID_CHARS = frozenset("0")
+WORKTREE_PREFIX = "gateui-gate-"
+WORKTREE_NAME = "checkout"
 
 
 def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -159,15 +162,48 @@ class Git:
 @contextlib.contextmanager
 def detached_worktree(git: Git, commit: str) -> Iterator[Path]:
     """A temporary detached worktree of ``commit``, removed on exit (exceptions, Ctrl-C and the
-    SystemExit the CLI raises on SIGTERM/SIGHUP included)."""
-    parent = Path(tempfile.mkdtemp(prefix="gateui-gate-"))
-    path = parent / "checkout"
+    SystemExit the CLI raises on SIGTERM/SIGHUP included). Its folder is marked as this
+    process's (``owned_tempdir``): if gateui is killed outright, the next gate removes it."""
+    with owned_tempdir(WORKTREE_PREFIX) as parent:
+        path = parent / WORKTREE_NAME
+        try:
+            git.run("worktree", "add", "--detach", "--force", str(path), commit)
+            yield path
+        finally:
+            remove_worktree(git, path)
+
+
+def remove_stale_leftovers(git: Git | None = None) -> None:
+    """What killed gateui runs left: their temporary folders (with the worktrees in them, and
+    git's records of those in their repositories), and ``git``'s records of gate worktrees whose
+    folder is gone. A live gateui's worktree is never touched."""
+    remove_stale_tempdirs(_unregister_worktree_in)
+    if git is None:
+        return
     try:
-        git.run("worktree", "add", "--detach", "--force", str(path), commit)
-        yield path
-    finally:
-        remove_worktree(git, path)
-        shutil.rmtree(parent, ignore_errors=True)
+        admins = list((git.git_common_dir() / "worktrees").iterdir())
+    except (OSError, GitError):
+        return
+    temp = Path(tempfile.gettempdir()).resolve()
+    for admin in admins:
+        try:
+            checkout = Path((admin / "gitdir").read_text(encoding="utf-8").strip()).parent
+        except OSError:
+            continue
+        parent = checkout.parent
+        if (
+            checkout.name == WORKTREE_NAME
+            and parent.name.startswith(WORKTREE_PREFIX)
+            and parent.parent.resolve() == temp
+            and not parent.exists()
+        ):
+            shutil.rmtree(admin, ignore_errors=True)
+
+
+def _unregister_worktree_in(folder: Path) -> None:
+    admin = _admin_dir(folder / WORKTREE_NAME)
+    if admin is not None and admin.is_dir() and admin.parent.name == "worktrees":
+        shutil.rmtree(admin, ignore_errors=True)
 
 
 def remove_worktree(git: Git, path: Path) -> None:

@@ -35,6 +35,7 @@ from gateui.core.commands.pytest_args import (
     split_pytest_args,
 )
 from gateui.core.common.errors import GateuiError, InterpreterError
+from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
 from gateui.core.gate._import_overlay import write_overlay
@@ -185,7 +186,7 @@ class GateRun:
     def events(self) -> Generator[GateEvent, None, None]:
         failed_jobs: set[str] = set()
         reports: dict[str, StepOutcome] = {}
-        with tempfile.TemporaryDirectory(prefix="gateui-steps-") as scratch:
+        with owned_tempdir("gateui-steps-") as scratch:
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break

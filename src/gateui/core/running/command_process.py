@@ -18,7 +18,8 @@ What a ``CommandProcess`` yields:
 - last, a ``RunSummary`` whose ``exitstatus`` is the command's exit status and whose verdict is that
   status (``exit_decides``): the tests it reports add detail, never change a pass or a fail.
 
-The process runs in its own session; ``cancel()`` (from any thread) terminates the whole group.
+The command runs under a guard (``process_group``): ``cancel()`` (from any thread) stops it and
+everything it started, and so does its own end.
 The PR gate runs its command steps through this class too (``core.gate_run``).
 """
 
@@ -28,14 +29,13 @@ import os
 import selectors
 import shlex
 import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gateui.core.common.errors import GateuiError
+from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV, KeyedLines, new_key
 from gateui.core.running.events import (
@@ -50,7 +50,7 @@ from gateui.core.running.events import (
 )
 from gateui.core.running.injected import MIX_FORMATTER_FILE, MIX_FORMATTER_MODULE, PLUGIN_MODULE
 from gateui.core.running.junit import read_junit
-from gateui.core.running.process_group import GroupProcess
+from gateui.core.running.process_group import PIPE_GRACE_S, GroupProcess
 from gateui.core.running.process_group import describe_exit as process_describe_exit
 from gateui.core.running.pytest_process import plugin_environment
 
@@ -258,7 +258,7 @@ class CommandProcess(GroupProcess):
         started = time.monotonic()
         wall_start = time.time()
         tally = _Tally()
-        with tempfile.TemporaryDirectory(prefix="gateui-cmd-") as scratch:
+        with owned_tempdir("gateui-cmd-") as scratch:
             channel = Path(scratch) / "events.jsonl"
             channel.write_bytes(b"")
             for event in self._run(channel, Path(scratch)):
@@ -293,28 +293,26 @@ class CommandProcess(GroupProcess):
             )
         env = command_environment(base, channel, spec.inject_pytest, self._key)
         try:
-            proc = subprocess.Popen(
-                list(spec.argv),
-                cwd=spec.cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            proc = self._launch(spec.argv, cwd=spec.cwd, env=env)
         except OSError as exc:
             if isinstance(exc, FileNotFoundError) and spec.missing_hint:
                 raise CommandStartError(spec.missing_hint) from exc
             raise CommandStartError(f"{spec.argv[0]}: cannot start: {exc.strerror or exc}") from exc
-        self._adopt(proc)
         reader = self._reader = ChannelReader(channel, spec.repo_root, self._key)
         assert proc.stdout is not None
         selector = selectors.DefaultSelector()
         selector.register(proc.stdout, selectors.EVENT_READ)
         pending = b""
+        closing_at: float | None = None
         try:
             open_stream = True
             while open_stream:
+                # The run ends when the command does: its output is read for a short grace
+                # more, never waited on forever (something that escaped may hold the pipe).
+                if closing_at is None and proc.poll() is not None:
+                    closing_at = time.monotonic() + PIPE_GRACE_S
+                elif closing_at is not None and time.monotonic() > closing_at:
+                    break
                 for _key, _ in selector.select(timeout=POLL_S):
                     chunk = os.read(proc.stdout.fileno(), _READ_SIZE)
                     if not chunk:

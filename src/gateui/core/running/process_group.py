@@ -1,23 +1,166 @@
-"""One child process in its own process group, and the one way gateui stops such a group.
+"""One child process under a guard, and the one way gateui stops it and all it started.
 
-Both runners (pytest in the project's interpreter, and arbitrary commands) start their child in
-a new session so that cancelling kills everything it started: xdist workers, servers the tests
-spawned, a make recipe's shells. Cancel sends SIGTERM to the group, waits a grace period, then
-SIGKILL; when the child is gone, whatever it left in its group is killed too.
+Both runners (pytest in the project's interpreter, and arbitrary commands) start their command
+through ``launch``: gateui's child is a small guard (``_guard.py``) in a new session, and the
+command is the guard's child. The guard stops whatever the command leaves running when it exits —
+xdist workers, servers the tests spawned, a make recipe's shells, double-forked daemons, processes
+in a session or process group of their own — and does so too when gateui dies (``kill -9``
+included). Every process of a run carries the run's token in ``GATEUI_RUN_ID``; after the guard
+exits, gateui kills anything still carrying it (Linux), so not even a killed guard leaves a test
+process behind.
+
+Cancel sends SIGTERM to the guard, which passes it on, waits a grace period, then SIGKILLs what
+is left; gateui gives the guard that grace and a little more before it kills it outright.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import secrets
 import signal
 import subprocess
+import sys
 import threading
+import time
 from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from gateui.core.running import _guard
 
 OUTPUT_TAIL_LINES = 60
 TERMINATE_GRACE_S = 2.0
 """How long a cancelled child gets to stop on SIGTERM before its group is killed outright."""
+GUARD_MARGIN_S = 2.0
+"""How much longer than the grace gateui waits for a cancelled guard to clean up."""
+PIPE_GRACE_S = 1.0
+"""How long the pipes of an exited child are still read: a process that escaped the guard and
+holds them never keeps a run open."""
+RUN_TOKEN_VARIABLE = _guard.TOKEN_VARIABLE
+GUARD_FILE = Path(_guard.__file__)
+
+
+def run_environment(env: Mapping[str, str], token: str) -> dict[str, str]:
+    """``env`` with ``token`` added to the run tokens (a run inside a run keeps the outer one)."""
+    tagged = dict(env)
+    outer = tagged.get(RUN_TOKEN_VARIABLE, "").split()
+    tagged[RUN_TOKEN_VARIABLE] = " ".join([*outer, token])
+    return tagged
+
+
+class _Spawner:
+    """Starts processes from one long-lived thread.
+
+    A parent-death signal fires when the *thread* that forked the child exits, not the process:
+    a TUI worker thread that ends must not take a guard with it."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def call(self, job: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._serve, name="gateui-spawner", daemon=True
+                )
+                self._thread.start()
+        done: Future[subprocess.Popen[bytes]] = Future()
+        self._jobs.put((job, done))
+        return done.result()
+
+    def _serve(self) -> None:
+        while True:
+            job, done = self._jobs.get()
+            try:
+                done.set_result(job())
+            except BaseException as exc:  # handed to the caller's thread
+                done.set_exception(exc)
+
+
+_SPAWNER = _Spawner()
+
+
+def launch(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    token: str,
+    stdout: int,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` under a guard (see the module docstring); stderr goes with stdout.
+
+    Raises ``OSError`` as ``subprocess.Popen`` does when the command cannot be started (a
+    ``FileNotFoundError`` for a program that does not exist)."""
+    status_read, status_write = os.pipe()
+    guard_argv = [
+        sys.executable,
+        "-I",
+        "-S",
+        str(GUARD_FILE),
+        str(status_write),
+        str(TERMINATE_GRACE_S),
+        str(os.getpid()),
+        token,
+        ",".join(str(fd) for fd in pass_fds),
+        "--",
+        *argv,
+    ]
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            guard_argv,
+            cwd=cwd,
+            env=run_environment(env, token),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            pass_fds=(*pass_fds, status_write),
+            start_new_session=True,
+        )
+
+    try:
+        proc = _SPAWNER.call(start)
+    except BaseException:
+        os.close(status_read)
+        raise
+    finally:
+        os.close(status_write)
+    with os.fdopen(status_read, "rb") as status:
+        answer = status.read().decode(errors="replace").split(" ", 2)
+    if answer[0].strip() == "ok":
+        return proc
+    proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+    if answer[0] == "error" and len(answer) == 3:
+        code = int(answer[1])
+        raise OSError(code, answer[2].strip(), argv[0]) if code else OSError(answer[2].strip())
+    raise OSError(f"{argv[0]}: the process guard could not start it")
+
+
+def new_run_token() -> str:
+    return f"{os.getpid()}-{secrets.token_hex(8)}"
+
+
+def kill_tagged(token: str) -> None:
+    """SIGKILL every process still carrying ``token``, and see them gone (bounded) before the run
+    is reported over (Linux; elsewhere there is nothing to scan)."""
+    deadline = time.monotonic() + TERMINATE_GRACE_S
+    while True:
+        _, tagged = _guard.scan_processes(token)
+        tagged.discard(os.getpid())
+        if not tagged or time.monotonic() > deadline:
+            return
+        _guard.signal_all(tagged, signal.SIGKILL)
+        time.sleep(0.02)
 
 
 def kill_group(pid: int, sig: signal.Signals) -> None:
@@ -39,7 +182,8 @@ def describe_exit(returncode: int | None, what: str) -> str:
 
 
 class GroupProcess:
-    """The process-group half of a runner: cancel from any thread, reap, leave nothing behind."""
+    """The supervision half of a runner: start under a guard, cancel from any thread, reap,
+    leave nothing behind."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
@@ -47,9 +191,11 @@ class GroupProcess:
         self._lock = threading.Lock()
         self.output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self.returncode: int | None = None
+        self.token = new_run_token()
+        """In ``GATEUI_RUN_ID`` of every process this run starts, whatever session it moves to."""
 
     def cancel(self) -> None:
-        """Stop the child: SIGTERM to its whole process group, SIGKILL if it lingers."""
+        """Stop the child: SIGTERM to its guard, which stops everything the run started."""
         self._cancelled.set()
         with self._lock:
             proc = self._proc
@@ -60,27 +206,44 @@ class GroupProcess:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
-    def _adopt(self, proc: subprocess.Popen[bytes]) -> None:
-        """Take charge of a started child (a cancel that came first applies at once)."""
+    def _launch(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        pass_fds: Sequence[int] = (),
+    ) -> subprocess.Popen[bytes]:
+        """Start ``argv`` under a guard with its output on a pipe, and take charge of it (a cancel
+        that came first applies at once)."""
+        proc = launch(
+            argv, cwd=cwd, env=env, token=self.token, stdout=subprocess.PIPE, pass_fds=pass_fds
+        )
         with self._lock:
             self._proc = proc
         if self.cancelled:
             kill_group(proc.pid, signal.SIGTERM)
+        return proc
 
     def _reap(self, proc: subprocess.Popen[bytes]) -> int:
         if self.cancelled:
             try:
-                return proc.wait(timeout=TERMINATE_GRACE_S)
+                return proc.wait(timeout=TERMINATE_GRACE_S + GUARD_MARGIN_S)
             except subprocess.TimeoutExpired:
                 kill_group(proc.pid, signal.SIGKILL)
         return proc.wait()
 
-    @staticmethod
-    def _leave_nothing(proc: subprocess.Popen[bytes]) -> None:
-        """Kill the child if it still runs, and anything it left in its group either way."""
-        kill_group(proc.pid, signal.SIGKILL)
+    def _leave_nothing(self, proc: subprocess.Popen[bytes]) -> None:
+        """Stop the guard if it still runs (it stops the run), and kill whatever still carries
+        the run's token either way."""
         if proc.poll() is None:
-            proc.wait()
+            kill_group(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=TERMINATE_GRACE_S + GUARD_MARGIN_S)
+            except subprocess.TimeoutExpired:
+                kill_group(proc.pid, signal.SIGKILL)
+                proc.wait()
+        kill_tagged(self.token)
 
 
 class CurrentProcess:

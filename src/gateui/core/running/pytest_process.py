@@ -37,10 +37,11 @@ from gateui.core.running.events import (
     TestStarted,
 )
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
-from gateui.core.running.process_group import GroupProcess, describe_exit
+from gateui.core.running.process_group import PIPE_GRACE_S, GroupProcess, describe_exit
 
 _READ_SIZE = 1 << 16
 _OUTPUT_POLL_S = 0.05
+_EXIT_POLL_S = 0.1
 _OUTPUT_PIPE_SIZE = 1 << 20
 
 
@@ -262,26 +263,21 @@ class PytestProcess(GroupProcess):
             self._key,
         )
         try:
-            proc = subprocess.Popen(
+            proc = self._launch(
                 self.command.argv(),
                 cwd=self.command.project_root,
                 env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
                 pass_fds=(write_fd,),
-                start_new_session=True,
             )
         except OSError as exc:
             os.close(read_fd)
             os.close(write_fd)
             raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
-        # Only the child holds the write end now, so its exit means EOF here.
+        # Only the run holds the write end now, so its end means EOF here.
         os.close(write_fd)
-        self._adopt(proc)
         assert proc.stdout is not None
         try:
-            yield from self._pump(read_fd, proc.stdout.fileno())
+            yield from self._pump(read_fd, proc.stdout.fileno(), proc)
             self.returncode = self._reap(proc)
         finally:
             os.close(read_fd)
@@ -290,7 +286,9 @@ class PytestProcess(GroupProcess):
         if self.session is None and not self.cancelled:
             self._raise_if_pytest_missing()
 
-    def _pump(self, event_fd: int, output_fd: int) -> Iterator[Event]:
+    def _pump(
+        self, event_fd: int, output_fd: int, proc: subprocess.Popen[bytes]
+    ) -> Iterator[Event]:
         """Events as they come; pytest's own output without waking up for it.
 
         pytest flushes its progress line after every test, and nobody reads it live (it is
@@ -298,6 +296,9 @@ class PytestProcess(GroupProcess):
         wake-ups of a run. The output pipe is read whenever events arrive, and at least every
         ``_OUTPUT_POLL_S`` so that it never fills; it is widened so that a chatty test does
         not wait for that poll. Once the events end, the output is read to its end.
+
+        The run ends when the process does: its pipes are read for ``PIPE_GRACE_S`` more, never
+        waited on forever (a process that escaped the run may hold them open).
         """
         _widen_pipe(output_fd)
         os.set_blocking(output_fd, False)
@@ -305,9 +306,14 @@ class PytestProcess(GroupProcess):
         selector.register(event_fd, selectors.EVENT_READ)
         pending_events = pending_output = b""
         events_open = output_open = True
+        closing_at: float | None = None
         try:
             while events_open or output_open:
-                ready = selector.select(_OUTPUT_POLL_S if events_open else None)
+                if closing_at is None and proc.poll() is not None:
+                    closing_at = time.monotonic() + PIPE_GRACE_S
+                elif closing_at is not None and time.monotonic() > closing_at:
+                    break
+                ready = selector.select(_OUTPUT_POLL_S if events_open else _EXIT_POLL_S)
                 if events_open and ready:
                     chunk = os.read(event_fd, _READ_SIZE)
                     if not chunk:

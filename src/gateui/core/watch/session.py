@@ -15,12 +15,12 @@ from __future__ import annotations
 import fnmatch
 import queue
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import RunRequest, RunSession
 from gateui.core.running.events import Event, RunSummary, TestFinished
@@ -357,7 +357,7 @@ class WatchSession:
         changes: ChangeSet,
         carry: _Carry,
     ) -> Iterator[WatchEvent | set[str]]:
-        with tempfile.TemporaryDirectory(prefix="gateui-watch-") as workdir:
+        with owned_tempdir("gateui-watch-") as workdir:
             plan = plan_affected(
                 self.projects,
                 self.request,

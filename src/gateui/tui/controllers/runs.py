@@ -11,7 +11,6 @@ few table updates per second and the screen keeps refreshing.
 from __future__ import annotations
 
 import itertools
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from textual.app import App
 from textual.message import Message
 from textual.notifications import SeverityLevel
 
+from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import NO_TESTS_COLLECTED, RunRequest, RunSession, plan_run
 from gateui.core.running.events import (
@@ -226,7 +226,7 @@ class RunController:
                 for event in events or ():
                     self.hand_over(run, event)
                 return
-            with tempfile.TemporaryDirectory(prefix="gateui-") as workdir:
+            with owned_tempdir("gateui-") as workdir:
                 books = Bookkeeping(self.repo_root, DepStore(self.repo_root))
                 try:
                     planned = planner(books, Path(workdir))
