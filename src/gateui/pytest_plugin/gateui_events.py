@@ -45,6 +45,9 @@ COLLECT_ITEMS_ENV = "GATEUI_COLLECT_ITEMS"
 RECORD_ENV = "GATEUI_RECORD"
 # A JSON file {"nodeids": [...], "files": [...], "order": [...]}: run only those, in that order.
 SELECT_ENV = "GATEUI_SELECT"
+# ``REPO_ROOT<pathsep>FILE``: write to FILE the third-party modules this session imported, which
+# gateui's warm process preloads for the next run.
+WARM_MODULES_ENV = "GATEUI_WARM_MODULES"
 # Captured output can be huge (a test printing a megabyte); the tail is what people read.
 MAX_TEXT = 64 * 1024
 # Collected tests that never reported are counted; this many are named.
@@ -68,6 +71,48 @@ def _claim_channel() -> tuple[str, str] | None:
 # Claimed at import; the first session configured in this process takes it (an in-process
 # pytest that a test runs comes later and finds nothing).
 _unclaimed_channel = _claim_channel()
+_warm_modules_spec = os.environ.pop(WARM_MODULES_ENV, "")
+
+
+def _preloadable(name: str, module: Any, repo_root: str, stdlib: tuple[str, ...]) -> bool:
+    """A module gateui's warm process may import before a run: from the standard library or a
+    site-packages folder, never the repository's own code or a conftest."""
+    if name == __name__ or name == "__main__" or "conftest" in name.split("."):
+        return False
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str):
+        return False
+    path = os.path.realpath(file)
+    parts = path.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:
+        return True
+    inside_repo = path.startswith(repo_root + os.sep)
+    return not inside_repo and path.startswith(stdlib)
+
+
+def _write_warm_modules(spec: str) -> None:
+    """The modules to preload, in the order they were imported; the file is only rewritten when
+    they change (gateui restarts its warm process when it is)."""
+    repo_root, _, target = spec.rpartition(os.pathsep)
+    if not target or not repo_root:
+        return
+    root = os.path.realpath(repo_root)
+    stdlib = tuple(
+        os.path.realpath(prefix) + os.sep
+        for prefix in {sys.base_prefix, sys.base_exec_prefix, sys.prefix}
+    )
+    names = [n for n, m in list(sys.modules.items()) if _preloadable(n, m, root, stdlib)]
+    text = json.dumps(names)
+    with contextlib.suppress(OSError):
+        with open(target, encoding="utf-8") as handle:
+            if handle.read() == text:
+                return
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        partial = f"{target}.{os.getpid()}.tmp"
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(partial, target)
 
 
 def _take_channel() -> tuple[str, str] | None:
@@ -261,6 +306,8 @@ class GateuiEventPlugin:
             }
         )
         self.channel.close()
+        if _warm_modules_spec:
+            _write_warm_modules(_warm_modules_spec)
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         # Ctrl-C, or pytest.exit() from a test or a plugin (with any exit status, 0 included).

@@ -38,6 +38,7 @@ from gateui.core.running.events import (
 )
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.process_group import PIPE_GRACE_S, GroupProcess, describe_exit
+from gateui.core.running.warm import WarmPool
 
 _READ_SIZE = 1 << 16
 _OUTPUT_POLL_S = 0.05
@@ -130,9 +131,14 @@ class _Tally:
 class PytestProcess(GroupProcess):
     """One pytest subprocess and its event stream."""
 
-    def __init__(self, command: PytestCommand) -> None:
+    def __init__(self, command: PytestCommand, warm: WarmPool | None = None) -> None:
+        """With ``warm``, pytest is forked from the project's warm process when it has one."""
         super().__init__()
         self.command = command
+        self.warm = warm
+        self.forked = False
+        """Whether the run was forked from a warm process."""
+        self._notes: tuple[str, ...] = ()
         self.session: SessionStarted | None = None
         self.finish: SessionFinished | None = None
         self._rootdir = command.project_root
@@ -249,30 +255,37 @@ class PytestProcess(GroupProcess):
             output_tail=tuple(self.output_tail),
             not_run=not_run,
             incomplete=self._incomplete(tally, not_run),
-            warnings=self._lines.warnings(),
+            warnings=self._lines.warnings() + self._notes,
         )
 
     def _raw_events(self) -> Iterator[Event]:
         interpreter = self.command.interpreter
         if not Path(interpreter).exists():
             raise InterpreterError(f"{interpreter}: interpreter not found")
+        base = {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)}
+        warm = None
+        if self.warm is not None:
+            base.update(self.warm.record_env(self.command.project_root, interpreter))
+            warm = self.warm.request(self.command.project_root, interpreter, base)
+            self._notes = self.warm.take_notes()
         read_fd, write_fd = os.pipe()
-        env = plugin_environment(
-            {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)},
-            f"fd:{write_fd}",
-            self._key,
-        )
+        env = plugin_environment(base, f"fd:{write_fd}", self._key)
+        argv = self.command.argv()
+        pass_fds: tuple[int, ...] = (write_fd,)
+        if warm is not None:
+            # The client stands in for ``python -m pytest`` under the guard; the run is forked.
+            argv = [*warm.argv_prefix, str(write_fd), "--", *argv[3:]]
+            pass_fds = (write_fd, warm.run_socket.fileno())
         try:
-            proc = self._launch(
-                self.command.argv(),
-                cwd=self.command.project_root,
-                env=env,
-                pass_fds=(write_fd,),
-            )
+            proc = self._launch(argv, cwd=self.command.project_root, env=env, pass_fds=pass_fds)
         except OSError as exc:
             os.close(read_fd)
             os.close(write_fd)
             raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
+        finally:
+            if warm is not None:
+                warm.run_socket.close()
+        self.forked = warm is not None
         # Only the run holds the write end now, so its end means EOF here.
         os.close(write_fd)
         assert proc.stdout is not None

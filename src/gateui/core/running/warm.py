@@ -1,0 +1,413 @@
+"""Warm test processes: pytest and a project's third-party imports loaded once, forked per run.
+
+While watch mode or the TUI is open, a ``WarmPool`` keeps one process per (project, interpreter)
+running ``gateui/warm_server/gateui_warm.py`` in the project's interpreter. It has imported
+pytest, the environment's pytest plugins and the third-party modules the project's tests imported
+in their last run (the event plugin writes their names to ``.gateui/warm/``) — never the
+repository's own modules, never a conftest. Each run forks from it, so every run starts from the
+same pristine modules and costs no interpreter start-up or imports.
+
+A run forked from it keeps the guarantees of a cold one: its stand-in (``_warm_client.py``) is
+started under the guard like any test command, with the run token; the forked run has a session
+of its own, dies with the warm process, which dies with its guard, which dies with gateui.
+
+The pool is invisible when it works and says so, once, when it cannot: the warm process is
+restarted when the environment's installed packages (the mtimes of its ``sys.path`` folders),
+the pytest configuration or the set of modules to preload change; it is not used — and the run
+starts cold — when a thread is alive after the preload, on platforms without fork, when its
+memory goes over ``MAX_RSS_MB``, or when ``[tool.gateui] warm = false``. What it does is logged,
+with the warm process's memory, in ``.gateui/warm.log``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV
+from gateui.core.running.injected import PLUGIN_DIR
+from gateui.core.running.process_group import (
+    GUARD_MARGIN_S,
+    TERMINATE_GRACE_S,
+    kill_group,
+    kill_tagged,
+    launch,
+    new_run_token,
+)
+from gateui.core.running.results import STATE_DIR
+
+SERVER_FILE = Path(__file__).resolve().parents[2] / "warm_server" / "gateui_warm.py"
+CLIENT_FILE = Path(__file__).resolve().parent / "_warm_client.py"
+MODULES_ENV = "GATEUI_WARM_MODULES"
+"""``REPO_ROOT<os.pathsep>FILE``: the event plugin writes the third-party modules the session
+imported to FILE (modules outside REPO_ROOT, or in a site-packages folder)."""
+MAX_RSS_MB = 2048
+"""A warm process bigger than this is stopped and the runs start cold: memory stays bounded."""
+READY_TIMEOUT_S = 300.0
+CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+LOG_FILE = "warm.log"
+
+
+def warm_supported() -> bool:
+    """Forking a run needs fork, descriptor passing and the parent-death signal (Linux)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+
+
+@dataclass(frozen=True)
+class WarmRequest:
+    """What one run needs from the pool: the client's argv prefix and the socket it talks on."""
+
+    argv_prefix: tuple[str, ...]
+    run_socket: socket.socket
+
+
+def _server_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """The warm process's environment: the runs' own, without anything that is per run."""
+    env = {k: v for k, v in base.items() if not k.startswith("GATEUI_")}
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(PLUGIN_DIR) + (os.pathsep + existing if existing else "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def _fingerprint_env(env: Mapping[str, str]) -> str:
+    text = "\0".join(f"{k}={v}" for k, v in sorted(env.items()))
+    return hashlib.sha256(text.encode(errors="replace")).hexdigest()
+
+
+def _mtimes(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    stamps = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            stamps.append((str(path), -1, -1))
+            continue
+        stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
+def rss_mb(pid: int) -> float | None:
+    """A process's resident memory (Linux), or None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+class WarmServer:
+    """One warm process (under a guard) and the control socket runs are handed over on."""
+
+    def __init__(
+        self, interpreter: Path, project_root: Path, env: dict[str, str], modules_file: Path
+    ) -> None:
+        self.interpreter = interpreter
+        self.project_root = project_root
+        self.env_key = _fingerprint_env(env)
+        self.modules = _read_modules(modules_file)
+        self.token = new_run_token()
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._lock = threading.Lock()
+        try:
+            self.proc = launch(
+                [str(interpreter), str(SERVER_FILE), str(theirs.fileno()), str(modules_file)],
+                cwd=project_root,
+                env=env,
+                token=self.token,
+                stdout=subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+            )
+        finally:
+            theirs.close()
+        self.report = self._read_report()
+        self.pid = int(self.report.get("pid") or 0)
+        self.path_stamps = _mtimes(self.site_folders())
+        self.config_stamps = _mtimes(config_files(project_root))
+
+    def _read_report(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        data = b""
+        while b"\n" not in data and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+        try:
+            report = json.loads(data.split(b"\n", 1)[0] or b"{}")
+        except ValueError:
+            report = {}
+        if not isinstance(report, dict):
+            report = {}
+        if not report.get("ready") and not report.get("unsafe"):
+            report["unsafe"] = "the warm process did not start" + (
+                f" ({data.decode(errors='replace').strip()[:200]})" if data.strip() else ""
+            )
+        return report
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.report.get("ready")) and self.proc.poll() is None
+
+    def site_folders(self) -> list[Path]:
+        """The warm process's import path outside the project: installs show in their mtimes."""
+        folders = []
+        for entry in self.report.get("path", []):
+            path = Path(entry)
+            if path.is_dir() and not path.is_relative_to(self.project_root):
+                folders.append(path)
+        return folders
+
+    def stale_because(self, env_key: str, modules_file: Path) -> str:
+        """Why this process no longer matches the project (empty: it still does)."""
+        if self.proc.poll() is not None:
+            return "the warm process exited"
+        if env_key != self.env_key:
+            return "the environment variables changed"
+        if _mtimes(self.site_folders()) != self.path_stamps:
+            return "the installed packages changed"
+        if _mtimes(config_files(self.project_root)) != self.config_stamps:
+            return "the pytest configuration changed"
+        if set(_read_modules(modules_file)) - set(self.modules):
+            return "the tests import modules it has not loaded"
+        return ""
+
+    def hand_over(self) -> socket.socket:
+        """A socket for one run's client; the warm process has the other end."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self._lock:
+                socket.send_fds(self._control, [b"r"], [theirs.fileno()])
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        return ours
+
+    def stop(self) -> None:
+        """Close the control socket (the warm process kills its runs and exits), stop the guard."""
+        with contextlib.suppress(OSError):
+            self._control.close()
+        proc = self.proc
+        if proc.poll() is None:
+            kill_group(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=TERMINATE_GRACE_S + GUARD_MARGIN_S)
+            except subprocess.TimeoutExpired:
+                kill_group(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        kill_tagged(self.token)
+
+
+class _Refusal:
+    """A project's warm process could not be used: not retried until something it depended on
+    (environment, installed packages, configuration, modules to preload) changes."""
+
+    def __init__(
+        self,
+        server: WarmServer | None,
+        modules_file: Path,
+        env_key: str = "",
+        project_root: Path | None = None,
+    ) -> None:
+        self.env_key = server.env_key if server is not None else env_key
+        root = server.project_root if server is not None else project_root
+        assert root is not None
+        self.project_root = root
+        self.folders = server.site_folders() if server is not None else []
+        self.stamps = self._stamps(modules_file)
+
+    def _stamps(self, modules_file: Path) -> tuple[tuple[str, int, int], ...]:
+        return _mtimes([*self.folders, *config_files(self.project_root), modules_file])
+
+    def holds(self, env_key: str, modules_file: Path) -> bool:
+        return env_key == self.env_key and self._stamps(modules_file) == self.stamps
+
+
+def config_files(project_root: Path) -> list[Path]:
+    return [project_root / name for name in CONFIG_FILES]
+
+
+def _read_modules(path: Path) -> tuple[str, ...]:
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
+
+
+class WarmPool:
+    """The warm processes of one gateui session (watch mode, the TUI); ``close()`` stops them.
+
+    Thread-safe: runs may ask from worker threads."""
+
+    def __init__(self, repo_root: Path, enabled: bool = True) -> None:
+        self.repo_root = repo_root
+        self.enabled = enabled
+        self._servers: dict[tuple[Path, Path], WarmServer] = {}
+        self._refused: dict[tuple[Path, Path], _Refusal] = {}
+        """Projects that cannot have a warm process, until what it was refused for changes."""
+        self._notes: list[str] = []
+        self._said: set[str] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        if enabled and not warm_supported():
+            self._say("warm test processes need Linux: runs start cold")
+            self.enabled = False
+
+    # -- for the runners -------------------------------------------------------------------
+    def modules_file(self, project_root: Path, interpreter: Path) -> Path:
+        key = hashlib.sha256(f"{project_root}\0{interpreter}".encode()).hexdigest()[:16]
+        return self.repo_root / STATE_DIR / "warm" / f"{key}.json"
+
+    def record_env(self, project_root: Path, interpreter: Path) -> dict[str, str]:
+        """Asks the run's event plugin to write the modules to preload next time."""
+        path = self.modules_file(project_root, interpreter)
+        return {MODULES_ENV: f"{self.repo_root}{os.pathsep}{path}"}
+
+    def request(
+        self, project_root: Path, interpreter: Path, env: Mapping[str, str]
+    ) -> WarmRequest | None:
+        """How to run in a warm process for this project now, or None (start cold)."""
+        if not self.enabled or self._closed:
+            return None
+        server = self.server(project_root, interpreter, env)
+        if server is None:
+            return None
+        try:
+            run_socket = server.hand_over()
+        except OSError as exc:
+            self._log(f"hand-over failed ({exc}): the run starts cold")
+            return None
+        return WarmRequest(
+            (sys.executable, "-I", "-S", str(CLIENT_FILE), str(run_socket.fileno())),
+            run_socket,
+        )
+
+    def server(
+        self, project_root: Path, interpreter: Path, env: Mapping[str, str]
+    ) -> WarmServer | None:
+        """The project's warm process, (re)started when it no longer matches; None if it cannot
+        be used (said once)."""
+        key = (project_root, interpreter)
+        server_env = _server_environment({k: v for k, v in env.items() if k not in _PER_RUN})
+        env_key = _fingerprint_env(server_env)
+        modules_file = self.modules_file(project_root, interpreter)
+        with self._lock:
+            if self._closed:
+                return None
+            server = self._servers.get(key)
+            if server is not None:
+                why = server.stale_because(env_key, modules_file)
+                if why:
+                    self._log(f"restarting the warm process of {project_root}: {why}")
+                    del self._servers[key]
+                    server.stop()
+                    server = None
+            if server is None:
+                refused = self._refused.get(key)
+                if refused is not None and refused.holds(env_key, modules_file):
+                    return None
+                server = self._start(key, server_env, modules_file)
+                if isinstance(server, _Refusal):
+                    self._refused[key] = server
+                    return None
+                self._servers[key] = server
+            size = rss_mb(server.pid)
+            if size is not None and size > MAX_RSS_MB:
+                self._say(
+                    f"the warm test process of {project_root} uses {size:.0f} MB (over "
+                    f"{MAX_RSS_MB} MB): it is stopped, runs start cold"
+                )
+                del self._servers[key]
+                server.stop()
+                self._refused[key] = _Refusal(server, modules_file)
+                return None
+            return server
+
+    def _start(
+        self, key: tuple[Path, Path], env: dict[str, str], modules_file: Path
+    ) -> WarmServer | _Refusal:
+        project_root, interpreter = key
+        try:
+            server = WarmServer(interpreter, project_root, env, modules_file)
+        except OSError as exc:
+            self._say(
+                f"cannot start a warm test process for {project_root} ({exc}): runs start cold"
+            )
+            return _Refusal(None, modules_file, _fingerprint_env(env), project_root)
+        report = server.report
+        if not server.ready:
+            server.stop()
+            self._say(
+                f"no warm test process for {project_root}: {report.get('unsafe')}; "
+                "runs start cold"
+            )
+            return _Refusal(server, modules_file)
+        size = rss_mb(server.pid)
+        self._log(
+            f"warm process {server.pid} for {project_root} ({interpreter}): "
+            f"{report.get('modules')} modules, {len(report.get('failed', {}))} not preloadable, "
+            f"RSS {size if size is not None else report.get('rss_kb', 0) / 1024:.0f} MB"
+        )
+        return server
+
+    # -- notes and lifetime ----------------------------------------------------------------
+    def take_notes(self) -> tuple[str, ...]:
+        """What the user should be told, each once."""
+        with self._lock:
+            notes, self._notes = tuple(self._notes), []
+        return notes
+
+    def _say(self, text: str) -> None:
+        self._log(text)
+        if text not in self._said:
+            self._said.add(text)
+            self._notes.append(text)
+
+    def _log(self, text: str) -> None:
+        path = self.repo_root / STATE_DIR / LOG_FILE
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.stop()
+
+    def __enter__(self) -> WarmPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_PER_RUN = frozenset({CHANNEL_ENV, KEY_ENV})

@@ -1,0 +1,403 @@
+"""gateui's warm test process: runs INSIDE the interpreter of the repository under test.
+
+Standard library only, executed by path (``python gateui_warm.py CONTROL_FD MODULES_FILE``), never
+imported. It imports pytest, the pytest plugins the environment provides and the third-party
+modules the project's tests imported last time (``MODULES_FILE``, written by the event plugin) —
+never the repository's own modules, never a conftest — and then serves runs: for each one it
+forks, and the child runs pytest as ``python -m pytest`` would, with the run's arguments,
+environment, working directory and standard streams, then exits. Every run starts from the same
+pristine imported modules, so whatever a test patches dies with its run.
+
+Messages to gateui are JSON lines on the original stdout; the process's own stdout and stderr go to
+/dev/null (a module that prints at import says nothing to anyone).
+
+Runs arrive as one end of a socket pair, passed over the control socket (``CONTROL_FD``). A run's
+client (``_warm_client.py``, started under gateui's guard) sends its request on it — the pytest
+arguments, the working directory, the environment and its descriptors for stdin, stdout, stderr and
+the event channel — and receives ``pid N`` and then ``status N`` (a wait status). The child is in
+a session of its own, dies with this process (parent-death signal), and its process group is
+killed when it exits or when its client goes away (the client dies with its guard, the guard with
+gateui). When the control socket closes, gateui is gone: every child is killed and this process
+exits.
+
+Forking is only safe while this process has a single thread: if one is alive after the preload,
+it says so (naming the module that started it) and serves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+import warnings
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+_MAX_FDS = 8
+_HEADER = struct.Struct("!I")
+_MAX_REQUEST = 16 << 20
+
+
+def _thread_count() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _plugin_packages() -> list[str]:
+    """Top-level names pytest rewrites asserts in (the pytest11 plugins' distributions): they are
+    imported again in each run, where pytest's import hook is in place."""
+    try:
+        from _pytest.config import _iter_rewritable_modules
+        import importlib.metadata as metadata
+
+        files = (
+            str(file)
+            for dist in metadata.distributions()
+            if any(ep.group == "pytest11" for ep in dist.entry_points)
+            for file in dist.files or []
+        )
+        return sorted(set(_iter_rewritable_modules(files)))
+    except Exception:
+        return []
+
+
+def _plugin_entry_modules() -> list[str]:
+    try:
+        import importlib.metadata as metadata
+
+        return [
+            ep.value.split(":", 1)[0]
+            for dist in metadata.distributions()
+            for ep in dist.entry_points
+            if ep.group == "pytest11"
+        ]
+    except Exception:
+        return []
+
+
+def _import_quietly(name: str) -> str:
+    """Import ``name``; on any failure (a warning counts: pytest may turn it into an error in the
+    run) leave no part of it behind and return why."""
+    before = set(sys.modules)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            importlib.import_module(name)
+    except BaseException as exc:  # a module may even raise SystemExit at import
+        for added in set(sys.modules) - before:
+            sys.modules.pop(added, None)
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return ""
+
+
+def preload(modules_file: str) -> dict[str, Any]:
+    """Import what the runs will need; say what was imported, what failed and what is unsafe."""
+    names = ["pytest", *_plugin_entry_modules()]
+    if modules_file:
+        with contextlib.suppress(OSError, ValueError):
+            with open(modules_file, encoding="utf-8") as handle:
+                recorded = json.load(handle)
+            if isinstance(recorded, list):
+                names += [n for n in recorded if isinstance(n, str)]
+    failed: dict[str, str] = {}
+    threads_by: list[str] = []
+    threads = _thread_count()
+    for name in dict.fromkeys(names):
+        if name in sys.modules or name == "gateui_events" or name.rsplit(".", 1)[-1] == "conftest":
+            continue
+        problem = _import_quietly(name)
+        if problem:
+            failed[name] = problem
+        now = _thread_count()
+        if now > threads:
+            threads_by.append(name)
+            threads = now
+    unsafe = ""
+    if _thread_count() > 1:
+        started = ", ".join(threads_by) or "an unknown module"
+        alive = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
+        unsafe = f"a thread is alive after the preload (started by importing {started}"
+        unsafe += f"; threads: {alive})" if alive else ")"
+    return {"failed": failed, "unsafe": unsafe}
+
+
+class _Run:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.pid = 0
+        self.buffer = b""
+        self.fds: list[int] = []
+
+
+class Server:
+    def __init__(self, control: socket.socket, status: Any, plugin_packages: list[str]) -> None:
+        self.control = control
+        self.status = status
+        self.plugin_packages = plugin_packages
+        self.runs: dict[int, _Run] = {}
+        """By socket descriptor."""
+        self.by_pid: dict[int, _Run] = {}
+        self._wake_read, wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(wake_write, False)
+        signal.set_wakeup_fd(wake_write)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self._prctl = _prctl()
+
+    def serve(self) -> dict[str, Any] | None:
+        """Serve until gateui goes away (returns None), or return a child's job (in the child)."""
+        while True:
+            readable = [self.control.fileno(), self._wake_read, *self.runs]
+            with contextlib.suppress(InterruptedError):
+                ready, _, _ = select.select(readable, [], [])
+                for fd in ready:
+                    if fd == self._wake_read:
+                        with contextlib.suppress(BlockingIOError):
+                            while os.read(self._wake_read, 512):
+                                pass
+                    elif fd == self.control.fileno():
+                        if not self._accept():
+                            self._stop_all()
+                            return None
+                    else:
+                        job = self._read_request(self.runs[fd])
+                        if job is not None:
+                            return job
+            self._reap()
+
+    def _accept(self) -> bool:
+        try:
+            data, fds, _, _ = socket.recv_fds(self.control, 64, _MAX_FDS)
+        except OSError:
+            return False
+        if not data:
+            return False
+        for fd in fds:
+            sock = socket.socket(fileno=fd)
+            self.runs[fd] = _Run(sock)
+        return True
+
+    def _read_request(self, run: _Run) -> dict[str, Any] | None:
+        try:
+            data, fds, _, _ = socket.recv_fds(run.sock, 1 << 16, _MAX_FDS)
+        except OSError:
+            data, fds = b"", []
+        run.fds += fds
+        if not data:
+            # The client is gone: so is its run.
+            if run.pid:
+                _kill_group(run.pid)
+            self._forget(run)
+            return None
+        if run.pid:
+            return None  # a started run's client says nothing more
+        run.buffer += data
+        if len(run.buffer) < _HEADER.size:
+            return None
+        (size,) = _HEADER.unpack_from(run.buffer)
+        if size > _MAX_REQUEST:
+            self._refuse(run, "request too large")
+            return None
+        if len(run.buffer) < _HEADER.size + size:
+            return None
+        try:
+            request = json.loads(run.buffer[_HEADER.size : _HEADER.size + size])
+        except ValueError:
+            self._refuse(run, "unreadable request")
+            return None
+        targets = request.get("fds", [])
+        if len(targets) != len(run.fds):
+            self._refuse(run, "descriptors missing")
+            return None
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            return self._become_child(run, request)
+        for received in run.fds:
+            os.close(received)
+        run.fds = []
+        run.pid = pid
+        self.by_pid[pid] = run
+        self._send(run, f"pid {pid}")
+        return None
+
+    def _become_child(self, run: _Run, request: dict[str, Any]) -> dict[str, Any]:
+        server_pid = os.getppid()
+        os.setsid()
+        if self._prctl is not None:
+            self._prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != server_pid:
+            os._exit(1)  # the server died before the parent-death signal was set
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.close(self._wake_read)
+        # The child keeps nothing of the server's but the run's own descriptors.
+        for other in self.runs.values():
+            other.sock.close()
+            for received in other.fds if other is not run else ():
+                with contextlib.suppress(OSError):
+                    os.close(received)
+        self.control.close()
+        with contextlib.suppress(OSError):
+            self.status.close()
+        _place_descriptors(run.fds, [int(t) for t in request["fds"]])
+        return request
+
+    def _refuse(self, run: _Run, why: str) -> None:
+        self._send(run, f"error {why}")
+        self._forget(run)
+
+    def _send(self, run: _Run, text: str) -> None:
+        with contextlib.suppress(OSError):
+            run.sock.sendall(text.encode() + b"\n")
+
+    def _forget(self, run: _Run) -> None:
+        for received in run.fds:
+            with contextlib.suppress(OSError):
+                os.close(received)
+        self.runs.pop(run.sock.fileno(), None)
+        run.sock.close()
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            run = self.by_pid.pop(pid, None)
+            if run is None:
+                continue
+            # Whatever the run left in its process group goes with it.
+            _kill_group(pid)
+            self._send(run, f"status {status}")
+            self._forget(run)
+
+    def _stop_all(self) -> None:
+        for pid in list(self.by_pid):
+            _kill_group(pid)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _prctl() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_ulong]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _place_descriptors(received: list[int], targets: list[int]) -> None:
+    """Put each received descriptor at the number the run expects (its channel is ``fd:N``)."""
+    ceiling = max([*targets, *received, 2]) + 1
+    moved = [_dup_above(fd, ceiling) for fd in received]
+    for fd in received:
+        os.close(fd)
+    for source, target in zip(moved, targets):
+        os.dup2(source, target, inheritable=True)
+        os.close(source)
+
+
+def _dup_above(fd: int, floor: int) -> int:
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor)
+
+
+def run_child(request: dict[str, Any], plugin_packages: list[str]) -> None:
+    """Become ``python -m pytest ARGS`` in the run's directory and environment."""
+    import runpy
+
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    # ``python -m`` puts the working directory first on the path.
+    sys.path[0] = os.getcwd()
+    for name in list(sys.modules):
+        if name.split(".", 1)[0] in plugin_packages:
+            del sys.modules[name]
+    _reseed()
+    sys.argv = ["pytest", *request["args"]]
+    runpy.run_module("pytest", run_name="__main__", alter_sys=True)
+
+
+def _reseed() -> None:
+    """Fresh random state, as a new process has (``random`` reseeds itself after a fork)."""
+    numpy_random = sys.modules.get("numpy.random")
+    seed = getattr(numpy_random, "seed", None)
+    if callable(seed):
+        with contextlib.suppress(Exception):
+            seed()
+
+
+def main(argv: list[str]) -> None:
+    control_fd, modules_file = int(argv[1]), argv[2]
+    status = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    # The runs' path, as ``python -m pytest`` in the project's folder has it.
+    sys.path[0] = os.getcwd()
+    control = socket.socket(fileno=control_fd)
+    if not hasattr(os, "fork") or not hasattr(socket, "recv_fds"):
+        status.write(json.dumps({"unsafe": "this platform cannot fork a warm process"}) + "\n")
+        return
+    report = preload(modules_file)
+    plugin_packages = _plugin_packages()
+    report.update(
+        {
+            "ready": not report["unsafe"],
+            "pid": os.getpid(),
+            "modules": len(sys.modules),
+            "rss_kb": _rss_kb(),
+            "path": sys.path,
+        }
+    )
+    status.write(json.dumps(report) + "\n")
+    if report["unsafe"]:
+        return
+    server = Server(control, status, plugin_packages)
+    job = server.serve()
+    if job is None:
+        return
+    del server
+    run_child(job, plugin_packages)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
