@@ -103,10 +103,9 @@ def _write_warm_modules(spec: str) -> None:
     )
     names = [n for n, m in list(sys.modules.items()) if _preloadable(n, m, root, stdlib)]
     text = json.dumps(names)
-    with contextlib.suppress(OSError):
-        with open(target, encoding="utf-8") as handle:
-            if handle.read() == text:
-                return
+    with contextlib.suppress(OSError), open(target, encoding="utf-8") as handle:
+        if handle.read() == text:
+            return
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         partial = f"{target}.{os.getpid()}.tmp"

@@ -65,11 +65,11 @@ def _rss_kb() -> int:
 
 
 def _plugin_packages() -> list[str]:
-    """Top-level names pytest rewrites asserts in (the pytest11 plugins' distributions): they are
-    imported again in each run, where pytest's import hook is in place."""
+    """Top-level names pytest rewrites asserts in (the pytest11 plugins' distributions)."""
     try:
-        from _pytest.config import _iter_rewritable_modules
         import importlib.metadata as metadata
+
+        from _pytest.config import _iter_rewritable_modules
 
         files = (
             str(file)
@@ -80,6 +80,26 @@ def _plugin_packages() -> list[str]:
         return sorted(set(_iter_rewritable_modules(files)))
     except Exception:
         return []
+
+
+def _accept_preloaded_plugins(plugin_packages: list[str]) -> None:
+    """pytest warns about plugin packages imported before its assertion rewriting starts; the
+    preloaded ones were imported on purpose (their own asserts stay as written, their tests' are
+    rewritten as always), so only the others are warned about."""
+    try:
+        from _pytest.assertion.rewrite import AssertionRewritingHook
+    except ImportError:
+        return
+    original = getattr(AssertionRewritingHook, "_warn_already_imported", None)
+    if original is None:
+        return
+    preloaded = {name for name in plugin_packages if name in sys.modules}
+
+    def warn_unless_preloaded(self: Any, name: str) -> None:
+        if name.split(".", 1)[0] not in preloaded:
+            original(self, name)
+
+    AssertionRewritingHook._warn_already_imported = warn_unless_preloaded  # type: ignore[method-assign]
 
 
 def _plugin_entry_modules() -> list[str]:
@@ -327,7 +347,7 @@ def _place_descriptors(received: list[int], targets: list[int]) -> None:
     moved = [_dup_above(fd, ceiling) for fd in received]
     for fd in received:
         os.close(fd)
-    for source, target in zip(moved, targets):
+    for source, target in zip(moved, targets):  # noqa: B905 (Python 3.9 runs this too)
         os.dup2(source, target, inheritable=True)
         os.close(source)
 
@@ -347,9 +367,7 @@ def run_child(request: dict[str, Any], plugin_packages: list[str]) -> None:
     os.chdir(request["cwd"])
     # ``python -m`` puts the working directory first on the path.
     sys.path[0] = os.getcwd()
-    for name in list(sys.modules):
-        if name.split(".", 1)[0] in plugin_packages:
-            del sys.modules[name]
+    _accept_preloaded_plugins(plugin_packages)
     _reseed()
     sys.argv = ["pytest", *request["args"]]
     runpy.run_module("pytest", run_name="__main__", alter_sys=True)

@@ -48,6 +48,7 @@ from gateui.core.running.junit import junit_paths
 from gateui.core.running.partial import PartialCount
 from gateui.core.running.process_group import CurrentProcess
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
+from gateui.core.running.warm import WarmPool
 
 NO_TESTS_COLLECTED = 5  # pytest's ExitCode.NO_TESTS_COLLECTED
 _TAG_NAME = re.compile(r"^[a-z_]\w*[?!]?$")
@@ -397,8 +398,10 @@ class RunSession:
     ``RunSummary``. ``cancel()`` from any thread stops the current process group and the rest.
     """
 
-    def __init__(self, commands: Sequence[PytestCommand]) -> None:
+    def __init__(self, commands: Sequence[PytestCommand], warm: WarmPool | None = None) -> None:
+        """With ``warm``, pytest runs fork from the projects' warm processes."""
         self.commands = list(commands)
+        self.warm = warm
         self._running = CurrentProcess()
         self._summaries: list[RunSummary] = []
         self._partial = PartialCount()
@@ -429,7 +432,7 @@ class RunSession:
             if isinstance(command, CommandRun):
                 process = CommandProcess(command.spec())
             else:
-                process = PytestProcess(command)
+                process = PytestProcess(command, warm=self.warm)
             self._running.track(process)
             self._partial = PartialCount()
             self._process_started = time.monotonic()

@@ -332,11 +332,11 @@ class WarmPool:
                 refused = self._refused.get(key)
                 if refused is not None and refused.holds(env_key, modules_file):
                     return None
-                server = self._start(key, server_env, modules_file)
-                if isinstance(server, _Refusal):
-                    self._refused[key] = server
+                started = self._start(key, server_env, modules_file)
+                if isinstance(started, _Refusal):
+                    self._refused[key] = started
                     return None
-                self._servers[key] = server
+                self._servers[key] = server = started
             size = rss_mb(server.pid)
             if size is not None and size > MAX_RSS_MB:
                 self._say(
@@ -364,8 +364,7 @@ class WarmPool:
         if not server.ready:
             server.stop()
             self._say(
-                f"no warm test process for {project_root}: {report.get('unsafe')}; "
-                "runs start cold"
+                f"no warm test process for {project_root}: {report.get('unsafe')}; runs start cold"
             )
             return _Refusal(server, modules_file)
         size = rss_mb(server.pid)

@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from gateui.core.common.config import load_gateui_config
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import RunRequest, RunSession
 from gateui.core.running.events import Event, RunSummary, TestFinished
+from gateui.core.running.warm import WarmPool
 from gateui.core.selection.affected import plan_affected
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.changes import ChangeSet, changed_files
@@ -247,6 +249,7 @@ class WatchSession:
         self._queue: queue.Queue[tuple[str, object]] = queue.Queue()
         self._session: RunSession | None = None
         self._filter = ChangeFilter(self.repo_root)
+        self._warm = WarmPool(self.repo_root, enabled=False)
 
     # -- control ---------------------------------------------------------------------------
     def stop(self) -> None:
@@ -286,6 +289,10 @@ class WatchSession:
         store = DepStore(self.repo_root)
         books = Bookkeeping(self.repo_root, store if self.record else None)
         selector = Selector(self.repo_root, self.projects, store, books.results)
+        # Runs fork from a process that has pytest and the tests' libraries loaded already.
+        self._warm = WarmPool(
+            self.repo_root, enabled=load_gateui_config(self.repo_root / "pyproject.toml").warm
+        )
         watcher = threading.Thread(target=self._watch, name="gateui-watch", daemon=True)
         watcher.start()
         # Changes are judged only once the watcher is armed: nothing falls in between.
@@ -324,6 +331,7 @@ class WatchSession:
                 pending |= interrupted_by
         finally:
             self.stop()
+            self._warm.close()
             books.save()
             store.close()
 
@@ -383,7 +391,7 @@ class WatchSession:
                 known_tests=len(books.results),
                 notes=tuple(plan.selection.notes),
             )
-            session = RunSession(plan.commands)
+            session = RunSession(plan.commands, warm=self._warm)
             self._session = session
             runner = threading.Thread(
                 target=self._pump_run, args=(session,), name="gateui-watch-run", daemon=True
