@@ -91,8 +91,8 @@ def _preloadable(name: str, module: Any, repo_root: str, stdlib: tuple[str, ...]
 
 
 def _write_warm_modules(spec: str) -> None:
-    """The modules to preload, in the order they were imported; the file is only rewritten when
-    they change (gateui restarts its warm process when it is)."""
+    """The modules to preload, in the order they were first imported; the file is only rewritten
+    when a run imported new ones (gateui restarts its warm process when it is)."""
     repo_root, _, target = spec.rpartition(os.pathsep)
     if not target or not repo_root:
         return
@@ -101,11 +101,19 @@ def _write_warm_modules(spec: str) -> None:
         os.path.realpath(prefix) + os.sep
         for prefix in {sys.base_prefix, sys.base_exec_prefix, sys.prefix}
     )
-    names = [n for n, m in list(sys.modules.items()) if _preloadable(n, m, root, stdlib)]
-    text = json.dumps(names)
-    with contextlib.suppress(OSError), open(target, encoding="utf-8") as handle:
-        if handle.read() == text:
-            return
+    known: list[str] = []
+    with contextlib.suppress(OSError, ValueError), open(target, encoding="utf-8") as handle:
+        loaded = json.load(handle)
+        known = [n for n in loaded if isinstance(n, str)] if isinstance(loaded, list) else []
+    # The union over runs: runs that select different tests do not take turns restarting it.
+    names = dict.fromkeys(known)
+    before = len(names)
+    names.update(
+        (n, None) for n, m in list(sys.modules.items()) if _preloadable(n, m, root, stdlib)
+    )
+    if known and len(names) == before:
+        return
+    text = json.dumps(list(names))
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         partial = f"{target}.{os.getpid()}.tmp"

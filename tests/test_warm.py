@@ -1,0 +1,258 @@
+"""Warm test processes: runs forked from a preloaded pytest give what cold runs give, start from
+pristine modules, restart when the environment changes, fall back where forking is unsafe, and
+never outlive gateui."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gateui.core.discovery.discover import load_projects
+from gateui.core.running.events import RunSummary, TestFinished
+from gateui.core.running.pytest_process import PytestCommand, PytestProcess
+from gateui.core.running.warm import WarmPool
+from helpers import SAMPLES, alive
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
+
+PYTHON_SAMPLES = sorted(
+    p.name for p in SAMPLES.iterdir() if p.is_dir() and not (p / "mix.exs").exists()
+)
+
+
+def run(
+    root: Path, interpreter: Path, pool: WarmPool | None, *args: str, repo: Path | None = None
+) -> tuple[dict[str, str], RunSummary, bool]:
+    process = PytestProcess(
+        PytestCommand(
+            project_root=root, repo_root=repo or root, interpreter=interpreter, args=args
+        ),
+        warm=pool,
+    )
+    outcomes: dict[str, str] = {}
+    summary: RunSummary | None = None
+    for event in process.events():
+        if isinstance(event, TestFinished):
+            outcomes[event.nodeid] = event.outcome
+        elif isinstance(event, RunSummary):
+            summary = event
+    assert summary is not None
+    return outcomes, summary, process.forked
+
+
+@pytest.fixture
+def pool(tmp_path: Path) -> Iterator[WarmPool]:
+    with WarmPool(tmp_path) as warm:
+        yield warm
+
+
+def throwaway_venv(where: Path) -> tuple[Path, Path]:
+    """A venv of its own (its site-packages to write into) that sees gateui's test packages."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(where)], check=True, timeout=120
+    )
+    python = where / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    site = Path(purelib)
+    (site / "gateui_tests_base.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python, site
+
+
+def write_repo(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    for name, text in files.items():
+        (root / name).write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["demo", *PYTHON_SAMPLES])
+def test_a_warm_run_gives_what_a_cold_run_gives(
+    name: str, sample_repo: Callable[[str], Path], pool: WarmPool
+) -> None:
+    repo = sample_repo(name)
+    projects = load_projects(repo)
+    assert projects
+    for project in projects:
+        cold, cold_summary, forked = run(project.root, project.interpreter, None, repo=repo)
+        assert not forked
+        # The first warm run teaches the warm process the tests' imports; the second has them.
+        for _ in range(2):
+            warm, summary, forked = run(project.root, project.interpreter, pool, repo=repo)
+            assert forked
+            assert warm == cold
+            assert summary.exitstatus == cold_summary.exitstatus
+            assert (summary.passed, summary.failed, summary.skipped, summary.errors) == (
+                cold_summary.passed,
+                cold_summary.failed,
+                cold_summary.skipped,
+                cold_summary.errors,
+            )
+
+
+@pytest.mark.integration
+def test_a_library_patched_by_one_run_is_pristine_in_the_next(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    root = write_repo(
+        tmp_path / "repo",
+        {
+            "test_patches.py": """
+                import colorsys
+                colorsys.rgb_to_hsv = lambda *args: "patched"
+
+                def test_patched():
+                    assert colorsys.rgb_to_hsv(1, 1, 1) == "patched"
+            """,
+            "test_plain.py": """
+                import colorsys
+
+                def test_plain():
+                    assert colorsys.rgb_to_hsv(1, 1, 1) == (0.0, 0.0, 1)
+            """,
+        },
+    )
+    interpreter = Path(sys.executable)
+    run(root, interpreter, pool)  # teaches the warm process what the tests import
+    server = pool.server(root, interpreter, dict(os.environ))
+    first, _, forked_first = run(root, interpreter, pool, "test_patches.py")
+    assert server is not None
+    second, _, forked_second = run(root, interpreter, pool, "test_plain.py")
+    assert forked_first and forked_second
+    assert pool.server(root, interpreter, dict(os.environ)) is server
+    assert first == {"test_patches.py::test_patched": "passed"}
+    assert second == {"test_plain.py::test_plain": "passed"}
+
+
+@pytest.mark.integration
+def test_a_package_installed_into_the_environment_restarts_the_warm_process(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    python, site = throwaway_venv(tmp_path / "venv")
+    root = write_repo(tmp_path / "repo", {"test_one.py": "def test_one():\n    pass\n"})
+    outcomes, _, forked = run(root, python, pool)
+    assert forked and outcomes == {"test_one.py::test_one": "passed"}
+    before = pool.server(root, python, dict(os.environ))
+    assert before is not None
+    assert pool.server(root, python, dict(os.environ)) is before
+    dist = site / "freshly_installed-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: freshly-installed\n")
+    outcomes, _, forked = run(root, python, pool)
+    assert forked and outcomes == {"test_one.py::test_one": "passed"}
+    after = pool.server(root, python, dict(os.environ))
+    assert after is not None and after.pid != before.pid
+    assert not alive(before.pid)
+    log = (tmp_path / ".gateui" / "warm.log").read_text()
+    assert "the installed packages changed" in log
+
+
+@pytest.mark.integration
+def test_a_thread_started_at_import_makes_runs_start_cold_and_says_so_once(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    python, site = throwaway_venv(tmp_path / "venv")
+    (site / "threadlib.py").write_text(
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(3600,), name='poller', daemon=True).start()\n"
+    )
+    root = write_repo(
+        tmp_path / "repo", {"test_uses.py": "import threadlib\n\ndef test_uses():\n    pass\n"}
+    )
+    expected = {"test_uses.py::test_uses": "passed"}
+    # The first run teaches the warm process that the tests import threadlib.
+    outcomes, summary, forked = run(root, python, pool)
+    assert forked and outcomes == expected
+    outcomes, summary, forked = run(root, python, pool)
+    assert not forked and outcomes == expected
+    notes = [w for w in summary.warnings if "warm" in w]
+    assert len(notes) == 1
+    assert "thread is alive after the preload" in notes[0]
+    assert "threadlib" in notes[0] and "runs start cold" in notes[0]
+    outcomes, summary, forked = run(root, python, pool)
+    assert not forked and outcomes == expected
+    assert not [w for w in summary.warnings if "warm" in w]
+
+
+def warm_processes_of(pid: int) -> set[int]:
+    """Processes running the warm server whose environment names gateui's process ``pid`` as
+    the owner of their run token (the guard gives every process of a run the token)."""
+    found: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if b"gateui_warm.py" in cmdline and f"GATEUI_RUN_ID={pid}-".encode() in environ:
+            found.add(int(entry))
+    return found
+
+
+def start_watch(repo: Path) -> tuple[subprocess.Popen[str], set[int]]:
+    (repo / "tests" / "test_new.py").write_text("def test_new():\n    pass\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateui", "watch", "--no-tui", "--json"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 120
+    for line in proc.stdout:
+        if json.loads(line).get("event") == "summary":
+            break
+        assert time.monotonic() < deadline
+    servers = warm_processes_of(proc.pid)
+    assert servers, "the watch run was not forked from a warm process"
+    return proc, servers
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+def test_no_warm_process_outlives_gateui(
+    how: signal.Signals, sample_repo: Callable[[str], Path]
+) -> None:
+    repo = sample_repo("escaping")
+    proc, servers = start_watch(repo)
+    proc.send_signal(how)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in servers)
+
+
+@pytest.mark.unit
+def test_tool_gateui_warm_is_true_or_false(tmp_path: Path) -> None:
+    from gateui.core.common.config import load_gateui_config
+    from gateui.core.common.errors import ConfigError
+
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.gateui]\npython = "python3"\nwarm = "no"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_gateui_config(pyproject)
+    assert "tool.gateui.warm must be true or false" in str(caught.value)
+    assert caught.value.line == 3
+    pyproject.write_text("[tool.gateui]\nwarm = false\n")
+    assert load_gateui_config(pyproject).warm is False
