@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gateui.core.common.config import load_gateui_config
+from gateui.core.common.errors import ConfigError
 from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV
 from gateui.core.running.injected import PLUGIN_DIR
 from gateui.core.running.process_group import (
@@ -248,6 +250,14 @@ class _Refusal:
         return env_key == self.env_key and self._stamps(modules_file) == self.stamps
 
 
+def _project_allows(project_root: Path) -> bool:
+    """A sub-project's own ``[tool.gateui] warm = false`` wins for it."""
+    try:
+        return load_gateui_config(project_root / "pyproject.toml").warm
+    except ConfigError:
+        return True  # reported where the configuration is read for the run itself
+
+
 def config_files(project_root: Path) -> list[Path]:
     return [project_root / name for name in CONFIG_FILES]
 
@@ -293,7 +303,7 @@ class WarmPool:
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
     ) -> WarmRequest | None:
         """How to run in a warm process for this project now, or None (start cold)."""
-        if not self.enabled or self._closed:
+        if not self.enabled or self._closed or not _project_allows(project_root):
             return None
         server = self.server(project_root, interpreter, env)
         if server is None:
