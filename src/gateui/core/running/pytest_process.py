@@ -296,6 +296,8 @@ class PytestProcess(GroupProcess):
             os.close(read_fd)
             proc.stdout.close()
             self._leave_nothing(proc)
+        if self.warm is not None and not self.cancelled:
+            self.warm.prepare(self.command.project_root, interpreter, base)
         if self.session is None and not self.cancelled:
             self._raise_if_pytest_missing()
 

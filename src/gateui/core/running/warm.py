@@ -318,6 +318,18 @@ class WarmPool:
             run_socket,
         )
 
+    def prepare(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> None:
+        """(Re)start the project's warm process in the background if it no longer matches (after
+        a run that imported new modules), so that the next run does not wait for it."""
+        if not self.enabled or self._closed or not _project_allows(project_root):
+            return
+        threading.Thread(
+            target=self.server,
+            args=(project_root, interpreter, dict(env)),
+            name="gateui-warm-prepare",
+            daemon=True,
+        ).start()
+
     def server(
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
     ) -> WarmServer | None:
