@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gateui.core.running.results import STATE_DIR, state_dir
 from gateui.core.selection._fingerprints import ModulePrint
@@ -236,7 +236,7 @@ class DepStore:
         self._write(delete)
 
     # -- reading ---------------------------------------------------------------------------
-    def _rows(self, sql: str, params: tuple[str, ...]) -> list[tuple[str, ...]]:
+    def _rows(self, sql: str, params: tuple[str, ...]) -> list[Any]:
         return self._read(lambda: self.db.execute(sql, params).fetchall(), [])
 
     def has_print(self, file: str, blob: str) -> bool:
@@ -258,12 +258,11 @@ class DepStore:
 
     def versions(self, env: str) -> Iterator[tuple[str, str]]:
         """Every (file, blob) some recording of ``env`` ran against, executed or read."""
-        for file, blob in self._rows(
+        yield from self._rows(
             "SELECT DISTINCT file, blob FROM executed WHERE env=? "
             "UNION SELECT DISTINCT file, blob FROM reads WHERE env=?",
             (env, env),
-        ):
-            yield file, blob
+        )
 
     def executed(self, env: str, file: str, blob: str) -> Iterator[tuple[str, list[str]]]:
         """(node id, functions executed) for tests that ran against this file version."""
