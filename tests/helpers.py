@@ -97,3 +97,19 @@ def run_cli_unprivileged(args: Sequence[str], cwd: Path) -> CliResult:
         timeout=240,
     )
     return CliResult(result.returncode, result.stdout, result.stderr)
+
+
+def small_repo(root: Path, failing: bool = False) -> Path:
+    """A two-test Python repository (one test fails with ``failing``), committed."""
+    (root / "src").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["src"]\n'
+    )
+    (root / "src" / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    verdict = "assert add(1, 1) == 3" if failing else "assert add(1, 1) == 2"
+    (root / "tests" / "test_calc.py").write_text(
+        f"from calc import add\n\n\ndef test_add():\n    {verdict}\n\n\n"
+        "def test_more():\n    assert add(2, 2) == 4\n"
+    )
+    return init_repo(root)

@@ -9,26 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CliResult, init_repo, run_cli, run_cli_unprivileged, without_privileges
+from helpers import CliResult, run_cli, run_cli_unprivileged, small_repo, without_privileges
 
 pytestmark = pytest.mark.integration
 
 STORE = Path(".gateui") / "deps.sqlite"
-
-
-def small_repo(root: Path, failing: bool = False) -> Path:
-    (root / "src").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "pyproject.toml").write_text(
-        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["src"]\n'
-    )
-    (root / "src" / "calc.py").write_text("def add(a, b):\n    return a + b\n")
-    verdict = "assert add(1, 1) == 3" if failing else "assert add(1, 1) == 2"
-    (root / "tests" / "test_calc.py").write_text(
-        f"from calc import add\n\n\ndef test_add():\n    {verdict}\n\n\n"
-        "def test_more():\n    assert add(2, 2) == 4\n"
-    )
-    return init_repo(root)
 
 
 @pytest.fixture

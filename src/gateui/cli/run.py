@@ -140,8 +140,8 @@ def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: 
         session.cancel()
         sys.stderr.write("gateui: run cancelled\n")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        session.cancel()  # nobody reads the results: the tests stop too
+    except OSError:
+        session.cancel()  # nobody can read the results (a pipe gone, a full disk): tests stop
         raise
     finally:
         # Tests that finished keep their results, also when the run was cut short.
