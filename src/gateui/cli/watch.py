@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from gateui.cli.printers import JsonPrinter, PlainPrinter
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root, load_projects
@@ -103,8 +104,10 @@ def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
             else:
                 printer.handle(event)
     except KeyboardInterrupt:
+        # Ctrl-C is how watch mode ends; the exit code says so, as for every command.
         session.stop()
-    return 0
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
