@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.config_check import check_config
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
 from gateui.core.common.errors import GateuiError
@@ -81,6 +82,7 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
     repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
     suite, paths = split_targets(args.targets, cwd)
     projects = load_projects(repo_root)
+    check_config(repo_root)
     if not projects and not other_test_projects(repo_root):
         raise GateuiError(f"{repo_root}: no test projects found")
     if args.since and not args.affected:

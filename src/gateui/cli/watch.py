@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.config_check import check_config
 from gateui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from gateui.cli.printers import JsonPrinter, PlainPrinter
 from gateui.core.common.errors import GateuiError
@@ -49,6 +50,7 @@ def register(commands: Any) -> None:
 def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
+    check_config(repo_root)
     from gateui.core.plan.run_plan import other_test_projects
 
     if not projects and not other_test_projects(repo_root):
@@ -156,6 +158,7 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
+    check_config(repo_root)
     target = args.target
     file_part, sep, rest = target.partition("::")
     absolute = (Path.cwd() / file_part).resolve()
