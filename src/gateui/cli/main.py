@@ -4,7 +4,6 @@ live here beyond turning results into exit codes (``exit_codes``)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -12,6 +11,13 @@ from gateui import __version__
 from gateui.cli import demo, discover, gate, run, tui, watch
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from gateui.cli.signals import unwind_on_termination
+from gateui.cli.stdout_guard import (
+    OutputLost,
+    finish_stdout,
+    guard_stdout,
+    silence_stdout,
+    stdout_closed,
+)
 from gateui.core.common.errors import GateuiError
 from gateui.core.gate.gitops import remove_stale_leftovers
 
@@ -54,6 +60,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     unwind_on_termination()
     parser = build_parser()
     args = parser.parse_args(_default_to_tui(parser, argv))
+    if stdout_closed():
+        # Decided before anything runs: a file opened later would take descriptor 1 over.
+        sys.stderr.write("gateui: standard output is closed: nowhere to write results\n")
+        return EXIT_USAGE
+    guard_stdout()
+    code = _dispatch(args, extra)
+    lost = finish_stdout()
+    if lost is not None:
+        sys.stderr.write(f"gateui: cannot write to standard output: {lost}\n")
+        return EXIT_USAGE
+    return code
+
+
+def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
@@ -72,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`gateui run | head`): stop quietly, like other Unix tools.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        silence_stdout()
         return EXIT_FAILED
+    except OutputLost as exc:
+        # Closed under us or full (`> /dev/full`): one line, and nothing left to flush.
+        silence_stdout()
+        sys.stderr.write(f"gateui: cannot write to standard output: {exc.strerror}\n")
+        return EXIT_USAGE

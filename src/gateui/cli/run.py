@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.config_check import check_config
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
 from gateui.cli.signals import Terminated, interruption
@@ -102,6 +103,7 @@ def _run(
     repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
     suite, paths = split_targets(args.targets, cwd)
     projects = load_projects(repo_root)
+    check_config(repo_root)
     if not projects and not other_test_projects(repo_root):
         raise GateuiError(f"{repo_root}: no test projects found")
     if args.since and not args.affected:
@@ -170,8 +172,8 @@ def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: 
         if not printer.finished:
             printer.handle(session.summary_so_far(str(exc), error=str(exc)))
         raise
-    except BrokenPipeError:
-        session.cancel()  # nobody reads the results: the tests stop too
+    except OSError:
+        session.cancel()  # nobody can read the results (a pipe gone, a full disk): tests stop
         raise
     finally:
         # Tests that finished keep their results, also when the run was cut short.

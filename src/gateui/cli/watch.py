@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.config_check import check_config
+from gateui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from gateui.cli.printers import JsonPrinter, PlainPrinter
 from gateui.core.common.errors import GateuiError
 from gateui.core.common.owned_dirs import owned_tempdir
@@ -48,6 +50,7 @@ def register(commands: Any) -> None:
 def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
+    check_config(repo_root)
     from gateui.core.plan.run_plan import other_test_projects
 
     if not projects and not other_test_projects(repo_root):
@@ -103,8 +106,10 @@ def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
             else:
                 printer.handle(event)
     except KeyboardInterrupt:
+        # Ctrl-C is how watch mode ends; the exit code says so, as for every command.
         session.stop()
-    return 0
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
@@ -153,6 +158,7 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
+    check_config(repo_root)
     target = args.target
     file_part, sep, rest = target.partition("::")
     absolute = (Path.cwd() / file_part).resolve()

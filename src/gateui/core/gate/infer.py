@@ -60,6 +60,14 @@ def load_gate(
     return infer_gate(source, base, changed, config)
 
 
+def check_gate_config(repo_root: Path) -> None:
+    """Raise ``ConfigError`` (file and line) when the work tree's ``[tool.gateui.gate]`` cannot
+    be used: every command that reads the configuration refuses it the same way."""
+    pyproject = repo_root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else None
+    parse_gate_config(text, pyproject)
+
+
 # -- declared -------------------------------------------------------------------------------
 def declared_gate(config: GateConfig, base: str) -> GateDefinition:
     steps: list[GateStep] = []

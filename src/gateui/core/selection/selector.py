@@ -15,13 +15,14 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from gateui.core.common.config import load_toml
+from gateui.core.common.config import key_line, load_toml
 from gateui.core.common.errors import ConfigError
 from gateui.core.common.paths import relative_path
 from gateui.core.discovery.discover import Project
@@ -146,21 +147,41 @@ def load_map(repo_root: Path) -> list[MapEntry]:
     raw = load_toml(pyproject).get("tool", {}).get("gateui", {}).get("map", [])
     if not isinstance(raw, list):
         raise ConfigError(
-            pyproject, "tool.gateui.map must be an array of tables ([[tool.gateui.map]])"
+            pyproject,
+            "tool.gateui.map must be an array of tables ([[tool.gateui.map]])",
+            key_line(pyproject, "tool.gateui.map"),
         )
     entries = []
     for index, item in enumerate(raw):
+        where = _map_entry_line(pyproject, index)
         if not isinstance(item, dict) or not isinstance(item.get("files"), str):
             raise ConfigError(
-                pyproject, f'[[tool.gateui.map]] #{index + 1}: needs files = "<glob>"'
+                pyproject, f'[[tool.gateui.map]] #{index + 1}: needs files = "<glob>"', where
             )
         tests, suite = item.get("tests"), item.get("suite")
-        if (tests is None) == (suite is None):
+        if (tests is None) == (suite is None) or not all(
+            v is None or isinstance(v, str) for v in (tests, suite)
+        ):
             raise ConfigError(
-                pyproject, f"[[tool.gateui.map]] #{index + 1}: give exactly one of tests or suite"
+                pyproject,
+                f"[[tool.gateui.map]] #{index + 1}: give exactly one of tests or suite (a string)",
+                where,
             )
         entries.append(MapEntry(item["files"], tests, suite))
     return entries
+
+
+def _map_entry_line(pyproject: Path, index: int) -> int | None:
+    """The line of the ``index``-th ``[[tool.gateui.map]]`` header (or of an inline ``map =``)."""
+    try:
+        lines = pyproject.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    header = re.compile(r"^\s*\[\[\s*tool\.gateui\.map\s*\]\]")
+    found = [n for n, line in enumerate(lines, start=1) if header.match(line)]
+    if index < len(found):
+        return found[index]
+    return key_line(pyproject, "tool.gateui.map")
 
 
 class Selector:

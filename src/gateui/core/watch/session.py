@@ -13,7 +13,9 @@ worker); the change source is injectable, so tests feed scripted changes.
 from __future__ import annotations
 
 import fnmatch
+import os
 import queue
+import stat
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -158,12 +160,45 @@ def _venv_dirs(repo_root: Path) -> set[str]:
     return found
 
 
-class ChangeFilter:
-    """Repository-relative paths worth a cycle, from absolute paths reported by the watcher."""
+def own_output_files() -> frozenset[tuple[int, int]]:
+    """The files this process writes its output to (``gateui watch > out.txt``), as (device,
+    inode): each line written there would otherwise be a change that starts another cycle."""
+    found = set()
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found.add((info.st_dev, info.st_ino))
+    return frozenset(found)
 
-    def __init__(self, repo_root: Path) -> None:
+
+class ChangeFilter:
+    """Repository-relative paths worth a cycle, from absolute paths reported by the watcher.
+    Files gateui itself writes — its state folder, its own stdout and stderr — are never
+    changes."""
+
+    def __init__(
+        self, repo_root: Path, own_files: frozenset[tuple[int, int]] | None = None
+    ) -> None:
         self.repo_root = repo_root
         self.venvs = _venv_dirs(repo_root)
+        self.own_files = own_output_files() if own_files is None else own_files
+
+    def without_own(self, changes: ChangeSet) -> ChangeSet:
+        """``changes`` less gateui's own output files (untracked, so git reports them)."""
+        kept = frozenset(p for p in changes.paths if not self._is_own(self.repo_root / p))
+        return changes if kept == changes.paths else replace(changes, paths=kept)
+
+    def _is_own(self, path: Path) -> bool:
+        if not self.own_files:
+            return False
+        try:
+            info = path.stat()
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) in self.own_files
 
     def _files_in(self, folder: Path) -> set[str]:
         found = set()
@@ -184,6 +219,8 @@ class ChangeFilter:
             if rel == "." or is_ignored_name(rel) or rel.split("/", 1)[0] in self.venvs:
                 continue
             folder = self.repo_root / rel
+            if self._is_own(folder):
+                continue
             if folder.is_dir():
                 # A new folder: files written into it before the OS watch on it was in place
                 # raise no event of their own (an inotify race), so take them from the disk.
@@ -296,7 +333,7 @@ class WatchSession:
             first = self.initial
             while not self._stop.is_set():
                 if first:
-                    changes = changed_files(self.repo_root)
+                    changes = self._filter.without_own(changed_files(self.repo_root))
                     first = False
                 else:
                     if not pending:
