@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gateui.core.gate.model import CACHE, IN_PLACE, GateDefinition
+from gateui.core.running.headline import failure_headline as failure_headline  # for the views
 
 if TYPE_CHECKING:
     from gateui.core.selection.affected import AffectedPlan
@@ -53,32 +54,6 @@ def describe_selection(plan: AffectedPlan) -> str:
     lines = [f"changed: {shown or 'nothing'} → selected: {selected}"]
     lines += [f"note: {note}" for note in plan.selection.notes]
     return "\n".join(lines)
-
-
-def failure_headline(longrepr: str) -> str:
-    """The line of a traceback a person reads first: pytest's ``E`` line, ExUnit's message,
-    else the last line."""
-    lines = [line for line in longrepr.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("E "):
-            return line[1:].strip()
-    if any(line.strip() == "stacktrace:" for line in lines):
-        return _exunit_headline(lines)
-    return lines[-1].strip() if lines else ""
-
-
-def _exunit_headline(lines: list[str]) -> str:
-    """``Assertion with == failed (left: 2, right: 3)`` or ``** (RuntimeError) boom``: the
-    message under ExUnit's ``1) test … (Module)`` and ``file:line`` lines."""
-    body = [line.strip() for line in lines]
-    start = 2 if len(body) > 2 and body[0][:1].isdigit() else 0
-    message = body[start] if start < len(body) else body[-1]
-    sides = [
-        line
-        for line in body[start + 1 :]
-        if line.startswith(("left:", "right:")) and len(line) < 80
-    ]
-    return f"{message} ({', '.join(' '.join(s.split()) for s in sides)})" if sides else message
 
 
 def one_line(text: str, limit: int = 160) -> str:

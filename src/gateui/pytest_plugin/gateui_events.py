@@ -65,9 +65,29 @@ def _claim_channel() -> tuple[str, str] | None:
     return spec, key
 
 
+def _announce(claimed: tuple[str, str] | None) -> None:
+    """Say "the plugin is loaded" at once, before any conftest runs: a run that ends without
+    this line never got as far as pytest loading its plugins (a broken interpreter, a missing
+    pytest), which is not the same as a conftest or a test ending the process."""
+    if claimed is None:
+        return
+    spec, key = claimed
+    line = (key + " " if key else "") + '{"e":"plugin_loaded"}\n'
+    with contextlib.suppress(OSError, ValueError):
+        if spec.startswith("fd:"):
+            os.write(int(spec[3:]), line.encode())
+        else:
+            fd = os.open(spec, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
+
+
 # Claimed at import; the first session configured in this process takes it (an in-process
 # pytest that a test runs comes later and finds nothing).
 _unclaimed_channel = _claim_channel()
+_announce(_unclaimed_channel)
 
 
 def _take_channel() -> tuple[str, str] | None:

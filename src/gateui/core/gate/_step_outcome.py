@@ -15,6 +15,7 @@ from gateui.core.running.events import (
     Event,
     TestFinished,
 )
+from gateui.core.running.headline import failure_headline
 
 # ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
 # CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
@@ -50,17 +51,8 @@ def tally(outcome: StepOutcome, event: Event) -> None:
             outcome.error_tests.append(event.nodeid)
     elif isinstance(event, CollectionError):
         first = next((line for line in event.message.splitlines() if line.strip()), "")
-        headline = collection_headline(event.message) or first
+        headline = failure_headline(event.message) or first
         outcome.collection_errors.append((event.nodeid or ".", headline[:300]))
-
-
-def collection_headline(message: str) -> str:
-    for line in message.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("E "):
-            return stripped[1:].strip()
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 def merge_outcome(into: StepOutcome, part: StepOutcome) -> None:

@@ -255,7 +255,7 @@ class PytestProcess(GroupProcess):
     def _raw_events(self) -> Iterator[Event]:
         interpreter = self.command.interpreter
         if not Path(interpreter).exists():
-            raise InterpreterError(f"{interpreter}: interpreter not found")
+            raise InterpreterError(missing_interpreter(Path(interpreter)))
         read_fd, write_fd = os.pipe()
         env = plugin_environment(
             {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)},
@@ -346,6 +346,13 @@ class PytestProcess(GroupProcess):
                 f"{self.command.interpreter}: pytest is not installed in this interpreter "
                 f"(install it there, or set [tool.gateui] python to one that has it)"
             )
+        if not self._lines.plugin_loaded and self.returncode not in (None, 0):
+            # Not even pytest's plugin loading was reached: the interpreter itself is broken.
+            said = " | ".join(line.strip() for line in self.output_tail if line.strip())[-300:]
+            raise InterpreterError(
+                f"{self.command.interpreter}: the project's interpreter exited with status "
+                f"{self.returncode} before pytest started" + (f": {said}" if said else "")
+            )
 
 
 def _read_available(fd: int) -> tuple[bytes, bool]:
@@ -372,3 +379,14 @@ def _widen_pipe(fd: int) -> None:
 
 def _collect_env(collect_items: bool) -> dict[str, str]:
     return {"GATEUI_COLLECT_ITEMS": "1"} if collect_items else {}
+
+
+def missing_interpreter(interpreter: Path) -> str:
+    """Why ``interpreter`` cannot run, in words that say what to fix."""
+    if interpreter.is_symlink():
+        target = os.readlink(interpreter)
+        return (
+            f"{interpreter}: the environment is broken: its python is a dangling link to "
+            f"{target} (the interpreter it was made from is gone; recreate the environment)"
+        )
+    return f"{interpreter}: interpreter not found"
