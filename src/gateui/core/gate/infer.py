@@ -28,7 +28,9 @@ from gateui.core.gate._declared import GateConfig, parse_gate_config
 from gateui.core.gate._workflow_steps import WorkflowSteps
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
+    INVALID,
     KIND_MARKER_CHECK,
+    KIND_NOT_RUN,
     KIND_PYTEST,
     KIND_RANDOM_ORDER,
     KIND_SHELL,
@@ -39,6 +41,7 @@ from gateui.core.gate.model import (
 )
 from gateui.core.gate.sources import FileSource
 from gateui.core.gate.workflows import (
+    WorkflowError,
     load_workflows,
     pr_trigger_decision,
 )
@@ -111,6 +114,7 @@ def declared_gate(config: GateConfig, base: str) -> GateDefinition:
         source="pyproject.toml",
         steps=tuple(steps),
         on_fail=config.on_fail,
+        on_partial=config.on_partial,
         base=base,
         sources=("pyproject.toml",),
     )
@@ -170,11 +174,16 @@ def infer_gate(
     source: FileSource, base: str, changed: Sequence[str] | None, config: GateConfig | None = None
 ) -> GateDefinition:
     config = config or GateConfig()
-    workflows, problems = load_workflows(source)
-    notes = list(problems)
-    steps: list[GateStep] = []
-    sources: list[str] = []
+    workflows, unreadable = load_workflows(source)
+    notes: list[str] = []
+    steps: list[GateStep] = [_invalid_workflow_step(problem) for problem in unreadable]
+    sources: list[str] = [problem.path for problem in unreadable]
     for workflow in workflows:
+        if workflow.problems and (workflow.pr_triggers() or not workflow.triggers):
+            # GitHub runs nothing of a file its schema rejects, and reports it as failed.
+            steps.extend(_invalid_workflow_step(problem) for problem in workflow.problems)
+            sources.append(workflow.path)
+            continue
         if not workflow.pr_triggers():
             continue
         decision = pr_trigger_decision(workflow, base, changed)
@@ -203,9 +212,25 @@ def infer_gate(
         source=", ".join(sources) or None,
         steps=tuple(steps),
         on_fail=config.on_fail,
+        on_partial=config.on_partial,
         base=base,
         notes=tuple(notes),
         sources=tuple(sources),
+    )
+
+
+def _invalid_workflow_step(problem: WorkflowError) -> GateStep:
+    where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+    return GateStep(
+        name=f"invalid workflow file {problem.path}",
+        command="",
+        cwd=".",
+        origin=where,
+        kind=KIND_NOT_RUN,
+        runs_locally=False,
+        why_not=f"{problem} (GitHub fails this workflow: invalid workflow file)",
+        job=problem.path,
+        left_out=INVALID,
     )
 
 
