@@ -123,10 +123,12 @@ def script_commands(script: str, read: FileReader | None = None) -> list[ScriptC
 
 
 def script_role(script: str, read: FileReader | None = None, depth: int = 0) -> Role:
-    """A whole script: a check if any command checks; else publishing if any command publishes;
-    else setup if any command sets up; else neutral."""
+    """A whole step's script: publishing if any command publishes (building a package before
+    uploading it is part of publishing); else a check if any command checks; else setup if any
+    command sets up; else neutral."""
     roles = [c.role for c in script_commands(script, read if depth < _MAX_DEPTH else None)]
-    return combine(roles)
+    publishes = [r for r in roles if r.kind == PUBLISH]
+    return publishes[0] if publishes else combine(roles)
 
 
 def combine(roles: Sequence[Role]) -> Role:

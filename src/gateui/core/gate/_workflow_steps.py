@@ -530,16 +530,16 @@ def _join(cwd: str, path: str) -> str:
 
 
 def _neutralise(script: str, reader: FileReader) -> tuple[str, list[str]]:
-    """A check script without its installation and publishing commands: installing would change
-    the project's own environment, publishing must never happen from here. Every other line runs
-    as written (a heredoc's body is never taken apart)."""
+    """A check script without its installation commands: installing would change the project's
+    own environment (the gate runs with it as it is). Every other line runs as written (a
+    heredoc's body is never taken apart)."""
     commands = script_commands(script, reader)
     if len(commands) < 2:
         return script, []
     kept: list[str] = []
     dropped: list[str] = []
     for command in commands:
-        if command.role.kind in (SETUP, PUBLISH):
+        if command.role.kind == SETUP:
             text = " ".join(line.strip().rstrip("\\") for line in command.lines).strip()
             dropped.append(text)
             indent = command.lines[0][: len(command.lines[0]) - len(command.lines[0].lstrip())]
