@@ -660,6 +660,7 @@ def test_declared_thresholds_without_steps_add_to_the_inferred_gate(tmp_path: Pa
     ("body", "message", "line"),
     [
         ('on_fail = "maybe"', "on_fail must be one of block, warn", 2),
+        ('on_partial = "ignore"', "on_partial must be one of warn, block, allow", 2),
         ("colour = 1", "unknown key 'colour'", 2),
         ("min_pass_rate = 120", "between 0 and 100", 2),
         ('steps = [\n  { name = "x" },\n]', "selects nothing", 3),
