@@ -8,6 +8,11 @@ import pytest
 from gateui.core.commands.classify import (
     classify_script,
 )
+from gateui.core.commands.pytest_args import (
+    plugin_of,
+    split_pytest_args,
+    unmarked_check_markers,
+)
 from gateui.core.commands.roles import (
     CHECK,
     NEUTRAL,
@@ -17,11 +22,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.commands.pytest_args import (
-    plugin_of,
-    split_pytest_args,
-    unmarked_check_markers,
-)
+from gateui.core.gate._actions import action_role
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -30,7 +31,6 @@ from gateui.core.gate._expressions import (
     condition,
     substitute,
 )
-from gateui.core.gate._actions import action_role
 from gateui.core.gate._step_outcome import shuffle_nodeids
 from gateui.core.gate.hooks import parse_pushed_refs
 from gateui.core.gate.model import (

@@ -173,9 +173,9 @@ LINT_PROJECT = {
 
 
 def test_lint_runs_and_a_job_that_needs_it_is_skipped_when_it_fails(tmp_path: Path) -> None:
-    # By hand: `bash -e` of `ruff check .` → 1 (F401 `os` imported but unused, 2 errors); the next step
-    # of the job is not run (a failed step ends the job); the `tests` job needs `lint`, so CI
-    # skips it. CI: fail.
+    # By hand: `bash -e` of `ruff check .` → 1 (2 errors, among them F401 `os` imported but
+    # unused); the next step of the job is not run (a failed step ends the job); the `tests` job
+    # needs `lint`, so CI skips it. CI: fail.
     repo = make_repo(tmp_path, LINT_PROJECT)
     code, report = gate(repo)
     assert (code, report["verdict"]) == (1, "fail"), report
