@@ -4,9 +4,10 @@ Inference keeps the jobs that run on ``pull_request`` / ``pull_request_target`` 
 and ``paths`` filters checked against the change), follows local reusable workflows, resolves each
 step's working directory (step, then job defaults, then workflow defaults), substitutes
 ``${{ matrix.* }}`` / ``${{ env.* }}`` / ``${{ inputs.* }}`` where a local run can know them, and
-takes the steps that run tests. Setup, lint, build, deploy and ``uses:`` steps are listed as "not
-run locally" and never executed; so is everything that needs the CI runner (service containers,
-another OS, secrets).
+runs every step except environment setup, publishing and steps that need secrets (recognised by
+what they do: ``gateui.core.commands.roles``). What needs the CI runner (service containers,
+another OS, an action that is not setup) is listed as not reproduced here; a workflow file GitHub
+rejects is a failing step naming its file and line.
 """
 
 from __future__ import annotations
