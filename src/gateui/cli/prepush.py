@@ -25,7 +25,7 @@ from gateui.core.discovery.discover import find_repo_root
 from gateui.core.gate.check import CheckFinished, GateCheck, GateReport
 from gateui.core.gate.gitops import Git, scrub_git_env
 from gateui.core.gate.hooks import parse_pushed_refs, plan_push
-from gateui.core.gate.model import ERROR, FAIL, PARTIAL
+from gateui.core.gate.model import ERROR, FAIL, NOT_REPRODUCED, PARTIAL
 
 SKIP_ENV = "GATEUI_SKIP"
 PROMPT = "push anyway? [y/N] "
@@ -154,7 +154,7 @@ def run_pre_push(
 
 def _partial_line(branches: list[str], report: GateReport) -> str:
     """One line: which steps were not checked, and what ``on_partial`` does with that."""
-    names = ", ".join(r.step.name for r in report.results if r.verdict == "not-reproduced")
+    names = ", ".join(r.step.name for r in report.results if r.verdict == NOT_REPRODUCED)
     if report.stored is not None:
         names = ", ".join(str(i.get("name")) for i in report.stored.get("not_reproduced") or ())
     head = (

@@ -554,12 +554,12 @@ def _neutralise(script: str, reader: FileReader) -> tuple[str, list[str]]:
 def _needs_secrets(run: str, env_layers: Sequence[Mapping[str, Any]]) -> str:
     """The secret a step uses, directly or through a variable set from one ("" if none)."""
     found = re.search(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)", run)
-    if found and found.group(1) != "GITHUB_TOKEN":
+    if found:
         return f"secrets.{found.group(1)}"
     for index, layer in enumerate(env_layers):
         for key, value in layer.items():
             match = re.search(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)", str(value))
-            if not match or match.group(1) == "GITHUB_TOKEN":
+            if not match:
                 continue
             used = re.search(r"\$\{?" + re.escape(str(key)) + r"\b", run)
             # A step's own env is set for it: it needs the secret whether or not the script
