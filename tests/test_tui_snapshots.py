@@ -162,7 +162,8 @@ def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:
                             longrepr=FAILURE_TEXT,
                         ),
                     )
-            outcome.reproduce = "python -m pytest " + step.command.split("pytest ", 1)[1]
+            _, pytest, args = step.command.partition("pytest ")
+            outcome.reproduce = f"python -m pytest {args}" if pytest else step.command
             result = judge(step, outcome, {})
         results.append(result)
         yield StepFinished(index, result)

@@ -6,15 +6,16 @@ imports the other.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from gateui.core.gate.model import CACHE, IN_PLACE, GateDefinition
+from gateui.core.gate.model import CACHE, IN_PLACE, INVALID, UNREPRODUCED, GateDefinition
 from gateui.core.running.headline import failure_headline as failure_headline  # for the views
 
 if TYPE_CHECKING:
     from gateui.core.selection.affected import AffectedPlan
 
-MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·"}
+MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·", "not-reproduced": "◌"}
 """One symbol per step verdict (the TUI's gate screen uses the same)."""
 _PLACES = {
     IN_PLACE: "in place (the work tree is that commit)",
@@ -28,13 +29,30 @@ def place_text(checked_in: str) -> str:
 
 
 def gate_steps_text(definition: GateDefinition) -> str:
-    """ "gate from .github/workflows/ci.yml: 2 step(s) run here, 4 not run locally" """
+    """ "gate from .github/workflows/ci.yml: 2 step(s) run here, 1 cannot run here, 4 left out
+    (setup, publishing…)" """
     here = len(definition.runnable)
-    elsewhere = len(definition.steps) - here
+    unreproduced = sum(1 for s in definition.steps if s.left_out == UNREPRODUCED)
+    invalid = sum(1 for s in definition.steps if s.left_out == INVALID)
+    left_out = len(definition.steps) - here - unreproduced - invalid
     source = definition.source or "nowhere (no gate found)"
-    return f"gate from {source}: {here} step(s) run here" + (
-        f", {elsewhere} not run locally" if elsewhere else ""
-    )
+    parts = [f"{here} step(s) run here"]
+    if unreproduced:
+        parts.append(f"{unreproduced} cannot run here")
+    if invalid:
+        parts.append(f"{invalid} invalid workflow file(s)")
+    if left_out:
+        parts.append(f"{left_out} left out (setup, publishing, secrets, if:)")
+    return f"gate from {source}: " + ", ".join(parts)
+
+
+def partial_lines(report: Mapping[str, Any]) -> list[str]:
+    """For a partial verdict: each step not reproduced here, why, and what would reproduce it."""
+    lines = []
+    for item in report.get("not_reproduced") or ():
+        remedy = item.get("to_reproduce") or ""
+        lines.append(f"{item.get('name')}: {item.get('why')}" + (f" — {remedy}" if remedy else ""))
+    return lines
 
 
 def describe_selection(plan: AffectedPlan) -> str:

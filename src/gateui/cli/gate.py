@@ -1,7 +1,7 @@
 """``gateui gate`` and ``gateui hook …``: the PR gate from the command line.
 
 Exit codes: 0 the gate would pass, 1 it would fail, 2 it cannot be evaluated (the message says
-why), 130 interrupted.
+why), 3 partial (what was reproduced here passed; some steps could not be), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 # The gate's modules (workflow reading, YAML, git plumbing) are imported by the commands that
 # use them: every other gateui command, and the pre-push hook on a cache hit, starts faster.
-from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from gateui.cli.exit_codes import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+)
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root
@@ -32,7 +38,7 @@ def register(commands: Any) -> None:
         description=(
             "Run the PR gate on a commit: the steps declared in [tool.gateui.gate], or the test"
             " steps of the CI workflows that run on pull requests. Exit 0 pass, 1 fail, 2 cannot"
-            " evaluate."
+            " evaluate, 3 partial (some steps could not be reproduced here; each is named)."
         ),
     )
     gate.add_argument("ref", nargs="?", default="HEAD", help="commit to check (default: HEAD)")
@@ -170,12 +176,14 @@ class _SeenSoFar:
 
 
 def gate_exit_code(verdict: str) -> int:
-    from gateui.core.gate.model import FAIL, PASS
+    from gateui.core.gate.model import FAIL, PARTIAL, PASS
 
     if verdict == PASS:
         return EXIT_OK
     if verdict == FAIL:
         return EXIT_FAILED
+    if verdict == PARTIAL:
+        return EXIT_PARTIAL
     return EXIT_USAGE
 
 

@@ -35,7 +35,22 @@ def strip_prefixes(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 def skip_launcher_options(words: list[str]) -> list[str]:
     """``uv run --with x --frozen pytest`` → ``pytest``."""
-    takes_value = {"--with", "--python", "-p", "--group", "--extra", "--project", "--directory"}
+    takes_value = {
+        "--with",
+        "--python",
+        "-p",
+        "--group",
+        "--extra",
+        "--project",
+        "--directory",
+        "--from",
+        "--spec",
+        "--with-editable",
+        "--with-requirements",
+        "--env-file",
+        "--index-url",
+        "--extra-index-url",
+    }
     rest = list(words)
     while rest and rest[0].startswith("-"):
         option = rest.pop(0)

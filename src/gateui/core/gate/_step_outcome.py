@@ -104,3 +104,15 @@ def missing_command(tail: Sequence[str]) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+_NO_MODULE = re.compile(r"^\S*python[\d.]*: No module named ([\w.]+)$")
+
+
+def missing_module(tail: Sequence[str]) -> str | None:
+    """The module ``python -m <module>`` could not find (its own message, not a traceback's)."""
+    for line in reversed(tail[-5:]):
+        match = _NO_MODULE.match(line.strip())
+        if match:
+            return match.group(1)
+    return None

@@ -30,6 +30,7 @@ from gateui.core.gate.model import (
     CACHE,
     ERROR,
     IN_PLACE,
+    NOT_REPRODUCED,
     WORKTREE,
     GateDefinition,
     StepResult,
@@ -61,6 +62,10 @@ class GateReport:
     def on_fail(self) -> str:
         return self.definition.on_fail if self.definition else "block"
 
+    @property
+    def on_partial(self) -> str:
+        return self.definition.on_partial if self.definition else "warn"
+
     def as_json(self) -> dict[str, Any]:
         if self.stored is not None:
             data = dict(self.stored)
@@ -75,13 +80,7 @@ class GateReport:
             )
             return data
         definition = self.definition
-        skipped_here = [r for r in self.results if not r.step.runs_locally]
         warnings = list(definition.notes) if definition else []
-        if skipped_here:
-            warnings.append(
-                f"{len(skipped_here)} step(s) of the gate do not run here (setup, lint, actions,"
-                " or not reproducible locally); CI may still fail on those"
-            )
         return {
             "verdict": self.verdict,
             "reason": self.reason,
@@ -91,10 +90,21 @@ class GateReport:
             "source": definition.source if definition else None,
             "base": definition.base if definition else None,
             "on_fail": self.on_fail,
+            "on_partial": self.on_partial,
             "cached": self.cached,
             "checked_in": self.checked_in,
             "duration_s": round(self.duration_s, 3),
             "steps": [r.as_json() for r in self.results],
+            "not_reproduced": [
+                {
+                    "name": r.step.name,
+                    "origin": r.step.origin,
+                    "why": r.why,
+                    "to_reproduce": r.remedy,
+                }
+                for r in self.results
+                if r.verdict == NOT_REPRODUCED
+            ],
             "warnings": warnings,
             "error": self.error,
         }
@@ -194,13 +204,14 @@ class GateCheck:
                 return
         if not definition.runnable:
             # Nothing would run: no checkout needed to say so.
+            left_out = [not_run_result(s) for s in definition.steps]
             report = GateReport(
-                *gate_verdict([]),
+                *gate_verdict(left_out),
                 commit=commit,
                 tree=tree,
                 ref=self.label,
                 definition=definition,
-                results=[not_run_result(s) for s in definition.steps],
+                results=left_out,
             )
             report.duration_s = time.monotonic() - started
             yield CheckFinished(report)

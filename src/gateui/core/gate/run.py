@@ -42,6 +42,7 @@ from gateui.core.gate._import_overlay import write_overlay
 from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
+    missing_module,
     shuffle_nodeids,
     tally,
     worse_exit,
@@ -54,6 +55,7 @@ from gateui.core.gate.model import (
     KIND_RANDOM_ORDER,
     KIND_SHELL,
     KIND_SUITE,
+    RUNNER_FILES,
     RUNNER_TEMP_VAR,
     SKIPPED,
     WORKSPACE_VAR,
@@ -274,6 +276,12 @@ class _StepRunner:
         )
         env[WORKSPACE_VAR] = str(self.checkout.root)
         env[RUNNER_TEMP_VAR] = str(self.scratch)
+        # Steps write to the runner's files (``echo x >> "$GITHUB_ENV"``): give them files to
+        # write to, so that such a line does not fail here.
+        for name in RUNNER_FILES:
+            path = self.scratch / f"step-{self.index}-{name.lower()}"
+            path.touch()
+            env[name] = str(path)
         if self.checkout.is_worktree:
             overlay = self._import_overlay(interpreter)
             if overlay is not None:
@@ -419,11 +427,11 @@ class _StepRunner:
             )
         unrecognized = _UNRECOGNIZED.search(text)
         if unrecognized and outcome.exit_code == 4 and not outcome.had_test_events:
-            outcome.cannot_run = (
+            outcome.not_reproduced = (
                 f"pytest in {info.path} rejects {unrecognized.group(1).strip()}: the plugin that"
-                " provides it is not installed there (CI installs it); install it to check this"
-                " step"
+                " provides it is not installed there"
             )
+            outcome.remedy = "install the plugin there to check this step"
 
     def _reproduce(self, interpreter: Path, args: Sequence[str], cwd: Path | None = None) -> str:
         folder = relative_path(cwd or self.cwd, self.checkout.root)
@@ -630,11 +638,12 @@ class _StepRunner:
             outcome.reproduce = prefix + self.step.command
             found = which(argv[0], self.cwd, env.get("PATH", ""))
             if found is None:
-                outcome.cannot_run = f"{argv[0]}: command not found here"
                 if "/" in argv[0]:
-                    outcome.cannot_run = ""
                     outcome.exit_code = 127
                     outcome.output_tail.append(f"{argv[0]}: no such file")
+                else:
+                    outcome.not_reproduced = f"{argv[0]} not found here"
+                    outcome.remedy = "install it to check this step"
                 return
             junit = junit_paths(argv, self.cwd)
             argv[0] = found
@@ -653,10 +662,13 @@ class _StepRunner:
         if outcome.exit_code == 127:
             missing = missing_command(outcome.output_tail)
             if missing is not None and "/" not in missing:
-                outcome.cannot_run = (
-                    f"{missing}: command not found here (CI installs it; install it to check"
-                    " this step)"
-                )
+                outcome.not_reproduced = f"{missing} not found here"
+                outcome.remedy = "install it to check this step"
+        elif outcome.exit_code == 1 and not outcome.had_test_events:
+            module = missing_module(outcome.output_tail)
+            if module is not None:
+                outcome.not_reproduced = f"{module} is not installed in {interpreter}"
+                outcome.remedy = "install it there to check this step"
         info = None
         with contextlib.suppress(InterpreterError):
             info = interpreter_info(interpreter)

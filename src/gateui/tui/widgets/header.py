@@ -10,6 +10,7 @@ from textual.widgets import Label
 # and when the gate cannot be evaluated (the tooltip and the log say why).
 GATE_STATES = {
     "passing": "gate: passing",
+    "partial": "gate: partial",
     "would fail": "gate: would fail",
     "unknown": "gate: unknown",
     "running": "gate: running…",
