@@ -6,6 +6,7 @@ environment), and never a "collection error in pyproject.toml".
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -58,3 +59,24 @@ def test_a_syntax_error_names_the_exception_not_just_the_place(tmp_path: Path) -
         result = run_cli(command, repo)
         lines = [line for line in result.stdout.splitlines() if "test_broken.py" in line]
         assert any("SyntaxError" in line for line in lines), result.stdout
+
+
+def test_discover_reports_a_workflow_that_does_not_parse(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(
+        "on: [pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: pytest\n     - run: misindented\n"
+    )
+    small_repo(repo)
+
+    plain = run_cli(["discover"], repo)
+    as_json = json.loads(run_cli(["discover", "--json"], repo).stdout)
+
+    assert ".github/workflows/ci.yml:7" in plain.stdout
+    assert "invalid YAML" in plain.stdout
+    assert "no CI workflow found" not in plain.stdout
+    assert any(
+        ".github/workflows/ci.yml:7" in step["command"] + step.get("reason", "") + step["origin"]
+        for step in as_json["gate"]["steps"]
+    ), as_json["gate"]

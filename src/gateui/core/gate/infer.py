@@ -215,7 +215,7 @@ def infer_gate(
                 twinned.append(_random_order_twin(step))
         steps = twinned
     steps.extend(_gate_level_checks(config.thresholds))
-    if not workflows:
+    if not workflows and not unreadable:
         notes.append("no CI workflow found under .github/workflows")
     return GateDefinition(
         source=", ".join(sources) or None,
