@@ -87,7 +87,11 @@ def demo(sample_repo: Callable[[str], Path], cli: Cli) -> Path:
 
 
 EDITS = {
-    "add import": (LOANS, "from decimal import Decimal\n", "from decimal import Decimal\nimport os\n"),
+    "add import": (
+        LOANS,
+        "from decimal import Decimal\n",
+        "from decimal import Decimal\nimport os\n",
+    ),
     "add function": (
         LOANS,
         "class LoanError(Exception):",
@@ -106,8 +110,8 @@ EDITS = {
     ),
     "reformatted": (
         LOANS,
-        "MAX_FINE = Decimal(\"10.00\")",
-        "MAX_FINE = Decimal(\n    \"10.00\"\n)  # capped",
+        'MAX_FINE = Decimal("10.00")',
+        'MAX_FINE = Decimal(\n    "10.00"\n)  # capped',
     ),
 }
 
@@ -132,9 +136,7 @@ def test_a_changed_constant_selects_its_readers_through_a_default(demo: Path, cl
     )
 
 
-def test_a_constant_read_by_functions_selects_the_tests_that_ran_them(
-    demo: Path, cli: Cli
-) -> None:
+def test_a_constant_read_by_functions_selects_the_tests_that_ran_them(demo: Path, cli: Cli) -> None:
     edit(demo, LOANS, 'MAX_FINE = Decimal("10.00")', 'MAX_FINE = Decimal("1.00")')
     selected = affected(cli, demo)
     assert failing(demo) <= set(selected)
@@ -154,9 +156,7 @@ def test_a_class_attribute_selects_the_tests_that_used_the_class(demo: Path, cli
     assert set(selected) == CHECKOUT_USERS
 
 
-def test_a_changed_decorator_selects_the_tests_that_used_the_class(
-    demo: Path, cli: Cli
-) -> None:
+def test_a_changed_decorator_selects_the_tests_that_used_the_class(demo: Path, cli: Cli) -> None:
     edit(demo, LOANS, "@dataclass(frozen=True)", "@dataclass(frozen=True, order=True)")
     selected = affected(cli, demo)
     assert set(selected) == CHECKOUT_USERS
@@ -184,11 +184,14 @@ def test_a_function_moved_to_another_module(demo: Path, cli: Cli) -> None:
     assert set(selected) == CHECKOUT_USERS | DUE_DATE_TESTS
 
 
-def test_a_removed_name_another_module_imports_selects_its_importers(
-    demo: Path, cli: Cli
-) -> None:
+def test_a_removed_name_another_module_imports_selects_its_importers(demo: Path, cli: Cli) -> None:
     edit(demo, LOANS, "def due_date(", "def due_on(")
-    edit(demo, LOANS, "loan = Loan(book.isbn, member, on, due_date(on))", "loan = Loan(book.isbn, member, on, due_on(on))")
+    edit(
+        demo,
+        LOANS,
+        "loan = Loan(book.isbn, member, on, due_date(on))",
+        "loan = Loan(book.isbn, member, on, due_on(on))",
+    )
     edit(demo, LOANS, "due=due_date(loan.due)", "due=due_on(loan.due)")
     truth = failing(demo)
     assert truth == {TEST_LOANS}, "test_loans imports due_date: its collection fails"
@@ -218,16 +221,15 @@ def test_a_name_read_at_import_before_it_is_bound_breaks_every_importer(
 def test_a_new_test_function_runs(demo: Path, cli: Cli) -> None:
     (demo / TEST_LOANS).write_text(
         (demo / TEST_LOANS).read_text()
-        + "\n\ndef test_loan_days_is_three_weeks():\n    assert due_date(date(2024, 1, 1)).day == 22\n"
+        + "\n\ndef test_loan_days_is_three_weeks():\n"
+        + "    assert due_date(date(2024, 1, 1)).day == 22\n"
     )
     assert affected(cli, demo) == {
         f"{TEST_LOANS}::test_loan_days_is_three_weeks": "new test",
     }
 
 
-def test_dynamic_modules_and_import_time_calls_select_every_importer(
-    demo: Path, cli: Cli
-) -> None:
+def test_dynamic_modules_and_import_time_calls_select_every_importer(demo: Path, cli: Cli) -> None:
     edit(
         demo,
         LOANS,

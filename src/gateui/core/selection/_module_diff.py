@@ -156,7 +156,9 @@ def diff_modules(old: ModuleUnits, new: ModuleUnits) -> ModuleDiff:
     after_effects = Counter(u.digest for u in new.effects())
     changed_effect = next(
         (u for u in new.effects() if after_effects[u.digest] != before_effects[u.digest]),
-        next((u for u in old.effects() if after_effects[u.digest] != before_effects[u.digest]), None),
+        next(
+            (u for u in old.effects() if after_effects[u.digest] != before_effects[u.digest]), None
+        ),
     )
     if not diff.names and changed_effect is None:
         return diff
@@ -203,7 +205,9 @@ def _units_of(node: ast.stmt) -> Iterator[Unit]:
             module = getattr(node, "module", None) or ""
             level = getattr(node, "level", 0) or 0
             source = (
-                (module, level, alias.name) if isinstance(node, ast.ImportFrom) else (alias.name, 0, "")
+                (module, level, alias.name)
+                if isinstance(node, ast.ImportFrom)
+                else (alias.name, 0, "")
             )
             digest = f"import {source} as {bound}"
             reads = frozenset({alias.name.rsplit(".", 1)[-1]})
@@ -212,7 +216,9 @@ def _units_of(node: ast.stmt) -> Iterator[Unit]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = [n for t in targets for n in _target_names(t)]
         if names and all(_plain_target(t) for t in targets):
-            yield Unit(tuple(dict.fromkeys(names)), _digest(node), _reads(node), line, kind="assign")
+            yield Unit(
+                tuple(dict.fromkeys(names)), _digest(node), _reads(node), line, kind="assign"
+            )
         else:
             yield Unit((), _digest(node), _reads(node), line)
     elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While | ast.AsyncWith):
@@ -241,10 +247,9 @@ def _class_units(node: ast.ClassDef) -> Iterator[Unit]:
         keywords=node.keywords,
         body=[],
         decorator_list=node.decorator_list,
-        type_params=getattr(node, "type_params", []),
     )
     members: list[Unit] = []
-    class_level = [header]
+    class_level: list[ast.stmt] = [header]
     for child in _without_docstring(node.body):
         if isinstance(child, ast.Pass):
             continue
@@ -422,9 +427,9 @@ def _dynamic(tree: ast.Module) -> str | None:
         if isinstance(node, ast.Import)
         for a in node.names
     }
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name in ("__getattr__", "__dir__"):
-            return f"defines {node.name}"
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name in ("__getattr__", "__dir__"):
+            return f"defines {statement.name}"
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _dotted(node.func) or ""
@@ -432,7 +437,8 @@ def _dynamic(tree: ast.Module) -> str | None:
             if last in ("globals", "exec", "eval", "import_module", "__import__"):
                 return f"calls {last}()"
             if last == "vars" and (
-                not node.args or (isinstance(node.args[0], ast.Name) and node.args[0].id in imported)
+                not node.args
+                or (isinstance(node.args[0], ast.Name) and node.args[0].id in imported)
             ):
                 return "calls vars() on a module"
             if last in ("setattr", "delattr") and node.args:
@@ -482,7 +488,9 @@ def _reads_outside(node: ast.stmt, bound: set[str], class_body: bool = False) ->
             missing |= _reads_outside(child, local, class_body=isinstance(child, ast.ClassDef))
             local |= _bound_names(child)
         return missing
-    local |= _bound_names(node) if isinstance(node, ast.If | ast.Try | ast.For | ast.While) else set()
+    local |= (
+        _bound_names(node) if isinstance(node, ast.If | ast.Try | ast.For | ast.While) else set()
+    )
     return _names_read(node, local)
 
 

@@ -95,6 +95,21 @@ class ModuleLevel:
             return ModuleDiff(wide="module-level change (its old version does not parse)")
         return diff_modules(before, after)
 
+    def add_diff(
+        self, diffs: dict[str, ModuleDiff], rel: str, old: bytes | None, known: bool
+    ) -> None:
+        """Compare ``old`` (None: the file is new, or — ``known`` — its old version is unknown)
+        with the file on disk into ``diffs``; several old versions add up."""
+        now = self._current(rel)
+        if old is None and known:
+            diff = ModuleDiff(wide="module-level change (the version tests ran is unknown)")
+        else:
+            diff = self.diff(old, now)
+        merged = diffs.setdefault(rel, ModuleDiff())
+        merged.wide = merged.wide or diff.wide
+        for name, state in diff.names.items():
+            merged.names.setdefault(name, state)
+
     def _function_reads(self, rel: str) -> dict[str, Reads]:
         data = self._current(rel)
         if data is None:
@@ -152,7 +167,9 @@ class ModuleLevel:
         """Tests, hooks and autouse fixtures: selected by what pytest does with them."""
         path = PurePosixPath(item.rel)
         top, _, member = item.name.partition(".")
-        fixture = unit is not None and any(d.rsplit(".", 1)[-1] == "fixture" for d in unit.decorators)
+        fixture = unit is not None and any(
+            d.rsplit(".", 1)[-1] == "fixture" for d in unit.decorators
+        )
         if path.name == "conftest.py" and (top.startswith("pytest_") or top == "pytest_plugins"):
             result.wide.setdefault(item.rel, f"hook {item.name} {item.state}")
             return True
@@ -217,7 +234,9 @@ class ModuleLevel:
                 for (where, name), items in definitions.items():
                     hit = function == name or (name.endswith(".") and function.startswith(name))
                     if where == rel and hit:
-                        reason = f"executed {self._module(rel)}.{function}; {self._reason(items[0])}"
+                        reason = (
+                            f"executed {self._module(rel)}.{function}; {self._reason(items[0])}"
+                        )
                         result.entries.append(("nodeid", nodeid, reason))
                 for item in fixtures.get(function.rsplit(".", 1)[-1], ()):
                     result.entries.append(
@@ -294,9 +313,7 @@ class ModuleLevel:
             found.append((item.name, item.state))
         return found
 
-    def _imports_from(
-        self, rel: str, origin: tuple[str, int, str], target: str, name: str
-    ) -> bool:
+    def _imports_from(self, rel: str, origin: tuple[str, int, str], target: str, name: str) -> bool:
         """``rel``'s import ``origin`` binds ``name`` of the module in ``target``."""
         module, level, imported = origin
         return imported == name and self._absolute(rel, module, level) == self._module(target)

@@ -42,7 +42,10 @@ def function_reads(source: bytes, filename: str = "<module>") -> dict[str, Reads
         if not outer.startswith("<"):
             names, attributes = found.setdefault(outer, (set(), set()))
             for instruction in dis.get_instructions(code):
-                if not isinstance(instruction.argval, str) or instruction.argval not in code.co_names:
+                if (
+                    not isinstance(instruction.argval, str)
+                    or instruction.argval not in code.co_names
+                ):
                     continue
                 if instruction.opname in _GLOBAL_OPS:
                     names.add(instruction.argval)

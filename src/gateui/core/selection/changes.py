@@ -122,7 +122,7 @@ def keep_blob(repo_root: Path, data: bytes) -> None:
     from io import BytesIO
 
     import git
-    from gitdb.base import IStream
+    from gitdb.base import IStream  # type: ignore[import-untyped]
 
     repo = _repo(repo_root)
     if repo is None:

@@ -2,12 +2,15 @@
 
 Safe first, then precise. For tests with a recording in the current environment, a changed
 function body selects the tests that executed that function (judged against the exact file
-version each test ran against). Everything recording cannot see goes through the static import
-graph: module-level changes (imports, class bodies, decorators, defaults, parametrize data), tests
-with no recording (new tests, another interpreter or package set), and conftest hooks. Data files
-select the tests that opened them; config and lock files select their whole project; other files
-follow ``[[tool.gateui.map]]``, then tests that mention the file's name, then the smoke suite.
-Tests that failed last time are always selected and run first; the rest run fastest first.
+version each test ran against). A module-level edit (imports, assignments, class bodies,
+decorators, defaults, parametrize data) selects by the top-level names it touched: the tests
+whose executed functions read them, that executed the definition or class, or that are the
+changed test (``_module_level``). What names cannot follow — dynamic modules, statements run for
+their effect at import, registering decorators, conftest hooks — and tests with no recording go
+through the static import graph. Data files select the tests that opened them; config and lock
+files select their whole project; other files follow ``[[tool.gateui.map]]``, then tests that
+mention the file's name, then the smoke suite. Tests that failed last time are always selected
+and run first; the rest run fastest first.
 """
 
 from __future__ import annotations
@@ -377,7 +380,7 @@ class Selector:
         if hooks and PurePosixPath(rel).name == "conftest.py":
             module_level.setdefault(rel, f"hook {sorted(hooks)[0]} changed")
         if old.module != current.module:
-            self._add_diff(diffs, rel, blob_content(self.repo_root, blob), known=True)
+            self.module_level.add_diff(diffs, rel, blob_content(self.repo_root, blob), known=True)
         # A removed function runs nowhere any more: who still calls it is who reads its name.
         unseen = self._never_executed(
             env, rel, {n for n in changed_functions if n in current.functions}
@@ -427,24 +430,6 @@ class Selector:
             if name not in old.functions and last.startswith("test"):
                 chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "new test")
 
-    def _add_diff(
-        self, diffs: dict[str, ModuleDiff], rel: str, old: bytes | None, known: bool
-    ) -> None:
-        """Compare ``old`` (None: the file is new, or — ``known`` False — its old version is
-        unknown) with the file on disk; several old versions add up."""
-        try:
-            now: bytes | None = (self.repo_root / rel).read_bytes()
-        except OSError:
-            now = None
-        if old is None and known:
-            diff = ModuleDiff(wide="module-level change (the version tests ran is unknown)")
-        else:
-            diff = self.module_level.diff(old, now)
-        merged = diffs.setdefault(rel, ModuleDiff())
-        merged.wide = merged.wide or diff.wide
-        for name, state in diff.names.items():
-            merged.names.setdefault(name, state)
-
     def _module_level_since_base(
         self,
         rel: str,
@@ -464,13 +449,13 @@ class Selector:
         if now is None:
             return "deleted file" if before is not None else "module-level change"
         if before is None:
-            self._add_diff(diffs, rel, None, known=False)
+            self.module_level.add_diff(diffs, rel, None, known=False)
             return None
         old = fingerprint(before)
         if old is None:
             return "module-level change"
         if old.module != now.module:
-            self._add_diff(diffs, rel, before, known=True)
+            self.module_level.add_diff(diffs, rel, before, known=True)
         changed = {n for n in old.changed_functions(now) if n in now.functions}
         # (Without any recording here, the tests that need it are unrecorded: their own rule.)
         if recordings and changed and not PurePosixPath(rel).name.startswith("test"):
