@@ -130,7 +130,7 @@ def parse_units(source: str | bytes) -> ModuleUnits | None:
     except (SyntaxError, ValueError):
         return None
     found = ModuleUnits()
-    body = _without_docstring(tree.body)
+    body = without_docstring(tree.body)
     for node in body:
         found.units.extend(_units_of(node))
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
@@ -250,7 +250,7 @@ def _class_units(node: ast.ClassDef) -> Iterator[Unit]:
     )
     members: list[Unit] = []
     class_level: list[ast.stmt] = [header]
-    for child in _without_docstring(node.body):
+    for child in without_docstring(node.body):
         if isinstance(child, ast.Pass):
             continue
         for unit in _units_of(child):
@@ -295,11 +295,11 @@ def _strip(node: ast.stmt) -> ast.stmt:
         if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
             child.body = [ast.Pass()]
         elif isinstance(child, ast.ClassDef):
-            child.body = _without_docstring(child.body) or [ast.Pass()]
+            child.body = without_docstring(child.body) or [ast.Pass()]
     return copy
 
 
-def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+def without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         value = body[0].value.value
         # A docstring holding doctest examples is code for pytest --doctest-modules.
