@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from gateui.core.selection._module_diff import without_docstring
 
 _HOOK_PREFIX = "pytest_"
+PRINT_VERSION = "2:"
+"""Prefix of the module digest: prints stored by an older way of printing are made again."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def fingerprint(source: str | bytes) -> ModulePrint | None:
     functions: dict[str, str] = {}
     fixtures: set[str] = set()
     _strip_bodies(tree.body, "", functions, fixtures)
-    return ModulePrint(_digest(ast.dump(tree)), functions, frozenset(fixtures))
+    return ModulePrint(PRINT_VERSION + _digest(ast.dump(tree)), functions, frozenset(fixtures))
 
 
 def _strip_bodies(

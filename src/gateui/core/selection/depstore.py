@@ -102,7 +102,7 @@ class DepStore:
     def save_print(self, file: str, blob: str, print_: ModulePrint) -> None:
         with self.db:
             self.db.execute(
-                "INSERT OR IGNORE INTO prints VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?)",
                 (
                     file,
                     blob,

@@ -33,7 +33,7 @@ from gateui.core.layout.static_scan import scan_project
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
-from gateui.core.selection._fingerprints import ModulePrint, fingerprint
+from gateui.core.selection._fingerprints import PRINT_VERSION, ModulePrint, fingerprint
 from gateui.core.selection._import_graph import ImportGraph, layouts_for
 from gateui.core.selection._module_diff import ModuleDiff
 from gateui.core.selection._module_level import ModuleLevel
@@ -241,11 +241,11 @@ class Selector:
 
     def _old_print(self, rel: str, blob: str) -> ModulePrint | None:
         stored = self.store.load_print(rel, blob)
-        if stored is not None:
+        if stored is not None and stored.module.startswith(PRINT_VERSION):
             return stored
         data = blob_content(self.repo_root, blob)
         if data is None:
-            return None
+            return stored
         print_ = fingerprint(data)
         if print_ is not None:
             self.store.save_print(rel, blob, print_)
