@@ -751,7 +751,7 @@ def main() -> int:
     print()
     print(f"# suites: {', '.join(f'{k} {v} tests' for k, v in totals.items())}")
     print(f"# {len(outcomes)} mutations in {elapsed:.0f} s; at end: {load_average()}")
-    invalid = [o.mutation.key for o in outcomes if not o.truth]
+    invalid = [o.mutation.key for o in outcomes if not o.truth and not o.mutation.refactoring]
     if invalid:
         print(f"# INVALID mutations (nothing failed): {', '.join(invalid)}")
     missed = [o for o in outcomes if o.gateui_missed]
