@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gateui.core.running.events import Event, RunSummary, SessionStarted, TestFinished
 from gateui.core.selection._fingerprints import fingerprint
-from gateui.core.selection.changes import blob_id
+from gateui.core.selection.changes import blob_id, keep_blob
 from gateui.core.selection.depstore import DepStore, TestRecording
 
 _FLUSH_EVERY = 200
@@ -76,6 +76,8 @@ class RecordingSink:
             return
         if blob_id(data) != blob:
             return
+        # Module-level edits are diffed against the version the tests ran: keep it.
+        keep_blob(self.repo_root, data)
         print_ = fingerprint(data)
         if print_ is not None:
             self.store.save_print(rel, blob, print_)

@@ -115,6 +115,26 @@ def content_at(repo_root: Path, commit: str, path: str) -> bytes | None:
     return data
 
 
+def keep_blob(repo_root: Path, data: bytes) -> None:
+    """Write ``data`` into git's object store (as ``git hash-object -w`` does), so that a file
+    version tests ran against stays readable after the file is edited again, committed or not.
+    Nothing refers to it: git's garbage collection drops it in time."""
+    from io import BytesIO
+
+    import git
+    from gitdb.base import IStream  # type: ignore[import-untyped]
+
+    repo = _repo(repo_root)
+    if repo is None:
+        return
+    try:
+        if repo.odb.has_object(bytes.fromhex(blob_id(data))):
+            return
+        repo.odb.store(IStream(b"blob", len(data), BytesIO(data)))
+    except (OSError, ValueError, git.GitError):
+        return
+
+
 def blob_content(repo_root: Path, blob: str) -> bytes | None:
     """The content of a blob id if git has it (a committed or staged version of a file)."""
     import git

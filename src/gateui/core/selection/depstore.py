@@ -220,7 +220,7 @@ class DepStore:
 
         def insert() -> None:
             with self.db:
-                self.db.execute("INSERT OR IGNORE INTO prints VALUES (?, ?, ?, ?, ?)", row)
+                self.db.execute("INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?)", row)
 
         self._write(insert)
 
@@ -272,6 +272,13 @@ class DepStore:
         )
         for nodeid, functions in rows:
             yield nodeid, json.loads(functions)
+
+    def executed_everywhere(self, env: str) -> Iterator[tuple[str, str, list[str]]]:
+        """(node id, file, functions executed) for every recording of ``env``: one query, for
+        matching what tests executed against the names a change touched."""
+        rows = self._rows("SELECT nodeid, file, functions FROM executed WHERE env=?", (env,))
+        for nodeid, file, functions in rows:
+            yield nodeid, file, json.loads(functions)
 
     def executed_in(self, env: str, file: str) -> set[str]:
         """Every function of ``file`` some recorded test of ``env`` executed (any version)."""

@@ -2,12 +2,15 @@
 
 Safe first, then precise. For tests with a recording in the current environment, a changed
 function body selects the tests that executed that function (judged against the exact file
-version each test ran against). Everything recording cannot see goes through the static import
-graph: module-level changes (imports, class bodies, decorators, defaults, parametrize data), tests
-with no recording (new tests, another interpreter or package set), and conftest hooks. Data files
-select the tests that opened them; config and lock files select their whole project; other files
-follow ``[[tool.gateui.map]]``, then tests that mention the file's name, then the smoke suite.
-Tests that failed last time are always selected and run first; the rest run fastest first.
+version each test ran against). A module-level edit (imports, assignments, class bodies,
+decorators, defaults, parametrize data) selects by the top-level names it touched: the tests
+whose executed functions read them, that executed the definition or class, or that are the
+changed test (``_module_level``). What names cannot follow — dynamic modules, statements run for
+their effect at import, registering decorators, conftest hooks — and tests with no recording go
+through the static import graph. Data files select the tests that opened them; config and lock
+files select their whole project; other files follow ``[[tool.gateui.map]]``, then tests that
+mention the file's name, then the smoke suite. Tests that failed last time are always selected
+and run first; the rest run fastest first.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from gateui.core.layout.static_scan import scan_project
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
-from gateui.core.selection._fingerprints import ModulePrint, fingerprint
+from gateui.core.selection._fingerprints import PRINT_VERSION, ModulePrint, fingerprint
 from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection._module_diff import ModuleDiff
+from gateui.core.selection._module_level import ModuleLevel
 from gateui.core.selection.changes import ChangeSet, blob_content, blob_id, content_at
 from gateui.core.selection.depstore import DepStore
 
@@ -213,6 +218,7 @@ class Selector:
             self._files,
         )
         self._current_prints: dict[str, tuple[tuple[int, int], str, ModulePrint | None]] = {}
+        self.module_level = ModuleLevel(repo_root, self.graph)
         self._test_file_cache: dict[Path, list[str]] = {}
 
     # -- state -----------------------------------------------------------------------------
@@ -256,11 +262,11 @@ class Selector:
 
     def _old_print(self, rel: str, blob: str) -> ModulePrint | None:
         stored = self.store.load_print(rel, blob)
-        if stored is not None:
+        if stored is not None and stored.module.startswith(PRINT_VERSION):
             return stored
         data = blob_content(self.repo_root, blob)
         if data is None:
-            return None
+            return stored
         print_ = fingerprint(data)
         if print_ is not None:
             self.store.save_print(rel, blob, print_)
@@ -317,6 +323,7 @@ class Selector:
             )
         changed = set(changes.paths)
         module_level: dict[str, str] = {}
+        diffs: dict[str, ModuleDiff] = {}
         # 1. Recorded file versions that are no longer what is on disk.
         # (A file of another project that a test here executed counts too: monorepos import
         # each other; the node id prefix keeps the selection within this project.)
@@ -326,7 +333,9 @@ class Selector:
                 continue
             changed.add(rel)
             if rel.endswith(".py"):
-                self._function_level(chosen, env, rel, blob, current_print, module_level, prefix)
+                self._function_level(
+                    chosen, env, rel, blob, current_print, module_level, prefix, diffs
+                )
             else:
                 for nodeid in self.store.readers(env, rel, blob):
                     if nodeid.startswith(prefix):
@@ -336,10 +345,18 @@ class Selector:
         recorded_files = {rel for rel, _ in self.store.versions(env)}
         for rel in sorted(changed):
             if rel.endswith(".py") and rel not in recorded_files and rel not in module_level:
-                why = self._module_level_since_base(rel, changes, bool(recorded))
+                why = self._module_level_since_base(rel, changes, diffs, bool(recorded))
                 if why is not None:
                     module_level[rel] = why
-        # 3. Conftest hooks and module-level changes: the static import graph.
+        # 3. Module-level edits: the tests that can observe the names they touched; what names
+        # cannot follow (and conftest hooks) goes through the static import graph.
+        by_name = self.module_level.select(
+            self.store, env, prefix, diffs, set(self._test_files(project))
+        )
+        for kind, key, reason in by_name.entries:
+            chosen.add(kind, key, reason)
+        for rel, why in by_name.wide.items():
+            module_level.setdefault(rel, why)
         for rel, why in module_level.items():
             self._by_importers(chosen, project, rel, why)
         # 4. Tests with no recording here: any changed Python file they import selects them.
@@ -363,6 +380,7 @@ class Selector:
         current: ModulePrint | None,
         module_level: dict[str, str],
         prefix: str,
+        diffs: dict[str, ModuleDiff],
     ) -> None:
         old = self._old_print(rel, blob)
         module = self.graph.module_name(rel)
@@ -383,8 +401,11 @@ class Selector:
         if hooks and PurePosixPath(rel).name == "conftest.py":
             module_level.setdefault(rel, f"hook {sorted(hooks)[0]} changed")
         if old.module != current.module:
-            module_level.setdefault(rel, "module-level change")
-        unseen = self._never_executed(env, rel, changed_functions)
+            self.module_level.add_diff(diffs, rel, blob_content(self.repo_root, blob), known=True)
+        # A removed function runs nowhere any more: who still calls it is who reads its name.
+        unseen = self._never_executed(
+            env, rel, {n for n in changed_functions if n in current.functions}
+        )
         unseen_tests = {n for n in unseen if n.rsplit(".", 1)[-1].startswith("test")}
         for name in sorted(unseen_tests):
             chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "changed test, not run yet")
@@ -431,22 +452,32 @@ class Selector:
                 chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "new test")
 
     def _module_level_since_base(
-        self, rel: str, changes: ChangeSet, recordings: bool = True
+        self,
+        rel: str,
+        changes: ChangeSet,
+        diffs: dict[str, ModuleDiff],
+        recordings: bool = True,
     ) -> str | None:
-        """Why ``rel`` counts as a module-level change against the base commit (None when it
-        does not): its module-level code differs, it is new, deleted or unparsable, or — for a
-        conftest.py — a hook changed (hooks run outside the recorded test windows)."""
+        """Why ``rel`` counts as a change of everything it does against the base commit (None
+        when it does not): it is deleted, unparsable, or — for a conftest.py — a hook changed
+        (hooks run outside the recorded test windows). Module-level edits and new files are
+        diffed by name into ``diffs``."""
         if changes.base is None:
             return "module-level change"
         old_path = changes.renames.get(rel, rel)
         before = content_at(self.repo_root, changes.base, old_path)
         _, now = self._current(rel)
-        if before is None or now is None:
-            return "deleted file" if now is None and before is not None else "module-level change"
+        if now is None:
+            return "deleted file" if before is not None else "module-level change"
+        if before is None:
+            self.module_level.add_diff(diffs, rel, None, known=False)
+            return None
         old = fingerprint(before)
-        if old is None or old.module != now.module:
+        if old is None:
             return "module-level change"
-        changed = old.changed_functions(now)
+        if old.module != now.module:
+            self.module_level.add_diff(diffs, rel, before, known=True)
+        changed = {n for n in old.changed_functions(now) if n in now.functions}
         # (Without any recording here, the tests that need it are unrecorded: their own rule.)
         if recordings and changed and not PurePosixPath(rel).name.startswith("test"):
             # No recorded test ran any of this file, yet its functions may run at import or
