@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from gateui.core.commands.pytest_args import PytestCall, parse_pytest_call
 from gateui.core.commands.words import (
-    ASSIGNMENT,
+    make_invocation,
     skip_launcher_options,
     strip_prefixes,
 )
@@ -374,21 +374,7 @@ def _classify_target_name(name: str, label: str) -> tuple[str, str]:
 
 
 def _classify_make(rest: list[str], makefile: MakefileReader | None) -> tuple[str, str]:
-    directory = "."
-    targets: list[str] = []
-    words = list(rest)
-    while words:
-        word = words.pop(0)
-        if word in ("-C", "--directory") and words:
-            directory = words.pop(0)
-        elif word.startswith("-C") and len(word) > 2:
-            directory = word[2:]
-        elif word in ("-f", "--file") and words:
-            words.pop(0)
-        elif word.startswith("-") or ASSIGNMENT.match(word):
-            continue
-        else:
-            targets.append(word)
+    directory, targets = make_invocation(rest)
     recipes = parse_makefile(makefile(directory) if makefile else None)
     if not targets and recipes:
         targets = [next(iter(recipes))]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gateui.core.commands.classify import parse_makefile, simple_commands
-from gateui.core.commands.words import skip_launcher_options, strip_prefixes
+from gateui.core.commands.words import make_invocation, skip_launcher_options, strip_prefixes
 
 SETUP, PUBLISH, CHECK, NEUTRAL = "setup", "publish", "check", "neutral"
 
@@ -330,21 +330,7 @@ def _is_shell_script(text: str, path: str) -> bool:
 
 
 def _make_role(rest: list[str], read: FileReader | None, depth: int) -> Role:
-    directory = "."
-    targets: list[str] = []
-    words = list(rest)
-    while words:
-        word = words.pop(0)
-        if word in ("-C", "--directory") and words:
-            directory = words.pop(0)
-        elif word.startswith("-C") and len(word) > 2:
-            directory = word[2:]
-        elif word in ("-f", "--file") and words:
-            words.pop(0)
-        elif word.startswith("-") or "=" in word:
-            continue
-        else:
-            targets.append(word)
+    directory, targets = make_invocation(rest)
     text = None
     if read is not None:
         for name in ("GNUmakefile", "makefile", "Makefile"):

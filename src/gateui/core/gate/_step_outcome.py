@@ -17,24 +17,6 @@ from gateui.core.running.events import (
 )
 from gateui.core.running.headline import failure_headline
 
-# ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
-# CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
-_CONSOLE_BOOTSTRAP = (
-    "import sys\n"
-    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
-    "sys.argv[0] = 'pytest'\n"
-    "import pytest\n"
-    "raise SystemExit(getattr(pytest, 'console_main', pytest.main)())\n"
-)
-_SEED_PATTERNS = (
-    re.compile(r"--random-order-seed=(\d+)"),
-    re.compile(r"--randomly-seed=(\d+)"),
-)
-_COVERAGE_FAIL = re.compile(
-    r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
-)
-_UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
-
 
 def tally(outcome: StepOutcome, event: Event) -> None:
     if isinstance(event, TestFinished):
