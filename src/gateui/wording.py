@@ -6,11 +6,13 @@ imports the other.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from gateui.core.gate.model import CACHE, IN_PLACE, GateDefinition
 
 if TYPE_CHECKING:
+    from gateui.core.running.events import RunSummary
     from gateui.core.selection.affected import AffectedPlan
 
 MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·"}
@@ -65,6 +67,43 @@ def failure_headline(longrepr: str) -> str:
     if any(line.strip() == "stacktrace:" for line in lines):
         return _exunit_headline(lines)
     return lines[-1].strip() if lines else ""
+
+
+_EXCEPTION_LINE = re.compile(r"^(?:E\s+)?([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*)$")
+
+
+def collection_error_headline(message: str) -> str:
+    """The exception a module failed to collect with (``SyntaxError: invalid syntax``), as
+    pytest's last ``E`` line names it; else the usual headline."""
+    for line in reversed(message.splitlines()):
+        found = _EXCEPTION_LINE.match(line.strip())
+        if found:
+            return found.group(1).strip()
+    return failure_headline(message)
+
+
+COUNT_WORDS = (
+    ("passed", "passed"),
+    ("failed", "failed"),
+    ("skipped", "skipped"),
+    ("xfailed", "xfailed"),
+    ("xpassed", "xpassed"),
+    ("deselected", "deselected"),
+    ("errors", "error"),
+)
+"""A run's counts in the order the summary line names them, with pytest's words."""
+
+
+def counts_parts(summary: RunSummary) -> list[tuple[str, str]]:
+    """("3 passed", "passed"), ("1 xfailed", "xfailed")…: the non-zero counts of a run, each
+    with the result it counts, as pytest's summary line says them."""
+    parts = []
+    for field, result in COUNT_WORDS:
+        count = int(getattr(summary, field))
+        if count:
+            word = result if result != "error" else ("error" if count == 1 else "errors")
+            parts.append((f"{count} {word}", result))
+    return parts
 
 
 def _exunit_headline(lines: list[str]) -> str:

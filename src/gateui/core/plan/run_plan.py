@@ -61,6 +61,9 @@ class RunRequest:
     paths: tuple[str, ...] = ()
     """Absolute paths the user named, each optionally followed by ``::test`` (a node id)."""
     extra_args: tuple[str, ...] = ()
+    report_args: tuple[str, ...] = ()
+    """How pytest writes its failure reports (``--tb=short``, ``-v``): for pytest commands only,
+    never appended to a command suite's command line."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def plan_run(
                 project_root=project.root,
                 repo_root=project.repo_root,
                 interpreter=project.interpreter,
-                args=(*args, *request.extra_args),
+                args=(*args, *request.extra_args, *request.report_args),
             )
         )
     return commands + runs
