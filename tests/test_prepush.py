@@ -341,3 +341,27 @@ def test_pre_commit_runs_the_same_check(pushing: Pushing) -> None:
     assert result.returncode == 1
     assert "the PR gate would FAIL for via-pre-commit: Run backend smoke: exit 1" in result.stderr
     assert FAILING_TEST in result.stderr
+
+
+def test_pre_commit_without_to_ref_checks_the_pushed_branch_not_head(pushing: Pushing) -> None:
+    """Some pre-commit versions name only the branch: the pushed branch is checked even when
+    HEAD is another (good) branch."""
+    pushing.branch("pushed-broken", broken=True)
+    git(pushing.repo, "checkout", "-q", "main")
+    env = pushing.env | {
+        "PRE_COMMIT": "1",
+        "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/pushed-broken",
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/pushed-broken",
+        "PRE_COMMIT_REMOTE_NAME": "origin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gateui", "hook", "run-pre-push"],
+        cwd=pushing.repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "the PR gate would FAIL for pushed-broken" in result.stderr

@@ -217,7 +217,13 @@ def cmd_run_pre_push(args: argparse.Namespace) -> int:
     from gateui.cli.prepush import pre_commit_input, run_pre_push
     from gateui.core.gate.gitops import Git
 
-    data = pre_commit_input(os.environ)
+    def commit_of(ref: str) -> str | None:
+        found = Git(find_repo_root(Path.cwd())).try_run(
+            "rev-parse", "--verify", f"{ref}^{{commit}}"
+        )
+        return found.strip() or None if found else None
+
+    data = pre_commit_input(os.environ, commit_of)
     if data is None:
         data = b"" if sys.stdin.isatty() else sys.stdin.buffer.read()
     if not data.strip() and os.environ.get("PRE_COMMIT") == "1":
