@@ -38,12 +38,8 @@ def test_run_unit_on_a_folder_layout_runs_the_folder(tmp_path: Path, cli: Cli) -
     ]
 
 
-def test_a_registered_but_unused_marker_gives_way_to_its_folder(
-    tmp_path: Path, cli: Cli
-) -> None:
-    repo = _folder_layout(
-        tmp_path, '[tool.pytest.ini_options]\nmarkers = ["unit: fast tests"]\n'
-    )
+def test_a_registered_but_unused_marker_gives_way_to_its_folder(tmp_path: Path, cli: Cli) -> None:
+    repo = _folder_layout(tmp_path, '[tool.pytest.ini_options]\nmarkers = ["unit: fast tests"]\n')
     result = cli(["run", "unit", "--json"], repo)
     assert result.code == 0, result.stdout + result.stderr
     assert result.json_lines()[-1]["selected"] == 2
@@ -58,9 +54,7 @@ def test_the_tuis_lookup_picks_the_folder_over_an_empty_marker_suite() -> None:
     assert (found.kind, found.name) == ("folder", "tests/unit")
 
 
-def test_a_marker_suite_the_addopts_deselect_shows_its_real_count(
-    tmp_path: Path, cli: Cli
-) -> None:
+def test_a_marker_suite_the_addopts_deselect_shows_its_real_count(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "pyproject.toml").write_text(
         "[tool.pytest.ini_options]\n"
         'addopts = "-m \\"not property\\""\n'
