@@ -150,3 +150,20 @@ def test_junitxml_is_one_valid_file_for_a_two_project_run(tmp_path: Path, cli: C
     assert failure is not None and "Usage: tester" in (failure.text or "")
     case = api.find("testcase[@name='test_known']")
     assert case is not None and case.get("classname") == "projects.api.tests.test_api"
+
+
+def test_gate_writes_junit_per_step_and_versioned_json(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.pytest.ini_options]\n\n"
+        "[tool.gateui.gate]\n"
+        'steps = [{ name = "tests", command = "python -m pytest -q" }]\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_cli.py").write_text(_FAILING)
+    repo = init_repo(tmp_path)
+    result = cli(["gate", "--json", "--no-cache", "--junitxml", "gate.xml"], repo)
+    assert result.code == 1, result.stdout + result.stderr
+    assert json.loads(result.stdout)["schema"] == 1
+    suite = ET.parse(repo / "gate.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("tests", "4", "2")
