@@ -7,7 +7,8 @@ graph: module-level changes (imports, class bodies, decorators, defaults, parame
 with no recording (new tests, another interpreter or package set), and conftest hooks. Data files
 select the tests that opened them; config and lock files select their whole project; other files
 follow ``[[tool.gateui.map]]``, then tests that mention the file's name, then the smoke suite.
-Tests that failed last time are always selected and run first; the rest run fastest first.
+Tests that failed last time are always selected and their modules run first; the rest run fastest
+first, module by module (the plugin never splits a module).
 """
 
 from __future__ import annotations
@@ -587,8 +588,8 @@ def selection_commands(
     exclude: Set[str] = frozenset(),
 ) -> list[PytestCommand]:
     """One pytest command per project with something selected: a selection file the plugin
-    reads (so only those tests run, in order: failed first, then fastest first) and the test
-    files as arguments (so pytest only collects those)."""
+    reads (so only those tests run, whole modules in order: failed first, then fastest first)
+    and the test files as arguments (so pytest only collects those)."""
     commands = []
     for chosen in selection.projects:
         if chosen.empty:
