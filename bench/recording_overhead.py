@@ -273,7 +273,11 @@ def profile(repo: Path, work: Path, tests: int, rounds: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 rounds, 100 generated tests, no profile: a smoke check")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 rounds, 100 generated tests, no profile: a smoke check",
+    )
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--tests", type=int, default=None, help="generated tests (default 2000)")
     parser.add_argument("--profile", action="store_true", help="always run the cProfile step")

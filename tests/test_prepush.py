@@ -388,3 +388,27 @@ def test_a_partial_gate_is_handled_per_on_partial(
     assert "not reproduced here: Run example-org/license-check@v2" in result.stderr
     assert says in result.stderr
     assert pushing.remote_has(f"refs/heads/{name}") is pushed
+
+
+def test_pre_commit_without_to_ref_checks_the_pushed_branch_not_head(pushing: Pushing) -> None:
+    """Some pre-commit versions name only the branch: the pushed branch is checked even when
+    HEAD is another (good) branch."""
+    pushing.branch("pushed-broken", broken=True)
+    git(pushing.repo, "checkout", "-q", "main")
+    env = pushing.env | {
+        "PRE_COMMIT": "1",
+        "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/pushed-broken",
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/pushed-broken",
+        "PRE_COMMIT_REMOTE_NAME": "origin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gateui", "hook", "run-pre-push"],
+        cwd=pushing.repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "the PR gate would FAIL for pushed-broken" in result.stderr

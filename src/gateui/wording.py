@@ -10,9 +10,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gateui.core.gate.model import CACHE, IN_PLACE, INVALID, UNREPRODUCED, GateDefinition
-from gateui.core.running.headline import failure_headline as failure_headline  # for the views
+from gateui.core.running.headline import (  # for the views
+    collection_error_headline as collection_error_headline,
+)
+from gateui.core.running.headline import failure_headline as failure_headline
 
 if TYPE_CHECKING:
+    from gateui.core.running.events import RunSummary
     from gateui.core.selection.affected import AffectedPlan
 
 MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·", "not-reproduced": "◌"}
@@ -72,6 +76,30 @@ def describe_selection(plan: AffectedPlan) -> str:
     lines = [f"changed: {shown or 'nothing'} → selected: {selected}"]
     lines += [f"note: {note}" for note in plan.selection.notes]
     return "\n".join(lines)
+
+
+COUNT_WORDS = (
+    ("passed", "passed"),
+    ("failed", "failed"),
+    ("skipped", "skipped"),
+    ("xfailed", "xfailed"),
+    ("xpassed", "xpassed"),
+    ("deselected", "deselected"),
+    ("errors", "error"),
+)
+"""A run's counts in the order the summary line names them, with pytest's words."""
+
+
+def counts_parts(summary: RunSummary) -> list[tuple[str, str]]:
+    """("3 passed", "passed"), ("1 xfailed", "xfailed")…: the non-zero counts of a run, each
+    with the result it counts, as pytest's summary line says them."""
+    parts = []
+    for field, result in COUNT_WORDS:
+        count = int(getattr(summary, field))
+        if count:
+            word = result if result != "error" else ("error" if count == 1 else "errors")
+            parts.append((f"{count} {word}", result))
+    return parts
 
 
 def one_line(text: str, limit: int = 160) -> str:

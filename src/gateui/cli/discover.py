@@ -28,6 +28,9 @@ def register(commands: Any) -> None:
     discover = commands.add_parser("discover", help="list projects, suites, markers and problems")
     discover.add_argument("path", nargs="?", default=".", help="repository (default: here)")
     discover.add_argument("--json", action="store_true", help="machine-readable output")
+    discover.add_argument(
+        "-C", dest="repo", default=".", metavar="DIR", help="run as if started in DIR (as git -C)"
+    )
     discover.set_defaults(handler=_handle)
 
 

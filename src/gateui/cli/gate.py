@@ -23,6 +23,7 @@ from gateui.cli.exit_codes import (
     EXIT_PARTIAL,
     EXIT_USAGE,
 )
+from gateui.cli.printers import SCHEMA_VERSION
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root
@@ -48,7 +49,12 @@ def register(commands: Any) -> None:
     gate.add_argument(
         "--seed", type=int, metavar="N", help="seed for the orders gateui shuffles (reproduce one)"
     )
-    gate.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository")
+    gate.add_argument(
+        "-C", dest="repo", default=".", metavar="DIR", help="run as if started in DIR (as git -C)"
+    )
+    gate.add_argument(
+        "--junitxml", metavar="PATH", help="also write the steps' test results as JUnit XML"
+    )
     gate.set_defaults(handler=lambda a, extra: cmd_gate(a, sys.stdout))
 
     hook = commands.add_parser("hook", help="install, remove or inspect the pre-push hook")
@@ -72,6 +78,11 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=lambda a, extra: cmd_run_pre_push(a))
 
 
+def versioned(document: dict[str, Any]) -> dict[str, Any]:
+    """A JSON document with the schema version first (README: JSON output)."""
+    return {"schema": SCHEMA_VERSION, **document}
+
+
 def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
     from gateui.core.gate.check import GateReport
     from gateui.core.gate.model import ERROR
@@ -82,7 +93,7 @@ def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
         # `gate --json` always prints its report: a gate that cannot be evaluated says why.
         if args.json:
             report = GateReport(ERROR, str(exc), ref=args.ref, error=str(exc))
-            out.write(json.dumps(report.as_json(), indent=2) + "\n")
+            out.write(json.dumps(versioned(report.as_json()), indent=2) + "\n")
         raise
 
 
@@ -90,6 +101,8 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
     from gateui.cli.gate_printer import GatePrinter
     from gateui.core.gate.check import GateCheck
     from gateui.core.gate.gitops import Git, scrub_git_env
+    from gateui.core.gate.run import StepEvent
+    from gateui.core.running.junit_writer import JunitWriter
 
     repo_root = find_repo_root(Path(args.repo))
     if Git(repo_root).try_run("rev-parse", "--git-dir") is None:
@@ -103,8 +116,11 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
     seen = _SeenSoFar(args.ref)
     report: GateReport | None = None
     stream = check.events()
+    junit = JunitWriter() if args.junitxml else None
     try:
         for event in stream:
+            if junit is not None and isinstance(event, StepEvent):
+                junit.handle(event.event, suite_name=event.step.name)
             if printer is not None:
                 printer.handle(event)
             seen.add(event)
@@ -114,7 +130,7 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
         stream.close()
         if args.json and report is None:
             interrupted = seen.interrupted(interruption(stop))
-            out.write(json.dumps(interrupted.as_json(), indent=2) + "\n")
+            out.write(json.dumps(versioned(interrupted.as_json()), indent=2) + "\n")
             out.flush()
         sys.stderr.write("gateui: gate interrupted (the temporary worktree is removed)\n")
         if isinstance(stop, Terminated):
@@ -122,9 +138,11 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_INTERRUPTED
     finally:
         stream.close()
+        if junit is not None:
+            junit.write(Path(args.junitxml).resolve())
     assert report is not None
     if args.json:
-        out.write(json.dumps(report.as_json(), indent=2) + "\n")
+        out.write(json.dumps(versioned(report.as_json()), indent=2) + "\n")
     if report.error and printer is not None:
         sys.stderr.write(f"gateui: {report.error}\n")
     return gate_exit_code(report.verdict)
@@ -200,7 +218,7 @@ def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
         else:
             current = status(repo_root)
             if getattr(args, "json", False):
-                out.write(json.dumps(current.as_json(), indent=2) + "\n")
+                out.write(json.dumps(versioned(current.as_json()), indent=2) + "\n")
             elif current.installed:
                 state = "current" if current.current else "from another gateui installation"
                 python = current.python or "?"
@@ -225,7 +243,13 @@ def cmd_run_pre_push(args: argparse.Namespace) -> int:
     from gateui.cli.prepush import pre_commit_input, run_pre_push
     from gateui.core.gate.gitops import Git
 
-    data = pre_commit_input(os.environ)
+    def commit_of(ref: str) -> str | None:
+        found = Git(find_repo_root(Path.cwd())).try_run(
+            "rev-parse", "--verify", f"{ref}^{{commit}}"
+        )
+        return found.strip() or None if found else None
+
+    data = pre_commit_input(os.environ, commit_of)
     if data is None:
         data = b"" if sys.stdin.isatty() else sys.stdin.buffer.read()
     if not data.strip() and os.environ.get("PRE_COMMIT") == "1":

@@ -4,6 +4,7 @@ live here beyond turning results into exit codes (``exit_codes``)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a repository's test gates locally: suites, live results, the PR gate.",
     )
     parser.add_argument("--version", action="version", version=f"gateui {__version__}")
+    parser.add_argument(
+        "-C",
+        dest="chdir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="run as if started in DIR (as git -C; paths after it are relative to DIR)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     # Each command registers itself from its own module: register(commands) adds a sub-parser
@@ -45,9 +54,30 @@ def _default_to_tui(parser: argparse.ArgumentParser, argv: list[str]) -> list[st
     )
     if not argv:
         return ["tui"]
-    if argv[0] not in (commands or {}) and not argv[0].startswith("-"):
-        return ["tui", *argv]
+    start = 0
+    while start + 1 < len(argv) and argv[start] == "-C":
+        start += 2  # gateui -C DIR [COMMAND …]
+    if start == len(argv):
+        return [*argv, "tui"]
+    first = argv[start]
+    if first not in (commands or {}) and not first.startswith("-"):
+        return [*argv[:start], "tui", *argv[start:]]
     return argv
+
+
+def change_directory(args: argparse.Namespace) -> None:
+    """``-C DIR`` before or after the command, as ``git -C``: gateui works as if started in
+    DIR, so the repository is found from there and every path given after it is relative to
+    it. Several apply in turn, each relative to the one before."""
+    folders = list(args.chdir)
+    if getattr(args, "repo", ".") not in (".", None):
+        folders.append(args.repo)
+        args.repo = "."
+    for folder in folders:
+        try:
+            os.chdir(folder)
+        except OSError as exc:
+            raise GateuiError(f"-C {folder}: {exc.strerror or exc}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +109,7 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         if handler is None:
             build_parser().print_help(sys.stderr)
             return EXIT_USAGE
+        change_directory(args)
         # A gateui killed outright (kill -9) could not remove its temporary folders and gate
         # worktrees: the next command does.
         remove_stale_leftovers()

@@ -54,12 +54,19 @@ def ask_on_terminal(question: str) -> bool | None:
     return answer.decode(errors="replace").strip().lower() in ("y", "yes")
 
 
-def pre_commit_input(env: Mapping[str, str]) -> bytes | None:
-    """pre-commit does not pass git's stdin on; it exports the pushed range instead."""
-    to_ref = env.get("PRE_COMMIT_TO_REF")
+def pre_commit_input(
+    env: Mapping[str, str], resolve: Callable[[str], str | None] = lambda ref: None
+) -> bytes | None:
+    """pre-commit does not pass git's stdin on; it exports the pushed range instead. Without
+    ``PRE_COMMIT_TO_REF`` (older pre-commit: ``PRE_COMMIT_ORIGIN``; some versions only name the
+    branch) the pushed ref is the local branch pre-commit names, resolved by ``resolve`` — never
+    HEAD, which may be another branch than the one pushed."""
+    to_ref = env.get("PRE_COMMIT_TO_REF") or env.get("PRE_COMMIT_ORIGIN")
+    if not to_ref and env.get("PRE_COMMIT_LOCAL_BRANCH"):
+        to_ref = resolve(env["PRE_COMMIT_LOCAL_BRANCH"])
     if not to_ref:
         return None
-    from_ref = env.get("PRE_COMMIT_FROM_REF") or "0" * len(to_ref)
+    from_ref = env.get("PRE_COMMIT_FROM_REF") or env.get("PRE_COMMIT_SOURCE") or "0" * len(to_ref)
     local = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
     remote = env.get("PRE_COMMIT_REMOTE_BRANCH") or local
     return f"{local} {to_ref} {remote} {from_ref}\n".encode()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gateui.cli.config_check import check_config
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from gateui.cli.failure_report import TB_STYLES, report_args
 from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
@@ -24,6 +25,7 @@ from gateui.core.plan.run_plan import (
     plan_run,
 )
 from gateui.core.running.events import RunSummary
+from gateui.core.running.junit_writer import JunitWriter
 
 if TYPE_CHECKING:
     from gateui.core.selection.affected import AffectedPlan
@@ -50,9 +52,30 @@ def register(commands: Any) -> None:
         "--no-record", action="store_true", help="do not record what each test executes"
     )
     run.add_argument(
-        "-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)"
+        "-C", dest="repo", default=".", metavar="DIR", help="run as if started in DIR (as git -C)"
+    )
+    add_report_options(run)
+    run.add_argument(
+        "--junitxml", metavar="PATH", help="also write the results as one JUnit XML file"
     )
     run.set_defaults(handler=lambda a, extra: cmd_run(a, extra, sys.stdout))
+
+
+def add_report_options(parser: Any) -> None:
+    """``--tb`` and ``-v``: how failures are reported at the end of a run, as pytest's own."""
+    parser.add_argument(
+        "--tb",
+        choices=TB_STYLES,
+        metavar="STYLE",
+        help=f"traceback style of the failure reports: {', '.join(TB_STYLES)} (default auto)",
+    )
+    parser.add_argument(
+        "-v",
+        dest="verbose",
+        action="count",
+        default=0,
+        help="name every test as it finishes; fuller assertion diffs (twice: fuller still)",
+    )
 
 
 def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[str]]:
@@ -74,7 +97,7 @@ def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[s
 
 
 def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
-    printer = make_printer(args.json, out)
+    printer = make_printer(args.json, out, args.tb, args.verbose)
     try:
         return _run(args, extra, printer, out)
     except (GateuiError, KeyboardInterrupt, Terminated) as exc:
@@ -99,8 +122,8 @@ def _run(
     from gateui.core.selection.bookkeeping import Bookkeeping
     from gateui.core.selection.depstore import DepStore
 
-    cwd = Path.cwd()
-    repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
+    cwd = Path(args.repo).resolve()
+    repo_root = find_repo_root(cwd)
     suite, paths = split_targets(args.targets, cwd)
     projects = load_projects(repo_root)
     check_config(repo_root)
@@ -114,6 +137,7 @@ def _run(
         keyword=args.keyword,
         paths=tuple(paths),
         extra_args=tuple(extra),
+        report_args=report_args(args.tb, args.verbose),
     )
     record = not args.no_record
     store = DepStore(repo_root) if record or args.affected else None
@@ -138,7 +162,8 @@ def _run(
             commands = plan_run(projects, request, repo_root)
             if record:
                 commands = with_recording(commands, repo_root)
-        return stream_run(RunSession(commands), printer, books)
+        junit = Path(args.junitxml).resolve() if args.junitxml else None
+        return stream_run(RunSession(commands), printer, books, junit)
 
 
 def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
@@ -148,13 +173,22 @@ def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
     out.flush()
 
 
-def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: Bookkeeping) -> int:
-    """Print a run live and keep its results; the exit code as ``run`` documents it."""
+def stream_run(
+    session: RunSession,
+    printer: JsonPrinter | PlainPrinter,
+    books: Bookkeeping,
+    junit: Path | None = None,
+) -> int:
+    """Print a run live and keep its results; the exit code as ``run`` documents it. With
+    ``junit``, the results are also written there as JUnit XML (also for a run cut short)."""
     summary: RunSummary | None = None
+    writer = JunitWriter() if junit is not None else None
     try:
         for event in session.events():
             printer.handle(event)
             books.handle(event)
+            if writer is not None:
+                writer.handle(event)
             if isinstance(event, RunSummary):
                 summary = event
     except (KeyboardInterrupt, Terminated) as stop:
@@ -178,6 +212,8 @@ def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: 
     finally:
         # Tests that finished keep their results, also when the run was cut short.
         books.save()
+        if writer is not None and junit is not None:
+            writer.write(junit, summary)
     assert summary is not None
     if not session.commands:
         return EXIT_OK  # nothing was affected: nothing to run, nothing failed

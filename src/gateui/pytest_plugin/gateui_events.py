@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -243,6 +243,7 @@ class GateuiEventPlugin:
         self.collected_ids: list[str] = []
         self.reported: set[str] = set()
         self.stopped_by = ""
+        self.deselected: list[Any] = []
         # A finished test's result rides with the next test's start (see ``_Channel``). Not on
         # an xdist controller: there the next start may come from another worker much later.
         self.hold = not _xdist_controller(config)
@@ -312,6 +313,12 @@ class GateuiEventPlugin:
                 }
             )
 
+    def pytest_deselected(self, items: Sequence[Any]) -> None:
+        selection = self.config.pluginmanager.get_plugin("gateui-selection")
+        if selection is not None and getattr(selection, "dropping", False):
+            return
+        self.deselected.extend(items)
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # On the controller of an xdist run there are no items here; the count comes from
@@ -333,10 +340,31 @@ class GateuiEventPlugin:
                     },
                     hold=True,  # the items go out with the collection event, in one write
                 )
+        if self.collect_items:
+            # What the project's own addopts deselect (-m "not slow") still belongs to its
+            # suites: discovery counts them there.
+            for item in self.deselected:
+                path, line = _item_location(item)
+                self.channel.send(
+                    {
+                        "e": "item",
+                        "nodeid": item.nodeid,
+                        "path": path,
+                        "line": line,
+                        "markers": _marker_names(item),
+                        "deselected": True,
+                    },
+                    hold=True,
+                )
         self.collected = len(session.items)
         self.collected_ids = [item.nodeid for item in session.items]
         self.channel.send(
-            {"e": "collection", "count": self.collected, "errors": self.collect_errors}
+            {
+                "e": "collection",
+                "count": self.collected,
+                "errors": self.collect_errors,
+                "deselected": len(self.deselected),
+            }
         )
 
     # -- tests ---------------------------------------------------------------------------
@@ -496,6 +524,7 @@ class _Selection:
         # Tests that already finished in a run an edit interrupted: not again.
         self.exclude = set(data.get("exclude", ()))
         self.rank = {key: index for index, key in enumerate(data.get("order", ()))}
+        self.dropping = False
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[Any]) -> None:
@@ -515,12 +544,26 @@ class _Selection:
             else:
                 drop.append(item)
         if drop:
-            config.hook.pytest_deselected(items=drop)
-        last = len(self.rank)
-        rank = self.rank
-        # Stable: tests without a rank keep pytest's order, after the ranked ones.
-        keep.sort(key=lambda i: rank.get(i.nodeid, rank.get(i.nodeid.split("::", 1)[0], last)))
-        items[:] = keep
+            self.dropping = True  # gateui's own narrowing, not a deselection pytest would count
+            try:
+                config.hook.pytest_deselected(items=drop)
+            finally:
+                self.dropping = False
+        items[:] = _modules_in_order(keep, self.rank)
+
+
+def _modules_in_order(items: list[Any], rank: dict[str, int]) -> list[Any]:
+    """Whole modules in the order of their best-ranked test; within a module pytest's own
+    collection order. Splitting a module would tear down and set up its module- and
+    class-scoped fixtures out of turn, and errors plain pytest never shows would appear."""
+    last = len(rank)
+    module_rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        best = rank.get(item.nodeid, rank.get(module, last))
+        module_rank[module] = min(best, module_rank.get(module, last))
+    # Stable: modules without a rank keep pytest's order, after the ranked ones.
+    return sorted(items, key=lambda i: module_rank[i.nodeid.split("::", 1)[0]])
 
 
 # -- dependency recording ----------------------------------------------------------------------

@@ -327,11 +327,14 @@ def _from_events(
         )
         for i in items
     ]
+    # Tests the project's own addopts deselect (-m "not property") are not run by a plain run,
+    # but they are the tests of their suite (`gateui run property` runs them).
     tests = tuple(
         CollectedTest(
             project.to_repo(info.nodeid), project.to_repo(info.path), item.line, info.markers
         )
         for info, item in zip(infos, items, strict=True)
+        if not item.deselected
     )
     suites = project_suites(project, infos)
     errors = [

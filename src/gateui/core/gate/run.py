@@ -453,6 +453,8 @@ class _StepRunner:
                 if isinstance(event, SessionStarted):
                     rootdir = Path(event.rootdir)
                 elif isinstance(event, ItemCollected):
+                    if event.deselected:
+                        continue  # the step's own -m deselected it: not one of its tests
                     nodeid = relative_nodeid(
                         event.nodeid, rootdir or command.project_root, self.checkout.root
                     )

@@ -39,3 +39,16 @@ def _exunit_headline(lines: list[str]) -> str:
         if line.startswith(("left:", "right:")) and len(line) < 80
     ]
     return f"{message} ({', '.join(' '.join(s.split()) for s in sides)})" if sides else message
+
+
+_EXCEPTION_LINE = re.compile(r"^(?:E\s+)?([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*)$")
+
+
+def collection_error_headline(message: str) -> str:
+    """The exception a module failed to collect with (``SyntaxError: invalid syntax``), as
+    pytest's last ``E`` line names it; else the usual headline."""
+    for line in reversed(message.splitlines()):
+        found = _EXCEPTION_LINE.match(line.strip())
+        if found:
+            return found.group(1).strip()
+    return failure_headline(message)

@@ -38,6 +38,7 @@ from gateui.core.running.events import (
 )
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.process_group import PIPE_GRACE_S, GroupProcess, describe_exit
+from gateui.core.running.tally import ResultCounts
 
 _READ_SIZE = 1 << 16
 _OUTPUT_POLL_S = 0.05
@@ -103,7 +104,8 @@ class _Tally:
     """Counts results as they arrive; tells which tests are still running."""
 
     def __init__(self) -> None:
-        self.passed = self.failed = self.skipped = self.errors = 0
+        self.counts = ResultCounts()
+        self.deselected = 0
         self.collection_errors = 0
         self.collected: int | None = None
         """How many tests the session collected (None: it never finished collecting)."""
@@ -113,18 +115,7 @@ class _Tally:
     def add(self, event: TestFinished) -> None:
         self.running.pop(event.nodeid, None)
         self.finished.add(event.nodeid)
-        if event.outcome == "passed":
-            self.passed += 1
-        elif event.outcome == "failed":
-            self.failed += 1
-        elif event.outcome == "skipped":
-            self.skipped += 1
-        else:
-            self.errors += 1
-
-    @property
-    def total(self) -> int:
-        return self.passed + self.failed + self.skipped + self.errors
+        self.counts.add(event)
 
 
 class PytestProcess(GroupProcess):
@@ -167,6 +158,7 @@ class PytestProcess(GroupProcess):
                 event = replace(event, nodeid=self._nodeid(event.nodeid))
             elif isinstance(event, CollectionFinished):
                 tally.collected = (tally.collected or 0) + event.count
+                tally.deselected += event.deselected
             elif isinstance(event, SessionFinished):
                 exitstatus = event.exitstatus
                 self.finish = event
@@ -234,14 +226,10 @@ class PytestProcess(GroupProcess):
     ) -> RunSummary:
         died = exitstatus is None and not self.cancelled
         not_run = self._not_run(tally)
-        return RunSummary(
-            selected=tally.total,
-            passed=tally.passed,
-            failed=tally.failed,
-            skipped=tally.skipped,
-            errors=tally.errors,
-            crashed=crash.nodeid if crash else None,
-            duration_s=round(duration, 6),
+        return tally.counts.summary(
+            crash.nodeid if crash else None,
+            round(duration, 6),
+            deselected=tally.deselected,
             exitstatus=exitstatus,
             cancelled=self.cancelled,
             collection_errors=tally.collection_errors,

@@ -89,7 +89,10 @@ def plan_affected(
     skip = _union(selection, carry, exclude)
     # Markers, keyword, nested-project ignores and extra pytest args, as a plain run has them.
     plain = RunRequest(
-        markers=request.markers, keyword=request.keyword, extra_args=request.extra_args
+        markers=request.markers,
+        keyword=request.keyword,
+        extra_args=request.extra_args,
+        report_args=request.report_args,
     )
     base_args = {c.project_root: list(c.args) for c in plan_run(projects, plain)}
     if request.suite is not None:

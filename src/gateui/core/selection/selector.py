@@ -10,7 +10,8 @@ their effect at import, registering decorators, conftest hooks — and tests wit
 through the static import graph. Data files select the tests that opened them; config and lock
 files select their whole project; other files follow ``[[tool.gateui.map]]``, then tests that
 mention the file's name, then the smoke suite. Tests that failed last time are always selected
-and run first; the rest run fastest first.
+and their modules run first; the rest run fastest first, module by module (the plugin never
+splits a module).
 """
 
 from __future__ import annotations
@@ -639,8 +640,8 @@ def selection_commands(
     exclude: Set[str] = frozenset(),
 ) -> list[PytestCommand]:
     """One pytest command per project with something selected: a selection file the plugin
-    reads (so only those tests run, in order: failed first, then fastest first) and the test
-    files as arguments (so pytest only collects those)."""
+    reads (so only those tests run, whole modules in order: failed first, then fastest first)
+    and the test files as arguments (so pytest only collects those)."""
     commands = []
     for chosen in selection.projects:
         if chosen.empty:
