@@ -23,7 +23,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, Label, Tree
+from textual.widgets import Input, Label, Tree
 from textual.worker import Worker, WorkerState
 
 from gateui.core.common.errors import GateuiError
@@ -40,7 +40,7 @@ from gateui.tui.controllers.watch import WatchController, WatchSource
 from gateui.tui.editor import edit_failure
 from gateui.tui.empty_states import discovering_text, empty_state
 from gateui.tui.failures import explain_failure
-from gateui.tui.keys import bindings
+from gateui.tui.keys import SCOPE_KEYS, bindings
 from gateui.tui.model import Scope, build_scopes
 from gateui.tui.screens.gate import (
     GateScreen,
@@ -50,6 +50,7 @@ from gateui.tui.screens.gate import (
 )
 from gateui.tui.screens.help import HelpScreen
 from gateui.tui.widgets.filter_input import FilterInput
+from gateui.tui.widgets.footer import KeysFooter
 from gateui.tui.widgets.header import GateHeader
 from gateui.tui.widgets.results_pane import ResultsPane
 from gateui.tui.widgets.results_table import ResultsTable
@@ -67,6 +68,12 @@ class GateuiApp(App[int]):
     TITLE = "gateui"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = bindings()
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (100, "-normal"),
+        (140, "-wide"),
+    ]
+    """Screen classes the stylesheet sizes the columns by (below 100 columns: narrow)."""
 
     def __init__(
         self,
@@ -105,7 +112,7 @@ class GateuiApp(App[int]):
                 yield Label("Scope", classes="section-title")
                 yield ScopeTree(id="tree")
             yield ResultsPane(discovering_text(self.repo_label), id="centre")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(FilterInput).cursor_blink = self.cursor_blink
@@ -143,6 +150,7 @@ class GateuiApp(App[int]):
         if message.final:
             notes, self.problem = self.discovery.report()
             self._log_notes(*notes)
+        self.refresh_bindings()  # s, u and i are offered where the suites are
         self._update_empty_state()
         if self.watcher.want and self.discovery.has_projects and not self.watcher.on:
             self.watcher.want = False
@@ -205,8 +213,9 @@ class GateuiApp(App[int]):
     ) -> ActiveRun:
         """A new run on screen, planned by ``planner`` in its worker (or playing ``events``);
         watch mode gives way to it."""
-        if self.watcher.on:
-            self._stop_watch("watch mode off for this run (w turns it back on)")
+        if note := self.watcher.pause(label):
+            self.query_one(GateHeader).set_watch(False, paused_for=label)
+            self._log_notes(note)
         run = self.runs.make(label, reason)
         self._adopt_run(run)
         self.runs.start(run, planner, events)
@@ -250,6 +259,7 @@ class GateuiApp(App[int]):
             self._log_notes(self.runs.finish(run, absorbed.summary))
             self._pane.results_over()
             self.query_one(ScopeTree).refresh_counts(self.runs.store)
+            self._resume_watch(run)
             self.gates.precompute_if_idle()
 
     def _refresh_run_view(self, run: ActiveRun) -> None:
@@ -270,6 +280,12 @@ class GateuiApp(App[int]):
         label = self.watcher.start(self.scope, self.discovery.projects)
         self.query_one(GateHeader).set_watch(True)
         self.log_line(f"watch mode on: {label} (every save reruns the affected tests)")
+
+    def _resume_watch(self, run: ActiveRun) -> None:
+        """Watch mode paused for ``run`` goes on (once its results are saved)."""
+        if note := self.watcher.resume(after=run.done):
+            self.query_one(GateHeader).set_watch(True)
+            self._log_notes(note)
 
     def _stop_watch(self, note: str = "watch mode off") -> None:
         if self.watcher.stop():
@@ -383,6 +399,7 @@ class GateuiApp(App[int]):
         abandoned = self.runs.abandon() if worker.group == "run" else None
         if abandoned is not None:
             self._refresh_run_view(abandoned)
+            self._resume_watch(abandoned)
         if self.problem is not None:
             self._pane.show_empty(self.problem)
 
@@ -411,6 +428,18 @@ class GateuiApp(App[int]):
     def action_scope(self, name: str) -> None:
         self.query_one(ScopeTree).select_suite(name)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """s, u and i exist (in the footer, and as keys) where the repository has such a suite."""
+        if action == "scope":
+            return any(tree.has_suite(str(parameters[0])) for tree in self.query(ScopeTree))
+        return True
+
+    def action_toggle_tree(self) -> None:
+        self.query_one("#left").toggle_class("-folded")
+
+    def action_toggle_log(self) -> None:
+        self._pane.toggle_log()
+
     def action_filter(self) -> None:
         if not self._pane.open_filter():
             self.notify("no results to filter yet")
@@ -421,7 +450,7 @@ class GateuiApp(App[int]):
         self._show_title()
 
     def action_toggle_watch(self) -> None:
-        if self.watcher.on:
+        if self.watcher.on or self.watcher.paused_for:
             self._stop_watch()
         elif not self.discovery.has_projects:
             self.watcher.want = True
@@ -460,7 +489,9 @@ class GateuiApp(App[int]):
         self._pane.enlarge_detail()
 
     def action_escape(self) -> None:
-        self._pane.restore_results()
+        """Back, from wherever the focus is: the enlarged detail shrinks, else the filter goes."""
+        if not self._pane.restore_results():
+            self._pane.clear_filter()
 
     def action_open_editor(self) -> None:
         event = self._pane.chosen_result
@@ -470,7 +501,9 @@ class GateuiApp(App[int]):
             self.log_line(failed, "yellow")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        tree = self.query_one(ScopeTree)
+        absent = {key for key, suite in SCOPE_KEYS.items() if not tree.has_suite(suite)}
+        self.push_screen(HelpScreen(absent))
 
     async def action_quit(self) -> None:
         """Cancel runs and collection, wait (bounded) until their processes are gone, exit."""

@@ -1,12 +1,13 @@
-"""``?``: every key and what it does, plus the tree's colours."""
+"""``?``: every key and what it does, plus the tree's colours and the gate badge, on an 80 by 24 terminal."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -14,37 +15,33 @@ from textual.widgets import Static
 from gateui.tui.keys import KEYS
 
 
-def help_content() -> Content:
-    lines = [Content.styled("Keys", "bold $text-primary"), Content("")]
-    for key in KEYS:
-        lines.append(
-            Content.assemble(
-                Content.styled(f" {key.shown:>6} ", "bold $text-accent"), "  ", key.help
-            )
-        )
+def help_content(absent: Collection[str] = ()) -> Content:
+    """One line per key (but the ``absent`` ones: scope keys of suites the repository lacks),
+    then what the tree's marks and the gate badge mean."""
+    lines = [
+        Content.assemble(Content.styled(f"{key.shown:>5} ", "bold $text-accent"), " ", key.help)
+        for key in KEYS
+        if key.key not in absent
+    ]
+    marks = Content(" ").join(
+        [
+            Content.styled("✓ passed", "$text-success"),
+            Content.styled("✗ failed", "$text-error"),
+            Content.styled("○ skipped", "$text-warning"),
+        ]
+    )
     lines += [
         Content(""),
-        Content.styled("The tree", "bold $text-primary"),
-        Content(""),
-        Content("Projects → suites → the markers that narrow them. Each node shows its test count"),
-        Content("and the outcomes of its tests' last run: ").append(
-            Content.styled("✓ passed", "$text-success")
-        )
-        + Content("  ")
-        + Content.styled("✗ failed", "$text-error")
-        + Content("  ")
-        + Content.styled("○ skipped", "$text-warning"),
-        Content("The highlighted node is the scope of a, f and watch mode; s / u / i jump to it."),
-        Content(""),
-        Content.styled("The gate badge", "bold $text-primary"),
-        Content(""),
-        Content(
-            "Would the PR gate pass on HEAD? passing / would fail / running… / unknown (it cannot"
+        Content.assemble(
+            Content.styled("Tree ", "bold $text-primary"),
+            "projects → suites → markers, with test counts and last run: ",
         ),
-        Content(
-            "be evaluated: the log says why). While nothing runs and the work tree is clean, gateui"
+        Content.assemble(marks, ". The highlighted node scopes a, r, f and watch mode."),
+        Content.assemble(
+            Content.styled("Gate ", "bold $text-primary"),
+            "would the PR gate pass on HEAD? Checked in the background while idle",
         ),
-        Content("checks HEAD in the background, so that the push that follows is a cache hit."),
+        Content("and clean, so the push that follows is a cache hit; unknown: the log says why."),
     ]
     return Content("\n").join(lines)
 
@@ -54,8 +51,12 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", "Close", show=False),
     ]
 
+    def __init__(self, absent: Collection[str] = ()) -> None:
+        super().__init__()
+        self._absent = absent
+
     def compose(self) -> ComposeResult:
-        with Vertical(id="help") as box:
-            box.border_title = "gateui — help"
+        with VerticalScroll(id="help") as box:
+            box.border_title = "gateui — keys"
             box.border_subtitle = "esc closes"
-            yield Static(help_content(), id="help-body")
+            yield Static(help_content(self._absent), id="help-body")
