@@ -68,7 +68,7 @@ class GateuiApp(App[int]):
     TITLE = "gateui"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = bindings()
-    HORIZONTAL_BREAKPOINTS = [
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual declares it so (not as a ClassVar)
         (0, "-narrow"),
         (100, "-normal"),
         (140, "-wide"),

@@ -1,4 +1,4 @@
-"""``?``: every key and what it does, plus the tree's colours and the gate badge, on an 80 by 24 terminal."""
+"""``?``: every key and what it does, the tree's marks and the gate badge, in 80 by 24."""
 
 from __future__ import annotations
 
