@@ -12,17 +12,24 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from gateui.tui.keys import KEYS
+from gateui.tui.keys import KEYS, SCOPE_KEYS
 
 
 def help_content(absent: Collection[str] = ()) -> Content:
-    """One line per key (but the ``absent`` ones: scope keys of suites the repository lacks),
-    then what the tree's marks and the gate badge mean."""
-    lines = [
-        Content.assemble(Content.styled(f"{key.shown:>5} ", "bold $text-accent"), " ", key.help)
-        for key in KEYS
-        if key.key not in absent
-    ]
+    """One line per key (the scope keys on one, but the ``absent`` ones: suites the repository
+    lacks), then what the tree's marks and the gate badge mean. 76 columns, 20 lines."""
+
+    def line(shown: str, text: str | Content, style: str = "bold $text-accent") -> Content:
+        return Content.assemble(Content.styled(f"{shown:>5} ", style), " ", text)
+
+    lines = []
+    scopes = [key for key in KEYS if key.key in SCOPE_KEYS and key.key not in absent]
+    for key in KEYS:
+        if key.key not in SCOPE_KEYS:
+            lines.append(line(key.shown, key.help))
+        elif scopes and key is scopes[0]:
+            suites = " / ".join(SCOPE_KEYS[k.key] for k in scopes)
+            lines.append(line(" ".join(k.key for k in scopes), f"scope to the {suites} suite"))
     marks = Content(" ").join(
         [
             Content.styled("✓ passed", "$text-success"),
@@ -30,18 +37,13 @@ def help_content(absent: Collection[str] = ()) -> Content:
             Content.styled("○ skipped", "$text-warning"),
         ]
     )
+    title = "bold $text-primary"
     lines += [
         Content(""),
-        Content.assemble(
-            Content.styled("Tree ", "bold $text-primary"),
-            "projects → suites → markers, with test counts and last run: ",
-        ),
-        Content.assemble(marks, ". The highlighted node scopes a, r, f and watch mode."),
-        Content.assemble(
-            Content.styled("Gate ", "bold $text-primary"),
-            "would the PR gate pass on HEAD? Checked in the background while idle",
-        ),
-        Content("and clean, so the push that follows is a cache hit; unknown: the log says why."),
+        line("Tree", Content.assemble("projects → suites → markers; last run ", marks), title),
+        line("", "the highlighted node is the scope of a, r, f and watch mode", title),
+        line("Gate", "would the PR gate pass on HEAD? Checked in the background while", title),
+        line("", "idle and clean, so that pushing is a cache hit; unknown: see the log", title),
     ]
     return Content("\n").join(lines)
 
