@@ -126,6 +126,16 @@ def test_failure_detail(snap_compare: SnapCompare, sample_repo: Callable[[str], 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 45)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_failures_at_common_sizes(
+    snap_compare: SnapCompare, sample_repo: Callable[[str], Path], size: tuple[int, int]
+) -> None:
+    """A finished run with failures, where most terminals are: the tree narrower at 80 and 120
+    columns, node ids shortened in the middle, the failures counted on the status line."""
+    app = make_app(sample_repo("demo"))
+    assert snap_compare(app, terminal_size=size, run_before=play(finished=True))
+
+
 def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:
     """A check of the demo's real (inferred) gate with made-up outcomes, fixed durations and a
     fixed commit: the smoke step passes, the unit step fails on two ISBN-10 tests. Reasons and the
