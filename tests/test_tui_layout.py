@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from test_tui_snapshots import synthetic_gate
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import TabbedContent
 from textual.widgets._footer import FooterKey, FooterLabel
 
@@ -127,7 +128,7 @@ def test_the_main_screen_fits(sample_repo: Callable[[str], Path], size: tuple[in
         assert all("::test_" in row_text(results, y) for y in (1, 2, 3, 4))
         assert any(".py::test_valid_isbn10[" in row_text(results, y) for y in (1, 2, 3, 4))
         # Every key the footer shows is in view.
-        footer = [w for w in app.screen.query(FooterKey) if w.display]
+        footer: list[Widget] = [w for w in app.screen.query(FooterKey) if w.display]
         footer += list(app.screen.query(FooterLabel))
         assert footer and all(fits(app, w.region.right) and w.region.width for w in footer)
         keys = {w.key for w in footer if isinstance(w, FooterKey)}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -26,28 +26,20 @@ from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Tree
 from textual.worker import Worker, WorkerState
 
-from gateui.core.common.errors import GateuiError
-from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
-from gateui.core.gate.model import PASS
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import Event
 from gateui.core.running.process_group import TERMINATE_GRACE_S
 from gateui.tui.controllers.discovery import NOT_GIT_NOTE, DiscoveryController
-from gateui.tui.controllers.gate import GATE_POLL_S, NOT_GIT, ActiveGate, GateController
+from gateui.tui.controllers.gate import GATE_POLL_S, NOT_GIT, GateController
 from gateui.tui.controllers.notes import LogNote
 from gateui.tui.controllers.runs import ActiveRun, Planner, Refusal, RunController, RunOrder
 from gateui.tui.controllers.watch import WatchController, WatchSource
 from gateui.tui.editor import edit_failure
 from gateui.tui.empty_states import discovering_text, empty_state
 from gateui.tui.failures import explain_failure
+from gateui.tui.gate_wiring import GateWiring
 from gateui.tui.keys import SCOPE_KEYS, bindings
 from gateui.tui.model import Scope, build_scopes
-from gateui.tui.screens.gate import (
-    GateScreen,
-    gate_screen_open,
-    open_gate_screen,
-    redraw_gate_screens,
-)
 from gateui.tui.screens.help import HelpScreen
 from gateui.tui.widgets.filter_input import FilterInput
 from gateui.tui.widgets.footer import KeysFooter
@@ -61,7 +53,7 @@ QUIT_WAIT_S = TERMINATE_GRACE_S + 2.0
 """How long quitting waits for a cancelled run's processes to be reaped."""
 
 
-class GateuiApp(App[int]):
+class GateuiApp(GateWiring):
     """``gateui [PATH]``: scopes on the left, live results in the centre, detail and log below."""
 
     CSS_PATH = "app.tcss"
@@ -306,79 +298,6 @@ class GateuiApp(App[int]):
         else:
             self.gates.precompute_if_idle()
 
-    # -- the PR gate ------------------------------------------------------------------------------
-    def play_gate(self, events: Iterable[CheckEvent]) -> ActiveGate:
-        """Show any stream of check events as a gate check, screen open (synthetic ones in
-        snapshots and benchmarks); nothing is checked or cached."""
-        return self._check_gate(events)
-
-    def _check_gate(self, events: Iterable[CheckEvent] | None = None) -> ActiveGate:
-        """The user's check of HEAD (or ``events`` played as one), with the gate screen open."""
-        self._set_gate_badge("running", "checking HEAD")
-        gate = self.gates.start(background=False, events=events)
-        open_gate_screen(self, gate.view)
-        return gate
-
-    def _set_gate_badge(self, state: str, tooltip: str = "") -> None:
-        for header in self.query(GateHeader):
-            header.set_gate(state, tooltip)
-
-    @on(GateController.Progress)
-    def _gate_progress(self, message: GateController.Progress) -> None:
-        gate = self.gates.progress(message)
-        if gate is None:
-            return
-        event = message.event
-        if isinstance(event, CheckStarted):
-            self._set_gate_badge("running", f"checking {event.ref} {event.commit[:12]}")
-        elif isinstance(event, CheckFinished):
-            note = self.gates.verdict(gate)
-            self._set_gate_badge(*self.gates.resting_badge())
-            self._log_notes(note)
-            if not gate.background and not gate_screen_open(self):
-                passed = gate.view.verdict == PASS
-                self.notify(note.text, severity="information" if passed else "warning")
-        redraw_gate_screens(self, gate.view)
-
-    @on(GateController.Tallied)
-    def _gate_tallied(self, message: GateController.Tallied) -> None:
-        gate = self.gates.tallied(message)
-        if gate is not None:
-            redraw_gate_screens(self, gate.view)
-
-    @on(GateController.Stopped)
-    def _gate_stopped(self, message: GateController.Stopped) -> None:
-        gate = self.gates.stopped(message)
-        if gate is None:
-            return
-        if not message.cancelled:
-            # A background check found nothing to do: the check before it stays on show.
-            if not gate.background:
-                # ``g`` took it over just as it found nothing to do: check now.
-                self._check_gate()
-            return
-        self._set_gate_badge(*self.gates.resting_badge())
-        if not gate.background:
-            self.log_line("PR gate: check cancelled (g checks again)", "yellow")
-        redraw_gate_screens(self, gate.view)
-
-    def _gate_broke(self, error: BaseException | None) -> None:
-        """The gate's worker raised: gateui could not evaluate the gate (a bug, or git)."""
-        if not isinstance(error, GateuiError):
-            self.notify(f"internal error in the gate check: {error!r}", severity="error")
-        broke = self.gates.broke(error)
-        if broke.gate is not None:
-            redraw_gate_screens(self, broke.gate.view)
-        self._set_gate_badge("unknown", broke.reason)
-        self._log_notes(*broke.notes)
-
-    @on(GateScreen.CancelRequested)
-    def _cancel_gate(self) -> None:
-        if self.gates.cancel():
-            self.notify("cancelling the PR gate check…")
-        else:
-            self.notify("no gate check is running")
-
     # -- worker failures, all in one place -----------------------------------------------------
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -457,18 +376,6 @@ class GateuiApp(App[int]):
             self.notify("watch mode starts as soon as discovery is done")
         else:
             self._start_watch()
-
-    def action_run_gate(self) -> None:
-        """Check HEAD against the PR gate, with the gate screen open. A check already running
-        (also one the app started in the background) is shown rather than started again."""
-        gate = self.gates.running()
-        if gate is None:
-            self._check_gate()
-            return
-        if gate.background:
-            gate.background = False
-            self._set_gate_badge("running", "checking HEAD")
-        open_gate_screen(self, gate.view)
 
     def action_cancel_run(self) -> None:
         if self.watcher.on:
