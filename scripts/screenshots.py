@@ -59,7 +59,7 @@ async def wait_until(
 
 def save(app: GateuiApp, name: str, suffix: str = "") -> Path:
     path = OUT / f"{name}{suffix}.svg"
-    title = f"gateui — {name.replace('-', ' ')}" + (f" ({app.size.width}×{app.size.height})")
+    title = f"gateui — {name.replace('-', ' ')}" + (f" ({app.size.width}x{app.size.height})")
     path.write_text(app.export_screenshot(title=title))
     print(f"wrote {path.relative_to(OUT.parent)}")
     return path
