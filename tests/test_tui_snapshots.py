@@ -90,7 +90,12 @@ def play(finished: bool, keys: tuple[str, ...] = ()) -> Callable[[Pilot[int]], o
         events = list(demo_results(app, finished))
         app.play(events, "unit", "in unit")
         expected = sum(isinstance(e, TestFinished) for e in events)
-        await wait_until(pilot, lambda: app.query_one(ResultsTable).total_rows == expected)
+        table = app.query_one(ResultsTable)
+        await wait_until(pilot, lambda: table.total_rows == expected)
+        if not finished:
+            # Mid-run the table follows the newest results (it scrolls after the refresh that
+            # sized it): the picture is of that, not of the moment before.
+            await wait_until(pilot, lambda: table.is_vertical_scroll_end, what="the tail")
         if finished:
             await wait_until(
                 pilot, lambda: app.runs.current is not None and not app.runs.current.active
