@@ -90,7 +90,12 @@ def play(finished: bool, keys: tuple[str, ...] = ()) -> Callable[[Pilot[int]], o
         events = list(demo_results(app, finished))
         app.play(events, "unit", "in unit")
         expected = sum(isinstance(e, TestFinished) for e in events)
-        await wait_until(pilot, lambda: app.query_one(ResultsTable).total_rows == expected)
+        table = app.query_one(ResultsTable)
+        await wait_until(pilot, lambda: table.total_rows == expected)
+        if not finished:
+            # Mid-run the table follows the newest results (it scrolls after the refresh that
+            # sized it): the picture is of that, not of the moment before.
+            await wait_until(pilot, lambda: table.is_vertical_scroll_end, what="the tail")
         if finished:
             await wait_until(
                 pilot, lambda: app.runs.current is not None and not app.runs.current.active
@@ -124,6 +129,16 @@ def test_failure_detail(snap_compare: SnapCompare, sample_repo: Callable[[str], 
     app = make_app(sample_repo("demo"))
     run_before = play(finished=True, keys=("enter",))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 45)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_failures_at_common_sizes(
+    snap_compare: SnapCompare, sample_repo: Callable[[str], Path], size: tuple[int, int]
+) -> None:
+    """A finished run with failures, where most terminals are: the tree narrower at 80 and 120
+    columns, node ids shortened in the middle, the failures counted on the status line."""
+    app = make_app(sample_repo("demo"))
+    assert snap_compare(app, terminal_size=size, run_before=play(finished=True))
 
 
 def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:

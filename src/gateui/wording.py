@@ -106,3 +106,46 @@ def one_line(text: str, limit: int = 160) -> str:
     """A (possibly multi-line) command on one line, cut at ``limit`` characters."""
     flat = " ⏎ ".join(line.strip() for line in text.strip().splitlines() if line.strip())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+ELLIPSIS = "…"
+
+
+def short_nodeid(nodeid: str, width: int) -> str:
+    """``nodeid`` in at most ``width`` characters, shortened in the middle so that the file
+    and the test name stay readable: ``tests/…/test_loans.py::test_overdue_fee``.
+
+    What goes first: the folders between the first and the file, then the first folder too,
+    then the classes between file and test (``…::``), then the file's name from its left; only
+    a test name that is still too long is cut, at its end (its parameters go first)."""
+    if width <= 0:
+        return ""
+    if len(nodeid) <= width:
+        return nodeid
+    path, sep, test = nodeid.partition("::")
+    folders, _, filename = path.rpartition("/")
+    scopes, _, name = test.rpartition("::") if sep else ("", "", "")
+    tail = f"::{scopes}::{name}" if scopes else (f"::{name}" if sep else "")
+    candidates = []
+    if folders:
+        first = folders.split("/", 1)[0]
+        if first != folders:
+            candidates.append(f"{first}/{ELLIPSIS}/{filename}{tail}")
+        candidates.append(f"{ELLIPSIS}/{filename}{tail}")
+    if scopes:
+        candidates.append(f"{ELLIPSIS}/{filename}::{ELLIPSIS}::{name}")
+        tail = f"::{ELLIPSIS}::{name}"
+    for candidate in candidates:
+        if len(candidate) <= width:
+            return candidate
+    # The file's name, cut on its left, before the test's name is touched.
+    room = width - len(tail)
+    if sep and room >= 4:
+        return ELLIPSIS + filename[len(filename) - room + 1 :] + tail
+    # Only the test name (and a little of the file) fits: the name, cut at its end.
+    if sep:
+        name_only = f"{ELLIPSIS}::{name}"
+        if len(name_only) <= width:
+            return name_only
+        return name_only[: width - 1] + ELLIPSIS
+    return ELLIPSIS + nodeid[len(nodeid) - width + 1 :]
