@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from gateui.core.common.config import load_toml
 from gateui.core.common.errors import ConfigError
 from gateui.core.common.paths import relative_path
+from gateui.core.common.project_files import ProjectFiles
 from gateui.core.discovery.discover import Project
 from gateui.core.layout.projects import is_test_file, repo_files
 from gateui.core.layout.static_scan import scan_project
@@ -32,8 +33,9 @@ from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
 from gateui.core.selection._fingerprints import ModulePrint, fingerprint
 from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection._own_tests import is_own_test, testpath_roots
 from gateui.core.selection.changes import ChangeSet, blob_content, blob_id, content_at
-from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.depstore import MISSING_BLOB, DepStore
 
 # Files whose change can alter any test of the project they sit in (or above).
 WHOLE_PROJECT_FILES = (
@@ -251,9 +253,15 @@ class Selector:
         (project root → key)."""
         selection = Selection([], changes, set(changes.paths))
         self._test_file_cache.clear()
+        own = ProjectFiles(self.repo_root)
         for project in self.projects:
             env = envs[project.root]
-            selection.projects.append(self._select_project(project, env, changes, selection))
+            chosen = self._select_project(project, env, changes, selection, own)
+            roots = testpath_roots(project)
+            for table in (chosen.nodeids, chosen.prefixes, chosen.files):
+                for key in [k for k in table if not is_own_test(k, roots, own)]:
+                    del table[key]
+            selection.projects.append(chosen)
         return selection
 
     def _owner(self, rel: str) -> Project | None:
@@ -285,7 +293,12 @@ class Selector:
         return found
 
     def _select_project(
-        self, project: Project, env: str, changes: ChangeSet, selection: Selection
+        self,
+        project: Project,
+        env: str,
+        changes: ChangeSet,
+        selection: Selection,
+        own: ProjectFiles,
     ) -> ProjectSelection:
         chosen = ProjectSelection(project)
         prefix = "" if project.rel == "." else f"{project.rel}/"
@@ -298,10 +311,14 @@ class Selector:
         module_level: dict[str, str] = {}
         # 1. Recorded file versions that are no longer what is on disk.
         # (A file of another project that a test here executed counts too: monorepos import
-        # each other; the node id prefix keeps the selection within this project.)
-        for rel, blob in self.store.versions(env):
+        # each other; the node id prefix keeps the selection within this project.) Recordings
+        # of what is not the project's (made before that rule) are no dependency; a read of a
+        # file that was absent and still is, is unchanged.
+        versions = [(f, b) for f, b in self.store.versions(env) if own.is_project_file(f)]
+        recorded_files = {rel for rel, _ in versions}
+        for rel, blob in versions:
             current_blob, current_print = self._current(rel)
-            if current_blob == blob:
+            if current_blob == blob or (current_blob is None and blob == MISSING_BLOB):
                 continue
             changed.add(rel)
             if rel.endswith(".py"):
@@ -312,7 +329,6 @@ class Selector:
                         chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
         selection.changed |= changed
         # 2. Changed Python files no recording ran against: compare with the base commit.
-        recorded_files = {rel for rel, _ in self.store.versions(env)}
         for rel in sorted(changed):
             if rel.endswith(".py") and rel not in recorded_files and rel not in module_level:
                 why = self._module_level_since_base(rel, changes, bool(recorded))
@@ -326,7 +342,7 @@ class Selector:
         # 5. Files that are not Python.
         for rel in sorted(changed):
             if not rel.endswith(".py"):
-                self._non_python(chosen, project, rel, env, recorded)
+                self._non_python(chosen, project, rel, recorded_files, recorded)
         # 6. What failed last time, always.
         for nodeid in self.results.failed():
             if nodeid.startswith(prefix) and (self.repo_root / nodeid.split("::", 1)[0]).exists():
@@ -474,7 +490,7 @@ class Selector:
         chosen: ProjectSelection,
         project: Project,
         rel: str,
-        env: str,
+        recorded_files: Set[str],
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
     ) -> None:
         owner = self._owner(rel)
@@ -489,7 +505,7 @@ class Selector:
         if whole_project_file and (owner is project or self._above(rel, project)):
             chosen.whole = chosen.whole or f"{rel} changed: it can affect every test"
             return
-        if any(f == rel for f, _ in self.store.versions(env)):
+        if rel in recorded_files:
             return  # recorded readers were judged with the file version they read
         for entry in self.map:
             if fnmatch.fnmatch(rel, entry.files):
