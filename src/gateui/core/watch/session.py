@@ -1,8 +1,10 @@
 """Watch mode: every save reruns exactly the affected tests, and no edit is ever lost.
 
 File events come from watchfiles (debounced, bursts coalesced: a branch switch is one cycle),
-filtered of editor temp files, tool folders and anything git ignores. Each cycle selects the
-affected tests and runs them. An edit during a run cancels it (the whole process group) and the
+filtered of editor temp files, tool folders, what is not the project's (a virtual environment,
+installed packages, build output: ``core.common.project_files``) and anything git ignores. Each
+cycle selects the affected tests and runs them. An edit during a run cancels it (the whole
+process group) and the
 next cycle runs the union of what the cancelled run had not finished and what the new edit
 selects; tests that did finish keep their results.
 
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from gateui.core.common.project_files import ProjectFiles
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import RunRequest, RunSession
 from gateui.core.running.events import Event, RunSummary, TestFinished
@@ -149,45 +152,39 @@ def git_ignored(repo_root: Path, paths: Iterable[str]) -> set[str]:
     return {p for p in result.stdout.split("\0") if p}
 
 
-def _venv_dirs(repo_root: Path) -> set[str]:
-    """Virtual environments anywhere near the top of the tree, whatever they are called."""
-    found = set()
-    for candidate in repo_root.iterdir() if repo_root.is_dir() else ():
-        if (candidate / "pyvenv.cfg").exists():
-            found.add(candidate.name)
-    return found
-
-
 class ChangeFilter:
     """Repository-relative paths worth a cycle, from absolute paths reported by the watcher."""
 
     def __init__(self, repo_root: Path) -> None:
         self.repo_root = repo_root
-        self.venvs = _venv_dirs(repo_root)
 
-    def _files_in(self, folder: Path) -> set[str]:
+    def _files_in(self, folder: Path, own: ProjectFiles) -> set[str]:
         found = set()
         for path in folder.rglob("*"):
             if path.is_file():
                 rel = path.relative_to(self.repo_root).as_posix()
-                if not is_ignored_name(rel):
+                if not is_ignored_name(rel) and own.is_project_file(rel):
                     found.add(rel)
         return found
 
     def __call__(self, absolute: Iterable[str]) -> set[str]:
         relative = set()
+        # Judged afresh per batch: a folder may have become a venv since the last one.
+        own = ProjectFiles(self.repo_root)
         for raw in absolute:
             try:
                 rel = Path(raw).resolve().relative_to(self.repo_root).as_posix()
             except ValueError:
                 continue
-            if rel == "." or is_ignored_name(rel) or rel.split("/", 1)[0] in self.venvs:
+            if rel == "." or is_ignored_name(rel) or not own.is_project_file(rel):
                 continue
             folder = self.repo_root / rel
             if folder.is_dir():
                 # A new folder: files written into it before the OS watch on it was in place
-                # raise no event of their own (an inotify race), so take them from the disk.
-                relative |= self._files_in(folder)
+                # raise no event of their own (an inotify race), so take them from the disk
+                # (not from a new venv: it is no folder of the project's).
+                if own.is_project_folder(rel):
+                    relative |= self._files_in(folder, own)
                 continue
             relative.add(rel)
         return relative - git_ignored(self.repo_root, relative)
