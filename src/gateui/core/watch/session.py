@@ -4,9 +4,8 @@ File events come from watchfiles (debounced, bursts coalesced: a branch switch i
 filtered of editor temp files, tool folders, what is not the project's (a virtual environment,
 installed packages, build output: ``core.common.project_files``) and anything git ignores. Each
 cycle selects the affected tests and runs them. An edit during a run cancels it (the whole
-process group) and the
-next cycle runs the union of what the cancelled run had not finished and what the new edit
-selects; tests that did finish keep their results.
+process group) and the next cycle runs the union of what the cancelled run had not finished and
+what the new edit selects; tests that did finish keep their results.
 
 ``WatchSession.events()`` is a plain generator (the CLI prints it, the TUI runs it in a thread
 worker); the change source is injectable, so tests feed scripted changes.
