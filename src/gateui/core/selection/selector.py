@@ -33,6 +33,7 @@ from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
 from gateui.core.selection._fingerprints import ModulePrint, fingerprint
 from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection._mentions import TestFileWords
 from gateui.core.selection._own_tests import is_own_test, testpath_roots
 from gateui.core.selection.changes import ChangeSet, blob_content, blob_id, content_at
 from gateui.core.selection.depstore import MISSING_BLOB, DepStore
@@ -195,6 +196,10 @@ class Selector:
         )
         self._current_prints: dict[str, tuple[tuple[int, int], str, ModulePrint | None]] = {}
         self._test_file_cache: dict[Path, list[str]] = {}
+        # Per selection: each test file is read once however many files changed (a branch
+        # switch brings thousands), and the smoke suite is looked up once per project.
+        self._words = TestFileWords()
+        self._smoked: set[Path] = set()
 
     # -- state -----------------------------------------------------------------------------
     def refresh(self, changed: Iterable[str] = ()) -> None:
@@ -253,6 +258,8 @@ class Selector:
         (project root → key)."""
         selection = Selection([], changes, set(changes.paths))
         self._test_file_cache.clear()
+        self._words = TestFileWords()
+        self._smoked = set()
         own = ProjectFiles(self.repo_root)
         for project in self.projects:
             env = envs[project.root]
@@ -545,15 +552,7 @@ class Selector:
         self._marked(chosen, project, entry.suite, recorded, reason)
 
     def _mentions(self, project: Project, name: str) -> list[str]:
-        needle = name.encode()
-        found = []
-        for test_file in self._test_files(project):
-            try:
-                if needle in (self.repo_root / test_file).read_bytes():
-                    found.append(test_file)
-            except OSError:
-                continue
-        return found
+        return self._words.mentions(self.repo_root, self._test_files(project), name)
 
     def _smoke(
         self,
@@ -562,6 +561,9 @@ class Selector:
         rel: str,
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
     ) -> None:
+        if project.root in self._smoked:
+            return  # the smoke suite is selected already (with the first such file's reason)
+        self._smoked.add(project.root)
         self._marked(
             chosen, project, "smoke", recorded, f"{rel} changed; no test reads it: smoke suite"
         )
