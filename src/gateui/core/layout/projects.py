@@ -58,12 +58,15 @@ def _git_files(root: Path, own: ProjectFiles) -> list[PurePosixPath] | None:
     untracked = _git(root, "--others", "--exclude-standard", "--directory", "--no-empty-directory")
     if tracked is None or untracked is None:
         return None
-    names = tracked + [n for n in untracked if not n.endswith("/")]
+    # Deleted-but-tracked files are still listed by --cached: one more question to git, rather
+    # than a stat per file of the repository.
+    gone = set(_git(root, "--deleted") or ())
+    names = [n for n in tracked if n not in gone] if gone else tracked
+    names += [n for n in untracked if not n.endswith("/")]
     folders = [n for n in untracked if n.endswith("/") and own.is_project_folder(n)]
     if folders:
         names += _git(root, "--others", "--exclude-standard", "--", *folders) or []
-    # Deleted-but-tracked files are still listed by --cached; keep only what exists.
-    return [PurePosixPath(n) for n in own.keep(names) if (root / n).is_file()]
+    return [PurePosixPath(n) for n in own.keep(names)]
 
 
 def _walk_files(root: Path) -> Iterator[PurePosixPath]:

@@ -16,36 +16,35 @@ _WORD = re.compile(rb"[\w.\-]+")
 
 
 class TestFileWords:
-    """The name-like words of test files, read on first use."""
+    """Which test files hold which name-like words, read on first use."""
 
     __test__ = False  # not a test class for pytest
 
     def __init__(self) -> None:
-        self._words: dict[str, frozenset[bytes] | None] = {}
+        self._read: set[str] = set()
         self._content: dict[str, bytes] = {}
+        self._files_with: dict[bytes, list[str]] = {}
 
-    def _read(self, repo_root: Path, test_file: str) -> frozenset[bytes] | None:
-        if test_file not in self._words:
+    def _index(self, repo_root: Path, test_files: Sequence[str]) -> None:
+        for test_file in test_files:
+            if test_file in self._read:
+                continue
+            self._read.add(test_file)
             try:
                 data = (repo_root / test_file).read_bytes()
             except OSError:
-                self._words[test_file] = None
-                return None
+                continue
             self._content[test_file] = data
             words = _WORD.findall(data)
             # "reads notes.txt." ends a sentence, ".env" starts with a dot: both forms count.
-            self._words[test_file] = frozenset(words) | {w.strip(b".-") for w in words}
-        return self._words[test_file]
+            for word in set(words) | {w.strip(b".-") for w in words}:
+                self._files_with.setdefault(word, []).append(test_file)
 
     def mentions(self, repo_root: Path, test_files: Sequence[str], name: str) -> list[str]:
+        self._index(repo_root, test_files)
         needle = name.encode()
-        # A name made of word characters is found among the words; any other by a search.
-        as_word = _WORD.fullmatch(needle) is not None
-        found = []
-        for test_file in test_files:
-            words = self._read(repo_root, test_file)
-            if words is None:
-                continue
-            if needle in words if as_word else needle in self._content[test_file]:
-                found.append(test_file)
-        return found
+        if _WORD.fullmatch(needle) is not None:
+            # A name made of word characters is found among the words.
+            found = set(self._files_with.get(needle, ()))
+            return [f for f in test_files if f in found]
+        return [f for f in test_files if needle in self._content.get(f, b"")]

@@ -272,12 +272,11 @@ class Selector:
         return selection
 
     def _owner(self, rel: str) -> Project | None:
+        # Plain string prefixes: called for every changed file (thousands on a branch switch).
         best = None
-        path = PurePosixPath(rel)
         for project in self.projects:
-            root = PurePosixPath(project.rel)
-            if (project.rel == "." or root in path.parents) and (
-                best is None or len(root.parts) > len(PurePosixPath(best.rel).parts)
+            if (project.rel == "." or rel.startswith(project.rel + "/")) and (
+                best is None or best.rel == "." or len(project.rel) > len(best.rel)
             ):
                 best = project
         return best
