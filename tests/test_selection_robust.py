@@ -56,9 +56,7 @@ def lab_without_ignored_venv(sample_repo: Sample) -> Path:
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
     )
-    site = Path(
-        sysconfig.get_paths(vars={"base": str(venv), "platbase": str(venv)})["purelib"]
-    )
+    site = Path(sysconfig.get_paths(vars={"base": str(venv), "platbase": str(venv)})["purelib"])
     # pytest (and gateui's plugin needs) come from the interpreter running these tests.
     (site / "outer.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     installed = site / "fakepkg" / "tests"
@@ -149,7 +147,7 @@ def test_files_outside_testpaths_are_never_selected(sample_repo: Sample, cli: Cl
     assert outcomes(found) == {}
 
 
-PROBES = '''\
+PROBES = """\
 import os
 import random
 from pathlib import Path
@@ -187,7 +185,7 @@ def test_opens_a_pseudo_path():
 
 def test_reads_data():
     assert (HERE / "data.txt").read_text() == "1\\n"
-'''
+"""
 
 
 def test_recorded_reads_are_only_real_project_files(tmp_path: Path, cli: Cli) -> None:
