@@ -45,7 +45,9 @@ def generate(repo: Path, modules: int) -> None:
     (repo / ".gitignore").write_text("__pycache__/\n.gateui/\n")
     (repo / "src" / "app" / "__init__.py").write_text("")
     for index in range(modules):
-        (repo / "src" / "app" / f"m{index}.py").write_text(f"def f{index}(x):\n    return x + {index}\n")
+        (repo / "src" / "app" / f"m{index}.py").write_text(
+            f"def f{index}(x):\n    return x + {index}\n"
+        )
         (repo / "tests" / f"test_m{index}.py").write_text(
             f"from app.m{index} import f{index}\n\n\ndef test_f{index}():\n    assert f{index}(0) == {index}\n"
         )
@@ -112,7 +114,12 @@ def judge(repo: Path, since: str | None) -> tuple[float, int, int, int]:
         store.close()
         shutil.rmtree(work, ignore_errors=True)
     tests, files = plan.counts
-    return elapsed, len(plan.selection.changes.paths), tests + files, len(plan.selection.changes.left_out)
+    return (
+        elapsed,
+        len(plan.selection.changes.paths),
+        tests + files,
+        len(plan.selection.changes.left_out),
+    )
 
 
 def main() -> int:
@@ -146,7 +153,9 @@ def main() -> int:
         seconds = statistics.median(t[0] for t in timings)
         _, changed, selected, left_out = timings[-1]
         rows.append(("branch", seconds, changed, selected, left_out))
-        print(f"# {modules} source modules and test files; a change of {files} files; {rounds} rounds, medians")
+        print(
+            f"# {modules} source modules and test files; a change of {files} files; {rounds} rounds, medians"
+        )
         print("| change | judged in s | changed project files | selected | left out (folders) |")
         print("|---|---|---|---|---|")
         for name, secs, changed, selected, left_out in rows:
