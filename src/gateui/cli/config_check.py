@@ -11,7 +11,7 @@ def check_config(repo_root: Path) -> None:
     """Raise ``ConfigError`` for the first unusable part of the configuration. (``[tool.gateui]``
     itself is checked where projects are loaded.)"""
     from gateui.core.gate.infer import check_gate_config
-    from gateui.core.selection.selector import load_map
+    from gateui.core.selection.file_map import load_map
 
     check_gate_config(repo_root)
     load_map(repo_root)

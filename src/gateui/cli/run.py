@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from gateui.core.selection.affected import AffectedPlan
     from gateui.core.selection.bookkeeping import Bookkeeping
 
+EXIT_NOTHING_IN_SCOPE = -1
+"""Internal: an affected run with nothing in the requested scope (reported, then exit 0)."""
+
 
 def register(commands: Any) -> None:
     run = commands.add_parser(
@@ -142,6 +145,7 @@ def _run(
     record = not args.no_record
     store = DepStore(repo_root) if record or args.affected else None
     books = Bookkeeping(repo_root, store if record else None)
+    scope: str | None = None
     with owned_tempdir("gateui-") as workdir:
         if args.affected:
             assert store is not None
@@ -158,12 +162,33 @@ def _run(
             commands = plan.commands
             if not args.json:
                 print_selection_header(plan, out)
+            scope = scope_label(request)
         else:
             commands = plan_run(projects, request, repo_root)
             if record:
                 commands = with_recording(commands, repo_root)
         junit = Path(args.junitxml).resolve() if args.junitxml else None
-        return stream_run(RunSession(commands), printer, books, junit)
+        session = RunSession(commands)
+        code = stream_run(
+            session, printer, books, junit, affected=args.affected, scoped=bool(scope)
+        )
+        if code == EXIT_NOTHING_IN_SCOPE:
+            if scope:
+                (sys.stderr if args.json else out).write(f"nothing affected in {scope}\n")
+            return EXIT_OK
+        return code
+
+
+def scope_label(request: RunRequest) -> str | None:
+    """How the user narrowed the run, in their words: ``-m slow``, ``suite integration``."""
+    parts = []
+    if request.suite is not None:
+        parts.append(f"suite {request.suite}")
+    if request.markers:
+        parts.append(f"-m {request.markers}")
+    if request.keyword:
+        parts.append(f"-k {request.keyword}")
+    return " and ".join(parts) or None
 
 
 def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
@@ -178,8 +203,11 @@ def stream_run(
     printer: JsonPrinter | PlainPrinter,
     books: Bookkeeping,
     junit: Path | None = None,
+    affected: bool = False,
+    scoped: bool = False,
 ) -> int:
-    """Print a run live and keep its results; the exit code as ``run`` documents it. With
+    """Print a run live and keep its results; the exit code as ``run`` documents it (or
+    ``EXIT_NOTHING_IN_SCOPE`` for an affected run whose tests all fell outside the scope). With
     ``junit``, the results are also written there as JUnit XML (also for a run cut short)."""
     summary: RunSummary | None = None
     writer = JunitWriter() if junit is not None else None
@@ -216,8 +244,30 @@ def stream_run(
             writer.write(junit, summary)
     assert summary is not None
     if not session.commands:
-        return EXIT_OK  # nothing was affected: nothing to run, nothing failed
+        # Nothing was affected (in the requested scope): nothing to run, nothing failed.
+        return EXIT_NOTHING_IN_SCOPE if affected else EXIT_OK
+    if affected:
+        return affected_exit_code(summary, scoped)
     return run_exit_code(summary)
+
+
+def affected_exit_code(summary: RunSummary, scoped: bool) -> int:
+    """An affected run that ran no test is never green: either every selected test fell
+    outside the requested scope (-m, -k, a suite: pytest deselected them all, which is fine),
+    or what was selected could not be run at all (exit 1, saying so)."""
+    if summary.cancelled or summary.exit_decides or summary.selected:
+        return run_exit_code(summary)
+    clean = not (summary.collection_errors or summary.crashed or summary.crash_message)
+    if clean and scoped and summary.exitstatus == NO_TESTS_COLLECTED:
+        return EXIT_NOTHING_IN_SCOPE
+    if summary.exitstatus in (3, 4) and not summary.crash_message:
+        return run_exit_code(summary)
+    if not summary.collection_errors:
+        sys.stderr.write(
+            "gateui: the affected tests could not be run: pytest ran none of them"
+            f" (exit {summary.exitstatus})\n"
+        )
+    return EXIT_FAILED
 
 
 def run_exit_code(summary: RunSummary) -> int:

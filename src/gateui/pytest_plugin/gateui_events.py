@@ -810,10 +810,19 @@ class _Recorder:
         if absolute.startswith(self.root) and not absolute.startswith(self.skip_prefixes):
             candidate = absolute[len(self.root) :].replace(os.sep, "/")
             first = candidate.split("/", 1)[0]
-            if first not in (".git", ".gateui", ".pytest_cache", ".tox", ".nox"):
+            name = candidate.rsplit("/", 1)[-1]
+            # A first cut only (gateui applies its full rule when it stores the recording):
+            # tool folders, and names like "<string>" that an open() of no real file leaves.
+            if first not in _NOT_PROJECT_TOP and not (name.startswith("<") and name.endswith(">")):
                 rel = candidate
         self.files[filename] = rel
         return rel
+
+
+_NOT_PROJECT_TOP = frozenset(
+    {".git", ".gateui", ".pytest_cache", ".hypothesis", ".tox", ".nox", ".venv", "venv"}
+)
+"""Top-level folders of the repository that are never its code or data."""
 
 
 def _fixture_codes(item: Any) -> list[Any]:

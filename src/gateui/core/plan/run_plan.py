@@ -22,6 +22,7 @@ from pathlib import Path
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.errors import GateuiError
 from gateui.core.common.paths import deepest_owner, relative_path
+from gateui.core.common.project_files import pytest_ignore_args
 from gateui.core.discovery.discover import Project
 from gateui.core.exunit.mix import (
     MISSING_ELIXIR,
@@ -146,7 +147,8 @@ def plan_run(
 
 
 def _ignore_nested(project: Project) -> list[str]:
-    args: list[str] = []
+    """Sub-projects' tests are theirs; installed packages' and build output's are nobody's."""
+    args: list[str] = pytest_ignore_args(project.root)
     for nested in project.nested:
         args += ["--ignore", relative_path(nested, project.root)]
     return args

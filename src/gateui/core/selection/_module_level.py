@@ -17,6 +17,7 @@ autouse fixture or hook of a conftest, an import that now fails (``from m import
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -105,10 +106,46 @@ class ModuleLevel:
             diff = ModuleDiff(wide="module-level change (the version tests ran is unknown)")
         else:
             diff = self.diff(old, now)
+            if diff.wide is None:
+                diff.wide = self._import_that_can_fail(rel, old, now)
         merged = diffs.setdefault(rel, ModuleDiff())
         merged.wide = merged.wide or diff.wide
         for name, state in diff.names.items():
             merged.names.setdefault(name, state)
+
+    def _import_that_can_fail(self, rel: str, old: bytes | None, new: bytes | None) -> str | None:
+        """An import the edit added that may not resolve: importing the module then fails, and
+        so does every test that imports it. Only the standard library and the repository's
+        own modules (with the names they bind) can be checked here; any other module is not
+        known to be installed."""
+        before, after = self.units(old), self.units(new)
+        if after is None:
+            return None
+        known = {u.digest for u in before.units} if before is not None else set()
+        for unit in after.units:
+            if unit.kind != "import" or unit.origin is None or unit.digest in known:
+                continue
+            module, level, name = unit.origin
+            absolute = self._absolute(rel, module, level)
+            if level == 0 and absolute.split(".")[0] in sys.stdlib_module_names:
+                continue
+            if not self._resolves(absolute, name):
+                shown = f"{absolute}.{name}" if name else absolute
+                return f"an import of {shown} was added (line {unit.line}), which may not resolve"
+        return None
+
+    def _resolves(self, module: str, name: str) -> bool:
+        """``module`` (and ``name`` in it, for ``from module import name``) is the repository's."""
+        files = {self._module(f): f for f in self.graph.files}
+        target = files.get(module)
+        if target is None:
+            return False
+        if not name or f"{module}.{name}" in files:
+            return True
+        units = self.units(self._current(target))
+        return units is not None and (
+            units.star_imports or any(name in u.names for u in units.units)
+        )
 
     def _function_reads(self, rel: str) -> dict[str, Reads]:
         data = self._current(rel)

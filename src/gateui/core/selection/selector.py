@@ -19,16 +19,14 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from gateui.core.common.config import key_line, load_toml
-from gateui.core.common.errors import ConfigError
 from gateui.core.common.paths import relative_path
+from gateui.core.common.project_files import ProjectFiles
 from gateui.core.discovery.discover import Project
 from gateui.core.layout.projects import is_test_file, repo_files
 from gateui.core.layout.static_scan import scan_project
@@ -37,10 +35,13 @@ from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
 from gateui.core.selection._fingerprints import PRINT_VERSION, ModulePrint, fingerprint
 from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection._mentions import TestFileWords
 from gateui.core.selection._module_diff import ModuleDiff
 from gateui.core.selection._module_level import ModuleLevel
+from gateui.core.selection._own_tests import is_own_test, testpath_roots
 from gateui.core.selection.changes import ChangeSet, blob_content, blob_id, content_at
-from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.depstore import MISSING_BLOB, DepStore
+from gateui.core.selection.file_map import MapEntry, load_map
 
 # Files whose change can alter any test of the project they sit in (or above).
 WHOLE_PROJECT_FILES = (
@@ -60,15 +61,6 @@ WHOLE_PROJECT_FILES = (
 )
 WHOLE_PROJECT_GLOBS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "*.lock")
 FAILED_LAST_TIME = "failed last time"
-
-
-@dataclass(frozen=True)
-class MapEntry:
-    """``[[tool.gateui.map]]``: files matching ``files`` select ``tests`` or a ``suite``."""
-
-    files: str
-    tests: str | None = None
-    suite: str | None = None
 
 
 @dataclass
@@ -146,50 +138,6 @@ def forget_environment_keys() -> None:
     _ENV_CACHE.clear()
 
 
-def load_map(repo_root: Path) -> list[MapEntry]:
-    pyproject = repo_root / "pyproject.toml"
-    if not pyproject.is_file():
-        return []
-    raw = load_toml(pyproject).get("tool", {}).get("gateui", {}).get("map", [])
-    if not isinstance(raw, list):
-        raise ConfigError(
-            pyproject,
-            "tool.gateui.map must be an array of tables ([[tool.gateui.map]])",
-            key_line(pyproject, "tool.gateui.map"),
-        )
-    entries = []
-    for index, item in enumerate(raw):
-        where = _map_entry_line(pyproject, index)
-        if not isinstance(item, dict) or not isinstance(item.get("files"), str):
-            raise ConfigError(
-                pyproject, f'[[tool.gateui.map]] #{index + 1}: needs files = "<glob>"', where
-            )
-        tests, suite = item.get("tests"), item.get("suite")
-        if (tests is None) == (suite is None) or not all(
-            v is None or isinstance(v, str) for v in (tests, suite)
-        ):
-            raise ConfigError(
-                pyproject,
-                f"[[tool.gateui.map]] #{index + 1}: give exactly one of tests or suite (a string)",
-                where,
-            )
-        entries.append(MapEntry(item["files"], tests, suite))
-    return entries
-
-
-def _map_entry_line(pyproject: Path, index: int) -> int | None:
-    """The line of the ``index``-th ``[[tool.gateui.map]]`` header (or of an inline ``map =``)."""
-    try:
-        lines = pyproject.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    header = re.compile(r"^\s*\[\[\s*tool\.gateui\.map\s*\]\]")
-    found = [n for n, line in enumerate(lines, start=1) if header.match(line)]
-    if index < len(found):
-        return found[index]
-    return key_line(pyproject, "tool.gateui.map")
-
-
 class Selector:
     """Selection over one repository; keeps the import graph and file prints warm between calls
     (watch mode re-selects after each edit without re-reading the tree)."""
@@ -221,6 +169,10 @@ class Selector:
         self._current_prints: dict[str, tuple[tuple[int, int], str, ModulePrint | None]] = {}
         self.module_level = ModuleLevel(repo_root, self.graph)
         self._test_file_cache: dict[Path, list[str]] = {}
+        # Per selection: each test file is read once however many files changed (a branch
+        # switch brings thousands), and the smoke suite is looked up once per project.
+        self._words = TestFileWords()
+        self._smoked: set[Path] = set()
 
     # -- state -----------------------------------------------------------------------------
     def refresh(self, changed: Iterable[str] = ()) -> None:
@@ -279,18 +231,25 @@ class Selector:
         (project root → key)."""
         selection = Selection([], changes, set(changes.paths))
         self._test_file_cache.clear()
+        self._words = TestFileWords()
+        self._smoked = set()
+        own = ProjectFiles(self.repo_root)
         for project in self.projects:
             env = envs[project.root]
-            selection.projects.append(self._select_project(project, env, changes, selection))
+            chosen = self._select_project(project, env, changes, selection, own)
+            roots = testpath_roots(project)
+            for table in (chosen.nodeids, chosen.prefixes, chosen.files):
+                for key in [k for k in table if not is_own_test(k, roots, own)]:
+                    del table[key]
+            selection.projects.append(chosen)
         return selection
 
     def _owner(self, rel: str) -> Project | None:
+        # Plain string prefixes: called for every changed file (thousands on a branch switch).
         best = None
-        path = PurePosixPath(rel)
         for project in self.projects:
-            root = PurePosixPath(project.rel)
-            if (project.rel == "." or root in path.parents) and (
-                best is None or len(root.parts) > len(PurePosixPath(best.rel).parts)
+            if (project.rel == "." or rel.startswith(project.rel + "/")) and (
+                best is None or best.rel == "." or len(project.rel) > len(best.rel)
             ):
                 best = project
         return best
@@ -313,7 +272,12 @@ class Selector:
         return found
 
     def _select_project(
-        self, project: Project, env: str, changes: ChangeSet, selection: Selection
+        self,
+        project: Project,
+        env: str,
+        changes: ChangeSet,
+        selection: Selection,
+        own: ProjectFiles,
     ) -> ProjectSelection:
         chosen = ProjectSelection(project)
         prefix = "" if project.rel == "." else f"{project.rel}/"
@@ -327,10 +291,14 @@ class Selector:
         diffs: dict[str, ModuleDiff] = {}
         # 1. Recorded file versions that are no longer what is on disk.
         # (A file of another project that a test here executed counts too: monorepos import
-        # each other; the node id prefix keeps the selection within this project.)
-        for rel, blob in self.store.versions(env):
+        # each other; the node id prefix keeps the selection within this project.) Recordings
+        # of what is not the project's (made before that rule) are no dependency; a read of a
+        # file that was absent and still is, is unchanged.
+        versions = [(f, b) for f, b in self.store.versions(env) if own.is_project_file(f)]
+        recorded_files = {rel for rel, _ in versions}
+        for rel, blob in versions:
             current_blob, current_print = self._current(rel)
-            if current_blob == blob:
+            if current_blob == blob or (current_blob is None and blob == MISSING_BLOB):
                 continue
             changed.add(rel)
             if rel.endswith(".py"):
@@ -343,7 +311,6 @@ class Selector:
                         chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
         selection.changed |= changed
         # 2. Changed Python files no recording ran against: compare with the base commit.
-        recorded_files = {rel for rel, _ in self.store.versions(env)}
         for rel in sorted(changed):
             if rel.endswith(".py") and rel not in recorded_files and rel not in module_level:
                 why = self._module_level_since_base(rel, changes, diffs, bool(recorded))
@@ -365,7 +332,7 @@ class Selector:
         # 5. Files that are not Python.
         for rel in sorted(changed):
             if not rel.endswith(".py"):
-                self._non_python(chosen, project, rel, env, recorded)
+                self._non_python(chosen, project, rel, recorded_files, recorded)
         # 6. What failed last time, always.
         for nodeid in self.results.failed():
             if nodeid.startswith(prefix) and (self.repo_root / nodeid.split("::", 1)[0]).exists():
@@ -527,7 +494,7 @@ class Selector:
         chosen: ProjectSelection,
         project: Project,
         rel: str,
-        env: str,
+        recorded_files: Set[str],
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
     ) -> None:
         owner = self._owner(rel)
@@ -542,7 +509,7 @@ class Selector:
         if whole_project_file and (owner is project or self._above(rel, project)):
             chosen.whole = chosen.whole or f"{rel} changed: it can affect every test"
             return
-        if any(f == rel for f, _ in self.store.versions(env)):
+        if rel in recorded_files:
             return  # recorded readers were judged with the file version they read
         for entry in self.map:
             if fnmatch.fnmatch(rel, entry.files):
@@ -582,15 +549,7 @@ class Selector:
         self._marked(chosen, project, entry.suite, recorded, reason)
 
     def _mentions(self, project: Project, name: str) -> list[str]:
-        needle = name.encode()
-        found = []
-        for test_file in self._test_files(project):
-            try:
-                if needle in (self.repo_root / test_file).read_bytes():
-                    found.append(test_file)
-            except OSError:
-                continue
-        return found
+        return self._words.mentions(self.repo_root, self._test_files(project), name)
 
     def _smoke(
         self,
@@ -599,6 +558,9 @@ class Selector:
         rel: str,
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
     ) -> None:
+        if project.root in self._smoked:
+            return  # the smoke suite is selected already (with the first such file's reason)
+        self._smoked.add(project.root)
         self._marked(
             chosen, project, "smoke", recorded, f"{rel} changed; no test reads it: smoke suite"
         )

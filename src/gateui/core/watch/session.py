@@ -1,10 +1,11 @@
 """Watch mode: every save reruns exactly the affected tests, and no edit is ever lost.
 
 File events come from watchfiles (debounced, bursts coalesced: a branch switch is one cycle),
-filtered of editor temp files, tool folders and anything git ignores. Each cycle selects the
-affected tests and runs them. An edit during a run cancels it (the whole process group) and the
-next cycle runs the union of what the cancelled run had not finished and what the new edit
-selects; tests that did finish keep their results.
+filtered of editor temp files, tool folders, what is not the project's (a virtual environment,
+installed packages, build output: ``core.common.project_files``) and anything git ignores. Each
+cycle selects the affected tests and runs them. An edit during a run cancels it (the whole
+process group) and the next cycle runs the union of what the cancelled run had not finished and
+what the new edit selects; tests that did finish keep their results.
 
 ``WatchSession.events()`` is a plain generator (the CLI prints it, the TUI runs it in a thread
 worker); the change source is injectable, so tests feed scripted changes.
@@ -25,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.owned_dirs import owned_tempdir
+from gateui.core.common.project_files import ProjectFiles
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import RunRequest, RunSession, plan_run
 from gateui.core.running.events import Event, RunSummary, TestFinished
@@ -186,15 +188,6 @@ def git_ignored(repo_root: Path, paths: Iterable[str]) -> set[str]:
     return {p for p in result.stdout.split("\0") if p}
 
 
-def _venv_dirs(repo_root: Path) -> set[str]:
-    """Virtual environments anywhere near the top of the tree, whatever they are called."""
-    found = set()
-    for candidate in repo_root.iterdir() if repo_root.is_dir() else ():
-        if (candidate / "pyvenv.cfg").exists():
-            found.add(candidate.name)
-    return found
-
-
 def own_output_files() -> frozenset[tuple[int, int]]:
     """The files this process writes its output to (``gateui watch > out.txt``), as (device,
     inode): each line written there would otherwise be a change that starts another cycle."""
@@ -211,8 +204,9 @@ def own_output_files() -> frozenset[tuple[int, int]]:
 
 class ChangeFilter:
     """Repository-relative paths worth a cycle, from absolute paths reported by the watcher.
-    Files gateui itself writes — its state folder, its own stdout and stderr — are never
-    changes, nor are paths the user's ``watch_ignore`` globs name."""
+    Never changes: what is not the project's (venvs, installed packages, caches: one rule,
+    ``ProjectFiles``), files gateui itself writes (its state folder, its own stdout and
+    stderr), and paths the user's ``watch_ignore`` globs name."""
 
     def __init__(
         self,
@@ -221,7 +215,6 @@ class ChangeFilter:
         own_files: frozenset[tuple[int, int]] | None = None,
     ) -> None:
         self.repo_root = repo_root
-        self.venvs = _venv_dirs(repo_root)
         self.ignore = tuple(ignore)
         """The user's ``watch_ignore`` globs (``[tool.gateui]``)."""
         self.own_files = own_output_files() if own_files is None else own_files
@@ -248,23 +241,29 @@ class ChangeFilter:
     def _user_ignored(self, rel: str) -> bool:
         return any(glob_match(rel, pattern) for pattern in self.ignore)
 
-    def _files_in(self, folder: Path) -> set[str]:
+    def _files_in(self, folder: Path, own: ProjectFiles) -> set[str]:
         found = set()
         for path in folder.rglob("*"):
             if path.is_file():
                 rel = path.relative_to(self.repo_root).as_posix()
-                if not is_ignored_name(rel) and not self._user_ignored(rel):
+                if (
+                    not is_ignored_name(rel)
+                    and own.is_project_file(rel)
+                    and not self._user_ignored(rel)
+                ):
                     found.add(rel)
         return found
 
     def __call__(self, absolute: Iterable[str]) -> set[str]:
         relative = set()
+        # Judged afresh per batch: a folder may have become a venv since the last one.
+        own = ProjectFiles(self.repo_root)
         for raw in absolute:
             try:
                 rel = Path(raw).resolve().relative_to(self.repo_root).as_posix()
             except ValueError:
                 continue
-            if rel == "." or is_ignored_name(rel) or rel.split("/", 1)[0] in self.venvs:
+            if rel == "." or is_ignored_name(rel) or not own.is_project_file(rel):
                 continue
             if self._user_ignored(rel):
                 continue
@@ -273,8 +272,10 @@ class ChangeFilter:
                 continue
             if folder.is_dir():
                 # A new folder: files written into it before the OS watch on it was in place
-                # raise no event of their own (an inotify race), so take them from the disk.
-                relative |= self._files_in(folder)
+                # raise no event of their own (an inotify race), so take them from the disk
+                # (not from a new venv: it is no folder of the project's).
+                if own.is_project_folder(rel):
+                    relative |= self._files_in(folder, own)
                 continue
             relative.add(rel)
         return relative - git_ignored(self.repo_root, relative)
