@@ -317,6 +317,8 @@ class WorkflowSteps:
             "runs_after_failure": after_failure,
             "only_after_failure": only_after_failure,
             "continue_on_error": continue_on_error,
+            "timeout_minutes": step.timeout_minutes,
+            "job_timeout_minutes": job.timeout_minutes,
         }
         call = classified.pytest
         if call is not None and not step.shell:

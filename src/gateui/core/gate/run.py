@@ -21,6 +21,7 @@ import random
 import re
 import shlex
 import tempfile
+import threading
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,14 @@ from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
 from gateui.core.gate._import_overlay import write_overlay
+from gateui.core.gate._runner_env import (
+    JobState,
+    PullRequest,
+    RunnerFiles,
+    ScratchArea,
+    runner_environment,
+)
+from gateui.core.gate._sandbox import sandboxed, unavailable_reason
 from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
@@ -46,7 +55,7 @@ from gateui.core.gate._step_outcome import (
     tally,
     worse_exit,
 )
-from gateui.core.gate.gitops import clean_env
+from gateui.core.gate.gitops import clean_env, worktree_admin_dir
 from gateui.core.gate.model import (
     FAIL,
     KIND_MARKER_CHECK,
@@ -54,9 +63,7 @@ from gateui.core.gate.model import (
     KIND_RANDOM_ORDER,
     KIND_SHELL,
     KIND_SUITE,
-    RUNNER_TEMP_VAR,
     SKIPPED,
-    WORKSPACE_VAR,
     GateDefinition,
     GateStep,
     StepOutcome,
@@ -102,6 +109,10 @@ _COVERAGE_FAIL = re.compile(
     r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
 )
 _UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
+DEFAULT_STEP_TIMEOUT_MINUTES = 30.0
+"""How long a step may run when its workflow sets no ``timeout-minutes``."""
+STEP_TIMEOUT_ENV = "GATEUI_STEP_TIMEOUT_MINUTES"
+"""Overrides ``DEFAULT_STEP_TIMEOUT_MINUTES``."""
 
 
 @dataclass(frozen=True)
@@ -141,13 +152,15 @@ GateEvent = StepStarted | StepEvent | StepFinished
 @dataclass
 class Checkout:
     root: Path
-    """Where the steps run: the user's work tree (in place) or a temporary worktree."""
+    """Where the steps run: a temporary worktree of the commit."""
     user_root: Path
     """The user's work tree (their interpreters live there)."""
     projects: Sequence[Project]
     """The checkout's projects, with the interpreters found in the user's work tree."""
     default_interpreter: Path
     temp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
+    pull_request: PullRequest = field(default_factory=lambda: PullRequest("main", "HEAD", ""))
+    """What the runner's ``GITHUB_BASE_REF``, ``GITHUB_HEAD_REF`` and ``GITHUB_SHA`` say."""
 
     @property
     def is_worktree(self) -> bool:
@@ -186,7 +199,10 @@ class GateRun:
     def events(self) -> Generator[GateEvent, None, None]:
         failed_jobs: set[str] = set()
         reports: dict[str, StepOutcome] = {}
-        with owned_tempdir("gateui-steps-") as scratch:
+        jobs: dict[str, JobState] = {}
+        spent: dict[str, float] = {}
+        with owned_tempdir("gateui-steps-") as scratch_dir:
+            scratch = ScratchArea(Path(scratch_dir))
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break
@@ -197,12 +213,18 @@ class GateRun:
                     yield StepStarted(index, step)
                     outcome = StepOutcome()
                     started = time.monotonic()
-                    runner = _StepRunner(self, step, index, Path(scratch))
+                    job = jobs.setdefault(step.job, JobState())
+                    limit = _time_limit(step, spent.get(step.job, 0.0))
+                    runner = _StepRunner(self, step, index, scratch, job, limit)
                     yield from runner.run(outcome)
                     outcome.duration_s = time.monotonic() - started
+                    spent[step.job] = spent.get(step.job, 0.0) + outcome.duration_s
                     if self.cancelled:
                         break
+                    job.absorb(runner.files, step.name)
                     result = judge(step, outcome, reports)
+                    if runner.timed_out:
+                        result = replace(result, verdict=FAIL, reason=runner.timed_out)
                     if step.writes_report:
                         reports[step.writes_report] = outcome
                 if result.verdict == FAIL:
@@ -231,14 +253,97 @@ class GateRun:
         self._running.track(current)
 
 
+@dataclass(frozen=True)
+class TimeLimit:
+    seconds: float
+    message: str
+    """How CI reports a step stopped at this limit."""
+
+
+def _time_limit(step: GateStep, job_spent_s: float) -> TimeLimit:
+    """The step's ``timeout-minutes``, what is left of its job's, or the gate-wide default:
+    whichever ends first."""
+    try:
+        default = float(os.environ.get(STEP_TIMEOUT_ENV, DEFAULT_STEP_TIMEOUT_MINUTES))
+    except ValueError:
+        default = DEFAULT_STEP_TIMEOUT_MINUTES
+    limits = [
+        TimeLimit(
+            default * 60,
+            f"The action has timed out (gateui's limit for a step: {default:g} minutes;"
+            f" {STEP_TIMEOUT_ENV} changes it).",
+        )
+    ]
+    if step.timeout_minutes is not None:
+        limits.append(
+            TimeLimit(
+                step.timeout_minutes * 60,
+                f"The action has timed out (timeout-minutes: {step.timeout_minutes:g}).",
+            )
+        )
+    if step.job_timeout_minutes is not None:
+        job = step.job.split("#", 1)[-1]
+        limits.append(
+            TimeLimit(
+                max(0.0, step.job_timeout_minutes * 60 - job_spent_s),
+                f"The job running on runner {job} has exceeded the maximum execution time of"
+                f" {step.job_timeout_minutes:g} minutes.",
+            )
+        )
+    return min(limits, key=lambda limit: limit.seconds)
+
+
 class _StepRunner:
-    def __init__(self, gate: GateRun, step: GateStep, index: int, scratch: Path) -> None:
+    def __init__(
+        self,
+        gate: GateRun,
+        step: GateStep,
+        index: int,
+        scratch: ScratchArea,
+        job: JobState,
+        limit: TimeLimit,
+    ) -> None:
         self.gate = gate
         self.step = step
         self.index = index
         self.scratch = scratch
+        self.job = job
         self.checkout = gate.checkout
         self.cwd = (self.checkout.root / step.cwd).resolve()
+        self.files = RunnerFiles.create(scratch.root / "steps" / str(index))
+        self.deadline = time.monotonic() + limit.seconds
+        self.limit = limit
+        self.timed_out = ""
+        """CI's words for a step stopped at its time limit ("" while it is not)."""
+        self.sandbox_off = unavailable_reason(os.environ)
+        """Why the step runs without the read-only sandbox ("" when it runs in it)."""
+
+    # -- the sandbox and the time limit --------------------------------------------------------
+    def wrap(self, argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
+        """Everything read-only but the checkout (and git's record of it) and the scratch area."""
+        if self.sandbox_off:
+            return list(argv)
+        writable = [self.checkout.root, self.scratch.root]
+        admin = worktree_admin_dir(self.checkout.root)
+        if admin is not None and admin.is_dir():
+            writable.append(admin)
+        return sandboxed(argv, env, writable)
+
+    @contextlib.contextmanager
+    def time_limit(self, process: PytestProcess | CommandProcess) -> Iterator[None]:
+        """Stop ``process`` (and all it started) when the step's time is up."""
+
+        def expire() -> None:
+            self.timed_out = self.limit.message
+            process.cancel()
+
+        timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     def run(self, outcome: StepOutcome) -> Iterator[GateEvent]:
         if not self.cwd.is_dir():
@@ -267,13 +372,15 @@ class _StepRunner:
 
     def base_env(self, interpreter: Path) -> dict[str, str]:
         """The environment every step gets (before the step's own ``env``)."""
-        env = clean_env()
+        env = runner_environment(
+            clean_env(), self.checkout.root, self.scratch, self.checkout.pull_request
+        )
+        env.update(self.files.variables())
+        self.job.apply(env)
         shim = self._python_shim(interpreter, env.get("PATH", os.defpath))
         env["PATH"] = os.pathsep.join(
             [str(shim), str(interpreter.parent), env.get("PATH", os.defpath)]
         )
-        env[WORKSPACE_VAR] = str(self.checkout.root)
-        env[RUNNER_TEMP_VAR] = str(self.scratch)
         if self.checkout.is_worktree:
             overlay = self._import_overlay(interpreter)
             if overlay is not None:
@@ -286,7 +393,7 @@ class _StepRunner:
     def _python_shim(self, interpreter: Path, search_path: str) -> Path:
         """A folder whose ``python`` and ``python3`` are the project's interpreter (and whose
         ``mix test`` reports each test)."""
-        return python_shim(self.scratch / "bin", interpreter, search_path)
+        return python_shim(self.scratch.root / "bin", interpreter, search_path)
 
     def _import_overlay(self, interpreter: Path) -> Path | None:
         """When the interpreter imports from the user's work tree (an editable install), an
@@ -306,7 +413,7 @@ class _StepRunner:
                 swap.append((entry, str(target)))
         if not swap:
             return None
-        folder = self.scratch / f"imports-{abs(hash(str(interpreter)))}"
+        folder = self.scratch.root / f"imports-{abs(hash(str(interpreter)))}"
         return write_overlay(folder, info.prefix, swap)
 
     def step_env(self, interpreter: Path) -> dict[str, str]:
@@ -345,6 +452,8 @@ class _StepRunner:
             args=tuple(args),
             collect_items=collect_items,
             env=dict(env),
+            inherit_env=False,
+            wrap=self.wrap,
         )
 
     def _adapt_args(
@@ -441,23 +550,24 @@ class _StepRunner:
         self.gate.track(process)
         rootdir: Path | None = None
         try:
-            for event in process.events():
-                if isinstance(event, SessionStarted):
-                    rootdir = Path(event.rootdir)
-                elif isinstance(event, ItemCollected):
-                    nodeid = relative_nodeid(
-                        event.nodeid, rootdir or command.project_root, self.checkout.root
-                    )
-                    outcome.collected.append((nodeid, event.markers))
-                    continue
-                elif isinstance(event, RunSummary):
-                    outcome.crashed = outcome.crashed or event.crashed
-                    outcome.crash_message = outcome.crash_message or event.crash_message
-                    outcome.output_tail.extend(event.output_tail)
-                    continue
-                tally(outcome, event)
-                if not isinstance(event, OutputLine):
-                    yield StepEvent(self.index, self.step, event)
+            with self.time_limit(process):
+                for event in process.events():
+                    if isinstance(event, SessionStarted):
+                        rootdir = Path(event.rootdir)
+                    elif isinstance(event, ItemCollected):
+                        nodeid = relative_nodeid(
+                            event.nodeid, rootdir or command.project_root, self.checkout.root
+                        )
+                        outcome.collected.append((nodeid, event.markers))
+                        continue
+                    elif isinstance(event, RunSummary):
+                        outcome.crashed = outcome.crashed or event.crashed
+                        outcome.crash_message = outcome.crash_message or event.crash_message
+                        outcome.output_tail.extend(event.output_tail)
+                        continue
+                    tally(outcome, event)
+                    if not isinstance(event, OutputLine):
+                        yield StepEvent(self.index, self.step, event)
         finally:
             self.gate.track(None)
         code = process.returncode
@@ -538,7 +648,13 @@ class _StepRunner:
                     outcome.cannot_run = str(exc)
                     return
             else:
-                command = replace(planned, args=tuple(args), env={**dict(planned.env), **env})
+                command = replace(
+                    planned,
+                    args=tuple(args),
+                    env={**dict(planned.env), **env},
+                    inherit_env=False,
+                    wrap=self.wrap,
+                )
                 part.reproduce = self._reproduce(interpreter, args, planned.project_root)
                 yield from self._run_process(command, part)
             reproduce.append(part.reproduce)
@@ -594,6 +710,8 @@ class _StepRunner:
                 args=tuple(args),
                 collect_items=True,
                 env=env,
+                inherit_env=False,
+                wrap=self.wrap,
             )
             part = StepOutcome()
             yield from self._run_process(command, part)
@@ -614,7 +732,7 @@ class _StepRunner:
         folder = relative_path(self.cwd, self.checkout.root)
         prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
         if shell:
-            script = self.scratch / f"step-{self.index}.sh"
+            script = self.scratch.root / f"step-{self.index}.sh"
             script.write_text(self.step.command + "\n")
             template = self.step.shell or "bash -e {0}"
             argv = [w.replace("{0}", str(script)) for w in shlex.split(template)]
@@ -664,18 +782,19 @@ class _StepRunner:
             self._after_pytest(outcome, info)
 
     def _run_command(self, spec: CommandSpec, outcome: StepOutcome) -> Iterator[GateEvent]:
-        process = CommandProcess(spec)
+        process = CommandProcess(replace(spec, wrap=self.wrap))
         self.gate.track(process)
         try:
-            for event in process.events():
-                if isinstance(event, OutputLine):
-                    continue  # the summary carries the tail
-                if isinstance(event, RunSummary):
-                    outcome.exit_code = event.exitstatus
-                    outcome.output_tail = list(event.output_tail)
-                    outcome.crashed = outcome.crashed or event.crashed
-                    continue
-                tally(outcome, event)
-                yield StepEvent(self.index, self.step, event)
+            with self.time_limit(process):
+                for event in process.events():
+                    if isinstance(event, OutputLine):
+                        continue  # the summary carries the tail
+                    if isinstance(event, RunSummary):
+                        outcome.exit_code = event.exitstatus
+                        outcome.output_tail = list(event.output_tail)
+                        outcome.crashed = outcome.crashed or event.crashed
+                        continue
+                    tally(outcome, event)
+                    yield StepEvent(self.index, self.step, event)
         finally:
             self.gate.track(None)
