@@ -21,9 +21,9 @@ import random
 import re
 import shlex
 import tempfile
-import threading
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,14 +31,13 @@ from gateui.core.commands.classify import (
     quote_command,
 )
 from gateui.core.commands.pytest_args import (
-    PytestArg,
-    plugin_of,
     split_pytest_args,
 )
 from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
+from gateui.core.gate._adapt_args import adapt_args
 from gateui.core.gate._import_overlay import write_overlay
 from gateui.core.gate._runner_env import (
     JobState,
@@ -48,6 +47,7 @@ from gateui.core.gate._runner_env import (
     runner_environment,
 )
 from gateui.core.gate._sandbox import sandboxed, unavailable_reason
+from gateui.core.gate._step_limits import TimeLimit, stop_at, time_limit
 from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
@@ -109,10 +109,6 @@ _COVERAGE_FAIL = re.compile(
     r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
 )
 _UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
-DEFAULT_STEP_TIMEOUT_MINUTES = 30.0
-"""How long a step may run when its workflow sets no ``timeout-minutes``."""
-STEP_TIMEOUT_ENV = "GATEUI_STEP_TIMEOUT_MINUTES"
-"""Overrides ``DEFAULT_STEP_TIMEOUT_MINUTES``."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +210,7 @@ class GateRun:
                     outcome = StepOutcome()
                     started = time.monotonic()
                     job = jobs.setdefault(step.job, JobState())
-                    limit = _time_limit(step, spent.get(step.job, 0.0))
+                    limit = time_limit(step, spent.get(step.job, 0.0))
                     runner = _StepRunner(self, step, index, scratch, job, limit)
                     yield from runner.run(outcome)
                     outcome.duration_s = time.monotonic() - started
@@ -253,46 +249,6 @@ class GateRun:
         self._running.track(current)
 
 
-@dataclass(frozen=True)
-class TimeLimit:
-    seconds: float
-    message: str
-    """How CI reports a step stopped at this limit."""
-
-
-def _time_limit(step: GateStep, job_spent_s: float) -> TimeLimit:
-    """The step's ``timeout-minutes``, what is left of its job's, or the gate-wide default:
-    whichever ends first."""
-    try:
-        default = float(os.environ.get(STEP_TIMEOUT_ENV, DEFAULT_STEP_TIMEOUT_MINUTES))
-    except ValueError:
-        default = DEFAULT_STEP_TIMEOUT_MINUTES
-    limits = [
-        TimeLimit(
-            default * 60,
-            f"The action has timed out (gateui's limit for a step: {default:g} minutes;"
-            f" {STEP_TIMEOUT_ENV} changes it).",
-        )
-    ]
-    if step.timeout_minutes is not None:
-        limits.append(
-            TimeLimit(
-                step.timeout_minutes * 60,
-                f"The action has timed out (timeout-minutes: {step.timeout_minutes:g}).",
-            )
-        )
-    if step.job_timeout_minutes is not None:
-        job = step.job.split("#", 1)[-1]
-        limits.append(
-            TimeLimit(
-                max(0.0, step.job_timeout_minutes * 60 - job_spent_s),
-                f"The job running on runner {job} has exceeded the maximum execution time of"
-                f" {step.job_timeout_minutes:g} minutes.",
-            )
-        )
-    return min(limits, key=lambda limit: limit.seconds)
-
-
 class _StepRunner:
     def __init__(
         self,
@@ -329,21 +285,14 @@ class _StepRunner:
             writable.append(admin)
         return sandboxed(argv, env, writable)
 
-    @contextlib.contextmanager
-    def time_limit(self, process: PytestProcess | CommandProcess) -> Iterator[None]:
+    def time_limit(self, process: PytestProcess | CommandProcess) -> AbstractContextManager[None]:
         """Stop ``process`` (and all it started) when the step's time is up."""
 
         def expire() -> None:
             self.timed_out = self.limit.message
             process.cancel()
 
-        timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), expire)
-        timer.daemon = True
-        timer.start()
-        try:
-            yield
-        finally:
-            timer.cancel()
+        return stop_at(self.deadline, expire)
 
     def run(self, outcome: StepOutcome) -> Iterator[GateEvent]:
         if not self.cwd.is_dir():
@@ -425,7 +374,7 @@ class _StepRunner:
     def _pytest_step(self, outcome: StepOutcome) -> Iterator[GateEvent]:
         interpreter = self.interpreter()
         info = interpreter_info(interpreter)
-        args, shuffle = self._adapt_args(list(self.step.pytest_args), info, outcome)
+        args, shuffle = adapt_args(self.step, list(self.step.pytest_args), info, outcome)
         env = self.step_env(interpreter)
         collect_items = bool(self.step.marker_intent)
         if shuffle or self.step.kind == KIND_RANDOM_ORDER:
@@ -455,65 +404,6 @@ class _StepRunner:
             inherit_env=False,
             wrap=self.wrap,
         )
-
-    def _adapt_args(
-        self, args: list[str], info: InterpreterInfo, outcome: StepOutcome
-    ) -> tuple[list[str], bool]:
-        """Drop options whose plugin the interpreter lacks (saying so); add declared checks.
-        Returns the arguments and whether gateui must shuffle the order itself."""
-        kept: list[str] = []
-        shuffle = False
-        missing: dict[str, list[PytestArg]] = {}
-        for arg in split_pytest_args(args):
-            flag = plugin_of(arg)
-            if flag is not None and (
-                not info.has(flag.distribution)
-                or (self.step.kind == KIND_RANDOM_ORDER and flag.label == "random order")
-            ):
-                missing.setdefault(flag.distribution, []).append(arg)
-                continue
-            kept.extend(arg.tokens)
-        where = str(info.path)
-        for distribution, dropped in missing.items():
-            words = " ".join(" ".join(a.tokens) for a in dropped)
-            if self.step.kind == KIND_RANDOM_ORDER and distribution == "pytest-random-order":
-                continue
-            if distribution == "pytest-random-order":
-                shuffle = True
-                outcome.warnings.append(
-                    f"pytest-random-order is not installed in {where}: instead of {words},"
-                    " gateui shuffled the tests itself (the seed is reported)"
-                )
-            elif distribution == "pytest-cov":
-                floor = self.step.thresholds.cov_fail_under
-                text = f"pytest-cov is not installed in {where}: ran without {words}"
-                if floor is not None:
-                    text += f"; the coverage floor of {floor:g}% is NOT checked here"
-                outcome.warnings.append(text)
-            elif distribution == "pytest-xdist":
-                outcome.warnings.append(
-                    f"pytest-xdist is not installed in {where}: ran serially without {words}"
-                )
-            else:
-                outcome.warnings.append(
-                    f"{distribution} is not installed in {where}: ran without {words}"
-                )
-        thresholds = self.step.thresholds
-        names = {a.name for a in split_pytest_args(kept)}
-        if thresholds.strict_markers and "--strict-markers" not in names:
-            kept.append("--strict-markers")
-        if thresholds.cov_fail_under is not None and self.step.declared:
-            if info.has("pytest-cov"):
-                if "--cov" not in names:
-                    kept.append("--cov")
-                if "--cov-fail-under" not in names:
-                    kept.append(f"--cov-fail-under={thresholds.cov_fail_under:g}")
-            else:
-                outcome.warnings.append(
-                    f"pytest-cov is not installed in {where}: the declared coverage floor of"
-                    f" {thresholds.cov_fail_under:g}% is NOT checked"
-                )
-        return kept, shuffle
 
     def _after_pytest(self, outcome: StepOutcome, info: InterpreterInfo) -> None:
         text = "\n".join(outcome.output_tail)
@@ -626,7 +516,7 @@ class _StepRunner:
         for planned in commands:
             interpreter = planned.interpreter
             info = interpreter_info(interpreter)
-            args, _ = self._adapt_args(list(planned.args), info, outcome)
+            args, _ = adapt_args(self.step, list(planned.args), info, outcome)
             env = self.step_env(interpreter)
             part = StepOutcome()
             if self.step.kind == KIND_RANDOM_ORDER:
