@@ -239,7 +239,7 @@ def test_cache_hit_worktree_removed_and_the_users_state_untouched(
     assert background is not None
     first = run_check(background).as_json()
     assert first["verdict"] == "pass", first
-    assert (first["cached"], first["checked_in"]) == (False, "in place")
+    assert (first["cached"], first["checked_in"]) == (False, "worktree")
     smoke = step_named(first, "Run backend smoke")
     assert smoke["reason"] == "exit 0 — 26 passed"
     assert smoke["origin"] == ".github/workflows/ci-fast.yml, backend-fast, Run backend smoke"

@@ -168,6 +168,8 @@ def _pids(pidfile: Path) -> list[int]:
 def test_x_cancels_a_gate_check_and_q_during_one_leaves_no_process_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The steps report their pids in a file outside their worktree: no read-only sandbox.
+    monkeypatch.setenv("GATEUI_SANDBOX", "off")
     repo = write_hanging_repo(tmp_path / "hang")
     workflows = repo / ".github" / "workflows"
     workflows.mkdir(parents=True)

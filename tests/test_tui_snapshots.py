@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted, GateReport
 from gateui.core.gate.infer import load_gate
 from gateui.core.gate.model import (
-    IN_PLACE,
+    WORKTREE,
     StepOutcome,
     StepResult,
     gate_verdict,
@@ -146,7 +146,7 @@ def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:
     fixed commit: the smoke step passes, the unit step fails on two ISBN-10 tests. Reasons and the
     verdict are the core's own judgement of those outcomes."""
     definition = load_gate(DirSource(repo), repo, "main", None)
-    yield CheckStarted(COMMIT, "f" * 40, "HEAD", IN_PLACE, definition, repo)
+    yield CheckStarted(COMMIT, "f" * 40, "HEAD", WORKTREE, definition, repo)
     results: list[StepResult] = []
     for index, step in enumerate(definition.steps):
         if not step.runs_locally:
@@ -184,7 +184,7 @@ def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:
         yield StepFinished(index, result)
     verdict, reason = gate_verdict(results)
     report = GateReport(
-        verdict, reason, COMMIT, "f" * 40, "HEAD", definition, results, checked_in=IN_PLACE
+        verdict, reason, COMMIT, "f" * 40, "HEAD", definition, results, checked_in=WORKTREE
     )
     report.duration_s = 3.75
     yield CheckFinished(report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from gateui.core.gate.model import CACHE, IN_PLACE, INVALID, UNREPRODUCED, GateDefinition
+from gateui.core.gate.model import CACHE, INVALID, UNREPRODUCED, GateDefinition
 from gateui.core.running.headline import (  # for the views
     collection_error_headline as collection_error_headline,
 )
@@ -22,13 +22,12 @@ if TYPE_CHECKING:
 MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·", "not-reproduced": "◌"}
 """One symbol per step verdict (the TUI's gate screen uses the same)."""
 _PLACES = {
-    IN_PLACE: "in place (the work tree is that commit)",
     CACHE: "from the cache (this tree was verified before)",
 }
 
 
 def place_text(checked_in: str) -> str:
-    """Where a commit was checked, in words: "in place (the work tree is that commit)"…"""
+    """Where a commit was checked, in words: "in a temporary worktree of that commit"…"""
     return _PLACES.get(checked_in, "in a temporary worktree of that commit")
 
 

@@ -227,8 +227,14 @@ def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
                     f"gateui pre-push hook installed in {current.hooks_dir} ({state});"
                     f" runs {python}{ok}\n"
                 )
-                if current.legacy:
+                if current.legacy_runs:
                     out.write("the previous pre-push hook is kept as pre-push.legacy, run first\n")
+                elif current.legacy:
+                    out.write(
+                        "the previous pre-push hook is kept as pre-push.legacy but is not"
+                        " executable: it does NOT run (git would not run it either);"
+                        " chmod +x it to make it run\n"
+                    )
             elif current.other_hook:
                 out.write(f"a pre-push hook not written by gateui is in {current.hooks_dir}\n")
             else:

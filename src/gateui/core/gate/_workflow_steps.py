@@ -350,6 +350,8 @@ class WorkflowSteps:
             "runs_after_failure": after_failure,
             "only_after_failure": only_after_failure,
             "continue_on_error": continue_on_error,
+            "timeout_minutes": step.timeout_minutes,
+            "job_timeout_minutes": job.timeout_minutes,
         }
         call = (
             classified.pytest if classified is not None and len(logical_lines(text)) == 1 else None

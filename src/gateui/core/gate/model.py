@@ -49,7 +49,7 @@ FAILED_NAMES_SHOWN = 3
 OUTPUT_TAIL_SHOWN = 20
 
 # Where a commit was checked (GateReport.checked_in).
-IN_PLACE, WORKTREE, CACHE = "in place", "worktree", "cache"
+WORKTREE, CACHE = "worktree", "cache"
 
 # The CI runner's environment as steps see it.
 WORKSPACE_VAR = "GITHUB_WORKSPACE"
@@ -123,6 +123,10 @@ class GateStep:
     """A pass-rate threshold read off a CI step ("Check pass rate (98%+ required)")."""
     marker_intent: tuple[str, ...] = ()
     """A CI step meant to check that every test carries one of these markers."""
+    timeout_minutes: float | None = None
+    """The step's ``timeout-minutes``."""
+    job_timeout_minutes: float | None = None
+    """Its job's ``timeout-minutes``: the job's steps together must end within it."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -26,6 +26,10 @@ PR_EVENTS = ("pull_request", "pull_request_target")
 MAX_MATRIX = 64
 
 
+PR_CHECK_TYPES = ("opened", "synchronize", "reopened")
+"""The pull request activity types a push runs (``pull_request``'s default ``types``)."""
+
+
 class WorkflowError(Exception):
     """A workflow file that cannot be read (invalid YAML, not a mapping)."""
 
@@ -49,6 +53,7 @@ class Step:
     continue_on_error: bool | str
     with_: Mapping[str, Any]
     line: int | None = None
+    timeout_minutes: float | None = None
 
     @property
     def display_name(self) -> str:
@@ -77,6 +82,7 @@ class Job:
     uses: str | None
     with_: Mapping[str, Any]
     continue_on_error: bool | str
+    timeout_minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +274,7 @@ def _job(key: str, spec: Any) -> Job:
         uses=_str_or_none(spec.get("uses")),
         with_=_mapping(spec.get("with")),
         continue_on_error=spec.get("continue-on-error", False),
+        timeout_minutes=_minutes(spec.get("timeout-minutes")),
     )
 
 
@@ -286,7 +293,21 @@ def _step(index: int, spec: Any) -> Step:
         continue_on_error=spec.get("continue-on-error", False),
         with_=_mapping(spec.get("with")),
         line=line_of(spec, "run") or line_of(spec, "uses"),
+        timeout_minutes=_minutes(spec.get("timeout-minutes")),
     )
+
+
+def _minutes(value: Any) -> float | None:
+    """``timeout-minutes`` as a number (an expression, unknown here, counts as none)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value > 0 else None
+    try:
+        number = float(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -402,6 +423,10 @@ def pr_trigger_decision(
         return TriggerDecision(False, "not triggered by pull_request")
     notes: list[str] = []
     for event, spec in events.items():
+        types = _patterns(spec.get("types"))
+        if types is not None and not set(types) & set(PR_CHECK_TYPES):
+            notes.append(f"{event}: types {types} do not include a push to the pull request")
+            continue
         branches = _patterns(spec.get("branches"))
         ignore = _patterns(spec.get("branches-ignore"))
         if branches is not None and not filter_matches(branches, base_branch):

@@ -30,7 +30,7 @@ import selectors
 import shlex
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -60,6 +60,9 @@ POLL_S = 0.1
 _READ_SIZE = 1 << 16
 
 
+Wrapper = Callable[[Sequence[str], Mapping[str, str]], list[str]]
+
+
 class CommandStartError(GateuiError):
     """The command could not be started at all (not found, not executable)."""
 
@@ -84,6 +87,8 @@ class CommandSpec:
     """Why a test (repository-relative node id) was selected, for affected runs."""
     missing_hint: str = ""
     """What to say when the program cannot be found (how to install it)."""
+    wrap: Wrapper | None = None
+    """Turns the final argv (given the final environment) into the one started: a sandbox."""
 
 
 def command_environment(
@@ -293,7 +298,8 @@ class CommandProcess(GroupProcess):
             )
         env = command_environment(base, channel, spec.inject_pytest, self._key)
         try:
-            proc = self._launch(spec.argv, cwd=spec.cwd, env=env)
+            argv = spec.wrap(spec.argv, env) if spec.wrap is not None else list(spec.argv)
+            proc = self._launch(argv, cwd=spec.cwd, env=env)
         except OSError as exc:
             if isinstance(exc, FileNotFoundError) and spec.missing_hint:
                 raise CommandStartError(spec.missing_hint) from exc

@@ -17,7 +17,7 @@ import os
 import selectors
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -65,6 +65,10 @@ class PytestCommand:
     result."""
     default_reason: str = ""
     """The reason for tests ``reasons`` does not name (a whole project selected at once)."""
+    inherit_env: bool = True
+    """False: ``env`` is the child's whole environment, not additions to this process's."""
+    wrap: Callable[[Sequence[str], Mapping[str, str]], list[str]] | None = None
+    """Turns the final argv (given the final environment) into the one started: a sandbox."""
 
     def reason_for(self, nodeid: str) -> str:
         """The selection reason of a node id, its test (all parametrizations), or its file."""
@@ -245,14 +249,18 @@ class PytestProcess(GroupProcess):
         if not Path(interpreter).exists():
             raise InterpreterError(missing_interpreter(Path(interpreter)))
         read_fd, write_fd = os.pipe()
+        inherited = os.environ if self.command.inherit_env else {}
         env = plugin_environment(
-            {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)},
+            {**inherited, **self.command.env, **_collect_env(self.command.collect_items)},
             f"fd:{write_fd}",
             self._key,
         )
         try:
+            argv = self.command.argv()
+            if self.command.wrap is not None:
+                argv = self.command.wrap(argv, env)
             proc = self._launch(
-                self.command.argv(),
+                argv,
                 cwd=self.command.project_root,
                 env=env,
                 pass_fds=(write_fd,),
