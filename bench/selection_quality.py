@@ -65,6 +65,13 @@ class Mutation:
     old: str
     new: str
     note: str = ""
+    more: tuple[tuple[str, str, str], ...] = ()
+    """Further edits of the same change: (path, old, new); an empty ``old`` writes a new file."""
+
+    @property
+    def refactoring(self) -> bool:
+        """An edit that keeps behaviour: no test should fail, few should run."""
+        return self.kind.startswith("refactor")
 
 
 @dataclass(frozen=True)
@@ -355,6 +362,119 @@ MUTATIONS = [
         "property getter that has a setter",
     ),
 ]
+# Refactoring edits: behaviour kept, so nothing fails; the question is how much reruns. Ground
+# truth still runs, so a refactoring that breaks a test would show as a miss.
+_LOANS = "src/bookshelf/loans.py"
+_DUE_DATE = (
+    "def due_date(start: date, days: int = LOAN_DAYS) -> date:\n"
+    '    """Due date ``days`` after ``start``; a due date on a Sunday moves to Monday."""\n'
+    "    due = start + timedelta(days=days)\n"
+    "    if due.weekday() == 6:\n"
+    "        due += timedelta(days=1)\n"
+    "    return due\n\n\n"
+)
+REFACTORINGS = [
+    Mutation(
+        "demo",
+        "R1",
+        "refactor: add import",
+        _LOANS,
+        "from decimal import Decimal\n",
+        "from decimal import Decimal\nimport os\n",
+    ),
+    Mutation(
+        "demo",
+        "R2",
+        "refactor: add function",
+        _LOANS,
+        "class LoanError(Exception):",
+        "def renewal_limit() -> int:\n    return MAX_RENEWALS\n\n\nclass LoanError(Exception):",
+    ),
+    Mutation(
+        "demo",
+        "R3",
+        "refactor: add method",
+        _LOANS,
+        "    def days_overdue(",
+        "    def is_renewed(self) -> bool:\n        return self.renewals > 0\n\n    def days_overdue(",
+    ),
+    Mutation(
+        "demo",
+        "R4",
+        "refactor: change constant",
+        _LOANS,
+        'MAX_FINE = Decimal("10.00")',
+        'MAX_FINE = Decimal("10.000")',
+        "same value, new spelling",
+    ),
+    Mutation(
+        "demo",
+        "R5",
+        "refactor: change class attribute",
+        "src/bookshelf/catalog.py",
+        "    copies: int = 1\n",
+        "    copies: int = int(1)\n",
+    ),
+    Mutation(
+        "demo",
+        "R6",
+        "refactor: change decorator",
+        _LOANS,
+        "@dataclass(frozen=True)",
+        "@dataclass(frozen=True, eq=True)",
+    ),
+    Mutation(
+        "demo",
+        "R7",
+        "refactor: move function",
+        _LOANS,
+        _DUE_DATE,
+        "",
+        "due_date → bookshelf.dates",
+        (
+            (
+                _LOANS,
+                "from bookshelf.catalog import Catalog\n",
+                "from bookshelf.catalog import Catalog\nfrom bookshelf.dates import due_date\n",
+            ),
+            (
+                "src/bookshelf/dates.py",
+                "",
+                "from datetime import date, timedelta\n\nLOAN_DAYS = 21\n\n\n"
+                + _DUE_DATE.rstrip()
+                + "\n",
+            ),
+        ),
+    ),
+    Mutation(
+        "demo",
+        "R8",
+        "refactor: comment only",
+        _LOANS,
+        "MAX_RENEWALS = 2",
+        "MAX_RENEWALS = 2  # per loan",
+    ),
+    Mutation(
+        "demo",
+        "R9",
+        "refactor: docstring and format",
+        _LOANS,
+        '"""Loans and due dates. All dates are passed in: nothing reads the clock."""',
+        '"""Loans and their due dates; all dates are passed in."""',
+    ),
+    Mutation(
+        "gen", "R10", "refactor: add import", "src/genpkg/mod_12.py", '"""\n', '"""\nimport os\n'
+    ),
+    Mutation(
+        "gen",
+        "R11",
+        "refactor: add function",
+        "src/genpkg/mod_12.py",
+        "FACTOR_12 = 14",
+        "FACTOR_12 = 14\n\n\ndef spare_12(x):\n    return x",
+    ),
+]
+MUTATIONS += REFACTORINGS
 QUICK = ("L1", "L2")  # one repository, two mutations: a smoke check of the whole pipeline
 
 
@@ -368,6 +488,8 @@ class Outcome:
     gateui_s: float = 0.0
     testmon_ran: set[str] = field(default_factory=set)
     testmon_s: float = 0.0
+    graph_count: int = 0
+    """Tests in the test files that import an edited file: what the import graph alone runs."""
     error: str = ""
 
     @property
@@ -423,11 +545,30 @@ def record_pair(
 
 
 def apply(repo: Path, m: Mutation) -> None:
-    path = repo / m.path
-    text = path.read_text()
-    if text.count(m.old) != 1:
-        raise RuntimeError(f"{m.key}: {m.old!r} occurs {text.count(m.old)} times in {m.path}")
-    path.write_text(text.replace(m.old, m.new))
+    for rel, old, new in ((m.path, m.old, m.new), *m.more):
+        path = repo / rel
+        if not old:
+            path.write_text(new)
+            continue
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise RuntimeError(f"{m.key}: {old!r} occurs {text.count(old)} times in {rel}")
+        path.write_text(text.replace(old, new))
+
+
+def graph_count(repo: Path, m: Mutation, ran: dict[str, str]) -> int:
+    """How many of the suite's tests (``ran``) sit in a test file that imports an edited file
+    (or is one): the import graph's answer, the rule module-level edits had before names."""
+    from gateui.core.layout.projects import repo_files
+    from gateui.core.selection._import_graph import ImportGraph, layouts_for
+
+    roots = [(repo / p, ("src",)) for p in REPOS[m.repo].projects]
+    graph = ImportGraph(repo, layouts_for(repo, roots), repo_files(repo))
+    files: set[str] = set()
+    for rel in {m.path, *(p for p, _, _ in m.more)}:
+        files.add(rel)
+        files.update(graph.importers(rel))
+    return sum(1 for nodeid in ran if nodeid.split("::", 1)[0] in files)
 
 
 def run_mutation(
@@ -469,7 +610,8 @@ def run_mutation(
         for nodeid in [n for n in result.truth if "::" not in n]:
             if any(r.startswith(nodeid + "::") for r in arm):
                 arm.add(nodeid)
-    if not result.truth:
+    result.graph_count = graph_count(g_copy, m, truth)
+    if not result.truth and not m.refactoring:
         result.error = "INVALID: no test fails on the mutated tree"
     shutil.rmtree(dest, ignore_errors=True)
     return result
@@ -547,6 +689,7 @@ def main() -> int:
                 recall(o.truth, o.gateui_ran) + (" **MISS**" if o.gateui_missed else ""),
                 str(len(o.testmon_ran)),
                 recall(o.truth, o.testmon_ran) + (" **MISS**" if o.testmon_missed else ""),
+                str(o.graph_count),
                 reason.replace("|", "/")[:70],
             ]
         )
@@ -562,12 +705,15 @@ def main() -> int:
                 "gateui recall",
                 "testmon ran",
                 "testmon recall",
+                "import graph ran",
                 "gateui's reason (first failing test)",
             ],
             rows,
         )
     )
-    valid = [o for o in outcomes if o.truth]
+    refactorings = [o for o in outcomes if o.mutation.refactoring]
+    refactoring_met = report_refactorings(refactorings)
+    valid = [o for o in outcomes if o.truth and not o.mutation.refactoring]
     print()
     summary_rows = []
     groups = [("all", valid)]
@@ -605,7 +751,7 @@ def main() -> int:
     print()
     print(f"# suites: {', '.join(f'{k} {v} tests' for k, v in totals.items())}")
     print(f"# {len(outcomes)} mutations in {elapsed:.0f} s; at end: {load_average()}")
-    invalid = [o.mutation.key for o in outcomes if not o.truth]
+    invalid = [o.mutation.key for o in outcomes if not o.truth and not o.mutation.refactoring]
     if invalid:
         print(f"# INVALID mutations (nothing failed): {', '.join(invalid)}")
     missed = [o for o in outcomes if o.gateui_missed]
@@ -627,7 +773,59 @@ def main() -> int:
         f"median selected ≤ testmon's — gateui {g_median:g} vs testmon {t_median:g}: "
         f"{'MET' if g_median <= t_median else 'MISSED'}"
     )
-    return 1 if missed else 0
+    return 1 if missed or not refactoring_met else 0
+
+
+def report_refactorings(outcomes: list[Outcome]) -> bool:
+    """The per-edit table of refactoring edits and their targets; True when every one is met."""
+    if not outcomes:
+        return True
+    print()
+    rows = []
+    for o in outcomes:
+        m = o.mutation
+        first = sorted(o.gateui_reasons.items())
+        reason = first[0][1] if first else ""
+        rows.append(
+            [
+                m.key,
+                m.kind.removeprefix("refactor: ") + (f" ({m.note})" if m.note else ""),
+                f"`{m.path}`",
+                str(len(o.gateui_ran)),
+                str(len(o.testmon_ran)),
+                str(o.graph_count),
+                reason.replace("|", "/")[:70],
+            ]
+        )
+    print(
+        table(
+            [
+                "edit",
+                "refactoring",
+                "file",
+                "gateui ran",
+                "testmon ran",
+                "import graph ran",
+                "a reason",
+            ],
+            rows,
+        )
+    )
+    over = [o.mutation.key for o in outcomes if len(o.gateui_ran) > len(o.testmon_ran)]
+    silent = [
+        o.mutation.key
+        for o in outcomes
+        if o.mutation.kind.endswith(("comment only", "docstring and format")) and o.gateui_ran
+    ]
+    g = median([len(o.gateui_ran) for o in outcomes])
+    t = median([len(o.testmon_ran) for o in outcomes])
+    met = not over and not silent and (g < t / 3 or g == 0)
+    print(
+        f"# refactoring targets: gateui ≤ testmon on every edit — {'MET' if not over else 'MISSED on ' + ', '.join(over)}; "
+        f"median gateui {g:g} vs testmon {t:g} (below a third: {'MET' if g < t / 3 or g == 0 else 'MISSED'}); "
+        f"comment/format edits run nothing — {'MET' if not silent else 'MISSED on ' + ', '.join(silent)}"
+    )
+    return met
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Real runs, not mock-ups: the demo repository is copied and committed (as `gateui
 then a commit lifts the cap on library fines, so one unit test fails; the app (with its
 background gate check on, as `gateui` runs it) runs every test for real and checks the PR gate
 of that commit. The screens: the main screen mid-run, a failure's detail, the gate's result,
-and the help screen; and, where Elixir is installed, the ExUnit sample's smoke suite run.
+and the help screen, at 120 by 40 and again at 80 by 24 (``-80`` names: the narrow layout);
+and, where Elixir is installed, the ExUnit sample's smoke suite run.
 ``--png`` also writes PNGs next to the SVGs, with ``rsvg-convert``
 (Debian's librsvg2-bin) or ``cairosvg`` when one is installed.
 
@@ -35,7 +36,9 @@ from gateui.tui.widgets.header import GateHeader
 from gateui.tui.widgets.results_table import ResultsTable
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
-SIZE = (150, 42)
+SIZE = (120, 40)
+NARROW = (80, 24)
+"""Most terminals are 80 to 120 columns wide: the screenshots show both ends."""
 # A plausible slip: the fine is no longer capped. One unit test fails (its traceback names no
 # temporary path); the smoke tests, which check a small fine, still pass.
 BUG = (
@@ -54,17 +57,18 @@ async def wait_until(
         await pilot.pause(0.02)
 
 
-def save(app: GateuiApp, name: str) -> Path:
-    path = OUT / f"{name}.svg"
-    path.write_text(app.export_screenshot(title=f"gateui — {name.replace('-', ' ')}"))
+def save(app: GateuiApp, name: str, suffix: str = "") -> Path:
+    path = OUT / f"{name}{suffix}.svg"
+    title = f"gateui — {name.replace('-', ' ')}" + (f" ({app.size.width}x{app.size.height})")
+    path.write_text(app.export_screenshot(title=title))
     print(f"wrote {path.relative_to(OUT.parent)}")
     return path
 
 
-async def shoot(repo: Path) -> list[Path]:
+async def shoot(repo: Path, size: tuple[int, int], suffix: str = "") -> list[Path]:
     app = GateuiApp(repo, repo_label="~/src/bookshelf", cursor_blink=False, precompute_gate=True)
     shots: list[Path] = []
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         app.animation_level = "none"
         header = app.query_one(GateHeader)
         await wait_until(pilot, lambda: app.discovery.discovered)
@@ -73,7 +77,7 @@ async def shoot(repo: Path) -> list[Path]:
         await pilot.press("a")
         table = app.query_one(ResultsTable)
         await wait_until(pilot, lambda: table.total_rows >= 24)
-        shots.append(save(app, "main-mid-run"))
+        shots.append(save(app, "main-mid-run", suffix))
         await wait_until(
             pilot, lambda: app.runs.current is not None and not app.runs.current.active
         )
@@ -86,7 +90,7 @@ async def shoot(repo: Path) -> list[Path]:
             table.select_first_failure()
         await pilot.press("enter")
         await pilot.pause(0.3)
-        shots.append(save(app, "failure-detail"))
+        shots.append(save(app, "failure-detail", suffix))
         await pilot.press("escape")
         # g: the PR gate of HEAD, step by step, with its verdict.
         await pilot.press("g")
@@ -95,12 +99,12 @@ async def shoot(repo: Path) -> list[Path]:
             pilot, lambda: app.gates.current is not None and not app.gates.current.view.running
         )
         await pilot.pause(0.3)
-        shots.append(save(app, "gate-result"))
+        shots.append(save(app, "gate-result", suffix))
         await pilot.press("escape")
         # Help.
         await pilot.press("question_mark")
         await pilot.pause(0.3)
-        shots.append(save(app, "help"))
+        shots.append(save(app, "help", suffix))
         await pilot.press("escape", "q")
     return shots
 
@@ -179,7 +183,8 @@ def main() -> None:
         assert BUG[0] in text, "the demo's loans.py changed: pick another bug"
         source.write_text(text.replace(*BUG))
         commit(repo, "Fines: charge every day overdue")
-        shots = asyncio.run(shoot(repo))
+        shots = asyncio.run(shoot(repo, SIZE))
+        shots += asyncio.run(shoot(repo, NARROW, "-80"))
     finally:
         shutil.rmtree(repo.parent, ignore_errors=True)
     elixir = exunit_repo()

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from helpers import SAMPLES, CliResult, init_repo, run_cli
+
+# A test run started in the background of a non-interactive shell (`pytest &`) inherits SIGINT
+# ignored, and so would every gateui it starts: the tests that interrupt gateui with SIGINT (as
+# Ctrl-C does) would then test nothing. A Python-level handler here is reset to the default in
+# each child at exec, so the children get Ctrl-C's real behaviour.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The sample repositories are data: their tests run only inside the gateui tests that use them.
 collect_ignore_glob = ["samples/*"]

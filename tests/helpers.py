@@ -70,3 +70,46 @@ def alive(pid: int) -> bool:
             return handle.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def without_privileges(args: Sequence[str]) -> list[str]:
+    """``args`` run so that file permissions bind, also for root (which ``chmod`` alone does not
+    stop): as root, with the capabilities that override them dropped (``setpriv``). Raises
+    ``LookupError`` (for a skip) when neither is possible here."""
+    if os.geteuid() != 0:
+        return list(args)
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise LookupError("running as root without setpriv: chmod cannot make a file unwritable")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *args]
+
+
+def run_cli_unprivileged(args: Sequence[str], cwd: Path) -> CliResult:
+    """``run_cli`` with file permissions binding (see ``without_privileges``)."""
+    result = subprocess.run(
+        without_privileges([sys.executable, "-m", "gateui", *args]),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=240,
+    )
+    return CliResult(result.returncode, result.stdout, result.stderr)
+
+
+def small_repo(root: Path, failing: bool = False) -> Path:
+    """A two-test Python repository (one test fails with ``failing``), committed."""
+    (root / "src").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["src"]\n'
+    )
+    (root / "src" / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    verdict = "assert add(1, 1) == 3" if failing else "assert add(1, 1) == 2"
+    (root / "tests" / "test_calc.py").write_text(
+        f"from calc import add\n\n\ndef test_add():\n    {verdict}\n\n\n"
+        "def test_more():\n    assert add(2, 2) == 4\n"
+    )
+    return init_repo(root)

@@ -13,6 +13,16 @@ from gateui.core.commands.pytest_args import (
     split_pytest_args,
     unmarked_check_markers,
 )
+from gateui.core.commands.roles import (
+    CHECK,
+    NEUTRAL,
+    PUBLISH,
+    SETUP,
+    line_role,
+    script_commands,
+    script_role,
+)
+from gateui.core.gate._actions import action_role
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -133,6 +143,92 @@ def test_classifying_a_whole_script() -> None:
     assert classify_script("ruff check .\nruff format --check .").kind == "lint"
     assert classify_script("cd backend && make test").kind == "test"
     assert classify_script("echo hi").kind == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "detail"),
+    [
+        # The project's script, never the shell builtin `test`.
+        ("scripts/test", CHECK, "scripts/test"),
+        ("./scripts/validate.sh", CHECK, "./scripts/validate.sh"),
+        # Launchers are judged by what they run.
+        ("uvx --with=tox-uv tox run -e py311-tests", CHECK, "tox run"),
+        ("uv run --frozen ruff check .", CHECK, "ruff check"),
+        ("poetry run mypy src", CHECK, "mypy src"),
+        ("hatch run lint:check", CHECK, "lint:check"),
+        ("pipx run nox -s tests", CHECK, "nox"),
+        ("tox run -e py311", CHECK, "tox run"),
+        ("python manage.py test", CHECK, "python manage.py"),
+        ("pre-commit run --all-files", CHECK, "pre-commit run"),
+        ("black --check .", CHECK, "black"),
+        ("git diff --exit-code", CHECK, "git diff"),
+        ("echo ok", NEUTRAL, ""),
+        # Environment setup.
+        ("pip install -e .[test]", SETUP, "pip install"),
+        ("python -m pip install --upgrade pip", SETUP, "python -m pip install"),
+        ("uv sync --frozen", SETUP, "uv sync"),
+        ("poetry install --with dev", SETUP, "poetry install"),
+        ("pipx install hatch", SETUP, "pipx install"),
+        ("curl -sSL https://install.python-poetry.org | python3 -", SETUP, "curl -sSL"),
+        ("sudo apt-get install -y libpq-dev", SETUP, "apt-get install"),
+        # Publishing: a line that publishes never runs here, whatever else it does.
+        ("twine upload dist/*", PUBLISH, "twine upload"),
+        ("python -m build && twine upload dist/*", PUBLISH, "twine upload"),
+        ("docker push ghcr.io/o/app:1", PUBLISH, "docker push"),
+        ("git push origin HEAD:gh-pages", PUBLISH, "git push"),
+        ("uv publish", PUBLISH, "uv publish"),
+        ("gh release create v1", PUBLISH, "gh release"),
+    ],
+)
+def test_a_command_is_judged_by_what_it_runs(line: str, kind: str, detail: str) -> None:
+    assert (line_role(line).kind, line_role(line).detail) == (kind, detail)
+
+
+def test_scripts_and_make_targets_are_judged_by_their_content_not_their_name() -> None:
+    files = {
+        "scripts/deploy.sh": "#!/bin/sh\nset -e\npython -m pytest -q\n",
+        "scripts/test": "#!/usr/bin/env bash\npython -m build\ntwine upload dist/*\n",
+        "scripts/bootstrap": "#!/bin/bash\npip install -r requirements.txt\n",
+        "Makefile": "PY ?= python\ninstall:\n\t$(PY) -m pip install -e .\n"
+        "release: check\n\ttwine upload dist/*\ncheck:\n\t$(PY) -m pytest\n",
+    }
+    read = files.get
+    assert line_role("./scripts/deploy.sh", read).kind == CHECK
+    assert line_role("scripts/test", read).kind == PUBLISH
+    assert line_role("scripts/bootstrap", read).kind == SETUP
+    assert line_role("make install", read).kind == SETUP
+    assert line_role("make check", read).kind == CHECK
+    assert line_role("make release", read).kind == PUBLISH
+
+
+def test_a_heredoc_body_belongs_to_its_command() -> None:
+    script = "pip install junitparser\npython - <<'EOF'\nimport sys\ngit push\nEOF\n"
+    commands = script_commands(script)
+    assert [c.role.kind for c in commands] == [SETUP, CHECK]
+    assert commands[1].lines[-1] == "EOF"
+    # A checker with an install line is a check; install-only is setup.
+    assert script_role(script).kind == CHECK
+    assert script_role("pip install -U pip\npip install -e .").kind == SETUP
+
+
+@pytest.mark.parametrize(
+    ("uses", "left_out"),
+    [
+        ("actions/checkout@v4", "setup"),
+        ("actions/setup-python@v5", "setup"),
+        ("astral-sh/setup-uv@v5", "setup"),
+        ("actions/cache/restore@v4", "setup"),
+        ("actions/upload-artifact@v4", "setup"),
+        ("pypa/gh-action-pypi-publish@release/v1", "publish"),
+        ("codecov/codecov-action@v4", "publish"),
+        ("pre-commit/action@v3.0.1", "unreproduced"),
+        ("example-org/license-check@v2", "unreproduced"),
+        ("./.github/actions/lint", "unreproduced"),
+        ("docker://alpine:3", "unreproduced"),
+    ],
+)
+def test_which_actions_are_environment_publishing_or_unreproduced(uses: str, left_out: str) -> None:
+    assert action_role(uses).left_out == left_out
 
 
 def test_shuffle_is_reproducible_and_keeps_module_buckets() -> None:

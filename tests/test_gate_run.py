@@ -239,7 +239,7 @@ def test_cache_hit_worktree_removed_and_the_users_state_untouched(
     assert background is not None
     first = run_check(background).as_json()
     assert first["verdict"] == "pass", first
-    assert (first["cached"], first["checked_in"]) == (False, "in place")
+    assert (first["cached"], first["checked_in"]) == (False, "worktree")
     smoke = step_named(first, "Run backend smoke")
     assert smoke["reason"] == "exit 0 — 26 passed"
     assert smoke["origin"] == ".github/workflows/ci-fast.yml, backend-fast, Run backend smoke"
@@ -331,8 +331,11 @@ def test_discover_shows_where_each_gate_step_comes_from(sample_repo: Sample, cli
         "origin": ".github/workflows/ci-fast.yml, backend-fast, Run backend smoke",
         "runs_locally": True,
     }
-    assert by_name["Lint"]["runs_locally"] is False
-    assert by_name["Lint"]["why_not"] == "a lint step (ruff)"
+    # Lint is a check: it runs. Installing is the environment's business: left out.
+    assert by_name["Lint"]["runs_locally"] is True
+    assert by_name["Install"]["runs_locally"] is False
+    assert by_name["Install"]["why_not"] == "environment setup (pip install)"
+    assert by_name["Install"]["left_out"] == "setup"
     # The human listing, from the same description.
     plain = io.StringIO()
     print_gate_description(describe_gate(repo), plain)

@@ -341,3 +341,74 @@ def test_pre_commit_runs_the_same_check(pushing: Pushing) -> None:
     assert result.returncode == 1
     assert "the PR gate would FAIL for via-pre-commit: Run backend smoke: exit 1" in result.stderr
     assert FAILING_TEST in result.stderr
+
+
+EXTRA_WORKFLOW = """on: pull_request
+jobs:
+  licenses:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: example-org/license-check@v2
+"""
+
+
+def _partial_branch(pushing: Pushing, name: str, on_partial: str | None) -> None:
+    """A branch whose gate is partial: its tests pass, and an action it adds runs only on
+    GitHub. By hand: `ruff check projects` → 0, `./tools/test.sh --smoke-backend` → 0; the
+    license-check action cannot run here."""
+    git(pushing.repo, "checkout", "-q", "-B", name, "main")
+    workflow = pushing.repo / ".github/workflows/licenses.yml"
+    workflow.write_text(EXTRA_WORKFLOW)
+    if on_partial is not None:
+        (pushing.repo / "pyproject.toml").write_text(
+            f'[tool.gateui.gate]\non_partial = "{on_partial}"\n'
+        )
+    git(pushing.repo, "add", "-A")
+    git(pushing.repo, "commit", "-q", "-m", f"{name}: a check that runs only on GitHub")
+
+
+@pytest.mark.parametrize(
+    ("on_partial", "pushed", "says"),
+    [
+        (None, True, 'on_partial = "warn": the push goes through; CI checks the rest'),
+        ("warn", True, 'on_partial = "warn": the push goes through; CI checks the rest'),
+        ("allow", True, "not reproduced here: Run example-org/license-check@v2"),
+        ("block", False, 'on_partial = "block": not pushed unchecked'),
+    ],
+)
+def test_a_partial_gate_is_handled_per_on_partial(
+    pushing: Pushing, on_partial: str | None, pushed: bool, says: str
+) -> None:
+    name = f"partial-{on_partial or 'default'}"
+    _partial_branch(pushing, name, on_partial)
+    result = pushing.push(name)
+    assert (result.returncode == 0) is pushed, result.stderr
+    assert f"the PR gate is PARTIAL for {name}" in result.stderr
+    assert "not reproduced here: Run example-org/license-check@v2" in result.stderr
+    assert says in result.stderr
+    assert pushing.remote_has(f"refs/heads/{name}") is pushed
+
+
+def test_pre_commit_without_to_ref_checks_the_pushed_branch_not_head(pushing: Pushing) -> None:
+    """Some pre-commit versions name only the branch: the pushed branch is checked even when
+    HEAD is another (good) branch."""
+    pushing.branch("pushed-broken", broken=True)
+    git(pushing.repo, "checkout", "-q", "main")
+    env = pushing.env | {
+        "PRE_COMMIT": "1",
+        "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/pushed-broken",
+        "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/pushed-broken",
+        "PRE_COMMIT_REMOTE_NAME": "origin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gateui", "hook", "run-pre-push"],
+        cwd=pushing.repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "the PR gate would FAIL for pushed-broken" in result.stderr

@@ -250,7 +250,10 @@ def test_kill_9_mid_gate_then_the_next_gate_cleans_up(probe: Probe, tmp_path: Pa
     declare_gate(probe.repo)
     (probe.repo / "untracked.txt").write_text("the work tree differs: the gate uses a worktree\n")
     pidfile = tmp_path / "leftover.pid"
-    proc = probe.start("gate", "--json", PROBE_HANG="1", PROBE_PIDFILE=str(pidfile))
+    # The step reports its leftover's pid in a file outside its worktree: no read-only sandbox.
+    proc = probe.start(
+        "gate", "--json", PROBE_HANG="1", PROBE_PIDFILE=str(pidfile), GATEUI_SANDBOX="off"
+    )
     try:
         wait_for_file(pidfile, proc)
     finally:

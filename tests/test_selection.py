@@ -67,21 +67,21 @@ def test_a_function_used_through_a_relative_import(lab: Path, cli: Cli) -> None:
     assert selected["tests/test_core.py::test_compute"] == "executed lab.util.double (changed)"
 
 
-def test_a_module_level_change_selects_importers_through_relative_imports(
+def test_a_statement_run_at_import_selects_importers_through_relative_imports(
     lab: Path, cli: Cli
 ) -> None:
-    edit(lab, "src/lab/util.py", "SCALE = 2", "SCALE = 2  # doubled\nOFFSET = 0")
+    edit(lab, "src/lab/util.py", "SCALE = 2", "SCALE = 2\nprint('util loaded')")
     selected = affected(cli, lab)
     # test_core imports lab.core, which imports .util: the src layout and the relative import
     # must both resolve for test_describe (which never executed util code) to be here.
     assert selected["tests/test_core.py::test_describe"] == (
-        "imports lab.core → lab.util (module-level change)"
+        "imports lab.core → lab.util (a statement run at import changed (line 2))"
     )
     assert "tests/test_util.py::test_halve" in selected
     assert "tests/test_render.py::test_render" not in selected
 
 
-def test_parametrize_data_is_a_module_level_change(lab: Path, cli: Cli) -> None:
+def test_parametrize_data_selects_the_test_it_decorates(lab: Path, cli: Cli) -> None:
     edit(lab, "tests/test_util.py", "(5, 10)]", "(5, 10), (6, 12)]")
     selected = affected(cli, lab)
     assert set(selected) == {
@@ -89,9 +89,8 @@ def test_parametrize_data_is_a_module_level_change(lab: Path, cli: Cli) -> None:
         "tests/test_util.py::test_double[2-4]",
         "tests/test_util.py::test_double[5-10]",
         "tests/test_util.py::test_double[6-12]",
-        "tests/test_util.py::test_halve",
     }
-    assert selected["tests/test_util.py::test_double[6-12]"] == "module-level change in test_util"
+    assert selected["tests/test_util.py::test_double[6-12]"] == "test_util.test_double (changed)"
 
 
 def test_a_data_file_selects_the_tests_that_read_it(lab: Path, cli: Cli) -> None:
@@ -212,7 +211,10 @@ def test_failed_tests_are_selected_again_and_run_first(lab: Path, cli: Cli) -> N
     edit(lab, "src/lab/util.py", "return x * SCALE", "return SCALE * x")
     result = cli(["run", "--affected", "--json"], lab)
     order = [e["nodeid"] for e in result.json_lines() if e["event"] == "test"]
-    assert order[0] == "tests/test_util.py::test_halve"
+    # Its module runs first, whole and in pytest's order (module fixtures are never split).
+    first_module = [n for n in order if n.startswith("tests/test_util.py::")]
+    assert order[: len(first_module)] == first_module
+    assert "tests/test_util.py::test_halve" in first_module
     reasons = {e["nodeid"]: e["reason"] for e in result.json_lines() if e["event"] == "test"}
     assert reasons["tests/test_util.py::test_halve"] == "failed last time"
     assert len(order) == 6

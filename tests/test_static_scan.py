@@ -414,11 +414,12 @@ def test_norecursedirs_patterns_replace_the_defaults(tmp_path: Path) -> None:
             "legacy_v1/test_old.py": test,
             "tests/fixtures/test_sample.py": test,
             "tests/test_real.py": test,
-            "build/test_built.py": test,  # "build" is no longer excluded
+            # Build output stays out even without "build" (collection gets --ignore=build).
+            "build/test_built.py": test,
             ".cache/test_hidden.py": test,  # hidden folders stay out even without ".*"
         },
     )
-    assert result.files == ("build/test_built.py", "tests/test_real.py")
+    assert result.files == ("tests/test_real.py",)
 
 
 def test_python_files_glob_with_a_slash_matches_the_path(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted, GateReport
 from gateui.core.gate.infer import load_gate
 from gateui.core.gate.model import (
-    IN_PLACE,
+    WORKTREE,
     StepOutcome,
     StepResult,
     gate_verdict,
@@ -90,7 +90,12 @@ def play(finished: bool, keys: tuple[str, ...] = ()) -> Callable[[Pilot[int]], o
         events = list(demo_results(app, finished))
         app.play(events, "unit", "in unit")
         expected = sum(isinstance(e, TestFinished) for e in events)
-        await wait_until(pilot, lambda: app.query_one(ResultsTable).total_rows == expected)
+        table = app.query_one(ResultsTable)
+        await wait_until(pilot, lambda: table.total_rows == expected)
+        if not finished:
+            # Mid-run the table follows the newest results (it scrolls after the refresh that
+            # sized it): the picture is of that, not of the moment before.
+            await wait_until(pilot, lambda: table.is_vertical_scroll_end, what="the tail")
         if finished:
             await wait_until(
                 pilot, lambda: app.runs.current is not None and not app.runs.current.active
@@ -126,12 +131,22 @@ def test_failure_detail(snap_compare: SnapCompare, sample_repo: Callable[[str], 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 45)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_failures_at_common_sizes(
+    snap_compare: SnapCompare, sample_repo: Callable[[str], Path], size: tuple[int, int]
+) -> None:
+    """A finished run with failures, where most terminals are: the tree narrower at 80 and 120
+    columns, node ids shortened in the middle, the failures counted on the status line."""
+    app = make_app(sample_repo("demo"))
+    assert snap_compare(app, terminal_size=size, run_before=play(finished=True))
+
+
 def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:
     """A check of the demo's real (inferred) gate with made-up outcomes, fixed durations and a
     fixed commit: the smoke step passes, the unit step fails on two ISBN-10 tests. Reasons and the
     verdict are the core's own judgement of those outcomes."""
     definition = load_gate(DirSource(repo), repo, "main", None)
-    yield CheckStarted(COMMIT, "f" * 40, "HEAD", IN_PLACE, definition, repo)
+    yield CheckStarted(COMMIT, "f" * 40, "HEAD", WORKTREE, definition, repo)
     results: list[StepResult] = []
     for index, step in enumerate(definition.steps):
         if not step.runs_locally:
@@ -162,13 +177,14 @@ def synthetic_gate(repo: Path) -> Iterator[CheckEvent]:
                             longrepr=FAILURE_TEXT,
                         ),
                     )
-            outcome.reproduce = "python -m pytest " + step.command.split("pytest ", 1)[1]
+            _, pytest, args = step.command.partition("pytest ")
+            outcome.reproduce = f"python -m pytest {args}" if pytest else step.command
             result = judge(step, outcome, {})
         results.append(result)
         yield StepFinished(index, result)
     verdict, reason = gate_verdict(results)
     report = GateReport(
-        verdict, reason, COMMIT, "f" * 40, "HEAD", definition, results, checked_in=IN_PLACE
+        verdict, reason, COMMIT, "f" * 40, "HEAD", definition, results, checked_in=WORKTREE
     )
     report.duration_s = 3.75
     yield CheckFinished(report)

@@ -6,34 +6,56 @@ imports the other.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from gateui.core.gate.model import CACHE, IN_PLACE, GateDefinition
+from gateui.core.gate.model import CACHE, INVALID, UNREPRODUCED, GateDefinition
+from gateui.core.running.headline import (  # for the views
+    collection_error_headline as collection_error_headline,
+)
+from gateui.core.running.headline import failure_headline as failure_headline
 
 if TYPE_CHECKING:
+    from gateui.core.running.events import RunSummary
     from gateui.core.selection.affected import AffectedPlan
 
-MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·"}
+MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·", "not-reproduced": "◌"}
 """One symbol per step verdict (the TUI's gate screen uses the same)."""
 _PLACES = {
-    IN_PLACE: "in place (the work tree is that commit)",
     CACHE: "from the cache (this tree was verified before)",
 }
 
 
 def place_text(checked_in: str) -> str:
-    """Where a commit was checked, in words: "in place (the work tree is that commit)"…"""
+    """Where a commit was checked, in words: "in a temporary worktree of that commit"…"""
     return _PLACES.get(checked_in, "in a temporary worktree of that commit")
 
 
 def gate_steps_text(definition: GateDefinition) -> str:
-    """ "gate from .github/workflows/ci.yml: 2 step(s) run here, 4 not run locally" """
+    """ "gate from .github/workflows/ci.yml: 2 step(s) run here, 1 cannot run here, 4 left out
+    (setup, publishing…)" """
     here = len(definition.runnable)
-    elsewhere = len(definition.steps) - here
+    unreproduced = sum(1 for s in definition.steps if s.left_out == UNREPRODUCED)
+    invalid = sum(1 for s in definition.steps if s.left_out == INVALID)
+    left_out = len(definition.steps) - here - unreproduced - invalid
     source = definition.source or "nowhere (no gate found)"
-    return f"gate from {source}: {here} step(s) run here" + (
-        f", {elsewhere} not run locally" if elsewhere else ""
-    )
+    parts = [f"{here} step(s) run here"]
+    if unreproduced:
+        parts.append(f"{unreproduced} cannot run here")
+    if invalid:
+        parts.append(f"{invalid} invalid workflow file(s)")
+    if left_out:
+        parts.append(f"{left_out} left out (setup, publishing, secrets, if:)")
+    return f"gate from {source}: " + ", ".join(parts)
+
+
+def partial_lines(report: Mapping[str, Any]) -> list[str]:
+    """For a partial verdict: each step not reproduced here, why, and what would reproduce it."""
+    lines = []
+    for item in report.get("not_reproduced") or ():
+        remedy = item.get("to_reproduce") or ""
+        lines.append(f"{item.get('name')}: {item.get('why')}" + (f" — {remedy}" if remedy else ""))
+    return lines
 
 
 def describe_selection(plan: AffectedPlan) -> str:
@@ -55,33 +77,74 @@ def describe_selection(plan: AffectedPlan) -> str:
     return "\n".join(lines)
 
 
-def failure_headline(longrepr: str) -> str:
-    """The line of a traceback a person reads first: pytest's ``E`` line, ExUnit's message,
-    else the last line."""
-    lines = [line for line in longrepr.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("E "):
-            return line[1:].strip()
-    if any(line.strip() == "stacktrace:" for line in lines):
-        return _exunit_headline(lines)
-    return lines[-1].strip() if lines else ""
+COUNT_WORDS = (
+    ("passed", "passed"),
+    ("failed", "failed"),
+    ("skipped", "skipped"),
+    ("xfailed", "xfailed"),
+    ("xpassed", "xpassed"),
+    ("deselected", "deselected"),
+    ("errors", "error"),
+)
+"""A run's counts in the order the summary line names them, with pytest's words."""
 
 
-def _exunit_headline(lines: list[str]) -> str:
-    """``Assertion with == failed (left: 2, right: 3)`` or ``** (RuntimeError) boom``: the
-    message under ExUnit's ``1) test … (Module)`` and ``file:line`` lines."""
-    body = [line.strip() for line in lines]
-    start = 2 if len(body) > 2 and body[0][:1].isdigit() else 0
-    message = body[start] if start < len(body) else body[-1]
-    sides = [
-        line
-        for line in body[start + 1 :]
-        if line.startswith(("left:", "right:")) and len(line) < 80
-    ]
-    return f"{message} ({', '.join(' '.join(s.split()) for s in sides)})" if sides else message
+def counts_parts(summary: RunSummary) -> list[tuple[str, str]]:
+    """("3 passed", "passed"), ("1 xfailed", "xfailed")…: the non-zero counts of a run, each
+    with the result it counts, as pytest's summary line says them."""
+    parts = []
+    for field, result in COUNT_WORDS:
+        count = int(getattr(summary, field))
+        if count:
+            word = result if result != "error" else ("error" if count == 1 else "errors")
+            parts.append((f"{count} {word}", result))
+    return parts
 
 
 def one_line(text: str, limit: int = 160) -> str:
     """A (possibly multi-line) command on one line, cut at ``limit`` characters."""
     flat = " ⏎ ".join(line.strip() for line in text.strip().splitlines() if line.strip())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+ELLIPSIS = "…"
+
+
+def short_nodeid(nodeid: str, width: int) -> str:
+    """``nodeid`` in at most ``width`` characters, shortened in the middle so that the file
+    and the test name stay readable: ``tests/…/test_loans.py::test_overdue_fee``.
+
+    What goes first: the folders between the first and the file, then the first folder too,
+    then the classes between file and test (``…::``), then the file's name from its left; only
+    a test name that is still too long is cut, at its end (its parameters go first)."""
+    if width <= 0:
+        return ""
+    if len(nodeid) <= width:
+        return nodeid
+    path, sep, test = nodeid.partition("::")
+    folders, _, filename = path.rpartition("/")
+    scopes, _, name = test.rpartition("::") if sep else ("", "", "")
+    tail = f"::{scopes}::{name}" if scopes else (f"::{name}" if sep else "")
+    candidates = []
+    if folders:
+        first = folders.split("/", 1)[0]
+        if first != folders:
+            candidates.append(f"{first}/{ELLIPSIS}/{filename}{tail}")
+        candidates.append(f"{ELLIPSIS}/{filename}{tail}")
+    if scopes:
+        candidates.append(f"{ELLIPSIS}/{filename}::{ELLIPSIS}::{name}")
+        tail = f"::{ELLIPSIS}::{name}"
+    for candidate in candidates:
+        if len(candidate) <= width:
+            return candidate
+    # The file's name, cut on its left, before the test's name is touched.
+    room = width - len(tail)
+    if sep and room >= 4:
+        return ELLIPSIS + filename[len(filename) - room + 1 :] + tail
+    # Only the test name (and a little of the file) fits: the name, cut at its end.
+    if sep:
+        name_only = f"{ELLIPSIS}::{name}"
+        if len(name_only) <= width:
+            return name_only
+        return name_only[: width - 1] + ELLIPSIS
+    return ELLIPSIS + nodeid[len(nodeid) - width + 1 :]

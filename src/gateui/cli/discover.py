@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
+from gateui.cli.config_check import check_config
 from gateui.cli.discover_printer import discovery_json, print_discovery, print_static
 from gateui.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from gateui.core.discovery.discover import (
@@ -27,6 +28,9 @@ def register(commands: Any) -> None:
     discover = commands.add_parser("discover", help="list projects, suites, markers and problems")
     discover.add_argument("path", nargs="?", default=".", help="repository (default: here)")
     discover.add_argument("--json", action="store_true", help="machine-readable output")
+    discover.add_argument(
+        "-C", dest="repo", default=".", metavar="DIR", help="run as if started in DIR (as git -C)"
+    )
     discover.set_defaults(handler=_handle)
 
 
@@ -63,4 +67,7 @@ def cmd_discover(path: Path, as_json: bool, out: TextIO) -> int:
         print_gate_description(result.gate, out)
     if any(p.interpreter_error for p in result.projects):
         return EXIT_USAGE
+    # The report above shows what could be read; a configuration that cannot be used is still
+    # exit 2, as in every other command that reads it.
+    check_config(result.repo_root)
     return EXIT_OK

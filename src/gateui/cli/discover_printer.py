@@ -6,10 +6,11 @@ import shutil
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from gateui.cli.printers import SCHEMA_VERSION
 from gateui.core.discovery.discover import Discovery, ProjectDiscovery
 from gateui.core.exunit.mix import MixDiscovery
 from gateui.core.layout.suites import Suite
-from gateui.wording import failure_headline
+from gateui.wording import collection_error_headline
 
 _LIST_LIMIT = 8
 
@@ -88,7 +89,11 @@ def mix_json(view: MixDiscovery) -> dict[str, Any]:
 def discovery_json(discovery: Discovery) -> dict[str, Any]:
     projects = [project_json(p) for p in discovery.projects]
     projects += [mix_json(m) for m in discovery.exunit]
-    data: dict[str, Any] = {"repo": str(discovery.repo_root), "projects": projects}
+    data: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "repo": str(discovery.repo_root),
+        "projects": projects,
+    }
     if discovery.repo_commands:
         # The root is no project: its command suites (tools/test.sh…) are the repository's.
         data["commands"] = [suite_json(s) for s in discovery.repo_commands]
@@ -130,7 +135,9 @@ def print_project(report: ProjectDiscovery, stream: TextIO) -> None:
         if len(report.unmarked) > _LIST_LIMIT:
             stream.write(f"    … and {len(report.unmarked) - _LIST_LIMIT} more\n")
     for error in report.collection_errors:
-        stream.write(f"  collection error: {error.where}: {failure_headline(error.message)}\n")
+        stream.write(
+            f"  collection error: {error.where}: {collection_error_headline(error.message)}\n"
+        )
 
 
 def print_suites(suites: Sequence[Suite], stream: TextIO, excluded: Sequence[int] = ()) -> None:

@@ -1,7 +1,7 @@
 """``gateui gate`` and ``gateui hook …``: the PR gate from the command line.
 
 Exit codes: 0 the gate would pass, 1 it would fail, 2 it cannot be evaluated (the message says
-why), 130 interrupted.
+why), 3 partial (what was reproduced here passed; some steps could not be), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 # The gate's modules (workflow reading, YAML, git plumbing) are imported by the commands that
 # use them: every other gateui command, and the pre-push hook on a cache hit, starts faster.
-from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from gateui.cli.exit_codes import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+)
+from gateui.cli.printers import SCHEMA_VERSION
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root
@@ -32,7 +39,7 @@ def register(commands: Any) -> None:
         description=(
             "Run the PR gate on a commit: the steps declared in [tool.gateui.gate], or the test"
             " steps of the CI workflows that run on pull requests. Exit 0 pass, 1 fail, 2 cannot"
-            " evaluate."
+            " evaluate, 3 partial (some steps could not be reproduced here; each is named)."
         ),
     )
     gate.add_argument("ref", nargs="?", default="HEAD", help="commit to check (default: HEAD)")
@@ -42,7 +49,12 @@ def register(commands: Any) -> None:
     gate.add_argument(
         "--seed", type=int, metavar="N", help="seed for the orders gateui shuffles (reproduce one)"
     )
-    gate.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository")
+    gate.add_argument(
+        "-C", dest="repo", default=".", metavar="DIR", help="run as if started in DIR (as git -C)"
+    )
+    gate.add_argument(
+        "--junitxml", metavar="PATH", help="also write the steps' test results as JUnit XML"
+    )
     gate.set_defaults(handler=lambda a, extra: cmd_gate(a, sys.stdout))
 
     hook = commands.add_parser("hook", help="install, remove or inspect the pre-push hook")
@@ -66,6 +78,11 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=lambda a, extra: cmd_run_pre_push(a))
 
 
+def versioned(document: dict[str, Any]) -> dict[str, Any]:
+    """A JSON document with the schema version first (README: JSON output)."""
+    return {"schema": SCHEMA_VERSION, **document}
+
+
 def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
     from gateui.core.gate.check import GateReport
     from gateui.core.gate.model import ERROR
@@ -76,7 +93,7 @@ def cmd_gate(args: argparse.Namespace, out: TextIO) -> int:
         # `gate --json` always prints its report: a gate that cannot be evaluated says why.
         if args.json:
             report = GateReport(ERROR, str(exc), ref=args.ref, error=str(exc))
-            out.write(json.dumps(report.as_json(), indent=2) + "\n")
+            out.write(json.dumps(versioned(report.as_json()), indent=2) + "\n")
         raise
 
 
@@ -84,6 +101,8 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
     from gateui.cli.gate_printer import GatePrinter
     from gateui.core.gate.check import GateCheck
     from gateui.core.gate.gitops import Git, scrub_git_env
+    from gateui.core.gate.run import StepEvent
+    from gateui.core.running.junit_writer import JunitWriter
 
     repo_root = find_repo_root(Path(args.repo))
     if Git(repo_root).try_run("rev-parse", "--git-dir") is None:
@@ -97,8 +116,11 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
     seen = _SeenSoFar(args.ref)
     report: GateReport | None = None
     stream = check.events()
+    junit = JunitWriter() if args.junitxml else None
     try:
         for event in stream:
+            if junit is not None and isinstance(event, StepEvent):
+                junit.handle(event.event, suite_name=event.step.name)
             if printer is not None:
                 printer.handle(event)
             seen.add(event)
@@ -108,7 +130,7 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
         stream.close()
         if args.json and report is None:
             interrupted = seen.interrupted(interruption(stop))
-            out.write(json.dumps(interrupted.as_json(), indent=2) + "\n")
+            out.write(json.dumps(versioned(interrupted.as_json()), indent=2) + "\n")
             out.flush()
         sys.stderr.write("gateui: gate interrupted (the temporary worktree is removed)\n")
         if isinstance(stop, Terminated):
@@ -116,9 +138,11 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_INTERRUPTED
     finally:
         stream.close()
+        if junit is not None:
+            junit.write(Path(args.junitxml).resolve())
     assert report is not None
     if args.json:
-        out.write(json.dumps(report.as_json(), indent=2) + "\n")
+        out.write(json.dumps(versioned(report.as_json()), indent=2) + "\n")
     if report.error and printer is not None:
         sys.stderr.write(f"gateui: {report.error}\n")
     return gate_exit_code(report.verdict)
@@ -170,12 +194,14 @@ class _SeenSoFar:
 
 
 def gate_exit_code(verdict: str) -> int:
-    from gateui.core.gate.model import FAIL, PASS
+    from gateui.core.gate.model import FAIL, PARTIAL, PASS
 
     if verdict == PASS:
         return EXIT_OK
     if verdict == FAIL:
         return EXIT_FAILED
+    if verdict == PARTIAL:
+        return EXIT_PARTIAL
     return EXIT_USAGE
 
 
@@ -192,7 +218,7 @@ def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
         else:
             current = status(repo_root)
             if getattr(args, "json", False):
-                out.write(json.dumps(current.as_json(), indent=2) + "\n")
+                out.write(json.dumps(versioned(current.as_json()), indent=2) + "\n")
             elif current.installed:
                 state = "current" if current.current else "from another gateui installation"
                 python = current.python or "?"
@@ -201,8 +227,14 @@ def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
                     f"gateui pre-push hook installed in {current.hooks_dir} ({state});"
                     f" runs {python}{ok}\n"
                 )
-                if current.legacy:
+                if current.legacy_runs:
                     out.write("the previous pre-push hook is kept as pre-push.legacy, run first\n")
+                elif current.legacy:
+                    out.write(
+                        "the previous pre-push hook is kept as pre-push.legacy but is not"
+                        " executable: it does NOT run (git would not run it either);"
+                        " chmod +x it to make it run\n"
+                    )
             elif current.other_hook:
                 out.write(f"a pre-push hook not written by gateui is in {current.hooks_dir}\n")
             else:
@@ -217,7 +249,13 @@ def cmd_run_pre_push(args: argparse.Namespace) -> int:
     from gateui.cli.prepush import pre_commit_input, run_pre_push
     from gateui.core.gate.gitops import Git
 
-    data = pre_commit_input(os.environ)
+    def commit_of(ref: str) -> str | None:
+        found = Git(find_repo_root(Path.cwd())).try_run(
+            "rev-parse", "--verify", f"{ref}^{{commit}}"
+        )
+        return found.strip() or None if found else None
+
+    data = pre_commit_input(os.environ, commit_of)
     if data is None:
         data = b"" if sys.stdin.isatty() else sys.stdin.buffer.read()
     if not data.strip() and os.environ.get("PRE_COMMIT") == "1":

@@ -7,12 +7,27 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
-from gateui.core.gate.model import CACHE, FAIL, PASS, SKIPPED
+from gateui.core.gate.model import CACHE, FAIL, NOT_REPRODUCED, PARTIAL, PASS, SKIPPED
 from gateui.core.gate.run import StepEvent, StepFinished, StepStarted
 from gateui.core.running.events import CollectionError, TestFinished
-from gateui.wording import MARKS, failure_headline, gate_steps_text, one_line, place_text
+from gateui.wording import (
+    MARKS,
+    failure_headline,
+    gate_steps_text,
+    one_line,
+    partial_lines,
+    place_text,
+)
 
-_STYLE = {"pass": "32", "fail": "31", "error": "33", "skipped": "2", "bold": "1", "dim": "2"}
+_STYLE = {
+    "pass": "32",
+    "fail": "31",
+    "error": "33",
+    "not-reproduced": "33",
+    "skipped": "2",
+    "bold": "1",
+    "dim": "2",
+}
 
 
 class GatePrinter:
@@ -58,7 +73,8 @@ class GatePrinter:
                     f" — {failure_headline(inner.message)}"
                 )
         elif isinstance(event, StepFinished):
-            if event.result.step.runs_locally or self.show_not_run:
+            shown = event.result.step.runs_locally or event.result.verdict != SKIPPED
+            if shown or self.show_not_run:
                 self.step_line(event.result.as_json(), event.result.step.runs_locally)
         elif isinstance(event, CheckFinished):
             self.finish(event.report.as_json())
@@ -70,7 +86,7 @@ class GatePrinter:
         timing = f"  ({duration:.1f} s)" if runs_locally and verdict != SKIPPED else ""
         text = f"  {mark} {step['name']} — {step['reason']}{timing}"
         self.line(self.paint(text, "dim") if verdict == SKIPPED else text)
-        if verdict not in (PASS, SKIPPED) and step.get("reproduce"):
+        if verdict not in (PASS, SKIPPED, NOT_REPRODUCED) and step.get("reproduce"):
             self.line(f"      reproduce: {one_line(str(step['reproduce']), 400)}")
         for warning in step.get("warnings") or ():
             self.line(f"      {self.paint('warning', 'error')}: {warning}")
@@ -95,10 +111,20 @@ class GatePrinter:
             self.line(self.paint("PR gate: PASS", "pass") + took.rstrip(")") + extra + ")")
         elif verdict == FAIL:
             self.line(self.paint("PR gate: FAIL", "fail") + f" — {report.get('reason')}" + took)
+        elif verdict == PARTIAL:
+            self.line(
+                self.paint("PR gate: PARTIAL", "error")
+                + " — what ran here passed; not reproduced here:"
+            )
+            for text in partial_lines(report):
+                self.line(f"  ◌ {text}")
         else:
             self.line(
                 self.paint("PR gate: cannot evaluate", "error") + f" — {report.get('reason')}"
             )
+
+
+_LEFT_OUT_LABELS = {"unreproduced": "cannot run: ", "invalid": "FAILS:      "}
 
 
 def print_gate_description(gate: Mapping[str, Any], stream: TextIO) -> None:
@@ -119,7 +145,8 @@ def print_gate_description(gate: Mapping[str, Any], stream: TextIO) -> None:
         if step.get("runs_locally"):
             stream.write(f"  runs here:   {step['name']}: {one_line(step['command'])}{where}\n")
         else:
-            stream.write(f"  not run here: {step['name']} — {step.get('why_not', '')}\n")
+            label = _LEFT_OUT_LABELS.get(str(step.get("left_out")), "not run here:")
+            stream.write(f"  {label} {step['name']} — {step.get('why_not', '')}\n")
         stream.write(f"               from {step['origin']}\n")
     for note in gate.get("notes") or ():
         stream.write(f"  note: {note}\n")

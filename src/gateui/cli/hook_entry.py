@@ -28,13 +28,57 @@ def run_legacy(args: list[str], data: bytes, env: dict[str, str] | None = None) 
     hook_path = source.get(HOOK_PATH_ENV)
     if not hook_path:
         return 0
-    legacy = Path(hook_path).with_name(LEGACY_NAME)
+    hook = Path(hook_path)
+    legacy = hook.with_name(LEGACY_NAME)
     # Git ignores a hook that is not executable; so does gateui.
     if not legacy.is_file() or not os.access(legacy, os.X_OK):
         return 0
+    # gateui's hook kept as another manager's pre-push.legacy (pre-commit's migration mode):
+    # the kept hook is this very script, already running.
+    if legacy.resolve() == hook.resolve():
+        return 0
     sys.stderr.flush()
-    result = subprocess.run([str(legacy), *args], input=data, check=False)
+    result = subprocess.run(
+        legacy_command(legacy, hook, args),
+        input=data,
+        env={**source, KEPT_HOOK_ENV: str(legacy)},
+        check=False,
+    )
     return result.returncode
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash"})
+KEPT_HOOK_ENV = "GATEUI_KEPT_HOOK"
+
+
+def legacy_command(legacy: Path, hook: Path, args: list[str]) -> list[str]:
+    """How to run the kept hook so that it sees itself as ``hook`` (its ``$0``).
+
+    Hook managers dispatch on their own file name: husky 9's ``.husky/_/pre-push`` runs
+    ``.husky/$(basename "$0")``, pre-commit and lefthook look next to ``$0``. Run under its own
+    name ``pre-push.legacy`` such a hook would find nothing and pass. A shell script is therefore
+    read by its shell with ``$0`` set to the hook's real path (the script's own path is in
+    ``GATEUI_KEPT_HOOK``); any other program runs as is."""
+    shell = _shell_of(legacy)
+    if shell is None:
+        return [str(legacy), *args]
+    return [*shell, "-c", f'. "${KEPT_HOOK_ENV}"', str(hook), *args]
+
+
+def _shell_of(script: Path) -> list[str] | None:
+    try:
+        with script.open("rb") as handle:
+            first = handle.readline(256).decode(errors="replace")
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    words = first[2:].split()
+    if words and Path(words[0]).name == "env":
+        words = [w for w in words[1:] if not w.startswith("-")]
+    if not words or Path(words[0]).name not in _SHELLS:
+        return None
+    return words[:1]
 
 
 def report_bug(exc: BaseException) -> None:

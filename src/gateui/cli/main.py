@@ -12,6 +12,13 @@ from gateui import __version__
 from gateui.cli import demo, discover, gate, run, tui, watch
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from gateui.cli.signals import unwind_on_termination
+from gateui.cli.stdout_guard import (
+    OutputLost,
+    finish_stdout,
+    guard_stdout,
+    silence_stdout,
+    stdout_closed,
+)
 from gateui.core.common.errors import GateuiError
 from gateui.core.gate.gitops import remove_stale_leftovers
 
@@ -22,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a repository's test gates locally: suites, live results, the PR gate.",
     )
     parser.add_argument("--version", action="version", version=f"gateui {__version__}")
+    parser.add_argument(
+        "-C",
+        dest="chdir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="run as if started in DIR (as git -C; paths after it are relative to DIR)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     # Each command registers itself from its own module: register(commands) adds a sub-parser
@@ -39,9 +54,30 @@ def _default_to_tui(parser: argparse.ArgumentParser, argv: list[str]) -> list[st
     )
     if not argv:
         return ["tui"]
-    if argv[0] not in (commands or {}) and not argv[0].startswith("-"):
-        return ["tui", *argv]
+    start = 0
+    while start + 1 < len(argv) and argv[start] == "-C":
+        start += 2  # gateui -C DIR [COMMAND …]
+    if start == len(argv):
+        return [*argv, "tui"]
+    first = argv[start]
+    if first not in (commands or {}) and not first.startswith("-"):
+        return [*argv[:start], "tui", *argv[start:]]
     return argv
+
+
+def change_directory(args: argparse.Namespace) -> None:
+    """``-C DIR`` before or after the command, as ``git -C``: gateui works as if started in
+    DIR, so the repository is found from there and every path given after it is relative to
+    it. Several apply in turn, each relative to the one before."""
+    folders = list(args.chdir)
+    if getattr(args, "repo", ".") not in (".", None):
+        folders.append(args.repo)
+        args.repo = "."
+    for folder in folders:
+        try:
+            os.chdir(folder)
+        except OSError as exc:
+            raise GateuiError(f"-C {folder}: {exc.strerror or exc}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,11 +90,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     unwind_on_termination()
     parser = build_parser()
     args = parser.parse_args(_default_to_tui(parser, argv))
+    if stdout_closed():
+        # Decided before anything runs: a file opened later would take descriptor 1 over.
+        sys.stderr.write("gateui: standard output is closed: nowhere to write results\n")
+        return EXIT_USAGE
+    guard_stdout()
+    code = _dispatch(args, extra)
+    lost = finish_stdout()
+    if lost is not None:
+        sys.stderr.write(f"gateui: cannot write to standard output: {lost}\n")
+        return EXIT_USAGE
+    return code
+
+
+def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
             build_parser().print_help(sys.stderr)
             return EXIT_USAGE
+        change_directory(args)
         # A gateui killed outright (kill -9) could not remove its temporary folders and gate
         # worktrees: the next command does.
         remove_stale_leftovers()
@@ -72,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`gateui run | head`): stop quietly, like other Unix tools.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        silence_stdout()
         return EXIT_FAILED
+    except OutputLost as exc:
+        # Closed under us or full (`> /dev/full`): one line, and nothing left to flush.
+        silence_stdout()
+        sys.stderr.write(f"gateui: cannot write to standard output: {exc.strerror}\n")
+        return EXIT_USAGE

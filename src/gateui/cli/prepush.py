@@ -4,6 +4,9 @@ Never starts the TUI. Every pushed ref with new commits is checked (deletes, tag
 nothing new are not), each distinct tree once. On a failing gate, with a terminal at hand
 (``/dev/tty`` opens and stdout is a terminal), the verdict is shown and the user is asked
 "push anyway? [y/N]"; without one, ``on_fail`` decides: "block" (the default) or "warn".
+A partial verdict (what ran here passed, some steps could not be reproduced here) is handled per
+``on_partial``: "warn" (the default) lets the push through saying which steps were not checked,
+"block" treats it as a failure, "allow" lets it through with one line.
 ``GATEUI_SKIP=1`` skips the check (as does ``git push --no-verify``, which skips the hook), and
 with ``CI`` set the hook lets the push through at once. A gate that cannot be evaluated is said
 plainly and does not block.
@@ -22,7 +25,7 @@ from gateui.core.discovery.discover import find_repo_root
 from gateui.core.gate.check import CheckFinished, GateCheck, GateReport
 from gateui.core.gate.gitops import Git, scrub_git_env
 from gateui.core.gate.hooks import parse_pushed_refs, plan_push
-from gateui.core.gate.model import ERROR, FAIL
+from gateui.core.gate.model import ERROR, FAIL, NOT_REPRODUCED, PARTIAL
 
 SKIP_ENV = "GATEUI_SKIP"
 PROMPT = "push anyway? [y/N] "
@@ -51,12 +54,19 @@ def ask_on_terminal(question: str) -> bool | None:
     return answer.decode(errors="replace").strip().lower() in ("y", "yes")
 
 
-def pre_commit_input(env: Mapping[str, str]) -> bytes | None:
-    """pre-commit does not pass git's stdin on; it exports the pushed range instead."""
-    to_ref = env.get("PRE_COMMIT_TO_REF")
+def pre_commit_input(
+    env: Mapping[str, str], resolve: Callable[[str], str | None] = lambda ref: None
+) -> bytes | None:
+    """pre-commit does not pass git's stdin on; it exports the pushed range instead. Without
+    ``PRE_COMMIT_TO_REF`` (older pre-commit: ``PRE_COMMIT_ORIGIN``; some versions only name the
+    branch) the pushed ref is the local branch pre-commit names, resolved by ``resolve`` — never
+    HEAD, which may be another branch than the one pushed."""
+    to_ref = env.get("PRE_COMMIT_TO_REF") or env.get("PRE_COMMIT_ORIGIN")
+    if not to_ref and env.get("PRE_COMMIT_LOCAL_BRANCH"):
+        to_ref = resolve(env["PRE_COMMIT_LOCAL_BRANCH"])
     if not to_ref:
         return None
-    from_ref = env.get("PRE_COMMIT_FROM_REF") or "0" * len(to_ref)
+    from_ref = env.get("PRE_COMMIT_FROM_REF") or env.get("PRE_COMMIT_SOURCE") or "0" * len(to_ref)
     local = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
     remote = env.get("PRE_COMMIT_REMOTE_BRANCH") or local
     return f"{local} {to_ref} {remote} {from_ref}\n".encode()
@@ -111,6 +121,12 @@ def run_pre_push(
         assert report is not None
         reports.append((branches, report))
     failing = [(b, r) for b, r in reports if r.verdict == FAIL]
+    for branches, report in reports:
+        if report.verdict == PARTIAL:
+            if report.on_partial == "block":
+                failing.append((branches, report))
+            else:
+                out.write(_partial_line(branches, report) + "\n")
     if not failing:
         for branches, report in reports:
             if report.verdict == ERROR:
@@ -120,6 +136,11 @@ def run_pre_push(
                 )
         return 0
     for branches, report in failing:
+        if report.verdict == PARTIAL:
+            out.write(
+                f'{_partial_line(branches, report)}; on_partial = "block": not pushed unchecked\n'
+            )
+            continue
         out.write(f"gateui: the PR gate would FAIL for {', '.join(branches)}: {report.reason}\n")
     answer = ask(PROMPT)
     if answer is not None:
@@ -128,7 +149,7 @@ def run_pre_push(
             return 0
         out.write("gateui: push cancelled\n")
         return 1
-    if all(report.on_fail == "warn" for _, report in failing):
+    if all(report.on_fail == "warn" and report.verdict == FAIL for _, report in failing):
         out.write('gateui: on_fail = "warn": the push goes through anyway\n')
         return 0
     out.write(
@@ -136,3 +157,19 @@ def run_pre_push(
         f"`{SKIP_ENV}=1 git push` (or `git push --no-verify`)\n"
     )
     return 1
+
+
+def _partial_line(branches: list[str], report: GateReport) -> str:
+    """One line: which steps were not checked, and what ``on_partial`` does with that."""
+    names = ", ".join(r.step.name for r in report.results if r.verdict == NOT_REPRODUCED)
+    if report.stored is not None:
+        names = ", ".join(str(i.get("name")) for i in report.stored.get("not_reproduced") or ())
+    head = (
+        f"gateui: the PR gate is PARTIAL for {', '.join(branches)}: what ran here passed;"
+        f" not reproduced here: {names or report.reason}"
+    )
+    if report.on_partial == "allow":
+        return head
+    if report.on_partial == "warn":
+        return f'{head} — on_partial = "warn": the push goes through; CI checks the rest'
+    return head

@@ -10,7 +10,9 @@ import os
 import time
 from typing import Any, TextIO
 
+from gateui.cli.failure_report import FailureReport
 from gateui.core.running.events import (
+    RESULTS,
     CollectionError,
     CollectionFinished,
     CommandStarted,
@@ -21,21 +23,40 @@ from gateui.core.running.events import (
     TestFinished,
     TestStarted,
 )
-from gateui.wording import failure_headline
+from gateui.wording import collection_error_headline, counts_parts, failure_headline
 
-_COLOURS = {"passed": "32", "failed": "31", "error": "31", "skipped": "33", "dim": "2", "bold": "1"}
+SCHEMA_VERSION = 1
+"""The version of every JSON document gateui writes (``"schema"``): it changes only when a
+field changes meaning or goes away; new fields come without a new version."""
+
+_COLOURS = {
+    "passed": "32",
+    "failed": "31",
+    "error": "31",
+    "skipped": "33",
+    "xfailed": "33",
+    "xpassed": "33",
+    "deselected": "2",
+    "dim": "2",
+    "bold": "1",
+}
 _PROGRESS_INTERVAL_S = 0.05
 
 
 class PlainPrinter:
     """Human output: a redrawn progress line on a terminal, one line per failure, a summary."""
 
-    def __init__(self, stream: TextIO, colour: bool, tty: bool) -> None:
+    def __init__(
+        self, stream: TextIO, colour: bool, tty: bool, tb: str = "auto", verbose: int = 0
+    ) -> None:
         self.stream = stream
         self.colour = colour
         self.tty = tty
+        self.verbose = verbose
+        self.report = FailureReport(tb=tb)
+        """Failures and errors, printed in full at the end of the run, as pytest does."""
         self.expected: int | None = None
-        self.counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        self.counts = dict.fromkeys(RESULTS, 0)
         self.started = time.monotonic()
         self._last_draw = 0.0
         self._progress_shown = False
@@ -55,17 +76,21 @@ class PlainPrinter:
         if isinstance(event, (TestStarted, TestFinished, RunSummary, ProjectStarted)):
             self._text = False
         if isinstance(event, TestFinished):
-            self.counts[event.outcome] = self.counts.get(event.outcome, 0) + 1
+            self.counts[event.result] = self.counts.get(event.result, 0) + 1
             if event.outcome in ("failed", "error"):
                 self._failure(event)
+                self.report.add(event)
+            elif self.verbose:
+                self._line(f"{self.paint(event.result.upper(), event.result)} {event.nodeid}")
             self._progress()
         elif isinstance(event, CollectionFinished):
             self.expected = (self.expected or 0) + event.count
         elif isinstance(event, CollectionError):
+            self.report.add(event)
             self._line(
                 self.paint("ERROR collecting ", "error")
                 + event.nodeid
-                + f" — {failure_headline(event.message)}"
+                + f" — {collection_error_headline(event.message)}"
             )
         elif isinstance(event, ProjectStarted):
             self._line(self.paint(f"── {event.project}", "bold"))
@@ -100,11 +125,14 @@ class PlainPrinter:
         self._last_draw = now
         done = sum(self.counts.values())
         total = f"/{self.expected}" if self.expected else ""
+        counts = self.counts
+        expected = counts["xfailed"] + counts["xpassed"]
         text = (
             f"\r{done}{total}  "
-            + self.paint(f"{self.counts['passed']} passed", "passed")
-            + f"  {self.counts['failed']} failed  {self.counts['skipped']} skipped"
-            + f"  {self.counts['error']} errors  {now - self.started:.1f}s"
+            + self.paint(f"{counts['passed']} passed", "passed")
+            + f"  {counts['failed']} failed  {counts['skipped']} skipped"
+            + (f"  {expected} xfail" if expected else "")
+            + f"  {counts['error']} errors  {now - self.started:.1f}s"
         )
         self.stream.write(text + "\x1b[K")
         self.stream.flush()
@@ -118,15 +146,9 @@ class PlainPrinter:
     def _summary(self, summary: RunSummary) -> None:
         self.finished = True
         self._clear_progress()
-        parts = []
-        for count, word, style in (
-            (summary.passed, "passed", "passed"),
-            (summary.failed, "failed", "failed"),
-            (summary.skipped, "skipped", "skipped"),
-            (summary.errors, "errors" if summary.errors != 1 else "error", "error"),
-        ):
-            if count:
-                parts.append(self.paint(f"{count} {word}", style))
+        for line in self.report.lines():
+            self.stream.write(line + "\n")
+        parts = [self.paint(text, style) for text, style in counts_parts(summary)]
         if summary.collection_errors:
             parts.append(self.paint(f"{summary.collection_errors} collection errors", "error"))
         text = ", ".join(parts) if parts else "no tests ran"
@@ -197,6 +219,7 @@ class JsonPrinter:
                 data["longrepr"] = event.longrepr
             if event.xfail is not None:
                 data["xfail"] = event.xfail
+            data["result"] = event.result
             self.emit(data)
         elif isinstance(event, CollectionError):
             self.emit(
@@ -213,11 +236,15 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     """The last line of ``run --json``: the fields the README documents."""
     return {
         "event": "summary",
+        "schema": SCHEMA_VERSION,
         "selected": summary.selected,
         "passed": summary.passed,
         "failed": summary.failed,
         "skipped": summary.skipped,
         "errors": summary.errors,
+        "xfailed": summary.xfailed,
+        "xpassed": summary.xpassed,
+        "deselected": summary.deselected,
         "crashed": summary.crashed,
         "duration_s": summary.duration_s,
         "collection_errors": summary.collection_errors,
@@ -230,8 +257,11 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     }
 
 
-def make_printer(as_json: bool, out: TextIO) -> JsonPrinter | PlainPrinter:
+def make_printer(
+    as_json: bool, out: TextIO, tb: str | None = None, verbose: int = 0
+) -> JsonPrinter | PlainPrinter:
     if as_json:
         return JsonPrinter(out)
     tty = out.isatty()
-    return PlainPrinter(out, colour=tty and "NO_COLOR" not in os.environ, tty=tty)
+    colour = tty and "NO_COLOR" not in os.environ
+    return PlainPrinter(out, colour=colour, tty=tty, tb=tb or "auto", verbose=verbose)

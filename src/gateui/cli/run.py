@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.config_check import check_config
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from gateui.cli.failure_report import TB_STYLES, report_args
 from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
@@ -23,10 +25,14 @@ from gateui.core.plan.run_plan import (
     plan_run,
 )
 from gateui.core.running.events import RunSummary
+from gateui.core.running.junit_writer import JunitWriter
 
 if TYPE_CHECKING:
     from gateui.core.selection.affected import AffectedPlan
     from gateui.core.selection.bookkeeping import Bookkeeping
+
+EXIT_NOTHING_IN_SCOPE = -1
+"""Internal: an affected run with nothing in the requested scope (reported, then exit 0)."""
 
 
 def register(commands: Any) -> None:
@@ -49,9 +55,30 @@ def register(commands: Any) -> None:
         "--no-record", action="store_true", help="do not record what each test executes"
     )
     run.add_argument(
-        "-C", dest="repo", default=".", metavar="DIR", help="repository (default: here)"
+        "-C", dest="repo", default=".", metavar="DIR", help="run as if started in DIR (as git -C)"
+    )
+    add_report_options(run)
+    run.add_argument(
+        "--junitxml", metavar="PATH", help="also write the results as one JUnit XML file"
     )
     run.set_defaults(handler=lambda a, extra: cmd_run(a, extra, sys.stdout))
+
+
+def add_report_options(parser: Any) -> None:
+    """``--tb`` and ``-v``: how failures are reported at the end of a run, as pytest's own."""
+    parser.add_argument(
+        "--tb",
+        choices=TB_STYLES,
+        metavar="STYLE",
+        help=f"traceback style of the failure reports: {', '.join(TB_STYLES)} (default auto)",
+    )
+    parser.add_argument(
+        "-v",
+        dest="verbose",
+        action="count",
+        default=0,
+        help="name every test as it finishes; fuller assertion diffs (twice: fuller still)",
+    )
 
 
 def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[str]]:
@@ -73,7 +100,7 @@ def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[s
 
 
 def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
-    printer = make_printer(args.json, out)
+    printer = make_printer(args.json, out, args.tb, args.verbose)
     try:
         return _run(args, extra, printer, out)
     except (GateuiError, KeyboardInterrupt, Terminated) as exc:
@@ -98,10 +125,11 @@ def _run(
     from gateui.core.selection.bookkeeping import Bookkeeping
     from gateui.core.selection.depstore import DepStore
 
-    cwd = Path.cwd()
-    repo_root = find_repo_root(Path(args.repo) if args.repo != "." else cwd)
+    cwd = Path(args.repo).resolve()
+    repo_root = find_repo_root(cwd)
     suite, paths = split_targets(args.targets, cwd)
     projects = load_projects(repo_root)
+    check_config(repo_root)
     if not projects and not other_test_projects(repo_root):
         raise GateuiError(f"{repo_root}: no test projects found")
     if args.since and not args.affected:
@@ -112,10 +140,12 @@ def _run(
         keyword=args.keyword,
         paths=tuple(paths),
         extra_args=tuple(extra),
+        report_args=report_args(args.tb, args.verbose),
     )
     record = not args.no_record
     store = DepStore(repo_root) if record or args.affected else None
     books = Bookkeeping(repo_root, store if record else None)
+    scope: str | None = None
     with owned_tempdir("gateui-") as workdir:
         if args.affected:
             assert store is not None
@@ -132,11 +162,33 @@ def _run(
             commands = plan.commands
             if not args.json:
                 print_selection_header(plan, out)
+            scope = scope_label(request)
         else:
             commands = plan_run(projects, request, repo_root)
             if record:
                 commands = with_recording(commands, repo_root)
-        return stream_run(RunSession(commands), printer, books)
+        junit = Path(args.junitxml).resolve() if args.junitxml else None
+        session = RunSession(commands)
+        code = stream_run(
+            session, printer, books, junit, affected=args.affected, scoped=bool(scope)
+        )
+        if code == EXIT_NOTHING_IN_SCOPE:
+            if scope:
+                (sys.stderr if args.json else out).write(f"nothing affected in {scope}\n")
+            return EXIT_OK
+        return code
+
+
+def scope_label(request: RunRequest) -> str | None:
+    """How the user narrowed the run, in their words: ``-m slow``, ``suite integration``."""
+    parts = []
+    if request.suite is not None:
+        parts.append(f"suite {request.suite}")
+    if request.markers:
+        parts.append(f"-m {request.markers}")
+    if request.keyword:
+        parts.append(f"-k {request.keyword}")
+    return " and ".join(parts) or None
 
 
 def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
@@ -146,13 +198,25 @@ def print_selection_header(plan: AffectedPlan, out: TextIO) -> None:
     out.flush()
 
 
-def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: Bookkeeping) -> int:
-    """Print a run live and keep its results; the exit code as ``run`` documents it."""
+def stream_run(
+    session: RunSession,
+    printer: JsonPrinter | PlainPrinter,
+    books: Bookkeeping,
+    junit: Path | None = None,
+    affected: bool = False,
+    scoped: bool = False,
+) -> int:
+    """Print a run live and keep its results; the exit code as ``run`` documents it (or
+    ``EXIT_NOTHING_IN_SCOPE`` for an affected run whose tests all fell outside the scope). With
+    ``junit``, the results are also written there as JUnit XML (also for a run cut short)."""
     summary: RunSummary | None = None
+    writer = JunitWriter() if junit is not None else None
     try:
         for event in session.events():
             printer.handle(event)
             books.handle(event)
+            if writer is not None:
+                writer.handle(event)
             if isinstance(event, RunSummary):
                 summary = event
     except (KeyboardInterrupt, Terminated) as stop:
@@ -170,16 +234,40 @@ def stream_run(session: RunSession, printer: JsonPrinter | PlainPrinter, books: 
         if not printer.finished:
             printer.handle(session.summary_so_far(str(exc), error=str(exc)))
         raise
-    except BrokenPipeError:
-        session.cancel()  # nobody reads the results: the tests stop too
+    except OSError:
+        session.cancel()  # nobody can read the results (a pipe gone, a full disk): tests stop
         raise
     finally:
         # Tests that finished keep their results, also when the run was cut short.
         books.save()
+        if writer is not None and junit is not None:
+            writer.write(junit, summary)
     assert summary is not None
     if not session.commands:
-        return EXIT_OK  # nothing was affected: nothing to run, nothing failed
+        # Nothing was affected (in the requested scope): nothing to run, nothing failed.
+        return EXIT_NOTHING_IN_SCOPE if affected else EXIT_OK
+    if affected:
+        return affected_exit_code(summary, scoped)
     return run_exit_code(summary)
+
+
+def affected_exit_code(summary: RunSummary, scoped: bool) -> int:
+    """An affected run that ran no test is never green: either every selected test fell
+    outside the requested scope (-m, -k, a suite: pytest deselected them all, which is fine),
+    or what was selected could not be run at all (exit 1, saying so)."""
+    if summary.cancelled or summary.exit_decides or summary.selected:
+        return run_exit_code(summary)
+    clean = not (summary.collection_errors or summary.crashed or summary.crash_message)
+    if clean and scoped and summary.exitstatus == NO_TESTS_COLLECTED:
+        return EXIT_NOTHING_IN_SCOPE
+    if summary.exitstatus in (3, 4) and not summary.crash_message:
+        return run_exit_code(summary)
+    if not summary.collection_errors:
+        sys.stderr.write(
+            "gateui: the affected tests could not be run: pytest ran none of them"
+            f" (exit {summary.exitstatus})\n"
+        )
+    return EXIT_FAILED
 
 
 def run_exit_code(summary: RunSummary) -> int:

@@ -6,10 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateui.cli.config_check import check_config
+from gateui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from gateui.cli.failure_report import report_args
 from gateui.cli.printers import JsonPrinter, PlainPrinter
+from gateui.cli.run import add_report_options
 from gateui.core.common.errors import GateuiError
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import find_repo_root, load_projects
@@ -32,7 +37,16 @@ def register(commands: Any) -> None:
     watch.add_argument("--no-tui", action="store_true", help="print results instead of the TUI")
     watch.add_argument("--json", action="store_true", help="with --no-tui: JSON lines")
     watch.add_argument("--no-record", action="store_true", help="do not record dependencies")
-    watch.add_argument("-C", dest="repo", default=".", metavar="DIR", help="repository")
+    watch.add_argument(
+        "-C", dest="repo", default=".", metavar="DIR", help="run as if started in DIR (as git -C)"
+    )
+    watch.add_argument(
+        "--clear", action="store_true", help="with --no-tui: clear the screen before each cycle"
+    )
+    watch.add_argument(
+        "--now", action="store_true", help="run the tests at once, before the first change"
+    )
+    add_report_options(watch)
     watch.set_defaults(handler=cmd_watch)
 
     explain = commands.add_parser(
@@ -48,20 +62,45 @@ def register(commands: Any) -> None:
 def cmd_watch(args: argparse.Namespace, extra: Sequence[str]) -> int:
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
+    check_config(repo_root)
     from gateui.core.plan.run_plan import other_test_projects
 
     if not projects and not other_test_projects(repo_root):
         raise GateuiError(f"{repo_root}: no test projects found")
     from gateui.core.watch.session import WatchSession
 
-    request = RunRequest(suite=args.suite, markers=args.markers, extra_args=tuple(extra))
+    request = RunRequest(
+        suite=args.suite,
+        markers=args.markers,
+        extra_args=tuple(extra),
+        report_args=report_args(args.tb, args.verbose),
+    )
     if not args.no_tui:
         opened = _open_tui(repo_root, request)
         if opened is not None:
             return opened
         sys.stderr.write("gateui: the TUI is not available here; watching with --no-tui\n")
-    session = WatchSession(projects, request, record=not args.no_record, repo_root=repo_root)
-    return print_watch(session, args.json, sys.stdout)
+    session = WatchSession(
+        projects,
+        request,
+        record=not args.no_record,
+        repo_root=repo_root,
+        initial=not args.now,
+    )
+    from gateui.cli.watch_keys import TerminalKeys, WatchKeys, keys_possible
+
+    keys = WatchKeys(session, projects, repo_root, request, sys.stdout)
+    if args.now:
+        keys.press("a", lambda prompt: "")
+    terminal = TerminalKeys(keys) if keys_possible(sys.stdin) and not args.json else None
+    style = WatchStyle(args.json, args.clear, args.tb, args.verbose, keys=terminal is not None)
+    if terminal is not None:
+        terminal.start()
+    try:
+        return print_watch(session, style, sys.stdout)
+    finally:
+        if terminal is not None:
+            terminal.close()
 
 
 def _open_tui(repo_root: Path, request: RunRequest) -> int | None:
@@ -78,16 +117,35 @@ def _open_tui(repo_root: Path, request: RunRequest) -> int | None:
     return int(opener(repo_root, watch=True, request=request))
 
 
-def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
-    """The same live stream as ``gateui run`` for each cycle, with a header per cycle."""
+@dataclass(frozen=True)
+class WatchStyle:
+    """How ``watch --no-tui`` prints: JSON or text, a clear screen per cycle, the failure
+    reports' ``--tb`` style and verbosity, and whether keys are read."""
+
+    as_json: bool = False
+    clear: bool = False
+    tb: str | None = None
+    verbose: int = 0
+    keys: bool = False
+
+
+def print_watch(session: WatchSession, style: WatchStyle | bool, out: TextIO) -> int:
+    """The same live stream as ``gateui run`` for each cycle, with a header per cycle; its
+    failures reported in full at the end of each cycle."""
     from gateui.cli.printers import make_printer
+    from gateui.cli.watch_keys import USAGE
     from gateui.core.watch.session import CycleFinished, CycleStarted, Idle
 
-    printer: JsonPrinter | PlainPrinter = make_printer(as_json, out)
+    if isinstance(style, bool):
+        style = WatchStyle(as_json=style)
+    as_json = style.as_json
+    printer: JsonPrinter | PlainPrinter = make_printer(as_json, out, style.tb, style.verbose)
     try:
         for event in session.events():
             if isinstance(event, CycleStarted):
-                printer = make_printer(as_json, out)
+                printer = make_printer(as_json, out, style.tb, style.verbose)
+                if style.clear and not as_json:
+                    out.write("\x1b[2J\x1b[3J\x1b[H")  # the screen and its scrollback
                 _cycle_header(event, as_json, out)
             elif isinstance(event, CycleFinished):
                 if event.interrupted and not as_json:
@@ -97,14 +155,23 @@ def print_watch(session: WatchSession, as_json: bool, out: TextIO) -> int:
                     out.write(json.dumps({"event": "idle", "message": event.message}) + "\n")
                 else:
                     out.write(f"… {event.message} (Ctrl-C to stop)\n")
+                    if style.keys:
+                        out.write(USAGE + "\n")
                 out.flush()
-            elif isinstance(event, RunSummary) and event.selected == 0 and not as_json:
+            elif isinstance(event, RunSummary) and _nothing_to_say(event) and not as_json:
                 continue
             else:
                 printer.handle(event)
     except KeyboardInterrupt:
+        # Ctrl-C is how watch mode ends; the exit code says so, as for every command.
         session.stop()
-    return 0
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _nothing_to_say(summary: RunSummary) -> bool:
+    """A cycle that selected nothing: no summary line (a filter that deselects all says so)."""
+    return not (summary.selected or summary.deselected or summary.collection_errors)
 
 
 def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
@@ -119,10 +186,15 @@ def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
                     "whole_projects": list(event.whole_projects),
                     "carried_over": event.carried_over,
                     "known_tests": event.known_tests,
+                    "manual": event.manual or None,
                 }
             )
             + "\n"
         )
+        out.flush()
+        return
+    if event.manual:
+        out.write(f"── running {event.manual}\n")
         out.flush()
         return
     changed = list(event.changed)
@@ -153,6 +225,7 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
     repo_root = find_repo_root(Path(args.repo))
     projects = load_projects(repo_root)
+    check_config(repo_root)
     target = args.target
     file_part, sep, rest = target.partition("::")
     absolute = (Path.cwd() / file_part).resolve()

@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -68,9 +68,29 @@ def _claim_channel() -> tuple[str, str] | None:
     return spec, key
 
 
+def _announce(claimed: tuple[str, str] | None) -> None:
+    """Say "the plugin is loaded" at once, before any conftest runs: a run that ends without
+    this line never got as far as pytest loading its plugins (a broken interpreter, a missing
+    pytest), which is not the same as a conftest or a test ending the process."""
+    if claimed is None:
+        return
+    spec, key = claimed
+    line = (key + " " if key else "") + '{"e":"plugin_loaded"}\n'
+    with contextlib.suppress(OSError, ValueError):
+        if spec.startswith("fd:"):
+            os.write(int(spec[3:]), line.encode())
+        else:
+            fd = os.open(spec, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
+
+
 # Claimed at import; the first session configured in this process takes it (an in-process
 # pytest that a test runs comes later and finds nothing).
 _unclaimed_channel = _claim_channel()
+_announce(_unclaimed_channel)
 _warm_modules_spec = os.environ.pop(WARM_MODULES_ENV, "")
 
 
@@ -275,6 +295,7 @@ class GateuiEventPlugin:
         self.collected_ids: list[str] = []
         self.reported: set[str] = set()
         self.stopped_by = ""
+        self.deselected: list[Any] = []
         # A finished test's result rides with the next test's start (see ``_Channel``). Not on
         # an xdist controller: there the next start may come from another worker much later.
         self.hold = not _xdist_controller(config)
@@ -346,6 +367,12 @@ class GateuiEventPlugin:
                 }
             )
 
+    def pytest_deselected(self, items: Sequence[Any]) -> None:
+        selection = self.config.pluginmanager.get_plugin("gateui-selection")
+        if selection is not None and getattr(selection, "dropping", False):
+            return
+        self.deselected.extend(items)
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # On the controller of an xdist run there are no items here; the count comes from
@@ -367,10 +394,31 @@ class GateuiEventPlugin:
                     },
                     hold=True,  # the items go out with the collection event, in one write
                 )
+        if self.collect_items:
+            # What the project's own addopts deselect (-m "not slow") still belongs to its
+            # suites: discovery counts them there.
+            for item in self.deselected:
+                path, line = _item_location(item)
+                self.channel.send(
+                    {
+                        "e": "item",
+                        "nodeid": item.nodeid,
+                        "path": path,
+                        "line": line,
+                        "markers": _marker_names(item),
+                        "deselected": True,
+                    },
+                    hold=True,
+                )
         self.collected = len(session.items)
         self.collected_ids = [item.nodeid for item in session.items]
         self.channel.send(
-            {"e": "collection", "count": self.collected, "errors": self.collect_errors}
+            {
+                "e": "collection",
+                "count": self.collected,
+                "errors": self.collect_errors,
+                "deselected": len(self.deselected),
+            }
         )
 
     # -- tests ---------------------------------------------------------------------------
@@ -530,6 +578,7 @@ class _Selection:
         # Tests that already finished in a run an edit interrupted: not again.
         self.exclude = set(data.get("exclude", ()))
         self.rank = {key: index for index, key in enumerate(data.get("order", ()))}
+        self.dropping = False
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[Any]) -> None:
@@ -549,12 +598,26 @@ class _Selection:
             else:
                 drop.append(item)
         if drop:
-            config.hook.pytest_deselected(items=drop)
-        last = len(self.rank)
-        rank = self.rank
-        # Stable: tests without a rank keep pytest's order, after the ranked ones.
-        keep.sort(key=lambda i: rank.get(i.nodeid, rank.get(i.nodeid.split("::", 1)[0], last)))
-        items[:] = keep
+            self.dropping = True  # gateui's own narrowing, not a deselection pytest would count
+            try:
+                config.hook.pytest_deselected(items=drop)
+            finally:
+                self.dropping = False
+        items[:] = _modules_in_order(keep, self.rank)
+
+
+def _modules_in_order(items: list[Any], rank: dict[str, int]) -> list[Any]:
+    """Whole modules in the order of their best-ranked test; within a module pytest's own
+    collection order. Splitting a module would tear down and set up its module- and
+    class-scoped fixtures out of turn, and errors plain pytest never shows would appear."""
+    last = len(rank)
+    module_rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        best = rank.get(item.nodeid, rank.get(module, last))
+        module_rank[module] = min(best, module_rank.get(module, last))
+    # Stable: modules without a rank keep pytest's order, after the ranked ones.
+    return sorted(items, key=lambda i: module_rank[i.nodeid.split("::", 1)[0]])
 
 
 # -- dependency recording ----------------------------------------------------------------------
@@ -801,10 +864,19 @@ class _Recorder:
         if absolute.startswith(self.root) and not absolute.startswith(self.skip_prefixes):
             candidate = absolute[len(self.root) :].replace(os.sep, "/")
             first = candidate.split("/", 1)[0]
-            if first not in (".git", ".gateui", ".pytest_cache", ".tox", ".nox"):
+            name = candidate.rsplit("/", 1)[-1]
+            # A first cut only (gateui applies its full rule when it stores the recording):
+            # tool folders, and names like "<string>" that an open() of no real file leaves.
+            if first not in _NOT_PROJECT_TOP and not (name.startswith("<") and name.endswith(">")):
                 rel = candidate
         self.files[filename] = rel
         return rel
+
+
+_NOT_PROJECT_TOP = frozenset(
+    {".git", ".gateui", ".pytest_cache", ".hypothesis", ".tox", ".nox", ".venv", "venv"}
+)
+"""Top-level folders of the repository that are never its code or data."""
 
 
 def _fixture_codes(item: Any) -> list[Any]:

@@ -18,38 +18,31 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Input, Label, Tree
+from textual.widgets import Input, Label, Tree
 from textual.worker import Worker, WorkerState
 
-from gateui.core.common.errors import GateuiError
-from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
-from gateui.core.gate.model import PASS
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import Event
 from gateui.core.running.process_group import TERMINATE_GRACE_S
 from gateui.tui.controllers.discovery import NOT_GIT_NOTE, DiscoveryController
-from gateui.tui.controllers.gate import GATE_POLL_S, NOT_GIT, ActiveGate, GateController
+from gateui.tui.controllers.gate import GATE_POLL_S, NOT_GIT, GateController
 from gateui.tui.controllers.notes import LogNote
 from gateui.tui.controllers.runs import ActiveRun, Planner, Refusal, RunController, RunOrder
 from gateui.tui.controllers.watch import WatchController, WatchSource
 from gateui.tui.editor import edit_failure
 from gateui.tui.empty_states import discovering_text, empty_state
 from gateui.tui.failures import explain_failure
-from gateui.tui.keys import bindings
+from gateui.tui.gate_wiring import GateWiring
+from gateui.tui.keys import SCOPE_KEYS, bindings
 from gateui.tui.model import Scope, build_scopes
-from gateui.tui.screens.gate import (
-    GateScreen,
-    gate_screen_open,
-    open_gate_screen,
-    redraw_gate_screens,
-)
 from gateui.tui.screens.help import HelpScreen
 from gateui.tui.widgets.filter_input import FilterInput
+from gateui.tui.widgets.footer import KeysFooter
 from gateui.tui.widgets.header import GateHeader
 from gateui.tui.widgets.results_pane import ResultsPane
 from gateui.tui.widgets.results_table import ResultsTable
@@ -60,13 +53,19 @@ QUIT_WAIT_S = TERMINATE_GRACE_S + 2.0
 """How long quitting waits for a cancelled run's processes to be reaped."""
 
 
-class GateuiApp(App[int]):
+class GateuiApp(GateWiring):
     """``gateui [PATH]``: scopes on the left, live results in the centre, detail and log below."""
 
     CSS_PATH = "app.tcss"
     TITLE = "gateui"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = bindings()
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual declares it so (not as a ClassVar)
+        (0, "-narrow"),
+        (100, "-normal"),
+        (140, "-wide"),
+    ]
+    """Screen classes the stylesheet sizes the columns by (below 100 columns: narrow)."""
 
     def __init__(
         self,
@@ -105,7 +104,7 @@ class GateuiApp(App[int]):
                 yield Label("Scope", classes="section-title")
                 yield ScopeTree(id="tree")
             yield ResultsPane(discovering_text(self.repo_label), id="centre")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(FilterInput).cursor_blink = self.cursor_blink
@@ -143,6 +142,7 @@ class GateuiApp(App[int]):
         if message.final:
             notes, self.problem = self.discovery.report()
             self._log_notes(*notes)
+        self.refresh_bindings()  # s, u and i are offered where the suites are
         self._update_empty_state()
         if self.watcher.want and self.discovery.has_projects and not self.watcher.on:
             self.watcher.want = False
@@ -205,8 +205,9 @@ class GateuiApp(App[int]):
     ) -> ActiveRun:
         """A new run on screen, planned by ``planner`` in its worker (or playing ``events``);
         watch mode gives way to it."""
-        if self.watcher.on:
-            self._stop_watch("watch mode off for this run (w turns it back on)")
+        if note := self.watcher.pause(label):
+            self.query_one(GateHeader).set_watch(False, paused_for=label)
+            self._log_notes(note)
         run = self.runs.make(label, reason)
         self._adopt_run(run)
         self.runs.start(run, planner, events)
@@ -250,6 +251,7 @@ class GateuiApp(App[int]):
             self._log_notes(self.runs.finish(run, absorbed.summary))
             self._pane.results_over()
             self.query_one(ScopeTree).refresh_counts(self.runs.store)
+            self._resume_watch(run)
             self.gates.precompute_if_idle()
 
     def _refresh_run_view(self, run: ActiveRun) -> None:
@@ -271,6 +273,12 @@ class GateuiApp(App[int]):
         self.query_one(GateHeader).set_watch(True)
         self.log_line(f"watch mode on: {label} (every save reruns the affected tests)")
 
+    def _resume_watch(self, run: ActiveRun) -> None:
+        """Watch mode paused for ``run`` goes on (once its results are saved)."""
+        if note := self.watcher.resume(after=run.done):
+            self.query_one(GateHeader).set_watch(True)
+            self._log_notes(note)
+
     def _stop_watch(self, note: str = "watch mode off") -> None:
         if self.watcher.stop():
             self.query_one(GateHeader).set_watch(False)
@@ -289,79 +297,6 @@ class GateuiApp(App[int]):
             self.log_line(message.text)
         else:
             self.gates.precompute_if_idle()
-
-    # -- the PR gate ------------------------------------------------------------------------------
-    def play_gate(self, events: Iterable[CheckEvent]) -> ActiveGate:
-        """Show any stream of check events as a gate check, screen open (synthetic ones in
-        snapshots and benchmarks); nothing is checked or cached."""
-        return self._check_gate(events)
-
-    def _check_gate(self, events: Iterable[CheckEvent] | None = None) -> ActiveGate:
-        """The user's check of HEAD (or ``events`` played as one), with the gate screen open."""
-        self._set_gate_badge("running", "checking HEAD")
-        gate = self.gates.start(background=False, events=events)
-        open_gate_screen(self, gate.view)
-        return gate
-
-    def _set_gate_badge(self, state: str, tooltip: str = "") -> None:
-        for header in self.query(GateHeader):
-            header.set_gate(state, tooltip)
-
-    @on(GateController.Progress)
-    def _gate_progress(self, message: GateController.Progress) -> None:
-        gate = self.gates.progress(message)
-        if gate is None:
-            return
-        event = message.event
-        if isinstance(event, CheckStarted):
-            self._set_gate_badge("running", f"checking {event.ref} {event.commit[:12]}")
-        elif isinstance(event, CheckFinished):
-            note = self.gates.verdict(gate)
-            self._set_gate_badge(*self.gates.resting_badge())
-            self._log_notes(note)
-            if not gate.background and not gate_screen_open(self):
-                passed = gate.view.verdict == PASS
-                self.notify(note.text, severity="information" if passed else "warning")
-        redraw_gate_screens(self, gate.view)
-
-    @on(GateController.Tallied)
-    def _gate_tallied(self, message: GateController.Tallied) -> None:
-        gate = self.gates.tallied(message)
-        if gate is not None:
-            redraw_gate_screens(self, gate.view)
-
-    @on(GateController.Stopped)
-    def _gate_stopped(self, message: GateController.Stopped) -> None:
-        gate = self.gates.stopped(message)
-        if gate is None:
-            return
-        if not message.cancelled:
-            # A background check found nothing to do: the check before it stays on show.
-            if not gate.background:
-                # ``g`` took it over just as it found nothing to do: check now.
-                self._check_gate()
-            return
-        self._set_gate_badge(*self.gates.resting_badge())
-        if not gate.background:
-            self.log_line("PR gate: check cancelled (g checks again)", "yellow")
-        redraw_gate_screens(self, gate.view)
-
-    def _gate_broke(self, error: BaseException | None) -> None:
-        """The gate's worker raised: gateui could not evaluate the gate (a bug, or git)."""
-        if not isinstance(error, GateuiError):
-            self.notify(f"internal error in the gate check: {error!r}", severity="error")
-        broke = self.gates.broke(error)
-        if broke.gate is not None:
-            redraw_gate_screens(self, broke.gate.view)
-        self._set_gate_badge("unknown", broke.reason)
-        self._log_notes(*broke.notes)
-
-    @on(GateScreen.CancelRequested)
-    def _cancel_gate(self) -> None:
-        if self.gates.cancel():
-            self.notify("cancelling the PR gate check…")
-        else:
-            self.notify("no gate check is running")
 
     # -- worker failures, all in one place -----------------------------------------------------
     @on(Worker.StateChanged)
@@ -383,6 +318,7 @@ class GateuiApp(App[int]):
         abandoned = self.runs.abandon() if worker.group == "run" else None
         if abandoned is not None:
             self._refresh_run_view(abandoned)
+            self._resume_watch(abandoned)
         if self.problem is not None:
             self._pane.show_empty(self.problem)
 
@@ -411,6 +347,18 @@ class GateuiApp(App[int]):
     def action_scope(self, name: str) -> None:
         self.query_one(ScopeTree).select_suite(name)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """s, u and i exist (in the footer, and as keys) where the repository has such a suite."""
+        if action == "scope":
+            return any(tree.has_suite(str(parameters[0])) for tree in self.query(ScopeTree))
+        return True
+
+    def action_toggle_tree(self) -> None:
+        self.query_one("#left").toggle_class("-folded")
+
+    def action_toggle_log(self) -> None:
+        self._pane.toggle_log()
+
     def action_filter(self) -> None:
         if not self._pane.open_filter():
             self.notify("no results to filter yet")
@@ -421,25 +369,13 @@ class GateuiApp(App[int]):
         self._show_title()
 
     def action_toggle_watch(self) -> None:
-        if self.watcher.on:
+        if self.watcher.on or self.watcher.paused_for:
             self._stop_watch()
         elif not self.discovery.has_projects:
             self.watcher.want = True
             self.notify("watch mode starts as soon as discovery is done")
         else:
             self._start_watch()
-
-    def action_run_gate(self) -> None:
-        """Check HEAD against the PR gate, with the gate screen open. A check already running
-        (also one the app started in the background) is shown rather than started again."""
-        gate = self.gates.running()
-        if gate is None:
-            self._check_gate()
-            return
-        if gate.background:
-            gate.background = False
-            self._set_gate_badge("running", "checking HEAD")
-        open_gate_screen(self, gate.view)
 
     def action_cancel_run(self) -> None:
         if self.watcher.on:
@@ -460,7 +396,9 @@ class GateuiApp(App[int]):
         self._pane.enlarge_detail()
 
     def action_escape(self) -> None:
-        self._pane.restore_results()
+        """Back, from wherever the focus is: the enlarged detail shrinks, else the filter goes."""
+        if not self._pane.restore_results():
+            self._pane.clear_filter()
 
     def action_open_editor(self) -> None:
         event = self._pane.chosen_result
@@ -470,7 +408,9 @@ class GateuiApp(App[int]):
             self.log_line(failed, "yellow")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        tree = self.query_one(ScopeTree)
+        absent = {key for key, suite in SCOPE_KEYS.items() if not tree.has_suite(suite)}
+        self.push_screen(HelpScreen(absent))
 
     async def action_quit(self) -> None:
         """Cancel runs and collection, wait (bounded) until their processes are gone, exit."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
-from gateui.core.gate.model import CACHE, ERROR, FAIL, PASS, SKIPPED
+from gateui.core.gate.model import CACHE, ERROR, FAIL, PARTIAL, PASS, SKIPPED
 from gateui.core.gate.run import StepFinished, StepStarted
 from gateui.core.running.events import CollectionError, Event, TestFinished
 from gateui.wording import failure_headline, gate_steps_text
@@ -26,7 +26,7 @@ TALLY_INTERVAL_S = 0.1
 """At most this often a running step's counts cross into the UI (failures always do)."""
 
 # The header badge for each gate verdict: "unknown" when the gate cannot be evaluated.
-BADGE = {PASS: "passing", FAIL: "would fail", ERROR: "unknown"}
+BADGE = {PASS: "passing", PARTIAL: "partial", FAIL: "would fail", ERROR: "unknown"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ class StepRow:
     command: str
     runs_locally: bool
     state: str = WAITING
-    """waiting, running, then the core's verdict: pass, fail, error or skipped."""
+    """waiting, running, then the core's verdict: pass, fail, error, not-reproduced or
+    skipped."""
     reason: str = ""
     duration_s: float | None = None
     reproduce: str = ""
@@ -138,7 +139,7 @@ class GateView:
     """Where the gate comes from and how many of its steps run here."""
     rows: list[StepRow] = field(default_factory=list)
     verdict: str | None = None
-    """pass, fail or error once the check is over; None while it runs."""
+    """pass, fail, partial or error once the check is over; None while it runs."""
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     cached: bool = False

@@ -18,6 +18,8 @@ class Key:
     """One line for the help screen."""
     display: str = ""
     """How the key is written for people, when it differs from ``key``."""
+    narrow: bool = True
+    """Whether the footer offers it on a narrow terminal too (else the help lists it)."""
 
     @property
     def shown(self) -> str:
@@ -31,21 +33,33 @@ KEYS: tuple[Key, ...] = (
     Key("s", "scope('smoke')", "", "scope to the smoke suite"),
     Key("u", "scope('unit')", "", "scope to the unit suite"),
     Key("i", "scope('integration')", "", "scope to the integration suite"),
-    Key("slash", "filter", "filter", "filter the results by text (esc clears)", "/"),
-    Key("w", "toggle_watch", "watch", "toggle watch mode: rerun affected tests on every save"),
+    Key("slash", "filter", "filter", "filter the results by text (esc clears it)", "/"),
+    Key("w", "toggle_watch", "watch", "watch mode: every save reruns the affected tests"),
+    Key("g", "run_gate", "gate", "check the PR gate on HEAD (esc hides it, x cancels it)"),
     Key(
-        "g",
-        "run_gate",
-        "gate",
-        "check the PR gate on HEAD, step by step (esc hides it, x cancels it)",
+        "x",
+        "cancel_run",
+        "cancel",
+        "cancel the run or gate check (its processes go too)",
+        narrow=False,
     ),
-    Key("x", "cancel_run", "cancel", "cancel the running run or gate check (its processes go too)"),
-    Key("e", "open_editor", "edit", "open the failing line in $EDITOR"),
-    Key("enter", "show_detail", "", "show the selected result's detail (esc returns)"),
+    Key("e", "open_editor", "edit", "open the failing line in $EDITOR", narrow=False),
+    Key(
+        "t",
+        "toggle_tree",
+        "tree",
+        "hide or show the scope tree (more room for results)",
+        narrow=False,
+    ),
+    Key("l", "toggle_log", "log", "switch the bottom pane between Detail and Log", narrow=False),
+    Key("enter", "show_detail", "", "enlarge the selected result's detail"),
+    Key("escape", "escape", "", "back: shrink the detail, else clear the filter", "esc"),
     Key("question_mark", "help", "help", "this help", "?"),
     Key("q", "quit", "quit", "quit (cancels runs; no test process is left behind)"),
 )
 
+SCOPE_KEYS = {"s": "smoke", "u": "unit", "i": "integration"}
+"""The keys that jump to a suite, offered only where the repository has it."""
 _SCOPE_GROUP = Binding.Group("scope")
 
 
@@ -53,9 +67,8 @@ def bindings() -> list[BindingType]:
     """The app's ``BINDINGS``: every key of the table, the scope keys grouped in the footer."""
     bindings: list[BindingType] = []
     for key in KEYS:
-        if key.key in ("s", "u", "i"):
-            name = key.action.split("'")[1]
-            bindings.append(Binding(key.key, key.action, name, group=_SCOPE_GROUP))
+        if key.key in SCOPE_KEYS:
+            bindings.append(Binding(key.key, key.action, SCOPE_KEYS[key.key], group=_SCOPE_GROUP))
         else:
             bindings.append(
                 Binding(
@@ -66,5 +79,8 @@ def bindings() -> list[BindingType]:
                     key_display=key.display or None,
                 )
             )
-    bindings.append(Binding("escape", "escape", "back", show=False))
     return bindings
+
+
+WIDE_ONLY = frozenset(key.key for key in KEYS if key.footer and not key.narrow)
+"""Keys the footer leaves out on a narrow terminal."""

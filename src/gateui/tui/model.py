@@ -294,10 +294,9 @@ OUTCOME_STYLE: Mapping[str, tuple[str, str, str]] = {
 
 
 def display_outcome(event: TestFinished) -> str:
-    """pytest's outcome as shown: xfail/xpass told apart from plain skips and passes."""
-    if event.xfail is not None:
-        return "xfailed" if event.outcome == "skipped" else "xpassed"
-    return event.outcome
+    """pytest's outcome as shown: xfail/xpass told apart from plain skips and passes (the
+    core's ``TestFinished.result``, so the TUI counts as the CLI does)."""
+    return event.result
 
 
 def is_failure(event: TestFinished) -> bool:

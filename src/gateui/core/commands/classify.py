@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from gateui.core.commands.pytest_args import PytestCall, parse_pytest_call
 from gateui.core.commands.words import (
-    ASSIGNMENT,
+    make_invocation,
     skip_launcher_options,
     strip_prefixes,
 )
@@ -79,7 +79,6 @@ _NEUTRAL = {
 _SETUP = {
     "pip",
     "pip3",
-    "pipx",
     "apt",
     "apt-get",
     "brew",
@@ -165,7 +164,7 @@ class Classified:
 MakefileReader = Callable[[str], str | None]
 
 
-def _segments(line: str) -> list[list[str]]:
+def simple_commands(line: str) -> list[list[str]]:
     """The simple commands of a line, split at && || ; | & (quotes respected)."""
     try:
         lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
@@ -212,7 +211,7 @@ def classify_script(script: str, makefile: MakefileReader | None = None) -> Clas
 
 
 def classify_line(line: str, makefile: MakefileReader | None = None) -> Classified:
-    parts = _segments(line)
+    parts = simple_commands(line)
     segments = [_classify_words(words, makefile) for words in parts]
     pytest_call = None
     if len(parts) == 1 and segments and segments[0][0] == TEST and not needs_shell(line):
@@ -243,7 +242,7 @@ def _classify_words(words: list[str], makefile: MakefileReader | None) -> tuple[
         return TEST, "pytest"
     if _PYTHON.match(head):
         return _classify_python(words[1:])
-    if base in ("uv", "poetry", "pdm", "pipenv", "hatch", "rye", "uvx", "pixi"):
+    if base in ("uv", "poetry", "pdm", "pipenv", "hatch", "rye", "uvx", "pixi", "pipx"):
         return _classify_launcher(base, words[1:], makefile)
     if base in ("tox", "nox"):
         return TEST, base
@@ -271,6 +270,9 @@ def _classify_words(words: list[str], makefile: MakefileReader | None) -> tuple[
         if any(w.startswith("--fail-under") for w in words):
             return TEST, f"coverage {sub} --fail-under"
         return OTHER, f"coverage {sub}".strip()
+    if "/" in head and not _PYTHON.match(head):
+        # A path is the project's own script (``scripts/test``), never a builtin of that name.
+        return _classify_script_path(head)
     if base in _NEUTRAL:
         return NEUTRAL, base
     if base in _SETUP:
@@ -321,7 +323,7 @@ def _classify_launcher(
     tool: str, rest: list[str], makefile: MakefileReader | None
 ) -> tuple[str, str]:
     if tool == "uvx":
-        return _classify_words(rest, makefile)
+        return _classify_words(skip_launcher_options(rest), makefile)
     if not rest:
         return OTHER, tool
     sub = rest[0]
@@ -372,21 +374,7 @@ def _classify_target_name(name: str, label: str) -> tuple[str, str]:
 
 
 def _classify_make(rest: list[str], makefile: MakefileReader | None) -> tuple[str, str]:
-    directory = "."
-    targets: list[str] = []
-    words = list(rest)
-    while words:
-        word = words.pop(0)
-        if word in ("-C", "--directory") and words:
-            directory = words.pop(0)
-        elif word.startswith("-C") and len(word) > 2:
-            directory = word[2:]
-        elif word in ("-f", "--file") and words:
-            words.pop(0)
-        elif word.startswith("-") or ASSIGNMENT.match(word):
-            continue
-        else:
-            targets.append(word)
+    directory, targets = make_invocation(rest)
     recipes = parse_makefile(makefile(directory) if makefile else None)
     if not targets and recipes:
         targets = [next(iter(recipes))]

@@ -35,7 +35,22 @@ def strip_prefixes(words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 def skip_launcher_options(words: list[str]) -> list[str]:
     """``uv run --with x --frozen pytest`` → ``pytest``."""
-    takes_value = {"--with", "--python", "-p", "--group", "--extra", "--project", "--directory"}
+    takes_value = {
+        "--with",
+        "--python",
+        "-p",
+        "--group",
+        "--extra",
+        "--project",
+        "--directory",
+        "--from",
+        "--spec",
+        "--with-editable",
+        "--with-requirements",
+        "--env-file",
+        "--index-url",
+        "--extra-index-url",
+    }
     rest = list(words)
     while rest and rest[0].startswith("-"):
         option = rest.pop(0)
@@ -44,3 +59,23 @@ def skip_launcher_options(words: list[str]) -> list[str]:
         if option in takes_value and "=" not in option and rest:
             rest.pop(0)
     return rest
+
+
+def make_invocation(words: list[str]) -> tuple[str, list[str]]:
+    """``make -C dir -f x VAR=1 test lint`` → the folder make runs in and the targets named."""
+    directory = "."
+    targets: list[str] = []
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        if word in ("-C", "--directory") and rest:
+            directory = rest.pop(0)
+        elif word.startswith("-C") and len(word) > 2:
+            directory = word[2:]
+        elif word in ("-f", "--file") and rest:
+            rest.pop(0)
+        elif word.startswith("-") or ASSIGNMENT.match(word):
+            continue
+        else:
+            targets.append(word)
+    return directory, targets

@@ -7,6 +7,7 @@ Recognised keys (unknown keys are errors, so a typo never silently does nothing)
 python = ".venv-test/bin/python"   # the tests' interpreter (relative to this file's folder)
 exclude = ["tests/fixtures/*"]      # folders that hold no test project (sample repos as data)
 warm = false                        # watch mode and the TUI: always start pytest cold
+watch_ignore = ["docs/**", "*.md"]  # changes that never start a watch cycle (globs, repo-relative)
 
 [tool.gateui.suites.fast]          # a named suite: a marker expression and/or paths
 markers = "unit and not slow"
@@ -30,7 +31,7 @@ from typing import Any
 
 from gateui.core.common.errors import ConfigError
 
-_TOP_KEYS = {"python", "suites", "gate", "map", "exclude", "warm"}
+_TOP_KEYS = {"python", "suites", "gate", "map", "exclude", "watch_ignore", "warm"}
 _SUITE_KEYS = {"markers", "paths", "command", "cwd", "shell", "junit"}
 _SUITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -61,6 +62,9 @@ class GateuiConfig:
     exclude: tuple[str, ...] = ()
     """Folders (globs, relative to the file) that hold no test project of this repository:
     fixtures, vendored code, sample repositories kept as test data."""
+    watch_ignore: tuple[str, ...] = ()
+    """Globs (relative to the file's folder; ``**`` spans folders) of files whose changes never
+    start a watch cycle."""
     warm: bool = True
     """Watch mode and the TUI fork runs from a warm process (``core.running.warm``)."""
     raw: Mapping[str, Any] = field(default_factory=dict)
@@ -112,6 +116,11 @@ def load_gateui_config(pyproject: Path) -> GateuiConfig:
     exclude = table.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         _type_error(pyproject, "tool.gateui.exclude", "a list of folder globs")
+    watch_ignore = table.get("watch_ignore", [])
+    if not isinstance(watch_ignore, list) or not all(
+        isinstance(g, str) and g.strip() for g in watch_ignore
+    ):
+        _type_error(pyproject, "tool.gateui.watch_ignore", "a list of file globs")
     warm = table.get("warm", True)
     if not isinstance(warm, bool):
         _type_error(pyproject, "tool.gateui.warm", "true or false")
@@ -120,6 +129,7 @@ def load_gateui_config(pyproject: Path) -> GateuiConfig:
         python=python,
         suites=suites,
         exclude=tuple(exclude),
+        watch_ignore=tuple(watch_ignore),
         warm=warm,
         raw=table,
     )

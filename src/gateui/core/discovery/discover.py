@@ -19,6 +19,7 @@ from pathlib import Path
 from gateui.core.common.config import GateuiConfig, SuiteSpec, load_gateui_config
 from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.paths import relative_path
+from gateui.core.common.project_files import pytest_ignore_args
 from gateui.core.exunit.mix import MixDiscovery, discover_mix, find_mix_projects
 from gateui.core.layout.command_suites import as_suite, folder_command_suites
 from gateui.core.layout.interpreter import find_interpreter
@@ -302,8 +303,9 @@ def collect_project(
 
 
 def _ignore_args(project: Project) -> list[str]:
-    """Sub-projects run their own tests in their own root; keep them out of this one."""
-    args = []
+    """Sub-projects run their own tests in their own root; keep them out of this one. Installed
+    packages and build output are never the project's: their tests are not collected."""
+    args = pytest_ignore_args(project.root)
     for nested in project.nested:
         args += ["--ignore", os.path.relpath(nested, project.root)]
     return args
@@ -327,11 +329,14 @@ def _from_events(
         )
         for i in items
     ]
+    # Tests the project's own addopts deselect (-m "not property") are not run by a plain run,
+    # but they are the tests of their suite (`gateui run property` runs them).
     tests = tuple(
         CollectedTest(
             project.to_repo(info.nodeid), project.to_repo(info.path), item.line, info.markers
         )
         for info, item in zip(infos, items, strict=True)
+        if not item.deselected
     )
     suites = project_suites(project, infos)
     errors = [

@@ -3,6 +3,8 @@
 ```toml
 [tool.gateui.gate]
 on_fail = "block"              # pre-push without a terminal: "block" (default) or "warn"
+on_partial = "warn"            # pre-push when some steps could not be reproduced here:
+                               # "warn" (default: push, saying which), "block" or "allow"
 base = "main"                  # the pull requests' target branch (workflow branch filters)
 min_pass_rate = 98             # percent, passed / (passed + failed + errors), per pytest step
 cov_fail_under = 80            # coverage floor (needs pytest-cov in the project's interpreter)
@@ -34,11 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from gateui.core.common.errors import ConfigError
-from gateui.core.gate.model import ON_FAIL_CHOICES, Thresholds
+from gateui.core.gate.model import ON_FAIL_CHOICES, ON_PARTIAL_CHOICES, Thresholds
 
 _GATE_KEYS = {
     "steps",
     "on_fail",
+    "on_partial",
     "base",
     "min_pass_rate",
     "cov_fail_under",
@@ -84,6 +87,7 @@ class GateConfig:
     steps: tuple[DeclaredStep, ...] | None = None
     """None: infer the steps from CI."""
     on_fail: str = "block"
+    on_partial: str = "warn"
     base: str | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     line: int | None = None
@@ -130,6 +134,13 @@ def parse_gate_config(text: str | None, display_path: Path) -> GateConfig:
             f"tool.gateui.gate.on_fail must be one of {', '.join(ON_FAIL_CHOICES)}"
             f" (got {on_fail!r})",
         )
+    on_partial = table.get("on_partial", "warn")
+    if on_partial not in ON_PARTIAL_CHOICES:
+        reader.fail(
+            "tool.gateui.gate.on_partial",
+            f"tool.gateui.gate.on_partial must be one of {', '.join(ON_PARTIAL_CHOICES)}"
+            f" (got {on_partial!r})",
+        )
     base = table.get("base")
     if base is not None and (not isinstance(base, str) or not base):
         reader.fail("tool.gateui.gate.base", "tool.gateui.gate.base must be a branch name")
@@ -141,6 +152,7 @@ def parse_gate_config(text: str | None, display_path: Path) -> GateConfig:
         present=True,
         steps=steps,
         on_fail=on_fail,
+        on_partial=on_partial,
         base=base,
         thresholds=thresholds,
         line=_line(text, "tool.gateui.gate"),

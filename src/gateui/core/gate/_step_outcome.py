@@ -15,24 +15,7 @@ from gateui.core.running.events import (
     Event,
     TestFinished,
 )
-
-# ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
-# CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
-_CONSOLE_BOOTSTRAP = (
-    "import sys\n"
-    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
-    "sys.argv[0] = 'pytest'\n"
-    "import pytest\n"
-    "raise SystemExit(getattr(pytest, 'console_main', pytest.main)())\n"
-)
-_SEED_PATTERNS = (
-    re.compile(r"--random-order-seed=(\d+)"),
-    re.compile(r"--randomly-seed=(\d+)"),
-)
-_COVERAGE_FAIL = re.compile(
-    r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
-)
-_UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
+from gateui.core.running.headline import failure_headline
 
 
 def tally(outcome: StepOutcome, event: Event) -> None:
@@ -50,17 +33,8 @@ def tally(outcome: StepOutcome, event: Event) -> None:
             outcome.error_tests.append(event.nodeid)
     elif isinstance(event, CollectionError):
         first = next((line for line in event.message.splitlines() if line.strip()), "")
-        headline = collection_headline(event.message) or first
+        headline = failure_headline(event.message) or first
         outcome.collection_errors.append((event.nodeid or ".", headline[:300]))
-
-
-def collection_headline(message: str) -> str:
-    for line in message.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("E "):
-            return stripped[1:].strip()
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 def merge_outcome(into: StepOutcome, part: StepOutcome) -> None:
@@ -109,6 +83,18 @@ def missing_command(tail: Sequence[str]) -> str | None:
         if match:
             return match.group(1)
         match = re.search(r"(\S+): No such file or directory", line)
+        if match:
+            return match.group(1)
+    return None
+
+
+_NO_MODULE = re.compile(r"^\S*python[\d.]*: No module named ([\w.]+)$")
+
+
+def missing_module(tail: Sequence[str]) -> str | None:
+    """The module ``python -m <module>`` could not find (its own message, not a traceback's)."""
+    for line in reversed(tail[-5:]):
+        match = _NO_MODULE.match(line.strip())
         if match:
             return match.group(1)
     return None

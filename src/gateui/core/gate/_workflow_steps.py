@@ -12,19 +12,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from gateui.core.commands.classify import (
-    NOT_RUN_LABEL,
-    SETUP,
-    TEST,
-    classify_line,
-    classify_script,
-    logical_lines,
-)
+from gateui.core.commands.classify import classify_line, logical_lines
 from gateui.core.commands.pytest_args import (
     option_value,
     unmarked_check_markers,
     wants_random_order,
 )
+from gateui.core.commands.roles import (
+    CHECK,
+    PUBLISH,
+    SETUP,
+    FileReader,
+    Role,
+    script_commands,
+    script_role,
+)
+from gateui.core.gate._actions import action_role
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -37,10 +40,16 @@ from gateui.core.gate._expressions import (
 )
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
+    INVALID,
     KIND_NOT_RUN,
     KIND_PYTEST,
     KIND_SHELL,
+    LEFT_OUT_CONDITION,
+    LEFT_OUT_PUBLISH,
+    LEFT_OUT_SECRETS,
+    LEFT_OUT_SETUP,
     RUNNER_TEMP_VAR,
+    UNREPRODUCED,
     WORKSPACE_VAR,
     GateStep,
     Thresholds,
@@ -51,6 +60,7 @@ from gateui.core.gate.workflows import (
     MatrixUnknown,
     Step,
     Workflow,
+    WorkflowError,
     expand_matrix,
     load_one,
 )
@@ -123,15 +133,8 @@ class WorkflowSteps:
         try:
             combos = expand_matrix(job.matrix)
         except MatrixUnknown:
-            return [
-                self._not_run(
-                    workflow,
-                    label,
-                    step,
-                    "not reproducible here: the job's matrix is computed on the CI runner",
-                )
-                for step in job.steps
-            ] or [self._job_not_run(workflow, label, "its matrix is computed on the CI runner")]
+            why = "the job's matrix is computed on the CI runner"
+            return [self._job_not_run(workflow, label, why, UNREPRODUCED)]
         if job.uses:
             return self._reusable(workflow, job, label, combos, contexts, depth)
         per_combo = [self._combo_steps(workflow, job, label, combo, inputs) for combo in combos]
@@ -148,17 +151,25 @@ class WorkflowSteps:
     ) -> list[GateStep]:
         uses = job.uses or ""
         if not uses.startswith("./"):
-            return [self._job_not_run(workflow, label, f"a reusable workflow elsewhere ({uses})")]
+            why = f"it calls a reusable workflow in another repository ({uses})"
+            return [self._job_not_run(workflow, label, why, UNREPRODUCED)]
         path = posixpath.normpath(uses[2:].split("@", 1)[0])
         if depth >= _MAX_REUSE_DEPTH:
-            return [
-                self._job_not_run(workflow, label, f"reusable workflows nested too deep ({path})")
-            ]
-        called = load_one(self.source, path)
+            why = f"reusable workflows nested too deep ({path})"
+            return [self._job_not_run(workflow, label, why, UNREPRODUCED)]
+        line = workflow.line_of_job.get(job.key)
+        where = f"{workflow.path}:{line}" if line else workflow.path
+        try:
+            called = load_one(self.source, path)
+        except WorkflowError as exc:
+            why = f"invalid workflow file: {exc} (called from {where}; GitHub fails the run)"
+            return [self._job_not_run(workflow, label, why, INVALID)]
         if called is None:
-            return [
-                self._job_not_run(workflow, label, f"{path} does not exist (CI fails this job)")
-            ]
+            why = (
+                f"{where}: the reusable workflow {uses} does not exist"
+                " (GitHub fails the run: invalid workflow file)"
+            )
+            return [self._job_not_run(workflow, label, why, INVALID)]
         steps: list[GateStep] = []
         for combo in combos:
             inputs = {
@@ -200,10 +211,19 @@ class WorkflowSteps:
             steps.append(gate_step)
         return steps
 
-    def _job_blocker(self, job: Job, contexts: Contexts) -> str:
+    def _job_blocker(self, job: Job, contexts: Contexts) -> tuple[str, str] | None:
+        """Why a job cannot run here, and what would make it reproducible (None: it can)."""
         if job.services:
             names = ", ".join(str(n) for n in job.services)
-            return f"not reproducible here: the job needs service containers ({names})"
+            return (
+                f"the job needs service containers ({names})",
+                "declare the step with the services running locally in [tool.gateui.gate] steps",
+            )
+        if job.container:
+            return (
+                "the job runs in a container",
+                "declare the step in [tool.gateui.gate] steps to check it here",
+            )
         runs_on = job.runs_on
         try:
             text = (
@@ -212,11 +232,11 @@ class WorkflowSteps:
                 else substitute(str(runs_on or ""), contexts)
             )
         except Unresolvable as exc:
-            return f"not reproducible here: runs-on needs {exc.what}"
+            return f"runs-on needs {exc.what}, known only on the CI runner", ""
         lowered = text.lower()
         if ("windows" in lowered or "macos" in lowered) and "ubuntu" not in lowered:
-            return f"not reproducible here: runs on {text}"
-        return ""
+            return f"the job runs on {text}", "check it on that system"
+        return None
 
     def _step(
         self,
@@ -227,20 +247,19 @@ class WorkflowSteps:
         contexts: Contexts,
         job_env: Mapping[str, str],
         env_notes: list[str],
-        blocker: str,
+        blocker: tuple[str, str] | None,
         reports: Mapping[str, str],
     ) -> GateStep:
         name = step.display_name
         origin = f"{workflow.path}, {label}, {name}"
         job_id = f"{workflow.path}#{label}"
         if step.uses:
-            why = (
-                f"the action {step.uses}"
-                if not step.uses.startswith("docker://")
-                else (f"the container action {step.uses}")
+            action = action_role(step.uses)
+            return _not_run_step(
+                name, step.uses, ".", origin, job_id, action.why, action.left_out, action.remedy
             )
-            return _not_run_step(name, step.uses, ".", origin, job_id, why)
         run = step.run or ""
+        secret = _needs_secrets(run, [workflow.env, job.env, step.env])
         env, step_notes = _resolve_env([job_env, step.env], contexts, dict(job_env))
         notes = [*env_notes, *step_notes]
         step_contexts = contexts.with_values(env=env)
@@ -263,11 +282,15 @@ class WorkflowSteps:
                     origin,
                     job_id,
                     f"its if: ({step.condition}) is false on a pull request",
+                    LEFT_OUT_CONDITION,
                 )
             only_after_failure = after_failure and not normal
         continue_on_error = _truthy_setting(step.continue_on_error, step_contexts) or (
             _truthy_setting(job.continue_on_error, step_contexts)
         )
+        if secret:
+            why = f"it needs the repository's secrets ({secret})"
+            return _not_run_step(name, run.strip(), cwd, origin, job_id, why, LEFT_OUT_SECRETS)
         try:
             text = substitute(run, step_contexts)
         except Unresolvable as exc:
@@ -277,23 +300,29 @@ class WorkflowSteps:
                 cwd,
                 origin,
                 job_id,
-                f"not reproducible here: the command uses {exc.what}",
+                f"the command uses {exc.what}, known only on the CI runner",
+                UNREPRODUCED,
             )
-        classified = classify_script(text, self._makefile_reader(cwd))
-        if classified.kind != TEST:
-            label_text = NOT_RUN_LABEL[classified.kind]
-            detail = f" ({classified.detail})" if classified.detail else ""
-            return _not_run_step(name, text.strip(), cwd, origin, job_id, f"{label_text}{detail}")
-        if blocker:
-            return _not_run_step(name, text.strip(), cwd, origin, job_id, blocker)
-        if cwd_problem:
-            return _not_run_step(name, text.strip(), cwd, origin, job_id, cwd_problem)
-        shell_name = (
-            step.shell or job.defaults_run.get("shell") or workflow.defaults_run.get("shell")
+        shell_name = str(
+            step.shell or job.defaults_run.get("shell") or workflow.defaults_run.get("shell") or ""
         )
+        is_shell_script = shell_name.split(" ")[0] in ("", "bash", "sh")
+        reader = self._file_reader(cwd)
+        role = script_role(text, reader) if is_shell_script else Role(CHECK)
+        if role.kind == SETUP:
+            why = f"environment setup ({role.detail})"
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, why, LEFT_OUT_SETUP)
+        if role.kind == PUBLISH:
+            why = f"publishing ({role.detail})"
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, why, LEFT_OUT_PUBLISH)
+        if blocker:
+            why, remedy = blocker
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, why, UNREPRODUCED, remedy)
+        if cwd_problem:
+            return _not_run_step(name, text.strip(), cwd, origin, job_id, cwd_problem, UNREPRODUCED)
+        classified = classify_line(text.strip()) if is_shell_script else None
         shell = DEFAULT_SHELL
         if shell_name:
-            shell_name = str(shell_name)
             if shell_name.split()[0] in _NOT_HERE_SHELLS:
                 return _not_run_step(
                     name,
@@ -301,7 +330,9 @@ class WorkflowSteps:
                     cwd,
                     origin,
                     job_id,
-                    f"not reproducible here: runs in {shell_name}",
+                    f"it runs in {shell_name}, a Windows shell",
+                    UNREPRODUCED,
+                    "check it on a Windows runner",
                 )
             shell = _SHELLS.get(
                 shell_name, shell_name if "{0}" in shell_name else shell_name + " {0}"
@@ -313,12 +344,18 @@ class WorkflowSteps:
             "origin": origin,
             "runs_locally": True,
             "job": job_id,
-            "needs": tuple(f"{workflow.path}#{n}" for n in job.needs),
+            "needs": ()
+            if _runs_after_failed_needs(job, contexts)
+            else tuple(f"{workflow.path}#{n}" for n in job.needs),
             "runs_after_failure": after_failure,
             "only_after_failure": only_after_failure,
             "continue_on_error": continue_on_error,
+            "timeout_minutes": step.timeout_minutes,
+            "job_timeout_minutes": job.timeout_minutes,
         }
-        call = classified.pytest
+        call = (
+            classified.pytest if classified is not None and len(logical_lines(text)) == 1 else None
+        )
         if call is not None and not step.shell:
             all_env = {**env, **dict(call.env)}
             report = option_value(call.args, "--junitxml", "--junit-xml")
@@ -342,7 +379,7 @@ class WorkflowSteps:
                 marker_intent=unmarked_check_markers(call.args) or (),
                 **common,
             )
-        script, dropped = _neutralise(text)
+        script, dropped = _neutralise(text, reader) if is_shell_script else (text, [])
         if dropped:
             notes.append("not run here: " + "; ".join(dropped))
         reads = _reads_report(text, cwd, reports)
@@ -373,35 +410,28 @@ class WorkflowSteps:
         try:
             text = substitute(str(raw), local)
         except Unresolvable as exc:
-            return str(raw), f"not reproducible here: working-directory needs {exc.what}"
+            return str(raw), f"working-directory needs {exc.what}, known only on the CI runner"
         normalised = posixpath.normpath(text)
         if normalised.startswith("..") or normalised.startswith("/"):
-            return text, f"not reproducible here: working-directory {text} is outside the checkout"
+            return text, f"working-directory {text} is outside the checkout"
         return normalised, ""
 
-    def _makefile_reader(self, cwd: str) -> Any:
-        def read(directory: str) -> str | None:
-            folder = posixpath.normpath(posixpath.join(cwd, directory))
-            for name in ("GNUmakefile", "makefile", "Makefile"):
-                text = self.source.read_text(f"{folder}/{name}" if folder != "." else name)
-                if text is not None:
-                    return text
-            return None
+    def _file_reader(self, cwd: str) -> FileReader:
+        """Reads the checkout's files relative to a step's working directory."""
+
+        def read(path: str) -> str | None:
+            if path.startswith("/"):
+                return None
+            target = posixpath.normpath(posixpath.join(cwd, path))
+            if target.startswith(".."):
+                return None
+            return self.source.read_text(target)
 
         return read
 
-    def _not_run(self, workflow: Workflow, label: str, step: Step, why: str) -> GateStep:
-        name = step.display_name
-        return _not_run_step(
-            name,
-            (step.run or step.uses or "").strip(),
-            ".",
-            f"{workflow.path}, {label}, {name}",
-            f"{workflow.path}#{label}",
-            why,
-        )
-
-    def _job_not_run(self, workflow: Workflow, label: str, why: str) -> GateStep:
+    def _job_not_run(
+        self, workflow: Workflow, label: str, why: str, left_out: str, remedy: str = ""
+    ) -> GateStep:
         return _not_run_step(
             label,
             "",
@@ -409,7 +439,19 @@ class WorkflowSteps:
             f"{workflow.path}, {label}, (whole job)",
             f"{workflow.path}#{label}",
             why,
+            left_out,
+            remedy,
         )
+
+
+def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:
+    """``if: always()`` (or ``failure()``) on a job: it runs even when a job it needs failed."""
+    if job.condition is None:
+        return False
+    try:
+        return condition(job.condition, contexts, JobStatus(failed=True))
+    except Unresolvable:
+        return False
 
 
 def _not_run_step(
@@ -419,6 +461,8 @@ def _not_run_step(
     origin: str,
     job: str,
     why: str,
+    left_out: str,
+    remedy: str = "",
 ) -> GateStep:
     return GateStep(
         name=name,
@@ -429,6 +473,8 @@ def _not_run_step(
         runs_locally=False,
         why_not=why,
         job=job,
+        left_out=left_out,
+        remedy=remedy,
     )
 
 
@@ -485,23 +531,44 @@ def _join(cwd: str, path: str) -> str:
     return posixpath.normpath(posixpath.join(cwd, path)) if not path.startswith("/") else path
 
 
-def _neutralise(script: str) -> tuple[str, list[str]]:
-    """A multi-line test script without its setup/lint/build/deploy lines (never run here)."""
-    lines = logical_lines(script)
-    if len(lines) < 2:
+def _neutralise(script: str, reader: FileReader) -> tuple[str, list[str]]:
+    """A check script without its installation commands: installing would change the project's
+    own environment (the gate runs with it as it is). Every other line runs as written (a
+    heredoc's body is never taken apart)."""
+    commands = script_commands(script, reader)
+    if len(commands) < 2:
         return script, []
     kept: list[str] = []
     dropped: list[str] = []
-    for line in lines:
-        kind = classify_line(line).kind
-        if kind in (SETUP, "lint", "build", "deploy"):
-            dropped.append(line)
-            kept.append(": " + shlex.quote(f"gateui: not run locally: {line}"))
+    for command in commands:
+        if command.role.kind == SETUP:
+            text = " ".join(line.strip().rstrip("\\") for line in command.lines).strip()
+            dropped.append(text)
+            indent = command.lines[0][: len(command.lines[0]) - len(command.lines[0].lstrip())]
+            kept.append(indent + ": " + shlex.quote(f"gateui: not run here: {text}"))
         else:
-            kept.append(line)
+            kept.extend(command.lines)
     if not dropped:
         return script, []
     return "\n".join(kept) + "\n", dropped
+
+
+def _needs_secrets(run: str, env_layers: Sequence[Mapping[str, Any]]) -> str:
+    """The secret a step uses, directly or through a variable set from one ("" if none)."""
+    found = re.search(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)", run)
+    if found:
+        return f"secrets.{found.group(1)}"
+    for index, layer in enumerate(env_layers):
+        for key, value in layer.items():
+            match = re.search(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)", str(value))
+            if not match:
+                continue
+            used = re.search(r"\$\{?" + re.escape(str(key)) + r"\b", run)
+            # A step's own env is set for it: it needs the secret whether or not the script
+            # names the variable (the program it runs reads it).
+            if used or index == len(env_layers) - 1:
+                return f"secrets.{match.group(1)} as ${key}"
+    return ""
 
 
 def _reads_report(text: str, cwd: str, reports: Mapping[str, str]) -> str | None:

@@ -2,9 +2,11 @@
 
 1. Resolve the commit and its tree; read the gate from the commit's own files (no checkout).
 2. Ask the verdict cache (tree + gate + interpreters): a verified tree answers at once.
-3. Run in place when the work tree is clean and is that commit; otherwise in a temporary detached
-   worktree of it, removed afterwards (also on Ctrl-C). The user's working tree, index and stashes
-   are never touched, and an uncommitted fix can never make a broken commit pass.
+3. Run in a temporary detached worktree of it, removed afterwards (also on Ctrl-C) — always, even
+   when the work tree is that commit: a step's ``git clean -fdx`` or generated files act only
+   there, and the verdict does not depend on the ignored files lying in the user's tree. The
+   user's working tree, index and stashes are never touched, and an uncommitted fix can never
+   make a broken commit pass.
 4. Judge each step, then the gate; remember a pass.
 """
 
@@ -24,12 +26,13 @@ from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import Project, load_projects
 from gateui.core.gate._cache import LAST_REPORT, VerdictCache, cache_key, write_json
 from gateui.core.gate._declared import parse_gate_config
+from gateui.core.gate._runner_env import PullRequest
 from gateui.core.gate.gitops import Git, detached_worktree, remove_stale_leftovers
 from gateui.core.gate.infer import declared_gate, infer_gate
 from gateui.core.gate.model import (
     CACHE,
     ERROR,
-    IN_PLACE,
+    NOT_REPRODUCED,
     WORKTREE,
     GateDefinition,
     StepResult,
@@ -61,6 +64,10 @@ class GateReport:
     def on_fail(self) -> str:
         return self.definition.on_fail if self.definition else "block"
 
+    @property
+    def on_partial(self) -> str:
+        return self.definition.on_partial if self.definition else "warn"
+
     def as_json(self) -> dict[str, Any]:
         if self.stored is not None:
             data = dict(self.stored)
@@ -75,13 +82,7 @@ class GateReport:
             )
             return data
         definition = self.definition
-        skipped_here = [r for r in self.results if not r.step.runs_locally]
         warnings = list(definition.notes) if definition else []
-        if skipped_here:
-            warnings.append(
-                f"{len(skipped_here)} step(s) of the gate do not run here (setup, lint, actions,"
-                " or not reproducible locally); CI may still fail on those"
-            )
         return {
             "verdict": self.verdict,
             "reason": self.reason,
@@ -91,10 +92,21 @@ class GateReport:
             "source": definition.source if definition else None,
             "base": definition.base if definition else None,
             "on_fail": self.on_fail,
+            "on_partial": self.on_partial,
             "cached": self.cached,
             "checked_in": self.checked_in,
             "duration_s": round(self.duration_s, 3),
             "steps": [r.as_json() for r in self.results],
+            "not_reproduced": [
+                {
+                    "name": r.step.name,
+                    "origin": r.step.origin,
+                    "why": r.why,
+                    "to_reproduce": r.remedy,
+                }
+                for r in self.results
+                if r.verdict == NOT_REPRODUCED
+            ],
             "warnings": warnings,
             "error": self.error,
         }
@@ -194,32 +206,28 @@ class GateCheck:
                 return
         if not definition.runnable:
             # Nothing would run: no checkout needed to say so.
+            left_out = [not_run_result(s) for s in definition.steps]
             report = GateReport(
-                *gate_verdict([]),
+                *gate_verdict(left_out),
                 commit=commit,
                 tree=tree,
                 ref=self.label,
                 definition=definition,
-                results=[not_run_result(s) for s in definition.steps],
+                results=left_out,
             )
             report.duration_s = time.monotonic() - started
             yield CheckFinished(report)
             return
-        in_place = git.checked_out_equals(commit)
-        place = (
-            contextlib.nullcontext(self.repo_root) if in_place else detached_worktree(git, commit)
-        )
         results: list[StepResult] = []
-        with place as root:
+        with detached_worktree(git, commit) as root:
             checkout = Checkout(
                 root=root,
                 user_root=self.repo_root,
                 projects=projects_in(root, self.repo_root, user_projects),
                 default_interpreter=interpreters[0],
+                pull_request=PullRequest(definition.base, _head_name(self.label), commit),
             )
-            yield CheckStarted(
-                commit, tree, self.label, IN_PLACE if in_place else WORKTREE, definition, root
-            )
+            yield CheckStarted(commit, tree, self.label, WORKTREE, definition, root)
             run = GateRun(definition, checkout, seed=self.seed)
             self._run = run
             if self._cancelled.is_set():
@@ -241,14 +249,11 @@ class GateCheck:
             ref=self.label,
             definition=definition,
             results=results,
-            checked_in=IN_PLACE if in_place else WORKTREE,
+            checked_in=WORKTREE,
         )
         report.duration_s = time.monotonic() - started
         data = report.as_json()
-        # In place, the user may have edited files while the steps ran: then the verdict is not
-        # the commit's, and is not remembered.
-        if not in_place or (git.head() == commit and git.tracked_clean()):
-            cache.put(key, data)
+        cache.put(key, data)
         with contextlib.suppress(OSError):
             write_json(cache.folder / LAST_REPORT, data)
         yield CheckFinished(report)
@@ -293,7 +298,7 @@ def run_check(check: GateCheck) -> GateReport:
 
 def precompute_head(repo_root: Path) -> GateCheck | None:
     """For an idle TUI or watch loop: a check of HEAD to run in the background when the work
-    tree is clean (in place, so no checkout), making the push that follows a cache hit (a HEAD
+    tree is clean (checked in a worktree of HEAD), making the push that follows a cache hit (a HEAD
     verified before answers at once). None when the tree is dirty: the commit is not what is on
     disk. Iterate the check's ``events()`` in a worker; ``cancel()`` it when the user acts."""
     git = Git(repo_root)
@@ -304,6 +309,11 @@ def precompute_head(repo_root: Path) -> GateCheck | None:
     except GateuiError:
         return None
     return GateCheck(repo_root, head, label="HEAD")
+
+
+def _head_name(label: str) -> str:
+    """The pull request's head branch as ``GITHUB_HEAD_REF`` names it."""
+    return label.removeprefix("refs/heads/")
 
 
 def default_base(git: Git, remote: str = "origin") -> str:

@@ -69,6 +69,8 @@ class HookStatus:
     """A pre-push hook gateui did not write is there."""
     legacy: bool
     """A previous hook is kept as pre-push.legacy."""
+    legacy_runs: bool
+    """The kept hook is executable: without its exec bit git would not run it, nor does gateui."""
     python: str | None
     """The interpreter gateui's hook runs (from the script)."""
     python_ok: bool
@@ -81,6 +83,7 @@ class HookStatus:
             "installed": self.installed,
             "other_hook": self.other_hook,
             "legacy": self.legacy,
+            "legacy_runs": self.legacy_runs,
             "python": self.python,
             "python_ok": self.python_ok,
             "current": self.current,
@@ -118,6 +121,7 @@ def status(repo_root: Path) -> HookStatus:
         installed=ours,
         other_hook=exists and not ours,
         legacy=(folder / LEGACY_NAME).exists() or (folder / LEGACY_NAME).is_symlink(),
+        legacy_runs=(folder / LEGACY_NAME).is_file() and os.access(folder / LEGACY_NAME, os.X_OK),
         python=python,
         python_ok=python is not None and os.access(python, os.X_OK),
         current=current,

@@ -4,9 +4,10 @@ Inference keeps the jobs that run on ``pull_request`` / ``pull_request_target`` 
 and ``paths`` filters checked against the change), follows local reusable workflows, resolves each
 step's working directory (step, then job defaults, then workflow defaults), substitutes
 ``${{ matrix.* }}`` / ``${{ env.* }}`` / ``${{ inputs.* }}`` where a local run can know them, and
-takes the steps that run tests. Setup, lint, build, deploy and ``uses:`` steps are listed as "not
-run locally" and never executed; so is everything that needs the CI runner (service containers,
-another OS, secrets).
+runs every step except environment setup, publishing and steps that need secrets (recognised by
+what they do: ``gateui.core.commands.roles``). What needs the CI runner (service containers,
+another OS, an action that is not setup) is listed as not reproduced here; a workflow file GitHub
+rejects is a failing step naming its file and line.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from gateui.core.gate._declared import GateConfig, parse_gate_config
 from gateui.core.gate._workflow_steps import WorkflowSteps
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
+    INVALID,
     KIND_MARKER_CHECK,
+    KIND_NOT_RUN,
     KIND_PYTEST,
     KIND_RANDOM_ORDER,
     KIND_SHELL,
@@ -39,6 +42,7 @@ from gateui.core.gate.model import (
 )
 from gateui.core.gate.sources import FileSource
 from gateui.core.gate.workflows import (
+    WorkflowError,
     load_workflows,
     pr_trigger_decision,
 )
@@ -58,6 +62,14 @@ def load_gate(
     if config.steps is not None:
         return declared_gate(config, base)
     return infer_gate(source, base, changed, config)
+
+
+def check_gate_config(repo_root: Path) -> None:
+    """Raise ``ConfigError`` (file and line) when the work tree's ``[tool.gateui.gate]`` cannot
+    be used: every command that reads the configuration refuses it the same way."""
+    pyproject = repo_root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else None
+    parse_gate_config(text, pyproject)
 
 
 # -- declared -------------------------------------------------------------------------------
@@ -111,6 +123,7 @@ def declared_gate(config: GateConfig, base: str) -> GateDefinition:
         source="pyproject.toml",
         steps=tuple(steps),
         on_fail=config.on_fail,
+        on_partial=config.on_partial,
         base=base,
         sources=("pyproject.toml",),
     )
@@ -170,11 +183,16 @@ def infer_gate(
     source: FileSource, base: str, changed: Sequence[str] | None, config: GateConfig | None = None
 ) -> GateDefinition:
     config = config or GateConfig()
-    workflows, problems = load_workflows(source)
-    notes = list(problems)
-    steps: list[GateStep] = []
-    sources: list[str] = []
+    workflows, unreadable = load_workflows(source)
+    notes: list[str] = []
+    steps: list[GateStep] = [_invalid_workflow_step(problem) for problem in unreadable]
+    sources: list[str] = [problem.path for problem in unreadable]
     for workflow in workflows:
+        if workflow.problems and (workflow.pr_triggers() or not workflow.triggers):
+            # GitHub runs nothing of a file its schema rejects, and reports it as failed.
+            steps.extend(_invalid_workflow_step(problem) for problem in workflow.problems)
+            sources.append(workflow.path)
+            continue
         if not workflow.pr_triggers():
             continue
         decision = pr_trigger_decision(workflow, base, changed)
@@ -197,15 +215,31 @@ def infer_gate(
                 twinned.append(_random_order_twin(step))
         steps = twinned
     steps.extend(_gate_level_checks(config.thresholds))
-    if not workflows:
+    if not workflows and not unreadable:
         notes.append("no CI workflow found under .github/workflows")
     return GateDefinition(
         source=", ".join(sources) or None,
         steps=tuple(steps),
         on_fail=config.on_fail,
+        on_partial=config.on_partial,
         base=base,
         notes=tuple(notes),
         sources=tuple(sources),
+    )
+
+
+def _invalid_workflow_step(problem: WorkflowError) -> GateStep:
+    where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+    return GateStep(
+        name=f"invalid workflow file {problem.path}",
+        command="",
+        cwd=".",
+        origin=where,
+        kind=KIND_NOT_RUN,
+        runs_locally=False,
+        why_not=f"{problem} (GitHub fails this workflow: invalid workflow file)",
+        job=problem.path,
+        left_out=INVALID,
     )
 
 

@@ -19,6 +19,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASS, FAIL, SKIPPED, ERROR = "pass", "fail", "skipped", "error"
+NOT_REPRODUCED = "not-reproduced"
+"""A step's verdict: CI runs it, but it could not be reproduced here (the reason says why and
+what would make it reproducible)."""
+PARTIAL = "partial"
+"""The gate's verdict: every step reproduced here passed, and some could not be reproduced."""
+
+# Why a step is left out (GateStep.left_out). The first four do not count against the verdict:
+# CI's result does not depend on them, or they must not run on a developer's machine.
+LEFT_OUT_SETUP = "setup"  # environment setup: dependencies, interpreters, caches, checkout
+LEFT_OUT_PUBLISH = "publish"  # uploads, releases, pushes, deployments
+LEFT_OUT_SECRETS = "secrets"  # needs the repository's secrets
+LEFT_OUT_CONDITION = "condition"  # its ``if:`` is false on a pull request
+UNREPRODUCED = "unreproduced"  # CI runs it; it cannot run here → the verdict is partial
+INVALID = "invalid"  # GitHub fails it before running anything (an invalid workflow file…)
 
 # How a step is run.
 KIND_PYTEST = "pytest"  # one pytest invocation, through gateui's runner
@@ -30,16 +44,18 @@ KIND_RANDOM_ORDER = "random-order"  # a pytest step again, in an order gateui sh
 KIND_NOT_RUN = "not-run"  # listed, never executed here
 
 ON_FAIL_CHOICES = ("block", "warn")
+ON_PARTIAL_CHOICES = ("warn", "block", "allow")
 FAILED_NAMES_SHOWN = 3
 OUTPUT_TAIL_SHOWN = 20
 
 # Where a commit was checked (GateReport.checked_in).
-IN_PLACE, WORKTREE, CACHE = "in place", "worktree", "cache"
+WORKTREE, CACHE = "worktree", "cache"
 
 # The CI runner's environment as steps see it.
 WORKSPACE_VAR = "GITHUB_WORKSPACE"
 RUNNER_TEMP_VAR = "RUNNER_TEMP"
 DEFAULT_SHELL = "bash -e {0}"  # GitHub's default for run: steps
+RUNNER_FILES = ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,11 @@ class GateStep:
     runs_locally: bool
     why_not: str = ""
     """Why it does not run here (a setup step, needs service containers…)."""
+    left_out: str = ""
+    """For a step that does not run here: which kind of reason (``LEFT_OUT_*``, ``UNREPRODUCED``,
+    ``INVALID``)."""
+    remedy: str = ""
+    """For an unreproduced step: what would make it reproducible here."""
     job: str = ""
     """Steps of one job share it: a failing step skips the job's later steps, as on CI."""
     needs: tuple[str, ...] = ()
@@ -102,6 +123,10 @@ class GateStep:
     """A pass-rate threshold read off a CI step ("Check pass rate (98%+ required)")."""
     marker_intent: tuple[str, ...] = ()
     """A CI step meant to check that every test carries one of these markers."""
+    timeout_minutes: float | None = None
+    """The step's ``timeout-minutes``."""
+    job_timeout_minutes: float | None = None
+    """Its job's ``timeout-minutes``: the job's steps together must end within it."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -114,6 +139,9 @@ class GateStep:
         }
         if not self.runs_locally:
             data["why_not"] = self.why_not
+            data["left_out"] = self.left_out
+            if self.remedy:
+                data["to_reproduce"] = self.remedy
         if self.notes:
             data["notes"] = list(self.notes)
         if not self.thresholds.is_empty():
@@ -131,6 +159,8 @@ class GateDefinition:
     """".github/workflows/ci-fast.yml" (several files: comma-separated), "pyproject.toml", None."""
     steps: tuple[GateStep, ...]
     on_fail: str = "block"
+    on_partial: str = "warn"
+    """What the pre-push hook does with a partial verdict: warn, block or allow."""
     base: str = "main"
     """The pull request's target branch, for workflow ``branches`` filters."""
     notes: tuple[str, ...] = ()
@@ -157,6 +187,7 @@ class GateDefinition:
         if self.notes:
             data["notes"] = list(self.notes)
         data["on_fail"] = self.on_fail
+        data["on_partial"] = self.on_partial
         data["base"] = self.base
         return data
 
@@ -186,7 +217,11 @@ class StepOutcome:
     output_tail: list[str] = field(default_factory=list)
     had_test_events: bool = False
     cannot_run: str = ""
-    """Set when gateui could not run the step at all (interpreter missing, command not found)."""
+    """Set when gateui could not run the step at all (its interpreter is missing)."""
+    not_reproduced: str = ""
+    """Set when what the step needs is not here (a tool not installed): why, in one line."""
+    remedy: str = ""
+    """With ``not_reproduced``: what would make the step reproducible."""
     seed: int | None = None
     warnings: list[str] = field(default_factory=list)
     reproduce: str = ""
@@ -242,7 +277,24 @@ class StepResult:
             data["pass_rate"] = round(outcome.pass_rate, 2)
         if self.verdict in (FAIL, ERROR):
             data["output_tail"] = output_tail(outcome)
+        if self.verdict == NOT_REPRODUCED:
+            data["why"] = self.why
+            data["to_reproduce"] = self.remedy
         return data
+
+    @property
+    def why(self) -> str:
+        """For a step not reproduced here: why not."""
+        if not self.step.runs_locally:
+            return self.step.why_not
+        return (self.outcome or StepOutcome()).not_reproduced
+
+    @property
+    def remedy(self) -> str:
+        """For a step not reproduced here: what would make it reproducible."""
+        if not self.step.runs_locally:
+            return self.step.remedy
+        return (self.outcome or StepOutcome()).remedy
 
 
 def output_tail(outcome: StepOutcome, lines: int = OUTPUT_TAIL_SHOWN) -> list[str]:
@@ -352,6 +404,9 @@ def judge(step: GateStep, outcome: StepOutcome, earlier: Mapping[str, StepOutcom
     warnings = list(step.notes) + list(outcome.warnings)
     if outcome.cannot_run:
         return StepResult(step, ERROR, outcome.cannot_run, outcome.duration_s, outcome, warnings)
+    if outcome.not_reproduced:
+        reason = outcome.not_reproduced + (f"; {outcome.remedy}" if outcome.remedy else "")
+        return StepResult(step, NOT_REPRODUCED, reason, outcome.duration_s, outcome, warnings)
     if outcome.missing_cwd:
         reason = f"working directory {outcome.missing_cwd} does not exist (CI fails this step too)"
         return StepResult(step, FAIL, reason, outcome.duration_s, outcome, warnings)
@@ -487,6 +542,13 @@ def _judge_marker_check(step: GateStep, outcome: StepOutcome, warnings: list[str
 
 
 def not_run_result(step: GateStep) -> StepResult:
+    """The result of a step that does not run here: a failure GitHub reports before running
+    anything, a step not reproduced here, or one left out that CI's verdict does not hang on."""
+    if step.left_out == INVALID:
+        return StepResult(step, FAIL, step.why_not)
+    if step.left_out == UNREPRODUCED:
+        reason = step.why_not + (f"; {step.remedy}" if step.remedy else "")
+        return StepResult(step, NOT_REPRODUCED, reason)
     return StepResult(step, SKIPPED, f"not run locally: {step.why_not}")
 
 
@@ -501,6 +563,15 @@ def gate_verdict(results: Sequence[StepResult]) -> tuple[str, str]:
     errors = [r for r in results if r.verdict == ERROR]
     if errors:
         return ERROR, f"{errors[0].step.name}: {errors[0].reason}"
+    unreproduced = [r for r in results if r.verdict == NOT_REPRODUCED]
+    if unreproduced:
+        names = ", ".join(r.step.name for r in unreproduced[:FAILED_NAMES_SHOWN])
+        rest = len(unreproduced) - FAILED_NAMES_SHOWN
+        checked = f"{len(ran)} step(s) passed" if ran else "no step could run here"
+        return PARTIAL, (
+            f"{checked}; {len(unreproduced)} not reproduced here: {names}"
+            + (f" … and {rest} more" if rest > 0 else "")
+        )
     if not ran:
         return ERROR, "no step of the gate runs here (see `gateui discover` for the gate)"
     return PASS, ""

@@ -23,6 +23,7 @@ import shlex
 import tempfile
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,23 +31,32 @@ from gateui.core.commands.classify import (
     quote_command,
 )
 from gateui.core.commands.pytest_args import (
-    PytestArg,
-    plugin_of,
     split_pytest_args,
 )
 from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
+from gateui.core.gate._adapt_args import adapt_args
 from gateui.core.gate._import_overlay import write_overlay
+from gateui.core.gate._runner_env import (
+    JobState,
+    PullRequest,
+    RunnerFiles,
+    ScratchArea,
+    runner_environment,
+)
+from gateui.core.gate._sandbox import sandboxed, unavailable_reason
+from gateui.core.gate._step_limits import TimeLimit, stop_at, time_limit
 from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
+    missing_module,
     shuffle_nodeids,
     tally,
     worse_exit,
 )
-from gateui.core.gate.gitops import clean_env
+from gateui.core.gate.gitops import clean_env, worktree_admin_dir
 from gateui.core.gate.model import (
     FAIL,
     KIND_MARKER_CHECK,
@@ -54,9 +64,7 @@ from gateui.core.gate.model import (
     KIND_RANDOM_ORDER,
     KIND_SHELL,
     KIND_SUITE,
-    RUNNER_TEMP_VAR,
     SKIPPED,
-    WORKSPACE_VAR,
     GateDefinition,
     GateStep,
     StepOutcome,
@@ -141,13 +149,15 @@ GateEvent = StepStarted | StepEvent | StepFinished
 @dataclass
 class Checkout:
     root: Path
-    """Where the steps run: the user's work tree (in place) or a temporary worktree."""
+    """Where the steps run: a temporary worktree of the commit."""
     user_root: Path
     """The user's work tree (their interpreters live there)."""
     projects: Sequence[Project]
     """The checkout's projects, with the interpreters found in the user's work tree."""
     default_interpreter: Path
     temp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
+    pull_request: PullRequest = field(default_factory=lambda: PullRequest("main", "HEAD", ""))
+    """What the runner's ``GITHUB_BASE_REF``, ``GITHUB_HEAD_REF`` and ``GITHUB_SHA`` say."""
 
     @property
     def is_worktree(self) -> bool:
@@ -186,7 +196,10 @@ class GateRun:
     def events(self) -> Generator[GateEvent, None, None]:
         failed_jobs: set[str] = set()
         reports: dict[str, StepOutcome] = {}
-        with owned_tempdir("gateui-steps-") as scratch:
+        jobs: dict[str, JobState] = {}
+        spent: dict[str, float] = {}
+        with owned_tempdir("gateui-steps-") as scratch_dir:
+            scratch = ScratchArea(Path(scratch_dir))
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break
@@ -197,12 +210,18 @@ class GateRun:
                     yield StepStarted(index, step)
                     outcome = StepOutcome()
                     started = time.monotonic()
-                    runner = _StepRunner(self, step, index, Path(scratch))
+                    job = jobs.setdefault(step.job, JobState())
+                    limit = time_limit(step, spent.get(step.job, 0.0))
+                    runner = _StepRunner(self, step, index, scratch, job, limit)
                     yield from runner.run(outcome)
                     outcome.duration_s = time.monotonic() - started
+                    spent[step.job] = spent.get(step.job, 0.0) + outcome.duration_s
                     if self.cancelled:
                         break
+                    job.absorb(runner.files, step.name)
                     result = judge(step, outcome, reports)
+                    if runner.timed_out:
+                        result = replace(result, verdict=FAIL, reason=runner.timed_out)
                     if step.writes_report:
                         reports[step.writes_report] = outcome
                 if result.verdict == FAIL:
@@ -232,13 +251,49 @@ class GateRun:
 
 
 class _StepRunner:
-    def __init__(self, gate: GateRun, step: GateStep, index: int, scratch: Path) -> None:
+    def __init__(
+        self,
+        gate: GateRun,
+        step: GateStep,
+        index: int,
+        scratch: ScratchArea,
+        job: JobState,
+        limit: TimeLimit,
+    ) -> None:
         self.gate = gate
         self.step = step
         self.index = index
         self.scratch = scratch
+        self.job = job
         self.checkout = gate.checkout
         self.cwd = (self.checkout.root / step.cwd).resolve()
+        self.files = RunnerFiles.create(scratch.root / "steps" / str(index))
+        self.deadline = time.monotonic() + limit.seconds
+        self.limit = limit
+        self.timed_out = ""
+        """CI's words for a step stopped at its time limit ("" while it is not)."""
+        self.sandbox_off = unavailable_reason(os.environ)
+        """Why the step runs without the read-only sandbox ("" when it runs in it)."""
+
+    # -- the sandbox and the time limit --------------------------------------------------------
+    def wrap(self, argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
+        """Everything read-only but the checkout (and git's record of it) and the scratch area."""
+        if self.sandbox_off:
+            return list(argv)
+        writable = [self.checkout.root, self.scratch.root]
+        admin = worktree_admin_dir(self.checkout.root)
+        if admin is not None and admin.is_dir():
+            writable.append(admin)
+        return sandboxed(argv, env, writable)
+
+    def time_limit(self, process: PytestProcess | CommandProcess) -> AbstractContextManager[None]:
+        """Stop ``process`` (and all it started) when the step's time is up."""
+
+        def expire() -> None:
+            self.timed_out = self.limit.message
+            process.cancel()
+
+        return stop_at(self.deadline, expire)
 
     def run(self, outcome: StepOutcome) -> Iterator[GateEvent]:
         if not self.cwd.is_dir():
@@ -267,13 +322,15 @@ class _StepRunner:
 
     def base_env(self, interpreter: Path) -> dict[str, str]:
         """The environment every step gets (before the step's own ``env``)."""
-        env = clean_env()
+        env = runner_environment(
+            clean_env(), self.checkout.root, self.scratch, self.checkout.pull_request
+        )
+        env.update(self.files.variables())
+        self.job.apply(env)
         shim = self._python_shim(interpreter, env.get("PATH", os.defpath))
         env["PATH"] = os.pathsep.join(
             [str(shim), str(interpreter.parent), env.get("PATH", os.defpath)]
         )
-        env[WORKSPACE_VAR] = str(self.checkout.root)
-        env[RUNNER_TEMP_VAR] = str(self.scratch)
         if self.checkout.is_worktree:
             overlay = self._import_overlay(interpreter)
             if overlay is not None:
@@ -286,7 +343,7 @@ class _StepRunner:
     def _python_shim(self, interpreter: Path, search_path: str) -> Path:
         """A folder whose ``python`` and ``python3`` are the project's interpreter (and whose
         ``mix test`` reports each test)."""
-        return python_shim(self.scratch / "bin", interpreter, search_path)
+        return python_shim(self.scratch.root / "bin", interpreter, search_path)
 
     def _import_overlay(self, interpreter: Path) -> Path | None:
         """When the interpreter imports from the user's work tree (an editable install), an
@@ -306,7 +363,7 @@ class _StepRunner:
                 swap.append((entry, str(target)))
         if not swap:
             return None
-        folder = self.scratch / f"imports-{abs(hash(str(interpreter)))}"
+        folder = self.scratch.root / f"imports-{abs(hash(str(interpreter)))}"
         return write_overlay(folder, info.prefix, swap)
 
     def step_env(self, interpreter: Path) -> dict[str, str]:
@@ -318,7 +375,7 @@ class _StepRunner:
     def _pytest_step(self, outcome: StepOutcome) -> Iterator[GateEvent]:
         interpreter = self.interpreter()
         info = interpreter_info(interpreter)
-        args, shuffle = self._adapt_args(list(self.step.pytest_args), info, outcome)
+        args, shuffle = adapt_args(self.step, list(self.step.pytest_args), info, outcome)
         env = self.step_env(interpreter)
         collect_items = bool(self.step.marker_intent)
         if shuffle or self.step.kind == KIND_RANDOM_ORDER:
@@ -345,66 +402,9 @@ class _StepRunner:
             args=tuple(args),
             collect_items=collect_items,
             env=dict(env),
+            inherit_env=False,
+            wrap=self.wrap,
         )
-
-    def _adapt_args(
-        self, args: list[str], info: InterpreterInfo, outcome: StepOutcome
-    ) -> tuple[list[str], bool]:
-        """Drop options whose plugin the interpreter lacks (saying so); add declared checks.
-        Returns the arguments and whether gateui must shuffle the order itself."""
-        kept: list[str] = []
-        shuffle = False
-        missing: dict[str, list[PytestArg]] = {}
-        for arg in split_pytest_args(args):
-            flag = plugin_of(arg)
-            if flag is not None and (
-                not info.has(flag.distribution)
-                or (self.step.kind == KIND_RANDOM_ORDER and flag.label == "random order")
-            ):
-                missing.setdefault(flag.distribution, []).append(arg)
-                continue
-            kept.extend(arg.tokens)
-        where = str(info.path)
-        for distribution, dropped in missing.items():
-            words = " ".join(" ".join(a.tokens) for a in dropped)
-            if self.step.kind == KIND_RANDOM_ORDER and distribution == "pytest-random-order":
-                continue
-            if distribution == "pytest-random-order":
-                shuffle = True
-                outcome.warnings.append(
-                    f"pytest-random-order is not installed in {where}: instead of {words},"
-                    " gateui shuffled the tests itself (the seed is reported)"
-                )
-            elif distribution == "pytest-cov":
-                floor = self.step.thresholds.cov_fail_under
-                text = f"pytest-cov is not installed in {where}: ran without {words}"
-                if floor is not None:
-                    text += f"; the coverage floor of {floor:g}% is NOT checked here"
-                outcome.warnings.append(text)
-            elif distribution == "pytest-xdist":
-                outcome.warnings.append(
-                    f"pytest-xdist is not installed in {where}: ran serially without {words}"
-                )
-            else:
-                outcome.warnings.append(
-                    f"{distribution} is not installed in {where}: ran without {words}"
-                )
-        thresholds = self.step.thresholds
-        names = {a.name for a in split_pytest_args(kept)}
-        if thresholds.strict_markers and "--strict-markers" not in names:
-            kept.append("--strict-markers")
-        if thresholds.cov_fail_under is not None and self.step.declared:
-            if info.has("pytest-cov"):
-                if "--cov" not in names:
-                    kept.append("--cov")
-                if "--cov-fail-under" not in names:
-                    kept.append(f"--cov-fail-under={thresholds.cov_fail_under:g}")
-            else:
-                outcome.warnings.append(
-                    f"pytest-cov is not installed in {where}: the declared coverage floor of"
-                    f" {thresholds.cov_fail_under:g}% is NOT checked"
-                )
-        return kept, shuffle
 
     def _after_pytest(self, outcome: StepOutcome, info: InterpreterInfo) -> None:
         text = "\n".join(outcome.output_tail)
@@ -419,11 +419,11 @@ class _StepRunner:
             )
         unrecognized = _UNRECOGNIZED.search(text)
         if unrecognized and outcome.exit_code == 4 and not outcome.had_test_events:
-            outcome.cannot_run = (
+            outcome.not_reproduced = (
                 f"pytest in {info.path} rejects {unrecognized.group(1).strip()}: the plugin that"
-                " provides it is not installed there (CI installs it); install it to check this"
-                " step"
+                " provides it is not installed there"
             )
+            outcome.remedy = "install the plugin there to check this step"
 
     def _reproduce(self, interpreter: Path, args: Sequence[str], cwd: Path | None = None) -> str:
         folder = relative_path(cwd or self.cwd, self.checkout.root)
@@ -441,23 +441,26 @@ class _StepRunner:
         self.gate.track(process)
         rootdir: Path | None = None
         try:
-            for event in process.events():
-                if isinstance(event, SessionStarted):
-                    rootdir = Path(event.rootdir)
-                elif isinstance(event, ItemCollected):
-                    nodeid = relative_nodeid(
-                        event.nodeid, rootdir or command.project_root, self.checkout.root
-                    )
-                    outcome.collected.append((nodeid, event.markers))
-                    continue
-                elif isinstance(event, RunSummary):
-                    outcome.crashed = outcome.crashed or event.crashed
-                    outcome.crash_message = outcome.crash_message or event.crash_message
-                    outcome.output_tail.extend(event.output_tail)
-                    continue
-                tally(outcome, event)
-                if not isinstance(event, OutputLine):
-                    yield StepEvent(self.index, self.step, event)
+            with self.time_limit(process):
+                for event in process.events():
+                    if isinstance(event, SessionStarted):
+                        rootdir = Path(event.rootdir)
+                    elif isinstance(event, ItemCollected):
+                        if event.deselected:
+                            continue  # the step's own -m deselected it: not one of its tests
+                        nodeid = relative_nodeid(
+                            event.nodeid, rootdir or command.project_root, self.checkout.root
+                        )
+                        outcome.collected.append((nodeid, event.markers))
+                        continue
+                    elif isinstance(event, RunSummary):
+                        outcome.crashed = outcome.crashed or event.crashed
+                        outcome.crash_message = outcome.crash_message or event.crash_message
+                        outcome.output_tail.extend(event.output_tail)
+                        continue
+                    tally(outcome, event)
+                    if not isinstance(event, OutputLine):
+                        yield StepEvent(self.index, self.step, event)
         finally:
             self.gate.track(None)
         code = process.returncode
@@ -516,7 +519,7 @@ class _StepRunner:
         for planned in commands:
             interpreter = planned.interpreter
             info = interpreter_info(interpreter)
-            args, _ = self._adapt_args(list(planned.args), info, outcome)
+            args, _ = adapt_args(self.step, list(planned.args), info, outcome)
             env = self.step_env(interpreter)
             part = StepOutcome()
             if self.step.kind == KIND_RANDOM_ORDER:
@@ -538,7 +541,13 @@ class _StepRunner:
                     outcome.cannot_run = str(exc)
                     return
             else:
-                command = replace(planned, args=tuple(args), env={**dict(planned.env), **env})
+                command = replace(
+                    planned,
+                    args=tuple(args),
+                    env={**dict(planned.env), **env},
+                    inherit_env=False,
+                    wrap=self.wrap,
+                )
                 part.reproduce = self._reproduce(interpreter, args, planned.project_root)
                 yield from self._run_process(command, part)
             reproduce.append(part.reproduce)
@@ -594,6 +603,8 @@ class _StepRunner:
                 args=tuple(args),
                 collect_items=True,
                 env=env,
+                inherit_env=False,
+                wrap=self.wrap,
             )
             part = StepOutcome()
             yield from self._run_process(command, part)
@@ -614,7 +625,7 @@ class _StepRunner:
         folder = relative_path(self.cwd, self.checkout.root)
         prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
         if shell:
-            script = self.scratch / f"step-{self.index}.sh"
+            script = self.scratch.root / f"step-{self.index}.sh"
             script.write_text(self.step.command + "\n")
             template = self.step.shell or "bash -e {0}"
             argv = [w.replace("{0}", str(script)) for w in shlex.split(template)]
@@ -630,11 +641,12 @@ class _StepRunner:
             outcome.reproduce = prefix + self.step.command
             found = which(argv[0], self.cwd, env.get("PATH", ""))
             if found is None:
-                outcome.cannot_run = f"{argv[0]}: command not found here"
                 if "/" in argv[0]:
-                    outcome.cannot_run = ""
                     outcome.exit_code = 127
                     outcome.output_tail.append(f"{argv[0]}: no such file")
+                else:
+                    outcome.not_reproduced = f"{argv[0]} not found here"
+                    outcome.remedy = "install it to check this step"
                 return
             junit = junit_paths(argv, self.cwd)
             argv[0] = found
@@ -653,10 +665,13 @@ class _StepRunner:
         if outcome.exit_code == 127:
             missing = missing_command(outcome.output_tail)
             if missing is not None and "/" not in missing:
-                outcome.cannot_run = (
-                    f"{missing}: command not found here (CI installs it; install it to check"
-                    " this step)"
-                )
+                outcome.not_reproduced = f"{missing} not found here"
+                outcome.remedy = "install it to check this step"
+        elif outcome.exit_code == 1 and not outcome.had_test_events:
+            module = missing_module(outcome.output_tail)
+            if module is not None:
+                outcome.not_reproduced = f"{module} is not installed in {interpreter}"
+                outcome.remedy = "install it there to check this step"
         info = None
         with contextlib.suppress(InterpreterError):
             info = interpreter_info(interpreter)
@@ -664,18 +679,19 @@ class _StepRunner:
             self._after_pytest(outcome, info)
 
     def _run_command(self, spec: CommandSpec, outcome: StepOutcome) -> Iterator[GateEvent]:
-        process = CommandProcess(spec)
+        process = CommandProcess(replace(spec, wrap=self.wrap))
         self.gate.track(process)
         try:
-            for event in process.events():
-                if isinstance(event, OutputLine):
-                    continue  # the summary carries the tail
-                if isinstance(event, RunSummary):
-                    outcome.exit_code = event.exitstatus
-                    outcome.output_tail = list(event.output_tail)
-                    outcome.crashed = outcome.crashed or event.crashed
-                    continue
-                tally(outcome, event)
-                yield StepEvent(self.index, self.step, event)
+            with self.time_limit(process):
+                for event in process.events():
+                    if isinstance(event, OutputLine):
+                        continue  # the summary carries the tail
+                    if isinstance(event, RunSummary):
+                        outcome.exit_code = event.exitstatus
+                        outcome.output_tail = list(event.output_tail)
+                        outcome.crashed = outcome.crashed or event.crashed
+                        continue
+                    tally(outcome, event)
+                    yield StepEvent(self.index, self.step, event)
         finally:
             self.gate.track(None)

@@ -26,6 +26,10 @@ PR_EVENTS = ("pull_request", "pull_request_target")
 MAX_MATRIX = 64
 
 
+PR_CHECK_TYPES = ("opened", "synchronize", "reopened")
+"""The pull request activity types a push runs (``pull_request``'s default ``types``)."""
+
+
 class WorkflowError(Exception):
     """A workflow file that cannot be read (invalid YAML, not a mapping)."""
 
@@ -49,6 +53,7 @@ class Step:
     continue_on_error: bool | str
     with_: Mapping[str, Any]
     line: int | None = None
+    timeout_minutes: float | None = None
 
     @property
     def display_name(self) -> str:
@@ -77,6 +82,7 @@ class Job:
     uses: str | None
     with_: Mapping[str, Any]
     continue_on_error: bool | str
+    timeout_minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,8 @@ class Workflow:
     defaults_run: Mapping[str, Any]
     jobs: tuple[Job, ...]
     line_of_job: Mapping[str, int] = field(default_factory=dict)
+    problems: tuple[WorkflowError, ...] = ()
+    """Schema errors: GitHub rejects the file ("invalid workflow file") and runs none of it."""
 
     def pr_triggers(self) -> dict[str, Mapping[str, Any]]:
         """The pull-request events this workflow runs on, each with its filters."""
@@ -145,13 +153,14 @@ def parse_workflow(path: str, text: str) -> Workflow:
         problem = getattr(exc, "problem", None) or str(exc)
         raise WorkflowError(path, f"invalid YAML: {problem}", line) from exc
     if not isinstance(data, Mapping):
-        raise WorkflowError(path, "a workflow must be a mapping")
+        raise WorkflowError(path, "a workflow must be a mapping", 1)
     # YAML 1.1: `on:` is the boolean True.
     triggers = _triggers(data.get("on", data.get(True)))
     jobs_table = data.get("jobs") or {}
     if not isinstance(jobs_table, Mapping):
         raise WorkflowError(path, "jobs must be a mapping", line_of(data, "jobs"))
     jobs = tuple(_job(str(key), spec) for key, spec in jobs_table.items())
+    problems = tuple(WorkflowError(path, message, line) for message, line in _schema(data))
     return Workflow(
         path=path,
         name=_str_or_none(data.get("name")),
@@ -160,7 +169,74 @@ def parse_workflow(path: str, text: str) -> Workflow:
         defaults_run=_mapping(_mapping(data.get("defaults")).get("run")),
         jobs=jobs,
         line_of_job={str(k): v for k, v in (getattr(jobs_table, "lines", {}) or {}).items()},
+        problems=problems,
     )
+
+
+_JOB_KEYS = {
+    "name", "permissions", "needs", "if", "runs-on", "environment", "concurrency", "outputs",
+    "env", "defaults", "steps", "timeout-minutes", "strategy", "continue-on-error", "container",
+    "services", "uses", "with", "secrets", "snapshot",
+}  # fmt: skip
+_STEP_KEYS = {
+    "id", "if", "name", "uses", "run", "working-directory", "shell", "with", "env",
+    "continue-on-error", "timeout-minutes",
+}  # fmt: skip
+
+
+def _schema(data: Mapping[Any, Any]) -> list[tuple[str, int | None]]:
+    """What GitHub's workflow schema rejects, each with its line (the checks that matter for
+    running: triggers, jobs, and each job's and step's keys)."""
+    problems: list[tuple[str, int | None]] = []
+    if "on" not in data and True not in data:
+        problems.append(("the workflow has no `on:` (its triggers)", 1))
+    jobs = data.get("jobs")
+    if not isinstance(jobs, Mapping) or not jobs:
+        problems.append(("the workflow has no jobs", line_of(data, "jobs") or 1))
+        return problems
+    for key, job in jobs.items():
+        where = line_of(jobs, key)
+        if not isinstance(job, Mapping):
+            problems.append((f"job {key} must be a mapping", where))
+            continue
+        for unknown in [k for k in job if k not in _JOB_KEYS]:
+            problems.append((f"job {key}: unexpected key {unknown!r}", line_of(job, unknown)))
+        needs = job.get("needs") or []
+        for need in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
+            if str(need) not in {str(k) for k in jobs}:
+                problems.append(
+                    (f"job {key} needs {need!r}, which is not a job of this workflow",
+                     line_of(job, "needs")))  # fmt: skip
+        if "uses" in job:
+            continue
+        if "runs-on" not in job:
+            problems.append((f"job {key}: runs-on is required", where))
+        steps = job.get("steps")
+        if not isinstance(steps, list) or not steps:
+            problems.append(
+                (f"job {key}: steps must be a non-empty list", line_of(job, "steps") or where)
+            )
+            continue
+        for number, step in enumerate(steps, start=1):
+            problems.extend(_step_schema(key, number, step, line_of(job, "steps")))
+    return problems
+
+
+def _step_schema(
+    job: Any, number: int, step: Any, fallback: int | None
+) -> list[tuple[str, int | None]]:
+    if not isinstance(step, Mapping):
+        return [(f"job {job}, step {number} must be a mapping", fallback)]
+    lines = getattr(step, "lines", None) or {}
+    where = min(lines.values()) if lines else fallback
+    problems = [
+        (f"job {job}, step {number}: unexpected key {k!r}", line_of(step, k))
+        for k in step
+        if k not in _STEP_KEYS
+    ]
+    if ("run" in step) == ("uses" in step):
+        problems.append((f"job {job}, step {number}: give exactly one of `run` and `uses`", where))
+    return problems
 
 
 def _triggers(value: Any) -> dict[str, Any]:
@@ -198,6 +274,7 @@ def _job(key: str, spec: Any) -> Job:
         uses=_str_or_none(spec.get("uses")),
         with_=_mapping(spec.get("with")),
         continue_on_error=spec.get("continue-on-error", False),
+        timeout_minutes=_minutes(spec.get("timeout-minutes")),
     )
 
 
@@ -216,7 +293,21 @@ def _step(index: int, spec: Any) -> Step:
         continue_on_error=spec.get("continue-on-error", False),
         with_=_mapping(spec.get("with")),
         line=line_of(spec, "run") or line_of(spec, "uses"),
+        timeout_minutes=_minutes(spec.get("timeout-minutes")),
     )
+
+
+def _minutes(value: Any) -> float | None:
+    """``timeout-minutes`` as a number (an expression, unknown here, counts as none)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value > 0 else None
+    try:
+        number = float(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -227,10 +318,11 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def load_workflows(source: FileSource) -> tuple[list[Workflow], list[str]]:
-    """Every workflow under ``.github/workflows``, and a note for each file that cannot be read."""
+def load_workflows(source: FileSource) -> tuple[list[Workflow], list[WorkflowError]]:
+    """Every workflow under ``.github/workflows``, and the error of each file that cannot be
+    read (invalid YAML)."""
     workflows: list[Workflow] = []
-    problems: list[str] = []
+    problems: list[WorkflowError] = []
     for name in sorted(source.list_files(WORKFLOWS_DIR)):
         if not name.endswith((".yml", ".yaml")):
             continue
@@ -241,7 +333,7 @@ def load_workflows(source: FileSource) -> tuple[list[Workflow], list[str]]:
         try:
             workflows.append(parse_workflow(path, text))
         except WorkflowError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     return workflows, problems
 
 
@@ -331,6 +423,10 @@ def pr_trigger_decision(
         return TriggerDecision(False, "not triggered by pull_request")
     notes: list[str] = []
     for event, spec in events.items():
+        types = _patterns(spec.get("types"))
+        if types is not None and not set(types) & set(PR_CHECK_TYPES):
+            notes.append(f"{event}: types {types} do not include a push to the pull request")
+            continue
         branches = _patterns(spec.get("branches"))
         ignore = _patterns(spec.get("branches-ignore"))
         if branches is not None and not filter_matches(branches, base_branch):

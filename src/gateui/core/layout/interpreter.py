@@ -18,7 +18,9 @@ def venv_python(folder: Path) -> Path | None:
             folder / name / "bin" / "python",
             folder / name / "Scripts" / "python.exe",
         ):
-            if candidate.exists():
+            # A dangling link is still the project's environment (its base interpreter was
+            # removed): running it names the problem; gateui's own Python would hide it.
+            if candidate.exists() or candidate.is_symlink():
                 return candidate
     return None
 

@@ -14,48 +14,32 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
+from gateui.core.common.project_files import ProjectFiles, not_project_folder
 from gateui.core.layout.pytest_config import has_config_in
 
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _DEFAULT_TEST_FILES = ("test_*.py", "*_test.py")
-# Folders never searched: tool state, dependencies, build output.
-_SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    ".tox",
-    ".nox",
-    ".venv",
-    "venv",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    "build",
-    "dist",
-    "site-packages",
-    ".gateui",
-    ".eggs",
-}
 
 
 def repo_files(root: Path) -> list[PurePosixPath]:
-    """Every file of the tree that is not ignored, relative to ``root``.
+    """Every file of the project's own in the tree, relative to ``root``.
 
-    In a git work tree git answers (tracked plus untracked, minus .gitignore'd); elsewhere a walk
-    that skips tool folders and virtual environments.
+    In a git work tree git answers (tracked plus untracked, minus .gitignore'd); elsewhere a walk.
+    Either way, what ``core.common.project_files`` says is not the project's (a virtual
+    environment, installed packages, build output, tool caches) is left out, listed in
+    .gitignore or not.
     """
-    listed = _git_files(root)
+    own = ProjectFiles(root)
+    listed = _git_files(root, own)
     if listed is not None:
         return listed
     return list(_walk_files(root))
 
 
-def _git_files(root: Path) -> list[PurePosixPath] | None:
+def _git(root: Path, *args: str) -> list[str] | None:
     try:
         result = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            ["git", "ls-files", "-z", *args],
             cwd=root,
             capture_output=True,
             check=False,
@@ -65,19 +49,30 @@ def _git_files(root: Path) -> list[PurePosixPath] | None:
         return None
     if result.returncode != 0:
         return None
-    names = result.stdout.decode(errors="surrogateescape").split("\0")
-    # Deleted-but-tracked files are still listed by --cached; keep only what exists.
-    return [PurePosixPath(n) for n in names if n and (root / n).is_file()]
+    return [n for n in result.stdout.decode(errors="surrogateescape").split("\0") if n]
+
+
+def _git_files(root: Path, own: ProjectFiles) -> list[PurePosixPath] | None:
+    tracked = _git(root, "--cached")
+    # A wholly untracked folder comes as one "folder/" entry: a venv is judged, not listed.
+    untracked = _git(root, "--others", "--exclude-standard", "--directory", "--no-empty-directory")
+    if tracked is None or untracked is None:
+        return None
+    # Deleted-but-tracked files are still listed by --cached: one more question to git, rather
+    # than a stat per file of the repository.
+    gone = set(_git(root, "--deleted") or ())
+    names = [n for n in tracked if n not in gone] if gone else tracked
+    names += [n for n in untracked if not n.endswith("/")]
+    folders = [n for n in untracked if n.endswith("/") and own.is_project_folder(n)]
+    if folders:
+        names += _git(root, "--others", "--exclude-standard", "--", *folders) or []
+    return [PurePosixPath(n) for n in own.keep(names)]
 
 
 def _walk_files(root: Path) -> Iterator[PurePosixPath]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = [
-            d
-            for d in dirs
-            if d not in _SKIP_DIRS
-            and not d.startswith(".")
-            and not (Path(folder) / d / "pyvenv.cfg").exists()
+            d for d in dirs if not d.startswith(".") and not not_project_folder(Path(folder) / d)
         ]
         rel = PurePosixPath(Path(folder).relative_to(root).as_posix())
         for name in files:
@@ -93,8 +88,6 @@ def find_project_roots(repo_root: Path, files: list[PurePosixPath] | None = None
     files = repo_files(repo_root) if files is None else files
     folders = {PurePosixPath(".")}
     for path in files:
-        if any(part in _SKIP_DIRS for part in path.parts):
-            continue
         for parent in path.parents:
             folders.add(parent)
     candidates: set[PurePosixPath] = set()
@@ -107,7 +100,7 @@ def find_project_roots(repo_root: Path, files: list[PurePosixPath] | None = None
             python_projects.add(folder)
     owners: set[PurePosixPath] = set()
     for path in files:
-        if any(part in _SKIP_DIRS for part in path.parts) or not is_test_file(path):
+        if not is_test_file(path):
             continue
         owners.add(_deepest_owner(path, candidates | python_projects))
     roots = candidates | owners

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
+from gateui.core.common.project_files import not_project_folder
 from gateui.core.layout.pytest_config import (
     DEFAULT_NORECURSEDIRS,
     DEFAULT_PYTHON_CLASSES,
@@ -38,9 +39,6 @@ from gateui.core.layout.pytest_config import (
 
 __all__ = ["StaticScan", "StaticTest", "scan_project"]
 
-# Folders never worth a look, whatever norecursedirs says: caches, VCS and tool folders
-# (hidden), JavaScript dependencies.
-_ALWAYS_SKIPPED = frozenset({"__pycache__", "node_modules"})
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -82,8 +80,9 @@ def scan_project(
 
     ``config`` gives testpaths, python_files/classes/functions and norecursedirs (pytest's
     defaults without one); folders in ``skip_dirs`` (sub-projects that own their tests) are
-    not entered. Hidden folders, ``__pycache__``, ``node_modules`` and virtualenvs are never
-    entered, even when a custom norecursedirs would let pytest go there.
+    not entered. Hidden folders and what is not the project's (virtual environments, installed
+    packages, build output, caches: ``core.common.project_files``) are never entered, even when
+    a custom norecursedirs would let pytest go there (collection is given the same limits).
     """
     root = Path(os.path.abspath(root))
     rules = _Rules.from_config(config)
@@ -228,11 +227,9 @@ class _Finder:
 
     def _enters(self, entry: os.DirEntry[str]) -> bool:
         name = entry.name
-        if name in _ALWAYS_SKIPPED or name.startswith("."):
+        if name.startswith(".") or entry.path in self.skipped:
             return False
-        if entry.path in self.skipped or self.rules.skips_dir(name, entry.path):
-            return False
-        if _is_virtualenv(entry.path):
+        if self.rules.skips_dir(name, entry.path) or not_project_folder(entry.path):
             return False
         if entry.is_symlink():
             # A linked folder is followed once, and never when it points back up the tree:
@@ -249,13 +246,6 @@ class _Finder:
         if path not in self._seen:
             self._seen.add(path)
             into.append(path)
-
-
-def _is_virtualenv(folder: str) -> bool:
-    """pytest's _in_venv: a pyvenv.cfg (PEP 405), or a conda environment's history."""
-    return os.path.isfile(os.path.join(folder, "pyvenv.cfg")) or os.path.isfile(
-        os.path.join(folder, "conda-meta", "history")
-    )
 
 
 class _Relative:

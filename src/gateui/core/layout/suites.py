@@ -245,9 +245,14 @@ def unmarked_tests(tests: Sequence[TestInfo], suites: Sequence[Suite]) -> list[s
 
 
 def find_suite(suites: Sequence[Suite], name: str) -> Suite | None:
-    """Look a suite up by name; a folder suite also answers to its last component (smoke)."""
+    """Look a suite up by name; a folder suite also answers to its last component (smoke). A
+    marker no test carries gives way to a folder of that name (``tests/unit`` for ``unit``), as
+    ``run_plan.resolve_suite`` decides."""
+    folders = [s for s in suites if s.kind == "folder" and PurePosixPath(s.name).name == name]
+    folder = folders[0] if len(folders) == 1 else None
     for suite in suites:
         if suite.name == name:
+            if suite.kind == "marker" and suite.tests == 0 and folder is not None:
+                return folder
             return suite
-    folders = [s for s in suites if s.kind == "folder" and PurePosixPath(s.name).name == name]
-    return folders[0] if len(folders) == 1 else None
+    return folder

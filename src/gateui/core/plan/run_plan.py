@@ -22,6 +22,7 @@ from pathlib import Path
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.errors import GateuiError
 from gateui.core.common.paths import deepest_owner, relative_path
+from gateui.core.common.project_files import pytest_ignore_args
 from gateui.core.discovery.discover import Project
 from gateui.core.exunit.mix import (
     MISSING_ELIXIR,
@@ -62,6 +63,9 @@ class RunRequest:
     paths: tuple[str, ...] = ()
     """Absolute paths the user named, each optionally followed by ``::test`` (a node id)."""
     extra_args: tuple[str, ...] = ()
+    report_args: tuple[str, ...] = ()
+    """How pytest writes its failure reports (``--tb=short``, ``-v``): for pytest commands only,
+    never appended to a command suite's command line."""
 
 
 @dataclass(frozen=True)
@@ -137,14 +141,15 @@ def plan_run(
                 project_root=project.root,
                 repo_root=project.repo_root,
                 interpreter=project.interpreter,
-                args=(*args, *request.extra_args),
+                args=(*args, *request.extra_args, *request.report_args),
             )
         )
     return commands + runs
 
 
 def _ignore_nested(project: Project) -> list[str]:
-    args: list[str] = []
+    """Sub-projects' tests are theirs; installed packages' and build output's are nobody's."""
+    args: list[str] = pytest_ignore_args(project.root)
     for nested in project.nested:
         args += ["--ignore", relative_path(nested, project.root)]
     return args
@@ -333,20 +338,22 @@ def plan_mix_affected(repo_root: Path, request: RunRequest) -> list[PytestComman
 
 
 def resolve_suite(project: Project, name: str) -> Suite | None:
-    """What ``name`` means in ``project``, from its files: declared, marker, folder, or a command
-    its files propose (a Makefile target, a test script, a tox env, a nox session)."""
+    """What ``name`` means in ``project``, from its files: declared; a marker its tests carry;
+    else its folder (``tests/unit`` for ``unit``, when no test carries ``unit``); a marker it
+    registers or a well-known one; or a command its files propose (a Makefile target, a test
+    script, a tox env, a nox session). The CLI, the TUI and the gate all ask here."""
     spec = project.gateui.suites.get(name)
     if spec is not None:
         if spec.command is not None:
             return Suite(name, "command", 0, command=spec.command)
         return Suite(name, "config", 0, markers=spec.markers, paths=spec.paths)
-    if name in project.user_markers or name in WELL_KNOWN_SUITES:
+    scan = scan_project(project.root, project.pytest_config, project.nested)
+    if any(marker == name for marker, _, _ in scan.marker_uses):
         return Suite(name, "marker", 0, markers=name)
     folder = _folder(project, name)
     if folder is not None:
         return Suite(folder, "folder", 0, paths=(folder,))
-    scan = scan_project(project.root, project.pytest_config, project.nested)
-    if any(marker == name for marker, _, _ in scan.marker_uses):
+    if name in project.user_markers or name in WELL_KNOWN_SUITES:
         return Suite(name, "marker", 0, markers=name)
     command = command_suite_for(project, name)
     if command is not None:
@@ -484,6 +491,9 @@ def merge_summaries(summaries: Sequence[RunSummary], cancelled: bool = False) ->
         failed=sum(s.failed for s in summaries),
         skipped=sum(s.skipped for s in summaries),
         errors=sum(s.errors for s in summaries),
+        xfailed=sum(s.xfailed for s in summaries),
+        xpassed=sum(s.xpassed for s in summaries),
+        deselected=sum(s.deselected for s in summaries),
         crashed=crashed.crashed if crashed else None,
         duration_s=round(sum(s.duration_s for s in summaries), 6),
         exitstatus=_worst(statuses),

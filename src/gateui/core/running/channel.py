@@ -30,6 +30,8 @@ class KeyedLines:
         self._prefix = (key + " ").encode()
         self.strangers = 0
         """Lines that did not carry the key."""
+        self.plugin_loaded = False
+        """The plugin said it was loaded: pytest got as far as loading its plugins."""
 
     def events(self, lines: Sequence[bytes]) -> Iterator[Event]:
         prefix = self._prefix
@@ -40,8 +42,12 @@ class KeyedLines:
                 self.strangers += 1
                 continue
             try:
-                event = parse_event(json.loads(raw[len(prefix) :]))
-            except (ValueError, KeyError, TypeError):
+                data = json.loads(raw[len(prefix) :])
+                if data.get("e") == "plugin_loaded":
+                    self.plugin_loaded = True
+                    continue
+                event = parse_event(data)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue
             if event is not None:
                 yield event

@@ -30,7 +30,7 @@ import selectors
 import shlex
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,10 +53,14 @@ from gateui.core.running.junit import read_junit
 from gateui.core.running.process_group import PIPE_GRACE_S, GroupProcess
 from gateui.core.running.process_group import describe_exit as process_describe_exit
 from gateui.core.running.pytest_process import plugin_environment
+from gateui.core.running.tally import ResultCounts
 
 # How often the channel file is read while the command prints nothing.
 POLL_S = 0.1
 _READ_SIZE = 1 << 16
+
+
+Wrapper = Callable[[Sequence[str], Mapping[str, str]], list[str]]
 
 
 class CommandStartError(GateuiError):
@@ -83,6 +87,8 @@ class CommandSpec:
     """Why a test (repository-relative node id) was selected, for affected runs."""
     missing_hint: str = ""
     """What to say when the program cannot be found (how to install it)."""
+    wrap: Wrapper | None = None
+    """Turns the final argv (given the final environment) into the one started: a sandbox."""
 
 
 def command_environment(
@@ -212,7 +218,7 @@ class ChannelReader:
 
 class _Tally:
     def __init__(self) -> None:
-        self.counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        self.counts = ResultCounts()
         self.collection_errors = 0
         self.running: dict[str, None] = {}
         self.session_open = False
@@ -224,8 +230,7 @@ class _Tally:
             self.running[event.nodeid] = None
         elif isinstance(event, TestFinished):
             self.running.pop(event.nodeid, None)
-            outcome = event.outcome if event.outcome in self.counts else "error"
-            self.counts[outcome] += 1
+            self.counts.add(event)
         elif isinstance(event, CollectionError):
             self.collection_errors += 1
         elif isinstance(event, SessionStarted):
@@ -238,7 +243,7 @@ class _Tally:
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return self.counts.total
 
 
 class CommandProcess(GroupProcess):
@@ -293,7 +298,8 @@ class CommandProcess(GroupProcess):
             )
         env = command_environment(base, channel, spec.inject_pytest, self._key)
         try:
-            proc = self._launch(spec.argv, cwd=spec.cwd, env=env)
+            argv = spec.wrap(spec.argv, env) if spec.wrap is not None else list(spec.argv)
+            proc = self._launch(argv, cwd=spec.cwd, env=env)
         except OSError as exc:
             if isinstance(exc, FileNotFoundError) and spec.missing_hint:
                 raise CommandStartError(spec.missing_hint) from exc
@@ -377,14 +383,9 @@ class CommandProcess(GroupProcess):
     def _summary(self, tally: _Tally, duration: float, crash: TestFinished | None) -> RunSummary:
         code = self.returncode
         killed = code is not None and code < 0 and not self.cancelled
-        return RunSummary(
-            selected=tally.total,
-            passed=tally.counts["passed"],
-            failed=tally.counts["failed"],
-            skipped=tally.counts["skipped"],
-            errors=tally.counts["error"],
-            crashed=crash.nodeid if crash else None,
-            duration_s=round(duration, 6),
+        return tally.counts.summary(
+            crash.nodeid if crash else None,
+            round(duration, 6),
             exitstatus=code,
             cancelled=self.cancelled,
             collection_errors=tally.collection_errors,

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 OUTCOMES = ("passed", "failed", "skipped", "error")
+RESULTS = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+"""pytest's own words for a test's result. ``outcome`` folds an expected failure into skipped
+(xfailed) or passed (xpassed), as the plugin reports it; ``TestFinished.result`` tells them
+apart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +43,16 @@ class ItemCollected:
     path: str
     line: int | None
     markers: tuple[str, ...]
+    deselected: bool = False
+    """Collected, then deselected (by ``-m``/``-k`` in the project's own ``addopts``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class CollectionFinished:
     count: int
     errors: int
+    deselected: int = 0
+    """Tests pytest deselected (``-m``, ``-k``, ``--deselect``), as its summary counts them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,16 @@ class TestFinished:
     """The project root it ran in, relative to the repository root."""
     deps: Mapping[str, Any] | None = None
     """What the test executed and read, when recording was on (see core.recording)."""
+
+    @property
+    def result(self) -> str:
+        """pytest's word for the result: one of ``RESULTS``."""
+        if self.xfail is not None:
+            if self.outcome == "skipped":
+                return "xfailed"
+            if self.outcome == "passed":
+                return "xpassed"
+        return self.outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +192,12 @@ class RunSummary:
     """What the run noticed that is not a test result (lines forged on the event channel)."""
     error: str = ""
     """gateui could not run it, or not to its end (configuration, interpreter): the message."""
+    xfailed: int = 0
+    """Expected failures that failed (not in ``skipped``, as pytest counts them)."""
+    xpassed: int = 0
+    """Expected failures that passed (not in ``passed``)."""
+    deselected: int = 0
+    """Tests collected and then deselected (``-m``, ``-k``), not part of ``selected``."""
 
     @property
     def ok(self) -> bool:
@@ -234,10 +258,16 @@ def parse_event(data: dict[str, Any]) -> Event | None:
         return TestStarted(data["nodeid"], data.get("path", ""), _line(data.get("line")))
     if kind == "item":
         return ItemCollected(
-            data["nodeid"], data.get("path", ""), _line(data.get("line")), tuple(data["markers"])
+            data["nodeid"],
+            data.get("path", ""),
+            _line(data.get("line")),
+            tuple(data["markers"]),
+            deselected=bool(data.get("deselected")),
         )
     if kind == "collection":
-        return CollectionFinished(int(data["count"]), int(data.get("errors", 0)))
+        return CollectionFinished(
+            int(data["count"]), int(data.get("errors", 0)), int(data.get("deselected") or 0)
+        )
     if kind == "collect_error":
         return CollectionError(data.get("nodeid", ""), data.get("message", ""))
     if kind == "warning":

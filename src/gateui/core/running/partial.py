@@ -10,38 +10,35 @@ from gateui.core.running.events import (
     RunSummary,
     TestFinished,
 )
+from gateui.core.running.tally import ResultCounts
 
 
 class PartialCount:
     """Counts the results of the process running now."""
 
     def __init__(self) -> None:
-        self.counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        self.counts = ResultCounts()
         self.collected = 0
+        self.deselected = 0
         self.collection_errors = 0
         self.reported: set[str] = set()
 
     def add(self, event: Event) -> None:
         if isinstance(event, TestFinished):
-            outcome = event.outcome if event.outcome in self.counts else "error"
-            self.counts[outcome] += 1
+            self.counts.add(event)
             self.reported.add(event.nodeid)
         elif isinstance(event, CollectionFinished):
             self.collected += event.count
+            self.deselected += event.deselected
         elif isinstance(event, CollectionError):
             self.collection_errors += 1
 
     def summary(self, duration_s: float) -> RunSummary:
         """The results so far, as the summary of a process that did not finish."""
-        counts = self.counts
-        return RunSummary(
-            selected=sum(counts.values()),
-            passed=counts["passed"],
-            failed=counts["failed"],
-            skipped=counts["skipped"],
-            errors=counts["error"],
-            crashed=None,
-            duration_s=round(duration_s, 6),
+        return self.counts.summary(
+            None,
+            round(duration_s, 6),
+            deselected=self.deselected,
             exitstatus=None,
             collection_errors=self.collection_errors,
             not_run=max(0, self.collected - len(self.reported)),

@@ -17,7 +17,7 @@ import os
 import selectors
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +38,7 @@ from gateui.core.running.events import (
 )
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.process_group import PIPE_GRACE_S, GroupProcess, describe_exit
+from gateui.core.running.tally import ResultCounts
 from gateui.core.running.warm import WarmPool
 
 _READ_SIZE = 1 << 16
@@ -65,6 +66,10 @@ class PytestCommand:
     result."""
     default_reason: str = ""
     """The reason for tests ``reasons`` does not name (a whole project selected at once)."""
+    inherit_env: bool = True
+    """False: ``env`` is the child's whole environment, not additions to this process's."""
+    wrap: Callable[[Sequence[str], Mapping[str, str]], list[str]] | None = None
+    """Turns the final argv (given the final environment) into the one started: a sandbox."""
 
     def reason_for(self, nodeid: str) -> str:
         """The selection reason of a node id, its test (all parametrizations), or its file."""
@@ -104,7 +109,8 @@ class _Tally:
     """Counts results as they arrive; tells which tests are still running."""
 
     def __init__(self) -> None:
-        self.passed = self.failed = self.skipped = self.errors = 0
+        self.counts = ResultCounts()
+        self.deselected = 0
         self.collection_errors = 0
         self.collected: int | None = None
         """How many tests the session collected (None: it never finished collecting)."""
@@ -114,18 +120,7 @@ class _Tally:
     def add(self, event: TestFinished) -> None:
         self.running.pop(event.nodeid, None)
         self.finished.add(event.nodeid)
-        if event.outcome == "passed":
-            self.passed += 1
-        elif event.outcome == "failed":
-            self.failed += 1
-        elif event.outcome == "skipped":
-            self.skipped += 1
-        else:
-            self.errors += 1
-
-    @property
-    def total(self) -> int:
-        return self.passed + self.failed + self.skipped + self.errors
+        self.counts.add(event)
 
 
 class PytestProcess(GroupProcess):
@@ -173,6 +168,7 @@ class PytestProcess(GroupProcess):
                 event = replace(event, nodeid=self._nodeid(event.nodeid))
             elif isinstance(event, CollectionFinished):
                 tally.collected = (tally.collected or 0) + event.count
+                tally.deselected += event.deselected
             elif isinstance(event, SessionFinished):
                 exitstatus = event.exitstatus
                 self.finish = event
@@ -240,14 +236,10 @@ class PytestProcess(GroupProcess):
     ) -> RunSummary:
         died = exitstatus is None and not self.cancelled
         not_run = self._not_run(tally)
-        return RunSummary(
-            selected=tally.total,
-            passed=tally.passed,
-            failed=tally.failed,
-            skipped=tally.skipped,
-            errors=tally.errors,
-            crashed=crash.nodeid if crash else None,
-            duration_s=round(duration, 6),
+        return tally.counts.summary(
+            crash.nodeid if crash else None,
+            round(duration, 6),
+            deselected=tally.deselected,
             exitstatus=exitstatus,
             cancelled=self.cancelled,
             collection_errors=tally.collection_errors,
@@ -261,13 +253,16 @@ class PytestProcess(GroupProcess):
     def _raw_events(self) -> Iterator[Event]:
         interpreter = self.command.interpreter
         if not Path(interpreter).exists():
-            raise InterpreterError(f"{interpreter}: interpreter not found")
-        base = {**os.environ, **self.command.env, **_collect_env(self.command.collect_items)}
+            raise InterpreterError(missing_interpreter(Path(interpreter)))
+        inherited = os.environ if self.command.inherit_env else {}
+        base = {**inherited, **self.command.env, **_collect_env(self.command.collect_items)}
+        # A wrapped run (the gate's sandbox) is never forked from a warm process.
+        pool = self.warm if self.command.wrap is None else None
         warm = None
-        if self.warm is not None:
-            base.update(self.warm.record_env(self.command.project_root, interpreter))
-            warm = self.warm.request(self.command.project_root, interpreter, base)
-            self._notes = self.warm.take_notes()
+        if pool is not None:
+            base.update(pool.record_env(self.command.project_root, interpreter))
+            warm = pool.request(self.command.project_root, interpreter, base)
+            self._notes = pool.take_notes()
         read_fd, write_fd = os.pipe()
         env = plugin_environment(base, f"fd:{write_fd}", self._key)
         argv = self.command.argv()
@@ -277,6 +272,8 @@ class PytestProcess(GroupProcess):
             argv = [*warm.argv_prefix, str(write_fd), "--", *argv[3:]]
             pass_fds = (write_fd, warm.run_socket.fileno())
         try:
+            if self.command.wrap is not None:
+                argv = self.command.wrap(argv, env)
             proc = self._launch(argv, cwd=self.command.project_root, env=env, pass_fds=pass_fds)
         except OSError as exc:
             os.close(read_fd)
@@ -296,8 +293,8 @@ class PytestProcess(GroupProcess):
             os.close(read_fd)
             proc.stdout.close()
             self._leave_nothing(proc)
-        if self.warm is not None and not self.cancelled:
-            self.warm.prepare(self.command.project_root, interpreter, base)
+        if pool is not None and not self.cancelled:
+            pool.prepare(self.command.project_root, interpreter, base)
         if self.session is None and not self.cancelled:
             self._raise_if_pytest_missing()
 
@@ -361,6 +358,13 @@ class PytestProcess(GroupProcess):
                 f"{self.command.interpreter}: pytest is not installed in this interpreter "
                 f"(install it there, or set [tool.gateui] python to one that has it)"
             )
+        if not self._lines.plugin_loaded and self.returncode not in (None, 0):
+            # Not even pytest's plugin loading was reached: the interpreter itself is broken.
+            said = " | ".join(line.strip() for line in self.output_tail if line.strip())[-300:]
+            raise InterpreterError(
+                f"{self.command.interpreter}: the project's interpreter exited with status "
+                f"{self.returncode} before pytest started" + (f": {said}" if said else "")
+            )
 
 
 def _read_available(fd: int) -> tuple[bytes, bool]:
@@ -387,3 +391,14 @@ def _widen_pipe(fd: int) -> None:
 
 def _collect_env(collect_items: bool) -> dict[str, str]:
     return {"GATEUI_COLLECT_ITEMS": "1"} if collect_items else {}
+
+
+def missing_interpreter(interpreter: Path) -> str:
+    """Why ``interpreter`` cannot run, in words that say what to fix."""
+    if interpreter.is_symlink():
+        target = os.readlink(interpreter)
+        return (
+            f"{interpreter}: the environment is broken: its python is a dangling link to "
+            f"{target} (the interpreter it was made from is gone; recreate the environment)"
+        )
+    return f"{interpreter}: interpreter not found"

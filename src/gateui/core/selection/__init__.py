@@ -6,5 +6,7 @@
 - ``depstore``: the dependency database (what each test executed and read, per file version).
 - ``bookkeeping``: what every run leaves behind: results and recordings.
 Private: ``_fingerprints`` (function-body fingerprints), ``_import_graph`` (static import graph),
-``_recording`` (plugin records → database).
+``_module_diff`` (top-level names an edit touched), ``_name_reads`` (names each function reads),
+``_module_level`` (touched names → the tests that can observe them), ``_recording`` (plugin
+records → database).
 """

@@ -6,7 +6,8 @@ not inside a function body — imports, top-level statements, class bodies, deco
 arguments, ``parametrize`` data — runs when the module is imported, which recording does not see,
 so a change there is a *module-level* change: it selects the module's importers (static graph).
 
-Fingerprints hash the AST without line numbers, so moving code or editing comments changes nothing.
+Fingerprints hash the AST without line numbers, so moving code, editing comments or a function's
+docstring changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ import ast
 import hashlib
 from dataclasses import dataclass
 
+from gateui.core.selection._module_diff import without_docstring
+
 _HOOK_PREFIX = "pytest_"
+PRINT_VERSION = "2:"
+"""Prefix of the module digest: prints stored by an older way of printing are made again."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def fingerprint(source: str | bytes) -> ModulePrint | None:
     functions: dict[str, str] = {}
     fixtures: set[str] = set()
     _strip_bodies(tree.body, "", functions, fixtures)
-    return ModulePrint(_digest(ast.dump(tree)), functions, frozenset(fixtures))
+    return ModulePrint(PRINT_VERSION + _digest(ast.dump(tree)), functions, frozenset(fixtures))
 
 
 def _strip_bodies(
@@ -73,7 +78,9 @@ def _strip_bodies(
     for node in body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             name = prefix + node.name
-            digest = _digest(ast.dump(ast.Module(body=node.body, type_ignores=[])))
+            # A docstring is not behaviour (unless it holds doctest examples).
+            body = without_docstring(node.body)
+            digest = _digest(ast.dump(ast.Module(body=body, type_ignores=[])))
             # One name, several bodies (a property's getter and setter, if/else definitions,
             # @overload, singledispatch's "_"): the name's print covers all of them.
             functions[name] = _digest(functions[name] + digest) if name in functions else digest

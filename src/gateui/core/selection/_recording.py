@@ -4,15 +4,22 @@ The plugin reports, per test, the functions executed and files opened under the 
 and each file's git blob id the first time it sees the file in a session. This sink ties each
 test to the exact versions it ran against and keeps a fingerprint of each version, so that a
 later change is compared with what the test really saw.
+
+Only the project's files are dependencies: what ``core.common.project_files`` rules out (caches
+such as ``.hypothesis/``, virtual environments, pseudo-files like ``<string>``) and what git
+ignores (a test's scratch output, local settings) are dropped here, in one ``git check-ignore``
+per batch, so that a file a test writes on every run does not select that test forever.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from gateui.core.common.project_files import ProjectFiles, git_ignored
 from gateui.core.running.events import Event, RunSummary, SessionStarted, TestFinished
 from gateui.core.selection._fingerprints import fingerprint
-from gateui.core.selection.changes import blob_id
+from gateui.core.selection.changes import blob_id, keep_blob
 from gateui.core.selection.depstore import DepStore, TestRecording
 
 _FLUSH_EVERY = 200
@@ -27,6 +34,9 @@ class RecordingSink:
         self.env: str | None = None
         self._blobs: dict[str, str] = {}
         self._pending: list[TestRecording] = []
+        self._own = ProjectFiles(repo_root)
+        self._dependency: dict[str, bool] = {}
+        """Path → whether it is a dependency (the project's, not git-ignored), judged once."""
 
     def handle(self, event: Event) -> None:
         if isinstance(event, SessionStarted):
@@ -59,6 +69,7 @@ class RecordingSink:
         if not self._pending or self.env is None:
             self._pending = []
             return
+        self._pending = self._project_files_only(self._pending)
         self.store.save(self.env, self._pending)
         for recording in self._pending:
             for rel in recording.functions:
@@ -66,6 +77,25 @@ class RecordingSink:
                 if blob is not None and not self.store.has_print(rel, blob):
                     self._remember_print(rel, blob)
         self._pending = []
+
+    def _project_files_only(self, recordings: list[TestRecording]) -> list[TestRecording]:
+        unknown = {
+            f for r in recordings for f in [*r.functions, *r.reads] if f not in self._dependency
+        }
+        if unknown:
+            own = {f for f in unknown if self._own.is_project_file(f)}
+            ignored = git_ignored(self.repo_root, own)
+            self._dependency.update({f: f in own and f not in ignored for f in unknown})
+        keep = self._dependency
+        return [
+            replace(
+                r,
+                functions={f: n for f, n in r.functions.items() if keep[f]},
+                reads=[f for f in r.reads if keep[f]],
+                blobs={f: b for f, b in r.blobs.items() if keep.get(f, False)},
+            )
+            for r in recordings
+        ]
 
     def _remember_print(self, rel: str, blob: str) -> None:
         """Fingerprint the version the test ran against, if it is still the one on disk (if it
@@ -76,6 +106,8 @@ class RecordingSink:
             return
         if blob_id(data) != blob:
             return
+        # Module-level edits are diffed against the version the tests ran: keep it.
+        keep_blob(self.repo_root, data)
         print_ = fingerprint(data)
         if print_ is not None:
             self.store.save_print(rel, blob, print_)

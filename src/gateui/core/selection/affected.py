@@ -37,6 +37,8 @@ from gateui.core.selection.selector import (
     selection_commands,
 )
 
+CONTINUE_ON_COLLECTION_ERRORS = "--continue-on-collection-errors"
+
 
 @dataclass
 class AffectedPlan:
@@ -89,9 +91,16 @@ def plan_affected(
     skip = _union(selection, carry, exclude)
     # Markers, keyword, nested-project ignores and extra pytest args, as a plain run has them.
     plain = RunRequest(
-        markers=request.markers, keyword=request.keyword, extra_args=request.extra_args
+        markers=request.markers,
+        keyword=request.keyword,
+        extra_args=request.extra_args,
+        report_args=request.report_args,
     )
-    base_args = {c.project_root: list(c.args) for c in plan_run(projects, plain)}
+    # A selected file that fails to import must not hide the other selected tests: it is
+    # reported as a failure of that file, and the rest run.
+    base_args = {
+        c.project_root: [*c.args, CONTINUE_ON_COLLECTION_ERRORS] for c in plan_run(projects, plain)
+    }
     if request.suite is not None:
         for project in projects:
             suite = resolve_suite(project, request.suite)

@@ -8,7 +8,7 @@ from pathlib import Path
 from gateui.core.running.events import Event, TestFinished
 from gateui.core.running.results import ResultsStore
 from gateui.core.selection._recording import RecordingSink
-from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.depstore import NOT_RECORDING, DepStore, say_on_stderr
 
 
 class Bookkeeping:
@@ -30,4 +30,11 @@ class Bookkeeping:
     def save(self) -> None:
         if self.sink is not None:
             self.sink.flush()
-        self.results.save(self.repo_root)
+        try:
+            self.results.save(self.repo_root)
+        except OSError as exc:
+            # Results are a cache too: the run's verdict stays the tests'. Said once: a store
+            # that could not be written has said it already.
+            if self.store is None or self.store.not_recording is None:
+                warn = self.store.warn if self.store is not None else say_on_stderr
+                warn(f"{NOT_RECORDING}: cannot save results in {self.repo_root} ({exc.strerror})")

@@ -4,15 +4,21 @@ Without ``--since`` the base is HEAD; with ``--since REF`` it is the merge base 
 Untracked (not ignored) files count as added. A rename counts as a change to both paths, a
 deletion as a change to the deleted path. Outside git there is no base: selection then relies on
 the recorded file versions alone.
+
+Only the project's files count (``core.common.project_files``): a virtual environment, installed
+packages or build output are left out whether or not ``.gitignore`` lists them. An untracked
+folder is judged as a whole before its files are listed, so a venv of 20,000 files created in the
+repository costs one line of git output, not 20,000.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gateui.core.common.errors import GateuiError
+from gateui.core.common.project_files import ProjectFiles
 
 
 def blob_id(data: bytes) -> str:
@@ -37,6 +43,8 @@ class ChangeSet:
     renames: dict[str, str] = field(default_factory=dict)
     """New path → old path."""
     deleted: frozenset[str] = frozenset()
+    left_out: tuple[str, ...] = ()
+    """Changed folders and files that are not the project's (a venv, build output), sorted."""
 
 
 def _repo(repo_root: Path):  # type: ignore[no-untyped-def]
@@ -57,12 +65,15 @@ def changed_files(repo_root: Path, since: str | None = None) -> ChangeSet:
         if since is not None:
             raise GateuiError(f"{repo_root}: --since needs a git repository")
         return ChangeSet(frozenset())
+    own = ProjectFiles(repo_root)
+    left_out: set[str] = set()
     try:
         head = repo.head.commit.hexsha
     except ValueError:
         # No commit yet: everything in the tree is new.
-        untracked = repo.git.ls_files("--others", "--cached", "--exclude-standard", "-z")
-        return ChangeSet(frozenset(p for p in untracked.split("\0") if p))
+        listed = repo.git.ls_files("--cached", "-z").split("\0")
+        new_repo = {p for p in listed if p} | _untracked(repo, own, left_out)
+        return _project_only(ChangeSet(frozenset(new_repo)), own, left_out)
     base = head
     if since is not None:
         try:
@@ -95,9 +106,61 @@ def changed_files(repo_root: Path, since: str | None = None) -> ChangeSet:
             if status.startswith("D"):
                 deleted.add(path)
             index += 2
-    untracked = repo.git.ls_files("--others", "--exclude-standard", "-z")
-    paths.update(p for p in untracked.split("\0") if p)
-    return ChangeSet(frozenset(paths), base, renames, frozenset(deleted))
+    paths |= _untracked(repo, own, left_out)
+    changes = ChangeSet(frozenset(paths), base, renames, frozenset(deleted))
+    return _project_only(changes, own, left_out)
+
+
+def _untracked(repo, own: ProjectFiles, left_out: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    """Untracked, not ignored files of the project. git names a wholly untracked folder once
+    (``--directory``); it is listed file by file only when it is the project's."""
+    listed = repo.git.ls_files(
+        "--others", "--exclude-standard", "--directory", "--no-empty-directory", "-z"
+    )
+    files: set[str] = set()
+    folders: list[str] = []
+    for entry in listed.split("\0"):
+        if not entry:
+            continue
+        if not entry.endswith("/"):
+            files.add(entry)
+        elif own.is_project_folder(entry):
+            folders.append(entry)
+        else:
+            left_out.add(entry.rstrip("/"))
+    if folders:
+        inside = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
+        files.update(p for p in inside.split("\0") if p)
+    return files
+
+
+def _project_only(changes: ChangeSet, own: ProjectFiles, left_out: set[str]) -> ChangeSet:
+    kept = frozenset(own.keep(changes.paths))
+    dropped = changes.paths - kept
+    if not dropped and not left_out:
+        return changes
+    return replace(
+        changes,
+        paths=kept,
+        renames={new: old for new, old in changes.renames.items() if new in kept},
+        deleted=changes.deleted & kept,
+        left_out=tuple(sorted(left_out | _folders_of(dropped, own))),
+    )
+
+
+def _folders_of(paths: frozenset[str], own: ProjectFiles) -> set[str]:
+    """The outermost folder that is not the project's, for each path (or the path itself)."""
+    found: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if not own.is_project_folder(folder):
+                found.add(folder)
+                break
+        else:
+            found.add(path)
+    return found
 
 
 def content_at(repo_root: Path, commit: str, path: str) -> bytes | None:
@@ -113,6 +176,26 @@ def content_at(repo_root: Path, commit: str, path: str) -> bytes | None:
         return None
     data: bytes = blob.data_stream.read()
     return data
+
+
+def keep_blob(repo_root: Path, data: bytes) -> None:
+    """Write ``data`` into git's object store (as ``git hash-object -w`` does), so that a file
+    version tests ran against stays readable after the file is edited again, committed or not.
+    Nothing refers to it: git's garbage collection drops it in time."""
+    from io import BytesIO
+
+    import git
+    from gitdb.base import IStream  # type: ignore[import-untyped]
+
+    repo = _repo(repo_root)
+    if repo is None:
+        return
+    try:
+        if repo.odb.has_object(bytes.fromhex(blob_id(data))):
+            return
+        repo.odb.store(IStream(b"blob", len(data), BytesIO(data)))
+    except (OSError, ValueError, git.GitError):
+        return
 
 
 def blob_content(repo_root: Path, blob: str) -> bytes | None:

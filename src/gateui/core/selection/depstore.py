@@ -5,17 +5,25 @@ version (git blob id) the test ran against, so a change is judged against what t
 saw: an interrupted run, two watchers or an old recording never make a change disappear. SQLite's
 locking makes concurrent writers (two watchers, CLI and TUI) safe; each test's rows are replaced
 in one transaction.
+
+The store is a cache, never a reason for a run to fail. A damaged file (garbage, truncated,
+"malformed") is set aside next to itself and rebuilt, with one warning naming it. A store that
+cannot be written (a read-only checkout or file, a full disk) turns recording off for the rest of
+the process, with one warning that says why; selection then works from an empty in-memory store,
+that is from the import graph alone, which selects more, never less.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-from gateui.core.running.results import state_dir
+from gateui.core.running.results import STATE_DIR, state_dir
 from gateui.core.selection._fingerprints import ModulePrint
 
 _SCHEMA_VERSION = "1"
@@ -39,6 +47,30 @@ CREATE TABLE IF NOT EXISTS prints (
 """
 MISSING_BLOB = "-"
 """The blob recorded for a file that could not be read when the test ran (counts as changed)."""
+STORE_FILE = "deps.sqlite"
+DAMAGED_SUFFIX = ".damaged"
+"""A damaged store is renamed to ``deps.sqlite.damaged`` (replacing an older one) and rebuilt."""
+NOT_RECORDING = "running without recording"
+
+# SQLite's primary result codes for a file that is not (or no longer) a usable database.
+_DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_ERROR})
+_T = TypeVar("_T")
+
+
+def say_on_stderr(message: str) -> None:
+    """The default for store warnings: one line on stderr (the TUI captures stderr)."""
+    try:
+        sys.stderr.write(f"gateui: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # nowhere to say it: the warning is not worth failing the run for
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return not isinstance(exc, sqlite3.OperationalError)
+    return (code & 0xFF) in _DAMAGED_CODES
 
 
 @dataclass(frozen=True)
@@ -59,16 +91,92 @@ class TestRecording:
 class DepStore:
     """Read and write recordings for one repository."""
 
-    def __init__(self, repo_root: Path) -> None:
-        self.path = state_dir(repo_root) / "deps.sqlite"
-        self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        with self.db:
-            self.db.executescript(_SCHEMA)
-            version = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if version is None:
-                self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+    def __init__(self, repo_root: Path, warn: Callable[[str], None] = say_on_stderr) -> None:
+        self.path = repo_root / STATE_DIR / STORE_FILE
+        self.warn = warn
+        self.not_recording: str | None = None
+        """Why recordings are not being kept (None while they are)."""
+        self.db = self._open()
+
+    # -- opening and recovering ------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        try:
+            state_dir(self.path.parent.parent)
+        except OSError as exc:
+            return self._unwritable(f"cannot create {self.path.parent} ({_why(exc)})")
+        try:
+            return self._connect()
+        except sqlite3.Error as exc:
+            if not _is_damage(exc):
+                return self._unwritable(f"cannot write {self.path} ({exc})")
+            first = exc
+        try:
+            self._set_aside(first)
+            return self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            return self._unwritable(f"cannot rebuild {self.path} ({_why(exc)})")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            with db:
+                db.executescript(_SCHEMA)
+                version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if version is None:
+                    db.execute("INSERT INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+            # A store cut short can open and then fail page by page: have SQLite look first.
+            check = db.execute("PRAGMA quick_check(1)").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({check})")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, exc: sqlite3.Error) -> None:
+        """Keep the damaged file for a look (``deps.sqlite.damaged``) and start afresh."""
+        aside = self.path.with_name(self.path.name + DAMAGED_SUFFIX)
+        self.path.replace(aside)
+        for suffix in ("-wal", "-shm"):
+            companion = self.path.with_name(self.path.name + suffix)
+            if companion.exists():
+                companion.replace(aside.with_name(aside.name + suffix))
+        self.warn(
+            f"{self.path} was damaged ({exc}); set aside as {aside.name} and rebuilt "
+            "(recordings start afresh)"
+        )
+
+    def _unwritable(self, why: str) -> sqlite3.Connection:
+        """Recording off from here on; an empty store in memory answers every question."""
+        self._stop_recording(why)
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        with db:
+            db.executescript(_SCHEMA)
+        return db
+
+    def _stop_recording(self, why: str) -> None:
+        if self.not_recording is None:
+            self.not_recording = why
+            self.warn(f"{NOT_RECORDING}: {why}")
+
+    def _write(self, action: Callable[[], None]) -> None:
+        """Run one write transaction; a store that stops taking writes stops recording."""
+        if self.not_recording is not None:
+            return
+        try:
+            action()
+        except sqlite3.Error as exc:
+            self._stop_recording(f"cannot write {self.path} ({exc})")
+
+    def _read(self, query: Callable[[], _T], empty: _T) -> _T:
+        """Answer one question; a store that fails to answer knows nothing (selects more)."""
+        try:
+            return query()
+        except sqlite3.Error as exc:
+            self._stop_recording(f"cannot read {self.path} ({exc})")
+            return empty
 
     def close(self) -> None:
         self.db.close()
@@ -76,8 +184,10 @@ class DepStore:
     # -- writing ---------------------------------------------------------------------------
     def save(self, env: str, recordings: Sequence[TestRecording]) -> None:
         """Replace these tests' rows for ``env`` in one transaction."""
-        if not recordings:
-            return
+        if recordings:
+            self._write(lambda: self._save(env, recordings))
+
+    def _save(self, env: str, recordings: Sequence[TestRecording]) -> None:
         with self.db:
             for rec in recordings:
                 key = (env, rec.nodeid)
@@ -100,41 +210,55 @@ class DepStore:
                 )
 
     def save_print(self, file: str, blob: str, print_: ModulePrint) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR IGNORE INTO prints VALUES (?, ?, ?, ?, ?)",
-                (
-                    file,
-                    blob,
-                    print_.module,
-                    json.dumps(print_.functions),
-                    json.dumps(sorted(print_.fixtures)),
-                ),
-            )
+        row = (
+            file,
+            blob,
+            print_.module,
+            json.dumps(print_.functions),
+            json.dumps(sorted(print_.fixtures)),
+        )
+
+        def insert() -> None:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?)", row)
+
+        self._write(insert)
+
+    def forget(self, env: str, nodeids: Iterable[str]) -> None:
+        def delete() -> None:
+            with self.db:
+                for nodeid in nodeids:
+                    for table in ("tests", "executed", "reads"):
+                        self.db.execute(
+                            f"DELETE FROM {table} WHERE env=? AND nodeid=?", (env, nodeid)
+                        )
+
+        self._write(delete)
 
     # -- reading ---------------------------------------------------------------------------
+    def _rows(self, sql: str, params: tuple[str, ...]) -> list[Any]:
+        return self._read(lambda: self.db.execute(sql, params).fetchall(), [])
+
     def has_print(self, file: str, blob: str) -> bool:
-        row = self.db.execute(
-            "SELECT 1 FROM prints WHERE file=? AND blob=?", (file, blob)
-        ).fetchone()
-        return row is not None
+        return bool(self._rows("SELECT 1 FROM prints WHERE file=? AND blob=?", (file, blob)))
 
     def load_print(self, file: str, blob: str) -> ModulePrint | None:
-        row = self.db.execute(
+        rows = self._rows(
             "SELECT module, functions, fixtures FROM prints WHERE file=? AND blob=?", (file, blob)
-        ).fetchone()
-        if row is None:
+        )
+        if not rows:
             return None
-        return ModulePrint(row[0], json.loads(row[1]), frozenset(json.loads(row[2])))
+        module, functions, fixtures = rows[0]
+        return ModulePrint(module, json.loads(functions), frozenset(json.loads(fixtures)))
 
     def tests(self, env: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
         """Every test recorded for ``env``: node id → (recorded for real, markers)."""
-        rows = self.db.execute("SELECT nodeid, recorded, markers FROM tests WHERE env=?", (env,))
+        rows = self._rows("SELECT nodeid, recorded, markers FROM tests WHERE env=?", (env,))
         return {n: (bool(r), tuple(json.loads(m))) for n, r, m in rows}
 
     def versions(self, env: str) -> Iterator[tuple[str, str]]:
         """Every (file, blob) some recording of ``env`` ran against, executed or read."""
-        yield from self.db.execute(
+        yield from self._rows(
             "SELECT DISTINCT file, blob FROM executed WHERE env=? "
             "UNION SELECT DISTINCT file, blob FROM reads WHERE env=?",
             (env, env),
@@ -142,36 +266,43 @@ class DepStore:
 
     def executed(self, env: str, file: str, blob: str) -> Iterator[tuple[str, list[str]]]:
         """(node id, functions executed) for tests that ran against this file version."""
-        rows = self.db.execute(
+        rows = self._rows(
             "SELECT nodeid, functions FROM executed WHERE env=? AND file=? AND blob=?",
             (env, file, blob),
         )
         for nodeid, functions in rows:
             yield nodeid, json.loads(functions)
 
+    def executed_everywhere(self, env: str) -> Iterator[tuple[str, str, list[str]]]:
+        """(node id, file, functions executed) for every recording of ``env``: one query, for
+        matching what tests executed against the names a change touched."""
+        rows = self._rows("SELECT nodeid, file, functions FROM executed WHERE env=?", (env,))
+        for nodeid, file, functions in rows:
+            yield nodeid, file, json.loads(functions)
+
     def executed_in(self, env: str, file: str) -> set[str]:
         """Every function of ``file`` some recorded test of ``env`` executed (any version)."""
-        rows = self.db.execute("SELECT functions FROM executed WHERE env=? AND file=?", (env, file))
+        rows = self._rows("SELECT functions FROM executed WHERE env=? AND file=?", (env, file))
         found: set[str] = set()
         for (functions,) in rows:
             found.update(json.loads(functions))
         return found
 
     def readers(self, env: str, file: str, blob: str) -> list[str]:
-        rows = self.db.execute(
+        rows = self._rows(
             "SELECT nodeid FROM reads WHERE env=? AND file=? AND blob=?", (env, file, blob)
         )
         return [r[0] for r in rows]
 
     def executed_by(self, env: str, nodeid: str) -> dict[str, list[str]]:
         """What one test executed, file → functions (for ``gateui explain``)."""
-        rows = self.db.execute(
+        rows = self._rows(
             "SELECT file, functions FROM executed WHERE env=? AND nodeid=?", (env, nodeid)
         )
         return {f: json.loads(names) for f, names in rows}
 
-    def forget(self, env: str, nodeids: Iterable[str]) -> None:
-        with self.db:
-            for nodeid in nodeids:
-                for table in ("tests", "executed", "reads"):
-                    self.db.execute(f"DELETE FROM {table} WHERE env=? AND nodeid=?", (env, nodeid))
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)

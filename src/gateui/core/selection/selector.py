@@ -2,12 +2,16 @@
 
 Safe first, then precise. For tests with a recording in the current environment, a changed
 function body selects the tests that executed that function (judged against the exact file
-version each test ran against). Everything recording cannot see goes through the static import
-graph: module-level changes (imports, class bodies, decorators, defaults, parametrize data), tests
-with no recording (new tests, another interpreter or package set), and conftest hooks. Data files
-select the tests that opened them; config and lock files select their whole project; other files
-follow ``[[tool.gateui.map]]``, then tests that mention the file's name, then the smoke suite.
-Tests that failed last time are always selected and run first; the rest run fastest first.
+version each test ran against). A module-level edit (imports, assignments, class bodies,
+decorators, defaults, parametrize data) selects by the top-level names it touched: the tests
+whose executed functions read them, that executed the definition or class, or that are the
+changed test (``_module_level``). What names cannot follow — dynamic modules, statements run for
+their effect at import, registering decorators, conftest hooks — and tests with no recording go
+through the static import graph. Data files select the tests that opened them; config and lock
+files select their whole project; other files follow ``[[tool.gateui.map]]``, then tests that
+mention the file's name, then the smoke suite. Tests that failed last time are always selected
+and their modules run first; the rest run fastest first, module by module (the plugin never
+splits a module).
 """
 
 from __future__ import annotations
@@ -21,19 +25,23 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from gateui.core.common.config import load_toml
-from gateui.core.common.errors import ConfigError
 from gateui.core.common.paths import relative_path
+from gateui.core.common.project_files import ProjectFiles
 from gateui.core.discovery.discover import Project
 from gateui.core.layout.projects import is_test_file, repo_files
 from gateui.core.layout.static_scan import scan_project
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
-from gateui.core.selection._fingerprints import ModulePrint, fingerprint
+from gateui.core.selection._fingerprints import PRINT_VERSION, ModulePrint, fingerprint
 from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection._mentions import TestFileWords
+from gateui.core.selection._module_diff import ModuleDiff
+from gateui.core.selection._module_level import ModuleLevel
+from gateui.core.selection._own_tests import is_own_test, testpath_roots
 from gateui.core.selection.changes import ChangeSet, blob_content, blob_id, content_at
-from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.depstore import MISSING_BLOB, DepStore
+from gateui.core.selection.file_map import MapEntry, load_map
 
 # Files whose change can alter any test of the project they sit in (or above).
 WHOLE_PROJECT_FILES = (
@@ -53,15 +61,6 @@ WHOLE_PROJECT_FILES = (
 )
 WHOLE_PROJECT_GLOBS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "*.lock")
 FAILED_LAST_TIME = "failed last time"
-
-
-@dataclass(frozen=True)
-class MapEntry:
-    """``[[tool.gateui.map]]``: files matching ``files`` select ``tests`` or a ``suite``."""
-
-    files: str
-    tests: str | None = None
-    suite: str | None = None
 
 
 @dataclass
@@ -139,30 +138,6 @@ def forget_environment_keys() -> None:
     _ENV_CACHE.clear()
 
 
-def load_map(repo_root: Path) -> list[MapEntry]:
-    pyproject = repo_root / "pyproject.toml"
-    if not pyproject.is_file():
-        return []
-    raw = load_toml(pyproject).get("tool", {}).get("gateui", {}).get("map", [])
-    if not isinstance(raw, list):
-        raise ConfigError(
-            pyproject, "tool.gateui.map must be an array of tables ([[tool.gateui.map]])"
-        )
-    entries = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict) or not isinstance(item.get("files"), str):
-            raise ConfigError(
-                pyproject, f'[[tool.gateui.map]] #{index + 1}: needs files = "<glob>"'
-            )
-        tests, suite = item.get("tests"), item.get("suite")
-        if (tests is None) == (suite is None):
-            raise ConfigError(
-                pyproject, f"[[tool.gateui.map]] #{index + 1}: give exactly one of tests or suite"
-            )
-        entries.append(MapEntry(item["files"], tests, suite))
-    return entries
-
-
 class Selector:
     """Selection over one repository; keeps the import graph and file prints warm between calls
     (watch mode re-selects after each edit without re-reading the tree)."""
@@ -192,7 +167,12 @@ class Selector:
             self._files,
         )
         self._current_prints: dict[str, tuple[tuple[int, int], str, ModulePrint | None]] = {}
+        self.module_level = ModuleLevel(repo_root, self.graph)
         self._test_file_cache: dict[Path, list[str]] = {}
+        # Per selection: each test file is read once however many files changed (a branch
+        # switch brings thousands), and the smoke suite is looked up once per project.
+        self._words = TestFileWords()
+        self._smoked: set[Path] = set()
 
     # -- state -----------------------------------------------------------------------------
     def refresh(self, changed: Iterable[str] = ()) -> None:
@@ -235,11 +215,11 @@ class Selector:
 
     def _old_print(self, rel: str, blob: str) -> ModulePrint | None:
         stored = self.store.load_print(rel, blob)
-        if stored is not None:
+        if stored is not None and stored.module.startswith(PRINT_VERSION):
             return stored
         data = blob_content(self.repo_root, blob)
         if data is None:
-            return None
+            return stored
         print_ = fingerprint(data)
         if print_ is not None:
             self.store.save_print(rel, blob, print_)
@@ -251,18 +231,25 @@ class Selector:
         (project root → key)."""
         selection = Selection([], changes, set(changes.paths))
         self._test_file_cache.clear()
+        self._words = TestFileWords()
+        self._smoked = set()
+        own = ProjectFiles(self.repo_root)
         for project in self.projects:
             env = envs[project.root]
-            selection.projects.append(self._select_project(project, env, changes, selection))
+            chosen = self._select_project(project, env, changes, selection, own)
+            roots = testpath_roots(project)
+            for table in (chosen.nodeids, chosen.prefixes, chosen.files):
+                for key in [k for k in table if not is_own_test(k, roots, own)]:
+                    del table[key]
+            selection.projects.append(chosen)
         return selection
 
     def _owner(self, rel: str) -> Project | None:
+        # Plain string prefixes: called for every changed file (thousands on a branch switch).
         best = None
-        path = PurePosixPath(rel)
         for project in self.projects:
-            root = PurePosixPath(project.rel)
-            if (project.rel == "." or root in path.parents) and (
-                best is None or len(root.parts) > len(PurePosixPath(best.rel).parts)
+            if (project.rel == "." or rel.startswith(project.rel + "/")) and (
+                best is None or best.rel == "." or len(project.rel) > len(best.rel)
             ):
                 best = project
         return best
@@ -285,7 +272,12 @@ class Selector:
         return found
 
     def _select_project(
-        self, project: Project, env: str, changes: ChangeSet, selection: Selection
+        self,
+        project: Project,
+        env: str,
+        changes: ChangeSet,
+        selection: Selection,
+        own: ProjectFiles,
     ) -> ProjectSelection:
         chosen = ProjectSelection(project)
         prefix = "" if project.rel == "." else f"{project.rel}/"
@@ -296,29 +288,43 @@ class Selector:
             )
         changed = set(changes.paths)
         module_level: dict[str, str] = {}
+        diffs: dict[str, ModuleDiff] = {}
         # 1. Recorded file versions that are no longer what is on disk.
         # (A file of another project that a test here executed counts too: monorepos import
-        # each other; the node id prefix keeps the selection within this project.)
-        for rel, blob in self.store.versions(env):
+        # each other; the node id prefix keeps the selection within this project.) Recordings
+        # of what is not the project's (made before that rule) are no dependency; a read of a
+        # file that was absent and still is, is unchanged.
+        versions = [(f, b) for f, b in self.store.versions(env) if own.is_project_file(f)]
+        recorded_files = {rel for rel, _ in versions}
+        for rel, blob in versions:
             current_blob, current_print = self._current(rel)
-            if current_blob == blob:
+            if current_blob == blob or (current_blob is None and blob == MISSING_BLOB):
                 continue
             changed.add(rel)
             if rel.endswith(".py"):
-                self._function_level(chosen, env, rel, blob, current_print, module_level, prefix)
+                self._function_level(
+                    chosen, env, rel, blob, current_print, module_level, prefix, diffs
+                )
             else:
                 for nodeid in self.store.readers(env, rel, blob):
                     if nodeid.startswith(prefix):
                         chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
         selection.changed |= changed
         # 2. Changed Python files no recording ran against: compare with the base commit.
-        recorded_files = {rel for rel, _ in self.store.versions(env)}
         for rel in sorted(changed):
             if rel.endswith(".py") and rel not in recorded_files and rel not in module_level:
-                why = self._module_level_since_base(rel, changes, bool(recorded))
+                why = self._module_level_since_base(rel, changes, diffs, bool(recorded))
                 if why is not None:
                     module_level[rel] = why
-        # 3. Conftest hooks and module-level changes: the static import graph.
+        # 3. Module-level edits: the tests that can observe the names they touched; what names
+        # cannot follow (and conftest hooks) goes through the static import graph.
+        by_name = self.module_level.select(
+            self.store, env, prefix, diffs, set(self._test_files(project))
+        )
+        for kind, key, reason in by_name.entries:
+            chosen.add(kind, key, reason)
+        for rel, why in by_name.wide.items():
+            module_level.setdefault(rel, why)
         for rel, why in module_level.items():
             self._by_importers(chosen, project, rel, why)
         # 4. Tests with no recording here: any changed Python file they import selects them.
@@ -326,7 +332,7 @@ class Selector:
         # 5. Files that are not Python.
         for rel in sorted(changed):
             if not rel.endswith(".py"):
-                self._non_python(chosen, project, rel, env, recorded)
+                self._non_python(chosen, project, rel, recorded_files, recorded)
         # 6. What failed last time, always.
         for nodeid in self.results.failed():
             if nodeid.startswith(prefix) and (self.repo_root / nodeid.split("::", 1)[0]).exists():
@@ -342,6 +348,7 @@ class Selector:
         current: ModulePrint | None,
         module_level: dict[str, str],
         prefix: str,
+        diffs: dict[str, ModuleDiff],
     ) -> None:
         old = self._old_print(rel, blob)
         module = self.graph.module_name(rel)
@@ -362,8 +369,11 @@ class Selector:
         if hooks and PurePosixPath(rel).name == "conftest.py":
             module_level.setdefault(rel, f"hook {sorted(hooks)[0]} changed")
         if old.module != current.module:
-            module_level.setdefault(rel, "module-level change")
-        unseen = self._never_executed(env, rel, changed_functions)
+            self.module_level.add_diff(diffs, rel, blob_content(self.repo_root, blob), known=True)
+        # A removed function runs nowhere any more: who still calls it is who reads its name.
+        unseen = self._never_executed(
+            env, rel, {n for n in changed_functions if n in current.functions}
+        )
         unseen_tests = {n for n in unseen if n.rsplit(".", 1)[-1].startswith("test")}
         for name in sorted(unseen_tests):
             chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "changed test, not run yet")
@@ -410,22 +420,32 @@ class Selector:
                 chosen.add("prefix", f"{rel}::{name.replace('.', '::')}", "new test")
 
     def _module_level_since_base(
-        self, rel: str, changes: ChangeSet, recordings: bool = True
+        self,
+        rel: str,
+        changes: ChangeSet,
+        diffs: dict[str, ModuleDiff],
+        recordings: bool = True,
     ) -> str | None:
-        """Why ``rel`` counts as a module-level change against the base commit (None when it
-        does not): its module-level code differs, it is new, deleted or unparsable, or — for a
-        conftest.py — a hook changed (hooks run outside the recorded test windows)."""
+        """Why ``rel`` counts as a change of everything it does against the base commit (None
+        when it does not): it is deleted, unparsable, or — for a conftest.py — a hook changed
+        (hooks run outside the recorded test windows). Module-level edits and new files are
+        diffed by name into ``diffs``."""
         if changes.base is None:
             return "module-level change"
         old_path = changes.renames.get(rel, rel)
         before = content_at(self.repo_root, changes.base, old_path)
         _, now = self._current(rel)
-        if before is None or now is None:
-            return "deleted file" if now is None and before is not None else "module-level change"
+        if now is None:
+            return "deleted file" if before is not None else "module-level change"
+        if before is None:
+            self.module_level.add_diff(diffs, rel, None, known=False)
+            return None
         old = fingerprint(before)
-        if old is None or old.module != now.module:
+        if old is None:
             return "module-level change"
-        changed = old.changed_functions(now)
+        if old.module != now.module:
+            self.module_level.add_diff(diffs, rel, before, known=True)
+        changed = {n for n in old.changed_functions(now) if n in now.functions}
         # (Without any recording here, the tests that need it are unrecorded: their own rule.)
         if recordings and changed and not PurePosixPath(rel).name.startswith("test"):
             # No recorded test ran any of this file, yet its functions may run at import or
@@ -474,7 +494,7 @@ class Selector:
         chosen: ProjectSelection,
         project: Project,
         rel: str,
-        env: str,
+        recorded_files: Set[str],
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
     ) -> None:
         owner = self._owner(rel)
@@ -489,7 +509,7 @@ class Selector:
         if whole_project_file and (owner is project or self._above(rel, project)):
             chosen.whole = chosen.whole or f"{rel} changed: it can affect every test"
             return
-        if any(f == rel for f, _ in self.store.versions(env)):
+        if rel in recorded_files:
             return  # recorded readers were judged with the file version they read
         for entry in self.map:
             if fnmatch.fnmatch(rel, entry.files):
@@ -529,15 +549,7 @@ class Selector:
         self._marked(chosen, project, entry.suite, recorded, reason)
 
     def _mentions(self, project: Project, name: str) -> list[str]:
-        needle = name.encode()
-        found = []
-        for test_file in self._test_files(project):
-            try:
-                if needle in (self.repo_root / test_file).read_bytes():
-                    found.append(test_file)
-            except OSError:
-                continue
-        return found
+        return self._words.mentions(self.repo_root, self._test_files(project), name)
 
     def _smoke(
         self,
@@ -546,6 +558,9 @@ class Selector:
         rel: str,
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
     ) -> None:
+        if project.root in self._smoked:
+            return  # the smoke suite is selected already (with the first such file's reason)
+        self._smoked.add(project.root)
         self._marked(
             chosen, project, "smoke", recorded, f"{rel} changed; no test reads it: smoke suite"
         )
@@ -587,8 +602,8 @@ def selection_commands(
     exclude: Set[str] = frozenset(),
 ) -> list[PytestCommand]:
     """One pytest command per project with something selected: a selection file the plugin
-    reads (so only those tests run, in order: failed first, then fastest first) and the test
-    files as arguments (so pytest only collects those)."""
+    reads (so only those tests run, whole modules in order: failed first, then fastest first)
+    and the test files as arguments (so pytest only collects those)."""
     commands = []
     for chosen in selection.projects:
         if chosen.empty:

@@ -1,10 +1,11 @@
 """Watch mode: every save reruns exactly the affected tests, and no edit is ever lost.
 
 File events come from watchfiles (debounced, bursts coalesced: a branch switch is one cycle),
-filtered of editor temp files, tool folders and anything git ignores. Each cycle selects the
-affected tests and runs them. An edit during a run cancels it (the whole process group) and the
-next cycle runs the union of what the cancelled run had not finished and what the new edit
-selects; tests that did finish keep their results.
+filtered of editor temp files, tool folders, what is not the project's (a virtual environment,
+installed packages, build output: ``core.common.project_files``) and anything git ignores. Each
+cycle selects the affected tests and runs them. An edit during a run cancels it (the whole
+process group) and the next cycle runs the union of what the cancelled run had not finished and
+what the new edit selects; tests that did finish keep their results.
 
 ``WatchSession.events()`` is a plain generator (the CLI prints it, the TUI runs it in a thread
 worker); the change source is injectable, so tests feed scripted changes.
@@ -13,7 +14,10 @@ worker); the change source is injectable, so tests feed scripted changes.
 from __future__ import annotations
 
 import fnmatch
+import os
 import queue
+import re
+import stat
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,11 +26,12 @@ from pathlib import Path, PurePosixPath
 
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.owned_dirs import owned_tempdir
+from gateui.core.common.project_files import ProjectFiles
 from gateui.core.discovery.discover import Project
-from gateui.core.plan.run_plan import RunRequest, RunSession
+from gateui.core.plan.run_plan import RunRequest, RunSession, plan_run
 from gateui.core.running.events import Event, RunSummary, TestFinished
 from gateui.core.running.warm import WarmPool
-from gateui.core.selection.affected import plan_affected
+from gateui.core.selection.affected import plan_affected, with_recording
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.changes import ChangeSet, changed_files
 from gateui.core.selection.depstore import DepStore
@@ -105,6 +110,17 @@ class CycleStarted:
     known_tests: int
     """How many tests gateui knows of in the repository (recorded or last run)."""
     notes: tuple[str, ...] = ()
+    manual: str = ""
+    """For a run the user asked for (a key in watch mode): what it runs, in words."""
+
+
+@dataclass(frozen=True)
+class ManualRun:
+    """A run the user asked for while watching (all tests, the failed ones, a filter)."""
+
+    request: RunRequest
+    what: str
+    """In words, for the cycle's header: "all tests", "the failed tests"."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +151,28 @@ def is_ignored_name(rel: str) -> bool:
     return any(fnmatch.fnmatch(path.name, pattern) for pattern in IGNORED_NAMES)
 
 
+def glob_match(rel: str, pattern: str) -> bool:
+    """Whether a repository-relative path matches a glob: ``*`` within a folder name, ``**``
+    across folders (``docs/**`` is everything under docs); a pattern without ``/`` matches the
+    file name anywhere (``*.md``)."""
+    if "/" not in pattern:
+        return fnmatch.fnmatch(PurePosixPath(rel).name, pattern)
+    regex = ""
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            regex, index = regex + "(?:.*/)?", index + 3
+        elif pattern.startswith("**", index):
+            regex, index = regex + ".*", index + 2
+        elif pattern[index] == "*":
+            regex, index = regex + "[^/]*", index + 1
+        elif pattern[index] == "?":
+            regex, index = regex + "[^/]", index + 1
+        else:
+            regex, index = regex + re.escape(pattern[index]), index + 1
+    return re.fullmatch(regex, rel) is not None
+
+
 def git_ignored(repo_root: Path, paths: Iterable[str]) -> set[str]:
     """The subset of ``paths`` git ignores (one ``git check-ignore`` call per batch)."""
     paths = list(paths)
@@ -151,45 +189,94 @@ def git_ignored(repo_root: Path, paths: Iterable[str]) -> set[str]:
     return {p for p in result.stdout.split("\0") if p}
 
 
-def _venv_dirs(repo_root: Path) -> set[str]:
-    """Virtual environments anywhere near the top of the tree, whatever they are called."""
+def own_output_files() -> frozenset[tuple[int, int]]:
+    """The files this process writes its output to (``gateui watch > out.txt``), as (device,
+    inode): each line written there would otherwise be a change that starts another cycle."""
     found = set()
-    for candidate in repo_root.iterdir() if repo_root.is_dir() else ():
-        if (candidate / "pyvenv.cfg").exists():
-            found.add(candidate.name)
-    return found
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found.add((info.st_dev, info.st_ino))
+    return frozenset(found)
 
 
 class ChangeFilter:
-    """Repository-relative paths worth a cycle, from absolute paths reported by the watcher."""
+    """Repository-relative paths worth a cycle, from absolute paths reported by the watcher.
+    Never changes: what is not the project's (venvs, installed packages, caches: one rule,
+    ``ProjectFiles``), files gateui itself writes (its state folder, its own stdout and
+    stderr), and paths the user's ``watch_ignore`` globs name."""
 
-    def __init__(self, repo_root: Path) -> None:
+    def __init__(
+        self,
+        repo_root: Path,
+        ignore: Sequence[str] = (),
+        own_files: frozenset[tuple[int, int]] | None = None,
+    ) -> None:
         self.repo_root = repo_root
-        self.venvs = _venv_dirs(repo_root)
+        self.ignore = tuple(ignore)
+        """The user's ``watch_ignore`` globs (``[tool.gateui]``)."""
+        self.own_files = own_output_files() if own_files is None else own_files
 
-    def _files_in(self, folder: Path) -> set[str]:
+    def without_own(self, changes: ChangeSet) -> ChangeSet:
+        """``changes`` less gateui's own output files (untracked, so git reports them) and the
+        paths ``watch_ignore`` names."""
+        kept = frozenset(
+            p
+            for p in changes.paths
+            if not self._is_own(self.repo_root / p) and not self._user_ignored(p)
+        )
+        return changes if kept == changes.paths else replace(changes, paths=kept)
+
+    def _is_own(self, path: Path) -> bool:
+        if not self.own_files:
+            return False
+        try:
+            info = path.stat()
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) in self.own_files
+
+    def _user_ignored(self, rel: str) -> bool:
+        return any(glob_match(rel, pattern) for pattern in self.ignore)
+
+    def _files_in(self, folder: Path, own: ProjectFiles) -> set[str]:
         found = set()
         for path in folder.rglob("*"):
             if path.is_file():
                 rel = path.relative_to(self.repo_root).as_posix()
-                if not is_ignored_name(rel):
+                if (
+                    not is_ignored_name(rel)
+                    and own.is_project_file(rel)
+                    and not self._user_ignored(rel)
+                ):
                     found.add(rel)
         return found
 
     def __call__(self, absolute: Iterable[str]) -> set[str]:
         relative = set()
+        # Judged afresh per batch: a folder may have become a venv since the last one.
+        own = ProjectFiles(self.repo_root)
         for raw in absolute:
             try:
                 rel = Path(raw).resolve().relative_to(self.repo_root).as_posix()
             except ValueError:
                 continue
-            if rel == "." or is_ignored_name(rel) or rel.split("/", 1)[0] in self.venvs:
+            if rel == "." or is_ignored_name(rel) or not own.is_project_file(rel):
+                continue
+            if self._user_ignored(rel):
                 continue
             folder = self.repo_root / rel
+            if self._is_own(folder):
+                continue
             if folder.is_dir():
                 # A new folder: files written into it before the OS watch on it was in place
-                # raise no event of their own (an inotify race), so take them from the disk.
-                relative |= self._files_in(folder)
+                # raise no event of their own (an inotify race), so take them from the disk
+                # (not from a new venv: it is no folder of the project's).
+                if own.is_project_folder(rel):
+                    relative |= self._files_in(folder, own)
                 continue
             relative.add(rel)
         return relative - git_ignored(self.repo_root, relative)
@@ -248,7 +335,9 @@ class WatchSession:
         self._ready = threading.Event()
         self._queue: queue.Queue[tuple[str, object]] = queue.Queue()
         self._session: RunSession | None = None
-        self._filter = ChangeFilter(self.repo_root)
+        self._manual: ManualRun | None = None
+        config = load_gateui_config(self.repo_root / "pyproject.toml")
+        self._filter = ChangeFilter(self.repo_root, config.watch_ignore)
         self._warm = WarmPool(self.repo_root, enabled=False)
 
     # -- control ---------------------------------------------------------------------------
@@ -266,6 +355,11 @@ class WatchSession:
         session = self._session
         if session is not None:
             session.cancel()
+
+    def run_now(self, run: ManualRun) -> None:
+        """Run ``run`` as the next cycle; a cycle running now stops for it (its tests are not
+        owed: the user asked for something else)."""
+        self._queue.put(("manual", run))
 
     def inject(self, paths: Iterable[str]) -> None:
         """Report changed paths (absolute) as if the watcher had seen them."""
@@ -303,7 +397,7 @@ class WatchSession:
             first = self.initial
             while not self._stop.is_set():
                 if first:
-                    changes = changed_files(self.repo_root)
+                    changes = self._filter.without_own(changed_files(self.repo_root))
                     first = False
                 else:
                     if not pending:
@@ -312,6 +406,14 @@ class WatchSession:
                         pending |= self._wait_for_changes()
                     if self._stop.is_set():
                         break
+                    manual, self._manual = self._manual, None
+                    if manual is not None:
+                        for item in self._manual_cycle(manual, books):
+                            if isinstance(item, set):
+                                pending |= item  # edits made meanwhile still get their cycle
+                            else:
+                                yield item
+                        continue
                     if not pending:
                         continue
                     # Judged against HEAD, like `run --affected`: a file no recording covers is
@@ -338,16 +440,17 @@ class WatchSession:
     def _wait_for_changes(self) -> set[str]:
         """Block until a batch of relevant changes arrives (or stop), then coalesce a burst."""
         changed: set[str] = set()
-        while not changed and not self._stop.is_set():
+        while not changed and not self._stop.is_set() and self._manual is None:
             kind, payload = self._queue.get()
             changed |= self._handle_message(kind, payload)
-        while True:
+        while self._manual is None:
             quiet = BURST_QUIET_S if len(changed) >= BURST_FILES else QUIET_S
             try:
                 kind, payload = self._queue.get(timeout=quiet)
             except queue.Empty:
                 return changed
             changed |= self._handle_message(kind, payload)
+        return changed
 
     def _handle_message(self, kind: str, payload: object) -> set[str]:
         if kind == "change":
@@ -355,6 +458,9 @@ class WatchSession:
             return self._filter(payload)
         if kind == "watch-error":
             raise RuntimeError(f"file watcher failed: {payload}")
+        if kind == "manual":
+            assert isinstance(payload, ManualRun)
+            self._manual = payload
         return set()
 
     def _run_cycle(
@@ -391,46 +497,77 @@ class WatchSession:
                 known_tests=len(books.results),
                 notes=tuple(plan.selection.notes),
             )
-            session = RunSession(plan.commands, warm=self._warm)
-            self._session = session
-            runner = threading.Thread(
-                target=self._pump_run, args=(session,), name="gateui-watch-run", daemon=True
+            yield from self._stream(
+                RunSession(plan.commands, warm=self._warm), books, plan.selection.projects, carry
             )
-            runner.start()
-            finished: set[str] = set()
-            interrupted_by: set[str] = set()
-            while True:
-                kind, payload = self._queue.get()
-                if kind == "event":
-                    assert not isinstance(payload, str)
-                    event: Event = payload  # type: ignore[assignment]
-                    books.handle(event)
-                    if isinstance(event, TestFinished):
-                        finished.add(event.nodeid)
-                    if isinstance(event, RunSummary):
-                        runner.join()
-                        self._session = None
-                        if interrupted_by:
-                            carry.selections = [replace(s) for s in plan.selection.projects]
-                            carry.finished = finished
-                        books.save()
-                        yield event
-                        yield CycleFinished(event, interrupted=bool(interrupted_by))
-                        yield interrupted_by
-                        return
-                    yield event
-                elif kind == "stop":
-                    session.cancel()
-                elif kind == "run-error":
+
+    def _manual_cycle(
+        self, manual: ManualRun, books: Bookkeeping
+    ) -> Iterator[WatchEvent | set[str]]:
+        """A cycle the user asked for: the request as ``gateui run`` plans it."""
+        commands = plan_run(self.projects, manual.request, self.repo_root)
+        if self.record:
+            commands = with_recording(commands, self.repo_root)
+        yield CycleStarted(
+            changed=(),
+            tests=0,
+            files=0,
+            whole_projects=(),
+            carried_over=0,
+            known_tests=len(books.results),
+            manual=manual.what,
+        )
+        yield from self._stream(RunSession(commands, warm=self._warm), books, [], _Carry())
+
+    def _stream(
+        self,
+        session: RunSession,
+        books: Bookkeeping,
+        selections: Sequence[ProjectSelection],
+        carry: _Carry,
+    ) -> Iterator[WatchEvent | set[str]]:
+        """Run one cycle's session in a thread, passing its events on; an edit stops it (its
+        unfinished part is owed to the next cycle), a manual run stops it (nothing owed)."""
+        self._session = session
+        runner = threading.Thread(
+            target=self._pump_run, args=(session,), name="gateui-watch-run", daemon=True
+        )
+        runner.start()
+        finished: set[str] = set()
+        interrupted_by: set[str] = set()
+        while True:
+            kind, payload = self._queue.get()
+            if kind == "event":
+                assert not isinstance(payload, str)
+                event: Event = payload  # type: ignore[assignment]
+                books.handle(event)
+                if isinstance(event, TestFinished):
+                    finished.add(event.nodeid)
+                if isinstance(event, RunSummary):
                     runner.join()
                     self._session = None
-                    raise payload  # type: ignore[misc]
-                else:
-                    relevant = self._handle_message(kind, payload)
-                    if relevant:
-                        # Never lose an edit: stop this run now, and owe its unfinished part.
-                        interrupted_by |= relevant
-                        session.cancel()
+                    if interrupted_by:
+                        carry.selections = [replace(s) for s in selections]
+                        carry.finished = finished
+                    books.save()
+                    yield event
+                    yield CycleFinished(event, interrupted=bool(interrupted_by))
+                    yield interrupted_by
+                    return
+                yield event
+            elif kind == "stop":
+                session.cancel()
+            elif kind == "run-error":
+                runner.join()
+                self._session = None
+                raise payload  # type: ignore[misc]
+            else:
+                relevant = self._handle_message(kind, payload)
+                if relevant:
+                    # Never lose an edit: stop this run now, and owe its unfinished part.
+                    interrupted_by |= relevant
+                if relevant or self._manual is not None:
+                    session.cancel()
 
     def _pump_run(self, session: RunSession) -> None:
         try:

@@ -71,14 +71,45 @@ class WatchController:
         """Where file changes come from (None: watchfiles on the repository)."""
         self.session: WatchSession | None = None
         """The core's session while watch mode is on."""
+        self.paused_for = ""
+        """The run watch mode gave way to (it resumes when that run is over); "" when not
+        paused."""
+        self._watched: tuple[Scope | None, Sequence[Project]] = (None, ())
         self._done: threading.Event | None = None
 
     @property
     def on(self) -> bool:
         return self.session is not None
 
-    def start(self, scope: Scope | None, projects: Sequence[Project]) -> str:
-        """Watch what ``request`` (else ``scope``) selects; returns what is watched, to say."""
+    def pause(self, run_label: str) -> LogNote | None:
+        """Give way to a run the user started (one pytest at a time, one writer of the
+        results); ``resume`` turns watch mode back on. What to log; None when it was off."""
+        if self.session is None and not self.paused_for:
+            return None
+        self.stop()
+        self.paused_for = run_label
+        return LogNote(f"watch mode paused while {run_label} runs (w turns it off)")
+
+    def resume(self, after: threading.Event) -> LogNote | None:
+        """Watch again what was watched before the pause, once ``after`` is set (the run's
+        results saved). What to log; None when watch mode was not paused. Nothing saved
+        meanwhile is missed: the first cycle looks at the working tree's whole change, and
+        selects what no run has verified at its current version."""
+        if not self.paused_for:
+            return None
+        label = self.start(*self._watched, after=after)
+        return LogNote(f"watch mode on again: {label} (every save reruns the affected tests)")
+
+    def start(
+        self,
+        scope: Scope | None,
+        projects: Sequence[Project],
+        after: threading.Event | None = None,
+    ) -> str:
+        """Watch what ``request`` (else ``scope``) selects, from when ``after`` is set (None:
+        at once); returns what is watched, to say."""
+        self.paused_for = ""
+        self._watched = (scope, projects)
         if self.request is not None:
             request, chosen, label = self.request, list(projects), _request_label(self.request)
         elif scope is not None:
@@ -89,7 +120,7 @@ class WatchController:
         self.session = session
         self._done = done = threading.Event()
         self.app.run_worker(
-            partial(self._watch, session, done),
+            partial(self._watch, session, done, after),
             thread=True,
             exclusive=True,
             exit_on_error=False,
@@ -99,10 +130,11 @@ class WatchController:
         return label
 
     def stop(self) -> bool:
-        """Turn watch mode off; False when it was off."""
+        """Turn watch mode off (also a paused one); False when it was off."""
         session = self.session
+        paused, self.paused_for = self.paused_for, ""
         if session is None:
-            return False
+            return bool(paused)
         self.session = None
         session.stop()
         return True
@@ -116,11 +148,16 @@ class WatchController:
         """What quitting waits for: the session's processes reaped."""
         return [self._done] if self._done is not None else []
 
-    def _watch(self, session: WatchSession, done: threading.Event) -> None:
+    def _watch(
+        self, session: WatchSession, done: threading.Event, after: threading.Event | None
+    ) -> None:
         """The worker."""
         cycle: ActiveRun | None = None
         summarised = False
         try:
+            while after is not None and not after.wait(0.05):
+                if self.session is not session:
+                    return  # turned off before it began
             for item in session.events():
                 if isinstance(item, CycleStarted):
                     if not (item.tests or item.files or item.whole_projects):

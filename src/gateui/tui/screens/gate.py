@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from gateui.core.gate.model import ERROR, FAIL, PASS, SKIPPED
+from gateui.core.gate.model import ERROR, FAIL, NOT_REPRODUCED, PARTIAL, PASS, SKIPPED
 from gateui.tui.gate_view import RUNNING, WAITING, GateView, StepRow
 from gateui.tui.model import format_duration
 from gateui.wording import MARKS, one_line, place_text
@@ -28,6 +28,7 @@ _VERDICT_STYLE = {
     PASS: "$text-success",
     FAIL: "$text-error",
     ERROR: "$text-warning",
+    NOT_REPRODUCED: "$text-warning",
     SKIPPED: MUTED,
     RUNNING: "$text-accent",
     WAITING: MUTED,
@@ -53,6 +54,13 @@ def verdict_line(view: GateView) -> Content:
         failing = [r.name for r in view.rows if r.state == FAIL]
         what = ", ".join(failing) if failing else view.reason
         return Content(f"{MARKS[FAIL]} PR gate: would fail — {what}")
+    if view.verdict == PARTIAL:
+        missing = [r.name for r in view.rows if r.state == NOT_REPRODUCED]
+        what = ", ".join(missing) if missing else view.reason
+        return Content(
+            f"{MARKS[NOT_REPRODUCED]} PR gate: partial — what ran here passed;"
+            f" not reproduced here: {what}"
+        )
     return Content(f"{MARKS[ERROR]} PR gate: cannot evaluate — {view.reason}")
 
 
@@ -233,7 +241,7 @@ class GateScreen(ModalScreen[None]):
         banner = self.query_one("#gate-verdict", Static)
         banner.update(verdict_line(view))
         state = "cancelled" if view.cancelled else view.badge
-        for name in ("running", "passing", "would-fail", "unknown", "cancelled"):
+        for name in ("running", "passing", "partial", "would-fail", "unknown", "cancelled"):
             banner.set_class(state.replace(" ", "-") == name, f"-{name}")
         self.query_one("#gate-where", Static).update(where_content(view))
         here = [r for r in view.rows if r.runs_locally]

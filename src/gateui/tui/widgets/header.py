@@ -10,6 +10,7 @@ from textual.widgets import Label
 # and when the gate cannot be evaluated (the tooltip and the log say why).
 GATE_STATES = {
     "passing": "gate: passing",
+    "partial": "gate: partial",
     "would fail": "gate: would fail",
     "unknown": "gate: unknown",
     "running": "gate: running…",
@@ -34,11 +35,19 @@ class GateHeader(Horizontal):
         label = self.query_one("#branch", Label)
         label.update(f"⎇ {branch}" if is_git and branch else "not a git repository")
 
-    def set_watch(self, on: bool) -> None:
+    def set_watch(self, on: bool, paused_for: str = "") -> None:
+        """``watch on`` / ``watch off``, or ``watch paused for this run`` while a run the user
+        started has the floor (the tooltip names it)."""
         label = self.query_one("#watch", Label)
-        label.update("watch on" if on else "watch off")
-        label.set_class(on, "-on")
-        label.set_class(not on, "-off")
+        if paused_for:
+            label.update("watch paused for this run")
+            label.tooltip = f"watch mode resumes when {paused_for} is over (w turns it off)"
+        else:
+            label.update("watch on" if on else "watch off")
+            label.tooltip = None
+        label.set_class(on and not paused_for, "-on")
+        label.set_class(not on and not paused_for, "-off")
+        label.set_class(bool(paused_for), "-paused")
 
     def set_gate(self, state: str, detail: str = "") -> None:
         """Show ``state`` (a key of ``GATE_STATES``); ``detail`` is the badge's tooltip."""

@@ -129,6 +129,14 @@ class ResultsPane(Vertical):
         field.focus()
         return True
 
+    def clear_filter(self) -> bool:
+        """Clear and hide the filter; False when there was none."""
+        field = self.query_one(FilterInput)
+        if not field.value and not field.has_class("-visible"):
+            return False
+        field.action_clear()
+        return True
+
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
         self.query_one(ResultsTable).focus()
@@ -151,11 +159,18 @@ class ResultsPane(Vertical):
         self.query_one(TabbedContent).active = "detail-tab"
         self.query_one(DetailView).focus()
 
-    def restore_results(self) -> None:
-        """Give the space back to the results (esc)."""
-        if self.has_class("-detail"):
-            self.remove_class("-detail")
-            self.query_one(ResultsTable).focus()
+    def restore_results(self) -> bool:
+        """Give the space back to the results (esc); False when the detail was not enlarged."""
+        if not self.has_class("-detail"):
+            return False
+        self.remove_class("-detail")
+        self.query_one(ResultsTable).focus()
+        return True
+
+    def toggle_log(self) -> None:
+        """Detail ⇄ Log in the bottom pane."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "detail-tab" if tabs.active == "log-tab" else "log-tab"
 
     # -- the log ----------------------------------------------------------------------------------
     def log_line(self, text: str, style: str, alert: bool) -> None:

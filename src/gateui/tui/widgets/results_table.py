@@ -7,7 +7,7 @@ re-layout a ``DataTable`` does (measured: ~0.2 ms per row there, and seconds to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -22,18 +22,15 @@ from textual.strip import Strip
 
 from gateui.core.running.events import TestFinished
 from gateui.tui.model import OUTCOME_STYLE, display_outcome, format_duration, is_failure
+from gateui.wording import short_nodeid
 
 STATUS_WIDTH = 7
 DURATION_WIDTH = 8
 
 
-def _fit_left(text: str, width: int) -> str:
-    """``text`` in ``width`` cells, cut on the left (the test name at the end stays visible)."""
-    if width <= 0:
-        return ""
-    if len(text) <= width:
-        return text.ljust(width)
-    return "…" + text[len(text) - width + 1 :]
+def _fit_nodeid(nodeid: str, width: int) -> str:
+    """``nodeid`` in ``width`` cells, shortened in the middle (file and test name stay)."""
+    return short_nodeid(nodeid, width).ljust(max(width, 0))
 
 
 def _fit_right(text: str, width: int) -> str:
@@ -103,6 +100,9 @@ class ResultsTable(ScrollView, can_focus=True):
         """Index of the highlighted row in the (filtered) view; None before the user picks."""
         self.default_reason = ""
         """Shown in the "why" column for results that carry no reason of their own."""
+        self._reasons = False
+        """Whether a result has a reason of its own: only then is there a "why" column (the
+        run's default reason alone says what the title says already)."""
         self._follow = True
 
     # -- data -------------------------------------------------------------------------------
@@ -147,6 +147,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self.cursor = None
         self._follow = True
         self.default_reason = default_reason
+        self._reasons = False
         self._update_size()
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
@@ -156,6 +157,7 @@ class ResultsTable(ScrollView, can_focus=True):
         at_end = self.is_vertical_scroll_end
         filtered = bool(self._filter)
         for event in results:
+            self._reasons = self._reasons or bool(event.reason)
             if is_failure(event):
                 self._failures.append(event)
                 if filtered:
@@ -283,15 +285,23 @@ class ResultsTable(ScrollView, can_focus=True):
         self._update_size()
 
     # -- rendering --------------------------------------------------------------------------
+    @property
+    def shows_reasons(self) -> bool:
+        """Whether the "why" column is there (some result has a reason of its own)."""
+        return self._reasons
+
     def _widths(self, width: int) -> tuple[int, int]:
-        """(node id width, reason width) for a line of ``width`` cells."""
-        fixed = 1 + STATUS_WIDTH + 1 + 1 + DURATION_WIDTH + 1 + 1
+        """(node id width, reason width) for a line of ``width`` cells; the reason's is 0
+        when there is no "why" column."""
+        fixed = 1 + STATUS_WIDTH + 1 + 1 + DURATION_WIDTH + 1
+        if not self._reasons:
+            return max(10, width - fixed), 0
         reason = max(10, min(36, width // 4))
-        node = max(10, width - fixed - reason)
+        node = max(10, width - fixed - 1 - reason)
         return node, reason
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # (the scrollbar's cells are not ours)
         base = self.rich_style
         if y == 0:
             return self._header_line(width, base)
@@ -310,8 +320,7 @@ class ResultsTable(ScrollView, can_focus=True):
             + _fit_right("test", node_w)
             + " "
             + "duration".rjust(DURATION_WIDTH)
-            + " "
-            + _fit_right("why", reason_w)
+            + (" " + _fit_right("why", reason_w) if reason_w else "")
         )
         return Strip([Segment(text, style)]).adjust_cell_length(width, base)
 
@@ -323,14 +332,17 @@ class ResultsTable(ScrollView, can_focus=True):
         dim = base + self.get_component_rich_style("results-table--dim", partial=True)
         symbol, word, colour = OUTCOME_STYLE[display_outcome(event)]
         reason = event.reason or self.default_reason
-        segments: Sequence[Segment] = [
+        segments: list[Segment] = [
             Segment(" ", base),
             Segment(f"{symbol} {word}".ljust(STATUS_WIDTH), base + Style.parse(colour)),
             Segment(" ", base),
-            Segment(_fit_left(event.nodeid, node_w), base),
+            Segment(_fit_nodeid(event.nodeid, node_w), base),
             Segment(" ", base),
             Segment(format_duration(event.duration_s).rjust(DURATION_WIDTH), dim),
-            Segment(" ", base),
-            Segment(_fit_right(reason, reason_w), dim if not event.reason else base),
         ]
+        if reason_w:
+            segments += [
+                Segment(" ", base),
+                Segment(_fit_right(reason, reason_w), dim if not event.reason else base),
+            ]
         return Strip(segments).adjust_cell_length(width, base)

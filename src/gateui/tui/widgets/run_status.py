@@ -2,36 +2,63 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from dataclasses import dataclass
+
+from textual.app import ComposeResult, RenderResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
 
 from gateui.tui.model import RunTally
 
-_COUNTS = (
-    ("passed", "✓", "passed", "$text-success"),
-    ("failed", "✗", "failed", "$text-error"),
-    ("error", "!", "errors", "$text-error"),
-    ("skipped", "○", "skipped", "$text-warning"),
-    ("xfailed", "x", "xfailed", "$text-warning"),
-    ("xpassed", "X", "xpassed", "$text-warning"),
+
+@dataclass(frozen=True)
+class CountKind:
+    """One kind of result the status line counts, in the order pytest's summary names them."""
+
+    key: str
+    """The outcome (``display_outcome``) counted."""
+    symbol: str
+    word: str
+    style: str
+    always: bool = False
+    """Shown also at 0 (passed and failed are; the others only when there are some)."""
+    urgent: bool = False
+    """Kept when the line is too narrow for the rest (what went wrong is never cut off)."""
+
+
+COUNT_KINDS: tuple[CountKind, ...] = (
+    CountKind("failed", "✗", "failed", "$text-error", always=True, urgent=True),
+    CountKind("error", "!", "errors", "$text-error", urgent=True),
+    CountKind("passed", "✓", "passed", "$text-success", always=True),
+    CountKind("skipped", "○", "skipped", "$text-warning"),
+    CountKind("xfailed", "x", "xfailed", "$text-warning"),
+    CountKind("xpassed", "X", "xpassed", "$text-warning"),
 )
+"""Failures first, as in pytest's ``2 failed, 10 passed``: they stay in view when the line is
+narrow. A new kind of count is one more row here."""
 
 
-def totals_content(tally: RunTally) -> Content:
-    """``12/40  ✓10 passed  ✗2 failed`` (and errors, skips, xfails when there are any)."""
+def totals_content(tally: RunTally, width: int | None = None) -> Content:
+    """``12/40  ✗2 failed  ✓10 passed`` (and errors, skips, xfails when there are any); where
+    ``width`` is too narrow for the words, ``12/40 ✗2 ✓10``, and then only the failures."""
     total = tally.total
-    parts: list[Content] = [
-        Content.styled(f"{tally.done}/{total}" if total is not None else f"{tally.done}", "bold")
-    ]
-    for key, symbol, word, style in _COUNTS:
-        count = tally.counts.get(key, 0)
-        if count or key in ("passed", "failed"):
-            parts.append(
-                Content.styled(f"{symbol}{count} {word}", style if count else "$text-muted")
-            )
-    return Content("  ").join(parts)
+    done = Content.styled(f"{tally.done}/{total}" if total is not None else f"{tally.done}", "bold")
+    shown = [k for k in COUNT_KINDS if tally.counts.get(k.key, 0) or k.always]
+
+    def line(kinds: list[CountKind], words: bool) -> Content:
+        parts = [done]
+        for kind in kinds:
+            count = tally.counts.get(kind.key, 0)
+            text = f"{kind.symbol}{count}" + (f" {kind.word}" if words else "")
+            parts.append(Content.styled(text, kind.style if count else "$text-muted"))
+        return Content("  " if words else " ").join(parts)
+
+    forms = [line(shown, True), line(shown, False), line([k for k in shown if k.urgent], False)]
+    if width is None:
+        return forms[0]
+    return next((form for form in forms if form.cell_length <= width), forms[-1])
 
 
 def outcome_content(tally: RunTally, elapsed: float | None) -> Content:
@@ -60,8 +87,30 @@ def outcome_content(tally: RunTally, elapsed: float | None) -> Content:
     return Content.assemble(verdict, took)
 
 
+class Totals(Widget):
+    """The counts of the run, in words where there is room for them (see ``totals_content``)."""
+
+    DEFAULT_CSS = """
+    Totals { height: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tally: RunTally | None = None
+
+    def show(self, tally: RunTally | None) -> None:
+        """Repaint with ``tally`` (no layout pass: the widget's width does not change)."""
+        self.tally = tally
+        self.refresh()
+
+    def render(self) -> RenderResult:
+        if self.tally is None:
+            return ""
+        return totals_content(self.tally, self.content_region.width)
+
+
 class RunStatus(Horizontal):
-    """``unit ━━━━━━━━ 12/40  ✓10 passed  ✗2 failed     all green · 1.2 s``."""
+    """``unit ━━━━━━━━ 12/40  ✗2 failed  ✓10 passed     failed · 1.2 s``."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -70,7 +119,7 @@ class RunStatus(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("", id="run-label")
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
-        yield Label("", id="totals")
+        yield Totals(id="totals")
         yield Label("", id="outcome")
 
     def show(self, tally: RunTally | None, elapsed: float | None) -> None:
@@ -81,11 +130,11 @@ class RunStatus(Horizontal):
         if bar.display != (tally is not None):
             bar.display = tally is not None
         label = self.query_one("#run-label", Label)
-        totals = self.query_one("#totals", Label)
+        totals = self.query_one(Totals)
         outcome = self.query_one("#outcome", Label)
         if tally is None:
             label.update("no run yet")
-            totals.update("", layout=False)
+            totals.show(None)
             outcome.update("", layout=False)
             return
         if self._label != tally.label:
@@ -97,5 +146,5 @@ class RunStatus(Horizontal):
             bar.update(total=max(total or done, done), progress=done)
         else:
             bar.update(total=total, progress=tally.done)
-        totals.update(totals_content(tally), layout=False)
+        totals.show(tally)
         outcome.update(outcome_content(tally, elapsed), layout=False)

@@ -7,11 +7,15 @@ from collections.abc import Mapping
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from gateui.core.running.results import ResultsStore
 from gateui.tui.model import Scope, ScopeNode, find_scope_suite, last_run_counts
+
+NARROW_WIDTH = 30
+"""Below this width the tree's guides are shallower."""
 
 
 def node_label(
@@ -53,6 +57,10 @@ class ScopeTree(Tree[Scope]):
         self.auto_expand = False
         self._scopes: ScopeNode | None = None
         self._static = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Narrow (an 80-column terminal): shallower guides leave room for the counts.
+        self.guide_depth = 2 if event.size.width < NARROW_WIDTH else 3
 
     @property
     def scopes(self) -> ScopeNode | None:
@@ -111,6 +119,10 @@ class ScopeTree(Tree[Scope]):
         if target is not None:
             self.move_cursor(target)
             self.scroll_to_node(target, animate=False)
+
+    def has_suite(self, name: str) -> bool:
+        """Whether some project has the suite ``name`` (smoke, unit…)."""
+        return self._scopes is not None and find_scope_suite(self._scopes, name, None) is not None
 
     def find_node(self, key: str) -> TreeNode[Scope] | None:
         return next((n for n in self._all_nodes() if n.data and n.data.key == key), None)

@@ -1,0 +1,98 @@
+"""The cost of the gate's temporary worktree on a large repository.
+
+A generated repository of --files small files (default 20,000) in --folders folders, one commit.
+Arms alternate within each round, each one creating a detached worktree of HEAD in a fresh
+temporary folder and removing it again:
+  git        ``git worktree add --detach`` then ``git worktree remove --force`` (git's default,
+             serial checkout)
+  gateui     ``gateui.core.gate.gitops.detached_worktree`` entered and left (what every gate does)
+Reported: median seconds for create and remove, per arm.
+
+    .venv/bin/python bench/worktree_cost.py [--files 20000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _util import command_line, git_commit_all, machine, median, table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from gateui.core.gate.gitops import Git, detached_worktree
+
+
+def generate(repo: Path, files: int, folders: int) -> None:
+    per_folder = max(1, files // folders)
+    for index in range(files):
+        folder = repo / f"pkg{index // per_folder}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"module_{index}.py").write_text(f"VALUE = {index}\n" * 20)
+    git_commit_all(repo)
+
+
+def time_git(repo: Path) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory(prefix="bench-wt-") as parent:
+        path = Path(parent) / "checkout"
+        started = time.perf_counter()
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(path), "HEAD"],
+            check=True,
+        )
+        created = time.perf_counter() - started
+        started = time.perf_counter()
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "remove", "--force", str(path)], check=True
+        )
+        return created, time.perf_counter() - started
+
+
+def time_gateui(repo: Path) -> tuple[float, float]:
+    git = Git(repo)
+    commit = git.commit_of("HEAD")
+    started = time.perf_counter()
+    with detached_worktree(git, commit) as path:
+        created = time.perf_counter() - started
+        assert (path / "pkg0").is_dir()
+        started = time.perf_counter()
+    return created, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--folders", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="2,000 files, 1 round")
+    args = parser.parse_args()
+    if args.quick:
+        args.files, args.rounds = 2_000, 1
+    figures: dict[str, list[tuple[float, float]]] = {"git": [], "gateui": []}
+    with tempfile.TemporaryDirectory(prefix="bench-wt-repo-") as folder:
+        repo = Path(folder) / "repo"
+        repo.mkdir()
+        generate(repo, args.files, args.folders)
+        for _ in range(args.rounds):
+            figures["git"].append(time_git(repo))
+            figures["gateui"].append(time_gateui(repo))
+    rows = []
+    for arm, runs in figures.items():
+        rows.append(
+            [
+                arm,
+                f"{median([c for c, _ in runs]):.2f}",
+                f"{median([r for _, r in runs]):.2f}",
+            ]
+        )
+    print(command_line())
+    print(f"{args.files} files in {args.folders} folders, {args.rounds} round(s); {machine()}")
+    print(table(["arm", "create s (median)", "remove s (median)"], rows))
+
+
+if __name__ == "__main__":
+    main()

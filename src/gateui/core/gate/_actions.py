@@ -1,0 +1,91 @@
+"""What a workflow's ``uses:`` step is to the gate.
+
+Checking out, setting up interpreters and tools, caches and artifacts prepare the runner: the
+gate runs in a checkout with the project's own environment, so they are environment steps and
+CI's verdict does not hang on them. Actions that publish (releases, package uploads, coverage
+services, deployments) are left out like publishing commands. Any other action may check the
+code and runs only on GitHub: it is not reproduced here, and the verdict says so (``partial``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gateui.core.gate.model import LEFT_OUT_PUBLISH, LEFT_OUT_SETUP, UNREPRODUCED
+
+_ENVIRONMENT = {
+    "actions/checkout",
+    "actions/cache",
+    "actions/upload-artifact",
+    "actions/download-artifact",
+    "actions/upload-pages-artifact",
+    "actions/configure-pages",
+    "actions/github-script-setup",
+    "docker/login-action",
+    "docker/setup-buildx-action",
+    "docker/setup-qemu-action",
+    "docker/metadata-action",
+    "hynek/setup-cached-uv",
+    "pre-commit/action-cache",
+    "extractions/setup-just",
+    "taiki-e/install-action",
+    "jdx/mise-action",
+}
+_PUBLISH = {
+    "actions/deploy-pages",
+    "actions/create-release",
+    "actions/upload-release-asset",
+    "codecov/codecov-action",
+    "coverallsapp/github-action",
+    "pypa/gh-action-pypi-publish",
+    "softprops/action-gh-release",
+    "ncipollo/release-action",
+    "peaceiris/actions-gh-pages",
+    "JamesIves/github-pages-deploy-action",
+    "docker/build-push-action",
+    "marocchino/sticky-pull-request-comment",
+    "peter-evans/create-pull-request",
+    "peter-evans/create-or-update-comment",
+    "stefanzweifel/git-auto-commit-action",
+}
+# Setting up a tool: "setup-<tool>" is how such actions are named (actions/setup-python,
+# astral-sh/setup-uv, pnpm/action-setup, conda-incubator/setup-miniconda…).
+_SETUP_NAME = re.compile(r"(?:^|[-/])(?:setup|install)(?:-|$)|^action-setup$|cache", re.I)
+
+
+@dataclass(frozen=True)
+class ActionRole:
+    left_out: str
+    why: str
+    remedy: str = ""
+
+
+def action_role(uses: str) -> ActionRole:
+    """How the gate treats ``uses: <uses>``."""
+    if uses.startswith("docker://"):
+        return ActionRole(
+            UNREPRODUCED,
+            f"the container action {uses} runs only on the CI runner",
+            "declare the check it makes as a command in [tool.gateui.gate] steps to run it here",
+        )
+    if uses.startswith("./"):
+        return ActionRole(
+            UNREPRODUCED,
+            f"the local action {uses} is not run by gateui",
+            "run its commands from a `run:` step, or declare them in [tool.gateui.gate] steps",
+        )
+    name = uses.split("@", 1)[0]
+    repository = "/".join(name.split("/")[:2])
+    action = name.rsplit("/", 1)[-1]
+    if repository in _ENVIRONMENT or name in _ENVIRONMENT:
+        return ActionRole(LEFT_OUT_SETUP, f"environment setup ({uses})")
+    if repository in _PUBLISH or name in _PUBLISH:
+        return ActionRole(LEFT_OUT_PUBLISH, f"publishing ({uses})")
+    if _SETUP_NAME.search(action) or _SETUP_NAME.search(repository.split("/")[-1]):
+        return ActionRole(LEFT_OUT_SETUP, f"environment setup ({uses})")
+    return ActionRole(
+        UNREPRODUCED,
+        f"the action {uses} runs only on GitHub",
+        "declare the check it makes as a command in [tool.gateui.gate] steps to run it here",
+    )

@@ -1,0 +1,247 @@
+"""The environment a gate step sees: a GitHub-hosted runner's, for a ``pull_request`` event, with
+a private home and scratch space and none of the user's credentials.
+
+What a step gets, whatever the user's shell had:
+
+- ``CI=true``, ``GITHUB_ACTIONS=true``, ``GITHUB_EVENT_NAME=pull_request``,
+  ``GITHUB_REF=refs/pull/<n>/merge`` (never ``refs/heads/…``), ``GITHUB_BASE_REF``,
+  ``GITHUB_HEAD_REF``, ``GITHUB_SHA``, ``GITHUB_WORKSPACE``, ``RUNNER_OS``, ``RUNNER_ARCH``,
+  ``RUNNER_TEMP``, ``TZ=UTC`` and a UTF-8 locale (``LANG=C.UTF-8``, no ``LC_*`` of the user's);
+- ``HOME``, ``TMPDIR`` and ``RUNNER_TEMP``: empty folders of this check's scratch area (CI starts
+  from an empty home too), the same for every step of a check, gone when the check ends;
+- the runner files ``GITHUB_ENV``, ``GITHUB_PATH``, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``,
+  fresh for each step; what a step writes to ``GITHUB_ENV`` / ``GITHUB_PATH`` holds for the later
+  steps of its job, as on the runner.
+
+Credentials are never handed to a step (``is_credential``): a variable is dropped when its name
+is a known credential (``GH_TOKEN``, ``GITHUB_TOKEN``, ``SSH_AUTH_SOCK``…), starts with a cloud
+provider's prefix (``AWS_``, ``AZURE_``, ``GOOGLE_``…), or contains ``TOKEN``, ``SECRET``,
+``PASSWORD``, ``PASSWD``, ``CREDENTIAL``, ``API_KEY``, ``APIKEY``, ``PRIVATE_KEY`` or
+``ACCESS_KEY``. The user's own ``GITHUB_*`` / ``RUNNER_*`` / ``ACTIONS_*`` / ``XDG_*`` variables
+go too: the runner's replace them, and the XDG folders point into the user's home.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PULL_REQUEST_NUMBER = 1
+"""The pull request's number in ``refs/pull/<n>/merge``: unknown before it exists."""
+_CREDENTIAL_NAMES = frozenset(
+    {
+        "GH_TOKEN",
+        "GITHUB_TOKEN",
+        "GH_ENTERPRISE_TOKEN",
+        "GITHUB_ENTERPRISE_TOKEN",
+        "SSH_AUTH_SOCK",
+        "SSH_AGENT_PID",
+        "GPG_AGENT_INFO",
+        "GNUPGHOME",
+        "KRB5CCNAME",
+        "DBUS_SESSION_BUS_ADDRESS",
+        "NETRC",
+        "DOCKER_AUTH_CONFIG",
+        "KUBECONFIG",
+    }
+)
+_CREDENTIAL_PREFIXES = ("AWS_", "AZURE_", "ARM_", "GOOGLE_", "GCP_", "GCLOUD_", "CLOUDSDK_")
+_CREDENTIAL_WORDS = (
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "CREDENTIAL",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+)
+_RUNNER_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "XDG_", "LC_")
+_HEREDOC = re.compile(r"^([^=<\s]+)<<(.+)$")
+
+
+def is_credential(name: str) -> bool:
+    upper = name.upper()
+    return (
+        upper in _CREDENTIAL_NAMES
+        or upper.startswith(_CREDENTIAL_PREFIXES)
+        or any(word in upper for word in _CREDENTIAL_WORDS)
+    )
+
+
+def without_credentials(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without credentials and without the user's own runner variables."""
+    return {
+        k: v
+        for k, v in env.items()
+        if not is_credential(k) and not k.upper().startswith(_RUNNER_PREFIXES)
+    }
+
+
+def runner_os() -> str:
+    if sys.platform.startswith("linux"):
+        return "Linux"
+    if sys.platform == "darwin":
+        return "macOS"
+    return "Windows" if sys.platform.startswith("win") else platform.system()
+
+
+def runner_arch() -> str:
+    machine = platform.machine().lower()
+    return {"x86_64": "X64", "amd64": "X64", "aarch64": "ARM64", "arm64": "ARM64"}.get(
+        machine, machine.upper()
+    )
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """The pull request a check stands for."""
+
+    base: str
+    head: str
+    """The pushed branch's name (``HEAD`` when none is known)."""
+    commit: str
+
+
+@dataclass
+class ScratchArea:
+    """A check's private folders, inside its scratch folder: ``home``, ``tmp``, ``runner-temp``,
+    and a folder per step for the runner files."""
+
+    root: Path
+    home: Path = field(init=False)
+    tmp: Path = field(init=False)
+    runner_temp: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.home = self.root / "home"
+        self.tmp = self.root / "tmp"
+        self.runner_temp = self.root / "runner-temp"
+        for folder in (self.home, self.tmp, self.runner_temp):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class RunnerFiles:
+    """One step's ``GITHUB_ENV``, ``GITHUB_PATH``, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``."""
+
+    env: Path
+    path: Path
+    output: Path
+    summary: Path
+
+    @classmethod
+    def create(cls, folder: Path) -> RunnerFiles:
+        folder.mkdir(parents=True, exist_ok=True)
+        files = cls(folder / "env", folder / "path", folder / "output", folder / "step_summary")
+        for path in (files.env, files.path, files.output, files.summary):
+            path.write_bytes(b"")
+        return files
+
+    def variables(self) -> dict[str, str]:
+        return {
+            "GITHUB_ENV": str(self.env),
+            "GITHUB_PATH": str(self.path),
+            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+        }
+
+    def written_env(self) -> dict[str, str]:
+        return parse_assignments(_read(self.env))
+
+    def written_outputs(self) -> dict[str, str]:
+        return parse_assignments(_read(self.output))
+
+    def written_path(self) -> list[str]:
+        return [line.strip() for line in _read(self.path).splitlines() if line.strip()]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def parse_assignments(text: str) -> dict[str, str]:
+    """``NAME=value`` lines and ``NAME<<DELIMITER`` … ``DELIMITER`` blocks, as the runner reads
+    ``$GITHUB_ENV`` and ``$GITHUB_OUTPUT``; a later assignment wins."""
+    values: dict[str, str] = {}
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        heredoc = _HEREDOC.match(line)
+        if heredoc:
+            name, delimiter = heredoc.group(1), heredoc.group(2)
+            body: list[str] = []
+            while index < len(lines) and lines[index] != delimiter:
+                body.append(lines[index])
+                index += 1
+            index += 1  # the delimiter
+            values[name] = "\n".join(body)
+        elif "=" in line:
+            name, _, value = line.partition("=")
+            if name.strip():
+                values[name.strip()] = value
+    return values
+
+
+def runner_environment(
+    base: Mapping[str, str], workspace: Path, scratch: ScratchArea, pull_request: PullRequest
+) -> dict[str, str]:
+    """``base`` without credentials, plus the runner's variables and private folders."""
+    env = without_credentials(base)
+    env.update(
+        {
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_REF": f"refs/pull/{PULL_REQUEST_NUMBER}/merge",
+            "GITHUB_REF_NAME": f"{PULL_REQUEST_NUMBER}/merge",
+            "GITHUB_REF_TYPE": "branch",
+            "GITHUB_BASE_REF": pull_request.base,
+            "GITHUB_HEAD_REF": pull_request.head,
+            "GITHUB_SHA": pull_request.commit,
+            "GITHUB_WORKSPACE": str(workspace),
+            "RUNNER_OS": runner_os(),
+            "RUNNER_ARCH": runner_arch(),
+            "RUNNER_TEMP": str(scratch.runner_temp),
+            "HOME": str(scratch.home),
+            "TMPDIR": str(scratch.tmp),
+            "TZ": "UTC",
+            "LANG": "C.UTF-8",
+        }
+    )
+    env.pop("LANGUAGE", None)
+    return env
+
+
+@dataclass
+class JobState:
+    """What the steps of one job hand on to the next: ``GITHUB_ENV`` and ``GITHUB_PATH``."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    path: list[str] = field(default_factory=list)
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``steps.<id>.outputs``, by the step's name."""
+
+    def apply(self, env: dict[str, str]) -> None:
+        env.update(self.env)
+        if self.path:
+            env["PATH"] = os.pathsep.join([*self.path, env.get("PATH", os.defpath)])
+
+    def absorb(self, files: RunnerFiles, step_name: str) -> None:
+        self.env.update(files.written_env())
+        # A later GITHUB_PATH line comes first on PATH, as on the runner.
+        self.path = [*reversed(files.written_path()), *self.path]
+        outputs = files.written_outputs()
+        if outputs:
+            self.outputs[step_name] = outputs

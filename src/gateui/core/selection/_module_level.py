@@ -1,0 +1,391 @@
+"""Module-level edits, by name: which tests can observe the top-level names an edit touched.
+
+A touched name spreads before it selects: a statement that reads it at import (a default
+argument, a decorator, a base class, ``X = NAME + 1``, ``from m import NAME`` in another module,
+a re-export) binds names that changed with it. Then each touched name selects
+
+- the tests it is (a test function or class of a test file changed, added or re-decorated);
+- tests whose executed functions read it (their compiled code loads the name or attribute);
+- tests that executed the definition itself (a function whose decorator or defaults changed) or
+  any method of a class whose body changed;
+- for a fixture, the tests that used a fixture of that name.
+
+What names cannot follow widens to the module's importers, with the reason: a module whose
+names are reached dynamically, a statement run for its effect, a registering decorator, an
+autouse fixture or hook of a conftest, an import that now fails (``from m import gone``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from gateui.core.selection._import_graph import ImportGraph
+from gateui.core.selection._module_diff import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    ModuleDiff,
+    ModuleUnits,
+    Unit,
+    diff_modules,
+    empty_units,
+    parse_units,
+)
+from gateui.core.selection._name_reads import Reads, function_reads
+from gateui.core.selection.changes import blob_id
+from gateui.core.selection.depstore import DepStore
+
+_MAX_SPREAD = 20_000
+
+
+@dataclass(frozen=True)
+class Touched:
+    """One top-level name an edit touched, and how it got touched."""
+
+    rel: str
+    name: str
+    state: str
+    chain: tuple[str, ...] = ()
+    """Dotted names it was touched through, nearest first (``re-export ← origin``)."""
+
+
+@dataclass
+class ModuleLevelResult:
+    """What to select: (kind, key, reason) entries, and files that need the import graph."""
+
+    entries: list[tuple[str, str, str]] = field(default_factory=list)
+    wide: dict[str, str] = field(default_factory=dict)
+
+
+class ModuleLevel:
+    """Diffs and name reads, cached per file version (watch mode asks again after each save)."""
+
+    def __init__(self, repo_root: Path, graph: ImportGraph) -> None:
+        self.repo_root = repo_root
+        self.graph = graph
+        self._units: dict[str, ModuleUnits | None] = {}
+        self._reads: dict[str, dict[str, Reads]] = {}
+
+    # -- versions --------------------------------------------------------------------------
+    def units(self, data: bytes | None) -> ModuleUnits | None:
+        if data is None:
+            return empty_units()
+        key = blob_id(data)
+        if key not in self._units:
+            self._units[key] = parse_units(data)
+        return self._units[key]
+
+    def _current(self, rel: str) -> bytes | None:
+        try:
+            return (self.repo_root / rel).read_bytes()
+        except OSError:
+            return None
+
+    def diff(self, old: bytes | None, new: bytes | None) -> ModuleDiff:
+        """What changed from ``old`` to ``new`` (None: the file did not or does not exist)."""
+        if new is None:
+            return ModuleDiff(wide="deleted file")
+        before, after = self.units(old), self.units(new)
+        if after is None:
+            return ModuleDiff(wide="it does not parse")
+        if before is None:
+            return ModuleDiff(wide="module-level change (its old version does not parse)")
+        return diff_modules(before, after)
+
+    def add_diff(
+        self, diffs: dict[str, ModuleDiff], rel: str, old: bytes | None, known: bool
+    ) -> None:
+        """Compare ``old`` (None: the file is new, or — ``known`` — its old version is unknown)
+        with the file on disk into ``diffs``; several old versions add up."""
+        now = self._current(rel)
+        if old is None and known:
+            diff = ModuleDiff(wide="module-level change (the version tests ran is unknown)")
+        else:
+            diff = self.diff(old, now)
+            if diff.wide is None:
+                diff.wide = self._import_that_can_fail(rel, old, now)
+        merged = diffs.setdefault(rel, ModuleDiff())
+        merged.wide = merged.wide or diff.wide
+        for name, state in diff.names.items():
+            merged.names.setdefault(name, state)
+
+    def _import_that_can_fail(self, rel: str, old: bytes | None, new: bytes | None) -> str | None:
+        """An import the edit added that may not resolve: importing the module then fails, and
+        so does every test that imports it. Only the standard library and the repository's
+        own modules (with the names they bind) can be checked here; any other module is not
+        known to be installed."""
+        before, after = self.units(old), self.units(new)
+        if after is None:
+            return None
+        known = {u.digest for u in before.units} if before is not None else set()
+        for unit in after.units:
+            if unit.kind != "import" or unit.origin is None or unit.digest in known:
+                continue
+            module, level, name = unit.origin
+            absolute = self._absolute(rel, module, level)
+            if level == 0 and absolute.split(".")[0] in sys.stdlib_module_names:
+                continue
+            if not self._resolves(absolute, name):
+                shown = f"{absolute}.{name}" if name else absolute
+                return f"an import of {shown} was added (line {unit.line}), which may not resolve"
+        return None
+
+    def _resolves(self, module: str, name: str) -> bool:
+        """``module`` (and ``name`` in it, for ``from module import name``) is the repository's."""
+        files = {self._module(f): f for f in self.graph.files}
+        target = files.get(module)
+        if target is None:
+            return False
+        if not name or f"{module}.{name}" in files:
+            return True
+        units = self.units(self._current(target))
+        return units is not None and (
+            units.star_imports or any(name in u.names for u in units.units)
+        )
+
+    def _function_reads(self, rel: str) -> dict[str, Reads]:
+        data = self._current(rel)
+        if data is None:
+            return {}
+        key = blob_id(data)
+        if key not in self._reads:
+            self._reads[key] = function_reads(data, rel)
+        return self._reads[key]
+
+    # -- selection -------------------------------------------------------------------------
+    def select(
+        self,
+        store: DepStore,
+        env: str,
+        prefix: str,
+        diffs: Mapping[str, ModuleDiff],
+        test_files: set[str],
+    ) -> ModuleLevelResult:
+        result = ModuleLevelResult()
+        touched = self._spread(
+            [
+                Touched(rel, name, state)
+                for rel, diff in diffs.items()
+                if diff.wide is None
+                for name, state in sorted(diff.names.items())
+            ],
+            result,
+        )
+        for rel, diff in diffs.items():
+            if diff.wide is not None:
+                result.wide.setdefault(rel, diff.wide)
+        wanted: dict[str, list[tuple[Touched, str]]] = {}
+        definitions: dict[tuple[str, str], list[Touched]] = {}
+        fixtures: dict[str, list[Touched]] = {}
+        for item in touched:
+            if item.rel in result.wide:
+                continue
+            unit = self._unit(item)
+            if self._by_pytest(item, unit, test_files, result):
+                continue
+            self._wanted(item, unit, wanted, definitions, fixtures)
+        if wanted or definitions or fixtures:
+            self._match(store, env, prefix, wanted, definitions, fixtures, result)
+        return result
+
+    def _unit(self, item: Touched) -> Unit | None:
+        units = self.units(self._current(item.rel))
+        if units is None:
+            return None
+        return next((u for u in units.units if item.name in u.names), None)
+
+    def _by_pytest(
+        self, item: Touched, unit: Unit | None, test_files: set[str], result: ModuleLevelResult
+    ) -> bool:
+        """Tests, hooks and autouse fixtures: selected by what pytest does with them."""
+        path = PurePosixPath(item.rel)
+        top, _, member = item.name.partition(".")
+        fixture = unit is not None and any(
+            d.rsplit(".", 1)[-1] == "fixture" for d in unit.decorators
+        )
+        if path.name == "conftest.py" and (top.startswith("pytest_") or top == "pytest_plugins"):
+            result.wide.setdefault(item.rel, f"hook {item.name} {item.state}")
+            return True
+        if fixture and unit is not None and "autouse" in unit.digest:
+            result.wide.setdefault(item.rel, f"autouse fixture {item.name} {item.state}")
+            return True
+        if item.rel not in test_files or fixture:
+            return False
+        is_test = (top.startswith("Test") and (not member or member.startswith("test"))) or (
+            not member and top.startswith("test")
+        )
+        if not is_test:
+            return False
+        if item.state != REMOVED:
+            key = f"{item.rel}::{top}" + (f"::{member}" if member else "")
+            reason = "new test" if item.state == ADDED else f"{self._what(item)} ({item.state})"
+            result.entries.append(("prefix", key, reason))
+        return True
+
+    def _wanted(
+        self,
+        item: Touched,
+        unit: Unit | None,
+        wanted: dict[str, list[tuple[Touched, str]]],
+        definitions: dict[tuple[str, str], list[Touched]],
+        fixtures: dict[str, list[Touched]],
+    ) -> None:
+        top, _, member = item.name.partition(".")
+        last = item.name.rsplit(".", 1)[-1]
+        wanted.setdefault(last, []).append((item, last))
+        kind = unit.kind if unit is not None else "def"
+        if unit is not None and any(d.rsplit(".", 1)[-1] == "fixture" for d in unit.decorators):
+            fixtures.setdefault(last, []).append(item)
+        if item.state == ADDED:
+            return  # new: only what reads it can observe it
+        if kind == "class" or (member and kind != "def"):
+            # The class as a whole (its bases, decorators, a field's default): whoever names it
+            # or ran any of its methods.
+            wanted.setdefault(top, []).append((item, top))
+            definitions.setdefault((item.rel, top + "."), []).append(item)
+        definitions.setdefault((item.rel, item.name), []).append(item)
+
+    def _match(
+        self,
+        store: DepStore,
+        env: str,
+        prefix: str,
+        wanted: dict[str, list[tuple[Touched, str]]],
+        definitions: dict[tuple[str, str], list[Touched]],
+        fixtures: dict[str, list[Touched]],
+        result: ModuleLevelResult,
+    ) -> None:
+        words = set(wanted)
+        for nodeid, rel, functions in store.executed_everywhere(env):
+            if not nodeid.startswith(prefix):
+                continue
+            reads = self._function_reads(rel) if words else {}
+            for function in functions:
+                read = reads.get(function)
+                if read is not None:
+                    self._readers(nodeid, rel, read, words, wanted, result)
+                for (where, name), items in definitions.items():
+                    hit = function == name or (name.endswith(".") and function.startswith(name))
+                    if where == rel and hit:
+                        reason = (
+                            f"executed {self._module(rel)}.{function}; {self._reason(items[0])}"
+                        )
+                        result.entries.append(("nodeid", nodeid, reason))
+                for item in fixtures.get(function.rsplit(".", 1)[-1], ()):
+                    result.entries.append(
+                        ("nodeid", nodeid, f"uses fixture {item.name} ({item.state})")
+                    )
+
+    def _readers(
+        self,
+        nodeid: str,
+        rel: str,
+        read: Reads,
+        words: set[str],
+        wanted: dict[str, list[tuple[Touched, str]]],
+        result: ModuleLevelResult,
+    ) -> None:
+        """A global read sees the name of its own module; an attribute read, any module's."""
+        for word in words & (read.globals | read.attributes):
+            for item, _ in wanted[word]:
+                if word in read.attributes or item.rel == rel:
+                    result.entries.append(("nodeid", nodeid, self._reason(item)))
+                    break
+
+    # -- spreading -------------------------------------------------------------------------
+    def _spread(self, start: Iterable[Touched], result: ModuleLevelResult) -> list[Touched]:
+        """Every name touched by the edit: the names themselves, then what binds a new value
+        from them at import, in the same module and in the modules importing it."""
+        queue = deque(start)
+        seen: dict[tuple[str, str], Touched] = {}
+        while queue and len(seen) < _MAX_SPREAD:
+            item = queue.popleft()
+            if (item.rel, item.name) in seen:
+                continue
+            seen[(item.rel, item.name)] = item
+            chain = (self._what(item), *item.chain)
+            for rel in [item.rel, *sorted(self.graph.reverse.get(item.rel, ()))]:
+                units = self.units(self._current(rel))
+                if units is None:
+                    continue
+                for follower, state in self._followers(item, rel, units, result):
+                    if (rel, follower) not in seen:
+                        queue.append(Touched(rel, follower, state, chain))
+        return list(seen.values())
+
+    def _followers(
+        self, item: Touched, rel: str, units: ModuleUnits, result: ModuleLevelResult
+    ) -> list[tuple[str, str]]:
+        """Names of ``rel`` (in ``units``) touched through ``item``, with how: an import binds
+        the same thing under its name; any other statement computes something new from it."""
+        top, dot, member = item.name.partition(".")
+        last = item.name.rsplit(".", 1)[-1]
+        same = rel == item.rel
+        found: list[tuple[str, str]] = []
+        for unit in units.units:
+            if not unit.names or item.name in unit.names:
+                continue
+            if unit.origin is not None:
+                if same or not self._imports_from(rel, unit.origin, item.rel, top):
+                    continue
+                if item.state == REMOVED and top == item.name:
+                    why = f"imports {top} from {self._module(item.rel)}, which no longer has it"
+                    result.wide.setdefault(rel, why)
+                    continue
+                found.extend((f"{n}{dot}{member}", item.state) for n in unit.names)
+            elif (top in unit.reads and (same or self._imports_module(rel, units, item.rel))) or (
+                not same and last in unit.reads
+            ):
+                if item.state == REMOVED and not same:
+                    result.wide.setdefault(
+                        rel, f"reads {self._what(item)} at import, which no longer exists"
+                    )
+                    continue
+                found.extend((n, CHANGED) for n in unit.names)
+        if not same and units.star_imports and not top.startswith("_"):
+            found.append((item.name, item.state))
+        return found
+
+    def _imports_from(self, rel: str, origin: tuple[str, int, str], target: str, name: str) -> bool:
+        """``rel``'s import ``origin`` binds ``name`` of the module in ``target``."""
+        module, level, imported = origin
+        return imported == name and self._absolute(rel, module, level) == self._module(target)
+
+    def _imports_module(self, rel: str, units: ModuleUnits, target: str) -> bool:
+        wanted = self._module(target)
+        for unit in units.units:
+            if unit.origin is None:
+                continue
+            module, level, imported = unit.origin
+            absolute = self._absolute(rel, module, level)
+            dotted = f"{absolute}.{imported}" if imported else absolute
+            if dotted == wanted or wanted.startswith(dotted + ".") or absolute == wanted:
+                return True
+        return False
+
+    def _absolute(self, rel: str, module: str, level: int) -> str:
+        if level == 0:
+            return module
+        parts = self._module(rel).split(".")
+        if PurePosixPath(rel).name != "__init__.py":
+            parts = parts[:-1]
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)]
+        return ".".join([*parts, module] if module else parts)
+
+    # -- wording ---------------------------------------------------------------------------
+    def _module(self, rel: str) -> str:
+        return self.graph.module_name(rel)
+
+    def _what(self, item: Touched) -> str:
+        return f"{self._module(item.rel)}.{item.name}"
+
+    def _reason(self, item: Touched) -> str:
+        """``reads bookshelf.loans.LOAN_DAYS, changed`` (with the chain it came through)."""
+        if not item.chain:
+            return f"reads {self._what(item)}, {item.state}"
+        return f"reads {self._what(item)} ← {' ← '.join(item.chain)}, changed"

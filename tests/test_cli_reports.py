@@ -1,0 +1,169 @@
+"""What the CLI shows of a run: pytest's own failure reports, pytest's counts, ``-C`` as git
+has it, JUnit XML for CI servers, versioned JSON."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpers import CliResult, init_repo
+
+pytestmark = pytest.mark.integration
+
+Cli = Callable[..., CliResult]
+
+_FAILING = """\
+import pytest
+
+
+def test_usage_text():
+    assert "Usage: tester run [OPTIONS] TARGET" == "Usage: tester run [OPTIONS] SUITE"
+
+
+def helper(value):
+    return value * 2
+
+
+def test_through_a_helper():
+    assert helper(2) == 5
+
+
+@pytest.mark.xfail(reason="known")
+def test_known():
+    assert False
+
+
+def test_fine():
+    pass
+"""
+
+
+def _repo(root: Path) -> Path:
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_cli.py").write_text(_FAILING)
+    return init_repo(root)
+
+
+def test_plain_output_ends_with_pytests_failure_reports(tmp_path: Path, cli: Cli) -> None:
+    repo = _repo(tmp_path)
+    result = cli(["run"], repo)
+    assert result.code == 1
+    out = result.stdout
+    assert "= FAILURES =" in out.replace("=" * 3, "=")
+    assert "_ tests/test_cli.py::test_usage_text _" in out
+    # pytest's assertion diff, not a truncated headline
+    assert "- Usage: tester run [OPTIONS] SUITE" in out
+    assert "+ Usage: tester run [OPTIONS] TARGET" in out
+    # the relevant traceback: the helper's call
+    assert "helper(2) == 5" in out
+    assert out.rstrip().splitlines()[-1].startswith("1 passed, 2 failed, 1 xfailed")
+
+
+def test_tb_styles_shape_the_reports(tmp_path: Path, cli: Cli) -> None:
+    repo = _repo(tmp_path)
+    short = cli(["run", "--tb=short"], repo)
+    assert "tests/test_cli.py:13: in test_through_a_helper" in short.stdout
+    silent = cli(["run", "--tb=no"], repo)
+    assert "FAILURES" not in silent.stdout
+    assert "FAILED tests/test_cli.py::test_usage_text" in silent.stdout
+    verbose = cli(["run", "-v"], repo)
+    assert "PASSED tests/test_cli.py::test_fine" in verbose.stdout
+    assert "XFAILED tests/test_cli.py::test_known" in verbose.stdout
+
+
+def test_a_collection_error_names_its_exception(tmp_path: Path, cli: Cli) -> None:
+    repo = _repo(tmp_path)
+    (repo / "tests" / "test_broken.py").write_text("def test_x(:\n    pass\n")
+    result = cli(["run"], repo)
+    assert result.code == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith("ERROR collecting"))
+    assert "SyntaxError" in line
+
+
+def test_json_summary_counts_as_pytest_and_carries_its_schema(tmp_path: Path, cli: Cli) -> None:
+    repo = _repo(tmp_path)
+    result = cli(["run", "--json", "-k", "not helper"], repo)
+    summary = result.json_lines()[-1]
+    assert summary["schema"] == 1
+    assert {k: summary[k] for k in ("passed", "failed", "skipped", "xfailed", "deselected")} == {
+        "passed": 1,
+        "failed": 1,
+        "skipped": 0,
+        "xfailed": 1,
+        "deselected": 1,
+    }
+    known = next(e for e in result.json_lines() if e.get("nodeid", "").endswith("test_known"))
+    assert known["result"] == "xfailed"
+
+
+def test_dash_c_works_as_git_c_for_every_command(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / "repo").mkdir()
+    repo = _repo(tmp_path / "repo")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    found = cli(["discover", "-C", str(repo), "--json"], elsewhere)
+    assert found.code == 0, found.stderr
+    document = json.loads(found.stdout)
+    assert document["schema"] == 1
+    assert Path(document["repo"]) == repo.resolve()
+    # Paths after -C are relative to DIR, before or after the command.
+    for argv in (
+        ["run", "-C", str(repo), "tests/test_cli.py::test_fine", "--json"],
+        ["-C", str(repo), "run", "tests/test_cli.py::test_fine", "--json"],
+    ):
+        ran = cli(argv, elsewhere)
+        assert ran.code == 0, ran.stdout + ran.stderr
+        assert ran.json_lines()[-1]["passed"] == 1
+    missing = cli(["-C", str(tmp_path / "nope"), "discover"], elsewhere)
+    assert missing.code == 2
+    assert "nope" in missing.stderr
+
+
+def test_junitxml_is_one_valid_file_for_a_two_project_run(tmp_path: Path, cli: Cli) -> None:
+    for name, body in (("api", _FAILING), ("web", "def test_page():\n    pass\n")):
+        project = tmp_path / "projects" / name
+        (project / "tests").mkdir(parents=True)
+        (project / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+        (project / "tests" / f"test_{name}.py").write_text(body)
+    repo = init_repo(tmp_path)
+    result = cli(["run", "--junitxml", "reports/junit.xml"], repo)
+    assert result.code == 1, result.stdout + result.stderr
+    root = ET.parse(repo / "reports" / "junit.xml").getroot()
+    assert root.tag == "testsuites"
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) == {"projects/api", "projects/web"}
+    api = suites["projects/api"]
+    assert (api.get("tests"), api.get("failures"), api.get("errors"), api.get("skipped")) == (
+        "4",
+        "2",
+        "0",
+        "1",
+    )
+    assert suites["projects/web"].get("tests") == "1"
+    assert root.get("tests") == "5"
+    failure = api.find("testcase[@name='test_usage_text']/failure")
+    assert failure is not None and "Usage: tester" in (failure.text or "")
+    case = api.find("testcase[@name='test_known']")
+    assert case is not None and case.get("classname") == "projects.api.tests.test_api"
+
+
+def test_gate_writes_junit_per_step_and_versioned_json(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.pytest.ini_options]\n\n"
+        "[tool.gateui.gate]\n"
+        'steps = [{ name = "tests", command = "python -m pytest -q" }]\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_cli.py").write_text(_FAILING)
+    repo = init_repo(tmp_path)
+    result = cli(["gate", "--json", "--no-cache", "--junitxml", "gate.xml"], repo)
+    assert result.code == 1, result.stdout + result.stderr
+    assert json.loads(result.stdout)["schema"] == 1
+    suite = ET.parse(repo / "gate.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("tests", "4", "2")

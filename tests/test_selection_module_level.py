@@ -1,0 +1,259 @@
+"""Module-level edits select by what they changed, not by who imports the file.
+
+Each test records a full run of the demo repository (``gateui run``), makes one refactoring edit
+the way a developer would, and checks what ``gateui run --affected --json`` runs — and, for
+edits that break tests, that nothing a plain full run finds failing is left out.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpers import CliResult, git
+
+pytestmark = pytest.mark.integration
+
+Cli = Callable[..., CliResult]
+LOANS = "src/bookshelf/loans.py"
+TEST_LOANS = "tests/unit/test_loans.py"
+
+# Tests that call Loans.checkout (it builds every Loan and reads due_date).
+CHECKOUT_USERS = {
+    f"{TEST_LOANS}::test_checkout_reduces_availability",
+    f"{TEST_LOANS}::test_no_copies_left",
+    f"{TEST_LOANS}::test_same_member_cannot_borrow_twice",
+    f"{TEST_LOANS}::test_renewals_are_limited",
+    f"{TEST_LOANS}::test_fine_for_late_return[returned0-fine0]",
+    f"{TEST_LOANS}::test_fine_for_late_return[returned1-fine1]",
+    f"{TEST_LOANS}::test_fine_is_capped",
+    f"{TEST_LOANS}::test_overdue_report",
+    "tests/smoke/test_smoke.py::test_add_search_borrow_return",
+    "tests/smoke/test_smoke.py::test_late_return_costs_a_fine",
+}
+DUE_DATE_TESTS = {
+    f"{TEST_LOANS}::test_due_date_is_21_days_later",
+    f"{TEST_LOANS}::test_due_date_on_sunday_moves_to_monday",
+}
+
+
+def affected(cli: Cli, repo: Path) -> dict[str, str]:
+    """node id → reason for every test ``run --affected`` ran."""
+    result = cli(["run", "--affected", "--json"], repo)
+    assert result.code in (0, 1), result.stderr
+    events = result.json_lines()
+    assert events[-1]["event"] == "summary"
+    return {e["nodeid"]: e["reason"] for e in events if e["event"] == "test"}
+
+
+def edit(repo: Path, rel: str, old: str, new: str) -> None:
+    path = repo / rel
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} in {rel}"
+    path.write_text(text.replace(old, new))
+
+
+def failing(repo: Path) -> set[str]:
+    """The ground truth: what a plain full pytest run of the edited tree finds failing."""
+    report = repo.parent / "truth.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
+        cwd=repo,
+        capture_output=True,
+        timeout=300,  # a guard against a hang
+        check=False,
+    )
+    found = set()
+    for case in ET.parse(report).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            classname, name = case.get("classname", ""), case.get("name", "")
+            if not classname:  # a collection error: the module is the name
+                found.add(name.replace(".", "/") + ".py")
+            else:
+                found.add(f"{classname.replace('.', '/')}.py::{name}")
+    return found
+
+
+@pytest.fixture
+def demo(sample_repo: Callable[[str], Path], cli: Cli) -> Path:
+    repo = sample_repo("demo")
+    assert cli(["run"], repo).code == 0
+    return repo
+
+
+EDITS = {
+    "add import": (
+        LOANS,
+        "from decimal import Decimal\n",
+        "from decimal import Decimal\nimport os\n",
+    ),
+    "add function": (
+        LOANS,
+        "class LoanError(Exception):",
+        "def renewal_limit() -> int:\n    return MAX_RENEWALS\n\n\nclass LoanError(Exception):",
+    ),
+    "add method": (
+        LOANS,
+        "    def days_overdue(",
+        "    def is_renewed(self) -> bool:\n        return self.renewals > 0\n\n"
+        "    def days_overdue(",
+    ),
+    "comment and docstring": (
+        LOANS,
+        '"""Loans and due dates. All dates are passed in: nothing reads the clock."""',
+        '"""Loans and their due dates; all dates are passed in."""\n# Nothing reads the clock.',
+    ),
+    "reformatted": (
+        LOANS,
+        'MAX_FINE = Decimal("10.00")',
+        'MAX_FINE = Decimal(\n    "10.00"\n)  # capped',
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_an_edit_no_test_can_observe_selects_nothing(demo: Path, cli: Cli, name: str) -> None:
+    rel, old, new = EDITS[name]
+    edit(demo, rel, old, new)
+    assert affected(cli, demo) == {}
+
+
+def test_a_changed_constant_selects_its_readers_through_a_default(demo: Path, cli: Cli) -> None:
+    edit(demo, LOANS, "LOAN_DAYS = 21", "LOAN_DAYS = 22")
+    selected = affected(cli, demo)
+    assert failing(demo) <= set(selected)
+    # due_date's default reads LOAN_DAYS; every test that calls due_date (directly or through
+    # checkout and renew) can see it. Catalog, search, storage and ISBN tests cannot.
+    assert set(selected) == CHECKOUT_USERS | DUE_DATE_TESTS
+    assert selected[f"{TEST_LOANS}::test_due_date_is_21_days_later"] == (
+        "executed bookshelf.loans.due_date; "
+        "reads bookshelf.loans.due_date ← bookshelf.loans.LOAN_DAYS, changed"
+    )
+
+
+def test_a_constant_read_by_functions_selects_the_tests_that_ran_them(demo: Path, cli: Cli) -> None:
+    edit(demo, LOANS, 'MAX_FINE = Decimal("10.00")', 'MAX_FINE = Decimal("1.00")')
+    selected = affected(cli, demo)
+    assert failing(demo) <= set(selected)
+    assert set(selected) == {
+        f"{TEST_LOANS}::test_fine_for_late_return[returned0-fine0]",
+        f"{TEST_LOANS}::test_fine_for_late_return[returned1-fine1]",
+        f"{TEST_LOANS}::test_fine_is_capped",
+        "tests/smoke/test_smoke.py::test_late_return_costs_a_fine",
+    }
+    assert set(selected.values()) == {"reads bookshelf.loans.MAX_FINE, changed"}
+
+
+def test_a_class_attribute_selects_the_tests_that_used_the_class(demo: Path, cli: Cli) -> None:
+    edit(demo, LOANS, "    renewals: int = 0", "    renewals: int = 1")
+    selected = affected(cli, demo)
+    assert failing(demo) <= set(selected)
+    assert set(selected) == CHECKOUT_USERS
+
+
+def test_a_changed_decorator_selects_the_tests_that_used_the_class(demo: Path, cli: Cli) -> None:
+    edit(demo, LOANS, "@dataclass(frozen=True)", "@dataclass(frozen=True, order=True)")
+    selected = affected(cli, demo)
+    assert set(selected) == CHECKOUT_USERS
+    assert "bookshelf.loans.Loan, changed" in selected[f"{TEST_LOANS}::test_fine_is_capped"]
+
+
+def test_a_function_moved_to_another_module(demo: Path, cli: Cli) -> None:
+    source = (demo / LOANS).read_text()
+    start = source.index("def due_date(")
+    end = source.index("class Loans:")
+    moved = source[start:end]
+    (demo / "src/bookshelf/dates.py").write_text(
+        "from datetime import date, timedelta\n\nLOAN_DAYS = 21\n\n\n" + moved.rstrip() + "\n"
+    )
+    (demo / LOANS).write_text(
+        source[:start].replace(
+            "from bookshelf.catalog import Catalog\n",
+            "from bookshelf.catalog import Catalog\nfrom bookshelf.dates import due_date\n",
+        )
+        + source[end:]
+    )
+    selected = affected(cli, demo)
+    assert failing(demo) == set()
+    # Exactly the tests that call due_date, directly or through Loans.
+    assert set(selected) == CHECKOUT_USERS | DUE_DATE_TESTS
+
+
+def test_a_removed_name_another_module_imports_selects_its_importers(demo: Path, cli: Cli) -> None:
+    edit(demo, LOANS, "def due_date(", "def due_on(")
+    edit(
+        demo,
+        LOANS,
+        "loan = Loan(book.isbn, member, on, due_date(on))",
+        "loan = Loan(book.isbn, member, on, due_on(on))",
+    )
+    edit(demo, LOANS, "due=due_date(loan.due)", "due=due_on(loan.due)")
+    truth = failing(demo)
+    assert truth == {TEST_LOANS}, "test_loans imports due_date: its collection fails"
+    result = cli(["run", "--affected", "--json"], demo)
+    broken = {e["where"] for e in result.json_lines() if e["event"] == "collection_error"}
+    assert broken == {TEST_LOANS}
+    # Callers of the renamed function are selected; what cannot reach it is not.
+    smoke = cli(["explain", "tests/smoke/test_smoke.py::test_late_return_costs_a_fine"], demo)
+    assert "test_late_return_costs_a_fine: selected" in smoke.stdout
+    isbn = cli(["explain", "tests/unit/test_isbn.py::test_format_isbn13"], demo)
+    assert "test_format_isbn13: not selected" in isbn.stdout
+
+
+def test_a_name_read_at_import_before_it_is_bound_breaks_every_importer(
+    demo: Path, cli: Cli
+) -> None:
+    edit(demo, LOANS, "LOAN_DAYS = 21\n", "")
+    # The root conftest imports the package, which imports loans: nothing can run, and every
+    # test is selected (the run itself reports the broken conftest).
+    explained = cli(["explain", "tests/unit/test_isbn.py::test_format_isbn13"], demo).stdout
+    assert (
+        "test_format_isbn13: selected — imports bookshelf → bookshelf.loans "
+        "(its import reads LOAN_DAYS before it is bound)"
+    ) in explained
+
+
+def test_a_new_test_function_runs(demo: Path, cli: Cli) -> None:
+    (demo / TEST_LOANS).write_text(
+        (demo / TEST_LOANS).read_text()
+        + "\n\ndef test_loan_days_is_three_weeks():\n"
+        + "    assert due_date(date(2024, 1, 1)).day == 22\n"
+    )
+    assert affected(cli, demo) == {
+        f"{TEST_LOANS}::test_loan_days_is_three_weeks": "new test",
+    }
+
+
+def test_dynamic_modules_and_import_time_calls_select_every_importer(demo: Path, cli: Cli) -> None:
+    edit(
+        demo,
+        LOANS,
+        "LOAN_DAYS = 21\n",
+        "LOAN_DAYS = 21\n\n\ndef setting(name: str) -> object:\n    return globals()[name]\n",
+    )
+    git(demo, "commit", "-qam", "settings by name")
+    assert cli(["run"], demo).code == 0
+    edit(demo, LOANS, "MAX_RENEWALS = 2", "MAX_RENEWALS = 2\nRENEWAL_NOTICE_DAYS = 3")
+    selected = affected(cli, demo)
+    assert len(selected) == 44
+    assert selected["tests/unit/test_isbn.py::test_format_isbn13"] == (
+        "imports bookshelf → bookshelf.loans "
+        "(the module calls globals(): its names cannot be followed)"
+    )
+    edit(demo, LOANS, "RENEWAL_NOTICE_DAYS = 3", "print('loans loaded')")
+    selected = affected(cli, demo)
+    assert len(selected) == 44
+    assert "a statement run at import changed" in selected[f"{TEST_LOANS}::test_fine_is_capped"]
+
+
+def test_explain_shows_the_chain(demo: Path, cli: Cli) -> None:
+    edit(demo, LOANS, 'MAX_FINE = Decimal("10.00")', 'MAX_FINE = Decimal("1.00")')
+    explained = cli(["explain", f"{TEST_LOANS}::test_fine_is_capped"], demo).stdout
+    assert "test_fine_is_capped: selected — reads bookshelf.loans.MAX_FINE, changed" in explained
+    explained = cli(["explain", "tests/unit/test_isbn.py::test_format_isbn13"], demo).stdout
+    assert "test_format_isbn13: not selected" in explained
