@@ -223,7 +223,12 @@ def start_watch(repo: Path) -> tuple[subprocess.Popen[str], set[int]]:
         if json.loads(line).get("event") == "summary":
             break
         assert time.monotonic() < deadline
+    # After a run that imported new modules the pool restarts its server in the background:
+    # between the old one stopping and the new one starting there may be none for a moment.
     servers = warm_processes_of(proc.pid)
+    while not servers and time.monotonic() < deadline:
+        time.sleep(0.1)
+        servers = warm_processes_of(proc.pid)
     assert servers, "the watch run was not forked from a warm process"
     return proc, servers
 
