@@ -10,7 +10,7 @@ import pytest
 from test_tui_snapshots import synthetic_gate
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import TabbedContent
+from textual.widgets import Static, TabbedContent
 from textual.widgets._footer import FooterKey, FooterLabel
 
 from gateui.core.plan.run_plan import RunRequest
@@ -267,6 +267,10 @@ def test_scope_keys_are_offered_only_where_such_suites_exist(tmp_path: Path) -> 
         keys = [w.key for w in app.screen.query(FooterKey) if w.display]
         assert "u" in keys
         assert "s" not in keys and "i" not in keys
+        # The results area, before any run, offers the same keys.
+        idle = str(app.query_one("#empty", Static).render())
+        assert "scope to unit" in idle
+        assert "smoke" not in idle and "integration" not in idle
         # s has no suite to go to: it does nothing (and says nothing).
         tree = app.query_one(ScopeTree)
         await pilot.press("home", "s")

@@ -35,7 +35,7 @@ from gateui.tui.controllers.notes import LogNote
 from gateui.tui.controllers.runs import ActiveRun, Planner, Refusal, RunController, RunOrder
 from gateui.tui.controllers.watch import WatchController, WatchSource
 from gateui.tui.editor import edit_failure
-from gateui.tui.empty_states import discovering_text, empty_state
+from gateui.tui.empty_states import WELL_KNOWN_SCOPES, discovering_text, empty_state
 from gateui.tui.failures import explain_failure
 from gateui.tui.gate_wiring import GateWiring
 from gateui.tui.keys import SCOPE_KEYS, bindings
@@ -163,8 +163,10 @@ class GateuiApp(GateWiring):
             return
         found, discovered = self.discovery.has_projects, self.discovery.discovered
         label = self.repo_label
+        tree = self.query_one(ScopeTree)
+        suites = [name for name in WELL_KNOWN_SCOPES if tree.has_suite(name)]
         empty = empty_state(
-            self.problem, self.scope, found=found, discovered=discovered, label=label
+            self.problem, self.scope, found=found, discovered=discovered, label=label, suites=suites
         )
         self._pane.show_empty(empty)
 

@@ -3,25 +3,35 @@ scope with its keys, or why nothing can run here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.content import Content
 
 from gateui.tui.model import Scope
 
+# The suites with a key of their own (s, u, i), in the order the keys are shown.
+WELL_KNOWN_SCOPES = ("smoke", "unit", "integration")
+
 
 def empty_state(
-    problem: Content | None, scope: Scope | None, found: bool, discovered: bool, label: str
+    problem: Content | None,
+    scope: Scope | None,
+    found: bool,
+    discovered: bool,
+    label: str,
+    suites: Sequence[str] = WELL_KNOWN_SCOPES,
 ) -> Content | None:
     """What the results area says with no results: the ``problem`` that keeps anything from
     running, else that discovery in the repository ``label`` is under way (nothing ``found``,
-    nothing ``discovered`` yet), else what is in ``scope``. None: it stays as it is."""
+    nothing ``discovered`` yet), else what is in ``scope`` (offering the scope keys of the
+    ``suites`` the repository has). None: it stays as it is."""
     if problem is not None:
         return problem
     if not found and not discovered:
         return discovering_text(label)
     if scope is not None:
-        return idle_text(scope, discovered)
+        return idle_text(scope, discovered, suites)
     return None
 
 
@@ -29,8 +39,18 @@ def discovering_text(repo_label: str) -> Content:
     return Content.styled(f"Discovering tests in {repo_label}…", "$text-muted")
 
 
-def idle_text(scope: Scope, discovered: bool) -> Content:
-    """What the results area says before the first run: what is in scope, and the keys."""
+def idle_text(scope: Scope, discovered: bool, suites: Sequence[str] = WELL_KNOWN_SCOPES) -> Content:
+    """What the results area says before the first run: what is in scope, and the keys (a
+    scope key only for a suite the repository has)."""
+    offered = [name for name in WELL_KNOWN_SCOPES if name in suites]
+    scope_keys = (
+        (
+            " ".join(name[0] for name in offered),
+            f"scope to {' / '.join(offered)} (or pick a node on the left)",
+        )
+        if offered
+        else ("↑ ↓", "pick a scope on the left")
+    )
     count = f"{'' if discovered else 'about '}{len(scope.tests)}"
     lines = [
         Content.assemble(f"{count} tests in ", Content.styled(scope.description, "bold"), "."),
@@ -40,7 +60,7 @@ def idle_text(scope: Scope, discovered: bool) -> Content:
         ("a", "run them"),
         ("r", "run only what the current change can affect"),
         ("f", "rerun what failed last time"),
-        ("s u i", "scope to smoke / unit / integration (or pick a node on the left)"),
+        scope_keys,
         ("w", "watch: rerun affected tests on every save"),
         ("?", "all keys"),
     ):

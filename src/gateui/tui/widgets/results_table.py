@@ -104,6 +104,9 @@ class ResultsTable(ScrollView, can_focus=True):
         """Whether a result has a reason of its own: only then is there a "why" column (the
         run's default reason alone says what the title says already)."""
         self._follow = True
+        self._tail_pending = False
+        """A scroll to the tail is scheduled: the view still counts as following it, though
+        results that arrived before that refresh left it short of the new end."""
 
     # -- data -------------------------------------------------------------------------------
     @property
@@ -146,6 +149,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self._filter = ""
         self.cursor = None
         self._follow = True
+        self._tail_pending = False
         self.default_reason = default_reason
         self._reasons = False
         self._update_size()
@@ -173,12 +177,14 @@ class ResultsTable(ScrollView, can_focus=True):
                 if filtered and self._matches(event):
                     self._view_others.append(event)
         self._update_size()
-        if self._follow and at_end:
+        if self._follow and (at_end or self._tail_pending):
             # After the refresh: the new virtual size must be known to scroll to its end.
+            self._tail_pending = True
             self.call_after_refresh(self._follow_tail)
         self.refresh()
 
     def _follow_tail(self) -> None:
+        self._tail_pending = False
         if self._follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
@@ -283,6 +289,10 @@ class ResultsTable(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_size()
+        if self._tail_pending or (self._follow and self.is_vertical_scroll_end):
+            # A new height moves the end: a view that follows the tail keeps following it.
+            self._tail_pending = True
+            self.call_after_refresh(self._follow_tail)
 
     # -- rendering --------------------------------------------------------------------------
     @property
