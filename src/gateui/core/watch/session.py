@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.owned_dirs import owned_tempdir
-from gateui.core.common.project_files import ProjectFiles
+from gateui.core.common.project_files import NOT_PROJECT_DIRS, ProjectFiles
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import RunRequest, RunSession, plan_run
 from gateui.core.running.events import Event, RunSummary, TestFinished
@@ -37,31 +37,9 @@ from gateui.core.selection.changes import ChangeSet, changed_files
 from gateui.core.selection.depstore import DepStore
 from gateui.core.selection.selector import ProjectSelection, Selector, forget_environment_keys
 
-# Folders whose changes never trigger a run.
-IGNORED_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".gateui",
-        "__pycache__",
-        ".pytest_cache",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".tox",
-        ".nox",
-        "node_modules",
-        ".venv",
-        "venv",
-        "build",
-        "dist",
-        ".eggs",
-        ".idea",
-        ".vscode",
-        "htmlcov",
-        ".hypothesis",
-    }
-)
+# Folders whose changes never trigger a run: what is never the project's (one rule), and
+# editor settings, coverage reports and build output, which a save of code never touches.
+IGNORED_DIRS = NOT_PROJECT_DIRS | {"build", "dist", ".idea", ".vscode", "htmlcov"}
 # Editor temp files and atomic-save leftovers: vim's swap files and its "4913" probe, backups
 # ending in "~", emacs lock and autosave files, and generic temporaries.
 IGNORED_NAMES = (
