@@ -12,6 +12,7 @@ from gateui.core.gate.run import StepEvent, StepFinished, StepStarted
 from gateui.core.running.events import CollectionError, TestFinished
 from gateui.wording import (
     MARKS,
+    collection_error_headline,
     failure_headline,
     gate_steps_text,
     one_line,
@@ -70,7 +71,7 @@ class GatePrinter:
             elif isinstance(inner, CollectionError):
                 self.line(
                     f"      {self.paint('ERROR collecting', 'fail')} {inner.nodeid}"
-                    f" — {failure_headline(inner.message)}"
+                    f" — {collection_error_headline(inner.message)}"
                 )
         elif isinstance(event, StepFinished):
             shown = event.result.step.runs_locally or event.result.verdict != SKIPPED

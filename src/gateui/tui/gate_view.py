@@ -17,7 +17,7 @@ from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
 from gateui.core.gate.model import CACHE, ERROR, FAIL, PARTIAL, PASS, SKIPPED
 from gateui.core.gate.run import StepFinished, StepStarted
 from gateui.core.running.events import CollectionError, Event, TestFinished
-from gateui.wording import failure_headline, gate_steps_text
+from gateui.wording import collection_error_headline, failure_headline, gate_steps_text
 
 WAITING, RUNNING = "waiting", "running"
 LIVE_FAILURES_KEPT = 20
@@ -70,7 +70,7 @@ class TallyCounter:
                 self.counts["passed"] += 1
         elif isinstance(event, CollectionError):
             self.counts["errors"] += 1
-            headline = "collection error: " + failure_headline(event.message)
+            headline = "collection error: " + collection_error_headline(event.message)
             urgent = self._keep(event.nodeid, headline)
         else:
             return False

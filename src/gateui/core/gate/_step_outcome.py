@@ -15,7 +15,7 @@ from gateui.core.running.events import (
     Event,
     TestFinished,
 )
-from gateui.core.running.headline import failure_headline
+from gateui.core.running.headline import collection_error_headline
 
 
 def tally(outcome: StepOutcome, event: Event) -> None:
@@ -33,7 +33,7 @@ def tally(outcome: StepOutcome, event: Event) -> None:
             outcome.error_tests.append(event.nodeid)
     elif isinstance(event, CollectionError):
         first = next((line for line in event.message.splitlines() if line.strip()), "")
-        headline = failure_headline(event.message) or first
+        headline = collection_error_headline(event.message) or first
         outcome.collection_errors.append((event.nodeid or ".", headline[:300]))
 
 

@@ -1,27 +1,21 @@
 """The line of a failure a person reads first, from pytest's or ExUnit's report of it.
 
-The CLI, the TUI and the gate's step reasons all name a failure by this one line.
+The CLI, the TUI and the gate's step reasons all name a failure by this line, and a module that
+failed to collect by its exception (``SyntaxError: …``).
 """
 
 from __future__ import annotations
 
 import re
 
-# "SyntaxError: invalid syntax", "module.CustomError: …", "KeyboardInterrupt"
-_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b")
-
 
 def failure_headline(longrepr: str) -> str:
     """The line of a traceback a person reads first: pytest's ``E`` line, ExUnit's message,
     else the last line."""
     lines = [line for line in longrepr.splitlines() if line.strip()]
-    error_lines = [line[1:].strip() for line in lines if line.startswith("E ")]
-    if error_lines:
-        if error_lines[0].startswith('File "'):
-            # A syntax error shows the place first (File "…", line 7, the source, a caret):
-            # the exception's own line says what is wrong.
-            return next((line for line in error_lines if _EXCEPTION.match(line)), error_lines[0])
-        return error_lines[0]
+    for line in lines:
+        if line.startswith("E "):
+            return line[1:].strip()
     if any(line.strip() == "stacktrace:" for line in lines):
         return _exunit_headline(lines)
     return lines[-1].strip() if lines else ""

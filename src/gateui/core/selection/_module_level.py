@@ -122,6 +122,7 @@ class ModuleLevel:
         if after is None:
             return None
         known = {u.digest for u in before.units} if before is not None else set()
+        modules: dict[str, str] | None = None  # dotted name → file, built once when needed
         for unit in after.units:
             if unit.kind != "import" or unit.origin is None or unit.digest in known:
                 continue
@@ -129,14 +130,16 @@ class ModuleLevel:
             absolute = self._absolute(rel, module, level)
             if level == 0 and absolute.split(".")[0] in sys.stdlib_module_names:
                 continue
-            if not self._resolves(absolute, name):
+            if modules is None:
+                modules = {self._module(f): f for f in self.graph.files}
+            if not self._resolves(modules, absolute, name):
                 shown = f"{absolute}.{name}" if name else absolute
                 return f"an import of {shown} was added (line {unit.line}), which may not resolve"
         return None
 
-    def _resolves(self, module: str, name: str) -> bool:
-        """``module`` (and ``name`` in it, for ``from module import name``) is the repository's."""
-        files = {self._module(f): f for f in self.graph.files}
+    def _resolves(self, files: Mapping[str, str], module: str, name: str) -> bool:
+        """``module`` (and ``name`` in it, for ``from module import name``) is the repository's
+        (``files``: dotted name → file)."""
         target = files.get(module)
         if target is None:
             return False
