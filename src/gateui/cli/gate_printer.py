@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
 from gateui.core.gate.model import CACHE, FAIL, NOT_REPRODUCED, PARTIAL, PASS, SKIPPED
-from gateui.core.gate.run import StepEvent, StepFinished, StepStarted
+from gateui.core.gate.run import LegEvent, StepEvent, StepFinished, StepStarted
 from gateui.core.running.events import CollectionError, TestFinished
 from gateui.wording import (
     MARKS,
@@ -59,6 +59,8 @@ class GatePrinter:
                 self.line(gate_steps_text(event.definition))
         elif isinstance(event, StepStarted):
             self.line(f"  ▸ {event.step.name}: {one_line(event.step.command)}")
+        elif isinstance(event, LegEvent):
+            self.leg_line(event)
         elif isinstance(event, StepEvent):
             inner = event.event
             if isinstance(inner, TestFinished) and inner.outcome in ("failed", "error"):
@@ -79,6 +81,24 @@ class GatePrinter:
                 self.step_line(event.result.as_json(), event.result.step.runs_locally)
         elif isinstance(event, CheckFinished):
             self.finish(event.report.as_json())
+
+    def leg_line(self, event: LegEvent) -> None:
+        state = event.state
+        head = f"  ◆ {state.leg.python} leg ({state.leg.label})"
+        if not event.done:
+            if state.leg.python:
+                self.line(f"{head}: preparing its interpreter and environment…")
+            return
+        if state.not_run:
+            self.line(f"{head}: {self.paint(state.not_run, 'error')}")
+            return
+        assert state.python is not None
+        text = f"{head}: Python {state.python.version} ({state.python.path})"
+        environment = state.environment
+        if environment is not None:
+            how = "reused" if environment.reused else f"built in {environment.seconds:.1f} s"
+            text += f"; environment {how}: {environment.folder}"
+        self.line(text)
 
     def step_line(self, step: Mapping[str, Any], runs_locally: bool) -> None:
         verdict = str(step["verdict"])

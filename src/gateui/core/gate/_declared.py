@@ -12,6 +12,8 @@ strict_markers = true          # run pytest steps with --strict-markers
 require_markers = ["unit", "integration"]   # every test carries one of these (in the root
                                             # project, or in every project if the root is none)
 random_order = true            # each pytest step once more in an order gateui shuffles
+legs = "all"                   # CI matrix legs run here: "all" (default), "local" (the Python
+                               # version of the project's interpreter) or a number of versions
 steps = [
   { name = "unit", suite = "unit" },
   { name = "smoke", command = "./tools/test.sh --smoke-backend" },
@@ -36,7 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from gateui.core.common.errors import ConfigError
-from gateui.core.gate.model import ON_FAIL_CHOICES, ON_PARTIAL_CHOICES, Thresholds
+from gateui.core.gate.model import (
+    LEGS_CHOICES,
+    LEGS_DEFAULT,
+    ON_FAIL_CHOICES,
+    ON_PARTIAL_CHOICES,
+    Thresholds,
+)
 
 _GATE_KEYS = {
     "steps",
@@ -48,6 +56,7 @@ _GATE_KEYS = {
     "strict_markers",
     "require_markers",
     "random_order",
+    "legs",
 }
 _STEP_KEYS = {
     "name",
@@ -91,6 +100,8 @@ class GateConfig:
     base: str | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     line: int | None = None
+    legs: str = LEGS_DEFAULT
+    """"all", "local", or a number of Python versions (as text)."""
 
 
 def _line(text: str, key: str, after: int = 0) -> int | None:
@@ -144,6 +155,7 @@ def parse_gate_config(text: str | None, display_path: Path) -> GateConfig:
     base = table.get("base")
     if base is not None and (not isinstance(base, str) or not base):
         reader.fail("tool.gateui.gate.base", "tool.gateui.gate.base must be a branch name")
+    legs = reader.legs(table.get("legs", LEGS_DEFAULT))
     thresholds = reader.thresholds("tool.gateui.gate", table, Thresholds())
     steps = None
     if "steps" in table:
@@ -156,6 +168,7 @@ def parse_gate_config(text: str | None, display_path: Path) -> GateConfig:
         base=base,
         thresholds=thresholds,
         line=_line(text, "tool.gateui.gate"),
+        legs=legs,
     )
 
 
@@ -175,6 +188,19 @@ class _Reader:
                     f"{where}.{key}",
                     f"unknown key {key!r} in [{where}] (known: {', '.join(sorted(known))})",
                 )
+
+    def legs(self, value: Any) -> str:
+        """``legs``: "all", "local" or a positive whole number (of Python versions)."""
+        if isinstance(value, str) and value in LEGS_CHOICES:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return str(value)
+        self.fail(
+            "tool.gateui.gate.legs",
+            'tool.gateui.gate.legs must be "all", "local" or a number of Python versions'
+            f" (1 or more; got {value!r})",
+        )
+        raise AssertionError  # fail() raises
 
     def thresholds(self, where: str, table: dict[str, Any], inherited: Thresholds) -> Thresholds:
         values: dict[str, Any] = {

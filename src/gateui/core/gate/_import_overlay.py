@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from gateui.core.common.errors import InterpreterError
+from gateui.core.layout.interpreter_info import interpreter_info
+
 _TEMPLATE = '''"""gateui: in {prefix!r} import the worktree's code, not the user's work tree."""
 import sys
 
@@ -65,3 +68,25 @@ def write_overlay(folder: Path, prefix: str, swap: Sequence[tuple[str, str]]) ->
         _TEMPLATE.format(prefix=prefix, swap=[tuple(pair) for pair in swap]), encoding="utf-8"
     )
     return folder
+
+
+def worktree_overlay(interpreter: Path, root: Path, user_root: Path, scratch: Path) -> Path | None:
+    """When ``interpreter`` imports from the user's work tree (an editable install), an overlay
+    (in ``scratch``) that makes it import the same folders of the worktree at ``root`` instead."""
+    try:
+        info = interpreter_info(interpreter)
+    except InterpreterError:
+        return None
+    resolved_root = root.resolve()
+    user = user_root.resolve()
+    swap: list[tuple[str, str]] = []
+    for entry, path in info.paths_inside(user):
+        target = root / path.relative_to(user)
+        resolved = target.resolve()
+        # Never through a linked virtualenv: only the worktree's own folders.
+        if target.is_dir() and (resolved == resolved_root or resolved_root in resolved.parents):
+            swap.append((entry, str(target)))
+    if not swap:
+        return None
+    folder = scratch / f"imports-{abs(hash(str(interpreter)))}"
+    return write_overlay(folder, info.prefix, swap)

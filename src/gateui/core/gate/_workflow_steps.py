@@ -38,6 +38,7 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
+from gateui.core.gate._leg_spec import in_leg, job_leg
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
     INVALID,
@@ -52,6 +53,7 @@ from gateui.core.gate.model import (
     UNREPRODUCED,
     WORKSPACE_VAR,
     GateStep,
+    Leg,
     Thresholds,
 )
 from gateui.core.gate.sources import FileSource
@@ -200,6 +202,7 @@ class WorkflowSteps:
         contexts = self.contexts(inputs, "${" + WORKSPACE_VAR + "}").with_values(matrix=combo)
         blocker = self._job_blocker(job, contexts)
         env, env_notes = _resolve_env([workflow.env, job.env], contexts)
+        leg = None if blocker else self._leg(workflow, job, combo, contexts, env)
         steps: list[GateStep] = []
         reports: dict[str, str] = {}
         for step in job.steps:
@@ -208,8 +211,35 @@ class WorkflowSteps:
             )
             if gate_step.writes_report:
                 reports[gate_step.writes_report] = gate_step.name
+            if leg is not None and gate_step.runs_locally:
+                gate_step = in_leg(gate_step, leg)
             steps.append(gate_step)
         return steps
+
+    def _leg(
+        self,
+        workflow: Workflow,
+        job: Job,
+        combo: Mapping[str, Any],
+        contexts: Contexts,
+        job_env: Mapping[str, str],
+    ) -> Leg | None:
+        def env_of(step: Step) -> Contexts:
+            env, _ = _resolve_env([job_env, step.env], contexts, dict(job_env))
+            return contexts.with_values(env=env)
+
+        def cwd_of(step: Step) -> str:
+            return self._working_directory(workflow, job, step, env_of(step))[0]
+
+        return job_leg(
+            job,
+            contexts,
+            _combo_label(combo),
+            cwd_of,
+            self._file_reader,
+            self.source.read_text,
+            env_of,
+        )
 
     def _job_blocker(self, job: Job, contexts: Contexts) -> tuple[str, str] | None:
         """Why a job cannot run here, and what would make it reproducible (None: it can)."""
@@ -604,13 +634,17 @@ def _merge_combos(per_combo: list[list[GateStep]], combos: list[dict[str, Any]])
     first = per_combo[0]
 
     def shape(steps: list[GateStep]) -> list[tuple[Any, ...]]:
-        return [(s.kind, s.command, s.cwd, s.env, s.runs_locally) for s in steps]
+        return [
+            (s.kind, s.command, s.cwd, s.env, s.runs_locally, s.leg and s.leg.python) for s in steps
+        ]
 
     labels = [_combo_label(c) for c in combos]
     if all(shape(steps) == shape(first) for steps in per_combo[1:]):
+        leg = next((s.leg for s in first if s.leg is not None), None)
+        here = f"on Python {leg.python}" if leg else "with the project's interpreter"
         note = (
             f"CI runs this for {len(combos)} matrix combinations ({'; '.join(labels)});"
-            " here once, with the project's interpreter"
+            f" here once, {here}"
         )
         return [replace(s, notes=(*s.notes, note)) if s.runs_locally else s for s in first]
     merged: list[GateStep] = []

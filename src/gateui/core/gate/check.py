@@ -59,6 +59,8 @@ class GateReport:
     error: str | None = None
     stored: dict[str, Any] | None = None
     """The report as it was cached (a cache hit carries no live results)."""
+    legs: list[dict[str, Any]] = field(default_factory=list)
+    """The matrix legs met: each one's interpreter and environment, or why it did not run."""
 
     @property
     def on_fail(self) -> str:
@@ -107,6 +109,7 @@ class GateReport:
                 for r in self.results
                 if r.verdict == NOT_REPRODUCED
             ],
+            "legs": self.legs,
             "warnings": warnings,
             "error": self.error,
         }
@@ -219,6 +222,7 @@ class GateCheck:
             yield CheckFinished(report)
             return
         results: list[StepResult] = []
+        legs: list[dict[str, Any]] = []
         with detached_worktree(git, commit) as root:
             checkout = Checkout(
                 root=root,
@@ -238,6 +242,7 @@ class GateCheck:
             finally:
                 stream.close()
             results = run.results
+            legs = run.legs.as_json() if run.legs is not None else []
             if run.cancelled:
                 raise KeyboardInterrupt
         verdict, reason = gate_verdict(results)
@@ -250,6 +255,7 @@ class GateCheck:
             definition=definition,
             results=results,
             checked_in=WORKTREE,
+            legs=legs,
         )
         report.duration_s = time.monotonic() - started
         data = report.as_json()

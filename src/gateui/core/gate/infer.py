@@ -126,6 +126,7 @@ def declared_gate(config: GateConfig, base: str) -> GateDefinition:
         on_partial=config.on_partial,
         base=base,
         sources=("pyproject.toml",),
+        legs=config.legs,
     )
 
 
@@ -225,6 +226,7 @@ def infer_gate(
         base=base,
         notes=tuple(notes),
         sources=tuple(sources),
+        legs=config.legs,
     )
 
 

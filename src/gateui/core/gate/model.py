@@ -45,6 +45,9 @@ KIND_NOT_RUN = "not-run"  # listed, never executed here
 
 ON_FAIL_CHOICES = ("block", "warn")
 ON_PARTIAL_CHOICES = ("warn", "block", "allow")
+LEGS_CHOICES = ("all", "local")
+"""``[tool.gateui.gate] legs``: these words, or a positive number of Python versions."""
+LEGS_DEFAULT = "all"
 FAILED_NAMES_SHOWN = 3
 OUTPUT_TAIL_SHOWN = 20
 
@@ -72,6 +75,22 @@ class Thresholds:
 
     def is_empty(self) -> bool:
         return self == Thresholds()
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One matrix leg of a CI job as the gate reproduces it: the Python that
+    ``actions/setup-python`` sets up, and the job's own install commands, which build the leg's
+    environment here (``_leg_env``)."""
+
+    python: str
+    """As the workflow names it: "3.10"."""
+    label: str
+    """The matrix combination ("python-version=3.10"), or "Python 3.10" without a matrix."""
+    installs: tuple[tuple[str, str], ...]
+    """(working directory, command) of each install command, in the job's order."""
+    not_replayed: tuple[str, ...] = ()
+    """Setup commands of the job that the leg's environment does not replay (apt-get…)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,8 @@ class GateStep:
     """The step's ``timeout-minutes``."""
     job_timeout_minutes: float | None = None
     """Its job's ``timeout-minutes``: the job's steps together must end within it."""
+    leg: Leg | None = None
+    """The matrix leg it belongs to: it runs in that leg's environment (None: the project's)."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -144,6 +165,8 @@ class GateStep:
                 data["to_reproduce"] = self.remedy
         if self.notes:
             data["notes"] = list(self.notes)
+        if self.leg is not None:
+            data["leg"] = {"python": self.leg.python, "label": self.leg.label}
         if not self.thresholds.is_empty():
             data["thresholds"] = {
                 k: (list(v) if isinstance(v, tuple) else v)
@@ -166,6 +189,8 @@ class GateDefinition:
     notes: tuple[str, ...] = ()
     """What inference left out and why (a workflow not run on PRs, a filter that excluded it)."""
     sources: tuple[str, ...] = ()
+    legs: str = LEGS_DEFAULT
+    """Which matrix legs run here: "all", "local" or a number (``[tool.gateui.gate] legs``)."""
 
     def fingerprint(self) -> str:
         """A digest of everything that decides the verdict (for the cache key)."""
@@ -173,6 +198,7 @@ class GateDefinition:
             "source": self.source,
             "steps": [asdict(s) for s in self.steps],
             "on_fail": self.on_fail,
+            "legs": self.legs,
         }
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -189,6 +215,7 @@ class GateDefinition:
         data["on_fail"] = self.on_fail
         data["on_partial"] = self.on_partial
         data["base"] = self.base
+        data["legs"] = self.legs
         return data
 
     @property
@@ -245,6 +272,8 @@ class StepResult:
     duration_s: float = 0.0
     outcome: StepOutcome | None = None
     warnings: list[str] = field(default_factory=list)
+    leg: dict[str, Any] | None = None
+    """The matrix leg it ran in: interpreter (path, version) and environment."""
 
     def as_json(self) -> dict[str, Any]:
         outcome = self.outcome or StepOutcome()
@@ -273,6 +302,8 @@ class StepResult:
         }
         if outcome.seed is not None:
             data["seed"] = outcome.seed
+        if self.leg is not None:
+            data["leg"] = self.leg
         if outcome.pass_rate is not None:
             data["pass_rate"] = round(outcome.pass_rate, 2)
         if self.verdict in (FAIL, ERROR):

@@ -38,7 +38,10 @@ from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
 from gateui.core.gate._adapt_args import adapt_args
-from gateui.core.gate._import_overlay import write_overlay
+from gateui.core.gate._import_overlay import worktree_overlay
+from gateui.core.gate._leg_env import LegEnvironment
+from gateui.core.gate._legs import LegEvent as LegEvent
+from gateui.core.gate._legs import LegRuns, leg_runs
 from gateui.core.gate._runner_env import (
     JobState,
     PullRequest,
@@ -142,7 +145,7 @@ class StepFinished:
     result: StepResult
 
 
-GateEvent = StepStarted | StepEvent | StepFinished
+GateEvent = StepStarted | StepEvent | StepFinished | LegEvent
 
 
 # -- where the steps run ----------------------------------------------------------------------
@@ -184,6 +187,7 @@ class GateRun:
         self.seed = seed
         """The seed for orders gateui shuffles (None: a fresh random one per step)."""
         self.results: list[StepResult] = []
+        self.legs: LegRuns | None = None  # the matrix legs, once the run started
         self._running = CurrentProcess()
 
     def cancel(self) -> None:
@@ -198,12 +202,20 @@ class GateRun:
         reports: dict[str, StepOutcome] = {}
         jobs: dict[str, JobState] = {}
         spent: dict[str, float] = {}
-        with owned_tempdir("gateui-steps-") as scratch_dir:
+        legs = self.legs = leg_runs(self.definition, self.checkout)
+        with owned_tempdir("gateui-steps-") as scratch_dir, contextlib.closing(legs):
             scratch = ScratchArea(Path(scratch_dir))
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break
                 skip = self._skip_reason(step, failed_jobs)
+                leg = None
+                if skip is None and step.leg is not None:
+                    yield from legs.events(index, step.leg)
+                    leg = legs.prepare(step.leg)
+                    if leg.not_run:
+                        outcome = StepOutcome(not_reproduced=leg.not_run, remedy=leg.remedy)
+                        skip = judge(step, outcome, reports)
                 if skip is not None:
                     result = skip
                 else:
@@ -213,6 +225,7 @@ class GateRun:
                     job = jobs.setdefault(step.job, JobState())
                     limit = time_limit(step, spent.get(step.job, 0.0))
                     runner = _StepRunner(self, step, index, scratch, job, limit)
+                    runner.leg_environment = leg.environment if leg else None
                     yield from runner.run(outcome)
                     outcome.duration_s = time.monotonic() - started
                     spent[step.job] = spent.get(step.job, 0.0) + outcome.duration_s
@@ -224,6 +237,8 @@ class GateRun:
                         result = replace(result, verdict=FAIL, reason=runner.timed_out)
                     if step.writes_report:
                         reports[step.writes_report] = outcome
+                if leg is not None:
+                    result.leg = leg.as_json()
                 if result.verdict == FAIL:
                     failed_jobs.add(step.job)
                 self.results.append(result)
@@ -274,6 +289,7 @@ class _StepRunner:
         """CI's words for a step stopped at its time limit ("" while it is not)."""
         self.sandbox_off = unavailable_reason(os.environ)
         """Why the step runs without the read-only sandbox ("" when it runs in it)."""
+        self.leg_environment: LegEnvironment | None = None  # a matrix leg's, else the project's
 
     # -- the sandbox and the time limit --------------------------------------------------------
     def wrap(self, argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
@@ -318,6 +334,8 @@ class _StepRunner:
 
     # -- environment ---------------------------------------------------------------------------
     def interpreter(self) -> Path:
+        if self.leg_environment is not None:
+            return self.leg_environment.python
         return self.checkout.interpreter_for(self.cwd)
 
     def base_env(self, interpreter: Path) -> dict[str, str]:
@@ -331,8 +349,13 @@ class _StepRunner:
         env["PATH"] = os.pathsep.join(
             [str(shim), str(interpreter.parent), env.get("PATH", os.defpath)]
         )
+        if self.leg_environment is not None:
+            # As setup-python and pip install leave the runner: the leg's environment is active.
+            env["VIRTUAL_ENV"] = str(self.leg_environment.folder)
         if self.checkout.is_worktree:
-            overlay = self._import_overlay(interpreter)
+            overlay = worktree_overlay(
+                interpreter, self.checkout.root, self.checkout.user_root, self.scratch.root
+            )
             if overlay is not None:
                 existing = env.get("PYTHONPATH")
                 env["PYTHONPATH"] = os.pathsep.join(
@@ -344,27 +367,6 @@ class _StepRunner:
         """A folder whose ``python`` and ``python3`` are the project's interpreter (and whose
         ``mix test`` reports each test)."""
         return python_shim(self.scratch.root / "bin", interpreter, search_path)
-
-    def _import_overlay(self, interpreter: Path) -> Path | None:
-        """When the interpreter imports from the user's work tree (an editable install), an
-        overlay that makes it import the same folders of the worktree instead."""
-        try:
-            info = interpreter_info(interpreter)
-        except InterpreterError:
-            return None
-        root = self.checkout.root.resolve()
-        user = self.checkout.user_root.resolve()
-        swap: list[tuple[str, str]] = []
-        for entry, path in info.paths_inside(user):
-            target = self.checkout.root / path.relative_to(user)
-            resolved = target.resolve()
-            # Never through a linked virtualenv: only the worktree's own folders.
-            if target.is_dir() and (resolved == root or root in resolved.parents):
-                swap.append((entry, str(target)))
-        if not swap:
-            return None
-        folder = self.scratch.root / f"imports-{abs(hash(str(interpreter)))}"
-        return write_overlay(folder, info.prefix, swap)
 
     def step_env(self, interpreter: Path) -> dict[str, str]:
         env = self.base_env(interpreter)

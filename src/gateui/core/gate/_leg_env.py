@@ -1,0 +1,317 @@
+"""A matrix leg's environment: a virtualenv of the leg's Python, built by the job's own install
+commands, kept between runs.
+
+Kept under ``$XDG_CACHE_HOME/gateui/legs/<key>`` (``~/.cache`` without it). The key is the
+interpreter's exact version and path, the install commands (with their working directories), and
+the content of the files they install from: ``requirements*.txt`` and constraints named by
+``-r`` / ``-c`` (and the files those include), and the ``pyproject.toml``, ``setup.cfg`` and
+``setup.py`` of every local project they install. The same key reuses the environment; any change
+builds a new one. The newest ``MAX_ENVIRONMENTS`` are kept.
+
+The project's own installs (``pip install -e '.[test]'``, ``pip install .``) point at one
+checkout; on reuse they are installed again from the checkout being checked, without their
+dependencies (``--no-deps``), so the leg always imports the code under check.
+
+Installing runs pip as the user would by hand (their pip configuration, index and cache), with
+credentials left out of the environment; an environment is used only once its build completed
+(``leg.json`` is written last). A build holds a lock on the environment's folder, as does a run
+using it, so two gateui processes never change one environment under each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateui.core.commands.classify import simple_commands
+from gateui.core.gate._python_finder import FoundPython
+from gateui.core.gate._runner_env import without_credentials
+
+SCHEMA = 1
+MAX_ENVIRONMENTS = 12
+METADATA = "leg.json"
+INSTALL_TIMEOUT_S = 20 * 60
+_OPTIONS_WITH_FILES = {"-r", "--requirement", "-c", "--constraint"}
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def legs_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gateui" / "legs"
+
+
+@dataclass(frozen=True)
+class LegEnvironment:
+    folder: Path
+    python: Path
+    """The environment's interpreter (``folder/bin/python``)."""
+    base: FoundPython
+    key: str
+    reused: bool
+    seconds: float
+    """Building it, or (reused) installing the project's own code again."""
+
+
+class LegBuildError(Exception):
+    """The leg's environment could not be built: ``reason`` in one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def environment_key(base: FoundPython, installs: Sequence[tuple[str, str]], checkout: Path) -> str:
+    files: dict[str, str] = {}
+    for cwd, command in installs:
+        for path in _files_of(cwd, command, checkout):
+            relative = os.path.relpath(path, checkout)
+            files[relative] = _digest(path)
+    data = {
+        "schema": SCHEMA,
+        "python": [base.version, str(base.path)],
+        "installs": [list(pair) for pair in installs],
+        "files": files,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _install_words(command: str) -> Iterator[list[str]]:
+    for words in simple_commands(command):
+        if "install" in words:
+            yield words[words.index("install") + 1 :]
+
+
+def _files_of(cwd: str, command: str, checkout: Path) -> list[Path]:
+    """The files an install command reads from the checkout (``-r``/``-c`` files and what they
+    include, and each local project's metadata)."""
+    folder = checkout / cwd
+    found: list[Path] = []
+    for words in _install_words(command):
+        for index, word in enumerate(words):
+            value = None
+            if word in _OPTIONS_WITH_FILES and index + 1 < len(words):
+                value = words[index + 1]
+            elif word.startswith(("--requirement=", "--constraint=")):
+                value = word.split("=", 1)[1]
+            elif word.startswith(("-r", "-c")) and len(word) > 2 and not word.startswith("--"):
+                value = word[2:]
+            if value is not None:
+                _requirement_file(folder / value, found, depth=0)
+        for path in local_projects(words, folder):
+            found.extend(path / name for name in _PROJECT_FILES)
+    return found
+
+
+def _requirement_file(path: Path, found: list[Path], depth: int) -> None:
+    if path in found:
+        return
+    found.append(path)
+    if depth > 4:
+        return
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 2 and words[0] in _OPTIONS_WITH_FILES:
+            _requirement_file(path.parent / words[1], found, depth + 1)
+
+
+def local_projects(words: Sequence[str], folder: Path) -> list[Path]:
+    """The local folders an install's words name (``.``, ``-e ./pkg``, ``'.[test]'``)."""
+    projects: list[Path] = []
+    for index, word in enumerate(words):
+        target = word.split("=", 1)[1] if word.startswith("--editable=") else word
+        if target.startswith("-"):
+            continue
+        if index and words[index - 1] in _OPTIONS_WITH_FILES:
+            continue
+        if target.startswith((".", "/")) or (index and words[index - 1] in ("-e", "--editable")):
+            path = target.split("[", 1)[0]
+            if not path.startswith(("git+", "http:", "https:")) and (folder / path).is_dir():
+                projects.append((folder / path).resolve())
+    return projects
+
+
+def project_reinstalls(
+    installs: Sequence[tuple[str, str]], checkout: Path
+) -> list[tuple[str, str]]:
+    """The commands that install the checkout's own code again, without dependencies."""
+    again: list[tuple[str, str]] = []
+    for cwd, command in installs:
+        for words in _install_words(command):
+            wanted: list[str] = []
+            for index, word in enumerate(words):
+                before = words[index - 1] if index else ""
+                is_local = local_projects([before, word] if before else [word], checkout / cwd)
+                if is_local:
+                    if before in ("-e", "--editable"):
+                        wanted.append(before)
+                    wanted.append(word)
+            if wanted:
+                line = ["python", "-m", "pip", "install", "--no-deps", *wanted]
+                again.append((cwd, " ".join(shlex.quote(w) for w in line)))
+    return again
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(f"{folder}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
+class LegEnvironments:
+    """The leg environments of one gate run: each prepared once, its lock held until
+    ``close()``."""
+
+    def __init__(self) -> None:
+        self._hold = contextlib.ExitStack()
+        self._ready: dict[str, LegEnvironment] = {}
+
+    def close(self) -> None:
+        self._hold.close()
+
+    def get(
+        self, base: FoundPython, installs: Sequence[tuple[str, str]], checkout: Path
+    ) -> LegEnvironment:
+        """The leg's environment, built or reused. Raises ``LegBuildError`` when an install
+        fails."""
+        key = environment_key(base, installs, checkout)
+        if key in self._ready:
+            return self._ready[key]
+        root = legs_folder()
+        folder = root / f"py{base.version}-{key}"
+        self._hold.enter_context(locked(folder))
+        started = time.monotonic()
+        python = folder / "bin" / "python"
+        reused = (folder / METADATA).is_file() and python.exists()
+        if reused:
+            for cwd, command in project_reinstalls(installs, checkout):
+                _run(command, cwd, checkout, folder, base)
+            os.utime(folder / METADATA)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                _build(base, installs, checkout, folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+        _prune(root, keep=folder)
+        ready = LegEnvironment(folder, python, base, key, reused, time.monotonic() - started)
+        self._ready[key] = ready
+        return ready
+
+
+def _build(
+    base: FoundPython, installs: Sequence[tuple[str, str]], checkout: Path, folder: Path
+) -> None:
+    created = subprocess.run(
+        [str(base.path), "-m", "venv", str(folder)],
+        capture_output=True,
+        text=True,
+        env=_clean(os.environ),
+        check=False,
+    )
+    if created.returncode != 0:
+        raise LegBuildError(
+            f"cannot create a virtualenv with {base.path}: {_last_line(created.stderr)}"
+        )
+    for cwd, command in installs:
+        _run(command, cwd, checkout, folder, base)
+    metadata = {
+        "schema": SCHEMA,
+        "python": str(base.path),
+        "version": base.version,
+        "installs": [list(pair) for pair in installs],
+        "built": time.time(),
+    }
+    (folder / METADATA).write_text(json.dumps(metadata, indent=1), encoding="utf-8")
+
+
+def _clean(env: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    kept = without_credentials(dict(env))
+    for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PIP_USER", "PYTHONUSERBASE"):
+        kept.pop(name, None)
+    if "HOME" in env:
+        kept["HOME"] = env["HOME"]  # pip's own cache and configuration
+    return kept
+
+
+def _run(command: str, cwd: str, checkout: Path, folder: Path, base: FoundPython) -> None:
+    env = _clean(os.environ)
+    env["VIRTUAL_ENV"] = str(folder)
+    env["PATH"] = os.pathsep.join([str(folder / "bin"), env.get("PATH", os.defpath)])
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        result = subprocess.run(
+            ["bash", "-e", "-c", command],
+            cwd=checkout / cwd,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=INSTALL_TIMEOUT_S,
+            check=False,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise LegBuildError(f"`{command}` did not finish in {INSTALL_TIMEOUT_S // 60} min") from exc
+    except OSError as exc:
+        raise LegBuildError(f"`{command}` cannot start: {exc}") from exc
+    if result.returncode != 0:
+        last = _last_line(result.stderr) or _last_line(result.stdout)
+        raise LegBuildError(
+            f"`{command}` failed (exit {result.returncode}) on Python {base.version}: {last}"
+        )
+
+
+def _last_line(text: str) -> str:
+    for line in reversed(text.splitlines()):
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("[notice]", "WARNING: You are using pip")):
+            return stripped[:300]
+    return ""
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Remove the oldest environments beyond ``MAX_ENVIRONMENTS`` (never one in use)."""
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir() and (p / METADATA).is_file()]
+    except OSError:
+        return
+    folders.sort(key=lambda p: (p / METADATA).stat().st_mtime, reverse=True)
+    for stale in folders[MAX_ENVIRONMENTS:]:
+        if stale == keep:
+            continue
+        handle = os.open(f"{stale}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # in use
+            shutil.rmtree(stale, ignore_errors=True)
+        finally:
+            os.close(handle)

@@ -1,0 +1,122 @@
+"""Finding, on this machine, the Python a matrix leg names ("3.10", "3.12.1", "pypy3.10"…).
+
+Where a developer keeps interpreters, in this order: pyenv (``$PYENV_ROOT/versions`` or
+``~/.pyenv/versions``), ``uv python find`` when uv is installed, then ``python3.X`` on PATH.
+A candidate counts only once the interpreter itself says which version it is: a name is never
+trusted (a broken pyenv shim, a ``python3.10`` that is a link to something else).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+_VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?\s*$")
+_ASK = "import sys; print('.'.join(map(str, sys.version_info[:3])))"
+
+
+@dataclass(frozen=True)
+class FoundPython:
+    path: Path
+    version: str
+    """As the interpreter reports it: "3.10.13"."""
+    where: str
+    """How it was found: "pyenv", "uv", "PATH"."""
+
+
+def parse_request(text: str) -> tuple[int, ...] | None:
+    """ "3.10" → (3, 10); "3.12.1" → (3, 12, 1); anything else (pypy, "3.x", "3.13-dev") → None."""
+    match = _VERSION.match(str(text))
+    if not match:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def find_python(request: str) -> FoundPython | None:
+    """The newest interpreter here that matches ``request`` (None when there is none)."""
+    wanted = parse_request(request)
+    if wanted is None:
+        return None
+    return _find(wanted)
+
+
+@functools.cache
+def _find(wanted: tuple[int, ...]) -> FoundPython | None:
+    for where, candidates in (
+        ("pyenv", _pyenv(wanted)),
+        ("uv", _uv(wanted)),
+        ("PATH", _on_path(wanted)),
+    ):
+        for candidate in candidates:
+            version = _version_of(candidate)
+            if version is not None and _matches(version, wanted):
+                return FoundPython(candidate, version, where)
+    return None
+
+
+def _matches(version: str, wanted: tuple[int, ...]) -> bool:
+    parts = tuple(int(p) for p in version.split("."))
+    return parts[: len(wanted)] == wanted
+
+
+def _pyenv(wanted: tuple[int, ...]) -> list[Path]:
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    try:
+        names = [p.name for p in root.iterdir()]
+    except OSError:
+        return []
+    found: list[tuple[tuple[int, ...], Path]] = []
+    for name in names:
+        parsed = parse_request(name)
+        if parsed is None or parsed[: len(wanted)] != wanted:
+            continue
+        python = root / name / "bin" / "python"
+        if python.exists():
+            found.append((parsed, python))
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def _uv(wanted: tuple[int, ...]) -> list[Path]:
+    uv = shutil.which("uv")
+    if uv is None:
+        return []
+    try:
+        result = subprocess.run(
+            [uv, "python", "find", "--no-project", ".".join(map(str, wanted))],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    line = result.stdout.strip().splitlines()
+    return [Path(line[-1])] if result.returncode == 0 and line else []
+
+
+def _on_path(wanted: tuple[int, ...]) -> list[Path]:
+    names = [f"python{wanted[0]}.{wanted[1]}"] if len(wanted) >= 2 else []
+    names += [f"python{wanted[0]}"]
+    found = [shutil.which(name) for name in names]
+    return [Path(path) for path in found if path]
+
+
+def _version_of(python: Path) -> str | None:
+    try:
+        result = subprocess.run(
+            [str(python), "-c", _ASK],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+            env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = result.stdout.strip()
+    return text if result.returncode == 0 and _VERSION.match(text) else None
