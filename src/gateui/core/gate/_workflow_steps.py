@@ -28,6 +28,7 @@ from gateui.core.commands.roles import (
     script_role,
 )
 from gateui.core.gate._actions import action_role
+from gateui.core.gate._container_engine import engine_text
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -246,12 +247,12 @@ class WorkflowSteps:
         if job.services:
             names = ", ".join(str(n) for n in job.services)
             return (
-                f"the job needs service containers ({names})",
+                f"the job needs service containers ({names}); {engine_text()}",
                 "declare the step with the services running locally in [tool.gateui.gate] steps",
             )
         if job.container:
             return (
-                "the job runs in a container",
+                f"the job runs in a container; {engine_text()}",
                 "declare the step in [tool.gateui.gate] steps to check it here",
             )
         runs_on = job.runs_on
