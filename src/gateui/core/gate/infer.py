@@ -266,6 +266,8 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
             result.append(step)
             continue
         key = (step.kind, step.command, step.cwd, step.env, step.shell, step.pytest_args)
+        if step.leg is not None:  # another leg's environment: not the same run
+            key += (step.leg.python, step.leg.installs)
         if key in seen:
             index = seen[key]
             kept = result[index]
