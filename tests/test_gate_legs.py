@@ -236,7 +236,8 @@ def test_a_ci_installed_plugin_is_in_the_legs_environment(
         """,
         {
             "calc.py": "def add(a, b):\n    return a + b\n",
-            "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+            "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n"
+            "    assert add(1, 2) == 3\n",
             "tests/test_flaky.py": """
                 from pathlib import Path
 
@@ -329,7 +330,8 @@ def test_a_reused_environment_imports_the_commit_under_check(
                 where = ["src"]
             """,
             "src/legcalc/__init__.py": "def add(a, b):\n    return a + b\n",
-            "tests/test_add.py": "from legcalc import add\n\n\ndef test_add():\n    assert add(2, 2) == 4\n",
+            "tests/test_add.py": "from legcalc import add\n\n\ndef test_add():\n"
+            "    assert add(2, 2) == 4\n",
         },
     )
     code, first = gate(repo)
@@ -346,7 +348,7 @@ def test_a_reused_environment_imports_the_commit_under_check(
 def test_legs_local_runs_the_local_version_and_names_the_others(
     tmp_path: Path, package_index: None
 ) -> None:
-    local = "%d.%d" % sys.version_info[:2]
+    local = "{}.{}".format(*sys.version_info[:2])
     other = "3.12" if local != "3.12" else "3.10"
     if not _has_pyenv(other) or find_python(local) is None:
         pytest.skip(f"needs Python {local} and {other} here")

@@ -265,9 +265,9 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
         if not step.runs_locally:
             result.append(step)
             continue
-        key = (step.kind, step.command, step.cwd, step.env, step.shell, step.pytest_args)
-        if step.leg is not None:  # another leg's environment: not the same run
-            key += (step.leg.python, step.leg.installs)
+        # In another leg's environment, the same command is not the same run.
+        leg = (step.leg.python, step.leg.installs) if step.leg is not None else None
+        key = (step.kind, step.command, step.cwd, step.env, step.shell, step.pytest_args, leg)
         if key in seen:
             index = seen[key]
             kept = result[index]
