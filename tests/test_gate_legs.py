@@ -262,6 +262,44 @@ def test_a_ci_installed_plugin_is_in_the_legs_environment(
 
 @pytest.mark.integration
 @needs_310_312
+def test_a_plugin_option_ci_does_not_install_is_never_dropped_in_a_leg(
+    tmp_path: Path, package_index: None
+) -> None:
+    """The leg's environment is CI's: ``--cov-fail-under`` without pytest-cov is not run
+    without its floor (a pass that checked nothing); pytest refuses it, and the step is not
+    reproduced."""
+    repo = make_repo(
+        tmp_path / "repo",
+        """
+        on: pull_request
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.12"
+              - run: pip install -r requirements.txt
+              - name: Coverage floor
+                run: pytest -q --cov=calc --cov-fail-under=90
+        """,
+        {
+            "requirements.txt": "pytest\n",
+            "calc.py": "def add(a, b):\n    return a + b\n",
+            "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n"
+            "    assert add(1, 2) == 3\n",
+        },
+    )
+    code, report = gate(repo)
+    step = steps_by_name(report)["Coverage floor"]
+    assert step["verdict"] == "not-reproduced", step
+    assert "rejects --cov=calc --cov-fail-under=90" in step["why"]
+    assert not any("NOT checked" in w for w in step["warnings"])
+    assert (report["verdict"], code) == ("partial", 3)
+
+
+@pytest.mark.integration
+@needs_310_312
 def test_an_environment_that_cannot_be_built_is_partial_with_pips_reason(
     tmp_path: Path, package_index: None
 ) -> None:

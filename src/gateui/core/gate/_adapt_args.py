@@ -10,18 +10,29 @@ from gateui.core.layout.interpreter_info import InterpreterInfo
 
 
 def adapt_args(
-    step: GateStep, args: list[str], info: InterpreterInfo, outcome: StepOutcome
+    step: GateStep,
+    args: list[str],
+    info: InterpreterInfo,
+    outcome: StepOutcome,
 ) -> tuple[list[str], bool]:
     """Drop options whose plugin the interpreter lacks (saying so); add declared checks.
-    Returns the arguments and whether gateui must shuffle the order itself."""
+    Returns the arguments and whether gateui must shuffle the order itself.
+
+    In a matrix leg's environment nothing is dropped: it was built by CI's own installs, so a
+    plugin missing there is missing on CI too, and pytest's refusal is what CI sees."""
     kept: list[str] = []
     shuffle = False
     missing: dict[str, list[PytestArg]] = {}
+    in_leg = step.leg is not None
     for arg in split_pytest_args(args):
         flag = plugin_of(arg)
-        if flag is not None and (
-            not info.has(flag.distribution)
-            or (step.kind == KIND_RANDOM_ORDER and flag.label == "random order")
+        if (
+            flag is not None
+            and not in_leg
+            and (
+                not info.has(flag.distribution)
+                or (step.kind == KIND_RANDOM_ORDER and flag.label == "random order")
+            )
         ):
             missing.setdefault(flag.distribution, []).append(arg)
             continue
