@@ -98,11 +98,20 @@ def _install_words(command: str) -> Iterator[list[str]]:
             yield words[words.index("install") + 1 :]
 
 
-def _files_of(cwd: str, command: str, checkout: Path) -> list[Path]:
-    """The files an install command reads from the checkout (``-r``/``-c`` files and what they
-    include, and each local project's metadata)."""
+@dataclass
+class _Sources:
+    """What one install command reads from the checkout."""
+
+    files: list[Path]
+    """``-r`` / ``-c`` files and those they include."""
+    local: list[list[str]]
+    """Each local project it installs, as words (``["-e", ".[test]"]``, ``["./pkg"]``), from the
+    command or from its requirement files."""
+
+
+def _sources(cwd: str, command: str, checkout: Path) -> _Sources:
     folder = checkout / cwd
-    found: list[Path] = []
+    sources = _Sources([], [])
     for words in _install_words(command):
         for index, word in enumerate(words):
             value = None
@@ -113,16 +122,33 @@ def _files_of(cwd: str, command: str, checkout: Path) -> list[Path]:
             elif word.startswith(("-r", "-c")) and len(word) > 2 and not word.startswith("--"):
                 value = word[2:]
             if value is not None:
-                _requirement_file(folder / value, found, depth=0)
+                _requirement_file(folder / value, folder, sources, depth=0)
+            else:
+                before = words[index - 1] if index else ""
+                editable = before in ("-e", "--editable")
+                if local_projects(["-e", word] if editable else [word], folder):
+                    sources.local.append(["-e", word] if editable else [word])
+    return sources
+
+
+def _files_of(cwd: str, command: str, checkout: Path) -> list[Path]:
+    """The files an install command reads from the checkout (``-r``/``-c`` files and what they
+    include, and each local project's metadata)."""
+    folder = checkout / cwd
+    sources = _sources(cwd, command, checkout)
+    found = list(sources.files)
+    for words in sources.local:
         for path in local_projects(words, folder):
             found.extend(path / name for name in _PROJECT_FILES)
     return found
 
 
-def _requirement_file(path: Path, found: list[Path], depth: int) -> None:
-    if path in found:
+def _requirement_file(path: Path, folder: Path, sources: _Sources, depth: int) -> None:
+    """Read a requirements file: the files it includes, and the local projects it installs
+    (pip reads their paths relative to the working directory, ``folder``)."""
+    if path in sources.files:
         return
-    found.append(path)
+    sources.files.append(path)
     if depth > 4:
         return
     try:
@@ -132,7 +158,12 @@ def _requirement_file(path: Path, found: list[Path], depth: int) -> None:
     for line in lines:
         words = line.split("#", 1)[0].split()
         if len(words) >= 2 and words[0] in _OPTIONS_WITH_FILES:
-            _requirement_file(path.parent / words[1], found, depth + 1)
+            _requirement_file(path.parent / words[1], folder, sources, depth + 1)
+        elif len(words) >= 2 and words[0] in ("-e", "--editable"):
+            if local_projects(words[:2], folder):
+                sources.local.append(["-e", words[1]])
+        elif words and words[0].startswith((".", "/")) and local_projects(words[:1], folder):
+            sources.local.append(words[:1])
 
 
 def local_projects(words: Sequence[str], folder: Path) -> list[Path]:
@@ -157,18 +188,10 @@ def project_reinstalls(
     """The commands that install the checkout's own code again, without dependencies."""
     again: list[tuple[str, str]] = []
     for cwd, command in installs:
-        for words in _install_words(command):
-            wanted: list[str] = []
-            for index, word in enumerate(words):
-                before = words[index - 1] if index else ""
-                is_local = local_projects([before, word] if before else [word], checkout / cwd)
-                if is_local:
-                    if before in ("-e", "--editable"):
-                        wanted.append(before)
-                    wanted.append(word)
-            if wanted:
-                line = ["python", "-m", "pip", "install", "--no-deps", *wanted]
-                again.append((cwd, " ".join(shlex.quote(w) for w in line)))
+        wanted = [w for words in _sources(cwd, command, checkout).local for w in words]
+        if wanted:
+            line = ["python", "-m", "pip", "install", "--no-deps", *wanted]
+            again.append((cwd, " ".join(shlex.quote(w) for w in line)))
     return again
 
 
