@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from gateui.core.gate._leg_env import environment_key, project_reinstalls
 from gateui.core.gate._legs import choose_versions
-from gateui.core.gate._python_finder import find_python
+from gateui.core.gate._python_finder import FoundPython, find_python
 from gateui.core.gate.infer import infer_gate
 from gateui.core.gate.sources import DirSource
 from helpers import init_repo, run_cli
@@ -524,3 +525,35 @@ def test_inference_reads_legs_and_their_installs(tmp_path: Path) -> None:
     assert db and not db[0].runs_locally and db[0].leg is None
     assert "service containers (postgres); " in db[0].why_not
     assert "answer" in db[0].why_not or "no container engine" in db[0].why_not
+
+
+@pytest.mark.unit
+def test_what_an_environment_is_keyed_by_and_what_is_installed_again(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("[project]\nname = 'a'\n")
+    (checkout / "pkg" / "pyproject.toml").write_text("[project]\nname = 'b'\n")
+    (checkout / "requirements.txt").write_text("-e .\n-r requirements/more.txt\n")
+    (checkout / "requirements").mkdir()
+    (checkout / "requirements" / "more.txt").write_text("pytest\n")
+    base = FoundPython(Path("/usr/bin/python3.12"), "3.12.1", "PATH")
+    installs = [
+        (".", "python -m pip install --upgrade pip"),
+        (".", "pip install -r requirements.txt"),
+        (".", "pip install -e '.[test]' pytest-cov ./pkg"),
+    ]
+    key = environment_key(base, installs, checkout)
+    assert project_reinstalls(installs, checkout) == [
+        (".", "python -m pip install --no-deps -e ."),
+        (".", "python -m pip install --no-deps -e '.[test]' ./pkg"),
+    ]
+    # An included requirements file, a local project's metadata, the interpreter: a new key.
+    (checkout / "requirements" / "more.txt").write_text("pytest<9\n")
+    changed_include = environment_key(base, installs, checkout)
+    (checkout / "pkg" / "pyproject.toml").write_text("[project]\nname = 'b2'\n")
+    changed_project = environment_key(base, installs, checkout)
+    other_python = environment_key(FoundPython(base.path, "3.12.2", "PATH"), installs, checkout)
+    assert len({key, changed_include, changed_project, other_python}) == 4
+    # The code itself is not in the key: it is installed again from each checkout.
+    (checkout / "pkg" / "module.py").write_text("x = 1\n")
+    assert environment_key(base, installs, checkout) == changed_project
