@@ -557,3 +557,31 @@ def test_what_an_environment_is_keyed_by_and_what_is_installed_again(tmp_path: P
     # The code itself is not in the key: it is installed again from each checkout.
     (checkout / "pkg" / "module.py").write_text("x = 1\n")
     assert environment_key(base, installs, checkout) == changed_project
+
+
+@pytest.mark.unit
+def test_legs_that_install_different_versions_are_not_merged(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        """
+        on: pull_request
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                django: ["4.2", "5.1"]
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.12"
+              - run: pip install "django==${{ matrix.django }}" pytest
+              - run: pytest
+        """,
+        {},
+    )
+    steps = [s for s in infer_gate(DirSource(repo), "main", None).steps if s.runs_locally]
+    assert [(s.name, s.leg.installs if s.leg else None) for s in steps] == [
+        ("Run pytest (django=4.2)", ((".", 'pip install "django==4.2" pytest'),)),
+        ("Run pytest (django=5.1)", ((".", 'pip install "django==5.1" pytest'),)),
+    ]

@@ -636,7 +636,15 @@ def _merge_combos(per_combo: list[list[GateStep]], combos: list[dict[str, Any]])
 
     def shape(steps: list[GateStep]) -> list[tuple[Any, ...]]:
         return [
-            (s.kind, s.command, s.cwd, s.env, s.runs_locally, s.leg and s.leg.python) for s in steps
+            (
+                s.kind,
+                s.command,
+                s.cwd,
+                s.env,
+                s.runs_locally,
+                s.leg and (s.leg.python, s.leg.installs),
+            )
+            for s in steps
         ]
 
     labels = [_combo_label(c) for c in combos]
