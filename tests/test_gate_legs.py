@@ -454,6 +454,9 @@ def test_finding_interpreters_by_version() -> None:
     assert exact is not None and exact.path == found.path
     assert find_python("2.6") is None
     assert find_python("pypy3.10") is None
+    newest = find_python("3.x")  # setup-python's "the newest 3"
+    assert newest is not None and newest.version.startswith("3.")
+    assert tuple(map(int, newest.version.split(".")[:2])) >= (3, 12)
 
 
 @pytest.mark.unit

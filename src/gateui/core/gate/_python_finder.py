@@ -30,8 +30,12 @@ class FoundPython:
 
 
 def parse_request(text: str) -> tuple[int, ...] | None:
-    """ "3.10" → (3, 10); "3.12.1" → (3, 12, 1); anything else (pypy, "3.x", "3.13-dev") → None."""
-    match = _VERSION.match(str(text))
+    """ "3.10" → (3, 10); "3.12.1" → (3, 12, 1); "3.x" (the newest 3) → (3,); anything else
+    (pypy3.10, "3.13-dev", ">=3.9") → None."""
+    text = str(text).strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?\.x", text):
+        return tuple(int(part) for part in text[:-2].split("."))
+    match = _VERSION.match(text)
     if not match:
         return None
     return tuple(int(part) for part in match.groups() if part is not None)
