@@ -5,11 +5,14 @@ the reason. Real pyenv interpreters, real pip installs, real gate runs in real g
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +21,10 @@ import pytest
 from gateui.core.gate._leg_env import environment_key, project_reinstalls
 from gateui.core.gate._legs import choose_versions
 from gateui.core.gate._python_finder import FoundPython, find_python
+from gateui.core.gate.check import GateCheck
 from gateui.core.gate.infer import infer_gate
 from gateui.core.gate.sources import DirSource
-from helpers import init_repo, run_cli
+from helpers import alive, init_repo, run_cli
 
 PYENV = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
 CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gateui-tests"
@@ -588,3 +592,75 @@ def test_legs_that_install_different_versions_are_not_merged(tmp_path: Path) -> 
         ("Run pytest (django=4.2)", ((".", 'pip install "django==4.2" pytest'),)),
         ("Run pytest (django=5.1)", ((".", 'pip install "django==5.1" pytest'),)),
     ]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if text in command and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.integration
+@needs_310_312
+def test_cancelling_the_gate_stops_an_environment_build_and_everything_it_started(
+    tmp_path: Path, package_index: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = f"gateui-slow-build-{os.getpid()}-{tmp_path.name}"
+    repo = make_repo(
+        tmp_path / "repo",
+        """
+        on: pull_request
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.12"
+              - run: pip install ./slowpkg
+              - run: pytest
+        """,
+        {
+            "slowpkg/setup.py": f"""
+                import subprocess
+                import sys
+
+                # Builds forever: a child that sleeps, named so the test can look for it.
+                subprocess.run([sys.executable, "-c", "import time; time.sleep(600)", "{marker}"])
+            """,
+        },
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    check = GateCheck(repo, use_cache=False)
+    events: list[object] = []
+
+    def consume() -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            for event in check.events():
+                events.append(event)
+
+    worker = threading.Thread(target=consume)
+    worker.start()
+    deadline = time.monotonic() + 180
+    while not _processes_mentioning(marker):
+        assert time.monotonic() < deadline, f"the build never started: {events}"
+        assert worker.is_alive(), f"the gate ended before building: {events}"
+        time.sleep(0.2)
+    check.cancel()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_mentioning(marker) == []
+    assert not any(p.is_dir() for p in (tmp_path / "cache" / "gateui" / "legs").glob("py3.12*")), (
+        "a half-built environment was kept"
+    )

@@ -27,9 +27,10 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,9 +211,11 @@ class LegEnvironments:
     """The leg environments of one gate run: each prepared once, its lock held until
     ``close()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, stop: Callable[[], bool] = lambda: False) -> None:
         self._hold = contextlib.ExitStack()
         self._ready: dict[str, LegEnvironment] = {}
+        self._stop = stop
+        """True once the gate is cancelled: a running install is stopped."""
 
     def close(self) -> None:
         self._hold.close()
@@ -233,12 +236,12 @@ class LegEnvironments:
         reused = (folder / METADATA).is_file() and python.exists()
         if reused:
             for cwd, command in project_reinstalls(installs, checkout):
-                _run(command, cwd, checkout, folder, base)
+                _run(command, cwd, checkout, folder, base, self._stop)
             os.utime(folder / METADATA)
         else:
             shutil.rmtree(folder, ignore_errors=True)
             try:
-                _build(base, installs, checkout, folder)
+                _build(base, installs, checkout, folder, self._stop)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
@@ -249,7 +252,11 @@ class LegEnvironments:
 
 
 def _build(
-    base: FoundPython, installs: Sequence[tuple[str, str]], checkout: Path, folder: Path
+    base: FoundPython,
+    installs: Sequence[tuple[str, str]],
+    checkout: Path,
+    folder: Path,
+    stop: Callable[[], bool],
 ) -> None:
     created = subprocess.run(
         [str(base.path), "-m", "venv", str(folder)],
@@ -263,7 +270,7 @@ def _build(
             f"cannot create a virtualenv with {base.path}: {_last_line(created.stderr)}"
         )
     for cwd, command in installs:
-        _run(command, cwd, checkout, folder, base)
+        _run(command, cwd, checkout, folder, base, stop)
     metadata = {
         "schema": SCHEMA,
         "python": str(base.path),
@@ -283,31 +290,54 @@ def _clean(env: dict[str, str] | os._Environ[str]) -> dict[str, str]:
     return kept
 
 
-def _run(command: str, cwd: str, checkout: Path, folder: Path, base: FoundPython) -> None:
+def _run(
+    command: str,
+    cwd: str,
+    checkout: Path,
+    folder: Path,
+    base: FoundPython,
+    stop: Callable[[], bool],
+) -> None:
     env = _clean(os.environ)
     env["VIRTUAL_ENV"] = str(folder)
     env["PATH"] = os.pathsep.join([str(folder / "bin"), env.get("PATH", os.defpath)])
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     try:
-        result = subprocess.run(
+        process = subprocess.Popen(
             ["bash", "-e", "-c", command],
             cwd=checkout / cwd,
-            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=env,
-            timeout=INSTALL_TIMEOUT_S,
-            check=False,
             start_new_session=True,
         )
-    except subprocess.TimeoutExpired as exc:
-        raise LegBuildError(f"`{command}` did not finish in {INSTALL_TIMEOUT_S // 60} min") from exc
     except OSError as exc:
         raise LegBuildError(f"`{command}` cannot start: {exc}") from exc
-    if result.returncode != 0:
-        last = _last_line(result.stderr) or _last_line(result.stdout)
+    deadline = time.monotonic() + INSTALL_TIMEOUT_S
+    try:
+        while True:
+            try:
+                stdout, stderr = process.communicate(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if stop():
+                    raise LegBuildError(f"`{command}` stopped: the gate was cancelled") from None
+                if time.monotonic() > deadline:
+                    limit = INSTALL_TIMEOUT_S // 60
+                    raise LegBuildError(f"`{command}` did not finish in {limit} min") from None
+    finally:
+        # pip and whatever it started (build backends) end with the install, however it ends.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        if process.returncode is None:
+            process.wait()
+    if process.returncode != 0:
+        last = _last_line(stderr) or _last_line(stdout)
         raise LegBuildError(
-            f"`{command}` failed (exit {result.returncode}) on Python {base.version}: {last}"
+            f"`{command}` failed (exit {process.returncode}) on Python {base.version}: {last}"
         )
 
 

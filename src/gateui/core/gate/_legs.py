@@ -11,7 +11,7 @@ partial, never a pass that claims them and never a failure they did not earn.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,14 +67,15 @@ class Checkout(Protocol):
     default_interpreter: Path
 
 
-def leg_runs(definition: GateDefinition, checkout: Checkout) -> LegRuns:
-    """The legs of a gate's steps, ready to prepare in ``checkout``."""
+def leg_runs(definition: GateDefinition, checkout: Checkout, stop: Callable[[], bool]) -> LegRuns:
+    """The legs of a gate's steps, ready to prepare in ``checkout`` (``stop``: the gate was
+    cancelled, an install in progress ends)."""
     legs = [s.leg for s in definition.steps if s.leg is not None and s.runs_locally]
     local: tuple[int, ...] | None = None
     if legs and definition.legs != "all":
         with contextlib.suppress(InterpreterError):
             local = interpreter_info(checkout.default_interpreter).version
-    return LegRuns(legs, definition.legs, local, checkout.root)
+    return LegRuns(legs, definition.legs, local, checkout.root, stop)
 
 
 def _minor(version: str) -> tuple[int, ...] | None:
@@ -106,14 +107,19 @@ class LegRuns:
     environment); ``close()`` releases the environments."""
 
     def __init__(
-        self, legs: Sequence[Leg], setting: str, local: tuple[int, ...] | None, checkout: Path
+        self,
+        legs: Sequence[Leg],
+        setting: str,
+        local: tuple[int, ...] | None,
+        checkout: Path,
+        stop: Callable[[], bool] = lambda: False,
     ) -> None:
         versions = list(dict.fromkeys(leg.python for leg in legs))
         self.setting = setting
         self.chosen = set(choose_versions(versions, setting, local))
         self.checkout = checkout
         self.states: dict[Leg, LegState] = {}
-        self._environments = LegEnvironments()
+        self._environments = LegEnvironments(stop)
 
     def close(self) -> None:
         self._environments.close()

@@ -202,7 +202,7 @@ class GateRun:
         reports: dict[str, StepOutcome] = {}
         jobs: dict[str, JobState] = {}
         spent: dict[str, float] = {}
-        legs = self.legs = leg_runs(self.definition, self.checkout)
+        legs = self.legs = leg_runs(self.definition, self.checkout, lambda: self.cancelled)
         with owned_tempdir("gateui-steps-") as scratch_dir, contextlib.closing(legs):
             scratch = ScratchArea(Path(scratch_dir))
             for index, step in enumerate(self.definition.steps):
