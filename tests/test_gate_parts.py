@@ -22,7 +22,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role
+from gateui.core.gate._actions import action_role, artifact_action
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -35,6 +35,8 @@ from gateui.core.gate._step_outcome import shuffle_nodeids
 from gateui.core.gate.hooks import parse_pushed_refs
 from gateui.core.gate.model import (
     FAIL,
+    KIND_DOWNLOAD_ARTIFACT,
+    KIND_UPLOAD_ARTIFACT,
     PASS,
     GateStep,
     StepOutcome,
@@ -218,7 +220,6 @@ def test_a_heredoc_body_belongs_to_its_command() -> None:
         ("actions/setup-python@v5", "setup"),
         ("astral-sh/setup-uv@v5", "setup"),
         ("actions/cache/restore@v4", "setup"),
-        ("actions/upload-artifact@v4", "setup"),
         ("pypa/gh-action-pypi-publish@release/v1", "publish"),
         ("codecov/codecov-action@v4", "publish"),
         ("pre-commit/action@v3.0.1", "unreproduced"),
@@ -229,6 +230,13 @@ def test_a_heredoc_body_belongs_to_its_command() -> None:
 )
 def test_which_actions_are_environment_publishing_or_unreproduced(uses: str, left_out: str) -> None:
     assert action_role(uses).left_out == left_out
+    assert artifact_action(uses) is None
+
+
+def test_artifact_actions_are_performed_by_gateui() -> None:
+    assert artifact_action("actions/upload-artifact@v4") == KIND_UPLOAD_ARTIFACT
+    assert artifact_action("actions/download-artifact@v4.1.8") == KIND_DOWNLOAD_ARTIFACT
+    assert artifact_action("actions/upload-pages-artifact@v3") is None
 
 
 def test_shuffle_is_reproducible_and_keeps_module_buckets() -> None:

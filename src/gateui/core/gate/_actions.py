@@ -12,13 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gateui.core.gate.model import LEFT_OUT_PUBLISH, LEFT_OUT_SETUP, UNREPRODUCED
+from gateui.core.gate.model import (
+    KIND_DOWNLOAD_ARTIFACT,
+    KIND_UPLOAD_ARTIFACT,
+    LEFT_OUT_PUBLISH,
+    LEFT_OUT_SETUP,
+    UNREPRODUCED,
+)
+
+_ARTIFACT_ACTIONS = {
+    "actions/upload-artifact": KIND_UPLOAD_ARTIFACT,
+    "actions/download-artifact": KIND_DOWNLOAD_ARTIFACT,
+}
 
 _ENVIRONMENT = {
     "actions/checkout",
     "actions/cache",
-    "actions/upload-artifact",
-    "actions/download-artifact",
     "actions/upload-pages-artifact",
     "actions/configure-pages",
     "actions/github-script-setup",
@@ -59,6 +68,11 @@ class ActionRole:
     left_out: str
     why: str
     remedy: str = ""
+
+
+def artifact_action(uses: str) -> str | None:
+    """The step kind for an artifact action gateui performs itself (None for other actions)."""
+    return _ARTIFACT_ACTIONS.get(uses.split("@", 1)[0].strip())
 
 
 def action_role(uses: str) -> ActionRole:

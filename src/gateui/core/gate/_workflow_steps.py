@@ -27,7 +27,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role
+from gateui.core.gate._actions import action_role, artifact_action
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -253,7 +253,8 @@ class WorkflowSteps:
         name = step.display_name
         origin = f"{workflow.path}, {label}, {name}"
         job_id = f"{workflow.path}#{label}"
-        if step.uses:
+        artifact_kind = artifact_action(step.uses) if step.uses else None
+        if step.uses and artifact_kind is None:
             action = action_role(step.uses)
             return _not_run_step(
                 name, step.uses, ".", origin, job_id, action.why, action.left_out, action.remedy
@@ -288,6 +289,19 @@ class WorkflowSteps:
         continue_on_error = _truthy_setting(step.continue_on_error, step_contexts) or (
             _truthy_setting(job.continue_on_error, step_contexts)
         )
+        if step.uses and artifact_kind is not None:
+            common_artifact: dict[str, Any] = {
+                "job": job_id,
+                "needs": ()
+                if _runs_after_failed_needs(job, contexts)
+                else tuple(f"{workflow.path}#{n}" for n in job.needs),
+                "runs_after_failure": after_failure,
+                "only_after_failure": only_after_failure,
+                "continue_on_error": continue_on_error,
+            }
+            return _artifact_step(
+                name, step, origin, artifact_kind, step_contexts, blocker, common_artifact
+            )
         if secret:
             why = f"it needs the repository's secrets ({secret})"
             return _not_run_step(name, run.strip(), cwd, origin, job_id, why, LEFT_OUT_SECRETS)
@@ -442,6 +456,41 @@ class WorkflowSteps:
             left_out,
             remedy,
         )
+
+
+def _artifact_step(
+    name: str,
+    step: Step,
+    origin: str,
+    kind: str,
+    contexts: Contexts,
+    blocker: tuple[str, str] | None,
+    common: Mapping[str, Any],
+) -> GateStep:
+    """An upload or download of artifacts, which gateui performs itself between jobs."""
+    uses = step.uses or ""
+    why = ""
+    inputs: list[tuple[str, str]] = []
+    for key, value in step.with_.items():
+        text = value if isinstance(value, str) else _scalar_text(value)
+        try:
+            inputs.append((str(key), substitute(text, contexts)))
+        except Unresolvable as exc:
+            why = f"its input {key} needs {exc.what}, known only on the CI runner"
+    if blocker and not why:
+        why = blocker[0]
+    return GateStep(
+        name=name,
+        command=uses,
+        cwd=".",
+        origin=origin,
+        kind=kind,
+        runs_locally=not why,
+        why_not=why,
+        left_out=UNREPRODUCED if why else "",
+        action_inputs=tuple(inputs),
+        **common,
+    )
 
 
 def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:

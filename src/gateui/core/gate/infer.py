@@ -263,7 +263,15 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
         if not step.runs_locally:
             result.append(step)
             continue
-        key = (step.kind, step.command, step.cwd, step.env, step.shell, step.pytest_args)
+        key = (
+            step.kind,
+            step.command,
+            step.cwd,
+            step.env,
+            step.shell,
+            step.pytest_args,
+            step.action_inputs,
+        )
         if key in seen:
             index = seen[key]
             kept = result[index]

@@ -42,6 +42,9 @@ KIND_SUITE = "suite"  # a declared suite / marker expression / paths, through th
 KIND_MARKER_CHECK = "marker-check"  # every test carries one of some markers
 KIND_RANDOM_ORDER = "random-order"  # a pytest step again, in an order gateui shuffles
 KIND_NOT_RUN = "not-run"  # listed, never executed here
+KIND_UPLOAD_ARTIFACT = "upload-artifact"  # actions/upload-artifact: files kept for later jobs
+KIND_DOWNLOAD_ARTIFACT = "download-artifact"  # actions/download-artifact: handed over locally
+ARTIFACT_KINDS = (KIND_UPLOAD_ARTIFACT, KIND_DOWNLOAD_ARTIFACT)
 
 ON_FAIL_CHOICES = ("block", "warn")
 ON_PARTIAL_CHOICES = ("warn", "block", "allow")
@@ -127,6 +130,8 @@ class GateStep:
     """The step's ``timeout-minutes``."""
     job_timeout_minutes: float | None = None
     """Its job's ``timeout-minutes``: the job's steps together must end within it."""
+    action_inputs: tuple[tuple[str, str], ...] = ()
+    """For an action gateui performs itself (the artifact steps): its ``with:``, resolved."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -412,6 +417,13 @@ def judge(step: GateStep, outcome: StepOutcome, earlier: Mapping[str, StepOutcom
         return StepResult(step, FAIL, reason, outcome.duration_s, outcome, warnings)
     if step.kind == KIND_MARKER_CHECK:
         return _judge_marker_check(step, outcome, warnings)
+    if step.kind in ARTIFACT_KINDS:
+        # gateui performs the action itself: what it did is its last line.
+        verdict = PASS if outcome.exit_code == 0 else FAIL
+        reason = _last_output_line(outcome) or exit_reason(outcome)
+        if verdict == FAIL and step.continue_on_error:
+            verdict, reason = PASS, f"{reason} — continue-on-error: CI goes on"
+        return StepResult(step, verdict, reason, outcome.duration_s, outcome, warnings)
     if step.declared:
         verdict, reason = _judge_declared(step, outcome)
     else:

@@ -38,6 +38,8 @@ from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
 from gateui.core.gate._adapt_args import adapt_args
+from gateui.core.gate._artifacts import ArtifactStore, HandOver
+from gateui.core.gate._console_pytest import ConsolePytestCommand
 from gateui.core.gate._import_overlay import write_overlay
 from gateui.core.gate._runner_env import (
     JobState,
@@ -58,6 +60,7 @@ from gateui.core.gate._step_outcome import (
 )
 from gateui.core.gate.gitops import clean_env, worktree_admin_dir
 from gateui.core.gate.model import (
+    ARTIFACT_KINDS,
     FAIL,
     KIND_MARKER_CHECK,
     KIND_PYTEST,
@@ -88,20 +91,10 @@ from gateui.core.running.events import (
     RunSummary,
     SessionStarted,
 )
-from gateui.core.running.injected import PLUGIN_MODULE
 from gateui.core.running.junit import junit_paths
 from gateui.core.running.process_group import CurrentProcess
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 
-# ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
-# CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
-_CONSOLE_BOOTSTRAP = (
-    "import sys\n"
-    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
-    "sys.argv[0] = 'pytest'\n"
-    "import pytest\n"
-    "raise SystemExit(getattr(pytest, 'console_main', pytest.main)())\n"
-)
 _SEED_PATTERNS = (
     re.compile(r"--random-order-seed=(\d+)"),
     re.compile(r"--randomly-seed=(\d+)"),
@@ -110,14 +103,6 @@ _COVERAGE_FAIL = re.compile(
     r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
 )
 _UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
-
-
-@dataclass(frozen=True)
-class ConsolePytestCommand(PytestCommand):
-    """pytest as its console script runs it: without the current folder on sys.path."""
-
-    def argv(self) -> list[str]:
-        return [str(self.interpreter), "-c", _CONSOLE_BOOTSTRAP, "-p", PLUGIN_MODULE, *self.args]
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -185,6 +170,8 @@ class GateRun:
         """The seed for orders gateui shuffles (None: a fresh random one per step)."""
         self.results: list[StepResult] = []
         self._running = CurrentProcess()
+        self.hand_over = HandOver(ArtifactStore(Path(tempfile.gettempdir())))
+        """What jobs hand on to later jobs (artifacts), replaced per run."""
 
     def cancel(self) -> None:
         self._running.cancel()
@@ -200,12 +187,14 @@ class GateRun:
         spent: dict[str, float] = {}
         with owned_tempdir("gateui-steps-") as scratch_dir:
             scratch = ScratchArea(Path(scratch_dir))
+            self.hand_over = HandOver(ArtifactStore(scratch.root / "artifacts"))
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break
                 skip = self._skip_reason(step, failed_jobs)
                 if skip is not None:
                     result = skip
+                    self.hand_over.skipped(step, skip)
                 else:
                     yield StepStarted(index, step)
                     outcome = StepOutcome()
@@ -226,12 +215,15 @@ class GateRun:
                         reports[step.writes_report] = outcome
                 if result.verdict == FAIL:
                     failed_jobs.add(step.job)
+                self.hand_over.finished(step, result)
                 self.results.append(result)
                 yield StepFinished(index, result)
 
     def _skip_reason(self, step: GateStep, failed_jobs: set[str]) -> StepResult | None:
         if not step.runs_locally:
             return not_run_result(step)
+        if step.job not in failed_jobs and (blocked := self.hand_over.blocked(step)):
+            return blocked
         failed_needs = [n for n in step.needs if n in failed_jobs]
         if failed_needs:
             job = failed_needs[0].split("#", 1)[-1]
@@ -309,6 +301,8 @@ class _StepRunner:
                 yield from self._suite_step(outcome)
             elif self.step.kind == KIND_MARKER_CHECK:
                 yield from self._marker_check(outcome)
+            elif self.step.kind in ARTIFACT_KINDS:
+                self.gate.hand_over.perform(self.step, outcome, self.checkout.root)
             elif self.step.kind == KIND_SHELL:
                 yield from self._command_step(outcome, shell=True)
             else:
