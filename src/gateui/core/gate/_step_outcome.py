@@ -98,3 +98,13 @@ def missing_module(tail: Sequence[str]) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def pre_commit_setup_failure(tail: Sequence[str]) -> str | None:
+    """Why pre-commit could not even start its hooks (exit 3: it could not fetch or build a
+    hook's environment, which on CI it can), or None when it ran them."""
+    for line in tail:
+        text = line.strip()
+        if text.startswith("An unexpected error has occurred:"):
+            return "pre-commit could not set up its hooks here (" + text[:200] + ")"
+    return None

@@ -27,7 +27,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role, artifact_action
+from gateui.core.gate._actions import action_role, artifact_action, local_command
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -254,6 +254,21 @@ class WorkflowSteps:
         origin = f"{workflow.path}, {label}, {name}"
         job_id = f"{workflow.path}#{label}"
         artifact_kind = artifact_action(step.uses) if step.uses else None
+        checking = local_command(step.uses, step.with_) if step.uses else None
+        if step.uses and checking is not None:
+            # A well-known checking action: the command it runs on the runner, as a run: step.
+            as_run = replace(
+                step,
+                name=name,
+                uses=None,
+                run=checking.script,
+                working_directory=checking.working_directory,
+            )
+            found = self._step(
+                workflow, job, label, as_run, contexts, job_env, env_notes, blocker, reports
+            )
+            note = f"CI runs the action {step.uses}; here the command it runs: {checking.script}"
+            return replace(found, notes=(*found.notes, note))
         if step.uses and artifact_kind is None:
             action = action_role(step.uses)
             return _not_run_step(

@@ -54,6 +54,7 @@ from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
     missing_module,
+    pre_commit_setup_failure,
     shuffle_nodeids,
     tally,
     worse_exit,
@@ -661,6 +662,9 @@ class _StepRunner:
             if missing is not None and "/" not in missing:
                 outcome.not_reproduced = f"{missing} not found here"
                 outcome.remedy = "install it to check this step"
+        elif outcome.exit_code == 3 and (setup := pre_commit_setup_failure(outcome.output_tail)):
+            outcome.not_reproduced = setup
+            outcome.remedy = "run `pre-commit run --all-files` yourself to check this step"
         elif outcome.exit_code == 1 and not outcome.had_test_events:
             module = missing_module(outcome.output_tail)
             if module is not None:
