@@ -31,7 +31,18 @@ def adapt_args(
         words = " ".join(" ".join(a.tokens) for a in dropped)
         if step.kind == KIND_RANDOM_ORDER and distribution == "pytest-random-order":
             continue
-        if distribution == "pytest-random-order":
+        if distribution == "pytest-random-order" and not step.declared:
+            # CI's random order cannot be reproduced without its plugin; gateui shuffles by
+            # itself only where a declared gate asks for it.
+            outcome.unverified = (
+                f"CI runs the tests in a random order ({words}), and pytest-random-order is"
+                f" not installed in {where}: they ran in their usual order"
+            )
+            outcome.remedy = "install pytest-random-order there to check this step"
+            outcome.warnings.append(
+                f"pytest-random-order is not installed in {where}: ran without {words}"
+            )
+        elif distribution == "pytest-random-order":
             shuffle = True
             outcome.warnings.append(
                 f"pytest-random-order is not installed in {where}: instead of {words},"

@@ -228,6 +228,11 @@ class StepOutcome:
     remedy: str = ""
     """With ``not_reproduced``: what would make the step reproducible."""
     seed: int | None = None
+    seed_option: str = ""
+    """The random-order plugin's option that replays the order ("--randomly-seed=N")."""
+    unverified: str = ""
+    """Part of what CI does that this run could not reproduce (a random order whose plugin is
+    missing here): a pass is then not reproduced, a failure still fails."""
     warnings: list[str] = field(default_factory=list)
     reproduce: str = ""
     duration_s: float = 0.0
@@ -430,6 +435,16 @@ def judge(step: GateStep, outcome: StepOutcome, earlier: Mapping[str, StepOutcom
         verdict, reason = _judge_ci(step, outcome, earlier, warnings)
     if outcome.seed is not None:
         reason = f"{reason} (random order, seed {outcome.seed})"
+    if verdict == PASS and outcome.unverified:
+        outcome.not_reproduced = outcome.unverified
+        return StepResult(
+            step,
+            NOT_REPRODUCED,
+            f"{reason}; but {outcome.unverified}",
+            outcome.duration_s,
+            outcome,
+            warnings,
+        )
     if verdict == FAIL and step.continue_on_error:
         verdict = PASS
         reason = f"{reason} — continue-on-error: CI goes on"

@@ -54,9 +54,11 @@ from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
     missing_module,
+    note_order_seed,
     pre_commit_setup_failure,
     shuffle_nodeids,
     tally,
+    with_order_seed,
     worse_exit,
 )
 from gateui.core.gate.gitops import clean_env, worktree_admin_dir
@@ -96,10 +98,8 @@ from gateui.core.running.junit import junit_paths
 from gateui.core.running.process_group import CurrentProcess
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 
-_SEED_PATTERNS = (
-    re.compile(r"--random-order-seed=(\d+)"),
-    re.compile(r"--randomly-seed=(\d+)"),
-)
+ORDER_SEED_ENV = "GATEUI_ORDER_SEED"  # read by the event plugin: `gateui gate --seed N`
+_SEED = re.compile(r"--random(?:ly|-order)-seed=\d+")
 _COVERAGE_FAIL = re.compile(
     r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
 )
@@ -168,7 +168,7 @@ class GateRun:
         self.definition = definition
         self.checkout = checkout
         self.seed = seed
-        """The seed for orders gateui shuffles (None: a fresh random one per step)."""
+        """For orders gateui shuffles and the random-order plugins' (None: a fresh one)."""
         self.results: list[StepResult] = []
         self._running = CurrentProcess()
         self.hand_over = HandOver(ArtifactStore(Path(tempfile.gettempdir())))
@@ -310,6 +310,7 @@ class _StepRunner:
                 yield from self._command_step(outcome, shell=False)
         except (InterpreterError, GateuiError) as exc:
             outcome.cannot_run = str(exc)
+        with_order_seed(outcome, pytest_line=self.step.kind in (KIND_PYTEST, KIND_SUITE))
 
     # -- environment ---------------------------------------------------------------------------
     def interpreter(self) -> Path:
@@ -321,6 +322,8 @@ class _StepRunner:
             clean_env(), self.checkout.root, self.scratch, self.checkout.pull_request
         )
         env.update(self.files.variables())
+        if self.gate.seed is not None:
+            env[ORDER_SEED_ENV] = str(self.gate.seed)  # the random-order plugins' seed
         self.job.apply(env)
         shim = self._python_shim(interpreter, env.get("PATH", os.defpath))
         env["PATH"] = os.pathsep.join(
@@ -403,10 +406,8 @@ class _StepRunner:
 
     def _after_pytest(self, outcome: StepOutcome, info: InterpreterInfo) -> None:
         text = "\n".join(outcome.output_tail)
-        for pattern in _SEED_PATTERNS:
-            match = pattern.search(text)
-            if match and outcome.seed is None:
-                outcome.seed = int(match.group(1))
+        for match in _SEED.finditer(text):
+            note_order_seed(outcome, match.group(0))  # a header the event plugin did not send
         coverage = _COVERAGE_FAIL.search(text)
         if coverage:
             outcome.warnings.append(
@@ -440,6 +441,7 @@ class _StepRunner:
                 for event in process.events():
                     if isinstance(event, SessionStarted):
                         rootdir = Path(event.rootdir)
+                        note_order_seed(outcome, event.order_seed)
                     elif isinstance(event, ItemCollected):
                         if event.deselected:
                             continue  # the step's own -m deselected it: not one of its tests
@@ -689,6 +691,8 @@ class _StepRunner:
                         outcome.output_tail = list(event.output_tail)
                         outcome.crashed = outcome.crashed or event.crashed
                         continue
+                    if isinstance(event, SessionStarted):
+                        note_order_seed(outcome, event.order_seed)
                     tally(outcome, event)
                     yield StepEvent(self.index, self.step, event)
         finally:
