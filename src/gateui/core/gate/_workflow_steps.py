@@ -38,6 +38,14 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
+from gateui.core.gate._runner_env import STEP_OUTPUT
+from gateui.core.gate._uses_steps import (
+    artifact_step,
+    substitute_keeping_outputs,
+)
+from gateui.core.gate._uses_steps import (
+    scalar_text as _scalar_text,
+)
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
     INVALID,
@@ -314,14 +322,14 @@ class WorkflowSteps:
                 "only_after_failure": only_after_failure,
                 "continue_on_error": continue_on_error,
             }
-            return _artifact_step(
+            return artifact_step(
                 name, step, origin, artifact_kind, step_contexts, blocker, common_artifact
             )
         if secret:
             why = f"it needs the repository's secrets ({secret})"
             return _not_run_step(name, run.strip(), cwd, origin, job_id, why, LEFT_OUT_SECRETS)
         try:
-            text = substitute(run, step_contexts)
+            text = substitute_keeping_outputs(run, step_contexts)
         except Unresolvable as exc:
             return _not_run_step(
                 name,
@@ -381,9 +389,14 @@ class WorkflowSteps:
             "continue_on_error": continue_on_error,
             "timeout_minutes": step.timeout_minutes,
             "job_timeout_minutes": job.timeout_minutes,
+            "step_id": step.id or "",
         }
         call = (
-            classified.pytest if classified is not None and len(logical_lines(text)) == 1 else None
+            classified.pytest
+            if classified is not None
+            and len(logical_lines(text)) == 1
+            and not STEP_OUTPUT.search(text)
+            else None
         )
         if call is not None and not step.shell:
             all_env = {**env, **dict(call.env)}
@@ -473,41 +486,6 @@ class WorkflowSteps:
         )
 
 
-def _artifact_step(
-    name: str,
-    step: Step,
-    origin: str,
-    kind: str,
-    contexts: Contexts,
-    blocker: tuple[str, str] | None,
-    common: Mapping[str, Any],
-) -> GateStep:
-    """An upload or download of artifacts, which gateui performs itself between jobs."""
-    uses = step.uses or ""
-    why = ""
-    inputs: list[tuple[str, str]] = []
-    for key, value in step.with_.items():
-        text = value if isinstance(value, str) else _scalar_text(value)
-        try:
-            inputs.append((str(key), substitute(text, contexts)))
-        except Unresolvable as exc:
-            why = f"its input {key} needs {exc.what}, known only on the CI runner"
-    if blocker and not why:
-        why = blocker[0]
-    return GateStep(
-        name=name,
-        command=uses,
-        cwd=".",
-        origin=origin,
-        kind=kind,
-        runs_locally=not why,
-        why_not=why,
-        left_out=UNREPRODUCED if why else "",
-        action_inputs=tuple(inputs),
-        **common,
-    )
-
-
 def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:
     """``if: always()`` (or ``failure()``) on a job: it runs even when a job it needs failed."""
     if job.condition is None:
@@ -555,19 +533,11 @@ def _resolve_env(
                 continue
             text = value if isinstance(value, str) else _scalar_text(value)
             try:
-                env[str(key)] = substitute(text, contexts.with_values(env=env))
+                env[str(key)] = substitute_keeping_outputs(text, contexts.with_values(env=env))
             except Unresolvable as exc:
                 env.pop(str(key), None)
                 notes.append(f"env {key} needs {exc.what}; not set here")
     return env, notes
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _truthy_setting(value: Any, contexts: Contexts) -> bool:

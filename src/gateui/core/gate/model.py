@@ -130,6 +130,8 @@ class GateStep:
     """The step's ``timeout-minutes``."""
     job_timeout_minutes: float | None = None
     """Its job's ``timeout-minutes``: the job's steps together must end within it."""
+    step_id: str = ""
+    """The workflow step's ``id``: its ``$GITHUB_OUTPUT`` becomes ``steps.<id>.outputs``."""
     action_inputs: tuple[tuple[str, str], ...] = ()
     """For an action gateui performs itself (the artifact steps): its ``with:``, resolved."""
 

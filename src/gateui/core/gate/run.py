@@ -43,6 +43,7 @@ from gateui.core.gate._console_pytest import ConsolePytestCommand
 from gateui.core.gate._import_overlay import write_overlay
 from gateui.core.gate._runner_env import (
     JobState,
+    MissingOutput,
     PullRequest,
     RunnerFiles,
     ScratchArea,
@@ -172,7 +173,6 @@ class GateRun:
         self.results: list[StepResult] = []
         self._running = CurrentProcess()
         self.hand_over = HandOver(ArtifactStore(Path(tempfile.gettempdir())))
-        """What jobs hand on to later jobs (artifacts), replaced per run."""
 
     def cancel(self) -> None:
         self._running.cancel()
@@ -208,7 +208,7 @@ class GateRun:
                     spent[step.job] = spent.get(step.job, 0.0) + outcome.duration_s
                     if self.cancelled:
                         break
-                    job.absorb(runner.files, step.name)
+                    job.absorb(runner.files, step.step_id)
                     result = judge(step, outcome, reports)
                     if runner.timed_out:
                         result = replace(result, verdict=FAIL, reason=runner.timed_out)
@@ -238,7 +238,6 @@ class GateRun:
             )
         return None
 
-    # -- shared by the step runners ---------------------------------------------------------
     def track(self, current: PytestProcess | CommandProcess | None) -> None:
         self._running.track(current)
 
@@ -310,6 +309,8 @@ class _StepRunner:
                 yield from self._command_step(outcome, shell=False)
         except (InterpreterError, GateuiError) as exc:
             outcome.cannot_run = str(exc)
+        except MissingOutput as exc:
+            outcome.not_reproduced = str(exc)
         with_order_seed(outcome, pytest_line=self.step.kind in (KIND_PYTEST, KIND_SUITE))
 
     # -- environment ---------------------------------------------------------------------------
@@ -366,7 +367,7 @@ class _StepRunner:
 
     def step_env(self, interpreter: Path) -> dict[str, str]:
         env = self.base_env(interpreter)
-        env.update(dict(self.step.env))
+        env.update({k: self.job.with_outputs(v) for k, v in self.step.env})
         return env
 
     # -- pytest through the runner ---------------------------------------------------------------
@@ -623,7 +624,7 @@ class _StepRunner:
         prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
         if shell:
             script = self.scratch.root / f"step-{self.index}.sh"
-            script.write_text(self.step.command + "\n")
+            script.write_text(self.job.with_outputs(self.step.command) + "\n")
             template = self.step.shell or "bash -e {0}"
             argv = [w.replace("{0}", str(script)) for w in shlex.split(template)]
             if argv and argv[0] == "python":
