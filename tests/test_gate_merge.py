@@ -137,3 +137,18 @@ def test_a_moved_base_is_not_answered_from_the_cache_of_the_commit(repo: Path) -
     move_main(repo, RENAME, "rename add to plus")
     code, moved = gate(repo)
     assert (code, moved["verdict"], moved["cached"]) == (1, "fail", False), moved
+
+
+def test_a_push_to_the_base_branch_itself_is_not_merged(repo: Path) -> None:
+    from gateui.core.gate.check import GateCheck, run_check
+
+    move_main(repo, RENAME, "rename add to plus")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    commit(repo, NEW_TEST, "a test of add, on main")
+    # Checked as the branch `feature` would be: merged with origin/main, which breaks it.
+    as_feature = run_check(GateCheck(repo, "HEAD", label="feature", use_cache=False))
+    assert as_feature.merged_with and as_feature.verdict == "fail"
+    # As a push of main: no pull request into itself; the commit alone passes.
+    as_main = run_check(GateCheck(repo, "HEAD", label="main", use_cache=False))
+    assert (as_main.merged_with, as_main.verdict) == ("", "pass")

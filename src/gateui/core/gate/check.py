@@ -323,8 +323,8 @@ class GateCheck:
         """The merge GitHub would test when the base's remote-tracking branch has commits that
         ``commit`` lacks (None when it has none, or there is no such branch)."""
         tracking = f"refs/remotes/{self.remote}/{base}"
-        if not git.ref_exists(tracking):
-            return None
+        if _head_name(self.label) == base or not git.ref_exists(tracking):
+            return None  # a push to the base branch itself is no pull request into it
         base_commit = git.commit_of(tracking)
         if git.is_ancestor(base_commit, commit):
             return None
