@@ -178,3 +178,20 @@ def test_hidden_files_are_left_out_as_upload_artifact_v4_does(tmp_path: Path) ->
     assert step(report, "Combine")["verdict"] == "not-reproduced"
     download = step(report, "Run actions/download-artifact@v4")
     assert download["verdict"] == "not-reproduced"
+
+
+def test_an_artifact_of_a_job_that_cannot_run_here_is_partial_not_failed(tmp_path: Path) -> None:
+    # The producer needs a service container: it is not reproduced, so neither is its upload.
+    workflow = PRODUCE_AND_COMBINE.format(make="echo a > reports/a.txt").replace(
+        "  produce:\n    runs-on: ubuntu-latest\n",
+        "  produce:\n    runs-on: ubuntu-latest\n"
+        "    services:\n      db:\n        image: postgres\n",
+    )
+    repo = make_repo(tmp_path, workflow)
+    code, report = gate(repo)
+    assert (code, report["verdict"]) == (3, "partial"), report
+    download = step(report, "Run actions/download-artifact@v4")
+    assert download["verdict"] == "not-reproduced"
+    assert "its upload did not run here" in download["reason"]
+    assert "service containers" in download["reason"]
+    assert step(report, "Combine, fail under 2 parts")["verdict"] == "not-reproduced"

@@ -264,3 +264,44 @@ def test_uninstall_of_an_older_install_restores_the_hook_it_kept(tmp_path: Path)
     assert gateui_with(repo, environment, "hook", "uninstall").returncode == 0
     assert (hooks / "pre-push").read_bytes() == pre_commit_script
     assert not (hooks / "pre-push.legacy").exists()
+
+
+def test_pre_commit_installed_over_gateui_then_gateui_again_runs_each_once(
+    tmp_path: Path,
+) -> None:
+    repo, environment = pre_commit_repo(tmp_path)
+    hooks = repo / ".git" / "hooks"
+    pre_commit_script = (hooks / "pre-push").read_bytes()
+    (hooks / "pre-push").unlink()
+    assert gateui_with(repo, environment, "hook", "install").returncode == 0
+    # pre-commit over gateui: pre-commit keeps gateui's hook as its pre-push.legacy and runs it.
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install", "--hook-type", "pre-push"],
+        cwd=repo,
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    assert b"gateui-managed-hook" in (hooks / "pre-push.legacy").read_bytes()
+    (repo / "BLOCK_PUSH").write_text("")
+    blocked = push_with(repo, environment)
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert output.count("gateui: checking the PR gate") == 1, output
+    assert "pre-commit pre-push hook ran" in output
+
+    # gateui installed again: pre-commit is kept, gateui's older copy goes, each runs once.
+    again = gateui_with(repo, environment, "hook", "install")
+    assert again.returncode == 0, again.stderr
+    assert not (hooks / "pre-push.legacy").exists()
+    assert (hooks / "pre-push.gateui-kept").read_bytes() == pre_commit_script
+    blocked = push_with(repo, environment)
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert "pre-commit pre-push hook ran" in output and "migration mode" not in output
+    (repo / "BLOCK_PUSH").unlink()
+    pushed = push_with(repo, environment)
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0, output
+    assert output.count("gateui: checking the PR gate") == 1, output
