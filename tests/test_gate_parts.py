@@ -22,7 +22,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role, artifact_action
+from gateui.core.gate._actions import action_role, artifact_action, local_command
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -301,3 +301,54 @@ def test_the_rule_book_wording() -> None:
     # Just below the threshold is never shown rounded up to it.
     assert percent(97.96, 98) == "97.96%"
     assert percent(98.333) == "98.3%"
+
+
+@pytest.mark.parametrize(
+    ("uses", "inputs", "script", "cwd"),
+    [
+        (
+            "pre-commit/action@v3.0.1",
+            {},
+            "pre-commit run --show-diff-on-failure --color=always --all-files",
+            None,
+        ),
+        (
+            "pre-commit/action@v3.0.1",
+            {"extra_args": "ruff --files a.py"},
+            "pre-commit run --show-diff-on-failure --color=always ruff --files a.py",
+            None,
+        ),
+        ("astral-sh/ruff-action@v3", {}, "ruff check .", None),
+        (
+            "astral-sh/ruff-action@v3",
+            {"args": "format --check", "src": "src tests"},
+            "ruff format --check src tests",
+            None,
+        ),
+        (
+            "chartboost/ruff-action@v1",
+            {"args": "--select F401"},
+            "ruff check --select F401 .",
+            None,
+        ),
+        ("psf/black@stable", {}, "black --check --diff .", None),
+        ("psf/black@24.1.0", {"options": "--check", "src": "./src"}, "black --check ./src", None),
+        (
+            "jakebailey/pyright-action@v2",
+            {"project": "pyrightconfig.ci.json", "working-directory": "backend"},
+            "pyright --project pyrightconfig.ci.json",
+            "backend",
+        ),
+    ],
+)
+def test_checking_actions_become_the_command_they_run(
+    uses: str, inputs: dict[str, str], script: str, cwd: str | None
+) -> None:
+    command = local_command(uses, inputs)
+    assert command is not None
+    assert (command.script, command.working_directory) == (script, cwd)
+
+
+def test_other_actions_have_no_local_command() -> None:
+    assert local_command("actions/checkout@v4", {}) is None
+    assert local_command("example-org/license-check@v2", {}) is None
