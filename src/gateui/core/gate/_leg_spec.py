@@ -12,7 +12,7 @@ Reading text only; nothing is executed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from gateui.core.commands.classify import simple_commands
@@ -87,10 +87,11 @@ def job_leg(
     job: Job,
     contexts: Contexts,
     label: str,
-    cwd_of: Callable[[Step], str],
+    job_env: Mapping[str, str],
+    resolve_env: Callable[..., tuple[dict[str, str], list[str]]],
+    working_directory: Callable[[Step, Contexts], str],
     reader_for: Callable[[str], FileReader],
     read: Callable[[str], str | None],
-    env_of: Callable[[Step], Contexts],
 ) -> Leg | None:
     """The leg this job (one matrix combination of it, ``contexts`` holding its values) is:
     None when it sets up no Python version, or installs nothing with pip."""
@@ -102,14 +103,15 @@ def job_leg(
     for step in job.steps:
         if step.run is None:
             continue
-        step_contexts = env_of(step)
+        env, _ = resolve_env([job_env, step.env], contexts, dict(job_env))
+        step_contexts = contexts.with_values(env=env)
         if not _may_run(step, step_contexts):
             continue
         try:
             text = substitute(step.run, step_contexts)
         except Unresolvable:
             continue
-        cwd = cwd_of(step)
+        cwd = working_directory(step, step_contexts)
         replay, other = install_lines(text, reader_for(cwd))
         installs.extend((cwd, line) for line in replay)
         not_replayed.extend(other)
@@ -121,6 +123,11 @@ def job_leg(
         installs=tuple(installs),
         not_replayed=tuple(not_replayed),
     )
+
+
+def leg_key(step: GateStep) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """What makes a step's leg environment: the same command in another one is another run."""
+    return (step.leg.python, step.leg.installs) if step.leg is not None else None
 
 
 def _may_run(step: Step, contexts: Contexts) -> bool:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gateui.core.common.errors import InterpreterError
-from gateui.core.gate._leg_env import LegBuildError, LegEnvironment, LegEnvironments
+from gateui.core.gate._leg_env import LegBuildError, LegEnvironments
+from gateui.core.gate._leg_env import LegEnvironment as LegEnvironment
 from gateui.core.gate._python_finder import FoundPython, find_python, parse_request
-from gateui.core.gate.model import GateDefinition, Leg
+from gateui.core.gate.model import GateDefinition, GateStep, Leg, StepOutcome, StepResult, judge
 from gateui.core.layout.interpreter_info import interpreter_info
 
 
@@ -31,6 +32,12 @@ class LegState:
     not_run: str = ""
     """Why the leg's steps do not run here ("" when they do)."""
     remedy: str = ""
+
+    def not_run_result(self, step: GateStep) -> StepResult | None:
+        """For a step of a leg that does not run here: its result, not reproduced."""
+        if not self.not_run:
+            return None
+        return judge(step, StepOutcome(not_reproduced=self.not_run, remedy=self.remedy), {})
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"python": self.leg.python, "label": self.leg.label}

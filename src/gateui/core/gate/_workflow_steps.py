@@ -27,7 +27,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role
+from gateui.core.gate._actions import action_role, artifact_action, local_command
 from gateui.core.gate._container_engine import engine_text
 from gateui.core.gate._expressions import (
     Contexts,
@@ -39,7 +39,15 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
-from gateui.core.gate._leg_spec import in_leg, job_leg
+from gateui.core.gate._leg_spec import in_leg, job_leg, leg_key
+from gateui.core.gate._runner_env import STEP_OUTPUT
+from gateui.core.gate._uses_steps import (
+    artifact_step,
+    substitute_keeping_outputs,
+)
+from gateui.core.gate._uses_steps import (
+    scalar_text as _scalar_text,
+)
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
     INVALID,
@@ -54,7 +62,6 @@ from gateui.core.gate.model import (
     UNREPRODUCED,
     WORKSPACE_VAR,
     GateStep,
-    Leg,
     Thresholds,
 )
 from gateui.core.gate.sources import FileSource
@@ -203,7 +210,11 @@ class WorkflowSteps:
         contexts = self.contexts(inputs, "${" + WORKSPACE_VAR + "}").with_values(matrix=combo)
         blocker = self._job_blocker(job, contexts)
         env, env_notes = _resolve_env([workflow.env, job.env], contexts)
-        leg = None if blocker else self._leg(workflow, job, combo, contexts, env)
+        leg = None if blocker else job_leg(
+            job, contexts, _combo_label(combo), env, _resolve_env,
+            lambda step, ctx: self._working_directory(workflow, job, step, ctx)[0],
+            self._file_reader, self.source.read_text,
+        )  # fmt: skip
         steps: list[GateStep] = []
         reports: dict[str, str] = {}
         for step in job.steps:
@@ -216,31 +227,6 @@ class WorkflowSteps:
                 gate_step = in_leg(gate_step, leg)
             steps.append(gate_step)
         return steps
-
-    def _leg(
-        self,
-        workflow: Workflow,
-        job: Job,
-        combo: Mapping[str, Any],
-        contexts: Contexts,
-        job_env: Mapping[str, str],
-    ) -> Leg | None:
-        def env_of(step: Step) -> Contexts:
-            env, _ = _resolve_env([job_env, step.env], contexts, dict(job_env))
-            return contexts.with_values(env=env)
-
-        def cwd_of(step: Step) -> str:
-            return self._working_directory(workflow, job, step, env_of(step))[0]
-
-        return job_leg(
-            job,
-            contexts,
-            _combo_label(combo),
-            cwd_of,
-            self._file_reader,
-            self.source.read_text,
-            env_of,
-        )
 
     def _job_blocker(self, job: Job, contexts: Contexts) -> tuple[str, str] | None:
         """Why a job cannot run here, and what would make it reproducible (None: it can)."""
@@ -284,7 +270,23 @@ class WorkflowSteps:
         name = step.display_name
         origin = f"{workflow.path}, {label}, {name}"
         job_id = f"{workflow.path}#{label}"
-        if step.uses:
+        artifact_kind = artifact_action(step.uses) if step.uses else None
+        checking = local_command(step.uses, step.with_) if step.uses else None
+        if step.uses and checking is not None:
+            # A well-known checking action: the command it runs on the runner, as a run: step.
+            as_run = replace(
+                step,
+                name=name,
+                uses=None,
+                run=checking.script,
+                working_directory=checking.working_directory,
+            )
+            found = self._step(
+                workflow, job, label, as_run, contexts, job_env, env_notes, blocker, reports
+            )
+            note = f"CI runs the action {step.uses}; here the command it runs: {checking.script}"
+            return replace(found, notes=(*found.notes, note))
+        if step.uses and artifact_kind is None:
             action = action_role(step.uses)
             return _not_run_step(
                 name, step.uses, ".", origin, job_id, action.why, action.left_out, action.remedy
@@ -319,11 +321,24 @@ class WorkflowSteps:
         continue_on_error = _truthy_setting(step.continue_on_error, step_contexts) or (
             _truthy_setting(job.continue_on_error, step_contexts)
         )
+        if step.uses and artifact_kind is not None:
+            common_artifact: dict[str, Any] = {
+                "job": job_id,
+                "needs": ()
+                if _runs_after_failed_needs(job, contexts)
+                else tuple(f"{workflow.path}#{n}" for n in job.needs),
+                "runs_after_failure": after_failure,
+                "only_after_failure": only_after_failure,
+                "continue_on_error": continue_on_error,
+            }
+            return artifact_step(
+                name, step, origin, artifact_kind, step_contexts, blocker, common_artifact
+            )
         if secret:
             why = f"it needs the repository's secrets ({secret})"
             return _not_run_step(name, run.strip(), cwd, origin, job_id, why, LEFT_OUT_SECRETS)
         try:
-            text = substitute(run, step_contexts)
+            text = substitute_keeping_outputs(run, step_contexts)
         except Unresolvable as exc:
             return _not_run_step(
                 name,
@@ -383,9 +398,14 @@ class WorkflowSteps:
             "continue_on_error": continue_on_error,
             "timeout_minutes": step.timeout_minutes,
             "job_timeout_minutes": job.timeout_minutes,
+            "step_id": step.id or "",
         }
         call = (
-            classified.pytest if classified is not None and len(logical_lines(text)) == 1 else None
+            classified.pytest
+            if classified is not None
+            and len(logical_lines(text)) == 1
+            and not STEP_OUTPUT.search(text)
+            else None
         )
         if call is not None and not step.shell:
             all_env = {**env, **dict(call.env)}
@@ -522,19 +542,11 @@ def _resolve_env(
                 continue
             text = value if isinstance(value, str) else _scalar_text(value)
             try:
-                env[str(key)] = substitute(text, contexts.with_values(env=env))
+                env[str(key)] = substitute_keeping_outputs(text, contexts.with_values(env=env))
             except Unresolvable as exc:
                 env.pop(str(key), None)
                 notes.append(f"env {key} needs {exc.what}; not set here")
     return env, notes
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _truthy_setting(value: Any, contexts: Contexts) -> bool:
@@ -635,17 +647,7 @@ def _merge_combos(per_combo: list[list[GateStep]], combos: list[dict[str, Any]])
     first = per_combo[0]
 
     def shape(steps: list[GateStep]) -> list[tuple[Any, ...]]:
-        return [
-            (
-                s.kind,
-                s.command,
-                s.cwd,
-                s.env,
-                s.runs_locally,
-                s.leg and (s.leg.python, s.leg.installs),
-            )
-            for s in steps
-        ]
+        return [(s.kind, s.command, s.cwd, s.env, s.runs_locally, leg_key(s)) for s in steps]
 
     labels = [_combo_label(c) for c in combos]
     if all(shape(steps) == shape(first) for steps in per_combo[1:]):

@@ -26,6 +26,7 @@ from gateui.core.commands.words import (
     split_words,
 )
 from gateui.core.gate._declared import GateConfig, parse_gate_config
+from gateui.core.gate._leg_spec import leg_key
 from gateui.core.gate._workflow_steps import WorkflowSteps
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
@@ -251,7 +252,8 @@ def _with_declared_thresholds(step: GateStep, declared: Thresholds) -> GateStep:
     merged = replace(
         step.thresholds,
         min_pass_rate=declared.min_pass_rate,
-        cov_fail_under=declared.cov_fail_under or step.thresholds.cov_fail_under,
+        # The stricter floor: a declared one can fail an inferred step, never pass one CI fails.
+        cov_fail_under=_stricter(declared.cov_fail_under, step.thresholds.cov_fail_under),
         strict_markers=declared.strict_markers or step.thresholds.strict_markers,
     )
     return replace(step, thresholds=merged)
@@ -265,9 +267,16 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
         if not step.runs_locally:
             result.append(step)
             continue
-        # In another leg's environment, the same command is not the same run.
-        leg = (step.leg.python, step.leg.installs) if step.leg is not None else None
-        key = (step.kind, step.command, step.cwd, step.env, step.shell, step.pytest_args, leg)
+        key = (
+            step.kind,
+            step.command,
+            step.cwd,
+            step.env,
+            step.shell,
+            step.pytest_args,
+            step.action_inputs,
+            leg_key(step),
+        )
         if key in seen:
             index = seen[key]
             kept = result[index]
@@ -276,3 +285,7 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
         seen[key] = len(result)
         result.append(step)
     return result
+
+
+def _stricter(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)
