@@ -91,8 +91,8 @@ class GatePrinter:
             if state.leg.python:
                 self.line(f"{head}: preparing its interpreter and environment…")
             return
-        if state.not_run:
-            self.line(f"{head}: {self.paint(state.not_run, 'error')}")
+        if state.not_run:  # the reason names the leg's Python already
+            self.line(f"  ◆ {state.leg.label}: {self.paint(state.not_run, 'error')}")
             return
         assert state.python is not None
         text = f"{head}: Python {state.python.version} ({state.python.path})"
