@@ -664,3 +664,31 @@ def test_cancelling_the_gate_stops_an_environment_build_and_everything_it_starte
     assert not any(p.is_dir() for p in (tmp_path / "cache" / "gateui" / "legs").glob("py3.12*")), (
         "a half-built environment was kept"
     )
+
+
+def test_a_failed_build_releases_its_lock_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI and watch run the gate again in the same process: a build that failed (or was
+    cancelled) must not keep its environment locked until that process ends."""
+    import fcntl
+
+    from gateui.core.gate._leg_env import LegBuildError, LegEnvironments, legs_folder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    version = ".".join(str(part) for part in sys.version_info[:3])
+    base = FoundPython(Path(sys.executable), version, "PATH")
+    installs = [(".", "pip install --no-index gateui-no-such-package-xyz")]
+    environments = LegEnvironments()
+    with pytest.raises(LegBuildError):
+        environments.get(base, installs, checkout)
+    (lock,) = legs_folder().glob("*.lock")
+    handle = os.open(lock, os.O_RDWR)
+    try:
+        # Raises BlockingIOError while the failed build still holds it.
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(handle)
+        environments.close()

@@ -230,21 +230,26 @@ class LegEnvironments:
             return self._ready[key]
         root = legs_folder()
         folder = root / f"py{base.version}-{key}"
-        self._hold.enter_context(locked(folder))
-        started = time.monotonic()
-        python = folder / "bin" / "python"
-        reused = (folder / METADATA).is_file() and python.exists()
-        if reused:
-            for cwd, command in project_reinstalls(installs, checkout):
-                _run(command, cwd, checkout, folder, base, self._stop)
-            os.utime(folder / METADATA)
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-            try:
-                _build(base, installs, checkout, folder, self._stop)
-            except BaseException:
+        # The lock is held until close() once the environment is ready; a failed or cancelled
+        # build releases it at once, so a later gate run in the same process (TUI, watch)
+        # does not wait on it for ever.
+        with contextlib.ExitStack() as attempt:
+            attempt.enter_context(locked(folder))
+            started = time.monotonic()
+            python = folder / "bin" / "python"
+            reused = (folder / METADATA).is_file() and python.exists()
+            if reused:
+                for cwd, command in project_reinstalls(installs, checkout):
+                    _run(command, cwd, checkout, folder, base, self._stop)
+                os.utime(folder / METADATA)
+            else:
                 shutil.rmtree(folder, ignore_errors=True)
-                raise
+                try:
+                    _build(base, installs, checkout, folder, self._stop)
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
+            self._hold.enter_context(attempt.pop_all())
         _prune(root, keep=folder)
         ready = LegEnvironment(folder, python, base, key, reused, time.monotonic() - started)
         self._ready[key] = ready
