@@ -231,7 +231,7 @@ class JobState:
     env: dict[str, str] = field(default_factory=dict)
     path: list[str] = field(default_factory=list)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
-    """``steps.<id>.outputs``, by the step's name."""
+    """``steps.<id>.outputs``, by the step's id (its name when it has none)."""
 
     def apply(self, env: dict[str, str]) -> None:
         env.update(self.env)

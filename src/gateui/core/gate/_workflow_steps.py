@@ -35,9 +35,12 @@ from gateui.core.gate._expressions import (
     Unresolvable,
     condition,
     evaluate,
+    mentions_status,
     substitute,
     truthy,
 )
+from gateui.core.gate._runner_env import PULL_REQUEST_NUMBER
+from gateui.core.gate._step_outputs import reads_step_outputs
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
     INVALID,
@@ -90,6 +93,8 @@ class WorkflowSteps:
                     "github",
                     {
                         "event_name": "pull_request",
+                        # A pull request's workflows run on its merge ref, never a branch.
+                        "ref": f"refs/pull/{PULL_REQUEST_NUMBER}/merge",
                         "base_ref": self.base,
                         "workspace": workspace,
                         "action_path": "",
@@ -265,6 +270,7 @@ class WorkflowSteps:
         step_contexts = contexts.with_values(env=env)
         cwd, cwd_problem = self._working_directory(workflow, job, step, step_contexts)
         # ``if:``: when does this step run?
+        deferred: str | None = None
         after_failure = False
         only_after_failure = False
         if step.condition is not None:
@@ -272,8 +278,15 @@ class WorkflowSteps:
                 normal = condition(step.condition, step_contexts, JobStatus(failed=False))
                 after_failure = condition(step.condition, step_contexts, JobStatus(failed=True))
             except Unresolvable as exc:
-                notes.append(f"if: {step.condition} needs {exc.what}; assumed to run")
-                normal, after_failure = True, False
+                if reads_step_outputs(exc):
+                    # Decided when the step's turn comes, from the earlier steps' outputs.
+                    deferred = str(step.condition)
+                    after_failure = any(
+                        mentions_status(step.condition, f) for f in ("always", "failure")
+                    )
+                else:
+                    notes.append(f"if: {step.condition} needs {exc.what}; assumed to run")
+                normal = True
             if not normal and not after_failure:
                 return _not_run_step(
                     name,
@@ -292,7 +305,7 @@ class WorkflowSteps:
             why = f"it needs the repository's secrets ({secret})"
             return _not_run_step(name, run.strip(), cwd, origin, job_id, why, LEFT_OUT_SECRETS)
         try:
-            text = substitute(run, step_contexts)
+            text = substitute(run, step_contexts, keep=reads_step_outputs)
         except Unresolvable as exc:
             return _not_run_step(
                 name,
@@ -352,6 +365,8 @@ class WorkflowSteps:
             "continue_on_error": continue_on_error,
             "timeout_minutes": step.timeout_minutes,
             "job_timeout_minutes": job.timeout_minutes,
+            "step_id": step.id or "",
+            "condition": deferred,
         }
         call = (
             classified.pytest if classified is not None and len(logical_lines(text)) == 1 else None

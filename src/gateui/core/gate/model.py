@@ -127,6 +127,10 @@ class GateStep:
     """The step's ``timeout-minutes``."""
     job_timeout_minutes: float | None = None
     """Its job's ``timeout-minutes``: the job's steps together must end within it."""
+    step_id: str = ""
+    """The workflow step's ``id``: its ``$GITHUB_OUTPUT`` lines are ``steps.<id>.outputs``."""
+    condition: str | None = None
+    """An ``if:`` that reads earlier steps' outputs: decided when the step's turn comes."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -166,6 +170,9 @@ class GateDefinition:
     notes: tuple[str, ...] = ()
     """What inference left out and why (a workflow not run on PRs, a filter that excluded it)."""
     sources: tuple[str, ...] = ()
+    untriggered: tuple[str, ...] = ()
+    """Workflows read and found not to run for this pull request, each with why: when they are
+    all there is, GitHub runs no check on it and nothing can fail."""
 
     def fingerprint(self) -> str:
         """A digest of everything that decides the verdict (for the cache key)."""
@@ -173,6 +180,7 @@ class GateDefinition:
             "source": self.source,
             "steps": [asdict(s) for s in self.steps],
             "on_fail": self.on_fail,
+            "untriggered": self.untriggered,
         }
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -404,7 +412,10 @@ def judge(step: GateStep, outcome: StepOutcome, earlier: Mapping[str, StepOutcom
     warnings = list(step.notes) + list(outcome.warnings)
     if outcome.cannot_run:
         return StepResult(step, ERROR, outcome.cannot_run, outcome.duration_s, outcome, warnings)
-    if outcome.not_reproduced:
+    if outcome.not_reproduced and not (
+        outcome.failed or outcome.errors or outcome.collection_errors
+    ):
+        # A test that failed fails the step on CI too, whatever could not be checked here.
         reason = outcome.not_reproduced + (f"; {outcome.remedy}" if outcome.remedy else "")
         return StepResult(step, NOT_REPRODUCED, reason, outcome.duration_s, outcome, warnings)
     if outcome.missing_cwd:

@@ -27,12 +27,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gateui.core.commands.classify import (
-    quote_command,
-)
-from gateui.core.commands.pytest_args import (
-    split_pytest_args,
-)
+from gateui.core.commands.classify import quote_command
+from gateui.core.commands.pytest_args import split_pytest_args
 from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
@@ -56,6 +52,7 @@ from gateui.core.gate._step_outcome import (
     tally,
     worse_exit,
 )
+from gateui.core.gate._step_outputs import resolve, skipped_by
 from gateui.core.gate.gitops import clean_env, worktree_admin_dir
 from gateui.core.gate.model import (
     FAIL,
@@ -204,6 +201,10 @@ class GateRun:
                 if self.cancelled:
                     break
                 skip = self._skip_reason(step, failed_jobs)
+                if skip is None and step.condition:
+                    outputs = jobs.setdefault(step.job, JobState()).outputs
+                    why = skipped_by(step.condition, outputs, step.job in failed_jobs)
+                    skip = StepResult(step, SKIPPED, why) if why else None
                 if skip is not None:
                     result = skip
                 else:
@@ -218,7 +219,7 @@ class GateRun:
                     spent[step.job] = spent.get(step.job, 0.0) + outcome.duration_s
                     if self.cancelled:
                         break
-                    job.absorb(runner.files, step.name)
+                    job.absorb(runner.files, step.step_id or step.name)
                     result = judge(step, outcome, reports)
                     if runner.timed_out:
                         result = replace(result, verdict=FAIL, reason=runner.timed_out)
@@ -626,7 +627,7 @@ class _StepRunner:
         prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
         if shell:
             script = self.scratch.root / f"step-{self.index}.sh"
-            script.write_text(self.step.command + "\n")
+            script.write_text(resolve(self.step.command, self.job.outputs) + "\n")
             template = self.step.shell or "bash -e {0}"
             argv = [w.replace("{0}", str(script)) for w in shlex.split(template)]
             if argv and argv[0] == "python":

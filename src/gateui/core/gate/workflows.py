@@ -54,6 +54,8 @@ class Step:
     with_: Mapping[str, Any]
     line: int | None = None
     timeout_minutes: float | None = None
+    id: str | None = None
+    """The step's ``id`` (how later steps read its outputs: ``steps.<id>.outputs``)."""
 
     @property
     def display_name(self) -> str:
@@ -294,6 +296,7 @@ def _step(index: int, spec: Any) -> Step:
         with_=_mapping(spec.get("with")),
         line=line_of(spec, "run") or line_of(spec, "uses"),
         timeout_minutes=_minutes(spec.get("timeout-minutes")),
+        id=_str_or_none(spec.get("id")),
     )
 
 
