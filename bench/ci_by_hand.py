@@ -90,6 +90,8 @@ class Runner:
     scratch: Path
     log: list[str] = field(default_factory=list)
     artifacts: dict[str, Path] = field(default_factory=dict)
+    skip_installs: bool = False
+    """Leave out steps that only ``pip install`` (to time what a gate runs, not the setup)."""
 
     # -- the environment ---------------------------------------------------------------------
     def base_env(self, python: Path) -> dict[str, str]:
@@ -203,6 +205,8 @@ class Runner:
             context["env"] = env
             if not evaluate_if(str(step.get("if", "")), context, not failing, failing):
                 self.log.append(f"  {label} / {name}: skipped")
+                continue
+            if self.skip_installs and only_installs(str(step.get("run", "x"))):
                 continue
             step_env = {**env, **expand_all(step.get("env", {}), context)}
             if "uses" in step:
@@ -325,6 +329,11 @@ def run_until(
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     return code
+
+
+def only_installs(script: str) -> bool:
+    lines = [line.strip() for line in script.splitlines() if line.strip()]
+    return all(re.match(r"(python -m )?pip install\b", line) for line in lines)
 
 
 def deadline(minutes: Any) -> float | None:
@@ -594,7 +603,9 @@ def fold(value: Any) -> str:
 
 
 # -- a pull request in a fresh clone -----------------------------------------------------------
-def ci_verdict(repo: Path, tools: Callable[[str], Path], base: str = "main") -> Verdict:
+def ci_verdict(
+    repo: Path, tools: Callable[[str], Path], base: str = "main", skip_installs: bool = False
+) -> Verdict:
     """CI's verdict on the pull request of ``repo``'s current branch into ``base``."""
     head_ref = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
     head = git(repo, "rev-parse", "HEAD").strip()
@@ -609,7 +620,7 @@ def ci_verdict(repo: Path, tools: Callable[[str], Path], base: str = "main") -> 
             git(work, "checkout", "-q", "--detach", f"origin/{base}")
             git(work, "merge", "-q", "--no-ff", "--no-edit", head)
         changed = git(work, "diff", "--name-only", f"{merge_base}...{head}").split()
-        runner = Runner(work, tools, base, head_ref, changed, scratch)
+        runner = Runner(work, tools, base, head_ref, changed, scratch, skip_installs=skip_installs)
         return runner.run()
 
 
