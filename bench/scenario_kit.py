@@ -206,7 +206,11 @@ def tools_python(toolset: str, version: str = DEFAULT_PYTHON) -> Path:
         if complete.exists():
             return python
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([str(base), "-m", "venv", str(folder)], check=True)
+        made = subprocess.run(
+            [str(base), "-m", "venv", str(folder)], capture_output=True, text=True, check=False
+        )
+        if made.returncode != 0:
+            raise ToolsUnavailable(f"cannot make a venv with {base}: {made.stderr.strip()}")
         result = subprocess.run(
             [str(python), "-m", "pip", "install", "-q", *packages],
             capture_output=True,
