@@ -14,6 +14,7 @@ from gateui.core.gate.model import (
     KIND_NOT_RUN,
     KIND_PYTEST,
     KIND_SHELL,
+    KIND_UPLOAD_ARTIFACT,
     LEFT_OUT_PUBLISH,
     LEFT_OUT_SECRETS,
     LEFT_OUT_SETUP,
@@ -376,7 +377,9 @@ def test_setup_and_publishing_are_left_out_lint_and_build_run(tmp_path: Path) ->
         },
     )
     gate = gate_of(tmp_path)
-    assert runnable(gate) == ["Lint", "Build", "Unit tests"]
+    # gateui hands artifacts over to later jobs itself: the upload is performed here.
+    assert runnable(gate) == ["Lint", "Build", "Unit tests", "Run actions/upload-artifact@v4"]
+    assert step(gate, "Run actions/upload-artifact@v4").kind == KIND_UPLOAD_ARTIFACT
     left_out = {s.name: (s.left_out, s.why_not) for s in gate.steps if not s.runs_locally}
     assert left_out["Run actions/checkout@v4"] == (
         LEFT_OUT_SETUP,
@@ -384,7 +387,6 @@ def test_setup_and_publishing_are_left_out_lint_and_build_run(tmp_path: Path) ->
     )
     assert left_out["Install"] == (LEFT_OUT_SETUP, "environment setup (python -m pip install)")
     assert left_out["Publish"] == (LEFT_OUT_PUBLISH, "publishing (twine upload)")
-    assert left_out["Run actions/upload-artifact@v4"][0] == LEFT_OUT_SETUP
     unit = step(gate, "Unit tests")
     # A check script keeps its own lines; its install line is never executed here.
     assert unit.kind == KIND_SHELL

@@ -22,7 +22,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role
+from gateui.core.gate._actions import action_role, artifact_action, local_command
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -35,6 +35,8 @@ from gateui.core.gate._step_outcome import shuffle_nodeids
 from gateui.core.gate.hooks import parse_pushed_refs
 from gateui.core.gate.model import (
     FAIL,
+    KIND_DOWNLOAD_ARTIFACT,
+    KIND_UPLOAD_ARTIFACT,
     PASS,
     GateStep,
     StepOutcome,
@@ -218,7 +220,6 @@ def test_a_heredoc_body_belongs_to_its_command() -> None:
         ("actions/setup-python@v5", "setup"),
         ("astral-sh/setup-uv@v5", "setup"),
         ("actions/cache/restore@v4", "setup"),
-        ("actions/upload-artifact@v4", "setup"),
         ("pypa/gh-action-pypi-publish@release/v1", "publish"),
         ("codecov/codecov-action@v4", "publish"),
         ("pre-commit/action@v3.0.1", "unreproduced"),
@@ -229,6 +230,13 @@ def test_a_heredoc_body_belongs_to_its_command() -> None:
 )
 def test_which_actions_are_environment_publishing_or_unreproduced(uses: str, left_out: str) -> None:
     assert action_role(uses).left_out == left_out
+    assert artifact_action(uses) is None
+
+
+def test_artifact_actions_are_performed_by_gateui() -> None:
+    assert artifact_action("actions/upload-artifact@v4") == KIND_UPLOAD_ARTIFACT
+    assert artifact_action("actions/download-artifact@v4.1.8") == KIND_DOWNLOAD_ARTIFACT
+    assert artifact_action("actions/upload-pages-artifact@v3") is None
 
 
 def test_shuffle_is_reproducible_and_keeps_module_buckets() -> None:
@@ -293,3 +301,54 @@ def test_the_rule_book_wording() -> None:
     # Just below the threshold is never shown rounded up to it.
     assert percent(97.96, 98) == "97.96%"
     assert percent(98.333) == "98.3%"
+
+
+@pytest.mark.parametrize(
+    ("uses", "inputs", "script", "cwd"),
+    [
+        (
+            "pre-commit/action@v3.0.1",
+            {},
+            "pre-commit run --show-diff-on-failure --color=always --all-files",
+            None,
+        ),
+        (
+            "pre-commit/action@v3.0.1",
+            {"extra_args": "ruff --files a.py"},
+            "pre-commit run --show-diff-on-failure --color=always ruff --files a.py",
+            None,
+        ),
+        ("astral-sh/ruff-action@v3", {}, "ruff check .", None),
+        (
+            "astral-sh/ruff-action@v3",
+            {"args": "format --check", "src": "src tests"},
+            "ruff format --check src tests",
+            None,
+        ),
+        (
+            "chartboost/ruff-action@v1",
+            {"args": "--select F401"},
+            "ruff check --select F401 .",
+            None,
+        ),
+        ("psf/black@stable", {}, "black --check --diff .", None),
+        ("psf/black@24.1.0", {"options": "--check", "src": "./src"}, "black --check ./src", None),
+        (
+            "jakebailey/pyright-action@v2",
+            {"project": "pyrightconfig.ci.json", "working-directory": "backend"},
+            "pyright --project pyrightconfig.ci.json",
+            "backend",
+        ),
+    ],
+)
+def test_checking_actions_become_the_command_they_run(
+    uses: str, inputs: dict[str, str], script: str, cwd: str | None
+) -> None:
+    command = local_command(uses, inputs)
+    assert command is not None
+    assert (command.script, command.working_directory) == (script, cwd)
+
+
+def test_other_actions_have_no_local_command() -> None:
+    assert local_command("actions/checkout@v4", {}) is None
+    assert local_command("example-org/license-check@v2", {}) is None

@@ -44,7 +44,7 @@ def test_install_keeps_the_existing_hook_and_uninstall_restores_it_byte_for_byte
     result = cli(["hook", "install"], repo)
     assert result.code == 0, result.stderr
     assert "kept as" in result.stdout
-    legacy = hooks / "pre-push.legacy"
+    legacy = hooks / "pre-push.gateui-kept"
     assert legacy.read_bytes() == LEGACY
     assert stat.S_IMODE(legacy.stat().st_mode) == 0o750
     script = existing.read_text()
@@ -91,7 +91,7 @@ def test_uninstall_refuses_a_hook_gateui_did_not_write(tmp_path: Path, cli: Cli)
     assert "was not written by gateui" in result.stderr
     assert foreign.read_bytes() == LEGACY
     # With a kept legacy hook already there, installing would lose one of them: refused.
-    (repo / ".git/hooks/pre-push.legacy").write_bytes(b"#!/bin/sh\n")
+    (repo / ".git/hooks/pre-push.gateui-kept").write_bytes(b"#!/bin/sh\n")
     refused = cli(["hook", "install"], repo)
     assert refused.code == 2 and "already exists" in refused.stderr
     assert foreign.read_bytes() == LEGACY

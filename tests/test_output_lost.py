@@ -49,3 +49,38 @@ def test_full_stdout_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) 
     assert result.stderr.splitlines() == [
         "gateui: cannot write to standard output: No space left on device"
     ]
+
+
+def test_the_guarded_stdout_still_tells_the_terminal_size() -> None:
+    """The TUI asks ``shutil.get_terminal_size`` (through ``sys.__stdout__``) for its size on start
+    and on every SIGWINCH; after the guard it must still see the terminal, not the 80x24
+    fallback — a wrong answer drew the app at 80x24 over a 120x40 terminal."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    main_fd, terminal_fd = pty.openpty()
+    fcntl.ioctl(terminal_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    probe = (
+        "import shutil, sys\n"
+        "from gateui.cli.stdout_guard import guard_stdout\n"
+        "guard_stdout()\n"
+        "size = shutil.get_terminal_size()\n"
+        "sys.stderr.write(f'{size.columns}x{size.lines}')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", probe],
+            stdout=terminal_fd,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal_fd)
+        os.close(main_fd)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "120x40"

@@ -305,7 +305,7 @@ def test_an_existing_hook_runs_first_with_the_same_stdin_and_args(
 
     subprocess.run([*run, "uninstall"], cwd=pushing.repo, env=env, check=True)
     assert (hooks / "pre-push").read_bytes() == legacy_text
-    assert not (hooks / "pre-push.legacy").exists()
+    assert not (hooks / "pre-push.gateui-kept").exists()
 
 
 def test_pre_commit_runs_the_same_check(pushing: Pushing) -> None:

@@ -227,11 +227,12 @@ def cmd_hook(action: str, args: argparse.Namespace, out: TextIO) -> int:
                     f"gateui pre-push hook installed in {current.hooks_dir} ({state});"
                     f" runs {python}{ok}\n"
                 )
+                kept = current.kept_name
                 if current.legacy_runs:
-                    out.write("the previous pre-push hook is kept as pre-push.legacy, run first\n")
+                    out.write(f"the previous pre-push hook is kept as {kept}, run first\n")
                 elif current.legacy:
                     out.write(
-                        "the previous pre-push hook is kept as pre-push.legacy but is not"
+                        f"the previous pre-push hook is kept as {kept} but is not"
                         " executable: it does NOT run (git would not run it either);"
                         " chmod +x it to make it run\n"
                     )

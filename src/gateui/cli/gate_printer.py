@@ -55,6 +55,8 @@ class GatePrinter:
                 f"PR gate for {event.ref} = {event.commit[:12]} (tree {event.tree[:12]}),"
                 f" checked {place_text(event.checked_in)}"
             )
+            if event.merged_with:
+                self.line(f"merged into {event.merged_with} first, as GitHub tests a pull request")
             if event.checked_in != CACHE:
                 self.line(gate_steps_text(event.definition))
         elif isinstance(event, StepStarted):

@@ -2,7 +2,7 @@
 
 This module imports only the standard library at the top, so that the parts that must always
 work do: the pushed refs are read from stdin once, the hook that was installed before gateui's
-(``pre-push.legacy``) runs first with the same arguments and the same stdin bytes, and if
+(``pre-push.gateui-kept``) runs first with the same arguments and the same stdin bytes, and if
 anything in gateui itself breaks, the user is told plainly that it is a gateui bug, not a
 failing test, and the push goes through.
 """
@@ -19,7 +19,11 @@ from pathlib import Path
 from gateui.cli.signals import unwind_on_termination
 
 HOOK_PATH_ENV = "GATEUI_HOOK_PATH"
+# The same names as gateui.core.gate.hooks (this module imports only the standard library).
+HOOK_NAME = "pre-push"
+KEPT_NAME = "pre-push.gateui-kept"
 LEGACY_NAME = "pre-push.legacy"
+MARKER = b"# gateui-managed-hook"
 
 
 def run_legacy(args: list[str], data: bytes, env: dict[str, str] | None = None) -> int:
@@ -29,22 +33,51 @@ def run_legacy(args: list[str], data: bytes, env: dict[str, str] | None = None) 
     if not hook_path:
         return 0
     hook = Path(hook_path)
-    legacy = hook.with_name(LEGACY_NAME)
+    migrate_old_kept(hook)
+    legacy = hook.with_name(KEPT_NAME)
     # Git ignores a hook that is not executable; so does gateui.
     if not legacy.is_file() or not os.access(legacy, os.X_OK):
         return 0
-    # gateui's hook kept as another manager's pre-push.legacy (pre-commit's migration mode):
-    # the kept hook is this very script, already running.
-    if legacy.resolve() == hook.resolve():
+    # The kept hook is gateui's own (never run it inside itself).
+    if legacy.resolve() == hook.resolve() or _is_ours(legacy):
         return 0
     sys.stderr.flush()
+    # The hook managers inside see themselves as git's ``pre-push`` hook, even when gateui's
+    # hook runs under another name (as pre-commit's ``pre-push.legacy``).
+    as_hook = hook.with_name(HOOK_NAME)
     result = subprocess.run(
-        legacy_command(legacy, hook, args),
+        legacy_command(legacy, as_hook, args),
         input=data,
         env={**source, KEPT_HOOK_ENV: str(legacy)},
         check=False,
     )
     return result.returncode
+
+
+def _is_ours(path: Path) -> bool:
+    try:
+        return MARKER in path.read_bytes()
+    except OSError:
+        return False
+
+
+def migrate_old_kept(hook: Path) -> None:
+    """An older gateui kept the previous hook as ``pre-push.legacy``, the name on which
+    pre-commit's own hook runs its migration mode (and refuses to run when it finds itself
+    there). Move it to gateui's kept name once, saying so."""
+    if hook.name != HOOK_NAME or not _is_ours(hook):
+        return
+    old, new = hook.with_name(LEGACY_NAME), hook.with_name(KEPT_NAME)
+    if not (old.exists() or old.is_symlink()) or _is_ours(old) or new.exists() or new.is_symlink():
+        return
+    try:
+        os.replace(old, new)
+    except OSError:
+        return
+    sys.stderr.write(
+        f"gateui: moved your previous pre-push hook from {old.name} to {new.name}"
+        " (pre-commit refuses to run while a pre-push.legacy is there)\n"
+    )
 
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash"})
@@ -55,8 +88,8 @@ def legacy_command(legacy: Path, hook: Path, args: list[str]) -> list[str]:
     """How to run the kept hook so that it sees itself as ``hook`` (its ``$0``).
 
     Hook managers dispatch on their own file name: husky 9's ``.husky/_/pre-push`` runs
-    ``.husky/$(basename "$0")``, pre-commit and lefthook look next to ``$0``. Run under its own
-    name ``pre-push.legacy`` such a hook would find nothing and pass. A shell script is therefore
+    ``.husky/$(basename "$0")``, pre-commit and lefthook look next to ``$0``. Run under its kept
+    name such a hook would find nothing and pass. A shell script is therefore
     read by its shell with ``$0`` set to the hook's real path (the script's own path is in
     ``GATEUI_KEPT_HOOK``); any other program runs as is."""
     shell = _shell_of(legacy)

@@ -60,6 +60,10 @@ def guard_stdout() -> None:
     )
     # Both wrappers share one buffer: the original must never close it behind our back.
     current.detach()
+    # ``shutil.get_terminal_size`` (and through it Textual's size on start and on SIGWINCH) asks
+    # ``sys.__stdout__``: a detached wrapper there makes every answer the 80x24 fallback.
+    if sys.__stdout__ is current:
+        sys.__stdout__ = sys.stdout  # type: ignore[misc]  # typeshed marks it Final; it is a plain attribute
 
 
 def silence_stdout() -> None:

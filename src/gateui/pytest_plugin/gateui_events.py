@@ -45,6 +45,8 @@ COLLECT_ITEMS_ENV = "GATEUI_COLLECT_ITEMS"
 RECORD_ENV = "GATEUI_RECORD"
 # A JSON file {"nodeids": [...], "files": [...], "order": [...]}: run only those, in that order.
 SELECT_ENV = "GATEUI_SELECT"
+# `gateui gate --seed N`: the seed for pytest-randomly and pytest-random-order (where active).
+ORDER_SEED_ENV = "GATEUI_ORDER_SEED"
 # ``REPO_ROOT<pathsep>FILE``: write to FILE the third-party modules this session imported, which
 # gateui's warm process preloads for the next run.
 WARM_MODULES_ENV = "GATEUI_WARM_MODULES"
@@ -247,10 +249,21 @@ def _marker_names(item: pytest.Item) -> list[str]:
 class _TestState:
     """Merges one test's setup / call / teardown reports into a single result."""
 
-    __slots__ = ("duration", "log", "longrepr", "outcome", "stderr", "stdout", "wasxfail")
+    __slots__ = (
+        "duration",
+        "log",
+        "longrepr",
+        "outcome",
+        "rerun",
+        "stderr",
+        "stdout",
+        "wasxfail",
+    )
 
     def __init__(self) -> None:
         self.outcome = "passed"
+        self.rerun = False
+        """pytest-rerunfailures marked this attempt "rerun": another attempt follows."""
         self.duration = 0.0
         self.longrepr = ""
         self.stdout = ""
@@ -263,7 +276,9 @@ class _TestState:
         when = getattr(report, "when", None)
         if hasattr(report, "wasxfail"):
             self.wasxfail = str(report.wasxfail)
-        if report.failed:
+        if getattr(report, "outcome", None) == "rerun":
+            self.rerun = True
+        elif report.failed:
             # A failing setup or teardown is an error (as pytest counts it); a failing call
             # is a failure.
             self.outcome = "failed" if when == "call" else "error"
@@ -315,6 +330,7 @@ class GateuiEventPlugin:
                 "xdist": self.config.pluginmanager.hasplugin("dsession"),
                 "registered_markers": _registered_markers(self.config),
                 "env": _environment_key() if os.environ.get(RECORD_ENV) else None,
+                "order_seed": _order_seed_option(self.config),
             }
         )
 
@@ -435,6 +451,10 @@ class GateuiEventPlugin:
         # an unknown phase: that closes it too.
         if report.when not in ("setup", "call"):
             del self.tests[report.nodeid]
+            if state.rerun:
+                # An attempt pytest-rerunfailures runs again is not a result: the test's final
+                # attempt reports it (a flaky test that passes on a rerun is one pass).
+                return
             self.reported.add(report.nodeid)
             markers = self.markers.get(report.nodeid)
             if markers is None:
@@ -511,6 +531,43 @@ def _registered_markers(config: pytest.Config) -> list[str]:
         if name:
             names.setdefault(name, None)
     return list(names)
+
+
+def _order_seed_option(config: pytest.Config) -> str:
+    """The option that replays this session's random order ("--randomly-seed=N"), or ""."""
+    option = config.option
+    seed = getattr(option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        return f"--randomly-seed={seed}"
+    order_seed = getattr(option, "random_order_seed", None)
+    if not isinstance(order_seed, str):
+        return ""
+    bucket = getattr(option, "random_order_bucket", "")
+    enabled = bool(getattr(option, "random_order_enabled", False)) or not all(
+        isinstance(v, str) and v.startswith("default:") for v in (bucket, order_seed)
+    )
+    if order_seed.startswith("default:"):  # (str.removeprefix is not in Python 3.8)
+        order_seed = order_seed[len("default:") :]
+    return f"--random-order-seed={order_seed}" if enabled else ""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """``gateui gate --seed N``: the random-order plugin's own seed, where the command did not
+    fix one (before the plugins read it in their ``pytest_configure``)."""
+    seed = os.environ.get(ORDER_SEED_ENV, "")
+    if not seed.isdigit():
+        return
+    option = config.option
+    if getattr(option, "randomly_seed", None) == "default":  # pytest-randomly is active
+        option.randomly_seed = int(seed)
+    # pytest-random-order: only where the command turned it on (a seed alone would turn it on).
+    order_seed = getattr(option, "random_order_seed", None)
+    bucket = getattr(option, "random_order_bucket", None)
+    if isinstance(order_seed, str) and order_seed.startswith("default:"):
+        enabled = bool(getattr(option, "random_order_enabled", False))
+        if enabled or (isinstance(bucket, str) and not bucket.startswith("default:")):
+            option.random_order_seed = seed
 
 
 @pytest.hookimpl(trylast=True)

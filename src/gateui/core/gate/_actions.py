@@ -5,20 +5,37 @@ gate runs in a checkout with the project's own environment, so they are environm
 CI's verdict does not hang on them. Actions that publish (releases, package uploads, coverage
 services, deployments) are left out like publishing commands. Any other action may check the
 code and runs only on GitHub: it is not reproduced here, and the verdict says so (``partial``).
+
+Artifacts are handed between jobs by gateui itself (``_artifacts``). Well-known actions that check
+code run as the command they run on the runner (``local_command``): the official pre-commit
+action, ruff's actions, black's and pyright's; where the tool is missing here, the step is not
+reproduced and names it.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from gateui.core.gate.model import LEFT_OUT_PUBLISH, LEFT_OUT_SETUP, UNREPRODUCED
+from gateui.core.gate.model import (
+    KIND_DOWNLOAD_ARTIFACT,
+    KIND_UPLOAD_ARTIFACT,
+    LEFT_OUT_PUBLISH,
+    LEFT_OUT_SETUP,
+    UNREPRODUCED,
+)
+
+_ARTIFACT_ACTIONS = {
+    "actions/upload-artifact": KIND_UPLOAD_ARTIFACT,
+    "actions/download-artifact": KIND_DOWNLOAD_ARTIFACT,
+}
 
 _ENVIRONMENT = {
     "actions/checkout",
     "actions/cache",
-    "actions/upload-artifact",
-    "actions/download-artifact",
     "actions/upload-pages-artifact",
     "actions/configure-pages",
     "actions/github-script-setup",
@@ -61,6 +78,11 @@ class ActionRole:
     remedy: str = ""
 
 
+def artifact_action(uses: str) -> str | None:
+    """The step kind for an artifact action gateui performs itself (None for other actions)."""
+    return _ARTIFACT_ACTIONS.get(uses.split("@", 1)[0].strip())
+
+
 def action_role(uses: str) -> ActionRole:
     """How the gate treats ``uses: <uses>``."""
     if uses.startswith("docker://"):
@@ -89,3 +111,71 @@ def action_role(uses: str) -> ActionRole:
         f"the action {uses} runs only on GitHub",
         "declare the check it makes as a command in [tool.gateui.gate] steps to run it here",
     )
+
+
+@dataclass(frozen=True)
+class LocalCommand:
+    """What a well-known checking action runs on the runner, as a ``run:`` script."""
+
+    script: str
+    working_directory: str | None = None
+
+
+def _text(inputs: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = inputs.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip() or default
+
+
+def _pre_commit(inputs: Mapping[str, Any]) -> LocalCommand:
+    # pre-commit/action: `pre-commit run --show-diff-on-failure --color=always <extra_args>`,
+    # extra_args defaulting to --all-files.
+    extra = _text(inputs, "extra_args", "--all-files")
+    return LocalCommand(f"pre-commit run --show-diff-on-failure --color=always {extra}")
+
+
+def _ruff(inputs: Mapping[str, Any]) -> LocalCommand:
+    # astral-sh/ruff-action and chartboost/ruff-action: `ruff <args> <src>`, args defaulting
+    # to `check` (arguments without a subcommand are check's).
+    args = _text(inputs, "args", "check")
+    if shlex.split(args)[:1] not in (["check"], ["format"]):
+        args = f"check {args}"
+    src = " ".join(shlex.quote(p) for p in _text(inputs, "src", ".").split())
+    return LocalCommand(f"ruff {args} {src}")
+
+
+def _black(inputs: Mapping[str, Any]) -> LocalCommand:
+    # psf/black: `black <options> <src>`, options defaulting to `--check --diff`.
+    options = _text(inputs, "options", "--check --diff")
+    src = _text(inputs, "src", ".")
+    return LocalCommand(f"black {options} {src}")
+
+
+def _pyright(inputs: Mapping[str, Any]) -> LocalCommand:
+    # jakebailey/pyright-action: `pyright [--project P] <extra-args>` in its working-directory.
+    words = ["pyright"]
+    project = _text(inputs, "project")
+    if project:
+        words += ["--project", shlex.quote(project)]
+    extra = _text(inputs, "extra-args")
+    if extra:
+        words.append(extra)
+    return LocalCommand(" ".join(words), _text(inputs, "working-directory") or None)
+
+
+_CHECKING_ACTIONS: dict[str, Callable[[Mapping[str, Any]], LocalCommand]] = {
+    "pre-commit/action": _pre_commit,
+    "astral-sh/ruff-action": _ruff,
+    "chartboost/ruff-action": _ruff,
+    "psf/black": _black,
+    "jakebailey/pyright-action": _pyright,
+}
+
+
+def local_command(uses: str, inputs: Mapping[str, Any]) -> LocalCommand | None:
+    """The command a well-known checking action runs (None for any other action)."""
+    make = _CHECKING_ACTIONS.get(uses.split("@", 1)[0].strip())
+    return make(inputs) if make is not None else None

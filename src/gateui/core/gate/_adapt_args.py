@@ -4,7 +4,12 @@ gate asks for are added."""
 
 from __future__ import annotations
 
-from gateui.core.commands.pytest_args import PytestArg, plugin_of, split_pytest_args
+from gateui.core.commands.pytest_args import (
+    PytestArg,
+    option_value,
+    plugin_of,
+    split_pytest_args,
+)
 from gateui.core.gate.model import KIND_RANDOM_ORDER, GateStep, StepOutcome
 from gateui.core.layout.interpreter_info import InterpreterInfo
 
@@ -31,7 +36,18 @@ def adapt_args(
         words = " ".join(" ".join(a.tokens) for a in dropped)
         if step.kind == KIND_RANDOM_ORDER and distribution == "pytest-random-order":
             continue
-        if distribution == "pytest-random-order":
+        if distribution == "pytest-random-order" and not step.declared:
+            # CI's random order cannot be reproduced without its plugin; gateui shuffles by
+            # itself only where a declared gate asks for it.
+            outcome.unverified = (
+                f"CI runs the tests in a random order ({words}), and pytest-random-order is"
+                f" not installed in {where}: they ran in their usual order"
+            )
+            outcome.remedy = "install pytest-random-order there to check this step"
+            outcome.warnings.append(
+                f"pytest-random-order is not installed in {where}: ran without {words}"
+            )
+        elif distribution == "pytest-random-order":
             shuffle = True
             outcome.warnings.append(
                 f"pytest-random-order is not installed in {where}: instead of {words},"
@@ -39,14 +55,10 @@ def adapt_args(
             )
         elif distribution == "pytest-cov":
             floor = step.thresholds.cov_fail_under
+            text = f"pytest-cov is not installed in {where}: ran without {words}"
             if floor is not None:
-                # CI fails the step below the floor: a pass here would claim what was not
-                # checked. The tests still run (a failing test fails the step as on CI).
-                _floor_not_checked(outcome, where, floor)
-            else:
-                outcome.warnings.append(
-                    f"pytest-cov is not installed in {where}: ran without {words}"
-                )
+                text += f"; the coverage floor of {floor:g}% is NOT checked here"
+            outcome.warnings.append(text)
         elif distribution == "pytest-xdist":
             outcome.warnings.append(
                 f"pytest-xdist is not installed in {where}: ran serially without {words}"
@@ -59,20 +71,28 @@ def adapt_args(
     names = {a.name for a in split_pytest_args(kept)}
     if thresholds.strict_markers and "--strict-markers" not in names:
         kept.append("--strict-markers")
-    if thresholds.cov_fail_under is not None and step.declared:
+    floor = thresholds.cov_fail_under
+    # A floor CI's own arguments set is already in them; a declared one (on a declared step, or
+    # over an inferred step: the stricter of the two) is added, as the last word.
+    given = option_value(kept, "--cov-fail-under")
+    if floor is not None and (step.declared or given is None or _number(given) != floor):
         if info.has("pytest-cov"):
             if "--cov" not in names:
                 kept.append("--cov")
-            if "--cov-fail-under" not in names:
-                kept.append(f"--cov-fail-under={thresholds.cov_fail_under:g}")
+            if given is None or _number(given) != floor:
+                kept.append(f"--cov-fail-under={floor:g}")
         else:
-            _floor_not_checked(outcome, where, thresholds.cov_fail_under)
+            # Never a pass with a floor that was not checked.
+            outcome.unverified = (
+                f"the coverage floor of {floor:g}% is not checked: pytest-cov is not installed"
+                f" in {where}"
+            )
+            outcome.remedy = "install pytest-cov there to check this step"
     return kept, shuffle
 
 
-def _floor_not_checked(outcome: StepOutcome, where: str, floor: float) -> None:
-    outcome.not_reproduced = (
-        f"pytest-cov is not installed in {where}: the coverage floor of {floor:g}%"
-        " cannot be checked here"
-    )
-    outcome.remedy = f"install pytest-cov in {where}"
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

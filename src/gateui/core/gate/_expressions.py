@@ -350,21 +350,9 @@ def mentions_status(text: str | bool | None, function: str) -> bool:
     return isinstance(text, str) and re.search(rf"\b{function}\s*\(", text) is not None
 
 
-def substitute(
-    text: str, contexts: Contexts, keep: Callable[[Unresolvable], bool] | None = None
-) -> str:
-    """Replace every ``${{ … }}`` in ``text``; raises ``Unresolvable`` for the first that cannot,
-    unless ``keep`` says to leave that one as written (for a later evaluation)."""
-
-    def one(match: re.Match[str]) -> str:
-        try:
-            return to_text(evaluate(match.group(1), contexts))
-        except Unresolvable as exc:
-            if keep is not None and keep(exc):
-                return match.group(0)
-            raise
-
-    return _EXPRESSION.sub(one, text)
+def substitute(text: str, contexts: Contexts) -> str:
+    """Replace every ``${{ … }}`` in ``text``; raises ``Unresolvable`` for the first that cannot."""
+    return _EXPRESSION.sub(lambda m: to_text(evaluate(m.group(1), contexts)), text)
 
 
 def has_expression(text: str) -> bool:

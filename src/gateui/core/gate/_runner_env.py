@@ -231,17 +231,39 @@ class JobState:
     env: dict[str, str] = field(default_factory=dict)
     path: list[str] = field(default_factory=list)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
-    """``steps.<id>.outputs``, by the step's id (its name when it has none)."""
+    """``steps.<id>.outputs``, by the step's id (every step with an id that ran here)."""
 
     def apply(self, env: dict[str, str]) -> None:
         env.update(self.env)
         if self.path:
             env["PATH"] = os.pathsep.join([*self.path, env.get("PATH", os.defpath)])
 
-    def absorb(self, files: RunnerFiles, step_name: str) -> None:
+    def absorb(self, files: RunnerFiles, step_id: str) -> None:
         self.env.update(files.written_env())
         # A later GITHUB_PATH line comes first on PATH, as on the runner.
         self.path = [*reversed(files.written_path()), *self.path]
-        outputs = files.written_outputs()
-        if outputs:
-            self.outputs[step_name] = outputs
+        if step_id:
+            self.outputs[step_id] = files.written_outputs()
+
+    def with_outputs(self, text: str) -> str:
+        """``text`` with its ``${{ steps.<id>.outputs.<name> }}`` replaced by what those steps
+        wrote to ``$GITHUB_OUTPUT`` (an output never written is empty, as on the runner).
+        Raises ``MissingOutput`` for a step that did not run here."""
+
+        def value(match: re.Match[str]) -> str:
+            step, name = match.group(1), match.group(2)
+            if step not in self.outputs:
+                raise MissingOutput(
+                    f"it uses steps.{step}.outputs.{name}, from a step that did not run here"
+                )
+            return self.outputs[step].get(name, "")
+
+        return STEP_OUTPUT.sub(value, text)
+
+
+class MissingOutput(Exception):
+    """A step output that this run cannot know: its step did not run here."""
+
+
+STEP_OUTPUT = re.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
+"""``${{ steps.<id>.outputs.<name> }}``, left in a command by the inference for the run."""

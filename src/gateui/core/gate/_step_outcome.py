@@ -98,3 +98,32 @@ def missing_module(tail: Sequence[str]) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def pre_commit_setup_failure(tail: Sequence[str]) -> str | None:
+    """Why pre-commit could not even start its hooks (exit 3: it could not fetch or build a
+    hook's environment, which on CI it can), or None when it ran them."""
+    for line in tail:
+        text = line.strip()
+        if text.startswith("An unexpected error has occurred:"):
+            return "pre-commit could not set up its hooks here (" + text[:200] + ")"
+    return None
+
+
+def note_order_seed(outcome: StepOutcome, option: str) -> None:
+    """A random-order plugin ran the tests in the order of ``option`` ("--randomly-seed=N")."""
+    value = option.rpartition("=")[2]
+    if value.isdigit():
+        outcome.seed = outcome.seed if outcome.seed is not None else int(value)
+        outcome.seed_option = outcome.seed_option or option
+
+
+def with_order_seed(outcome: StepOutcome, pytest_line: bool) -> None:
+    """Make the step's ``reproduce`` line replay the plugin's random order."""
+    option = outcome.seed_option
+    if not option or not outcome.reproduce or option.split("=")[0] in outcome.reproduce:
+        return
+    if pytest_line:
+        outcome.reproduce = f"{outcome.reproduce} {option}"
+    else:
+        outcome.reproduce = f"export PYTEST_ADDOPTS={option}; {outcome.reproduce}"

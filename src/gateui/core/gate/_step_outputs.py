@@ -1,22 +1,23 @@
 """Expressions that read earlier steps' outputs (``steps.<id>.outputs.<name>``, ``outcome``).
 
-They cannot be known when the gate is read from the workflow; they are left as written then and
-evaluated when the step's turn comes, from what the job's earlier steps wrote to
-``$GITHUB_OUTPUT`` (as the runner does).
+An ``if:`` that reads them cannot be decided when the gate is read from the workflow; it is kept
+on the step and decided when the step's turn comes, from what the job's earlier steps wrote to
+``$GITHUB_OUTPUT`` (as the runner does). Commands and ``env`` values get theirs filled in by
+``JobState.with_outputs``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
-from gateui.core.common.errors import GateuiError
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
     Unresolvable,
     condition,
-    substitute,
 )
+from gateui.core.gate._runner_env import JobState
+from gateui.core.gate.model import SKIPPED, GateStep, StepResult
 
 
 def reads_step_outputs(problem: Unresolvable) -> bool:
@@ -29,21 +30,19 @@ def _contexts(outputs: Mapping[str, Mapping[str, str]]) -> Contexts:
     return Contexts({"steps": steps})
 
 
-def resolve(text: str, outputs: Mapping[str, Mapping[str, str]]) -> str:
-    """``text`` with its ``steps.*`` expressions replaced (an unknown output is empty, as on
-    GitHub); an expression that also reads something only CI knows cannot run here."""
-    try:
-        return substitute(text, _contexts(outputs))
-    except Unresolvable as exc:
-        raise GateuiError(f"the command uses {exc.what}") from exc
-
-
 def skipped_by(
-    text: str, outputs: Mapping[str, Mapping[str, str]], failed_before: bool
-) -> str | None:
-    """Why an ``if:`` reading ``steps.*`` keeps the step from running (None: it runs)."""
+    step: GateStep, jobs: Mapping[str, JobState], failed_jobs: Collection[str]
+) -> StepResult | None:
+    """A step whose ``if:`` reads ``steps.*`` and does not let it run: skipped, with why."""
+    if not step.condition:
+        return None
+    job = jobs.get(step.job)
+    outputs = job.outputs if job is not None else {}
     try:
-        runs = condition(text, _contexts(outputs), JobStatus(failed=failed_before))
+        status = JobStatus(failed=step.job in failed_jobs)
+        if condition(step.condition, _contexts(outputs), status):
+            return None
+        why = f"not run: its if: ({step.condition}) is false"
     except Unresolvable as exc:
-        return f"not run: its if: ({text}) needs {exc.what}"
-    return None if runs else f"not run: its if: ({text}) is false"
+        why = f"not run: its if: ({step.condition}) needs {exc.what}"
+    return StepResult(step, SKIPPED, why)

@@ -27,7 +27,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role
+from gateui.core.gate._actions import action_role, artifact_action, local_command
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -39,8 +39,15 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
-from gateui.core.gate._runner_env import PULL_REQUEST_NUMBER
+from gateui.core.gate._runner_env import PULL_REQUEST_NUMBER, STEP_OUTPUT
 from gateui.core.gate._step_outputs import reads_step_outputs
+from gateui.core.gate._uses_steps import (
+    artifact_step,
+    substitute_keeping_outputs,
+)
+from gateui.core.gate._uses_steps import (
+    scalar_text as _scalar_text,
+)
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
     INVALID,
@@ -258,7 +265,23 @@ class WorkflowSteps:
         name = step.display_name
         origin = f"{workflow.path}, {label}, {name}"
         job_id = f"{workflow.path}#{label}"
-        if step.uses:
+        artifact_kind = artifact_action(step.uses) if step.uses else None
+        checking = local_command(step.uses, step.with_) if step.uses else None
+        if step.uses and checking is not None:
+            # A well-known checking action: the command it runs on the runner, as a run: step.
+            as_run = replace(
+                step,
+                name=name,
+                uses=None,
+                run=checking.script,
+                working_directory=checking.working_directory,
+            )
+            found = self._step(
+                workflow, job, label, as_run, contexts, job_env, env_notes, blocker, reports
+            )
+            note = f"CI runs the action {step.uses}; here the command it runs: {checking.script}"
+            return replace(found, notes=(*found.notes, note))
+        if step.uses and artifact_kind is None:
             action = action_role(step.uses)
             return _not_run_step(
                 name, step.uses, ".", origin, job_id, action.why, action.left_out, action.remedy
@@ -301,11 +324,24 @@ class WorkflowSteps:
         continue_on_error = _truthy_setting(step.continue_on_error, step_contexts) or (
             _truthy_setting(job.continue_on_error, step_contexts)
         )
+        if step.uses and artifact_kind is not None:
+            common_artifact: dict[str, Any] = {
+                "job": job_id,
+                "needs": ()
+                if _runs_after_failed_needs(job, contexts)
+                else tuple(f"{workflow.path}#{n}" for n in job.needs),
+                "runs_after_failure": after_failure,
+                "only_after_failure": only_after_failure,
+                "continue_on_error": continue_on_error,
+            }
+            return artifact_step(
+                name, step, origin, artifact_kind, step_contexts, blocker, common_artifact
+            )
         if secret:
             why = f"it needs the repository's secrets ({secret})"
             return _not_run_step(name, run.strip(), cwd, origin, job_id, why, LEFT_OUT_SECRETS)
         try:
-            text = substitute(run, step_contexts, keep=reads_step_outputs)
+            text = substitute_keeping_outputs(run, step_contexts)
         except Unresolvable as exc:
             return _not_run_step(
                 name,
@@ -369,7 +405,11 @@ class WorkflowSteps:
             "condition": deferred,
         }
         call = (
-            classified.pytest if classified is not None and len(logical_lines(text)) == 1 else None
+            classified.pytest
+            if classified is not None
+            and len(logical_lines(text)) == 1
+            and not STEP_OUTPUT.search(text)
+            else None
         )
         if call is not None and not step.shell:
             all_env = {**env, **dict(call.env)}
@@ -506,19 +546,11 @@ def _resolve_env(
                 continue
             text = value if isinstance(value, str) else _scalar_text(value)
             try:
-                env[str(key)] = substitute(text, contexts.with_values(env=env))
+                env[str(key)] = substitute_keeping_outputs(text, contexts.with_values(env=env))
             except Unresolvable as exc:
                 env.pop(str(key), None)
                 notes.append(f"env {key} needs {exc.what}; not set here")
     return env, notes
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _truthy_setting(value: Any, contexts: Contexts) -> bool:

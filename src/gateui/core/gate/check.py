@@ -8,6 +8,14 @@
    user's working tree, index and stashes are never touched, and an uncommitted fix can never
    make a broken commit pass.
 4. Judge each step, then the gate; remember a pass.
+
+``pull_request`` workflows run on the pull request merged into its base (GitHub's
+``refs/pull/N/merge``). When the base's remote-tracking branch (``origin/main``) has commits the
+checked commit lacks, an inferred gate checks that merge, made without a work tree
+(``git merge-tree``); its workflows are read from the merge, and the cache key is the merge's
+tree, so a moved base is checked again. A merge that conflicts is a failed check of its own: GitHub
+runs no pull_request workflow on a conflicting pull request, so its checks never pass until the
+branch is brought up to date.
 """
 
 from __future__ import annotations
@@ -25,17 +33,20 @@ from typing import Any
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import Project, load_projects
 from gateui.core.gate._cache import LAST_REPORT, VerdictCache, cache_key, write_json
-from gateui.core.gate._declared import parse_gate_config
+from gateui.core.gate._declared import GateConfig, parse_gate_config
 from gateui.core.gate._runner_env import PullRequest
-from gateui.core.gate.gitops import Git, detached_worktree, remove_stale_leftovers
+from gateui.core.gate.gitops import Git, GitError, detached_worktree, remove_stale_leftovers
 from gateui.core.gate.infer import declared_gate, infer_gate
 from gateui.core.gate.model import (
     CACHE,
     ERROR,
+    INVALID,
+    KIND_NOT_RUN,
     NOT_REPRODUCED,
     PASS,
     WORKTREE,
     GateDefinition,
+    GateStep,
     StepResult,
     gate_verdict,
     not_run_result,
@@ -61,6 +72,9 @@ class GateReport:
     error: str | None = None
     stored: dict[str, Any] | None = None
     """The report as it was cached (a cache hit carries no live results)."""
+    merged_with: str = ""
+    """The base the commit was merged with for the check ("origin/main 1a2b3c4d5e6f"), as
+    GitHub tests a pull request; "" when the commit already contains its base."""
 
     @property
     def on_fail(self) -> str:
@@ -79,6 +93,7 @@ class GateReport:
                     "ref": self.ref,
                     "cached": True,
                     "checked_in": CACHE,
+                    "merged_with": self.merged_with,
                     "duration_s": round(self.duration_s, 3),
                 }
             )
@@ -97,6 +112,7 @@ class GateReport:
             "on_partial": self.on_partial,
             "cached": self.cached,
             "checked_in": self.checked_in,
+            "merged_with": self.merged_with,
             "duration_s": round(self.duration_s, 3),
             "steps": [r.as_json() for r in self.results],
             "not_reproduced": [
@@ -123,6 +139,8 @@ class CheckStarted:
     definition: GateDefinition
     root: Path
     """Where the steps run."""
+    merged_with: str = ""
+    """See ``GateReport.merged_with``."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,7 @@ class GateCheck:
         # A chosen seed reproduces one particular order: that is a different check.
         self.use_cache = use_cache and seed is None
         self._run: GateRun | None = None
+        self._notes: list[str] = []
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:
@@ -173,8 +192,20 @@ class GateCheck:
         remove_stale_leftovers(git)
         try:
             commit = git.commit_of(self.ref)
-            tree = git.tree_of(commit)
-            definition = self._definition(git, commit)
+            config, base = self._config(git, commit)
+            merge = self._pr_merge(git, commit, base) if config.steps is None else None
+            if merge is not None and merge.conflicts:
+                definition = self._definition(git, commit, config, base, commit)
+                report = _conflict_report(commit, self.label, definition, merge)
+                report.duration_s = time.monotonic() - started
+                yield CheckFinished(report)
+                return
+            checked = merge.commit if merge is not None else commit
+            merged_with = merge.describe() if merge is not None else ""
+            tree = git.tree_of(checked)
+            definition = self._definition(git, commit, config, base, checked)
+            if self._notes:
+                definition = replace(definition, notes=(*definition.notes, *self._notes))
             user_projects = load_projects(self.repo_root)
             interpreters = _interpreters(user_projects, self.repo_root)
             key = cache_key(
@@ -191,7 +222,9 @@ class GateCheck:
         if self.use_cache:
             stored = cache.get(key)
             if stored is not None:
-                yield CheckStarted(commit, tree, self.label, CACHE, definition, self.repo_root)
+                yield CheckStarted(
+                    commit, tree, self.label, CACHE, definition, self.repo_root, merged_with
+                )
                 report = GateReport(
                     verdict=str(stored.get("verdict")),
                     reason=str(stored.get("reason", "")),
@@ -202,6 +235,7 @@ class GateCheck:
                     cached=True,
                     checked_in=CACHE,
                     stored=stored,
+                    merged_with=merged_with,
                 )
                 report.duration_s = time.monotonic() - started
                 yield CheckFinished(report)
@@ -226,20 +260,21 @@ class GateCheck:
                 ref=self.label,
                 definition=definition,
                 results=left_out,
+                merged_with=merged_with,
             )
             report.duration_s = time.monotonic() - started
             yield CheckFinished(report)
             return
         results: list[StepResult] = []
-        with detached_worktree(git, commit) as root:
+        with detached_worktree(git, checked) as root:
             checkout = Checkout(
                 root=root,
                 user_root=self.repo_root,
                 projects=projects_in(root, self.repo_root, user_projects),
                 default_interpreter=interpreters[0],
-                pull_request=PullRequest(definition.base, _head_name(self.label), commit),
+                pull_request=PullRequest(definition.base, _head_name(self.label), checked),
             )
-            yield CheckStarted(commit, tree, self.label, WORKTREE, definition, root)
+            yield CheckStarted(commit, tree, self.label, WORKTREE, definition, root, merged_with)
             run = GateRun(definition, checkout, seed=self.seed)
             self._run = run
             if self._cancelled.is_set():
@@ -262,6 +297,7 @@ class GateCheck:
             definition=definition,
             results=results,
             checked_in=WORKTREE,
+            merged_with=merged_with,
         )
         report.duration_s = time.monotonic() - started
         data = report.as_json()
@@ -270,19 +306,50 @@ class GateCheck:
             write_json(cache.folder / LAST_REPORT, data)
         yield CheckFinished(report)
 
-    def _definition(self, git: Git, commit: str) -> GateDefinition:
+    def _config(self, git: Git, commit: str) -> tuple[GateConfig, str]:
+        """The commit's ``[tool.gateui.gate]`` and the pull request's base branch."""
         source = GitTreeSource(self.repo_root, commit)
         try:
             config = parse_gate_config(
                 source.read_text("pyproject.toml"), self.repo_root / "pyproject.toml"
             )
-            base = self.base or config.base or default_base(git, self.remote)
-            if config.steps is not None:
-                return declared_gate(config, base)
+        finally:
+            source.close()
+        return config, self.base or config.base or default_base(git, self.remote)
+
+    def _definition(
+        self, git: Git, commit: str, config: GateConfig, base: str, checked: str
+    ) -> GateDefinition:
+        """The gate: declared, or inferred from the workflows of ``checked`` (the merge a pull
+        request runs on, or the commit itself)."""
+        if config.steps is not None:
+            return declared_gate(config, base)
+        source = GitTreeSource(self.repo_root, checked)
+        try:
             changed = self._changed(git, commit, base)
             return infer_gate(source, base, changed, config)
         finally:
             source.close()
+
+    def _pr_merge(self, git: Git, commit: str, base: str) -> PrMerge | None:
+        """The merge GitHub would test when the base's remote-tracking branch has commits that
+        ``commit`` lacks (None when it has none, or there is no such branch)."""
+        tracking = f"refs/remotes/{self.remote}/{base}"
+        if _head_name(self.label) == base or not git.ref_exists(tracking):
+            return None  # a push to the base branch itself is no pull request into it
+        base_commit = git.commit_of(tracking)
+        if git.is_ancestor(base_commit, commit):
+            return None
+        name = f"{self.remote}/{base}"
+        try:
+            tree, conflicts = git.merge_trees(base_commit, commit)
+        except GitError as exc:
+            # git before 2.38 cannot merge without a work tree: the commit alone, said so.
+            self._notes.append(f"{name} has moved, but its merge could not be made ({exc})")
+            return None
+        if tree is None:
+            return PrMerge(name, base_commit, "", conflicts)
+        return PrMerge(name, base_commit, git.merge_commit(tree, base_commit, commit))
 
     def _changed(self, git: Git, commit: str, base: str) -> list[str] | None:
         """Files the pull request would change: against the base branch when it is known,
@@ -296,6 +363,53 @@ class GateCheck:
         if self.since and self.since != commit:
             return git.changed_files(self.since, commit)
         return None
+
+
+@dataclass(frozen=True)
+class PrMerge:
+    """The pull request's merge: the commit merged into its moved base."""
+
+    base: str
+    """The base as named here ("origin/main")."""
+    base_commit: str
+    commit: str
+    """The merge commit ("" when the merge conflicts)."""
+    conflicts: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return f"{self.base} {self.base_commit[:12]}"
+
+
+def _conflict_report(
+    commit: str, label: str, definition: GateDefinition, merge: PrMerge
+) -> GateReport:
+    """A merge conflict with the base: the pull request's checks do not run, so never pass."""
+    files = ", ".join(merge.conflicts[:5]) + (
+        f" … and {len(merge.conflicts) - 5} more" if len(merge.conflicts) > 5 else ""
+    )
+    why = (
+        f"merge conflict with {merge.base} in {files} (GitHub runs no pull_request workflow"
+        f" on a conflicting pull request: merge or rebase onto {merge.base} first)"
+    )
+    step = GateStep(
+        name=f"merge with {merge.base}",
+        command=f"git merge {merge.base}",
+        cwd=".",
+        origin=f"the pull request's merge with {merge.base}",
+        kind=KIND_NOT_RUN,
+        runs_locally=False,
+        why_not=why,
+        left_out=INVALID,
+    )
+    results = [not_run_result(step)]
+    return GateReport(
+        *gate_verdict(results),
+        commit=commit,
+        ref=label,
+        definition=definition,
+        results=results,
+        merged_with=merge.describe(),
+    )
 
 
 def run_check(check: GateCheck) -> GateReport:

@@ -149,6 +149,35 @@ class Git:
         out = self.run("rev-list", commit, "--not", *exclude)
         return out.split()
 
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        return self.try_run("merge-base", "--is-ancestor", ancestor, commit) is not None
+
+    def merge_trees(self, base: str, commit: str) -> tuple[str | None, list[str]]:
+        """Merge ``commit`` into ``base`` without a work tree (``git merge-tree --write-tree``,
+        git 2.38+): (the merged tree, []) or (None, the conflicting files)."""
+        options = ["--write-tree", "--name-only", "--no-messages"]
+        result = subprocess.run(
+            ["git", "-C", str(self.root), "merge-tree", *options, base, commit],
+            env=clean_env(),
+            capture_output=True,
+            check=False,
+        )
+        lines = result.stdout.decode(errors="surrogateescape").splitlines()
+        if result.returncode == 0 and lines:
+            return lines[0].strip(), []
+        if result.returncode == 1 and lines:
+            return None, sorted({line for line in lines[1:] if line.strip()})
+        message = result.stderr.decode(errors="replace").strip()
+        raise GitError(f"git merge-tree --write-tree: {message or f'exit {result.returncode}'}")
+
+    def merge_commit(self, tree: str, base: str, commit: str) -> str:
+        """A commit object of ``tree`` with parents ``base`` and ``commit`` (no ref points to
+        it: git's garbage collection removes it in time)."""
+        identity = ["-c", "user.name=gateui", "-c", "user.email=gateui@localhost"]
+        message = f"Merge {commit} into {base} (the pull request's merge, checked by gateui)"
+        out = self.run(*identity, "commit-tree", tree, "-p", base, "-p", commit, "-m", message)
+        return out.strip()
+
     def object_exists(self, oid: str) -> bool:
         return self.try_run("cat-file", "-e", f"{oid}^{{commit}}") is not None
 

@@ -3,9 +3,16 @@
 Installation goes where git really looks (``git rev-parse --git-path hooks``, which honours
 ``core.hooksPath``). The script carries a marker line, so gateui recognises its own hook, and the
 absolute path of the interpreter that runs gateui (a GUI git client's PATH is not the shell's).
-A pre-push hook that was there before is kept as ``pre-push.legacy`` and run first with the same
-arguments and the same stdin bytes; uninstalling puts it back by renaming, byte for byte and with
-its mode. Installing twice changes nothing; uninstalling a hook gateui did not write is refused.
+A pre-push hook that was there before is kept as ``pre-push.gateui-kept`` and run first with the
+same arguments and the same stdin bytes; uninstalling puts it back by renaming, byte for byte and
+with its mode. Installing twice changes nothing; uninstalling a hook gateui did not write is
+refused.
+
+Why not ``pre-push.legacy``: that name belongs to hook managers. pre-commit's own hook runs
+``<hook>.legacy`` itself (its "migration mode") and refuses to run at all when it finds its own
+script there, so a pre-commit hook kept under that name would block every push. gateui's kept
+name is one no hook manager dispatches on; an install by an older gateui that kept the hook as
+``pre-push.legacy`` is moved to the new name by ``install`` (and by the hook itself when it runs).
 
 Git writes one line per pushed ref on the hook's stdin:
 ``<local ref> SP <local oid> SP <remote ref> SP <remote oid> LF``.
@@ -24,7 +31,10 @@ from gateui.core.common.errors import GateuiError
 from gateui.core.gate.gitops import Git, is_zero_oid
 
 HOOK_NAME = "pre-push"
+KEPT_NAME = "pre-push.gateui-kept"
+"""Where the user's previous pre-push hook is kept (a name no hook manager dispatches on)."""
 LEGACY_NAME = "pre-push.legacy"
+"""Where older gateui kept it, and where pre-commit keeps the hook it replaced."""
 MARKER = "# gateui-managed-hook"
 HOOK_PATH_ENV = "GATEUI_HOOK_PATH"
 
@@ -35,14 +45,14 @@ def hook_script(python: str) -> str:
     py = shlex.quote(python)
     return f"""#!/bin/sh
 {MARKER} v1: installed by `gateui hook install`, removed by `gateui hook uninstall`
-# (which puts back the hook that was here before, kept as {LEGACY_NAME}).
+# (which puts back the hook that was here before, kept as {KEPT_NAME}).
 GATEUI_PYTHON={py}
 {HOOK_PATH_ENV}="$0"
 export {HOOK_PATH_ENV}
 if "$GATEUI_PYTHON" -c 'import gateui.hook_entry' >/dev/null 2>&1; then
     exec "$GATEUI_PYTHON" -m gateui.hook_entry "$@"
 fi
-legacy="$(dirname "$0")/{LEGACY_NAME}"
+legacy="$(dirname "$0")/{KEPT_NAME}"
 echo "gateui: cannot run gateui with $GATEUI_PYTHON (moved, or gateui uninstalled)." >&2
 echo "gateui: the push goes through WITHOUT the PR gate check." >&2
 echo "gateui: reinstall gateui there and run 'gateui hook install' again, or remove this hook:" >&2
@@ -68,7 +78,7 @@ class HookStatus:
     other_hook: bool
     """A pre-push hook gateui did not write is there."""
     legacy: bool
-    """A previous hook is kept as pre-push.legacy."""
+    """A previous hook is kept (see ``kept_name``)."""
     legacy_runs: bool
     """The kept hook is executable: without its exec bit git would not run it, nor does gateui."""
     python: str | None
@@ -76,6 +86,9 @@ class HookStatus:
     python_ok: bool
     current: bool
     """The installed script is exactly what ``install`` would write now."""
+    kept_name: str = KEPT_NAME
+    """The kept hook's file name: ``pre-push.legacy`` for an install by an older gateui that
+    ``install`` has not moved yet."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -84,6 +97,7 @@ class HookStatus:
             "other_hook": self.other_hook,
             "legacy": self.legacy,
             "legacy_runs": self.legacy_runs,
+            "kept_name": self.kept_name if self.legacy else None,
             "python": self.python,
             "python_ok": self.python_ok,
             "current": self.current,
@@ -102,10 +116,37 @@ def _is_ours(path: Path) -> bool:
         return False
 
 
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _old_kept(folder: Path) -> Path | None:
+    """A hook an older gateui kept as ``pre-push.legacy`` in front of its own hook (None if
+    there is none). With gateui's hook at ``pre-push``, a ``pre-push.legacy`` that is not
+    gateui's can only be what gateui kept: pre-commit's migration keeps the hook *it* replaced
+    there, which would make pre-commit the ``pre-push`` hook, not gateui."""
+    hook, legacy = folder / HOOK_NAME, folder / LEGACY_NAME
+    if _present(hook) and _is_ours(hook) and _present(legacy) and not _is_ours(legacy):
+        return legacy
+    return None
+
+
+def migrate_kept(folder: Path) -> str:
+    """Move a hook kept by an older gateui as ``pre-push.legacy`` to ``pre-push.gateui-kept``
+    (pre-commit refuses to run while its own script sits at ``pre-push.legacy``); returns what
+    happened, in words ("" when there was nothing to move)."""
+    old = _old_kept(folder)
+    kept = folder / KEPT_NAME
+    if old is None or _present(kept):
+        return ""
+    os.replace(old, kept)  # a rename keeps the bytes, the mode and a symlink as they are
+    return f"moved your previous pre-push hook from {old.name} to {kept.name}"
+
+
 def status(repo_root: Path) -> HookStatus:
     folder = hooks_dir(repo_root)
     hook = folder / HOOK_NAME
-    exists = hook.exists() or hook.is_symlink()
+    exists = _present(hook)
     ours = exists and _is_ours(hook)
     python = None
     if ours:
@@ -116,15 +157,19 @@ def status(repo_root: Path) -> HookStatus:
     current = ours and hook.read_text(encoding="utf-8", errors="replace") == hook_script(
         _gateui_python()
     )
+    kept = folder / KEPT_NAME
+    if not _present(kept):
+        kept = _old_kept(folder) or kept
     return HookStatus(
         hooks_dir=folder,
         installed=ours,
         other_hook=exists and not ours,
-        legacy=(folder / LEGACY_NAME).exists() or (folder / LEGACY_NAME).is_symlink(),
-        legacy_runs=(folder / LEGACY_NAME).is_file() and os.access(folder / LEGACY_NAME, os.X_OK),
+        legacy=_present(kept),
+        legacy_runs=kept.is_file() and os.access(kept, os.X_OK),
         python=python,
         python_ok=python is not None and os.access(python, os.X_OK),
         current=current,
+        kept_name=kept.name,
     )
 
 
@@ -133,23 +178,31 @@ def install(repo_root: Path) -> str:
     folder = hooks_dir(repo_root)
     folder.mkdir(parents=True, exist_ok=True)
     hook = folder / HOOK_NAME
-    legacy = folder / LEGACY_NAME
+    kept_path = folder / KEPT_NAME
     script = hook_script(_gateui_python())
     kept = ""
-    if hook.exists() or hook.is_symlink():
+    if _present(hook):
         if _is_ours(hook):
+            moved = migrate_kept(folder)
+            also = f"; {moved}" if moved else ""
             if hook.read_text(encoding="utf-8", errors="replace") == script:
-                return f"already installed in {folder} (nothing changed)"
+                return f"already installed in {folder} (nothing changed){also}"
             _write_executable(hook, script)
-            return f"updated the gateui pre-push hook in {folder}"
-        if legacy.exists() or legacy.is_symlink():
+            return f"updated the gateui pre-push hook in {folder}{also}"
+        if _present(kept_path):
             raise GateuiError(
-                f"{hook} is not gateui's and {legacy} already exists: move one of them away"
-                " first (gateui keeps your hook as pre-push.legacy and will not overwrite it)"
+                f"{hook} is not gateui's and {kept_path} already exists: move one of them away"
+                f" first (gateui keeps your hook as {KEPT_NAME} and will not overwrite it)"
             )
+        legacy = folder / LEGACY_NAME
+        if _is_ours(legacy):
+            # gateui's own hook, kept by pre-commit's migration when pre-commit was installed
+            # over it: the hook written now replaces it (left there, it would run twice).
+            legacy.unlink()
+            kept = f"; removed the older gateui hook that {hook.name} kept as {legacy.name}"
         # A rename keeps the bytes, the mode and even a symlink exactly as they are.
-        os.replace(hook, legacy)
-        kept = f"; your previous pre-push hook is kept as {legacy} and runs first"
+        os.replace(hook, kept_path)
+        kept += f"; your previous pre-push hook is kept as {kept_path} and runs first"
     _write_executable(hook, script)
     return f"installed the gateui pre-push hook in {folder}{kept}"
 
@@ -157,19 +210,21 @@ def install(repo_root: Path) -> str:
 def uninstall(repo_root: Path) -> str:
     folder = hooks_dir(repo_root)
     hook = folder / HOOK_NAME
-    legacy = folder / LEGACY_NAME
-    if not (hook.exists() or hook.is_symlink()):
-        if legacy.exists():
+    kept = folder / KEPT_NAME
+    if not _present(hook):
+        if _present(kept):
             raise GateuiError(
-                f"no pre-push hook in {folder}, but {legacy} is there: rename it to pre-push"
+                f"no pre-push hook in {folder}, but {kept} is there: rename it to pre-push"
                 " yourself if you want it back"
             )
         return f"no pre-push hook in {folder}: nothing to uninstall"
     if not _is_ours(hook):
         raise GateuiError(f"{hook} was not written by gateui: left as it is")
+    if not _present(kept):
+        kept = _old_kept(folder) or kept
     hook.unlink()
-    if legacy.exists() or legacy.is_symlink():
-        os.replace(legacy, hook)
+    if _present(kept):
+        os.replace(kept, hook)
         return f"removed the gateui pre-push hook; your previous hook is back as {hook}"
     return f"removed the gateui pre-push hook from {folder}"
 

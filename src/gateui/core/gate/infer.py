@@ -255,7 +255,8 @@ def _with_declared_thresholds(step: GateStep, declared: Thresholds) -> GateStep:
     merged = replace(
         step.thresholds,
         min_pass_rate=declared.min_pass_rate,
-        cov_fail_under=declared.cov_fail_under or step.thresholds.cov_fail_under,
+        # The stricter floor: a declared one can fail an inferred step, never pass one CI fails.
+        cov_fail_under=_stricter(declared.cov_fail_under, step.thresholds.cov_fail_under),
         strict_markers=declared.strict_markers or step.thresholds.strict_markers,
     )
     return replace(step, thresholds=merged)
@@ -269,7 +270,15 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
         if not step.runs_locally:
             result.append(step)
             continue
-        key = (step.kind, step.command, step.cwd, step.env, step.shell, step.pytest_args)
+        key = (
+            step.kind,
+            step.command,
+            step.cwd,
+            step.env,
+            step.shell,
+            step.pytest_args,
+            step.action_inputs,
+        )
         if key in seen:
             index = seen[key]
             kept = result[index]
@@ -278,3 +287,7 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
         seen[key] = len(result)
         result.append(step)
     return result
+
+
+def _stricter(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)

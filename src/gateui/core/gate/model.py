@@ -42,6 +42,9 @@ KIND_SUITE = "suite"  # a declared suite / marker expression / paths, through th
 KIND_MARKER_CHECK = "marker-check"  # every test carries one of some markers
 KIND_RANDOM_ORDER = "random-order"  # a pytest step again, in an order gateui shuffles
 KIND_NOT_RUN = "not-run"  # listed, never executed here
+KIND_UPLOAD_ARTIFACT = "upload-artifact"  # actions/upload-artifact: files kept for later jobs
+KIND_DOWNLOAD_ARTIFACT = "download-artifact"  # actions/download-artifact: handed over locally
+ARTIFACT_KINDS = (KIND_UPLOAD_ARTIFACT, KIND_DOWNLOAD_ARTIFACT)
 
 ON_FAIL_CHOICES = ("block", "warn")
 ON_PARTIAL_CHOICES = ("warn", "block", "allow")
@@ -128,7 +131,9 @@ class GateStep:
     job_timeout_minutes: float | None = None
     """Its job's ``timeout-minutes``: the job's steps together must end within it."""
     step_id: str = ""
-    """The workflow step's ``id``: its ``$GITHUB_OUTPUT`` lines are ``steps.<id>.outputs``."""
+    """The workflow step's ``id``: its ``$GITHUB_OUTPUT`` becomes ``steps.<id>.outputs``."""
+    action_inputs: tuple[tuple[str, str], ...] = ()
+    """For an action gateui performs itself (the artifact steps): its ``with:``, resolved."""
     condition: str | None = None
     """An ``if:`` that reads earlier steps' outputs: decided when the step's turn comes."""
 
@@ -231,6 +236,11 @@ class StepOutcome:
     remedy: str = ""
     """With ``not_reproduced``: what would make the step reproducible."""
     seed: int | None = None
+    seed_option: str = ""
+    """The random-order plugin's option that replays the order ("--randomly-seed=N")."""
+    unverified: str = ""
+    """Part of what CI does that this run could not reproduce (a random order whose plugin is
+    missing here): a pass is then not reproduced, a failure still fails."""
     warnings: list[str] = field(default_factory=list)
     reproduce: str = ""
     duration_s: float = 0.0
@@ -423,12 +433,29 @@ def judge(step: GateStep, outcome: StepOutcome, earlier: Mapping[str, StepOutcom
         return StepResult(step, FAIL, reason, outcome.duration_s, outcome, warnings)
     if step.kind == KIND_MARKER_CHECK:
         return _judge_marker_check(step, outcome, warnings)
+    if step.kind in ARTIFACT_KINDS:
+        # gateui performs the action itself: what it did is its last line.
+        verdict = PASS if outcome.exit_code == 0 else FAIL
+        reason = _last_output_line(outcome) or exit_reason(outcome)
+        if verdict == FAIL and step.continue_on_error:
+            verdict, reason = PASS, f"{reason} — continue-on-error: CI goes on"
+        return StepResult(step, verdict, reason, outcome.duration_s, outcome, warnings)
     if step.declared:
         verdict, reason = _judge_declared(step, outcome)
     else:
         verdict, reason = _judge_ci(step, outcome, earlier, warnings)
     if outcome.seed is not None:
         reason = f"{reason} (random order, seed {outcome.seed})"
+    if verdict == PASS and outcome.unverified:
+        outcome.not_reproduced = outcome.unverified
+        return StepResult(
+            step,
+            NOT_REPRODUCED,
+            f"{reason}; but {outcome.unverified}",
+            outcome.duration_s,
+            outcome,
+            warnings,
+        )
     if verdict == FAIL and step.continue_on_error:
         verdict = PASS
         reason = f"{reason} — continue-on-error: CI goes on"

@@ -34,9 +34,12 @@ from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
 from gateui.core.discovery.discover import Project
 from gateui.core.gate._adapt_args import adapt_args
+from gateui.core.gate._artifacts import ArtifactStore, HandOver
+from gateui.core.gate._console_pytest import ConsolePytestCommand
 from gateui.core.gate._import_overlay import write_overlay
 from gateui.core.gate._runner_env import (
     JobState,
+    MissingOutput,
     PullRequest,
     RunnerFiles,
     ScratchArea,
@@ -48,13 +51,17 @@ from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
     missing_module,
+    note_order_seed,
+    pre_commit_setup_failure,
     shuffle_nodeids,
     tally,
+    with_order_seed,
     worse_exit,
 )
-from gateui.core.gate._step_outputs import resolve, skipped_by
+from gateui.core.gate._step_outputs import skipped_by
 from gateui.core.gate.gitops import clean_env, worktree_admin_dir
 from gateui.core.gate.model import (
+    ARTIFACT_KINDS,
     FAIL,
     KIND_MARKER_CHECK,
     KIND_PYTEST,
@@ -85,36 +92,16 @@ from gateui.core.running.events import (
     RunSummary,
     SessionStarted,
 )
-from gateui.core.running.injected import PLUGIN_MODULE
 from gateui.core.running.junit import junit_paths
 from gateui.core.running.process_group import CurrentProcess
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 
-# ``python -c`` puts the current folder first on sys.path; the ``pytest`` console script does not.
-# CI steps that call ``pytest`` bare must not import what only ``python -m pytest`` could.
-_CONSOLE_BOOTSTRAP = (
-    "import sys\n"
-    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
-    "sys.argv[0] = 'pytest'\n"
-    "import pytest\n"
-    "raise SystemExit(getattr(pytest, 'console_main', pytest.main)())\n"
-)
-_SEED_PATTERNS = (
-    re.compile(r"--random-order-seed=(\d+)"),
-    re.compile(r"--randomly-seed=(\d+)"),
-)
+ORDER_SEED_ENV = "GATEUI_ORDER_SEED"  # read by the event plugin: `gateui gate --seed N`
+_SEED = re.compile(r"--random(?:ly|-order)-seed=\d+")
 _COVERAGE_FAIL = re.compile(
     r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
 )
 _UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
-
-
-@dataclass(frozen=True)
-class ConsolePytestCommand(PytestCommand):
-    """pytest as its console script runs it: without the current folder on sys.path."""
-
-    def argv(self) -> list[str]:
-        return [str(self.interpreter), "-c", _CONSOLE_BOOTSTRAP, "-p", PLUGIN_MODULE, *self.args]
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -179,9 +166,10 @@ class GateRun:
         self.definition = definition
         self.checkout = checkout
         self.seed = seed
-        """The seed for orders gateui shuffles (None: a fresh random one per step)."""
+        """For orders gateui shuffles and the random-order plugins' (None: a fresh one)."""
         self.results: list[StepResult] = []
         self._running = CurrentProcess()
+        self.hand_over = HandOver(ArtifactStore(Path(tempfile.gettempdir())))
 
     def cancel(self) -> None:
         self._running.cancel()
@@ -197,16 +185,14 @@ class GateRun:
         spent: dict[str, float] = {}
         with owned_tempdir("gateui-steps-") as scratch_dir:
             scratch = ScratchArea(Path(scratch_dir))
+            self.hand_over = HandOver(ArtifactStore(scratch.root / "artifacts"))
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break
-                skip = self._skip_reason(step, failed_jobs)
-                if skip is None and step.condition:
-                    outputs = jobs.setdefault(step.job, JobState()).outputs
-                    why = skipped_by(step.condition, outputs, step.job in failed_jobs)
-                    skip = StepResult(step, SKIPPED, why) if why else None
+                skip = self._skip_reason(step, failed_jobs) or skipped_by(step, jobs, failed_jobs)
                 if skip is not None:
                     result = skip
+                    self.hand_over.skipped(step, skip)
                 else:
                     yield StepStarted(index, step)
                     outcome = StepOutcome()
@@ -219,7 +205,7 @@ class GateRun:
                     spent[step.job] = spent.get(step.job, 0.0) + outcome.duration_s
                     if self.cancelled:
                         break
-                    job.absorb(runner.files, step.step_id or step.name)
+                    job.absorb(runner.files, step.step_id)
                     result = judge(step, outcome, reports)
                     if runner.timed_out:
                         result = replace(result, verdict=FAIL, reason=runner.timed_out)
@@ -227,12 +213,15 @@ class GateRun:
                         reports[step.writes_report] = outcome
                 if result.verdict == FAIL:
                     failed_jobs.add(step.job)
+                self.hand_over.finished(step, result)
                 self.results.append(result)
                 yield StepFinished(index, result)
 
     def _skip_reason(self, step: GateStep, failed_jobs: set[str]) -> StepResult | None:
         if not step.runs_locally:
             return not_run_result(step)
+        if step.job not in failed_jobs and (blocked := self.hand_over.blocked(step)):
+            return blocked
         failed_needs = [n for n in step.needs if n in failed_jobs]
         if failed_needs:
             job = failed_needs[0].split("#", 1)[-1]
@@ -246,7 +235,6 @@ class GateRun:
             )
         return None
 
-    # -- shared by the step runners ---------------------------------------------------------
     def track(self, current: PytestProcess | CommandProcess | None) -> None:
         self._running.track(current)
 
@@ -310,12 +298,17 @@ class _StepRunner:
                 yield from self._suite_step(outcome)
             elif self.step.kind == KIND_MARKER_CHECK:
                 yield from self._marker_check(outcome)
+            elif self.step.kind in ARTIFACT_KINDS:
+                self.gate.hand_over.perform(self.step, outcome, self.checkout.root)
             elif self.step.kind == KIND_SHELL:
                 yield from self._command_step(outcome, shell=True)
             else:
                 yield from self._command_step(outcome, shell=False)
         except (InterpreterError, GateuiError) as exc:
             outcome.cannot_run = str(exc)
+        except MissingOutput as exc:
+            outcome.not_reproduced = str(exc)
+        with_order_seed(outcome, pytest_line=self.step.kind in (KIND_PYTEST, KIND_SUITE))
 
     # -- environment ---------------------------------------------------------------------------
     def interpreter(self) -> Path:
@@ -327,6 +320,8 @@ class _StepRunner:
             clean_env(), self.checkout.root, self.scratch, self.checkout.pull_request
         )
         env.update(self.files.variables())
+        if self.gate.seed is not None:
+            env[ORDER_SEED_ENV] = str(self.gate.seed)  # the random-order plugins' seed
         self.job.apply(env)
         shim = self._python_shim(interpreter, env.get("PATH", os.defpath))
         env["PATH"] = os.pathsep.join(
@@ -369,7 +364,7 @@ class _StepRunner:
 
     def step_env(self, interpreter: Path) -> dict[str, str]:
         env = self.base_env(interpreter)
-        env.update(dict(self.step.env))
+        env.update({k: self.job.with_outputs(v) for k, v in self.step.env})
         return env
 
     # -- pytest through the runner ---------------------------------------------------------------
@@ -409,10 +404,8 @@ class _StepRunner:
 
     def _after_pytest(self, outcome: StepOutcome, info: InterpreterInfo) -> None:
         text = "\n".join(outcome.output_tail)
-        for pattern in _SEED_PATTERNS:
-            match = pattern.search(text)
-            if match and outcome.seed is None:
-                outcome.seed = int(match.group(1))
+        for match in _SEED.finditer(text):
+            note_order_seed(outcome, match.group(0))  # a header the event plugin did not send
         coverage = _COVERAGE_FAIL.search(text)
         if coverage:
             outcome.warnings.append(
@@ -446,6 +439,7 @@ class _StepRunner:
                 for event in process.events():
                     if isinstance(event, SessionStarted):
                         rootdir = Path(event.rootdir)
+                        note_order_seed(outcome, event.order_seed)
                     elif isinstance(event, ItemCollected):
                         if event.deselected:
                             continue  # the step's own -m deselected it: not one of its tests
@@ -627,7 +621,7 @@ class _StepRunner:
         prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
         if shell:
             script = self.scratch.root / f"step-{self.index}.sh"
-            script.write_text(resolve(self.step.command, self.job.outputs) + "\n")
+            script.write_text(self.job.with_outputs(self.step.command) + "\n")
             template = self.step.shell or "bash -e {0}"
             argv = [w.replace("{0}", str(script)) for w in shlex.split(template)]
             if argv and argv[0] == "python":
@@ -668,6 +662,9 @@ class _StepRunner:
             if missing is not None and "/" not in missing:
                 outcome.not_reproduced = f"{missing} not found here"
                 outcome.remedy = "install it to check this step"
+        elif outcome.exit_code == 3 and (setup := pre_commit_setup_failure(outcome.output_tail)):
+            outcome.not_reproduced = setup
+            outcome.remedy = "run `pre-commit run --all-files` yourself to check this step"
         elif outcome.exit_code == 1 and not outcome.had_test_events:
             module = missing_module(outcome.output_tail)
             if module is not None:
@@ -692,6 +689,8 @@ class _StepRunner:
                         outcome.output_tail = list(event.output_tail)
                         outcome.crashed = outcome.crashed or event.crashed
                         continue
+                    if isinstance(event, SessionStarted):
+                        note_order_seed(outcome, event.order_seed)
                     tally(outcome, event)
                     yield StepEvent(self.index, self.step, event)
         finally:

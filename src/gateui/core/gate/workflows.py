@@ -55,7 +55,6 @@ class Step:
     line: int | None = None
     timeout_minutes: float | None = None
     id: str | None = None
-    """The step's ``id`` (how later steps read its outputs: ``steps.<id>.outputs``)."""
 
     @property
     def display_name(self) -> str:

@@ -33,6 +33,8 @@ class SessionStarted:
     """Every marker pytest knows: ini ``markers``, builtins and those plugins register."""
     env: str | None = None
     """The environment key (interpreter + installed packages) when recording is on."""
+    order_seed: str = ""
+    """The option that replays a random-order plugin's order ("--randomly-seed=N"), or ""."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +291,7 @@ def parse_event(data: dict[str, Any]) -> Event | None:
             xdist=bool(data.get("xdist")),
             registered_markers=tuple(data.get("registered_markers") or ()),
             env=data.get("env"),
+            order_seed=str(data.get("order_seed") or ""),
         )
     if kind == "session_finish":
         return SessionFinished(

@@ -1,0 +1,92 @@
+"""What a step writes to ``$GITHUB_OUTPUT`` becomes ``steps.<id>.outputs`` for the job's later
+steps (in their script and their ``env``), ``$GITHUB_ENV`` and ``$GITHUB_PATH`` carry over, as on
+the runner; an output of a step that did not run here makes the reader partial, never a guess.
+Real repositories, real workflows, the real ``gateui gate``."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import init_repo, run_cli
+
+pytestmark = pytest.mark.integration
+
+PRODUCE = """
+- id: version
+  run: |
+    echo "value=42" >> "$GITHUB_OUTPUT"
+    echo "EXTRA=from-env" >> "$GITHUB_ENV"
+    mkdir -p "$RUNNER_TEMP/bin"
+    printf '#!/bin/sh\\necho tool-ran\\n' > "$RUNNER_TEMP/bin/mytool"
+    chmod +x "$RUNNER_TEMP/bin/mytool"
+    echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+"""
+
+
+def make_repo(tmp_path: Path, steps: str) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    body = textwrap.indent(textwrap.dedent(steps).strip("\n"), " " * 6)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n" + body + "\n"
+    )
+    (repo / "README.md").write_text("hello\n")
+    return init_repo(repo)
+
+
+def gate(repo: Path) -> tuple[int, dict[str, Any]]:
+    result = run_cli(["gate", "--json", "--no-cache"], repo)
+    assert result.stdout.strip(), result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return result.code, data
+
+
+def check_step(expected: str) -> str:
+    return f"""
+- name: Check
+  env:
+    FROM_OUTPUT: ${{{{ steps.version.outputs.value }}}}
+  run: |
+    test "${{{{ steps.version.outputs.value }}}}" = {expected}
+    test "$FROM_OUTPUT" = {expected}
+    test "$EXTRA" = from-env
+    mytool
+    test "${{{{ steps.version.outputs.never-written }}}}" = ""
+"""
+
+
+def test_outputs_env_and_path_reach_the_later_steps(tmp_path: Path) -> None:
+    code, report = gate(make_repo(tmp_path, PRODUCE + check_step("42")))
+    assert (code, report["verdict"]) == (0, "pass"), report
+
+
+def test_a_wrong_output_value_fails_the_reader(tmp_path: Path) -> None:
+    # The same check expecting 43: it fails, so the value 42 really is what the step read.
+    code, report = gate(make_repo(tmp_path, PRODUCE + check_step("43")))
+    assert (code, report["verdict"]) == (1, "fail"), report
+    (check,) = [s for s in report["steps"] if s["name"] == "Check"]
+    assert check["verdict"] == "fail"
+
+
+def test_an_output_of_a_step_not_run_here_is_partial(tmp_path: Path) -> None:
+    steps = """
+    - id: py
+      uses: actions/setup-python@v5
+      with:
+        python-version: "3.12"
+    - name: Show version
+      run: test -n "${{ steps.py.outputs.python-version }}"
+    """
+    code, report = gate(make_repo(tmp_path, steps))
+    assert (code, report["verdict"]) == (3, "partial"), report
+    (show,) = [s for s in report["steps"] if s["name"] == "Show version"]
+    assert show["verdict"] == "not-reproduced"
+    assert show["why"] == (
+        "it uses steps.py.outputs.python-version, from a step that did not run here"
+    )
