@@ -147,7 +147,8 @@ def _overlay(source: Path, dest: Path) -> None:
 
 def build(scenario: Scenario, dest: Path, local_python: Path | None = None) -> Path:
     """The scenario as a git repository at ``dest``, on branch ``feature`` (the pull request)
-    with base ``main``; ``local_python``'s environment is linked as the user's ``.venv``."""
+    with base ``main``, its remote ``origin`` a bare clone beside it (fetched); ``local_python``'s
+    environment is linked as the user's ``.venv``."""
     dest.mkdir(parents=True)
     git(dest, "init", "-q", "-b", "main")
     _overlay(scenario.folder / "repo", dest)
@@ -166,6 +167,11 @@ def build(scenario: Scenario, dest: Path, local_python: Path | None = None) -> P
         git(dest, "add", "-A")
         git(dest, "commit", "-q", "-m", "the base moved on")
         git(dest, "checkout", "-q", "feature")
+    # The user's remote, fetched: ``origin/main`` is the base as the user last saw it.
+    remote = dest.with_name(dest.name + ".git")
+    git(dest.parent, "clone", "-q", "--bare", str(dest), str(remote))
+    git(dest, "remote", "add", "origin", str(remote))
+    git(dest, "fetch", "-q", "origin")
     if (scenario.folder / "local").is_dir():
         _overlay(scenario.folder / "local", dest)
     if local_python is not None:
