@@ -18,8 +18,9 @@ from helpers import SAMPLES, CliResult, init_repo, run_cli
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-# The sample repositories are data: their tests run only inside the gateui tests that use them.
-collect_ignore_glob = ["samples/*"]
+# The sample repositories and the gate scenarios are data: their tests run only inside the
+# gateui tests that use them.
+collect_ignore_glob = ["samples/*", "gate_scenarios/*"]
 
 
 @pytest.fixture

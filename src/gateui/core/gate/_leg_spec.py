@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from gateui.core.commands.classify import simple_commands
 from gateui.core.commands.roles import NEUTRAL, SETUP, FileReader, command_role, script_commands
@@ -24,6 +25,7 @@ from gateui.core.gate._expressions import (
     condition,
     substitute,
 )
+from gateui.core.gate._uses_steps import scalar_text
 from gateui.core.gate.model import GateStep, Leg
 from gateui.core.gate.workflows import Job, Step
 
@@ -151,3 +153,39 @@ def in_leg(step: GateStep, leg: Leg) -> GateStep:
     if leg.not_replayed:
         notes += ("the leg's environment does not replay: " + "; ".join(leg.not_replayed),)
     return replace(step, leg=leg, notes=notes)
+
+
+def combo_label(combo: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={scalar_text(v)}" for k, v in combo.items())
+
+
+def merge_combos(per_combo: list[list[GateStep]], combos: list[dict[str, Any]]) -> list[GateStep]:
+    """One set of steps when every matrix combination runs the same commands here."""
+    if len(per_combo) == 1:
+        return per_combo[0]
+    first = per_combo[0]
+
+    def shape(steps: list[GateStep]) -> list[tuple[Any, ...]]:
+        return [(s.kind, s.command, s.cwd, s.env, s.runs_locally, leg_key(s)) for s in steps]
+
+    labels = [combo_label(c) for c in combos]
+    if all(shape(steps) == shape(first) for steps in per_combo[1:]):
+        leg = next((s.leg for s in first if s.leg is not None), None)
+        here = f"on Python {leg.python}" if leg else "with the project's interpreter"
+        note = (
+            f"CI runs this for {len(combos)} matrix combinations ({'; '.join(labels)});"
+            f" here once, {here}"
+        )
+        return [replace(s, notes=(*s.notes, note)) if s.runs_locally else s for s in first]
+    merged: list[GateStep] = []
+    for steps, label in zip(per_combo, labels, strict=True):
+        for step in steps:
+            merged.append(
+                replace(
+                    step,
+                    name=f"{step.name} ({label})",
+                    job=f"{step.job} ({label})",
+                    origin=f"{step.origin} ({label})",
+                )
+            )
+    return merged

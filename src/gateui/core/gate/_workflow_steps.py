@@ -36,11 +36,13 @@ from gateui.core.gate._expressions import (
     Unresolvable,
     condition,
     evaluate,
+    mentions_status,
     substitute,
     truthy,
 )
-from gateui.core.gate._leg_spec import in_leg, job_leg, leg_key
-from gateui.core.gate._runner_env import STEP_OUTPUT
+from gateui.core.gate._leg_spec import combo_label, in_leg, job_leg, merge_combos
+from gateui.core.gate._runner_env import PULL_REQUEST_NUMBER, STEP_OUTPUT
+from gateui.core.gate._step_outputs import reads_step_outputs
 from gateui.core.gate._uses_steps import (
     artifact_step,
     substitute_keeping_outputs,
@@ -100,6 +102,8 @@ class WorkflowSteps:
                     "github",
                     {
                         "event_name": "pull_request",
+                        # A pull request's workflows run on its merge ref, never a branch.
+                        "ref": f"refs/pull/{PULL_REQUEST_NUMBER}/merge",
                         "base_ref": self.base,
                         "workspace": workspace,
                         "action_path": "",
@@ -148,7 +152,7 @@ class WorkflowSteps:
         if job.uses:
             return self._reusable(workflow, job, label, combos, contexts, depth)
         per_combo = [self._combo_steps(workflow, job, label, combo, inputs) for combo in combos]
-        return _merge_combos(per_combo, combos)
+        return merge_combos(per_combo, combos)
 
     def _reusable(
         self,
@@ -195,7 +199,7 @@ class WorkflowSteps:
                     self.notes.append(
                         f"{workflow.path}: job {label}: input {key} needs {exc.what}; left unset"
                     )
-            suffix = f" ({_combo_label(combo)})" if len(combos) > 1 else ""
+            suffix = f" ({combo_label(combo)})" if len(combos) > 1 else ""
             steps.extend(self.workflow_steps(called, inputs, f"{label}{suffix} → ", depth + 1))
         return steps
 
@@ -211,7 +215,7 @@ class WorkflowSteps:
         blocker = self._job_blocker(job, contexts)
         env, env_notes = _resolve_env([workflow.env, job.env], contexts)
         leg = None if blocker else job_leg(
-            job, contexts, _combo_label(combo), env, _resolve_env,
+            job, contexts, combo_label(combo), env, _resolve_env,
             lambda step, ctx: self._working_directory(workflow, job, step, ctx)[0],
             self._file_reader, self.source.read_text,
         )  # fmt: skip
@@ -298,6 +302,7 @@ class WorkflowSteps:
         step_contexts = contexts.with_values(env=env)
         cwd, cwd_problem = self._working_directory(workflow, job, step, step_contexts)
         # ``if:``: when does this step run?
+        deferred: str | None = None
         after_failure = False
         only_after_failure = False
         if step.condition is not None:
@@ -305,8 +310,15 @@ class WorkflowSteps:
                 normal = condition(step.condition, step_contexts, JobStatus(failed=False))
                 after_failure = condition(step.condition, step_contexts, JobStatus(failed=True))
             except Unresolvable as exc:
-                notes.append(f"if: {step.condition} needs {exc.what}; assumed to run")
-                normal, after_failure = True, False
+                if reads_step_outputs(exc):
+                    # Decided when the step's turn comes, from the earlier steps' outputs.
+                    deferred = str(step.condition)
+                    after_failure = any(
+                        mentions_status(step.condition, f) for f in ("always", "failure")
+                    )
+                else:
+                    notes.append(f"if: {step.condition} needs {exc.what}; assumed to run")
+                normal = True
             if not normal and not after_failure:
                 return _not_run_step(
                     name,
@@ -399,6 +411,7 @@ class WorkflowSteps:
             "timeout_minutes": step.timeout_minutes,
             "job_timeout_minutes": job.timeout_minutes,
             "step_id": step.id or "",
+            "condition": deferred,
         }
         call = (
             classified.pytest
@@ -634,42 +647,6 @@ def _pass_rate_floor(name: str, text: str) -> float | None:
     if match:
         return float(match.group(1))
     return None
-
-
-def _combo_label(combo: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={_scalar_text(v)}" for k, v in combo.items())
-
-
-def _merge_combos(per_combo: list[list[GateStep]], combos: list[dict[str, Any]]) -> list[GateStep]:
-    """One set of steps when every matrix combination runs the same commands here."""
-    if len(per_combo) == 1:
-        return per_combo[0]
-    first = per_combo[0]
-
-    def shape(steps: list[GateStep]) -> list[tuple[Any, ...]]:
-        return [(s.kind, s.command, s.cwd, s.env, s.runs_locally, leg_key(s)) for s in steps]
-
-    labels = [_combo_label(c) for c in combos]
-    if all(shape(steps) == shape(first) for steps in per_combo[1:]):
-        leg = next((s.leg for s in first if s.leg is not None), None)
-        here = f"on Python {leg.python}" if leg else "with the project's interpreter"
-        note = (
-            f"CI runs this for {len(combos)} matrix combinations ({'; '.join(labels)});"
-            f" here once, {here}"
-        )
-        return [replace(s, notes=(*s.notes, note)) if s.runs_locally else s for s in first]
-    merged: list[GateStep] = []
-    for steps, label in zip(per_combo, labels, strict=True):
-        for step in steps:
-            merged.append(
-                replace(
-                    step,
-                    name=f"{step.name} ({label})",
-                    job=f"{step.job} ({label})",
-                    origin=f"{step.origin} ({label})",
-                )
-            )
-    return merged
 
 
 def _by_needs(jobs: Sequence[Job]) -> list[Job]:

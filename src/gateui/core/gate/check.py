@@ -43,6 +43,7 @@ from gateui.core.gate.model import (
     INVALID,
     KIND_NOT_RUN,
     NOT_REPRODUCED,
+    PASS,
     WORKTREE,
     GateDefinition,
     GateStep,
@@ -52,6 +53,7 @@ from gateui.core.gate.model import (
 )
 from gateui.core.gate.run import Checkout, GateEvent, GateRun
 from gateui.core.gate.sources import GitTreeSource
+from gateui.core.layout.interpreter import venv_python
 from gateui.core.layout.interpreter_info import interpreter_info
 
 
@@ -208,7 +210,7 @@ class GateCheck:
             if self._notes:
                 definition = replace(definition, notes=(*definition.notes, *self._notes))
             user_projects = load_projects(self.repo_root)
-            interpreters = _interpreters(user_projects)
+            interpreters = _interpreters(user_projects, self.repo_root)
             key = cache_key(
                 tree,
                 definition.fingerprint(),
@@ -244,8 +246,18 @@ class GateCheck:
         if not definition.runnable:
             # Nothing would run: no checkout needed to say so.
             left_out = [not_run_result(s) for s in definition.steps]
+            verdict, reason = gate_verdict(left_out)
+            if not definition.steps and definition.untriggered:
+                # GitHub runs no check on this pull request: nothing can fail it.
+                verdict = PASS
+                reason = (
+                    "no workflow runs on this pull request ("
+                    + "; ".join(definition.untriggered)
+                    + ")"
+                )
             report = GateReport(
-                *gate_verdict(left_out),
+                verdict,
+                reason,
                 commit=commit,
                 tree=tree,
                 ref=self.label,
@@ -447,12 +459,14 @@ def default_base(git: Git, remote: str = "origin") -> str:
     return "main"
 
 
-def _interpreters(projects: Sequence[Project]) -> list[Path]:
+def _interpreters(projects: Sequence[Project], repo_root: Path) -> list[Path]:
     found: list[Path] = []
     for project in projects:
         if project.interpreter not in found:
             found.append(project.interpreter)
-    return found or [Path(sys.executable)]
+    # A repository without a Python project file (a Django app run by ``manage.py``) still
+    # has its environment: the ``.venv`` at its root, before gateui's own interpreter.
+    return found or [venv_python(repo_root) or Path(sys.executable)]
 
 
 def projects_in(root: Path, user_root: Path, user_projects: Sequence[Project]) -> list[Project]:

@@ -189,6 +189,7 @@ def infer_gate(
     notes: list[str] = []
     steps: list[GateStep] = [_invalid_workflow_step(problem) for problem in unreadable]
     sources: list[str] = [problem.path for problem in unreadable]
+    untriggered: list[str] = []
     for workflow in workflows:
         if workflow.problems and (workflow.pr_triggers() or not workflow.triggers):
             # GitHub runs nothing of a file its schema rejects, and reports it as failed.
@@ -196,10 +197,12 @@ def infer_gate(
             sources.append(workflow.path)
             continue
         if not workflow.pr_triggers():
+            untriggered.append(f"{workflow.path}: not on pull_request")
             continue
         decision = pr_trigger_decision(workflow, base, changed)
         if not decision.runs:
             notes.append(f"{workflow.path}: does not run for this pull request ({decision.note})")
+            untriggered.append(f"{workflow.path}: {decision.note}")
             continue
         if decision.note:
             notes.append(f"{workflow.path}: {decision.note}")
@@ -207,6 +210,8 @@ def infer_gate(
         if found:
             sources.append(workflow.path)
             steps.extend(found)
+        else:
+            untriggered.append(f"{workflow.path}: no job runs on a pull request")
     steps = _dedupe(steps)
     steps = [_with_declared_thresholds(s, config.thresholds) for s in steps]
     if config.thresholds.random_order:
@@ -228,6 +233,7 @@ def infer_gate(
         notes=tuple(notes),
         sources=tuple(sources),
         legs=config.legs,
+        untriggered=tuple(untriggered),
     )
 
 

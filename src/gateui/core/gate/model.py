@@ -155,6 +155,8 @@ class GateStep:
     """For an action gateui performs itself (the artifact steps): its ``with:``, resolved."""
     leg: Leg | None = None
     """The matrix leg it belongs to: it runs in that leg's environment (None: the project's)."""
+    condition: str | None = None
+    """An ``if:`` that reads earlier steps' outputs: decided when the step's turn comes."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -198,6 +200,9 @@ class GateDefinition:
     sources: tuple[str, ...] = ()
     legs: str = LEGS_DEFAULT
     """Which matrix legs run here: "all", "local" or a number (``[tool.gateui.gate] legs``)."""
+    untriggered: tuple[str, ...] = ()
+    """Workflows read and found not to run for this pull request, each with why: when they are
+    all there is, GitHub runs no check on it and nothing can fail."""
 
     def fingerprint(self) -> str:
         """A digest of everything that decides the verdict (for the cache key)."""
@@ -206,6 +211,7 @@ class GateDefinition:
             "steps": [asdict(s) for s in self.steps],
             "on_fail": self.on_fail,
             "legs": self.legs,
+            "untriggered": self.untriggered,
         }
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -447,7 +453,10 @@ def judge(step: GateStep, outcome: StepOutcome, earlier: Mapping[str, StepOutcom
     warnings = list(step.notes) + list(outcome.warnings)
     if outcome.cannot_run:
         return StepResult(step, ERROR, outcome.cannot_run, outcome.duration_s, outcome, warnings)
-    if outcome.not_reproduced:
+    if outcome.not_reproduced and not (
+        outcome.failed or outcome.errors or outcome.collection_errors
+    ):
+        # A test that failed fails the step on CI too, whatever could not be checked here.
         reason = outcome.not_reproduced + (f"; {outcome.remedy}" if outcome.remedy else "")
         return StepResult(step, NOT_REPRODUCED, reason, outcome.duration_s, outcome, warnings)
     if outcome.missing_cwd:

@@ -27,12 +27,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gateui.core.commands.classify import (
-    quote_command,
-)
-from gateui.core.commands.pytest_args import (
-    split_pytest_args,
-)
+from gateui.core.commands.classify import quote_command
+from gateui.core.commands.pytest_args import split_pytest_args
 from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.paths import relative_nodeid, relative_path
@@ -64,6 +60,7 @@ from gateui.core.gate._step_outcome import (
     with_order_seed,
     worse_exit,
 )
+from gateui.core.gate._step_outputs import skipped_by
 from gateui.core.gate.gitops import clean_env, worktree_admin_dir
 from gateui.core.gate.model import (
     ARTIFACT_KINDS,
@@ -196,7 +193,7 @@ class GateRun:
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break
-                skip = self._skip_reason(step, failed_jobs)
+                skip = self._skip_reason(step, failed_jobs) or skipped_by(step, jobs, failed_jobs)
                 leg = None
                 if skip is None and step.leg is not None:
                     yield from legs.events(index, step.leg)

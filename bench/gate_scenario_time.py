@@ -1,0 +1,108 @@
+"""The gate's time against the same steps typed by hand in a fresh clone (target: ratio <= 1.1),
+on scenarios of the corpus (tests/gate_scenarios).
+
+Each round, arms alternate on the same built repository (branch ``feature``, its ``.venv`` the
+scenario's tool environment):
+
+    by hand   ``git clone`` into a fresh folder, then each ``run:`` step the gate also runs, with
+              the runner's semantics (bench/ci_by_hand.py: ``bash -e`` per step, runner
+              environment, ``needs`` order), leaving out the ``pip install`` steps the gate
+              leaves to the environment
+    gate      ``gateui gate --json --no-cache`` (its temporary worktree, sandbox and all)
+
+The first round is a warm-up and is discarded. Reported: median wall seconds per arm and the
+median of the per-round ratios gate / by hand.
+
+    .venv/bin/python bench/gate_scenario_time.py [--rounds 5] [NAME ...]
+    .venv/bin/python bench/gate_scenario_time.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import command_line, machine, median, table
+from ci_by_hand import ci_verdict
+from gate_agreement import run_gate
+from scenario_kit import DEFAULT_PYTHON, Scenario, build, scenarios, tools_python
+
+DEFAULT = [
+    "scripts-test-pass",
+    "make-test-pass",
+    "passrate-file-pass",
+    "lint-types-needs-pass",
+    "monorepo-workdirs-pass",
+]
+RATIO_TARGET = 1.1
+
+
+def by_hand_seconds(repo: Path, scenario: Scenario) -> float:
+    def tools(version: str) -> Path:
+        return tools_python(scenario.tools if version == DEFAULT_PYTHON else "legs", version)
+
+    started = time.perf_counter()
+    verdict = ci_verdict(repo, tools, skip_installs=True)
+    elapsed = time.perf_counter() - started
+    if verdict.verdict != scenario.expected:
+        raise RuntimeError(f"{scenario.name}: by hand gave {verdict.verdict}")
+    return elapsed
+
+
+def gate_seconds(repo: Path, scenario: Scenario) -> float:
+    seconds, report = run_gate(repo)
+    if report.get("verdict") != scenario.expected:
+        raise RuntimeError(f"{scenario.name}: the gate said {report.get('verdict')}")
+    return seconds
+
+
+def measure(scenario: Scenario, rounds: int, base: Path) -> list[str]:
+    repo = build(scenario, base / scenario.name, tools_python(scenario.local))
+    hand: list[float] = []
+    gate: list[float] = []
+    ratios: list[float] = []
+    for index in range(rounds + 1):
+        by_hand = by_hand_seconds(repo, scenario)
+        gated = gate_seconds(repo, scenario)
+        if index == 0:
+            continue  # warm-up
+        hand.append(by_hand)
+        gate.append(gated)
+        ratios.append(gated / by_hand)
+    ratio = median(ratios)
+    verdict = "meets" if ratio <= RATIO_TARGET else "MISSES"
+    return [
+        scenario.name,
+        f"{median(hand):.2f}",
+        f"{median(gate):.2f}",
+        f"{ratio:.2f}",
+        f"target ≤ {RATIO_TARGET}: {verdict}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one scenario, one round")
+    args = parser.parse_args()
+    chosen = scenarios(args.names or DEFAULT)
+    if args.quick:
+        chosen, args.rounds = chosen[:1], 1
+    print(f"# {command_line()}")
+    print(f"# {machine()}")
+    print(f"# {args.rounds} rounds after one warm-up round, arms alternating")
+    print("# load average at start: " + " ".join(f"{v:.1f}" for v in os.getloadavg()) + "\n")
+    with tempfile.TemporaryDirectory(prefix="gateui-bench-scenario-") as folder:
+        rows = [measure(s, args.rounds, Path(folder)) for s in chosen]
+    print(table(["scenario", "by hand s", "gate s", "ratio (median)", "note"], rows))
+    print("\n# load average at end: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()

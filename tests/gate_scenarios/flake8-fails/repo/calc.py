@@ -1,0 +1,9 @@
+def add(a, b):
+    return a + b
+
+
+def mean(values):
+    return sum(values) / len(values)
+
+
+MESSAGE = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'

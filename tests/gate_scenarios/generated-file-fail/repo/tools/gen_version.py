@@ -1,0 +1,5 @@
+"""Writes calc_version.py from VERSION (generated, not committed)."""
+from pathlib import Path
+
+version = Path("VERSION").read_text().strip()
+Path("calc_version.py").write_text(f"VERSION = {version!r}\n")

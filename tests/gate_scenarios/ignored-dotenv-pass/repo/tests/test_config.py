@@ -1,0 +1,5 @@
+from config import settings
+
+
+def test_currency():
+    assert settings()['currency'] == 'EUR'

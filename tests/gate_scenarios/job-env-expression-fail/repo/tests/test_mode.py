@@ -1,0 +1,5 @@
+import os
+
+
+def test_mode():
+    assert os.environ['MODE'] == 'push'

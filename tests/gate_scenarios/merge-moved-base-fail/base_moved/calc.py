@@ -1,0 +1,6 @@
+def add(a, b):
+    return a + b
+
+
+def average(values):
+    return sum(values) / len(values)

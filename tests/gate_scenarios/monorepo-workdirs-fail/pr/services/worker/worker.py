@@ -1,0 +1,2 @@
+def backoff(n):
+    return 2 ** n

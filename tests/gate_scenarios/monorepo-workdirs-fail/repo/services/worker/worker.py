@@ -1,0 +1,2 @@
+def backoff(n):
+    return min(2 ** n, 60)

@@ -1,0 +1,9 @@
+REGISTRY = {}
+
+
+def test_register():
+    REGISTRY["csv"] = ","
+
+
+def test_lookup():
+    assert REGISTRY["csv"] == ","
