@@ -37,8 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scenario_kit import Scenario, build, scenarios, tools_python
 
 GATEUI_PYTHON = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
-PENDING_AREAS = {"legs"}
-"""Areas whose gate support is being built on other branches: reported, not yet counted."""
 AGREE, PARTIAL, FALSE_PASS, FALSE_FAIL, ERROR = (
     "agree",
     "partial",
@@ -56,10 +54,6 @@ class Outcome:
     outcome: str
     seconds: float
     report: dict[str, Any]
-
-    @property
-    def pending(self) -> bool:
-        return self.scenario.area in PENDING_AREAS
 
 
 def gate_env() -> dict[str, str]:
@@ -129,13 +123,9 @@ def why_partial(report: dict[str, Any]) -> str:
 
 
 def summary(outcomes: list[Outcome]) -> list[str]:
-    counted = [o for o in outcomes if not o.pending]
+    counted = outcomes
     agreed = sum(o.outcome == AGREE for o in counted)
-    lines = [
-        f"agreement: {agreed}/{len(counted)} = {100 * agreed / max(1, len(counted)):.1f}%"
-        f" (pending areas {', '.join(sorted(PENDING_AREAS))} not counted:"
-        f" {sum(o.pending for o in outcomes)} scenario(s))",
-    ]
+    lines = [f"agreement: {agreed}/{len(counted)} = {100 * agreed / max(1, len(counted)):.1f}%"]
     for kind in (PARTIAL, FALSE_PASS, FALSE_FAIL, ERROR):
         names = [o.scenario.name for o in counted if o.outcome == kind]
         lines.append(f"{kind}: {len(names)}" + (f" ({', '.join(names)})" if names else ""))
@@ -159,7 +149,7 @@ def main() -> None:
     print(f"\n| scenario | area | CI | gate | outcome | s | gate's reason |\n|{'---|' * 7}")
     for o in outcomes:
         reason = why_partial(o.report) if o.outcome == PARTIAL else o.reason
-        area = o.scenario.area + (" (pending)" if o.pending else "")
+        area = o.scenario.area
         print(
             f"| {o.scenario.name} | {area} | {o.scenario.expected} | {o.gate} | {o.outcome} |"
             f" {o.seconds:.1f} | {reason[:110].replace('|', '/')} |"
