@@ -57,10 +57,11 @@ def test_sys_monitoring_records_what_the_trace_function_records(
     assert set(monitored) == set(traced)
     assert len(monitored) > 10
     for nodeid, result in monitored.items():
-        assert result.deps is not None and traced[nodeid].deps is not None, nodeid
-        if result.deps["recorded"] or traced[nodeid].deps["recorded"]:
-            assert result.deps["funcs"] == traced[nodeid].deps["funcs"], (version, nodeid)
-            assert result.deps["reads"] == traced[nodeid].deps["reads"], (version, nodeid)
+        mine, theirs = result.deps, traced[nodeid].deps
+        assert mine is not None and theirs is not None, nodeid
+        if mine["recorded"] or theirs["recorded"]:
+            assert mine["funcs"] == theirs["funcs"], (version, nodeid)
+            assert mine["reads"] == theirs["reads"], (version, nodeid)
     halve = monitored["tests/test_util.py::test_halve"].deps
     assert halve is not None and "halve" in halve["funcs"]["src/lab/util.py"]
 
