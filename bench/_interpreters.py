@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (paths and commands read better unwrapped)
 """Other interpreters and real projects for the overhead benchmarks.
 
 A benchmark virtualenv per (base interpreter, pins) under the bench cache, built once; real
