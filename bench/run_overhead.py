@@ -196,9 +196,8 @@ def main() -> int:
     git_commit_all(repo)
     if args.python is not None:
         use_interpreter(repo, python)
-    print(
-        f"repo: {repo} ({modules} modules x {per_module} tests = {total} tests), tests run by {python}"
-    )
+    print(f"repo: {repo} ({modules} modules x {per_module} tests = {total} tests)")
+    print(f"tests run by: {python}")
     check_sanity(repo, total)
 
     the_arms = arms(repo, python)
