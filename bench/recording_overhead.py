@@ -46,7 +46,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from _interpreters import REAL_PROJECTS, bench_venv, real_project, use_interpreter
+from _interpreters import (
+    REAL_PROJECTS,
+    bench_venv,
+    compile_gateui,
+    real_project,
+    use_interpreter,
+)
 from selection_kit import (
     DEMO,
     GATEUI,
@@ -343,6 +349,7 @@ def main() -> int:
     )
     print(f"# at start: {load_average()}")
     try:
+        compile_gateui(TARGET_PYTHON)
         demo = fresh_git_copy(DEMO, work / "demo")
         source = work / "calls-source"
         count = generate_call_repo(source, tests=tests)

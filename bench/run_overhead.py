@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _interpreters import bench_venv, use_interpreter
+from _interpreters import bench_venv, compile_gateui, use_interpreter
 from _util import (
     GATEUI,
     NO_CACHE,
@@ -198,6 +198,7 @@ def main() -> int:
         use_interpreter(repo, python)
     print(f"repo: {repo} ({modules} modules x {per_module} tests = {total} tests)")
     print(f"tests run by: {python}")
+    compile_gateui(python)
     check_sanity(repo, total)
 
     the_arms = arms(repo, python)
