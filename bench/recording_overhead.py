@@ -20,9 +20,16 @@ generated repository of 2,000 tests calling into a package (``calc``: loops, sma
 functions calling each other; see selection_kit.generate_call_repo).
 
 Reported per arm: median wall seconds, median CPU seconds (user+sys of the command and its
-children), and the median of per-round ratios to ``pytest`` for both. Target (issue 3):
-``gateui`` / ``pytest`` ≤ 1.15 on Python 3.11; ≤ 1.05 applies only where ``sys.monitoring``
-exists (3.12+), which this machine does not have.
+children), and the median of per-round ratios to ``pytest`` for both; then the dependency store's
+size after the last recorded run, per 10,000 tests. Targets (issue 14): ``gateui`` / ``pytest``
+≤ 1.15 on Python 3.11, ≤ 1.05 where ``sys.monitoring`` exists (3.12+); store ≤ 10 MB per 10,000
+tests.
+
+``--python BASE`` runs the tests with a benchmark virtualenv made from BASE (``--pytest`` pins its
+pytest, 9.2.0 by default); the gateui arms reach it through ``[tool.gateui] python``, committed in
+each repository. ``--real`` adds real projects from pinned sdists (``_interpreters.REAL_PROJECTS``),
+downloaded once into the bench cache. gateui's own source is byte-compiled first, as an install
+does (the arms run with PYTHONDONTWRITEBYTECODE=1 to keep the repositories clean).
 
 ``--profile`` (automatic when the generated repo's gateui/pytest CPU ratio is above 1.15): one
 in-process pytest run under cProfile with -p gateui_events, GATEUI_RECORD and GATEUI_EVENTS set
