@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _interpreters import bench_venv, compile_gateui, use_interpreter
 from _util import (
     GATEUI,
     NO_CACHE,
@@ -79,15 +80,15 @@ class Arm:
     env: dict[str, str]
 
 
-def arms(repo: Path) -> list[Arm]:
+def arms(repo: Path, python: Path = PYTHON) -> list[Arm]:
     base = bench_env()
     plugin_env = bench_env(
         {"PYTHONPATH": str(PLUGIN_DIR), "GATEUI_EVENTS": "/dev/null", "PYTHONUNBUFFERED": "1"}
     )
     run = [str(GATEUI), "run"]
     result = [
-        Arm("pytest", [str(PYTHON), "-m", "pytest", *NO_CACHE], base),
-        Arm("plugin", [str(PYTHON), "-m", "pytest", "-p", "gateui_events", *NO_CACHE], plugin_env),
+        Arm("pytest", [str(python), "-m", "pytest", *NO_CACHE], base),
+        Arm("plugin", [str(python), "-m", "pytest", "-p", "gateui_events", *NO_CACHE], plugin_env),
         Arm("gateui", [*run, "-C", str(repo), "--", *NO_CACHE], base),
         Arm("gateui-json", [*run, "--json", "-C", str(repo), "--", *NO_CACHE], base),
     ]
@@ -173,7 +174,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="rounds including the warm-up (default 8)")
     parser.add_argument("--profile", type=Path, metavar="FILE", help="also cProfile gateui once")
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    parser.add_argument(
+        "--python",
+        type=Path,
+        help="base interpreter for the tests: a benchmark virtualenv with --pytest is made from it",
+    )
+    parser.add_argument("--pytest", default="pytest==8.4.2", help="pytest pin for --python")
     args = parser.parse_args()
+    python = PYTHON if args.python is None else bench_venv(args.python, args.pytest)
     modules, per_module = (5, 20) if args.quick else (50, 100)
     rounds = args.rounds or (2 if args.quick else 8)
 
@@ -186,10 +194,14 @@ def main() -> int:
     repo = tmp / "repo"
     total = generate_repo(repo, modules, per_module)
     git_commit_all(repo)
+    if args.python is not None:
+        use_interpreter(repo, python)
     print(f"repo: {repo} ({modules} modules x {per_module} tests = {total} tests)")
+    print(f"tests run by: {python}")
+    compile_gateui(python)
     check_sanity(repo, total)
 
-    the_arms = arms(repo)
+    the_arms = arms(repo, python)
     for arm in the_arms:
         print(f"arm {arm.name}: {shlex.join(arm.argv)}")
     times: dict[str, list[Timing]] = {arm.name: [] for arm in the_arms}

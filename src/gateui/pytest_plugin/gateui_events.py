@@ -156,6 +156,10 @@ def _tail(text: str) -> str:
     return "[… " + str(len(text) - MAX_TEXT) + " characters cut …]\n" + text[-MAX_TEXT:]
 
 
+# One encoder for the session: ``json.dumps`` with any option builds a new one per call.
+_ENCODE = json.JSONEncoder(default=str, separators=(",", ":")).encode
+
+
 class _Channel:
     """Writes whole lines to the channel; a closed reader must never fail the test run.
 
@@ -178,9 +182,7 @@ class _Channel:
     def send(self, event: dict[str, Any], hold: bool = False) -> None:
         if self._fd is None:
             return
-        data = (
-            self._prefix + (json.dumps(event, default=str, separators=(",", ":")) + "\n").encode()
-        )
+        data = self._prefix + (_ENCODE(event) + "\n").encode()
         if hold:
             self._held.append(data)
             return
@@ -289,9 +291,12 @@ class _TestState:
             self.outcome = "skipped"
             if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
                 self.longrepr = str(report.longrepr[2])
-        self.stdout = _tail(getattr(report, "capstdout", "") or self.stdout)
-        self.stderr = _tail(getattr(report, "capstderr", "") or self.stderr)
-        self.log = _tail(getattr(report, "caplog", "") or self.log)
+        if getattr(report, "sections", None):
+            # Captured output lives in the report's sections; most tests print nothing, and
+            # each of these three properties walks them.
+            self.stdout = _tail(getattr(report, "capstdout", "") or self.stdout)
+            self.stderr = _tail(getattr(report, "capstderr", "") or self.stderr)
+            self.log = _tail(getattr(report, "caplog", "") or self.log)
 
 
 class GateuiEventPlugin:
@@ -710,10 +715,11 @@ class _Recorder:
     """Per test: the functions it executed under the repository root during setup, call and
     teardown, and the non-Python files it opened there.
 
-    Python 3.12+: ``sys.monitoring`` PY_START, each code object disabled after its first hit and
-    re-armed per test, so a hot loop costs nothing. Python 3.11 and older: a call-only global
-    trace function that just notes the code object; the mapping to files and names happens once
-    per test, after it ran.
+    Python 3.12+: ``sys.monitoring`` PY_START, project code objects only, each disabled after
+    its first hit and re-armed for the next window, so a hot loop or a library costs nothing
+    (see ``_setup_monitoring``). Python 3.11 and older: a call-only global trace function that
+    notes where each call is (module and line, no audited attribute reads); which function that
+    is, is worked out once per test, after it ran.
     """
 
     _TOOL_NAME = "gateui"
@@ -726,6 +732,12 @@ class _Recorder:
             for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}
         )
         self.codes: list[Any] = []
+        # Python 3.11 and older: per traced call, the module's globals and the line it is at.
+        self.calls: list[tuple[dict[str, Any], int]] = []
+        self.spans: dict[str, dict[int, str] | None] = {}
+        # Python 3.12+: project code objects whose watcher fired since the last window.
+        self.spent: list[Any] = []
+        self.over_budget = False
         self.opened: set[str] = set()
         self.files: dict[str, str | None] = {}
         self.sent_shas: set[str] = set()
@@ -742,40 +754,93 @@ class _Recorder:
 
     # -- the two mechanisms ----------------------------------------------------------------
     def _setup_monitoring(self, monitoring: Any) -> None:
-        for tool in (4, 3):
-            if monitoring.get_tool(tool) is None:
-                monitoring.use_tool_id(tool, self._TOOL_NAME)
-                self.tool = tool
-                break
-        if self.tool is None:
-            return
-        note = self.codes.append
-        disable = monitoring.DISABLE
+        """Two tools, so that switching recording on and off never re-instruments the process.
 
-        def on_start(code: Any, offset: int) -> Any:
-            note(code)
+        The finder (global PY_START, on for the whole session) sees each code object the first
+        time it ever runs and disables itself there for good: pytest's and the libraries' code
+        costs one callback per code object per session. Project code is handed to the watcher,
+        a LOCAL PY_START on that code object alone, which notes a hit while a window is open and
+        disables itself until the next window re-arms it. Windows only flip a flag: no global
+        ``set_events`` (each one makes CPython re-instrument every code object it runs next)
+        and no ``restart_events`` (which would re-arm every library function too).
+        """
+        free = [tool for tool in (4, 3) if monitoring.get_tool(tool) is None]
+        if len(free) < 2:
+            return  # another tool holds one: the trace-function path records instead
+        finder, watcher = free
+        monitoring.use_tool_id(finder, self._TOOL_NAME)
+        monitoring.use_tool_id(watcher, self._TOOL_NAME)
+        self.tool = watcher
+        note = self.codes.append
+        spent = self.spent.append
+        disable = monitoring.DISABLE
+        start_event = monitoring.events.PY_START
+        set_local = monitoring.set_local_events
+        relative = self._relative
+
+        def on_first_run(code: Any, offset: int) -> Any:
+            if relative(code.co_filename) is not None:
+                set_local(watcher, code, start_event)
+                spent(code)  # re-armed by the next window even if the watcher fires now
+                if self.active:
+                    note(code)
             return disable
 
-        monitoring.register_callback(self.tool, monitoring.events.PY_START, on_start)
+        def on_project_start(code: Any, offset: int) -> Any:
+            if self.active:
+                note(code)
+            spent(code)
+            return disable
+
+        monitoring.register_callback(finder, start_event, on_first_run)
+        monitoring.register_callback(watcher, start_event, on_project_start)
+        monitoring.set_events(finder, start_event)
+
+    def _rearm(self) -> None:
+        """Re-arm the watcher on the project code objects that fired since the last window (a
+        DISABLEd location comes back only through switching its local events off and on)."""
+        if not self.spent:
+            return
+        monitoring = sys.monitoring  # type: ignore[attr-defined]
+        set_local = monitoring.set_local_events
+        start_event = monitoring.events.PY_START
+        watcher = self.tool
+        for code in set(self.spent):
+            set_local(watcher, code, 0)
+            set_local(watcher, code, start_event)
+        self.spent.clear()
 
     def _make_tracer(self) -> Callable[..., Any]:
-        # As little as possible per call: reading f_code is itself an audited event on 3.11,
-        # and id() would be another; duplicates are folded once, when the test ends.
-        note = self.codes.append
+        # As little as possible per call: ``frame.f_code`` is an audited event on 3.11 (a
+        # Python call into every audit hook, ours included), ``f_globals`` and ``f_lineno``
+        # are not. Which function a (module, line) pair is in is worked out once per test,
+        # after it ran; duplicates are folded then too. A test past ``_TRACE_BUDGET`` calls
+        # stops being traced and is left unrecorded (selection then goes by imports).
+        calls = self.calls
+        add = calls.append
+        budget = _TRACE_BUDGET
 
         def trace(frame: Any, event: str, arg: Any) -> None:
-            note(frame.f_code)
+            add((frame.f_globals, frame.f_lineno))  # one append: threads never mix the pair
+            if len(calls) > budget:
+                self._over_budget()
 
         return trace
 
+    def _over_budget(self) -> None:
+        sys.settrace(None)
+        threading.settrace(None)
+        self.over_budget = True
+        self.active = False
+
     def begin_test(self) -> None:
-        """A new test: forget the last one's findings and re-arm every code object."""
+        """A new test: forget the last one's findings."""
         self.codes.clear()
+        self.calls.clear()
         self.opened.clear()
         self.blocked = False
+        self.over_budget = False
         self.depth = 0
-        if self.tool is not None:
-            sys.monitoring.restart_events()  # type: ignore[attr-defined]
 
     def start(self) -> None:
         # Windows nest (a fixture requesting another, the test function inside the call
@@ -784,8 +849,9 @@ class _Recorder:
         if self.depth > 1:
             return
         if self.tool is not None:
-            monitoring = sys.monitoring  # type: ignore[attr-defined]
-            monitoring.set_events(self.tool, monitoring.events.PY_START)
+            self._rearm()
+        elif self.over_budget:
+            return
         else:
             if sys.gettrace() is not None:
                 # A debugger or coverage owns the trace function: do not take it away. The
@@ -804,9 +870,7 @@ class _Recorder:
         if self.depth or not self.active:
             return
         self.active = False
-        if self.tool is not None:
-            sys.monitoring.set_events(self.tool, 0)  # type: ignore[attr-defined]
-        else:
+        if self.tool is None:
             sys.settrace(None)
             threading.settrace(None)
 
@@ -887,6 +951,7 @@ class _Recorder:
             name = _outer_qualname(code)
             if name is not None:
                 funcs.setdefault(rel, set()).add(name)
+        unmapped = self._add_traced_lines(funcs)
         reads = set()
         for path in self.opened:
             rel = self._relative(path)
@@ -902,11 +967,48 @@ class _Recorder:
                 if sha is not None:
                     shas[rel] = sha
         return {
-            "recorded": not self.blocked,
+            "recorded": not (self.blocked or self.over_budget or unmapped),
             "funcs": {rel: sorted(names) for rel, names in funcs.items()},
             "reads": sorted(reads),
             "shas": shas,
         }
+
+    def _add_traced_lines(self, funcs: dict[str, set[str]]) -> bool:
+        """Add what the trace function saw (module globals, line) as file → functions; True
+        when a project file could not be read to tell its functions apart."""
+        if not self.calls:
+            return False
+        pairs = {(module.get("__file__"), line) for module, line in self.calls}
+        self.calls.clear()
+        unmapped = False
+        for file, line in pairs:
+            if not isinstance(file, str):
+                continue
+            rel = self._relative(file)
+            if rel is None:
+                continue
+            spans = self._spans(rel)
+            if spans is None:
+                unmapped = True
+                continue
+            name = spans.get(line)
+            if name is not None:
+                funcs.setdefault(rel, set()).add(name)
+        return unmapped
+
+    def _spans(self, rel: str) -> dict[int, str] | None:
+        try:
+            return self.spans[rel]
+        except KeyError:
+            pass
+        spans: dict[int, str] | None
+        try:
+            with open(self.root + rel, "rb") as handle:
+                spans = _function_lines(handle.read())
+        except (OSError, SyntaxError, ValueError):
+            spans = None
+        self.spans[rel] = spans
+        return spans
 
     def _relative(self, filename: str) -> str | None:
         try:
@@ -934,6 +1036,40 @@ _NOT_PROJECT_TOP = frozenset(
     {".git", ".gateui", ".pytest_cache", ".hypothesis", ".tox", ".nox", ".venv", "venv"}
 )
 """Top-level folders of the repository that are never its code or data."""
+
+
+_TRACE_BUDGET = 50_000
+"""Traced calls per test on Python 3.11 and older before the test is left unrecorded: each costs
+about a microsecond, so a test that makes millions (generators resumed in a loop) would take
+several times as long recorded as not."""
+
+
+def _function_lines(source: bytes) -> dict[int, str]:
+    """Line → the function it belongs to, named as ``_outer_qualname`` names a code object:
+    a method ``Class.method``, anything nested in a function that function, a class body its
+    class; module-level lines are absent. A decorated definition starts at its first decorator,
+    the line a call to it is traced at."""
+    import ast
+
+    lines: dict[int, str] = {}
+
+    def visit(body: list[Any], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                name = prefix + node.name
+                for line in range(first, (node.end_lineno or node.lineno) + 1):
+                    lines[line] = name
+                if isinstance(node, ast.ClassDef):
+                    visit(node.body, name + ".")  # methods override their class's lines
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list):
+                        visit(inner, prefix)
+
+    visit(ast.parse(source).body, "")
+    return lines
 
 
 def _fixture_codes(item: Any) -> list[Any]:

@@ -1,10 +1,13 @@
 """The dependency database: what each test executed and read, per environment, per file version.
 
-SQLite in WAL mode under ``.gateui/`` (never committed). Each recording row names the exact file
+SQLite in WAL mode under ``.gateui/`` (never committed). Kept small: the rows of what each test
+executed and read hold integers, each environment key, node id, file, blob id and function list
+written once in ``names`` (most tests share their file versions and many their function lists), and
+only the few most recently recorded environments are kept. Each recording row names the exact file
 version (git blob id) the test ran against, so a change is judged against what that test really
 saw: an interrupted run, two watchers or an old recording never make a change disappear. SQLite's
-locking makes concurrent writers (two watchers, CLI and TUI) safe; each test's rows are replaced
-in one transaction.
+locking makes concurrent writers (two watchers, CLI and TUI) safe; each test's rows are replaced in
+one transaction.
 
 The store is a cache, never a reason for a run to fail. A damaged file (garbage, truncated,
 "malformed") is set aside next to itself and rebuilt, with one warning naming it. A store that
@@ -20,25 +23,27 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gateui.core.running.results import STATE_DIR, state_dir
 from gateui.core.selection._fingerprints import ModulePrint
 
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tests (
     env TEXT NOT NULL, nodeid TEXT NOT NULL, recorded INTEGER NOT NULL,
     markers TEXT NOT NULL, PRIMARY KEY (env, nodeid));
+CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS executed (
-    env TEXT NOT NULL, nodeid TEXT NOT NULL, file TEXT NOT NULL, blob TEXT NOT NULL,
-    functions TEXT NOT NULL);
+    env INTEGER NOT NULL, nodeid INTEGER NOT NULL, file INTEGER NOT NULL, blob INTEGER NOT NULL,
+    functions INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS executed_by_file ON executed (env, file, blob);
 CREATE INDEX IF NOT EXISTS executed_by_test ON executed (env, nodeid);
 CREATE TABLE IF NOT EXISTS reads (
-    env TEXT NOT NULL, nodeid TEXT NOT NULL, file TEXT NOT NULL, blob TEXT NOT NULL);
+    env INTEGER NOT NULL, nodeid INTEGER NOT NULL, file INTEGER NOT NULL, blob INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS reads_by_file ON reads (env, file, blob);
 CREATE INDEX IF NOT EXISTS reads_by_test ON reads (env, nodeid);
 CREATE TABLE IF NOT EXISTS prints (
@@ -51,6 +56,11 @@ STORE_FILE = "deps.sqlite"
 DAMAGED_SUFFIX = ".damaged"
 """A damaged store is renamed to ``deps.sqlite.damaged`` (replacing an older one) and rebuilt."""
 NOT_RECORDING = "running without recording"
+KEPT_ENVIRONMENTS = 4
+"""Recordings of this many environments (interpreter + installed packages) are kept, the most
+recently recorded; older ones are pruned when a new one records."""
+_OLD_TABLES = ("tests", "executed", "reads", "names")
+_CHUNK = 500  # names looked up per query (SQLite limits the parameters of one statement)
 
 # SQLite's primary result codes for a file that is not (or no longer) a usable database.
 _DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_ERROR})
@@ -96,6 +106,8 @@ class DepStore:
         self.warn = warn
         self.not_recording: str | None = None
         """Why recordings are not being kept (None while they are)."""
+        self._ids: dict[str, int] = {}
+        """Text → its row in ``names`` (rows are never deleted, so this never goes stale)."""
         self.db = self._open()
 
     # -- opening and recovering ------------------------------------------------------------
@@ -122,10 +134,15 @@ class DepStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             with db:
-                db.executescript(_SCHEMA)
+                db.executescript(_META)
                 version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-                if version is None:
-                    db.execute("INSERT INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+                if version is not None and version[0] != _SCHEMA_VERSION:
+                    # An older layout: recordings are a cache, they start afresh.
+                    for table in _OLD_TABLES:
+                        db.execute(f"DROP TABLE IF EXISTS {table}")
+                    db.execute("DELETE FROM meta WHERE key LIKE 'env:%'")
+                db.executescript(_SCHEMA)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
             # A store cut short can open and then fail page by page: have SQLite look first.
             check = db.execute("PRAGMA quick_check(1)").fetchone()
             if check is None or check[0] != "ok":
@@ -153,7 +170,7 @@ class DepStore:
         self._stop_recording(why)
         db = sqlite3.connect(":memory:", check_same_thread=False)
         with db:
-            db.executescript(_SCHEMA)
+            db.executescript(_META + _SCHEMA)
         return db
 
     def _stop_recording(self, why: str) -> None:
@@ -168,6 +185,7 @@ class DepStore:
         try:
             action()
         except sqlite3.Error as exc:
+            self._ids.clear()  # names added in the rolled-back transaction do not exist
             self._stop_recording(f"cannot write {self.path} ({exc})")
 
     def _read(self, query: Callable[[], _T], empty: _T) -> _T:
@@ -189,25 +207,87 @@ class DepStore:
 
     def _save(self, env: str, recordings: Sequence[TestRecording]) -> None:
         with self.db:
+            texts = {env}
             for rec in recordings:
-                key = (env, rec.nodeid)
-                self.db.execute("DELETE FROM executed WHERE env=? AND nodeid=?", key)
-                self.db.execute("DELETE FROM reads WHERE env=? AND nodeid=?", key)
+                texts.add(rec.nodeid)
+                texts.update(rec.functions)
+                texts.update(rec.reads)
+                texts.update(rec.blobs.values())
+                texts.update(json.dumps(names) for names in rec.functions.values())
+            texts.add(MISSING_BLOB)
+            ids = self._intern(texts)
+            env_id = ids[env]
+            executed = []
+            reads = []
+            for rec in recordings:
+                node = ids[rec.nodeid]
+                self.db.execute("DELETE FROM executed WHERE env=? AND nodeid=?", (env_id, node))
+                self.db.execute("DELETE FROM reads WHERE env=? AND nodeid=?", (env_id, node))
                 self.db.execute(
                     "INSERT OR REPLACE INTO tests VALUES (?, ?, ?, ?)",
                     (env, rec.nodeid, int(rec.recorded), json.dumps(list(rec.markers))),
                 )
-                self.db.executemany(
-                    "INSERT INTO executed VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (env, rec.nodeid, f, rec.blobs.get(f, MISSING_BLOB), json.dumps(names))
-                        for f, names in rec.functions.items()
-                    ],
-                )
-                self.db.executemany(
-                    "INSERT INTO reads VALUES (?, ?, ?, ?)",
-                    [(env, rec.nodeid, f, rec.blobs.get(f, MISSING_BLOB)) for f in rec.reads],
-                )
+                executed += [
+                    (env_id, node, ids[f], ids[rec.blobs.get(f, MISSING_BLOB)], ids[json.dumps(n)])
+                    for f, n in rec.functions.items()
+                ]
+                reads += [
+                    (env_id, node, ids[f], ids[rec.blobs.get(f, MISSING_BLOB)]) for f in rec.reads
+                ]
+            self.db.executemany("INSERT INTO executed VALUES (?, ?, ?, ?, ?)", executed)
+            self.db.executemany("INSERT INTO reads VALUES (?, ?, ?, ?)", reads)
+            self._seen(env)
+
+    def _intern(self, texts: Iterable[str]) -> dict[str, int]:
+        """The ``names`` row of each text, adding those not there yet."""
+        known = self._ids
+        missing = [t for t in texts if t not in known]
+        if missing:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO names (text) VALUES (?)", [(t,) for t in missing]
+            )
+            for start in range(0, len(missing), _CHUNK):
+                chunk = missing[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(
+                    f"SELECT text, id FROM names WHERE text IN ({marks})", chunk
+                ).fetchall()
+                known.update(rows)
+        return known
+
+    def _seen(self, env: str) -> None:
+        """Note when ``env`` last recorded; a new one prunes all but the latest few."""
+        key = f"env:{env}"
+        new = self.db.execute("SELECT 1 FROM meta WHERE key=?", (key,)).fetchone() is None
+        # A counter, not a clock: two saves within one clock tick still have an order.
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta SELECT ?, COALESCE(MAX(CAST(value AS INTEGER)), 0) + 1 "
+            "FROM meta WHERE key LIKE 'env:%'",
+            (key,),
+        )
+        if not new:
+            return
+        rows = self.db.execute(
+            "SELECT key FROM meta WHERE key LIKE 'env:%' ORDER BY CAST(value AS INTEGER) DESC"
+        ).fetchall()
+        for (old_key,) in rows[KEPT_ENVIRONMENTS:]:
+            old = old_key[len("env:") :]
+            self.db.execute("DELETE FROM tests WHERE env=?", (old,))
+            old_id = self._name_id(old)
+            if old_id is not None:
+                self.db.execute("DELETE FROM executed WHERE env=?", (old_id,))
+                self.db.execute("DELETE FROM reads WHERE env=?", (old_id,))
+            self.db.execute("DELETE FROM meta WHERE key=?", (old_key,))
+
+    def _name_id(self, text: str) -> int | None:
+        known = self._ids.get(text)
+        if known is not None:
+            return known
+        row = self.db.execute("SELECT id FROM names WHERE text=?", (text,)).fetchone()
+        if row is None:
+            return None
+        self._ids[text] = row[0]
+        return int(row[0])
 
     def save_print(self, file: str, blob: str, print_: ModulePrint) -> None:
         row = (
@@ -227,16 +307,21 @@ class DepStore:
     def forget(self, env: str, nodeids: Iterable[str]) -> None:
         def delete() -> None:
             with self.db:
+                env_id = self._name_id(env)
                 for nodeid in nodeids:
-                    for table in ("tests", "executed", "reads"):
+                    self.db.execute("DELETE FROM tests WHERE env=? AND nodeid=?", (env, nodeid))
+                    node = self._name_id(nodeid)
+                    if env_id is None or node is None:
+                        continue
+                    for table in ("executed", "reads"):
                         self.db.execute(
-                            f"DELETE FROM {table} WHERE env=? AND nodeid=?", (env, nodeid)
+                            f"DELETE FROM {table} WHERE env=? AND nodeid=?", (env_id, node)
                         )
 
         self._write(delete)
 
     # -- reading ---------------------------------------------------------------------------
-    def _rows(self, sql: str, params: tuple[str, ...]) -> list[Any]:
+    def _rows(self, sql: str, params: tuple[str | int, ...]) -> list[Any]:
         return self._read(lambda: self.db.execute(sql, params).fetchall(), [])
 
     def has_print(self, file: str, blob: str) -> bool:
@@ -256,48 +341,99 @@ class DepStore:
         rows = self._rows("SELECT nodeid, recorded, markers FROM tests WHERE env=?", (env,))
         return {n: (bool(r), tuple(json.loads(m))) for n, r, m in rows}
 
+    def _ids_of(self, *texts: str) -> tuple[int, ...] | None:
+        """The ``names`` rows of ``texts``; None when one is unknown (nothing recorded it)."""
+        found: list[int] = []
+        for text in texts:
+            known = self._read(partial(self._name_id, text), None)
+            if known is None:
+                return None
+            found.append(known)
+        return tuple(found)
+
     def versions(self, env: str) -> Iterator[tuple[str, str]]:
         """Every (file, blob) some recording of ``env`` ran against, executed or read."""
+        ids = self._ids_of(env)
+        if ids is None:
+            return
         yield from self._rows(
-            "SELECT DISTINCT file, blob FROM executed WHERE env=? "
-            "UNION SELECT DISTINCT file, blob FROM reads WHERE env=?",
-            (env, env),
+            "SELECT f.text, b.text FROM ("
+            "SELECT DISTINCT file, blob FROM executed WHERE env=?1 "
+            "UNION SELECT DISTINCT file, blob FROM reads WHERE env=?1) AS v "
+            "JOIN names f ON f.id = v.file JOIN names b ON b.id = v.blob",
+            ids,
         )
 
     def executed(self, env: str, file: str, blob: str) -> Iterator[tuple[str, list[str]]]:
         """(node id, functions executed) for tests that ran against this file version."""
+        ids = self._ids_of(env, file, blob)
+        if ids is None:
+            return
         rows = self._rows(
-            "SELECT nodeid, functions FROM executed WHERE env=? AND file=? AND blob=?",
-            (env, file, blob),
+            "SELECT n.text, e.functions, f.text FROM executed e "
+            "JOIN names n ON n.id = e.nodeid JOIN names f ON f.id = e.functions "
+            "WHERE e.env=? AND e.file=? AND e.blob=?",
+            ids,
         )
-        for nodeid, functions in rows:
-            yield nodeid, json.loads(functions)
+        decoded: dict[int, list[str]] = {}
+        for nodeid, key, functions in rows:
+            if key not in decoded:
+                decoded[key] = json.loads(functions)
+            yield nodeid, decoded[key]
 
     def executed_everywhere(self, env: str) -> Iterator[tuple[str, str, list[str]]]:
         """(node id, file, functions executed) for every recording of ``env``: one query, for
         matching what tests executed against the names a change touched."""
-        rows = self._rows("SELECT nodeid, file, functions FROM executed WHERE env=?", (env,))
-        for nodeid, file, functions in rows:
-            yield nodeid, file, json.loads(functions)
+        ids = self._ids_of(env)
+        if ids is None:
+            return
+        rows = self._rows(
+            "SELECT n.text, f.text, e.functions, fn.text FROM executed e "
+            "JOIN names n ON n.id = e.nodeid JOIN names f ON f.id = e.file "
+            "JOIN names fn ON fn.id = e.functions WHERE e.env=?",
+            ids,
+        )
+        decoded: dict[int, list[str]] = {}
+        for nodeid, file, key, functions in rows:
+            if key not in decoded:
+                decoded[key] = json.loads(functions)
+            yield nodeid, file, decoded[key]
 
     def executed_in(self, env: str, file: str) -> set[str]:
         """Every function of ``file`` some recorded test of ``env`` executed (any version)."""
-        rows = self._rows("SELECT functions FROM executed WHERE env=? AND file=?", (env, file))
+        ids = self._ids_of(env, file)
+        if ids is None:
+            return set()
+        rows = self._rows(
+            "SELECT fn.text FROM (SELECT DISTINCT functions FROM executed WHERE env=? AND file=?)"
+            " AS e JOIN names fn ON fn.id = e.functions",
+            ids,
+        )
         found: set[str] = set()
         for (functions,) in rows:
             found.update(json.loads(functions))
         return found
 
     def readers(self, env: str, file: str, blob: str) -> list[str]:
+        ids = self._ids_of(env, file, blob)
+        if ids is None:
+            return []
         rows = self._rows(
-            "SELECT nodeid FROM reads WHERE env=? AND file=? AND blob=?", (env, file, blob)
+            "SELECT n.text FROM reads r JOIN names n ON n.id = r.nodeid "
+            "WHERE r.env=? AND r.file=? AND r.blob=?",
+            ids,
         )
         return [r[0] for r in rows]
 
     def executed_by(self, env: str, nodeid: str) -> dict[str, list[str]]:
         """What one test executed, file → functions (for ``gateui explain``)."""
+        ids = self._ids_of(env, nodeid)
+        if ids is None:
+            return {}
         rows = self._rows(
-            "SELECT file, functions FROM executed WHERE env=? AND nodeid=?", (env, nodeid)
+            "SELECT f.text, fn.text FROM executed e JOIN names f ON f.id = e.file "
+            "JOIN names fn ON fn.id = e.functions WHERE e.env=? AND e.nodeid=?",
+            ids,
         )
         return {f: json.loads(names) for f, names in rows}
 

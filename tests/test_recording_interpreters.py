@@ -1,0 +1,85 @@
+"""Recording on the interpreters that have ``sys.monitoring`` (Python 3.12+), for real.
+
+The plugin records with ``sys.monitoring`` there and with a trace function on 3.11 and older: two
+mechanisms that must report the same dependencies. Each test runs the plugin in a virtual
+environment of that interpreter (pytest only, never gateui), then lets ``run --affected`` pick
+tests after an edit. An interpreter that is not installed on this machine is skipped, named.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gateui.core.running.events import SessionStarted, TestFinished
+from gateui.core.running.pytest_process import PytestCommand, PytestProcess
+from helpers import CliResult, git
+from target_envs import target_python
+
+pytestmark = pytest.mark.integration
+
+PYENV = Path("/root/.pyenv/versions")
+INTERPRETERS = {
+    "3.12": PYENV / "3.12.1" / "bin" / "python",
+    "3.13": PYENV / "3.13.0" / "bin" / "python",
+}
+PYTEST = "pytest==8.4.2"
+
+
+@pytest.fixture(params=sorted(INTERPRETERS), scope="module")
+def monitored_python(request: pytest.FixtureRequest) -> tuple[str, Path]:
+    version: str = request.param
+    base = INTERPRETERS[version]
+    if not base.exists():
+        pytest.skip(f"Python {version} is not installed here ({base})")
+    return version, target_python(PYTEST, base=base)
+
+
+def _record(root: Path, python: Path) -> dict[str, TestFinished]:
+    command = PytestCommand(root, root, python, env={"GATEUI_RECORD": str(root)})
+    events = list(PytestProcess(command).events())
+    session = next(e for e in events if isinstance(e, SessionStarted))
+    assert session.python.startswith(str(python.parent.parent)), session.python
+    return {e.nodeid: e for e in events if isinstance(e, TestFinished)}
+
+
+def test_sys_monitoring_records_what_the_trace_function_records(
+    sample_repo: Callable[[str], Path], monitored_python: tuple[str, Path]
+) -> None:
+    version, python = monitored_python
+    root = sample_repo("selection_lab")
+    monitored = _record(root, python)
+    traced = _record(root, Path(sys.executable))
+    assert sys.version_info < (3, 12), "the trace-function side must run on an older Python"
+    assert set(monitored) == set(traced)
+    assert len(monitored) > 10
+    for nodeid, result in monitored.items():
+        mine, theirs = result.deps, traced[nodeid].deps
+        assert mine is not None and theirs is not None, nodeid
+        if mine["recorded"] or theirs["recorded"]:
+            assert mine["funcs"] == theirs["funcs"], (version, nodeid)
+            assert mine["reads"] == theirs["reads"], (version, nodeid)
+    halve = monitored["tests/test_util.py::test_halve"].deps
+    assert halve is not None and "halve" in halve["funcs"]["src/lab/util.py"]
+
+
+def test_selection_after_an_edit_on_a_monitored_interpreter(
+    sample_repo: Callable[[str], Path],
+    monitored_python: tuple[str, Path],
+    cli: Callable[..., CliResult],
+) -> None:
+    _, python = monitored_python
+    repo = sample_repo("selection_lab")
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + f'\n[tool.gateui]\npython = "{python}"\n')
+    git(repo, "commit", "-qam", "run the tests on another interpreter")
+    assert cli(["run"], repo).code == 0
+    path = repo / "src/lab/util.py"
+    path.write_text(path.read_text().replace("return x / 2", "return x * 0.5", 1))
+    result = cli(["run", "--affected", "--json"], repo)
+    assert result.code == 0, result.stderr
+    tests = {e["nodeid"]: e["reason"] for e in result.json_lines() if e["event"] == "test"}
+    assert tests == {"tests/test_util.py::test_halve": "executed lab.util.halve (changed)"}
