@@ -14,6 +14,10 @@ the selection, the pytest commands); ``--rounds`` rounds each, medians:
 2. **branch**: a branch switch that changed ``--files`` project files (data files under
    ``data/``, committed on another branch and checked out). Expected: judged without a
    per-file database query or per-file scan of the tests.
+
+The time covers what ``gateui run --affected`` does before pytest starts: the tree listed
+(once), the projects loaded, the change judged and the commands built (the interpreter's
+environment key is asked once per process and cached, as in the CLI).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 from selection_kit import command_line, gateui_revision, git, load_average, machine
 
 from gateui.core.discovery.discover import load_projects
+from gateui.core.layout.projects import repo_files
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.results import ResultsStore
 from gateui.core.selection.affected import plan_affected
@@ -100,15 +105,19 @@ def make_branch(repo: Path, files: int) -> None:
 
 
 def judge(repo: Path, since: str | None) -> tuple[float, int, int, int]:
-    """Seconds for plan_affected, changed paths, selected entries, paths left out."""
-    projects = load_projects(repo)
+    """Seconds to judge the change as ``gateui run --affected`` does (the tree listed, the
+    projects loaded, ``plan_affected``), changed paths, selected entries, paths left out."""
     store = DepStore(repo)
     results = ResultsStore.load(repo)
     work = Path(tempfile.mkdtemp(prefix="gateui-scale-work-"))
     try:
         gc.collect()
         started = time.perf_counter()
-        plan = plan_affected(projects, RunRequest(), store, results, work, since, record=False)
+        listing = repo_files(repo)
+        projects = load_projects(repo, listing)
+        plan = plan_affected(
+            projects, RunRequest(), store, results, work, since, record=False, files=listing
+        )
         elapsed = time.perf_counter() - started
     finally:
         store.close()

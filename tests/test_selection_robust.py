@@ -258,6 +258,26 @@ def test_recordings_follow_file_versions_across_branches_and_stash(
     assert outcomes(found) == {}
 
 
+def test_recordings_follow_file_versions_across_a_rebase(sample_repo: Sample, cli: Cli) -> None:
+    repo = sample_repo("selection_lab")
+    git(repo, "checkout", "-q", "-b", "feature")
+    edit(repo, "src/lab/util.py", "return x / 2", "return x * 0.5")
+    commit_all(repo, "halve by multiplication")
+    assert cli(["run"], repo).code == 0
+    # main moves on (another file), and the branch is rebased onto it.
+    git(repo, "checkout", "-q", "main")
+    edit(repo, "src/lab/core.py", 'return f"value {x}"', 'return f"value: {x}"')
+    commit_all(repo, "describe with a colon")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "rebase", "-q", "main")
+    # The rebased commits are new, the branch's own file is the version recorded: only the
+    # file main brought differs from what the tests ran against.
+    _, found = events(cli, repo)
+    assert outcomes(found) == {"tests/test_core.py::test_describe": "failed"}
+    _, found = events(cli, repo)
+    assert outcomes(found) == {"tests/test_core.py::test_describe": "failed"}
+
+
 def test_a_moved_test_file_is_rerun(sample_repo: Sample, cli: Cli) -> None:
     repo = sample_repo("selection_lab")
     assert cli(["run"], repo).code == 0
