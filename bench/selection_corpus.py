@@ -40,19 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _util import NO_CACHE, command_line, load_average, machine, median, table
 from selection_kit import (
     CACHE,
     FAILING,
-    NO_CACHE,
-    command_line,
     fresh_git_copy,
     gateui_events,
     gateui_revision,
-    load_average,
-    machine,
-    median,
     run_probed,
-    table,
     write_probe,
 )
 from selection_quality import Mutation, Outcome, apply, graph_count, recall, report_refactorings
