@@ -123,6 +123,27 @@ def test_a_collection_error_in_one_selected_file_does_not_hide_the_rest(
     assert errors == ["tests/test_core.py"]
 
 
+def test_an_affected_run_that_ran_nothing_is_never_green(sample_repo: Sample, cli: Cli) -> None:
+    repo = sample_repo("selection_lab")
+    assert cli(["run"], repo).code == 0
+    # The only affected file cannot be imported: reported as a failure of that file.
+    edit(repo, "tests/test_core.py", "\n", "\nimport a_module_that_is_not_there\n")
+    result, found = events(cli, repo)
+    assert result.code == 1, result.stdout
+    assert outcomes(found) == {}
+    assert [e["where"] for e in found if e["event"] == "collection_error"] == ["tests/test_core.py"]
+    git(repo, "checkout", "-q", "tests/test_core.py")
+    # A hook drops every collected test: nothing ran, and the run says so instead of passing.
+    (repo / "tests" / "conftest.py").write_text(
+        (repo / "tests" / "conftest.py").read_text()
+        + "\n\ndef pytest_collection_modifyitems(items):\n    items.clear()\n"
+    )
+    edit(repo, "src/lab/util.py", "return x / 2", "return x / 3")
+    result = cli(["run", "--affected"], repo)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "the affected tests could not be run: pytest ran none of them" in result.stderr
+
+
 def test_files_outside_testpaths_are_never_selected(sample_repo: Sample, cli: Cli) -> None:
     repo = sample_repo("selection_lab")
     bench = repo / "bench"
