@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from _util import (  # noqa: F401  (shared with the other benchmarks, used by importers)
     GATEUI,
@@ -179,9 +180,14 @@ def run_probed(
 
 
 def gateui_events(
-    repo: Path, args: Sequence[str], timeout: float = 400, as_module: bool = False
-) -> list[dict]:
-    """``gateui run ARGS --json -C repo -- -p no:cacheprovider``: the JSON events.
+    repo: Path,
+    args: Sequence[str],
+    timeout: float = 400,
+    as_module: bool = False,
+    pytest_args: Sequence[str] = NO_CACHE,
+) -> list[dict[str, Any]]:
+    """``gateui run ARGS --json -C repo -- PYTEST_ARGS`` (``-p no:cacheprovider`` unless told):
+    the JSON events.
 
     ``as_module``: ``python -m gateui`` instead of the console script. For a repository without
     its own venv gateui runs the tests with its own ``sys.executable``, which is ``.venv/bin/python3``
@@ -189,7 +195,7 @@ def gateui_events(
     environment key includes that path: in-process code must record the same way it selects."""
     launcher = [str(PYTHON), "-m", "gateui"] if as_module else [str(GATEUI)]
     result = subprocess.run(
-        [*launcher, "run", *args, "--json", "-C", str(repo), "--", *NO_CACHE],
+        [*launcher, "run", *args, "--json", "-C", str(repo), "--", *pytest_args],
         cwd=repo,
         env=bench_env(),
         stdin=subprocess.DEVNULL,

@@ -556,13 +556,16 @@ def apply(repo: Path, m: Mutation) -> None:
         path.write_text(text.replace(old, new))
 
 
-def graph_count(repo: Path, m: Mutation, ran: dict[str, str]) -> int:
+def graph_count(
+    repo: Path, m: Mutation, ran: dict[str, str], projects: tuple[str, ...] | None = None
+) -> int:
     """How many of the suite's tests (``ran``) sit in a test file that imports an edited file
-    (or is one): the import graph's answer, the rule module-level edits had before names."""
+    (or is one): the import graph's answer, the rule module-level edits had before names.
+    ``projects``: the project roots (default: those of ``REPOS[m.repo]``)."""
     from gateui.core.layout.projects import repo_files
     from gateui.core.selection._import_graph import ImportGraph, layouts_for
 
-    roots = [(repo / p, ("src",)) for p in REPOS[m.repo].projects]
+    roots = [(repo / p, ("src",)) for p in projects or REPOS[m.repo].projects]
     graph = ImportGraph(repo, layouts_for(repo, roots), repo_files(repo))
     files: set[str] = set()
     for rel in {m.path, *(p for p, _, _ in m.more)}:

@@ -123,6 +123,27 @@ def test_a_collection_error_in_one_selected_file_does_not_hide_the_rest(
     assert errors == ["tests/test_core.py"]
 
 
+def test_an_affected_run_that_ran_nothing_is_never_green(sample_repo: Sample, cli: Cli) -> None:
+    repo = sample_repo("selection_lab")
+    assert cli(["run"], repo).code == 0
+    # The only affected file cannot be imported: reported as a failure of that file.
+    edit(repo, "tests/test_core.py", "\n", "\nimport a_module_that_is_not_there\n")
+    result, found = events(cli, repo)
+    assert result.code == 1, result.stdout
+    assert outcomes(found) == {}
+    assert [e["where"] for e in found if e["event"] == "collection_error"] == ["tests/test_core.py"]
+    git(repo, "checkout", "-q", "tests/test_core.py")
+    # A hook drops every collected test: nothing ran, and the run says so instead of passing.
+    (repo / "tests" / "conftest.py").write_text(
+        (repo / "tests" / "conftest.py").read_text()
+        + "\n\ndef pytest_collection_modifyitems(items):\n    items.clear()\n"
+    )
+    edit(repo, "src/lab/util.py", "return x / 2", "return x / 3")
+    result = cli(["run", "--affected"], repo)
+    assert result.code == 1, result.stdout + result.stderr
+    assert "the affected tests could not be run: pytest ran none of them" in result.stderr
+
+
 def test_files_outside_testpaths_are_never_selected(sample_repo: Sample, cli: Cli) -> None:
     repo = sample_repo("selection_lab")
     bench = repo / "bench"
@@ -256,6 +277,26 @@ def test_recordings_follow_file_versions_across_branches_and_stash(
     assert set(outcomes(found)) == {"tests/test_util.py::test_halve"}
     _, found = events(cli, repo)
     assert outcomes(found) == {}
+
+
+def test_recordings_follow_file_versions_across_a_rebase(sample_repo: Sample, cli: Cli) -> None:
+    repo = sample_repo("selection_lab")
+    git(repo, "checkout", "-q", "-b", "feature")
+    edit(repo, "src/lab/util.py", "return x / 2", "return x * 0.5")
+    commit_all(repo, "halve by multiplication")
+    assert cli(["run"], repo).code == 0
+    # main moves on (another file), and the branch is rebased onto it.
+    git(repo, "checkout", "-q", "main")
+    edit(repo, "src/lab/core.py", 'return f"value {x}"', 'return f"value: {x}"')
+    commit_all(repo, "describe with a colon")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "rebase", "-q", "main")
+    # The rebased commits are new, the branch's own file is the version recorded: only the
+    # file main brought differs from what the tests ran against.
+    _, found = events(cli, repo)
+    assert outcomes(found) == {"tests/test_core.py::test_describe": "failed"}
+    _, found = events(cli, repo)
+    assert outcomes(found) == {"tests/test_core.py::test_describe": "failed"}
 
 
 def test_a_moved_test_file_is_rerun(sample_repo: Sample, cli: Cli) -> None:

@@ -17,6 +17,7 @@ from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import find_repo_root, load_projects
+from gateui.core.layout.projects import repo_files
 from gateui.core.plan.run_plan import (
     NO_TESTS_COLLECTED,
     RunRequest,
@@ -128,7 +129,9 @@ def _run(
     cwd = Path(args.repo).resolve()
     repo_root = find_repo_root(cwd)
     suite, paths = split_targets(args.targets, cwd)
-    projects = load_projects(repo_root)
+    # The tree is listed once per command: projects, selection and the mix projects share it.
+    files = repo_files(repo_root)
+    projects = load_projects(repo_root, files)
     check_config(repo_root)
     if not projects and not other_test_projects(repo_root):
         raise GateuiError(f"{repo_root}: no test projects found")
@@ -158,13 +161,14 @@ def _run(
                 args.since,
                 record=record,
                 repo_root=repo_root,
+                files=files,
             )
             commands = plan.commands
             if not args.json:
                 print_selection_header(plan, out)
             scope = scope_label(request)
         else:
-            commands = plan_run(projects, request, repo_root)
+            commands = plan_run(projects, request, repo_root, files)
             if record:
                 commands = with_recording(commands, repo_root)
         junit = Path(args.junitxml).resolve() if args.junitxml else None

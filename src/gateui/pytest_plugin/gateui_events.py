@@ -688,12 +688,38 @@ def _environment_key() -> str:
     try:
         from importlib import metadata
 
-        dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+        # Only the environment's own folders: the working directory and a project's
+        # ``pythonpath`` (a src folder holding ``pkg.egg-info``) are on sys.path inside pytest
+        # but not in the parent's probe, and a key that differs between them never matches.
+        prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+        user_site = _user_site()
+        own = [
+            entry
+            for entry in sys.path
+            if entry
+            and (
+                any(os.path.realpath(entry).startswith(prefix + os.sep) for prefix in prefixes)
+                or (user_site and os.path.realpath(entry) == user_site)
+            )
+        ]
+        dists = sorted(
+            f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions(path=own)
+        )
     except Exception:  # a broken distribution must not stop the run; just never match
         dists = [f"unreadable:{time.time()}"]
     # sys.prefix, not sys.executable: `python` and `python3` of one environment are one.
     text = "\n".join([os.path.realpath(sys.prefix), sys.version, *dists])
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _user_site() -> str:
+    """The user's site-packages (``pip install --user``), resolved; empty when it has none."""
+    import site
+
+    try:
+        return os.path.realpath(site.getusersitepackages())
+    except Exception:  # an embedded or stripped interpreter
+        return ""
 
 
 def _outer_qualname(code: Any) -> str | None:

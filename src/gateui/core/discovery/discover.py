@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gateui.core.common.config import GateuiConfig, SuiteSpec, load_gateui_config
 from gateui.core.common.errors import GateuiError, InterpreterError
@@ -172,12 +172,14 @@ def find_repo_root(path: Path) -> Path:
     return Path(top).resolve() if result.returncode == 0 and top else path
 
 
-def load_projects(repo_root: Path) -> list[Project]:
-    """Every project of the repository, from files only (fast)."""
+def load_projects(repo_root: Path, files: Sequence[PurePosixPath] | None = None) -> list[Project]:
+    """Every project of the repository, from files only (fast). ``files``: the repository's
+    listing when the caller has it already (``repo_files``); listed here otherwise."""
     root_config = load_gateui_config(repo_root / "pyproject.toml")
+    listing = repo_files(repo_root) if files is None else files
     roots = [
         r
-        for r in find_project_roots(repo_root, repo_files(repo_root))
+        for r in find_project_roots(repo_root, listing)
         if not is_excluded(relative_path(r, repo_root), root_config.exclude)
     ]
     projects = []

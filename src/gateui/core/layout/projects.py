@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 from gateui.core.common.project_files import ProjectFiles, not_project_folder
@@ -83,13 +83,17 @@ def is_test_file(path: PurePosixPath, patterns: Iterable[str] = _DEFAULT_TEST_FI
     return path.suffix == ".py" and any(fnmatch.fnmatch(path.name, p) for p in patterns)
 
 
-def find_project_roots(repo_root: Path, files: list[PurePosixPath] | None = None) -> list[Path]:
+def find_project_roots(repo_root: Path, files: Sequence[PurePosixPath] | None = None) -> list[Path]:
     """Project roots in ``repo_root``, shallowest first (the repository root first if it is one)."""
     files = repo_files(repo_root) if files is None else files
+    # Each file's folder once, then the ancestors of those few folders: a branch that adds
+    # 20,000 data files in 40 folders costs 40 ancestor walks, not 20,000.
     folders = {PurePosixPath(".")}
-    for path in files:
-        for parent in path.parents:
+    for parts in {path.parts[:-1] for path in files}:
+        if parts:
+            parent = PurePosixPath(*parts)
             folders.add(parent)
+            folders.update(parent.parents)
     candidates: set[PurePosixPath] = set()
     python_projects: set[PurePosixPath] = set()
     for folder in folders:

@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.errors import GateuiError
@@ -106,15 +106,18 @@ class CommandRun(PytestCommand):
 
 
 def plan_run(
-    projects: Sequence[Project], request: RunRequest, repo_root: Path | None = None
+    projects: Sequence[Project],
+    request: RunRequest,
+    repo_root: Path | None = None,
+    files: Sequence[PurePosixPath] | None = None,
 ) -> list[PytestCommand]:
     """The pytest command for each project the request touches, and the commands (command
     suites, ``mix test``) it asks for. ``repo_root`` is needed only when there is no Python
-    project."""
+    project; ``files`` is the repository's listing when the caller has it already."""
     root = repo_root or (projects[0].repo_root if projects else None)
     if root is None:
         return []
-    mix = [discover_mix(m) for m in find_mix_projects(root)]
+    mix = [discover_mix(m) for m in find_mix_projects(root, files)]
     py_paths, mix_paths = _split_paths(projects, mix, request.paths)
     chosen: list[tuple[Project, list[str]]] = (
         _by_paths(projects, py_paths) if request.paths else [(p, []) for p in projects]
@@ -325,11 +328,13 @@ def other_test_projects(repo_root: Path) -> bool:
     return bool(find_mix_projects(repo_root) or repo_command_suites(repo_root, []))
 
 
-def plan_mix_affected(repo_root: Path, request: RunRequest) -> list[PytestCommand]:
+def plan_mix_affected(
+    repo_root: Path, request: RunRequest, files: Sequence[PurePosixPath] | None = None
+) -> list[PytestCommand]:
     """Affected runs of the ExUnit projects: ``mix test --stale`` (see ``core.exunit``), with
     mix's one-second baseline settled first so that a same-second edit is not missed
-    (``core.exunit_stale``)."""
-    mix = [discover_mix(m) for m in find_mix_projects(repo_root)]
+    (``core.exunit_stale``). ``files``: the repository's listing when the caller has it."""
+    mix = [discover_mix(m) for m in find_mix_projects(repo_root, files)]
     _, paths = _split_paths([], mix, request.paths)
     runs = _mix_runs(mix, paths, request, stale=True)
     for run in runs:

@@ -24,8 +24,14 @@ class TestFileWords:
         self._read: set[str] = set()
         self._content: dict[str, bytes] = {}
         self._files_with: dict[bytes, list[str]] = {}
+        self._indexed: list[Sequence[str]] = []
+        """The lists of test files read already (by identity: the selector asks with the same
+        list for every changed file of a project)."""
 
     def _index(self, repo_root: Path, test_files: Sequence[str]) -> None:
+        if any(done is test_files for done in self._indexed):
+            return
+        self._indexed.append(test_files)
         for test_file in test_files:
             if test_file in self._read:
                 continue
@@ -46,5 +52,5 @@ class TestFileWords:
         if _WORD.fullmatch(needle) is not None:
             # A name made of word characters is found among the words.
             found = set(self._files_with.get(needle, ()))
-            return [f for f in test_files if f in found]
+            return [f for f in test_files if f in found] if found else []
         return [f for f in test_files if needle in self._content.get(f, b"")]

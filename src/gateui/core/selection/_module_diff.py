@@ -86,6 +86,9 @@ class Unit:
     """def, class, import, assign or block (a compound statement), statement otherwise."""
     origin: tuple[str, int, str] | None = None
     """For an import: (module as written, relative level, imported name; "" for ``import m``)."""
+    bases: frozenset[str] = frozenset()
+    """For a class: the names read only through its base classes (``Base`` in ``class
+    C(Base)``), not also by its decorators, keywords or class-level statements."""
 
 
 @dataclass
@@ -276,6 +279,12 @@ def _class_units(node: ast.ClassDef) -> Iterator[Unit]:
         node.lineno,
         _decorators(node),
         "class",
+        bases=frozenset().union(*(_reads(b) for b in node.bases))
+        - frozenset().union(
+            *(_reads(d) for d in node.decorator_list),
+            *(_reads(k) for k in node.keywords),
+            *(_reads(_strip(c)) for c in class_level[1:]),
+        ),
     )
     yield from members
 
@@ -420,6 +429,13 @@ def _reads(node: ast.AST) -> frozenset[str]:
 # -- what cannot be followed by name --------------------------------------------------------------
 
 
+# Calls that import a module named by their first argument: dynamic only when that name is
+# computed (``__import__("concurrent.futures")`` is an import statement written as a call).
+_IMPORT_CALLS = ("import_module", "__import__")
+# Calls that load or reload modules from a path or a spec: what they bind cannot be followed.
+_LOADER_CALLS = ("reload", "module_from_spec", "spec_from_file_location", "exec_module")
+
+
 def _dynamic(tree: ast.Module) -> str | None:
     imported = {
         a.asname or a.name.split(".", 1)[0]
@@ -430,11 +446,25 @@ def _dynamic(tree: ast.Module) -> str | None:
     for statement in tree.body:
         if isinstance(statement, ast.FunctionDef) and statement.name in ("__getattr__", "__dir__"):
             return f"defines {statement.name}"
+    # ``from importlib import import_module as load``: the alias is the same call.
+    import_calls = set(_IMPORT_CALLS)
+    loader_calls = set(_LOADER_CALLS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("importlib"):
+            for alias in node.names:
+                if alias.name in _IMPORT_CALLS:
+                    import_calls.add(alias.asname or alias.name)
+                elif alias.name in _LOADER_CALLS:
+                    loader_calls.add(alias.asname or alias.name)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _dotted(node.func) or ""
             last = name.rsplit(".", 1)[-1]
-            if last in ("globals", "exec", "eval", "import_module", "__import__"):
+            if last in ("globals", "exec", "eval"):
+                return f"calls {last}()"
+            if last in import_calls and not _constant_string(node.args[:1]):
+                return f"calls {last}() with a computed name"
+            if last in loader_calls:
                 return f"calls {last}()"
             if last == "vars" and (
                 not node.args
@@ -456,9 +486,13 @@ def _dynamic(tree: ast.Module) -> str | None:
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom):
                 modules.append(node.module or "")
-            if any(m.split(".", 1)[0] in ("importlib", "pkg_resources") for m in modules):
-                return "uses importlib"
+            if any(m.split(".", 1)[0] == "pkg_resources" for m in modules):
+                return "uses pkg_resources"
     return None
+
+
+def _constant_string(args: list[ast.expr]) -> bool:
+    return bool(args) and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)
 
 
 def _unbound(body: list[ast.stmt]) -> frozenset[str]:

@@ -69,6 +69,8 @@ class ModuleLevel:
         self.graph = graph
         self._units: dict[str, ModuleUnits | None] = {}
         self._reads: dict[str, dict[str, Reads]] = {}
+        self._global_only: set[Touched] = set()
+        """Touched names only a global read of their own module can observe (per select)."""
 
     # -- versions --------------------------------------------------------------------------
     def units(self, data: bytes | None) -> ModuleUnits | None:
@@ -169,6 +171,7 @@ class ModuleLevel:
         test_files: set[str],
     ) -> ModuleLevelResult:
         result = ModuleLevelResult()
+        self._global_only = set()
         touched = self._spread(
             [
                 Touched(rel, name, state)
@@ -244,6 +247,11 @@ class ModuleLevel:
         if unit is not None and any(d.rsplit(".", 1)[-1] == "fixture" for d in unit.decorators):
             fixtures.setdefault(last, []).append(item)
         if item.state == ADDED:
+            if unit is not None and unit.kind == "import":
+                # A new binding of an object that exists already (``from .keys import
+                # hashkey`` in a new module): reading it as an attribute of this module failed
+                # before the edit, so an attribute read elsewhere is another object's.
+                self._global_only.add(item)
             return  # new: only what reads it can observe it
         if kind == "class" or (member and kind != "def"):
             # The class as a whole (its bases, decorators, a field's default): whoever names it
@@ -295,7 +303,7 @@ class ModuleLevel:
         """A global read sees the name of its own module; an attribute read, any module's."""
         for word in words & (read.globals | read.attributes):
             for item, _ in wanted[word]:
-                if word in read.attributes or item.rel == rel:
+                if item.rel == rel or (word in read.attributes and item not in self._global_only):
                     result.entries.append(("nodeid", nodeid, self._reason(item)))
                     break
 
@@ -347,6 +355,11 @@ class ModuleLevel:
                     result.wide.setdefault(
                         rel, f"reads {self._what(item)} at import, which no longer exists"
                     )
+                    continue
+                if member and unit.kind == "class" and top in unit.bases:
+                    # A subclass inherits the member: what changed in it is that member (its
+                    # own statements that read the base are units of their own).
+                    found.extend((f"{n}.{member}", item.state) for n in unit.names)
                     continue
                 found.extend((n, CHANGED) for n in unit.names)
         if not same and units.star_imports and not top.startswith("_"):

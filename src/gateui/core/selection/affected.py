@@ -70,6 +70,7 @@ def plan_affected(
     carry: Sequence[ProjectSelection] = (),
     exclude: Set[str] = frozenset(),
     repo_root: Path | None = None,
+    files: Sequence[PurePosixPath] | None = None,
 ) -> AffectedPlan:
     """Select for the change (git's, unless ``changes`` is given) and build the commands.
 
@@ -78,13 +79,17 @@ def plan_affected(
 
     A command suite cannot be cut down to single tests: it runs whole when the change affects a
     test of its project. ExUnit projects run ``mix test --stale`` (mix's own graph decides).
-    ``repo_root`` is needed only when there is no Python project.
+    ``repo_root`` is needed only when there is no Python project. ``files``: the repository's
+    listing (``repo_files``) when the caller has it; the tree is listed once either way.
     """
     repo_root = repo_root or projects[0].repo_root
     if changes is None:
         changes = changed_files(repo_root, since)
     if selector is None:
-        selector = Selector(repo_root, projects, store, results)
+        selector = Selector(repo_root, projects, store, results, files)
+        # Listed once for the whole plan. A long-lived selector (watch mode) re-lists only
+        # when Python files come or go, so its listing is not reused for the mix projects.
+        files = selector.files
     selection = selector.select(changes, environment_keys(projects))
     runs = _command_suite_runs(selection, projects, request, repo_root)
     _restrict(selection, projects, request)
@@ -99,7 +104,8 @@ def plan_affected(
     # A selected file that fails to import must not hide the other selected tests: it is
     # reported as a failure of that file, and the rest run.
     base_args = {
-        c.project_root: [*c.args, CONTINUE_ON_COLLECTION_ERRORS] for c in plan_run(projects, plain)
+        c.project_root: [*c.args, CONTINUE_ON_COLLECTION_ERRORS]
+        for c in plan_run(projects, plain, files=files)
     }
     if request.suite is not None:
         for project in projects:
@@ -109,7 +115,7 @@ def plan_affected(
     commands = selection_commands(
         selection, results, base_args, repo_root if record else None, workdir, skip
     )
-    mix = plan_mix_affected(repo_root, request)
+    mix = plan_mix_affected(repo_root, request, files)
     for run in mix:
         selection.notes.append(f"{run.project}: {STALE_REASON.split(':', 1)[0]} picks the tests")
     return AffectedPlan(selection, [*commands, *runs, *mix])

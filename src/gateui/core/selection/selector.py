@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence, Set
@@ -60,6 +61,8 @@ WHOLE_PROJECT_FILES = (
     "pdm.lock",
 )
 WHOLE_PROJECT_GLOBS = ("requirements*.txt", "requirements*.in", "constraints*.txt", "*.lock")
+# One compiled pattern: it is matched against every changed non-Python file's name.
+_WHOLE_PROJECT_GLOB = re.compile("|".join(fnmatch.translate(g) for g in WHOLE_PROJECT_GLOBS))
 FAILED_LAST_TIME = "failed last time"
 
 
@@ -148,13 +151,15 @@ class Selector:
         projects: Sequence[Project],
         store: DepStore,
         results: ResultsStore,
+        files: Sequence[PurePosixPath] | None = None,
     ) -> None:
+        """``files``: the repository's listing (``repo_files``) when the caller has it."""
         self.repo_root = repo_root
         self.projects = list(projects)
         self.store = store
         self.results = results
         self.map = load_map(repo_root)
-        self._files = repo_files(repo_root)
+        self._files = list(repo_files(repo_root) if files is None else files)
         self.graph = ImportGraph(
             repo_root,
             layouts_for(
@@ -174,6 +179,11 @@ class Selector:
         self._words = TestFileWords()
         self._smoked: set[Path] = set()
 
+    @property
+    def files(self) -> list[PurePosixPath]:
+        """The repository's listing as of construction or the last refresh that re-listed."""
+        return self._files
+
     # -- state -----------------------------------------------------------------------------
     def refresh(self, changed: Iterable[str] = ()) -> None:
         """Bring the graph up to date with ``changed`` (watch mode calls this per cycle). Only
@@ -191,26 +201,43 @@ class Selector:
         else:
             self.graph.update(None, changed)
 
-    def _current(self, rel: str) -> tuple[str | None, ModulePrint | None]:
-        """Current blob id and print of a file (None, None when it is gone). Files whose size
-        and mtime did not move are not read again: a watch cycle stats, it does not re-hash."""
+    def _current_blob(self, rel: str) -> str | None:
+        """Current blob id of a file (None when it is gone). Files whose size and mtime did not
+        move are not read again: a watch cycle stats, it does not re-hash."""
         path = self.repo_root / rel
         try:
             stat = path.stat()
         except OSError:
             self._current_prints.pop(rel, None)
-            return None, None
+            return None
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._current_prints.get(rel)
         if cached is not None and cached[0] == stamp:
-            return cached[1], cached[2]
+            return cached[1]
         try:
             data = path.read_bytes()
         except OSError:
-            return None, None
-        blob = blob_id(data)
-        print_ = fingerprint(data) if rel.endswith(".py") else None
-        self._current_prints[rel] = (stamp, blob, print_)
+            return None
+        self._current_prints[rel] = (stamp, blob_id(data), None)
+        return self._current_prints[rel][1]
+
+    def _current(self, rel: str) -> tuple[str | None, ModulePrint | None]:
+        """Current blob id and print of a file (None, None when it is gone). The print (a
+        parse) is made only when asked for: most recorded files did not change."""
+        blob = self._current_blob(rel)
+        if blob is None or not rel.endswith(".py"):
+            return blob, None
+        stamp, _, print_ = self._current_prints[rel]
+        if print_ is None:
+            try:
+                data = (self.repo_root / rel).read_bytes()
+            except OSError:
+                return None, None
+            if blob_id(data) != blob:  # edited since it was hashed: what is there now
+                self._current_prints.pop(rel, None)
+                return blob_id(data), fingerprint(data)
+            print_ = fingerprint(data)
+            self._current_prints[rel] = (stamp, blob, print_)
         return blob, print_
 
     def _old_print(self, rel: str, blob: str) -> ModulePrint | None:
@@ -297,9 +324,10 @@ class Selector:
         versions = [(f, b) for f, b in self.store.versions(env) if own.is_project_file(f)]
         recorded_files = {rel for rel, _ in versions}
         for rel, blob in versions:
-            current_blob, current_print = self._current(rel)
+            current_blob = self._current_blob(rel)
             if current_blob == blob or (current_blob is None and blob == MISSING_BLOB):
                 continue
+            current_print = self._current(rel)[1] if current_blob is not None else None
             changed.add(rel)
             if rel.endswith(".py"):
                 self._function_level(
@@ -498,13 +526,13 @@ class Selector:
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
     ) -> None:
         owner = self._owner(rel)
-        path = PurePosixPath(rel)
         if owner is not None and owner is not project:
             return
         if owner is None and project.rel != "." and not self._above(rel, project):
             return
-        whole_project_file = path.name in WHOLE_PROJECT_FILES or any(
-            fnmatch.fnmatch(path.name, g) for g in WHOLE_PROJECT_GLOBS
+        name = rel.rpartition("/")[2]
+        whole_project_file = (
+            name in WHOLE_PROJECT_FILES or _WHOLE_PROJECT_GLOB.match(name) is not None
         )
         if whole_project_file and (owner is project or self._above(rel, project)):
             chosen.whole = chosen.whole or f"{rel} changed: it can affect every test"
@@ -515,10 +543,10 @@ class Selector:
             if fnmatch.fnmatch(rel, entry.files):
                 self._by_map(chosen, project, entry, rel, recorded)
                 return
-        mentions = self._mentions(project, path.name)
+        mentions = self._mentions(project, name)
         if mentions:
             for test_file in mentions:
-                chosen.add("file", test_file, f"mentions {path.name} ({rel} changed)")
+                chosen.add("file", test_file, f"mentions {name} ({rel} changed)")
             return
         self._smoke(chosen, project, rel, recorded)
 
