@@ -1,24 +1,25 @@
 """gateui's warm test process: runs INSIDE the interpreter of the repository under test.
 
-Standard library only, executed by path (``python gateui_warm.py CONTROL_FD MODULES_FILE``), never
-imported. It imports pytest, the pytest plugins the environment provides and the third-party
-modules the project's tests imported last time (``MODULES_FILE``, written by the event plugin) —
-never the repository's own modules, never a conftest — and then serves runs: for each one it
-forks, and the child runs pytest as ``python -m pytest`` would, with the run's arguments,
-environment, working directory and standard streams, then exits. Every run starts from the same
-pristine imported modules, so whatever a test patches dies with its run.
+Standard library only, executed by path (``python gateui_warm.py CONTROL_FD MODULES_FILE
+[LISTEN_NAME]``), never imported. It imports pytest, the pytest plugins the environment provides
+and the third-party modules the project's tests imported last time (``MODULES_FILE``, written by
+the event plugin) — never the repository's own modules, never a conftest — and then serves runs:
+for each one it forks, and the child runs pytest as ``python -m pytest`` would, with the run's
+arguments, environment, working directory and standard streams, then exits. Every run starts from
+the same pristine imported modules, so whatever a test patches dies with its run.
 
 Messages to gateui are JSON lines on the original stdout; the process's own stdout and stderr go to
 /dev/null (a module that prints at import says nothing to anyone).
 
-Runs arrive as one end of a socket pair, passed over the control socket (``CONTROL_FD``). A run's
-client (``_warm_client.py``, started under gateui's guard) sends its request on it — the pytest
-arguments, the working directory, the environment and its descriptors for stdin, stdout, stderr and
-the event channel — and receives ``pid N`` and then ``status N`` (a wait status). The child is in
-a session of its own, dies with this process (parent-death signal), and its process group is
-killed when it exits or when its client goes away (the client dies with its guard, the guard with
-gateui). When the control socket closes, gateui is gone: every child is killed and this process
-exits.
+Runs arrive as one end of a socket pair, passed over the control socket (``CONTROL_FD``) by the
+gateui that started this process, or as a connection to the abstract Unix socket ``LISTEN_NAME``
+from another gateui of the same user (``gateui run`` while watch mode is on). gateui sends the
+run's request on it — the pytest arguments, the working directory, the environment and its
+descriptors for stdin, stdout, stderr and the event channel — and receives ``pid N`` and then
+``status N`` (a wait status). The child is in a session of its own, dies with this process
+(parent-death signal), and its process group is killed when it exits or when its socket closes
+(the kernel closes it when that gateui dies). When the control socket closes, the gateui that
+started this process is gone: every child is killed and this process exits.
 
 Forking is only safe while this process has a single thread: if one is alive after the preload,
 it says so (naming the module that started it) and serves nothing.
@@ -170,9 +171,35 @@ class _Run:
         self.fds: list[int] = []
 
 
+def listen(name: str) -> socket.socket | None:
+    """The abstract socket other gateui processes of this user hand runs to (None: taken)."""
+    if not name:
+        return None
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind("\0" + name)
+        listener.listen(16)
+    except OSError:
+        listener.close()
+        return None
+    return listener
+
+
+def _peer_uid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", creds)[1])
+
+
 class Server:
-    def __init__(self, control: socket.socket, status: Any, plugin_packages: list[str]) -> None:
+    def __init__(
+        self,
+        control: socket.socket,
+        status: Any,
+        plugin_packages: list[str],
+        listener: socket.socket | None = None,
+    ) -> None:
         self.control = control
+        self.listener = listener
         self.status = status
         self.plugin_packages = plugin_packages
         self.runs: dict[int, _Run] = {}
@@ -189,6 +216,8 @@ class Server:
         """Serve until gateui goes away (returns None), or return a child's job (in the child)."""
         while True:
             readable = [self.control.fileno(), self._wake_read, *self.runs]
+            if self.listener is not None:
+                readable.append(self.listener.fileno())
             with contextlib.suppress(InterruptedError):
                 ready, _, _ = select.select(readable, [], [])
                 for fd in ready:
@@ -200,6 +229,8 @@ class Server:
                         if not self._accept():
                             self._stop_all()
                             return None
+                    elif self.listener is not None and fd == self.listener.fileno():
+                        self._connect()
                     else:
                         job = self._read_request(self.runs[fd])
                         if job is not None:
@@ -217,6 +248,21 @@ class Server:
             sock = socket.socket(fileno=fd)
             self.runs[fd] = _Run(sock)
         return True
+
+    def _connect(self) -> None:
+        assert self.listener is not None
+        try:
+            sock, _ = self.listener.accept()
+        except OSError:
+            return
+        try:
+            allowed = _peer_uid(sock) == os.getuid()
+        except OSError:
+            allowed = False
+        if not allowed:
+            sock.close()  # runs are taken from this user's processes only
+            return
+        self.runs[sock.fileno()] = _Run(sock)
 
     def _read_request(self, run: _Run) -> dict[str, Any] | None:
         try:
@@ -283,6 +329,8 @@ class Server:
                 with contextlib.suppress(OSError):
                     os.close(received)
         self.control.close()
+        if self.listener is not None:
+            self.listener.close()
         with contextlib.suppress(OSError):
             self.status.close()
         _place_descriptors(run.fds, [int(t) for t in request["fds"]])
@@ -384,6 +432,7 @@ def _reseed() -> None:
 
 def main(argv: list[str]) -> None:
     control_fd, modules_file = int(argv[1]), argv[2]
+    listen_name = argv[3] if len(argv) > 3 else ""
     status = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -406,10 +455,12 @@ def main(argv: list[str]) -> None:
             "path": sys.path,
         }
     )
+    listener = None if report["unsafe"] else listen(listen_name)
+    report["listening"] = listen_name if listener is not None else ""
     status.write(json.dumps(report) + "\n")
     if report["unsafe"]:
         return
-    server = Server(control, status, plugin_packages)
+    server = Server(control, status, plugin_packages, listener)
     job = server.serve()
     if job is None:
         return
