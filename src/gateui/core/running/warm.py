@@ -309,8 +309,9 @@ class _Refusal:
         return env_key == self.env_key and self._stamps(modules_file) == self.stamps
 
 
-def _project_allows(project_root: Path) -> bool:
-    """A sub-project's own ``[tool.gateui] warm = false`` wins for it."""
+def warm_enabled(project_root: Path) -> bool:
+    """``[tool.gateui] warm`` of a repository or project; a sub-project's own ``warm = false``
+    wins for it."""
     try:
         return load_gateui_config(project_root / "pyproject.toml").warm
     except ConfigError:
@@ -371,7 +372,7 @@ class WarmPool:
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
     ) -> socket.socket | None:
         """A socket to hand a run to this project's warm process now, or None (start cold)."""
-        if not self.enabled or self._closed or not _project_allows(project_root):
+        if not self.enabled or self._closed or not warm_enabled(project_root):
             return None
         if self.attach_only:
             return self._attach(project_root, interpreter, env)
@@ -389,7 +390,7 @@ class WarmPool:
         a run that imported new modules), so that the next run does not wait for it."""
         if not self.enabled or self._closed or self.attach_only:
             return
-        if not _project_allows(project_root):
+        if not warm_enabled(project_root):
             return
         threading.Thread(
             target=self.server,
