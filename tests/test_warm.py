@@ -21,7 +21,7 @@ from gateui.core.discovery.discover import load_projects
 from gateui.core.running.events import RunSummary, TestFinished
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 from gateui.core.running.warm import WarmPool
-from helpers import SAMPLES, alive
+from helpers import SAMPLES, alive, init_repo, run_cli
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
@@ -261,3 +261,113 @@ def test_tool_gateui_warm_is_true_or_false(tmp_path: Path) -> None:
     assert caught.value.line == 3
     pyproject.write_text("[tool.gateui]\nwarm = false\n")
     assert load_gateui_config(pyproject).warm is False
+
+
+PARENT_PROBE = """
+import os
+
+def test_parent():
+    edit = 0  # changed by the test to start a watch cycle
+    parent = os.getppid()
+    with open(f"/proc/{parent}/cmdline", "rb") as handle:
+        warm = b"gateui_warm.py" in handle.read()
+    with open(os.environ["GATEUI_TEST_PARENTS"], "a") as handle:
+        handle.write(f"{parent} {int(warm)}\\n")
+"""
+
+
+def parents(record: Path) -> list[tuple[int, bool]]:
+    """Each run's test process's parent, and whether it was a warm process then."""
+    lines = record.read_text().splitlines() if record.exists() else []
+    return [(int(line.split()[0]), line.split()[1] == "1") for line in lines]
+
+
+def watch_events(proc: subprocess.Popen[str], kind: str) -> dict[str, object]:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event: dict[str, object] = json.loads(line)
+        if event.get("event") == kind:
+            return event
+    raise AssertionError(f"watch ended before a {kind!r} event")
+
+
+@pytest.mark.integration
+def test_gateui_run_hands_its_run_to_the_warm_process_watch_mode_keeps(tmp_path: Path) -> None:
+    repo = init_repo(write_repo(tmp_path / "repo", {"test_parent.py": PARENT_PROBE}))
+    record = tmp_path / "parents"
+    env = {**os.environ, "GATEUI_TEST_PARENTS": str(record)}
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "gateui", "watch", "--no-tui", "--json"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        watch_events(watch, "idle")
+        # Two cycles: after the first the warm process restarts with what the tests imported;
+        # the second is forked from the restarted one, which stays.
+        for number in range(2):
+            (repo / "test_parent.py").write_text(
+                PARENT_PROBE.replace("edit = 0", f"edit = {number + 1}")
+            )
+            cycle = watch_events(watch, "cycle")
+            while cycle["changed"] != ["test_parent.py"]:
+                cycle = watch_events(watch, "cycle")
+            summary = watch_events(watch, "summary")
+            assert summary["passed"] == 1, json.dumps([cycle, summary])
+        server, warm = parents(record)[-1]
+        assert warm
+        ran = run_cli(["run", "--json"], repo, env)
+        assert ran.code == 0, ran.stderr
+        assert ran.json_lines()[-1]["passed"] == 1
+        # Forked from watch mode's warm process: its parent is that process.
+        assert parents(record)[-1] == (server, True)
+        # Another environment than the warm process was started for: a cold run of its own.
+        ran = run_cli(["run", "--json"], repo, {**env, "SOME_SETTING": "other"})
+        assert ran.code == 0, ran.stderr
+        assert not parents(record)[-1][1]
+    finally:
+        watch.send_signal(signal.SIGINT)
+        watch.wait(timeout=60)
+    # With watch mode gone, so is its warm process, and `gateui run` starts cold.
+    deadline = time.monotonic() + 30
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server)
+    ran = run_cli(["run", "--json"], repo, env)
+    assert ran.code == 0, ran.stderr
+    assert not parents(record)[-1][1]
+
+
+@pytest.mark.tui
+def test_tui_runs_fork_from_a_warm_process_while_the_app_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.pilot import Pilot
+
+    from gateui.tui.app import GateuiApp
+    from tui_support import discovered, drive, run_finished
+
+    repo = init_repo(write_repo(tmp_path / "repo", {"test_parent.py": PARENT_PROBE}))
+    record = tmp_path / "parents"
+    monkeypatch.setenv("GATEUI_TEST_PARENTS", str(record))
+    servers: list[int] = []
+
+    async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
+        await discovered(app, pilot)
+        await pilot.press("a")
+        await run_finished(app, pilot)
+        summary = app.runs.current.tally.summary if app.runs.current else None
+        assert summary is not None and summary.passed == 1
+        server, warm = parents(record)[-1]
+        assert warm
+        servers.append(server)
+
+    drive(GateuiApp(repo), scenario)
+    # The app closed: its warm process is gone.
+    deadline = time.monotonic() + 30
+    while alive(servers[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(servers[0])

@@ -69,8 +69,8 @@ QUIET_S = 0.03
 starting at once is what makes watch mode feel instant. (The watcher itself hands a batch over
 only after ``WATCH_STEP_MS`` without a new change, so a burst that keeps writing stays one.)"""
 WATCH_STEP_MS = 20
-"""watchfiles' step: a batch is handed over once a step passes with no new change (so 1–2 steps
-after a save). Was 50 (with ``QUIET_S`` 0.06): ≈ 75 ms more from a save to its cycle."""
+"""watchfiles' step: a batch is handed over once a step passes with no new change (one or two
+steps after a save). Was 50 (with ``QUIET_S`` 0.06): ≈ 75 ms more from a save to its cycle."""
 BURST_FILES = 10
 BURST_QUIET_S = 0.4
 """Once a batch is this big it is a burst (a branch switch, a formatter over the tree): wait
