@@ -371,3 +371,31 @@ def test_tui_runs_fork_from_a_warm_process_while_the_app_is_open(
     while alive(servers[0]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(servers[0])
+
+
+@pytest.mark.integration
+def test_warm_memory_is_reported_and_bounded(
+    tmp_path: Path, pool: WarmPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gateui.core.running.warm as warm_module
+
+    root = write_repo(tmp_path / "repo", {"test_one.py": "def test_one():\n    pass\n"})
+    interpreter = Path(sys.executable)
+    outcomes, _, forked = run(root, interpreter, pool)
+    assert forked and outcomes == {"test_one.py::test_one": "passed"}
+    server = pool.server(root, interpreter, dict(os.environ))
+    assert server is not None
+    size = warm_module.rss_mb(server.pid)
+    assert size is not None and size > 1
+    log = (tmp_path / ".gateui" / "warm.log").read_text()
+    assert f"warm process {server.pid} for {root}" in log and " MB" in log
+    # Over the bound, the warm process is stopped and runs start cold, said once.
+    monkeypatch.setattr(warm_module, "MAX_RSS_MB", 1)
+    outcomes, summary, forked = run(root, interpreter, pool)
+    assert not forked and outcomes == {"test_one.py::test_one": "passed"}
+    notes = [w for w in summary.warnings if "warm" in w]
+    assert len(notes) == 1 and "(over 1 MB): it is stopped, runs start cold" in notes[0]
+    deadline = time.monotonic() + 30
+    while alive(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server.pid)
