@@ -102,6 +102,17 @@ WARM_TARGET_HEAVY = 0.3
 REPOSITORIES = ("demo", "gen", *PROJECTS)
 
 
+BYTECODE = [False]
+"""``--bytecode``: let both arms write and use ``__pycache__`` (as a user's pytest does)."""
+
+
+def arm_env(extra: dict[str, str]) -> dict[str, str]:
+    env = bench_env(extra)
+    if BYTECODE[0]:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 class LineReader:
     """Timestamps every stdout line of a process as it arrives."""
 
@@ -183,7 +194,7 @@ def plain_pytest(
     view from inside (process start, pytest_configure, first result)."""
     if out.exists():
         out.unlink()
-    env = bench_env(
+    env = arm_env(
         {"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(probe), "GATEUI_BENCH_PROBE": str(out)}
     )
     started, wall = time.perf_counter(), time.time()
@@ -246,7 +257,7 @@ def measure(
     events = gateui_events(repo, [])  # the recorded full run
     assert any(e.get("event") == "summary" for e in events)
     watch_probe = repo.parent / f"{name}-watch-probe.jsonl"
-    env = bench_env(
+    env = arm_env(
         {
             "PYTHONPATH": str(probe),
             "PYTEST_ADDOPTS": f"-p {PROBE_MODULE}",
@@ -315,7 +326,13 @@ def main() -> int:
         default=None,
         help=f"comma-separated, of {', '.join(REPOSITORIES)} (default: all; --quick: demo)",
     )
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="both arms write and read __pycache__ (default: PYTHONDONTWRITEBYTECODE=1 in both)",
+    )
     args = parser.parse_args()
+    BYTECODE[0] = args.bytecode
     edits = args.edits or (3 if args.quick else 9)
     chosen = (args.repos or ("demo" if args.quick else ",".join(REPOSITORIES))).split(",")
     unknown = sorted(set(chosen) - set(REPOSITORIES))
