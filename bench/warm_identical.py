@@ -2,6 +2,7 @@
 warm process, every outcome compared (node id → outcome).
 
     .venv/bin/python bench/warm_identical.py [--repos flask-sqlalchemy,starlette,demo]
+    .venv/bin/python bench/warm_identical.py --quick     # the demo only (nothing downloaded)
 
 Per repository (a fresh git copy; real projects from bench/real_projects.py, pinned): one cold
 run (``PytestProcess`` without a pool, as ``gateui run`` starts pytest), then two warm runs with
@@ -68,9 +69,13 @@ def counts(summary: RunSummary) -> tuple[int | None, int, int, int, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repos", default=",".join(REPOSITORIES))
+    parser.add_argument("--repos", default=None, help=f"of {', '.join(REPOSITORIES)} (default all)")
+    parser.add_argument("--quick", action="store_true", help="the demo repository only")
     args = parser.parse_args()
-    chosen = args.repos.split(",")
+    chosen = (args.repos or ("demo" if args.quick else ",".join(REPOSITORIES))).split(",")
+    unknown = sorted(set(chosen) - set(REPOSITORIES))
+    if unknown:
+        parser.error(f"--repos: unknown {', '.join(unknown)} (known: {', '.join(REPOSITORIES)})")
     print(f"# {command_line()}")
     print(f"# {machine()}")
     print(f"# at start: {load_average()}")

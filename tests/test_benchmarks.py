@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 # Modules that benchmarks import; they are not benchmarks themselves.
-LIBRARIES = {"_util.py", "selection_kit.py"}
+LIBRARIES = {"_util.py", "selection_kit.py", "real_projects.py"}
 BENCHMARKS = sorted(p.name for p in BENCH.glob("*.py") if p.name not in LIBRARIES)
 
 
