@@ -31,11 +31,22 @@ PYTHON_SAMPLES = sorted(
 
 
 def run(
-    root: Path, interpreter: Path, pool: WarmPool | None, *args: str, repo: Path | None = None
+    root: Path,
+    interpreter: Path,
+    pool: WarmPool | None,
+    *args: str,
+    repo: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], RunSummary, bool]:
+    """One real run; ``env``: the run's whole environment (default: this process's)."""
     process = PytestProcess(
         PytestCommand(
-            project_root=root, repo_root=repo or root, interpreter=interpreter, args=args
+            project_root=root,
+            repo_root=repo or root,
+            interpreter=interpreter,
+            args=args,
+            env=env or {},
+            inherit_env=env is None,
         ),
         warm=pool,
     )
@@ -399,3 +410,28 @@ def test_warm_memory_is_reported_and_bounded(
     while alive(server.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(server.pid)
+
+
+@pytest.mark.integration
+def test_a_module_known_not_to_survive_fork_makes_runs_start_cold(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    python, site = throwaway_venv(tmp_path / "venv")
+    (site / "grpc").mkdir()
+    (site / "grpc" / "__init__.py").write_text("")
+    root = write_repo(
+        tmp_path / "repo", {"test_rpc.py": "import grpc\n\ndef test_rpc():\n    pass\n"}
+    )
+    expected = {"test_rpc.py::test_rpc": "passed"}
+    env = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
+    # The first run teaches the warm process that the tests import grpc.
+    outcomes, _, forked = run(root, python, pool, env=env)
+    assert forked and outcomes == expected
+    outcomes, summary, forked = run(root, python, pool, env=env)
+    assert not forked and outcomes == expected
+    notes = [w for w in summary.warnings if "warm" in w]
+    assert len(notes) == 1
+    assert "the tests import grpc" in notes[0] and "does not survive a fork" in notes[0]
+    # With gRPC's fork support on, it is forked again.
+    outcomes, _, forked = run(root, python, pool, env={**env, "GRPC_ENABLE_FORK_SUPPORT": "1"})
+    assert forked and outcomes == expected

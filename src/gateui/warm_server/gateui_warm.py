@@ -22,7 +22,8 @@ descriptors for stdin, stdout, stderr and the event channel — and receives ``p
 started this process is gone: every child is killed and this process exits.
 
 Forking is only safe while this process has a single thread: if one is alive after the preload,
-it says so (naming the module that started it) and serves nothing.
+it says so (naming the module that started it) and serves nothing; nor does it when the tests
+import a module known not to survive a fork (``NOT_FORK_SAFE``).
 """
 
 from __future__ import annotations
@@ -133,6 +134,28 @@ def _import_quietly(name: str) -> str:
     return ""
 
 
+NOT_FORK_SAFE = {
+    "grpc": (
+        "GRPC_ENABLE_FORK_SUPPORT",
+        "gRPC's core does not survive a fork unless GRPC_ENABLE_FORK_SUPPORT is set",
+    ),
+}
+"""Modules known not to survive a fork after they are imported, by top-level name: the variable
+that makes one fork-safe (when set to a true value), and why. A project whose tests import one
+gets no warm process."""
+
+
+def _not_fork_safe(names: list[str]) -> str:
+    for name in names:
+        known = NOT_FORK_SAFE.get(name.split(".", 1)[0])
+        if known is None:
+            continue
+        variable, why = known
+        if os.environ.get(variable, "").lower() not in ("1", "true", "yes"):
+            return f"the tests import {name}, and {why}"
+    return ""
+
+
 def preload(modules_file: str) -> dict[str, Any]:
     """Import what the runs will need; say what was imported, what failed and what is unsafe."""
     names = ["pytest", *_plugin_entry_modules()]
@@ -142,6 +165,9 @@ def preload(modules_file: str) -> dict[str, Any]:
                 recorded = json.load(handle)
             if isinstance(recorded, list):
                 names += [n for n in recorded if isinstance(n, str)]
+    unsafe = _not_fork_safe(names)
+    if unsafe:
+        return {"failed": {}, "unsafe": unsafe}
     failed: dict[str, str] = {}
     threads_by: list[str] = []
     threads = _thread_count()
@@ -155,7 +181,6 @@ def preload(modules_file: str) -> dict[str, Any]:
         if now > threads:
             threads_by.append(name)
             threads = now
-    unsafe = ""
     if _thread_count() > 1:
         started = ", ".join(threads_by) or "an unknown module"
         alive = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
