@@ -11,6 +11,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -435,3 +436,44 @@ def test_a_module_known_not_to_survive_fork_makes_runs_start_cold(
     # With gRPC's fork support on, it is forked again.
     outcomes, _, forked = run(root, python, pool, env={**env, "GRPC_ENABLE_FORK_SUPPORT": "1"})
     assert forked and outcomes == expected
+
+
+@pytest.mark.integration
+def test_a_run_whose_warm_process_dies_is_reported_and_leaves_nothing(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    started = tmp_path / "started"
+    root = write_repo(
+        tmp_path / "repo",
+        {
+            "test_slow.py": f"""
+                import os, time
+
+                def test_slow():
+                    with open({str(started)!r}, "w") as handle:
+                        handle.write(str(os.getpid()))
+                    time.sleep(120)
+            """
+        },
+    )
+    interpreter = Path(sys.executable)
+    server = pool.server(root, interpreter, dict(os.environ))
+    assert server is not None
+    results: list[tuple[dict[str, str], RunSummary, bool]] = []
+    runner = threading.Thread(target=lambda: results.append(run(root, interpreter, pool)))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    test_pid = int(started.read_text())
+    os.kill(server.pid, signal.SIGKILL)
+    runner.join(timeout=60)
+    assert not runner.is_alive()
+    outcomes, summary, forked = results[0]
+    assert forked
+    assert outcomes == {"test_slow.py::test_slow": "failed"}
+    assert "the warm test process went away during the run" in summary.warnings
+    deadline = time.monotonic() + 30
+    while alive(test_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(test_pid)

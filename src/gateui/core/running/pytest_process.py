@@ -306,6 +306,8 @@ class PytestProcess(GroupProcess):
         try:
             yield from self._pump(read_fd, proc.stdout.fileno(), proc)
             self.returncode = self._reap(proc)
+            if isinstance(proc, ForkedRun) and proc.lost and not self.cancelled:
+                self._notes += ("the warm test process went away during the run",)
         finally:
             os.close(read_fd)
             proc.stdout.close()
