@@ -86,6 +86,11 @@ EDIT_TARGETS = {
         ),
         ("src/flask_sqlalchemy/model.py", "def should_set_tablename(cls: type) -> bool:\n"),
     ],
+    "marshmallow-sqlalchemy": [
+        ("src/marshmallow_sqlalchemy/convert.py", "def _has_default(column):\n"),
+        ("src/marshmallow_sqlalchemy/fields.py", "def get_primary_keys(model):\n"),
+        ("src/marshmallow_sqlalchemy/convert.py", "def _is_auto_increment(column):\n"),
+    ],
     "starlette": [
         ("starlette/requests.py", "def cookie_parser(cookie_string: str) -> dict[str, str]:\n"),
         (

@@ -36,6 +36,17 @@ PROJECTS = {
         ("pytest==8.4.2", "flask==3.0.2", "sqlalchemy==2.0.28", "blinker==1.7.0"),
         src_layout=True,
     ),
+    "marshmallow-sqlalchemy": RealProject(
+        "marshmallow-sqlalchemy==1.0.0",
+        "marshmallow_sqlalchemy-1.0.0",
+        (
+            "pytest==7.4.4",
+            "pytest-lazy-fixture==0.6.3",
+            "marshmallow==3.21.1",
+            "sqlalchemy==2.0.28",
+        ),
+        src_layout=True,
+    ),
     "starlette": RealProject(
         "starlette==0.37.2",
         "starlette-0.37.2",
@@ -86,6 +97,8 @@ def configure(copy: Path, name: str, python: Path, warm: bool = True) -> None:
     pyproject = copy / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     if PROJECTS[name].src_layout and "pythonpath" not in text:
+        if "[tool.pytest.ini_options]\n" not in text:
+            text += "\n[tool.pytest.ini_options]\n"
         text = text.replace(
             "[tool.pytest.ini_options]\n", '[tool.pytest.ini_options]\npythonpath = ["src"]\n', 1
         )
