@@ -477,3 +477,54 @@ def test_a_run_whose_warm_process_dies_is_reported_and_leaves_nothing(
     while alive(test_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(test_pid)
+
+
+@pytest.mark.integration
+def test_a_restart_lets_the_runs_in_flight_finish(tmp_path: Path, pool: WarmPool) -> None:
+    go = tmp_path / "go"
+    started = tmp_path / "started"
+    root = write_repo(
+        tmp_path / "repo",
+        {
+            "test_waits.py": f"""
+                import os, time
+
+                def test_waits():
+                    open({str(started)!r}, "w").close()
+                    while not os.path.exists({str(go)!r}):
+                        time.sleep(0.02)
+            """,
+            "test_quick.py": "def test_quick():\n    pass\n",
+        },
+    )
+    interpreter = Path(sys.executable)
+    run(root, interpreter, pool, "test_quick.py")  # teaches the warm process the imports
+    old = pool.server(root, interpreter, dict(os.environ))
+    assert old is not None
+    results: list[tuple[dict[str, str], RunSummary, bool]] = []
+    waiting = threading.Thread(
+        target=lambda: results.append(run(root, interpreter, pool, "test_waits.py"))
+    )
+    waiting.start()
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert started.exists()
+    # The configuration changes while that run is in flight: the next run gets a new warm
+    # process, and the old one lets the waiting run finish before it exits.
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-q'\n")
+    outcomes, _, forked = run(root, interpreter, pool, "test_quick.py")
+    assert forked and outcomes == {"test_quick.py::test_quick": "passed"}
+    new = pool.server(root, interpreter, dict(os.environ))
+    assert new is not None and new.pid != old.pid
+    assert alive(old.pid)
+    go.touch()
+    waiting.join(timeout=60)
+    assert not waiting.is_alive()
+    outcomes, summary, forked = results[0]
+    assert forked and outcomes == {"test_waits.py::test_waits": "passed"}
+    assert summary.exitstatus == 0
+    deadline = time.monotonic() + 30
+    while alive(old.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(old.pid)

@@ -19,7 +19,9 @@ descriptors for stdin, stdout, stderr and the event channel — and receives ``p
 ``status N`` (a wait status). The child is in a session of its own, dies with this process
 (parent-death signal), and its process group is killed when it exits or when its socket closes
 (the kernel closes it when that gateui dies). When the control socket closes, the gateui that
-started this process is gone: every child is killed and this process exits.
+started this process is gone: every child is killed and this process exits. A ``d`` on it
+instead means a newer warm process replaces this one: it takes no new runs and exits once the
+runs it has (another gateui's among them) have ended.
 
 Forking is only safe while this process has a single thread: if one is alive after the preload,
 it says so (naming the module that started it) and serves nothing; nor does it when the tests
@@ -226,6 +228,7 @@ class Server:
     ) -> None:
         self.control = control
         self.listener = listener
+        self.draining = False
         self.status = status
         self.plugin_packages = plugin_packages
         self.runs: dict[int, _Run] = {}
@@ -257,11 +260,13 @@ class Server:
                             return None
                     elif self.listener is not None and fd == self.listener.fileno():
                         self._connect()
-                    else:
+                    elif fd in self.runs:
                         job = self._read_request(self.runs[fd])
                         if job is not None:
                             return job
             self._reap()
+            if self.draining and not self.runs:
+                return None
 
     def _accept(self) -> bool:
         try:
@@ -273,6 +278,12 @@ class Server:
         for fd in fds:
             sock = socket.socket(fileno=fd)
             self.runs[fd] = _Run(sock)
+        if b"d" in data:
+            # Replaced by a newer warm process: take no new runs, exit once the ones it has end.
+            self.draining = True
+            if self.listener is not None:
+                self.listener.close()
+                self.listener = None
         return True
 
     def _connect(self) -> None:

@@ -20,7 +20,8 @@ keeps the warm process.
 
 The pool is invisible when it works and says so, once, when it cannot: the warm process is
 restarted when the environment's installed packages (the mtimes of its ``sys.path`` folders),
-the pytest configuration or the set of modules to preload change; it is not used — and the run
+the pytest configuration or the set of modules to preload change (the one replaced takes no new
+runs and lets the ones it has finish: a ``gateui run`` handed to it is not cut short); it is not used — and the run
 starts cold — when a thread is alive after the preload, on platforms without fork, when its
 memory goes over ``MAX_RSS_MB``, or when ``[tool.gateui] warm = false``. What it does is logged,
 with the warm process's memory, in ``.gateui/warm.log``.
@@ -267,6 +268,11 @@ class WarmServer:
             theirs.close()
         return ours
 
+    def drain(self) -> None:
+        """Take no new runs, exit once the runs in flight end (it is being replaced)."""
+        with contextlib.suppress(OSError), self._lock:
+            self._control.send(b"d")
+
     def stop(self) -> None:
         """Close the control socket (the warm process kills its runs and exits), stop the guard."""
         with contextlib.suppress(OSError):
@@ -345,6 +351,8 @@ class WarmPool:
         self._servers: dict[tuple[Path, Path], WarmServer] = {}
         self._refused: dict[tuple[Path, Path], _Refusal] = {}
         """Projects that cannot have a warm process, until what it was refused for changes."""
+        self._draining: list[WarmServer] = []
+        """Replaced warm processes still finishing runs they had."""
         self._notes: list[str] = []
         self._said: set[str] = set()
         self._lock = threading.Lock()
@@ -417,7 +425,7 @@ class WarmPool:
                 if why:
                     self._log(f"restarting the warm process of {project_root}: {why}")
                     del self._servers[key]
-                    self._retire(server)
+                    self._retire(server, drain=True)
                     server = None
             if server is None:
                 refused = self._refused.get(key)
@@ -478,13 +486,30 @@ class WarmPool:
             temporary.write_text(json.dumps(server.announcement()), encoding="utf-8")
             os.replace(temporary, path)
 
-    def _retire(self, server: WarmServer) -> None:
-        """Stop ``server`` and take back its announcement (if it is still its own)."""
+    def _retire(self, server: WarmServer, drain: bool = False) -> None:
+        """Stop ``server`` and take back its announcement (if it is still its own). ``drain``:
+        the runs it has in flight (a ``gateui run`` handed its run to it, a run of this session
+        still ending) finish first; it exits then, and is stopped for good by ``close()`` at the
+        latest."""
         path = self.up_file(server.project_root, server.interpreter)
         with contextlib.suppress(OSError, ValueError):
             if json.loads(path.read_text(encoding="utf-8")).get("pid") == server.pid:
                 path.unlink()
-        server.stop()
+        if not drain or server.proc.poll() is not None:
+            server.stop()
+            return
+        server.drain()
+        self._draining.append(server)
+        threading.Thread(
+            target=self._reap_drained, args=(server,), name="gateui-warm-drain", daemon=True
+        ).start()
+
+    def _reap_drained(self, server: WarmServer) -> None:
+        server.proc.wait()
+        server.stop()  # its guard is gone: what is left is closing descriptors and the token
+        with self._lock:
+            if server in self._draining:
+                self._draining.remove(server)
 
     def _attach(
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
@@ -547,6 +572,7 @@ class WarmPool:
         with self._lock:
             self._closed = True
             servers, self._servers = list(self._servers.values()), {}
+            servers += self._draining
         for server in servers:
             self._retire(server)
 
