@@ -11,6 +11,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from gateui.core.discovery.discover import load_projects
 from gateui.core.running.events import RunSummary, TestFinished
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 from gateui.core.running.warm import WarmPool
-from helpers import SAMPLES, alive
+from helpers import SAMPLES, alive, init_repo, run_cli
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
@@ -31,11 +32,22 @@ PYTHON_SAMPLES = sorted(
 
 
 def run(
-    root: Path, interpreter: Path, pool: WarmPool | None, *args: str, repo: Path | None = None
+    root: Path,
+    interpreter: Path,
+    pool: WarmPool | None,
+    *args: str,
+    repo: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], RunSummary, bool]:
+    """One real run; ``env``: the run's whole environment (default: this process's)."""
     process = PytestProcess(
         PytestCommand(
-            project_root=root, repo_root=repo or root, interpreter=interpreter, args=args
+            project_root=root,
+            repo_root=repo or root,
+            interpreter=interpreter,
+            args=args,
+            env=env or {},
+            inherit_env=env is None,
         ),
         warm=pool,
     )
@@ -261,3 +273,258 @@ def test_tool_gateui_warm_is_true_or_false(tmp_path: Path) -> None:
     assert caught.value.line == 3
     pyproject.write_text("[tool.gateui]\nwarm = false\n")
     assert load_gateui_config(pyproject).warm is False
+
+
+PARENT_PROBE = """
+import os
+
+def test_parent():
+    edit = 0  # changed by the test to start a watch cycle
+    parent = os.getppid()
+    with open(f"/proc/{parent}/cmdline", "rb") as handle:
+        warm = b"gateui_warm.py" in handle.read()
+    with open(os.environ["GATEUI_TEST_PARENTS"], "a") as handle:
+        handle.write(f"{parent} {int(warm)}\\n")
+"""
+
+
+def parents(record: Path) -> list[tuple[int, bool]]:
+    """Each run's test process's parent, and whether it was a warm process then."""
+    lines = record.read_text().splitlines() if record.exists() else []
+    return [(int(line.split()[0]), line.split()[1] == "1") for line in lines]
+
+
+def watch_events(proc: subprocess.Popen[str], kind: str) -> dict[str, object]:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event: dict[str, object] = json.loads(line)
+        if event.get("event") == kind:
+            return event
+    raise AssertionError(f"watch ended before a {kind!r} event")
+
+
+@pytest.mark.integration
+def test_gateui_run_hands_its_run_to_the_warm_process_watch_mode_keeps(tmp_path: Path) -> None:
+    repo = init_repo(write_repo(tmp_path / "repo", {"test_parent.py": PARENT_PROBE}))
+    record = tmp_path / "parents"
+    env = {**os.environ, "GATEUI_TEST_PARENTS": str(record)}
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "gateui", "watch", "--no-tui", "--json"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        watch_events(watch, "idle")
+        # Two cycles: after the first the warm process restarts with what the tests imported;
+        # the second is forked from the restarted one, which stays.
+        for number in range(2):
+            (repo / "test_parent.py").write_text(
+                PARENT_PROBE.replace("edit = 0", f"edit = {number + 1}")
+            )
+            cycle = watch_events(watch, "cycle")
+            while cycle["changed"] != ["test_parent.py"]:
+                cycle = watch_events(watch, "cycle")
+            summary = watch_events(watch, "summary")
+            assert summary["passed"] == 1, json.dumps([cycle, summary])
+        server, warm = parents(record)[-1]
+        assert warm
+        ran = run_cli(["run", "--json"], repo, env)
+        assert ran.code == 0, ran.stderr
+        assert ran.json_lines()[-1]["passed"] == 1
+        # Forked from watch mode's warm process: its parent is that process.
+        assert parents(record)[-1] == (server, True)
+        # Another environment than the warm process was started for: a cold run of its own.
+        ran = run_cli(["run", "--json"], repo, {**env, "SOME_SETTING": "other"})
+        assert ran.code == 0, ran.stderr
+        assert not parents(record)[-1][1]
+    finally:
+        watch.send_signal(signal.SIGINT)
+        watch.wait(timeout=60)
+    # With watch mode gone, so is its warm process, and `gateui run` starts cold.
+    deadline = time.monotonic() + 30
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server)
+    ran = run_cli(["run", "--json"], repo, env)
+    assert ran.code == 0, ran.stderr
+    assert not parents(record)[-1][1]
+
+
+@pytest.mark.tui
+def test_tui_runs_fork_from_a_warm_process_while_the_app_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.pilot import Pilot
+
+    from gateui.tui.app import GateuiApp
+    from tui_support import discovered, drive, run_finished
+
+    repo = init_repo(write_repo(tmp_path / "repo", {"test_parent.py": PARENT_PROBE}))
+    record = tmp_path / "parents"
+    monkeypatch.setenv("GATEUI_TEST_PARENTS", str(record))
+    servers: list[int] = []
+
+    async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
+        await discovered(app, pilot)
+        await pilot.press("a")
+        await run_finished(app, pilot)
+        summary = app.runs.current.tally.summary if app.runs.current else None
+        assert summary is not None and summary.passed == 1
+        server, warm = parents(record)[-1]
+        assert warm
+        servers.append(server)
+
+    drive(GateuiApp(repo), scenario)
+    # The app closed: its warm process is gone.
+    deadline = time.monotonic() + 30
+    while alive(servers[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(servers[0])
+
+
+@pytest.mark.integration
+def test_warm_memory_is_reported_and_bounded(
+    tmp_path: Path, pool: WarmPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gateui.core.running.warm as warm_module
+
+    root = write_repo(tmp_path / "repo", {"test_one.py": "def test_one():\n    pass\n"})
+    interpreter = Path(sys.executable)
+    outcomes, _, forked = run(root, interpreter, pool)
+    assert forked and outcomes == {"test_one.py::test_one": "passed"}
+    server = pool.server(root, interpreter, dict(os.environ))
+    assert server is not None
+    size = warm_module.rss_mb(server.pid)
+    assert size is not None and size > 1
+    log = (tmp_path / ".gateui" / "warm.log").read_text()
+    assert f"warm process {server.pid} for {root}" in log and " MB" in log
+    # Over the bound, the warm process is stopped and runs start cold, said once.
+    monkeypatch.setattr(warm_module, "MAX_RSS_MB", 1)
+    outcomes, summary, forked = run(root, interpreter, pool)
+    assert not forked and outcomes == {"test_one.py::test_one": "passed"}
+    notes = [w for w in summary.warnings if "warm" in w]
+    assert len(notes) == 1 and "(over 1 MB): it is stopped, runs start cold" in notes[0]
+    deadline = time.monotonic() + 30
+    while alive(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server.pid)
+
+
+@pytest.mark.integration
+def test_a_module_known_not_to_survive_fork_makes_runs_start_cold(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    python, site = throwaway_venv(tmp_path / "venv")
+    (site / "grpc").mkdir()
+    (site / "grpc" / "__init__.py").write_text("")
+    root = write_repo(
+        tmp_path / "repo", {"test_rpc.py": "import grpc\n\ndef test_rpc():\n    pass\n"}
+    )
+    expected = {"test_rpc.py::test_rpc": "passed"}
+    env = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
+    # The first run teaches the warm process that the tests import grpc.
+    outcomes, _, forked = run(root, python, pool, env=env)
+    assert forked and outcomes == expected
+    outcomes, summary, forked = run(root, python, pool, env=env)
+    assert not forked and outcomes == expected
+    notes = [w for w in summary.warnings if "warm" in w]
+    assert len(notes) == 1
+    assert "the tests import grpc" in notes[0] and "does not survive a fork" in notes[0]
+    # With gRPC's fork support on, it is forked again.
+    outcomes, _, forked = run(root, python, pool, env={**env, "GRPC_ENABLE_FORK_SUPPORT": "1"})
+    assert forked and outcomes == expected
+
+
+@pytest.mark.integration
+def test_a_run_whose_warm_process_dies_is_reported_and_leaves_nothing(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    started = tmp_path / "started"
+    root = write_repo(
+        tmp_path / "repo",
+        {
+            "test_slow.py": f"""
+                import os, time
+
+                def test_slow():
+                    with open({str(started)!r}, "w") as handle:
+                        handle.write(str(os.getpid()))
+                    time.sleep(120)
+            """
+        },
+    )
+    interpreter = Path(sys.executable)
+    server = pool.server(root, interpreter, dict(os.environ))
+    assert server is not None
+    results: list[tuple[dict[str, str], RunSummary, bool]] = []
+    runner = threading.Thread(target=lambda: results.append(run(root, interpreter, pool)))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    test_pid = int(started.read_text())
+    os.kill(server.pid, signal.SIGKILL)
+    runner.join(timeout=60)
+    assert not runner.is_alive()
+    outcomes, summary, forked = results[0]
+    assert forked
+    assert outcomes == {"test_slow.py::test_slow": "failed"}
+    assert "the warm test process went away during the run" in summary.warnings
+    deadline = time.monotonic() + 30
+    while alive(test_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(test_pid)
+
+
+@pytest.mark.integration
+def test_a_restart_lets_the_runs_in_flight_finish(tmp_path: Path, pool: WarmPool) -> None:
+    go = tmp_path / "go"
+    started = tmp_path / "started"
+    root = write_repo(
+        tmp_path / "repo",
+        {
+            "test_waits.py": f"""
+                import os, time
+
+                def test_waits():
+                    open({str(started)!r}, "w").close()
+                    while not os.path.exists({str(go)!r}):
+                        time.sleep(0.02)
+            """,
+            "test_quick.py": "def test_quick():\n    pass\n",
+        },
+    )
+    interpreter = Path(sys.executable)
+    run(root, interpreter, pool, "test_quick.py")  # teaches the warm process the imports
+    old = pool.server(root, interpreter, dict(os.environ))
+    assert old is not None
+    results: list[tuple[dict[str, str], RunSummary, bool]] = []
+    waiting = threading.Thread(
+        target=lambda: results.append(run(root, interpreter, pool, "test_waits.py"))
+    )
+    waiting.start()
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert started.exists()
+    # The configuration changes while that run is in flight: the next run gets a new warm
+    # process, and the old one lets the waiting run finish before it exits.
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-q'\n")
+    outcomes, _, forked = run(root, interpreter, pool, "test_quick.py")
+    assert forked and outcomes == {"test_quick.py::test_quick": "passed"}
+    new = pool.server(root, interpreter, dict(os.environ))
+    assert new is not None and new.pid != old.pid
+    assert alive(old.pid)
+    go.touch()
+    waiting.join(timeout=60)
+    assert not waiting.is_alive()
+    outcomes, summary, forked = results[0]
+    assert forked and outcomes == {"test_waits.py::test_waits": "passed"}
+    assert summary.exitstatus == 0
+    deadline = time.monotonic() + 30
+    while alive(old.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(old.pid)

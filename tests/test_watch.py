@@ -16,7 +16,7 @@ import pytest
 from gateui.core.discovery.discover import load_projects
 from gateui.core.running.events import TestFinished
 from gateui.core.watch.session import CycleFinished, CycleStarted, Idle, WatchEvent, WatchSession
-from helpers import CliResult
+from helpers import CliResult, git
 
 pytestmark = pytest.mark.integration
 
@@ -160,6 +160,34 @@ def test_a_burst_of_a_thousand_writes_is_one_run(lab: Path) -> None:
         assert len(cycle.changed) == 1000
         watching.next(CycleFinished)
         # Nothing else is pending: the next thing the session does is wait.
+        nxt = watching.events.get(timeout=WAIT_S)
+        assert isinstance(nxt, Idle)
+    finally:
+        watching.stop()
+
+
+@pytest.mark.parametrize("files", [3, 30])
+def test_a_branch_switch_is_one_run(lab: Path, files: int) -> None:
+    """A real ``git checkout``: a few files (under the burst size, so the short quiet time
+    applies) or many; either way one cycle, then idle."""
+    git(lab, "checkout", "-q", "-b", "feature")
+    sources = [lab / "src" / "lab" / name for name in ("util.py", "render.py", "extra.py")]
+    for path in sources[:files]:
+        path.write_text(path.read_text() + "\n# on the feature branch\n")
+    for index in range(files - len(sources)):
+        (lab / "src" / "lab" / f"data_{index}.txt").write_text(f"{index}\n")
+    git(lab, "add", "-A")
+    git(lab, "commit", "-q", "-m", "feature")
+    git(lab, "checkout", "-q", "main")
+    session = WatchSession(load_projects(lab), initial=False)
+    watching = Watching(session)
+    try:
+        watching.next(Idle)
+        git(lab, "checkout", "-q", "feature")
+        cycle = watching.next(CycleStarted)
+        assert isinstance(cycle, CycleStarted)
+        assert len(cycle.changed) == files
+        watching.next(CycleFinished)
         nxt = watching.events.get(timeout=WAIT_S)
         assert isinstance(nxt, Idle)
     finally:

@@ -27,6 +27,7 @@ from gateui.core.plan.run_plan import (
 )
 from gateui.core.running.events import RunSummary
 from gateui.core.running.junit_writer import JunitWriter
+from gateui.core.running.warm import WarmPool, warm_enabled
 
 if TYPE_CHECKING:
     from gateui.core.selection.affected import AffectedPlan
@@ -172,10 +173,13 @@ def _run(
             if record:
                 commands = with_recording(commands, repo_root)
         junit = Path(args.junitxml).resolve() if args.junitxml else None
-        session = RunSession(commands)
-        code = stream_run(
-            session, printer, books, junit, affected=args.affected, scoped=bool(scope)
-        )
+        # A warm process another gateui keeps for a project (watch mode, the TUI) takes the run
+        # when it is up; none is started for one run.
+        with WarmPool(repo_root, enabled=warm_enabled(repo_root), attach_only=True) as warm:
+            session = RunSession(commands, warm=warm)
+            code = stream_run(
+                session, printer, books, junit, affected=args.affected, scoped=bool(scope)
+            )
         if code == EXIT_NOTHING_IN_SCOPE:
             if scope:
                 (sys.stderr if args.json else out).write(f"nothing affected in {scope}\n")

@@ -1,33 +1,38 @@
 """gateui's warm test process: runs INSIDE the interpreter of the repository under test.
 
-Standard library only, executed by path (``python gateui_warm.py CONTROL_FD MODULES_FILE``), never
-imported. It imports pytest, the pytest plugins the environment provides and the third-party
-modules the project's tests imported last time (``MODULES_FILE``, written by the event plugin) —
-never the repository's own modules, never a conftest — and then serves runs: for each one it
-forks, and the child runs pytest as ``python -m pytest`` would, with the run's arguments,
-environment, working directory and standard streams, then exits. Every run starts from the same
-pristine imported modules, so whatever a test patches dies with its run.
+Standard library only, executed by path (``python gateui_warm.py CONTROL_FD MODULES_FILE
+[LISTEN_NAME]``), never imported. It imports pytest, the pytest plugins the environment provides
+and the third-party modules the project's tests imported last time (``MODULES_FILE``, written by
+the event plugin) — never the repository's own modules, never a conftest — and then serves runs:
+for each one it forks, and the child runs pytest as ``python -m pytest`` would, with the run's
+arguments, environment, working directory and standard streams, then exits. Every run starts from
+the same pristine imported modules, so whatever a test patches dies with its run.
 
 Messages to gateui are JSON lines on the original stdout; the process's own stdout and stderr go to
 /dev/null (a module that prints at import says nothing to anyone).
 
-Runs arrive as one end of a socket pair, passed over the control socket (``CONTROL_FD``). A run's
-client (``_warm_client.py``, started under gateui's guard) sends its request on it — the pytest
-arguments, the working directory, the environment and its descriptors for stdin, stdout, stderr and
-the event channel — and receives ``pid N`` and then ``status N`` (a wait status). The child is in
-a session of its own, dies with this process (parent-death signal), and its process group is
-killed when it exits or when its client goes away (the client dies with its guard, the guard with
-gateui). When the control socket closes, gateui is gone: every child is killed and this process
-exits.
+Runs arrive as one end of a socket pair, passed over the control socket (``CONTROL_FD``) by the
+gateui that started this process, or as a connection to the abstract Unix socket ``LISTEN_NAME``
+from another gateui of the same user (``gateui run`` while watch mode is on). gateui sends the
+run's request on it — the pytest arguments, the working directory, the environment and its
+descriptors for stdin, stdout, stderr and the event channel — and receives ``pid N`` and then
+``status N`` (a wait status). The child is in a session of its own, dies with this process
+(parent-death signal), and its process group is killed when it exits or when its socket closes
+(the kernel closes it when that gateui dies). When the control socket closes, the gateui that
+started this process is gone: every child is killed and this process exits. A ``d`` on it
+instead means a newer warm process replaces this one: it takes no new runs and exits once the
+runs it has (another gateui's among them) have ended.
 
 Forking is only safe while this process has a single thread: if one is alive after the preload,
-it says so (naming the module that started it) and serves nothing.
+it says so (naming the module that started it) and serves nothing; nor does it when the tests
+import a module known not to survive a fork (``NOT_FORK_SAFE``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -131,6 +136,28 @@ def _import_quietly(name: str) -> str:
     return ""
 
 
+NOT_FORK_SAFE = {
+    "grpc": (
+        "GRPC_ENABLE_FORK_SUPPORT",
+        "gRPC's core does not survive a fork unless GRPC_ENABLE_FORK_SUPPORT is set",
+    ),
+}
+"""Modules known not to survive a fork after they are imported, by top-level name: the variable
+that makes one fork-safe (when set to a true value), and why. A project whose tests import one
+gets no warm process."""
+
+
+def _not_fork_safe(names: list[str]) -> str:
+    for name in names:
+        known = NOT_FORK_SAFE.get(name.split(".", 1)[0])
+        if known is None:
+            continue
+        variable, why = known
+        if os.environ.get(variable, "").lower() not in ("1", "true", "yes"):
+            return f"the tests import {name}, and {why}"
+    return ""
+
+
 def preload(modules_file: str) -> dict[str, Any]:
     """Import what the runs will need; say what was imported, what failed and what is unsafe."""
     names = ["pytest", *_plugin_entry_modules()]
@@ -140,6 +167,9 @@ def preload(modules_file: str) -> dict[str, Any]:
                 recorded = json.load(handle)
             if isinstance(recorded, list):
                 names += [n for n in recorded if isinstance(n, str)]
+    unsafe = _not_fork_safe(names)
+    if unsafe:
+        return {"failed": {}, "unsafe": unsafe}
     failed: dict[str, str] = {}
     threads_by: list[str] = []
     threads = _thread_count()
@@ -153,7 +183,6 @@ def preload(modules_file: str) -> dict[str, Any]:
         if now > threads:
             threads_by.append(name)
             threads = now
-    unsafe = ""
     if _thread_count() > 1:
         started = ", ".join(threads_by) or "an unknown module"
         alive = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
@@ -170,9 +199,36 @@ class _Run:
         self.fds: list[int] = []
 
 
+def listen(name: str) -> socket.socket | None:
+    """The abstract socket other gateui processes of this user hand runs to (None: taken)."""
+    if not name:
+        return None
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind("\0" + name)
+        listener.listen(16)
+    except OSError:
+        listener.close()
+        return None
+    return listener
+
+
+def _peer_uid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", creds)[1])
+
+
 class Server:
-    def __init__(self, control: socket.socket, status: Any, plugin_packages: list[str]) -> None:
+    def __init__(
+        self,
+        control: socket.socket,
+        status: Any,
+        plugin_packages: list[str],
+        listener: socket.socket | None = None,
+    ) -> None:
         self.control = control
+        self.listener = listener
+        self.draining = False
         self.status = status
         self.plugin_packages = plugin_packages
         self.runs: dict[int, _Run] = {}
@@ -189,6 +245,8 @@ class Server:
         """Serve until gateui goes away (returns None), or return a child's job (in the child)."""
         while True:
             readable = [self.control.fileno(), self._wake_read, *self.runs]
+            if self.listener is not None:
+                readable.append(self.listener.fileno())
             with contextlib.suppress(InterruptedError):
                 ready, _, _ = select.select(readable, [], [])
                 for fd in ready:
@@ -200,11 +258,15 @@ class Server:
                         if not self._accept():
                             self._stop_all()
                             return None
-                    else:
+                    elif self.listener is not None and fd == self.listener.fileno():
+                        self._connect()
+                    elif fd in self.runs:
                         job = self._read_request(self.runs[fd])
                         if job is not None:
                             return job
             self._reap()
+            if self.draining and not self.runs:
+                return None
 
     def _accept(self) -> bool:
         try:
@@ -216,7 +278,28 @@ class Server:
         for fd in fds:
             sock = socket.socket(fileno=fd)
             self.runs[fd] = _Run(sock)
+        if b"d" in data:
+            # Replaced by a newer warm process: take no new runs, exit once the ones it has end.
+            self.draining = True
+            if self.listener is not None:
+                self.listener.close()
+                self.listener = None
         return True
+
+    def _connect(self) -> None:
+        assert self.listener is not None
+        try:
+            sock, _ = self.listener.accept()
+        except OSError:
+            return
+        try:
+            allowed = _peer_uid(sock) == os.getuid()
+        except OSError:
+            allowed = False
+        if not allowed:
+            sock.close()  # runs are taken from this user's processes only
+            return
+        self.runs[sock.fileno()] = _Run(sock)
 
     def _read_request(self, run: _Run) -> dict[str, Any] | None:
         try:
@@ -283,6 +366,8 @@ class Server:
                 with contextlib.suppress(OSError):
                     os.close(received)
         self.control.close()
+        if self.listener is not None:
+            self.listener.close()
         with contextlib.suppress(OSError):
             self.status.close()
         _place_descriptors(run.fds, [int(t) for t in request["fds"]])
@@ -382,8 +467,21 @@ def _reseed() -> None:
             seed()
 
 
+def _freeze_heap() -> None:
+    """Move everything preloaded out of the garbage collector's reach (``gc.freeze``, as pre-fork
+    servers do): a run's collections then walk only what the run made, not the whole preloaded
+    heap — pytest's own collection at the end of a session took about as long as the rest of a
+    small run — and they no longer write to every preloaded object, which would copy the warm
+    process's memory page by page into each run."""
+    gc.collect()
+    freeze = getattr(gc, "freeze", None)
+    if freeze is not None:
+        freeze()
+
+
 def main(argv: list[str]) -> None:
     control_fd, modules_file = int(argv[1]), argv[2]
+    listen_name = argv[3] if len(argv) > 3 else ""
     status = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -406,10 +504,13 @@ def main(argv: list[str]) -> None:
             "path": sys.path,
         }
     )
+    listener = None if report["unsafe"] else listen(listen_name)
+    report["listening"] = listen_name if listener is not None else ""
     status.write(json.dumps(report) + "\n")
     if report["unsafe"]:
         return
-    server = Server(control, status, plugin_packages)
+    _freeze_heap()
+    server = Server(control, status, plugin_packages, listener)
     job = server.serve()
     if job is None:
         return

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
 from gateui.core.running import _guard
 
@@ -42,6 +42,21 @@ PIPE_GRACE_S = 1.0
 holds them never keeps a run open."""
 RUN_TOKEN_VARIABLE = _guard.TOKEN_VARIABLE
 GUARD_FILE = Path(_guard.__file__)
+
+
+class ChildHandle(Protocol):
+    """What a runner needs of its child: a started process (``subprocess.Popen``) or a run forked
+    from a warm process (``_forked_run.ForkedRun``). Signals go to the process group ``pid``."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def stdout(self) -> IO[bytes] | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
 def run_environment(env: Mapping[str, str], token: str) -> dict[str, str]:
@@ -186,7 +201,7 @@ class GroupProcess:
     leave nothing behind."""
 
     def __init__(self) -> None:
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: ChildHandle | None = None
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
         self.output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
@@ -219,13 +234,17 @@ class GroupProcess:
         proc = launch(
             argv, cwd=cwd, env=env, token=self.token, stdout=subprocess.PIPE, pass_fds=pass_fds
         )
+        self._adopt(proc)
+        return proc
+
+    def _adopt(self, proc: ChildHandle) -> None:
+        """Take charge of a started child (a cancel that came first applies at once)."""
         with self._lock:
             self._proc = proc
         if self.cancelled:
             kill_group(proc.pid, signal.SIGTERM)
-        return proc
 
-    def _reap(self, proc: subprocess.Popen[bytes]) -> int:
+    def _reap(self, proc: ChildHandle) -> int:
         if self.cancelled:
             try:
                 return proc.wait(timeout=TERMINATE_GRACE_S + GUARD_MARGIN_S)
@@ -233,7 +252,7 @@ class GroupProcess:
                 kill_group(proc.pid, signal.SIGKILL)
         return proc.wait()
 
-    def _leave_nothing(self, proc: subprocess.Popen[bytes]) -> None:
+    def _leave_nothing(self, proc: ChildHandle) -> None:
         """Stop the guard if it still runs (it stops the run), and kill whatever still carries
         the run's token either way."""
         if proc.poll() is None:

@@ -15,7 +15,6 @@ import contextlib
 import fcntl
 import os
 import selectors
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from gateui.core.common.errors import InterpreterError
 from gateui.core.common.paths import relative_nodeid, relative_path
+from gateui.core.running._forked_run import ForkedRun, WarmRunRefused
 from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV, KeyedLines, new_key
 from gateui.core.running.events import (
     CollectionError,
@@ -37,7 +37,13 @@ from gateui.core.running.events import (
     TestStarted,
 )
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
-from gateui.core.running.process_group import PIPE_GRACE_S, GroupProcess, describe_exit
+from gateui.core.running.process_group import (
+    PIPE_GRACE_S,
+    ChildHandle,
+    GroupProcess,
+    describe_exit,
+    run_environment,
+)
 from gateui.core.running.tally import ResultCounts
 from gateui.core.running.warm import WarmPool
 
@@ -267,29 +273,42 @@ class PytestProcess(GroupProcess):
         read_fd, write_fd = os.pipe()
         env = plugin_environment(base, f"fd:{write_fd}", self._key)
         argv = self.command.argv()
-        pass_fds: tuple[int, ...] = (write_fd,)
+        proc: ChildHandle | None = None
         if warm is not None:
-            # The client stands in for ``python -m pytest`` under the guard; the run is forked.
-            argv = [*warm.argv_prefix, str(write_fd), "--", *argv[3:]]
-            pass_fds = (write_fd, warm.run_socket.fileno())
-        try:
-            if self.command.wrap is not None:
-                argv = self.command.wrap(argv, env)
-            proc = self._launch(argv, cwd=self.command.project_root, env=env, pass_fds=pass_fds)
-        except OSError as exc:
-            os.close(read_fd)
-            os.close(write_fd)
-            raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
-        finally:
-            if warm is not None:
-                warm.run_socket.close()
-        self.forked = warm is not None
+            # Forked from the warm process: nothing is started here, the run begins at the fork.
+            try:
+                proc = ForkedRun(
+                    warm,
+                    argv[3:],
+                    self.command.project_root,
+                    run_environment(env, self.token),
+                    write_fd,
+                )
+            except WarmRunRefused as exc:
+                warm.close()
+                self._notes += (f"{exc}: the run started cold",)
+            if proc is not None:
+                self._adopt(proc)
+        if proc is None:
+            try:
+                if self.command.wrap is not None:
+                    argv = self.command.wrap(argv, env)
+                proc = self._launch(
+                    argv, cwd=self.command.project_root, env=env, pass_fds=(write_fd,)
+                )
+            except OSError as exc:
+                os.close(read_fd)
+                os.close(write_fd)
+                raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
+        self.forked = isinstance(proc, ForkedRun)
         # Only the run holds the write end now, so its end means EOF here.
         os.close(write_fd)
         assert proc.stdout is not None
         try:
             yield from self._pump(read_fd, proc.stdout.fileno(), proc)
             self.returncode = self._reap(proc)
+            if isinstance(proc, ForkedRun) and proc.lost and not self.cancelled:
+                self._notes += ("the warm test process went away during the run",)
         finally:
             os.close(read_fd)
             proc.stdout.close()
@@ -299,9 +318,7 @@ class PytestProcess(GroupProcess):
         if self.session is None and not self.cancelled:
             self._raise_if_pytest_missing()
 
-    def _pump(
-        self, event_fd: int, output_fd: int, proc: subprocess.Popen[bytes]
-    ) -> Iterator[Event]:
+    def _pump(self, event_fd: int, output_fd: int, proc: ChildHandle) -> Iterator[Event]:
         """Events as they come; pytest's own output without waking up for it.
 
         pytest flushes its progress line after every test, and nobody reads it live (it is

@@ -7,15 +7,24 @@ in their last run (the event plugin writes their names to ``.gateui/warm/``) —
 repository's own modules, never a conftest. Each run forks from it, so every run starts from the
 same pristine modules and costs no interpreter start-up or imports.
 
-A run forked from it keeps the guarantees of a cold one: its stand-in (``_warm_client.py``) is
-started under the guard like any test command, with the run token; the forked run has a session
-of its own, dies with the warm process, which dies with its guard, which dies with gateui.
+A run forked from it keeps the guarantees of a cold one (``_forked_run``): gateui hands the run
+over on a socket of its own and starts no process for it; the forked run has a session of its
+own, dies with the warm process, which dies with its guard, which dies with gateui; and when
+gateui dies the run's socket closes, on which the warm process kills the run.
+
+The warm process also listens on an abstract Unix socket named after the project and interpreter
+(``listen_name``), announced in ``.gateui/warm/`` while it is up: a ``gateui run`` of the same user
+(a pool with ``attach_only``) hands its run to it when its environment, installed packages and
+pytest configuration still match, and otherwise starts cold. Such a run dies with the gateui that
+keeps the warm process.
 
 The pool is invisible when it works and says so, once, when it cannot: the warm process is
 restarted when the environment's installed packages (the mtimes of its ``sys.path`` folders),
-the pytest configuration or the set of modules to preload change; it is not used — and the run
-starts cold — when a thread is alive after the preload, on platforms without fork, when its
-memory goes over ``MAX_RSS_MB``, or when ``[tool.gateui] warm = false``. What it does is logged,
+the pytest configuration or the set of modules to preload change (the one replaced takes no new
+runs and lets the ones it has finish: a ``gateui run`` handed to it is not cut short); it is
+not used — and the run starts cold — when a thread is alive after the preload, when the tests
+import a module known not to survive a fork, on platforms without fork, when its memory goes
+over ``MAX_RSS_MB``, or when ``[tool.gateui] warm = false``. What it does is logged,
 with the warm process's memory, in ``.gateui/warm.log``.
 """
 
@@ -28,12 +37,12 @@ import os
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +61,6 @@ from gateui.core.running.process_group import (
 from gateui.core.running.results import STATE_DIR
 
 SERVER_FILE = Path(__file__).resolve().parents[2] / "warm_server" / "gateui_warm.py"
-CLIENT_FILE = Path(__file__).resolve().parent / "_warm_client.py"
 MODULES_ENV = "GATEUI_WARM_MODULES"
 """``REPO_ROOT<os.pathsep>FILE``: the event plugin writes the third-party modules the session
 imported to FILE (modules outside REPO_ROOT, or in a site-packages folder)."""
@@ -68,14 +76,6 @@ def warm_supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
 
 
-@dataclass(frozen=True)
-class WarmRequest:
-    """What one run needs from the pool: the client's argv prefix and the socket it talks on."""
-
-    argv_prefix: tuple[str, ...]
-    run_socket: socket.socket
-
-
 def _server_environment(base: Mapping[str, str]) -> dict[str, str]:
     """The warm process's environment: the runs' own, without anything that is per run."""
     env = {k: v for k, v in base.items() if not k.startswith("GATEUI_")}
@@ -85,8 +85,39 @@ def _server_environment(base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+TERMINAL_VARIABLES = frozenset(
+    {
+        "_",
+        "PWD",
+        "OLDPWD",
+        "SHLVL",
+        "TERM",
+        "TERM_PROGRAM",
+        "TERM_PROGRAM_VERSION",
+        "TERM_SESSION_ID",
+        "COLORTERM",
+        "COLUMNS",
+        "LINES",
+        "TMUX",
+        "TMUX_PANE",
+        "STY",
+        "WINDOW",
+        "WINDOWID",
+        "VTE_VERSION",
+        "SSH_TTY",
+        "SSH_CLIENT",
+        "SSH_CONNECTION",
+        "GPG_TTY",
+    }
+)
+"""What differs between two terminals of one user and no library reads at import: a ``gateui run``
+in another terminal may use the warm process watch mode started. (Every run gets its own whole
+environment anyway; this only decides which preloaded modules can be shared.)"""
+
+
 def _fingerprint_env(env: Mapping[str, str]) -> str:
-    text = "\0".join(f"{k}={v}" for k, v in sorted(env.items()))
+    kept = ((k, v) for k, v in env.items() if k not in TERMINAL_VARIABLES)
+    text = "\0".join(f"{k}={v}" for k, v in sorted(kept))
     return hashlib.sha256(text.encode(errors="replace")).hexdigest()
 
 
@@ -100,6 +131,19 @@ def _mtimes(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
             continue
         stamps.append((str(path), info.st_mtime_ns, info.st_size))
     return tuple(stamps)
+
+
+def listen_name(project_root: Path, interpreter: Path) -> str:
+    """The abstract socket a project's warm process takes runs from other gateui processes on."""
+    key = f"{os.getuid()}\0{project_root}\0{interpreter}"
+    return "gateui-warm-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _peer(sock: socket.socket) -> tuple[int, int]:
+    """(pid, uid) of the process that listens at the other end of ``sock``."""
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    pid, uid, _ = struct.unpack("3i", creds)
+    return pid, uid
 
 
 def rss_mb(pid: int) -> float | None:
@@ -125,11 +169,18 @@ class WarmServer:
         self.env_key = _fingerprint_env(env)
         self.modules = _read_modules(modules_file)
         self.token = new_run_token()
+        self.listen_name = listen_name(project_root, interpreter)
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._lock = threading.Lock()
         try:
             self.proc = launch(
-                [str(interpreter), str(SERVER_FILE), str(theirs.fileno()), str(modules_file)],
+                [
+                    str(interpreter),
+                    str(SERVER_FILE),
+                    str(theirs.fileno()),
+                    str(modules_file),
+                    self.listen_name,
+                ],
                 cwd=project_root,
                 env=env,
                 token=self.token,
@@ -142,6 +193,16 @@ class WarmServer:
         self.pid = int(self.report.get("pid") or 0)
         self.path_stamps = _mtimes(self.site_folders())
         self.config_stamps = _mtimes(config_files(project_root))
+
+    def announcement(self) -> dict[str, Any]:
+        """What another gateui checks before it hands this process a run (``WarmPool._attach``)."""
+        return {
+            "pid": self.pid,
+            "name": self.report.get("listening") or "",
+            "env_key": self.env_key,
+            "path_stamps": self.path_stamps,
+            "config_stamps": self.config_stamps,
+        }
 
     def _read_report(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
@@ -208,6 +269,11 @@ class WarmServer:
             theirs.close()
         return ours
 
+    def drain(self) -> None:
+        """Take no new runs, exit once the runs in flight end (it is being replaced)."""
+        with contextlib.suppress(OSError), self._lock:
+            self._control.send(b"d")
+
     def stop(self) -> None:
         """Close the control socket (the warm process kills its runs and exits), stop the guard."""
         with contextlib.suppress(OSError):
@@ -250,8 +316,9 @@ class _Refusal:
         return env_key == self.env_key and self._stamps(modules_file) == self.stamps
 
 
-def _project_allows(project_root: Path) -> bool:
-    """A sub-project's own ``[tool.gateui] warm = false`` wins for it."""
+def warm_enabled(project_root: Path) -> bool:
+    """``[tool.gateui] warm`` of a repository or project; a sub-project's own ``warm = false``
+    wins for it."""
     try:
         return load_gateui_config(project_root / "pyproject.toml").warm
     except ConfigError:
@@ -275,24 +342,35 @@ class WarmPool:
 
     Thread-safe: runs may ask from worker threads."""
 
-    def __init__(self, repo_root: Path, enabled: bool = True) -> None:
+    def __init__(self, repo_root: Path, enabled: bool = True, attach_only: bool = False) -> None:
+        """``attach_only`` (``gateui run``): start no warm process, but hand runs to the one
+        another gateui of this user keeps for the project (watch mode, the TUI) when it is up
+        and matches this environment."""
         self.repo_root = repo_root
         self.enabled = enabled
+        self.attach_only = attach_only
         self._servers: dict[tuple[Path, Path], WarmServer] = {}
         self._refused: dict[tuple[Path, Path], _Refusal] = {}
         """Projects that cannot have a warm process, until what it was refused for changes."""
+        self._draining: list[WarmServer] = []
+        """Replaced warm processes still finishing runs they had."""
         self._notes: list[str] = []
         self._said: set[str] = set()
         self._lock = threading.Lock()
         self._closed = False
         if enabled and not warm_supported():
-            self._say("warm test processes need Linux: runs start cold")
+            if not attach_only:
+                self._say("warm test processes need Linux: runs start cold")
             self.enabled = False
 
     # -- for the runners -------------------------------------------------------------------
     def modules_file(self, project_root: Path, interpreter: Path) -> Path:
         key = hashlib.sha256(f"{project_root}\0{interpreter}".encode()).hexdigest()[:16]
         return self.repo_root / STATE_DIR / "warm" / f"{key}.json"
+
+    def up_file(self, project_root: Path, interpreter: Path) -> Path:
+        """Where the project's warm process is announced to other gateui processes while up."""
+        return self.modules_file(project_root, interpreter).with_suffix(".up.json")
 
     def record_env(self, project_root: Path, interpreter: Path) -> dict[str, str]:
         """Asks the run's event plugin to write the modules to preload next time."""
@@ -301,27 +379,27 @@ class WarmPool:
 
     def request(
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
-    ) -> WarmRequest | None:
-        """How to run in a warm process for this project now, or None (start cold)."""
-        if not self.enabled or self._closed or not _project_allows(project_root):
+    ) -> socket.socket | None:
+        """A socket to hand a run to this project's warm process now, or None (start cold)."""
+        if not self.enabled or self._closed or not warm_enabled(project_root):
             return None
+        if self.attach_only:
+            return self._attach(project_root, interpreter, env)
         server = self.server(project_root, interpreter, env)
         if server is None:
             return None
         try:
-            run_socket = server.hand_over()
+            return server.hand_over()
         except OSError as exc:
             self._log(f"hand-over failed ({exc}): the run starts cold")
             return None
-        return WarmRequest(
-            (sys.executable, "-I", "-S", str(CLIENT_FILE), str(run_socket.fileno())),
-            run_socket,
-        )
 
     def prepare(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> None:
         """(Re)start the project's warm process in the background if it no longer matches (after
         a run that imported new modules), so that the next run does not wait for it."""
-        if not self.enabled or self._closed or not _project_allows(project_root):
+        if not self.enabled or self._closed or self.attach_only:
+            return
+        if not warm_enabled(project_root):
             return
         threading.Thread(
             target=self.server,
@@ -348,7 +426,7 @@ class WarmPool:
                 if why:
                     self._log(f"restarting the warm process of {project_root}: {why}")
                     del self._servers[key]
-                    server.stop()
+                    self._retire(server, drain=True)
                     server = None
             if server is None:
                 refused = self._refused.get(key)
@@ -359,6 +437,7 @@ class WarmPool:
                     self._refused[key] = started
                     return None
                 self._servers[key] = server = started
+                self._announce(started)
             size = rss_mb(server.pid)
             if size is not None and size > MAX_RSS_MB:
                 self._say(
@@ -366,7 +445,7 @@ class WarmPool:
                     f"{MAX_RSS_MB} MB): it is stopped, runs start cold"
                 )
                 del self._servers[key]
-                server.stop()
+                self._retire(server)
                 self._refused[key] = _Refusal(server, modules_file)
                 return None
             return server
@@ -397,6 +476,79 @@ class WarmPool:
         )
         return server
 
+    # -- shared with other gateui processes ------------------------------------------------
+    def _announce(self, server: WarmServer) -> None:
+        if not server.report.get("listening"):
+            return  # another gateui's warm process for this project has the name
+        path = self.up_file(server.project_root, server.interpreter)
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(server.announcement()), encoding="utf-8")
+            os.replace(temporary, path)
+
+    def _retire(self, server: WarmServer, drain: bool = False) -> None:
+        """Stop ``server`` and take back its announcement (if it is still its own). ``drain``:
+        the runs it has in flight (a ``gateui run`` handed its run to it, a run of this session
+        still ending) finish first; it exits then, and is stopped for good by ``close()`` at the
+        latest."""
+        path = self.up_file(server.project_root, server.interpreter)
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text(encoding="utf-8")).get("pid") == server.pid:
+                path.unlink()
+        if not drain or server.proc.poll() is not None:
+            server.stop()
+            return
+        server.drain()
+        self._draining.append(server)
+        threading.Thread(
+            target=self._reap_drained, args=(server,), name="gateui-warm-drain", daemon=True
+        ).start()
+
+    def _reap_drained(self, server: WarmServer) -> None:
+        server.proc.wait()
+        server.stop()  # its guard is gone: what is left is closing descriptors and the token
+        with self._lock:
+            if server in self._draining:
+                self._draining.remove(server)
+
+    def _attach(
+        self, project_root: Path, interpreter: Path, env: Mapping[str, str]
+    ) -> socket.socket | None:
+        """A run socket connected to the warm process another gateui keeps for the project, if
+        one is up and was started for this environment, packages and configuration."""
+        try:
+            up = json.loads(self.up_file(project_root, interpreter).read_text(encoding="utf-8"))
+            name, pid = str(up["name"]), int(up["pid"])
+            path_stamps = [tuple(item) for item in up["path_stamps"]]
+            config_stamps = [tuple(item) for item in up["config_stamps"]]
+            env_key = str(up["env_key"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # none is up (the normal case): nothing to say
+        server_env = _server_environment({k: v for k, v in env.items() if k not in _PER_RUN})
+        why = ""
+        if env_key != _fingerprint_env(server_env):
+            why = "its environment variables differ from this run's"
+        elif list(_mtimes([Path(str(p[0])) for p in path_stamps])) != path_stamps:
+            why = "the installed packages changed since it started"
+        elif list(_mtimes(config_files(project_root))) != config_stamps:
+            why = "the pytest configuration changed since it started"
+        if why:
+            self._log(f"not using the warm process {pid} of {project_root}: {why}")
+            return None
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect("\0" + name)
+            peer_pid, peer_uid = _peer(sock)
+        except OSError:
+            sock.close()
+            return None  # its gateui is gone (the announcement outlived a kill -9)
+        if peer_pid != pid or peer_uid != os.getuid():
+            sock.close()
+            return None
+        self._log(f"run handed to the warm process {pid} of {project_root} (another gateui's)")
+        return sock
+
     # -- notes and lifetime ----------------------------------------------------------------
     def take_notes(self) -> tuple[str, ...]:
         """What the user should be told, each once."""
@@ -421,8 +573,9 @@ class WarmPool:
         with self._lock:
             self._closed = True
             servers, self._servers = list(self._servers.values()), {}
+            servers += self._draining
         for server in servers:
-            server.stop()
+            self._retire(server)
 
     def __enter__(self) -> WarmPool:
         return self

@@ -36,6 +36,7 @@ from gateui.core.running.events import (
     WarningRaised,
 )
 from gateui.core.running.results import ResultsStore
+from gateui.core.running.warm import WarmPool, warm_enabled
 from gateui.core.selection.affected import plan_affected, with_recording
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.depstore import DepStore
@@ -182,6 +183,8 @@ class RunController:
         """The app is quitting: nothing more reaches the screen."""
         self._ids = itertools.count(1)
         self._in_flight: list[ActiveRun] = []
+        self.warm = WarmPool(repo_root, enabled=warm_enabled(repo_root))
+        """Warm test processes while the app is open: its runs and watch mode fork from them."""
 
     @property
     def active(self) -> bool:
@@ -231,7 +234,7 @@ class RunController:
                 try:
                     planned = planner(books, Path(workdir))
                     self.app.post_message(self.RunPlanned(run.id, planned))
-                    run.session = session = RunSession(planned.commands)
+                    run.session = session = RunSession(planned.commands, warm=self.warm)
                     if run.cancel_requested:
                         session.cancel()
                     for event in session.events():
@@ -262,6 +265,8 @@ class RunController:
     def shutdown(self) -> None:
         self.stopping = True
         self.stop_all()
+        # The runs are cancelled: what they forked goes with the warm processes.
+        self.warm.close()
 
     def waits(self) -> list[threading.Event]:
         """What quitting waits for: each run's processes reaped."""

@@ -116,7 +116,9 @@ class WatchController:
             request, chosen, label = scope.request(), scope.projects(projects), scope.description
         else:
             request, chosen, label = RunRequest(), list(projects), "all tests"
-        session = WatchSession(chosen, request, source=self.source, repo_root=self.repo_root)
+        session = WatchSession(
+            chosen, request, source=self.source, repo_root=self.repo_root, warm=self.runs.warm
+        )
         self.session = session
         self._done = done = threading.Event()
         self.app.run_worker(

@@ -1,0 +1,106 @@
+"""Real projects from the package index for the warm-runner benchmarks: pinned sdists (with their
+tests) and a venv of pinned test dependencies each, cached under ~/.cache/gateui-bench/latency.
+
+``prepare(name)`` returns the extracted source tree (read-only for the benchmarks: they work on
+fresh git copies) and its venv's python; ``configure(copy, python, warm)`` writes what gateui and
+pytest need into a copy's pyproject.toml (``[tool.gateui] python``, ``warm`` and, for a src
+layout, pytest's ``pythonpath``) before the copy's first commit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from selection_kit import CACHE
+
+
+@dataclass(frozen=True)
+class RealProject:
+    sdist: str
+    """``name==version`` as pip downloads it (the sdist holds the tests)."""
+    folder: str
+    """The sdist's top folder."""
+    pins: tuple[str, ...]
+    """The test dependencies, pinned."""
+    src_layout: bool = False
+
+
+PROJECTS = {
+    "flask-sqlalchemy": RealProject(
+        "flask-sqlalchemy==3.1.1",
+        "flask_sqlalchemy-3.1.1",
+        ("pytest==8.4.2", "flask==3.0.2", "sqlalchemy==2.0.28", "blinker==1.7.0"),
+        src_layout=True,
+    ),
+    "marshmallow-sqlalchemy": RealProject(
+        "marshmallow-sqlalchemy==1.0.0",
+        "marshmallow_sqlalchemy-1.0.0",
+        (
+            "pytest==7.4.4",
+            "pytest-lazy-fixture==0.6.3",
+            "marshmallow==3.21.1",
+            "sqlalchemy==2.0.28",
+        ),
+        src_layout=True,
+    ),
+    "starlette": RealProject(
+        "starlette==0.37.2",
+        "starlette-0.37.2",
+        (
+            "pytest==8.4.2",
+            "trio==0.24.0",
+            "anyio==4.3.0",
+            "httpx==0.27.0",
+            "itsdangerous==2.1.2",
+            "jinja2==3.1.3",
+            "python-multipart==0.0.9",
+            "pyyaml==6.0.1",
+            "typing_extensions==4.10.0",
+        ),
+    ),
+}
+HOME = CACHE / "latency"
+
+
+def prepare(name: str) -> tuple[Path, Path]:
+    """(source tree, venv python) of a real project, downloaded and installed once."""
+    project = PROJECTS[name]
+    HOME.mkdir(parents=True, exist_ok=True)
+    sdists = CACHE / "sdists"
+    archive = sdists / f"{project.folder}.tar.gz"
+    if not archive.exists():
+        sdists.mkdir(parents=True, exist_ok=True)
+        download = ["download", "-q", "--no-deps", "--no-binary", ":all:", "-d", str(sdists)]
+        subprocess.run([sys.executable, "-m", "pip", *download, project.sdist], check=True)
+    source = HOME / project.folder
+    if not source.exists():
+        with tarfile.open(archive) as tar:
+            tar.extractall(HOME, filter="data")
+    venv = HOME / f"venv-{name}"
+    python = venv / "bin" / "python"
+    marker = venv / "pins.txt"
+    wanted = "\n".join(project.pins)
+    if not marker.exists() or marker.read_text() != wanted:
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *project.pins], check=True)
+        marker.write_text(wanted)
+    return source, python
+
+
+def configure(copy: Path, name: str, python: Path, warm: bool = True) -> None:
+    """gateui's interpreter (and warm setting), and pytest's import path for a src layout."""
+    pyproject = copy / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    if PROJECTS[name].src_layout and "pythonpath" not in text:
+        if "[tool.pytest.ini_options]\n" not in text:
+            text += "\n[tool.pytest.ini_options]\n"
+        text = text.replace(
+            "[tool.pytest.ini_options]\n", '[tool.pytest.ini_options]\npythonpath = ["src"]\n', 1
+        )
+    text += f'\n[tool.gateui]\npython = "{python}"\nwarm = {"true" if warm else "false"}\n'
+    pyproject.write_text(text, encoding="utf-8")
