@@ -7,8 +7,11 @@ result is the intersection); suite folders and paths filter the selection itself
 
 from __future__ import annotations
 
+import json
+import os
 import sys
-from collections.abc import Sequence, Set
+import tempfile
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -34,7 +37,6 @@ from gateui.core.selection.selector import (
     Selection,
     Selector,
     environment_key,
-    selection_commands,
 )
 
 CONTINUE_ON_COLLECTION_ERRORS = "--continue-on-collection-errors"
@@ -232,3 +234,90 @@ def _keep_under(chosen: ProjectSelection, allowed: Sequence[str]) -> None:
 def with_recording(commands: Sequence[PytestCommand], repo_root: Path) -> list[PytestCommand]:
     """Turn recording on for plain runs, so the next ``--affected`` has data."""
     return [replace(c, env={**c.env, "GATEUI_RECORD": str(repo_root)}) for c in commands]
+
+
+def selection_commands(
+    selection: Selection,
+    results: ResultsStore,
+    base_args: Mapping[Path, Sequence[str]],
+    record_root: Path | None,
+    workdir: Path,
+    exclude: Set[str] = frozenset(),
+) -> list[PytestCommand]:
+    """One pytest command per project with something selected: a selection file the plugin
+    reads (so only those tests run, whole modules in order: failed first, then fastest first)
+    and the test files as arguments (so pytest only collects those)."""
+    commands = []
+    for chosen in selection.projects:
+        if chosen.empty:
+            continue
+        project = chosen.project
+        env = {"GATEUI_RECORD": str(record_root)} if record_root else {}
+        args = list(base_args.get(project.root, ()))
+        reasons = chosen.reasons()
+        if chosen.whole is None:
+            spec = _selection_file(chosen, results, workdir, exclude)
+            env["GATEUI_SELECT"] = str(spec)
+            # Only these paths are collected at all: a small change runs in a moment even in a
+            # big repository.
+            paths = sorted(
+                {
+                    k.split("::", 1)[0]
+                    for k in reasons
+                    if (project.repo_root / k.split("::", 1)[0]).exists()
+                }
+            )
+            args = [relative_path(project.repo_root / f, project.root) for f in paths] + args
+            if not paths:
+                continue
+        else:
+            reasons = {}
+        commands.append(
+            PytestCommand(
+                project_root=project.root,
+                repo_root=project.repo_root,
+                interpreter=project.interpreter,
+                args=tuple(args),
+                env=env,
+                reasons=reasons,
+                default_reason=chosen.whole or "",
+            )
+        )
+    return commands
+
+
+def _selection_file(
+    chosen: ProjectSelection, results: ResultsStore, workdir: Path, exclude: Set[str]
+) -> Path:
+    project = chosen.project
+
+    def local(key: str) -> str:
+        return relative_path(project.repo_root / key.split("::", 1)[0], project.root) + (
+            "::" + key.split("::", 1)[1] if "::" in key else ""
+        )
+
+    failed = set(results.failed())
+
+    def order_key(key: str) -> tuple[int, float]:
+        record = results.get(key)
+        duration = record.duration_s if record else 0.0
+        return (0 if key in failed else 1, duration)
+
+    keys = sorted(chosen.reasons(), key=order_key)
+    folders = [k for k in chosen.files if (project.repo_root / k).is_dir()]
+    data = {
+        "nodeids": [local(k) for k in chosen.nodeids],
+        "prefixes": [local(k) for k in chosen.prefixes],
+        "files": [local(k) for k in chosen.files if k not in folders],
+        "folders": [local(k) for k in folders],
+        "order": [local(k) for k in keys],
+        "exclude": [local(k) for k in exclude if k.startswith(_prefix(project))],
+    }
+    fd, name = tempfile.mkstemp(prefix="selection-", suffix=".json", dir=workdir)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    return Path(name)
+
+
+def _prefix(project: Project) -> str:
+    return "" if project.rel == "." else f"{project.rel}/"
