@@ -32,9 +32,15 @@ class LegState:
     not_run: str = ""
     """Why the leg's steps do not run here ("" when they do)."""
     remedy: str = ""
+    missing_cwd: str = ""
+    """An install's working directory that does not exist in the commit: the runner fails that
+    install step, and the job with it."""
 
     def not_run_result(self, step: GateStep) -> StepResult | None:
-        """For a step of a leg that does not run here: its result, not reproduced."""
+        """For a step of a leg that does not run here: its result — failed when CI fails the
+        job's install, else not reproduced."""
+        if self.missing_cwd:
+            return judge(step, StepOutcome(missing_cwd=self.missing_cwd), {})
         if not self.not_run:
             return None
         return judge(step, StepOutcome(not_reproduced=self.not_run, remedy=self.remedy), {})
@@ -53,6 +59,8 @@ class LegState:
                 "reused": self.environment.reused,
                 "seconds": round(self.environment.seconds, 2),
             }
+        if self.missing_cwd:
+            data["install_directory_missing"] = self.missing_cwd
         if self.not_run:
             data["not_run"] = self.not_run
             data["to_reproduce"] = self.remedy
@@ -168,6 +176,10 @@ class LegRuns:
             )
             state.remedy = f"install Python {version} (for example `pyenv install {version}`)"
             return state
+        missing = [cwd for cwd, _ in leg.installs if not (self.checkout / cwd).is_dir()]
+        if missing:
+            state.missing_cwd = missing[0]
+            return state
         try:
             state.environment = self._environments.get(state.python, leg.installs, self.checkout)
         except LegBuildError as exc:
@@ -189,6 +201,8 @@ def leg_line(state: LegState) -> str:
     head = f"{state.leg.python} leg ({state.leg.label})"
     if state.not_run:
         return f"{head}: {state.not_run}"
+    if state.missing_cwd:
+        return f"{head}: its install runs in {state.missing_cwd}, which does not exist (CI fails)"
     assert state.python is not None
     text = f"{head}: Python {state.python.version} at {state.python.path}"
     environment = state.environment
