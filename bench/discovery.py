@@ -164,12 +164,14 @@ def profile(repo: Path, out: Path, top: int = 25) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
+    parser.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
     parser.add_argument("--reps", type=int, default=3, help="timed repetitions (default 3)")
     parser.add_argument("--profile", type=Path, metavar="FILE", help="also cProfile discovery")
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
     args = parser.parse_args()
     modules, tests, packages = (30, 200, 4) if args.quick else (3000, 20000, 60)
+    if args.quick:
+        args.reps = 1
 
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")

@@ -237,10 +237,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--tests", type=int, default=3000)
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 100 tests: a smoke check")
+    parser.add_argument("--quick", action="store_true", help="1 round of 100 tests: a smoke check")
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.tests = 2, 100
+        args.rounds, args.tests = 1, 100
     with tempfile.TemporaryDirectory(prefix="gateui-bench-gate-") as folder:
         base = Path(folder)
         print(f"# {command_line()}")

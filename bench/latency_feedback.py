@@ -21,7 +21,7 @@ test process (runs forked from a process that has pytest and the tests' librarie
 cold (``[tool.gateui] warm = false`` committed in the copy). The pytest-by-hand baseline runs
 alternately with each arm's edits.
 
-Medians over the edits (default 9; --quick 3); targets: warm gateui / pytest ≤ 0.6 on the demo,
+Medians over the edits (default 9; --quick 2); targets: warm gateui / pytest ≤ 0.6 on the demo,
 cold gateui / pytest ≤ 1.1.
 Repositories: the demo repository (bookshelf, 44 tests), the generated re-export repository
 (440 tests; see selection_kit.generate_reexport_repo), and real projects from the package index
@@ -324,7 +324,7 @@ def measure(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 edits, demo repository only")
+    parser.add_argument("--quick", action="store_true", help="2 edits, demo repository only")
     parser.add_argument("--edits", type=int, default=None)
     parser.add_argument(
         "--repos",
@@ -338,7 +338,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     BYTECODE[0] = args.bytecode
-    edits = args.edits or (3 if args.quick else 9)
+    edits = args.edits or (2 if args.quick else 9)
     chosen = (args.repos or ("demo" if args.quick else ",".join(REPOSITORIES))).split(",")
     unknown = sorted(set(chosen) - set(REPOSITORIES))
     if unknown:

@@ -325,7 +325,7 @@ def main() -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="2 rounds, 100 generated tests, no profile: a smoke check",
+        help="1 round, 100 generated tests, no profile: a smoke check",
     )
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--tests", type=int, default=None, help="generated tests (default 2000)")
@@ -347,7 +347,7 @@ def main() -> int:
     if args.python is not None:
         TARGET_PYTHON = bench_venv(args.python, args.pytest)
         MONITORED = _has_monitoring(TARGET_PYTHON)
-    rounds = args.rounds or (2 if args.quick else 4)
+    rounds = args.rounds or (1 if args.quick else 4)
     tests = args.tests or (100 if args.quick else 2000)
     work = Path(tempfile.mkdtemp(prefix="gateui-recording-overhead-"))
     print(f"# {command_line()}")

@@ -112,10 +112,12 @@ def run_variant(repo: Path, variant: str) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
+    parser.add_argument("--quick", action="store_true", help="small, one repetition: a smoke check")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
     args = parser.parse_args()
     modules, per_module = (5, 20) if args.quick else (20, 100)
+    if args.quick:
+        args.reps = 1
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")
     print(f"gateui: {source_fingerprint()}")

@@ -86,6 +86,16 @@ def without_privileges(args: Sequence[str]) -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *args]
 
 
+def gate_report(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """``gateui gate --json ARGS`` in ``repo``: its exit code and its report."""
+    result = run_cli(["gate", "--json", *args], repo, env)
+    assert result.stdout.strip(), result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return result.code, data
+
+
 def run_cli_unprivileged(args: Sequence[str], cwd: Path) -> CliResult:
     """``run_cli`` with file permissions binding (see ``without_privileges``)."""
     result = subprocess.run(

@@ -5,7 +5,6 @@ real tools, the real ``gateui gate``."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from helpers import init_repo, run_cli
+from helpers import gate_report, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -48,10 +47,7 @@ def make_repo(tmp_path: Path, steps: str, files: dict[str, str]) -> Path:
 
 
 def gate(repo: Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli(["gate", "--json", "--no-cache"], repo)
-    assert result.stdout.strip(), result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.code, data
+    return gate_report(repo, "--no-cache")
 
 
 def only_step(report: dict[str, Any], prefix: str) -> dict[str, Any]:

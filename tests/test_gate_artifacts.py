@@ -5,14 +5,13 @@ workflows, the real ``gateui gate``."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import init_repo, run_cli
+from helpers import gate_report, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -39,10 +38,7 @@ def make_repo(tmp_path: Path, workflow: str) -> Path:
 
 
 def gate(repo: Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli(["gate", "--json", "--no-cache"], repo)
-    assert result.stdout.strip(), result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.code, data
+    return gate_report(repo, "--no-cache")
 
 
 def step(report: dict[str, Any], name: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ throwaway environment, real workflows, the real ``gateui gate``."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import subprocess
 import textwrap
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from helpers import init_repo, run_cli
+from helpers import gate_report, init_repo
 from target_envs import target_python
 
 pytestmark = pytest.mark.integration
@@ -59,10 +58,7 @@ def make_repo(tmp_path: Path, python: Path | None, floor: str) -> Path:
 
 
 def gate(repo: Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli(["gate", "--json", "--no-cache"], repo)
-    assert result.stdout.strip(), result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.code, data
+    return gate_report(repo, "--no-cache")
 
 
 def the_step(report: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from gateui.core.gate._python_finder import FoundPython, find_python
 from gateui.core.gate.check import GateCheck
 from gateui.core.gate.infer import infer_gate
 from gateui.core.gate.sources import DirSource
-from helpers import alive, init_repo, run_cli
+from helpers import alive, gate_report, init_repo, run_cli
 
 PYENV = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
 CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gateui-tests"
@@ -72,12 +72,7 @@ def make_repo(root: Path, workflow: str, files: dict[str, str]) -> Path:
 
 
 def gate(repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    result = run_cli(
-        ["gate", "--json", "--no-cache", *args], repo, {"XDG_CACHE_HOME": str(CACHE_HOME)}
-    )
-    assert result.stdout.strip(), result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.code, data
+    return gate_report(repo, "--no-cache", *args, env={"XDG_CACHE_HOME": str(CACHE_HOME)})
 
 
 def steps_by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

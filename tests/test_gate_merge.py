@@ -5,14 +5,13 @@ real ``gateui gate``."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import git, init_repo, run_cli
+from helpers import gate_report, git, init_repo, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -74,10 +73,7 @@ def move_main(repo: Path, files: dict[str, str], message: str) -> str:
 
 
 def gate(repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    result = run_cli(["gate", "--json", *args], repo)
-    assert result.stdout.strip(), result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.code, data
+    return gate_report(repo, *args)
 
 
 NEW_TEST = {

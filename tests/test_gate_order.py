@@ -6,7 +6,6 @@ Real plugins in a throwaway environment, real workflows, the real ``gateui gate`
 from __future__ import annotations
 
 import importlib.util
-import json
 import subprocess
 import textwrap
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from helpers import init_repo, run_cli
+from helpers import gate_report, init_repo
 from target_envs import target_python
 
 pytestmark = pytest.mark.integration
@@ -64,10 +63,7 @@ def make_repo(tmp_path: Path, command: str, tests: str, python: Path | None) -> 
 
 
 def gate(repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    result = run_cli(["gate", "--json", "--no-cache", *args], repo)
-    assert result.stdout.strip(), result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.code, data
+    return gate_report(repo, "--no-cache", *args)
 
 
 def the_step(report: dict[str, Any]) -> dict[str, Any]:

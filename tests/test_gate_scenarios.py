@@ -10,14 +10,13 @@ cannot be reproduced and the expected verdict is ``partial``.
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import init_repo, run_cli
+from helpers import gate_report, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -103,10 +102,7 @@ def make_repo(tmp_path: Path, files: dict[str, str], name: str = "project") -> P
 
 
 def gate(repo: Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli(["gate", "--json", "--no-cache"], repo)
-    assert result.stdout.strip(), result.stderr
-    report: dict[str, Any] = json.loads(result.stdout)
-    return result.code, report
+    return gate_report(repo, "--no-cache")
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, str]:

@@ -5,14 +5,13 @@ Real repositories, real workflows, the real ``gateui gate``."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import init_repo, run_cli
+from helpers import gate_report, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -41,10 +40,7 @@ def make_repo(tmp_path: Path, steps: str) -> Path:
 
 
 def gate(repo: Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli(["gate", "--json", "--no-cache"], repo)
-    assert result.stdout.strip(), result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.code, data
+    return gate_report(repo, "--no-cache")
 
 
 def check_step(expected: str) -> str:

@@ -333,19 +333,18 @@ class WorkflowSteps:
         continue_on_error = _truthy_setting(step.continue_on_error, step_contexts) or (
             _truthy_setting(job.continue_on_error, step_contexts)
         )
+        # Where the step stands in its job: the same for every kind of step that runs here.
+        in_job: dict[str, Any] = {
+            "job": job_id,
+            "needs": ()
+            if _runs_after_failed_needs(job, contexts)
+            else tuple(f"{workflow.path}#{n}" for n in job.needs),
+            "runs_after_failure": after_failure,
+            "only_after_failure": only_after_failure,
+            "continue_on_error": continue_on_error,
+        }
         if step.uses and artifact_kind is not None:
-            common_artifact: dict[str, Any] = {
-                "job": job_id,
-                "needs": ()
-                if _runs_after_failed_needs(job, contexts)
-                else tuple(f"{workflow.path}#{n}" for n in job.needs),
-                "runs_after_failure": after_failure,
-                "only_after_failure": only_after_failure,
-                "continue_on_error": continue_on_error,
-            }
-            return artifact_step(
-                name, step, origin, artifact_kind, step_contexts, blocker, common_artifact
-            )
+            return artifact_step(name, step, origin, artifact_kind, step_contexts, blocker, in_job)
         if secret:
             why = f"it needs the repository's secrets ({secret})"
             return _not_run_step(name, run.strip(), cwd, origin, job_id, why, LEFT_OUT_SECRETS)
@@ -401,13 +400,7 @@ class WorkflowSteps:
             "cwd": cwd,
             "origin": origin,
             "runs_locally": True,
-            "job": job_id,
-            "needs": ()
-            if _runs_after_failed_needs(job, contexts)
-            else tuple(f"{workflow.path}#{n}" for n in job.needs),
-            "runs_after_failure": after_failure,
-            "only_after_failure": only_after_failure,
-            "continue_on_error": continue_on_error,
+            **in_job,
             "timeout_minutes": step.timeout_minutes,
             "job_timeout_minutes": job.timeout_minutes,
             "step_id": step.id or "",
