@@ -404,33 +404,12 @@ class GateuiEventPlugin:
             names = _marker_names(item)
             self.markers[item.nodeid] = names
             if self.collect_items:
-                path, line = _item_location(item)
-                self.channel.send(
-                    {
-                        "e": "item",
-                        "nodeid": item.nodeid,
-                        "path": path,
-                        "line": line,
-                        "markers": names,
-                    },
-                    hold=True,  # the items go out with the collection event, in one write
-                )
+                self._send_item(item, names)
         if self.collect_items:
             # What the project's own addopts deselect (-m "not slow") still belongs to its
             # suites: discovery counts them there.
             for item in self.deselected:
-                path, line = _item_location(item)
-                self.channel.send(
-                    {
-                        "e": "item",
-                        "nodeid": item.nodeid,
-                        "path": path,
-                        "line": line,
-                        "markers": _marker_names(item),
-                        "deselected": True,
-                    },
-                    hold=True,
-                )
+                self._send_item(item, _marker_names(item), deselected=True)
         self.collected = len(session.items)
         self.collected_ids = [item.nodeid for item in session.items]
         self.channel.send(
@@ -442,7 +421,22 @@ class GateuiEventPlugin:
             }
         )
 
+    def _send_item(self, item: pytest.Item, markers: list[str], deselected: bool = False) -> None:
+        path, line = _item_location(item)
+        event: dict[str, Any] = {
+            "e": "item",
+            "nodeid": item.nodeid,
+            "path": path,
+            "line": line,
+            "markers": markers,
+        }
+        if deselected:
+            event["deselected"] = True
+        # The items go out with the collection event, in one write.
+        self.channel.send(event, hold=True)
+
     # -- tests ---------------------------------------------------------------------------
+
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         path, line = _location(location)
         self.channel.send({"e": "test_start", "nodeid": nodeid, "path": path, "line": line})

@@ -183,6 +183,19 @@ def kill_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
+def stop_guard(proc: ChildHandle) -> None:
+    """Stop a guard that still runs: SIGTERM to its group (it stops what it guards within its
+    grace), SIGKILL when it has not ended by then."""
+    if proc.poll() is not None:
+        return
+    kill_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=TERMINATE_GRACE_S + GUARD_MARGIN_S)
+    except subprocess.TimeoutExpired:
+        kill_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def describe_exit(returncode: int | None, what: str) -> str:
     """``the test process was killed by SIGSEGV``, ``the command exited with code 3``…"""
     if returncode is None:
@@ -255,13 +268,7 @@ class GroupProcess:
     def _leave_nothing(self, proc: ChildHandle) -> None:
         """Stop the guard if it still runs (it stops the run), and kill whatever still carries
         the run's token either way."""
-        if proc.poll() is None:
-            kill_group(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=TERMINATE_GRACE_S + GUARD_MARGIN_S)
-            except subprocess.TimeoutExpired:
-                kill_group(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_guard(proc)
         kill_tagged(self.token)
 
 

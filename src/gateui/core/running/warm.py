@@ -35,7 +35,6 @@ import hashlib
 import json
 import os
 import select
-import signal
 import socket
 import struct
 import subprocess
@@ -51,12 +50,10 @@ from gateui.core.common.errors import ConfigError
 from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV
 from gateui.core.running.injected import PLUGIN_DIR
 from gateui.core.running.process_group import (
-    GUARD_MARGIN_S,
-    TERMINATE_GRACE_S,
-    kill_group,
     kill_tagged,
     launch,
     new_run_token,
+    stop_guard,
 )
 from gateui.core.running.results import STATE_DIR
 
@@ -279,13 +276,7 @@ class WarmServer:
         with contextlib.suppress(OSError):
             self._control.close()
         proc = self.proc
-        if proc.poll() is None:
-            kill_group(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=TERMINATE_GRACE_S + GUARD_MARGIN_S)
-            except subprocess.TimeoutExpired:
-                kill_group(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_guard(proc)
         if proc.stdout is not None:
             proc.stdout.close()
         kill_tagged(self.token)
