@@ -83,6 +83,9 @@ def test_g_checks_head_step_by_step_and_passes(sample_repo: Callable[[str], Path
         assert "✓ Smoke tests" in text and "exit 0 — 4 passed" in text
         assert "reproduce:" in text and "-m smoke" in text
         assert "Not run here" in text and "Install — not run locally" in text
+        # The job's Python (setup-python 3.12) is a leg: the screen says what it ran on.
+        assert list(view.legs) == ["Python 3.12"]
+        assert "◆ Python 3.12 leg: Python 3.12." in text and "; environment " in text
         assert any("PR gate: passing on HEAD" in m for m in app.messages)
         # esc hides the screen; g checks again: the tree was verified, the cache answers.
         await pilot.press("escape")

@@ -16,6 +16,7 @@ from gateui.core.running.headline import (  # for the views
 from gateui.core.running.headline import failure_headline as failure_headline
 
 if TYPE_CHECKING:
+    from gateui.core.gate.run import LegEvent
     from gateui.core.running.events import RunSummary
     from gateui.core.selection.affected import AffectedPlan
 
@@ -47,6 +48,31 @@ def gate_steps_text(definition: GateDefinition) -> str:
     if left_out:
         parts.append(f"{left_out} left out (setup, publishing, secrets, if:)")
     return f"gate from {source}: " + ", ".join(parts)
+
+
+def leg_text(event: LegEvent) -> tuple[str, bool] | None:
+    """A matrix leg in one line, and whether it does not run here: "Python 3.12 leg
+    (python-version=3.12): Python 3.12.1 (/path); environment reused: /cache/…", "… preparing its
+    interpreter and environment…", or the reason it is not run. None when there is nothing to say
+    (a leg with no Python to prepare)."""
+    state = event.state
+    head = f"Python {state.leg.python} leg"
+    if state.leg.label != f"Python {state.leg.python}":  # a matrix combination names it
+        head += f" ({state.leg.label})"
+    if not event.done:
+        if not state.leg.python:
+            return None
+        return f"{head}: preparing its interpreter and environment…", False
+    if state.not_run:  # the reason names the leg's Python already
+        return f"{state.leg.label}: {state.not_run}", True
+    if state.python is None:
+        return None
+    text = f"{head}: Python {state.python.version} ({state.python.path})"
+    environment = state.environment
+    if environment is not None:
+        how = "reused" if environment.reused else f"built in {environment.seconds:.1f} s"
+        text += f"; environment {how}: {environment.folder}"
+    return text, False
 
 
 def partial_lines(report: Mapping[str, Any]) -> list[str]:

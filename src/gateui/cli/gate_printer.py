@@ -15,6 +15,7 @@ from gateui.wording import (
     collection_error_headline,
     failure_headline,
     gate_steps_text,
+    leg_text,
     one_line,
     partial_lines,
     place_text,
@@ -85,22 +86,10 @@ class GatePrinter:
             self.finish(event.report.as_json())
 
     def leg_line(self, event: LegEvent) -> None:
-        state = event.state
-        head = f"  ◆ {state.leg.python} leg ({state.leg.label})"
-        if not event.done:
-            if state.leg.python:
-                self.line(f"{head}: preparing its interpreter and environment…")
-            return
-        if state.not_run:  # the reason names the leg's Python already
-            self.line(f"  ◆ {state.leg.label}: {self.paint(state.not_run, 'error')}")
-            return
-        assert state.python is not None
-        text = f"{head}: Python {state.python.version} ({state.python.path})"
-        environment = state.environment
-        if environment is not None:
-            how = "reused" if environment.reused else f"built in {environment.seconds:.1f} s"
-            text += f"; environment {how}: {environment.folder}"
-        self.line(text)
+        said = leg_text(event)
+        if said is not None:
+            text, not_run = said
+            self.line(f"  ◆ {self.paint(text, 'error') if not_run else text}")
 
     def step_line(self, step: Mapping[str, Any], runs_locally: bool) -> None:
         verdict = str(step["verdict"])

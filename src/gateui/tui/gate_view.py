@@ -15,9 +15,14 @@ from typing import Any
 
 from gateui.core.gate.check import CheckEvent, CheckFinished, CheckStarted
 from gateui.core.gate.model import CACHE, ERROR, FAIL, PARTIAL, PASS, SKIPPED
-from gateui.core.gate.run import StepFinished, StepStarted
+from gateui.core.gate.run import LegEvent, StepFinished, StepStarted
 from gateui.core.running.events import CollectionError, Event, TestFinished
-from gateui.wording import collection_error_headline, failure_headline, gate_steps_text
+from gateui.wording import (
+    collection_error_headline,
+    failure_headline,
+    gate_steps_text,
+    leg_text,
+)
 
 WAITING, RUNNING = "waiting", "running"
 LIVE_FAILURES_KEPT = 20
@@ -138,6 +143,9 @@ class GateView:
     steps_text: str = ""
     """Where the gate comes from and how many of its steps run here."""
     rows: list[StepRow] = field(default_factory=list)
+    legs: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    """Each matrix leg met so far, by its label: what the gate says of it (preparing, its
+    interpreter and environment, or why it does not run here) and whether it does not run."""
     verdict: str | None = None
     """pass, fail, partial or error once the check is over; None while it runs."""
     reason: str = ""
@@ -167,6 +175,10 @@ class GateView:
             self.checked_in = event.checked_in
             self.steps_text = gate_steps_text(event.definition)
             self.rows = [StepRow(s.name, s.command, s.runs_locally) for s in event.definition.steps]
+        elif isinstance(event, LegEvent):
+            said = leg_text(event)
+            if said is not None:
+                self.legs[event.state.leg.label] = said
         elif isinstance(event, StepStarted):
             row = self._row(event.index)
             if row is not None:

@@ -85,12 +85,13 @@ class GateController:
 
     @dataclass
     class Progress(Message):
-        """The gate check ``gate_id`` started, began or finished a step, or has its verdict."""
+        """The gate check ``gate_id`` started, prepared a matrix leg, began or finished a step,
+        or has its verdict."""
 
         gate_id: int
         """Which check (a stale one's messages are ignored)."""
         event: CheckEvent
-        """The core's event (``CheckStarted``, ``StepStarted``, ``StepFinished``,
+        """The core's event (``CheckStarted``, ``LegEvent``, ``StepStarted``, ``StepFinished``,
         ``CheckFinished``); a step's test results come as ``Tallied``."""
 
     @dataclass

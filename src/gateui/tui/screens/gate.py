@@ -162,6 +162,8 @@ def where_content(view: GateView) -> Content:
         )
     if view.steps_text:
         lines.append(Content.styled(view.steps_text, MUTED))
+    for text, not_run in view.legs.values():
+        lines.append(Content.styled(f"◆ {text}", "$text-warning" if not_run else MUTED))
     if not lines:
         lines.append(Content.styled("Reading the gate…", MUTED))
     return Content("\n").join(lines)
