@@ -115,6 +115,37 @@ def test_steps_see_a_pull_request_runner_without_the_users_credentials(tmp_path:
     assert (code, report["verdict"]) == (0, "pass"), step_reasons(report)
 
 
+def test_the_users_pytest_and_python_settings_do_not_reach_a_step(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path,
+        """
+        - run: |
+            case "$PYTHONPATH" in *from-the-workflow*) ;; *) exit 1;; esac
+            case "$PYTHONPATH ${PYTEST_ADDOPTS:-} ${PYTHONHASHSEED:-}" in
+              *elsewhere*|*test_broken*|*" 0") exit 1;;
+            esac
+          env:
+            PYTHONPATH: from-the-workflow
+        - run: python -m pytest -q
+        """,
+        extra={"tests/test_broken.py": "def test_broken():\n    assert 1 == 2\n"},
+    )
+    # In the user's shell: a profile that runs only what failed last, or deselects the broken
+    # test, and a PYTHONPATH of their own. CI has none of them: the broken test fails there.
+    shell = {
+        "PYTEST_ADDOPTS": "-k 'not test_broken'",
+        "PYTHONPATH": str(tmp_path / "elsewhere"),
+        "PYTHONHASHSEED": "0",
+    }
+    code, report = gate(repo, shell)
+    assert (code, report["verdict"]) == (1, "fail"), step_reasons(report)
+    workflow_set, tests = report["steps"][-2:]
+    assert workflow_set["verdict"] == "pass", workflow_set
+    assert tests["verdict"] == "fail" and tests["failed_tests"] == [
+        "tests/test_broken.py::test_broken"
+    ]
+
+
 def test_runner_files_carry_env_and_path_to_the_jobs_later_steps(tmp_path: Path) -> None:
     repo = make_repo(
         tmp_path,

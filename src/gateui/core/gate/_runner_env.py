@@ -19,6 +19,12 @@ provider's prefix (``AWS_``, ``AZURE_``, ``GOOGLE_``…), or contains ``TOKEN``,
 ``PASSWORD``, ``PASSWD``, ``CREDENTIAL``, ``API_KEY``, ``APIKEY``, ``PRIVATE_KEY`` or
 ``ACCESS_KEY``. The user's own ``GITHUB_*`` / ``RUNNER_*`` / ``ACTIONS_*`` / ``XDG_*`` variables
 go too: the runner's replace them, and the XDG folders point into the user's home.
+
+Nor do a user's shell settings that change what Python and pytest run reach a step
+(``SHELL_ONLY``): ``PYTEST_ADDOPTS=--lf`` or ``-k`` in the user's profile would make the gate
+run a part of what CI runs, ``PYTHONPATH=src`` would import what CI cannot, and
+``PYTHONHASHSEED`` would hide an order that CI's random seed shows. A workflow that sets them
+(``env:`` or ``$GITHUB_ENV``) still does, as on the runner.
 """
 
 from __future__ import annotations
@@ -63,6 +69,18 @@ _CREDENTIAL_WORDS = (
     "ACCESS_KEY",
 )
 _RUNNER_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "XDG_", "LC_")
+SHELL_ONLY = frozenset(
+    {
+        "PYTEST_ADDOPTS",
+        "PYTEST_PLUGINS",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
+        "PYTHONPATH",
+        "PYTHONHASHSEED",
+        "PYTHONSTARTUP",
+    }
+)
+"""The user's variables that a runner has not: they change what runs, so a step never sees
+them (unless the workflow sets them)."""
 _HEREDOC = re.compile(r"^([^=<\s]+)<<(.+)$")
 
 
@@ -198,7 +216,7 @@ def runner_environment(
     base: Mapping[str, str], workspace: Path, scratch: ScratchArea, pull_request: PullRequest
 ) -> dict[str, str]:
     """``base`` without credentials, plus the runner's variables and private folders."""
-    env = without_credentials(base)
+    env = {k: v for k, v in without_credentials(base).items() if k not in SHELL_ONLY}
     env.update(
         {
             "CI": "true",
