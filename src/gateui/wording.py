@@ -7,6 +7,7 @@ imports the other.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateui.core.gate.model import CACHE, INVALID, UNREPRODUCED, GateDefinition
@@ -50,6 +51,14 @@ def gate_steps_text(definition: GateDefinition) -> str:
     return f"gate from {source}: " + ", ".join(parts)
 
 
+def home_relative(path: Path) -> str:
+    """``path`` with the user's home written ``~``: shorter, and the same on every screen."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 def leg_text(event: LegEvent) -> tuple[str, bool] | None:
     """A matrix leg in one line, and whether it does not run here: "Python 3.12 leg
     (python-version=3.12): Python 3.12.1 (/path); environment reused: /cache/…", "… preparing its
@@ -67,11 +76,11 @@ def leg_text(event: LegEvent) -> tuple[str, bool] | None:
         return f"{state.leg.label}: {state.not_run}", True
     if state.python is None:
         return None
-    text = f"{head}: Python {state.python.version} ({state.python.path})"
+    text = f"{head}: Python {state.python.version} ({home_relative(state.python.path)})"
     environment = state.environment
     if environment is not None:
         how = "reused" if environment.reused else f"built in {environment.seconds:.1f} s"
-        text += f"; environment {how}: {environment.folder}"
+        text += f"; environment {how}: {home_relative(environment.folder)}"
     return text, False
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gateui.core.discovery.discover import find_repo_root
 from gateui.core.plan.run_plan import RunRequest
+from gateui.wording import home_relative
 
 
 def has_terminal() -> bool:
@@ -25,7 +26,7 @@ def run_tui(
     from gateui.tui.app import GateuiApp
 
     repo_root = find_repo_root(path)
-    label = repo_label or _home_relative(repo_root)
+    label = repo_label or home_relative(repo_root)
     app = GateuiApp(
         repo_root,
         watch=watch,
@@ -37,11 +38,3 @@ def run_tui(
     if app.return_code:
         return app.return_code  # Textual's own: 1 after a crash (its traceback is printed)
     return code if isinstance(code, int) else 0
-
-
-def _home_relative(path: Path) -> str:
-    home = Path.home()
-    try:
-        return "~/" + str(path.relative_to(home))
-    except ValueError:
-        return str(path)
