@@ -89,6 +89,9 @@ class Unit:
     bases: frozenset[str] = frozenset()
     """For a class: the names read only through its base classes (``Base`` in ``class
     C(Base)``), not also by its decorators, keywords or class-level statements."""
+    own_reads: frozenset[str] = frozenset()
+    """For a class: what its own class-level statements read (bases, decorators, keywords,
+    special members), without its members' units (``reads`` has both)."""
 
 
 @dataclass
@@ -285,6 +288,7 @@ def _class_units(node: ast.ClassDef) -> Iterator[Unit]:
             *(_reads(k) for k in node.keywords),
             *(_reads(_strip(c)) for c in class_level[1:]),
         ),
+        own_reads=reads,
     )
     yield from members
 
