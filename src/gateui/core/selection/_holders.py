@@ -18,10 +18,10 @@ holding one: the selection is as wide as it was without holders.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gateui.core.selection._module_diff import ModuleUnits, Unit
+from gateui.core.selection._module_diff import Binding
 from gateui.core.selection._name_reads import Reads
 
 _MAX_WORDS = 2_000
@@ -39,6 +39,8 @@ class Holders:
     its methods too)."""
     everything: bool = False
     """The holders outgrew the limit: every test counts as holding one."""
+    cls: tuple[str, str] = ("", "")
+    """(file, name) of the class."""
 
     def held_by(self, rel: str, function: str, reads: Reads | None) -> tuple[str, str] | None:
         """How a test that executed ``function`` of ``rel`` (reading ``reads``) can hold the
@@ -46,13 +48,13 @@ class Holders:
         if self.everything:
             return (rel, function)
         parts = function.split(".")
-        for end in range(1, len(parts) + 1):
-            if (rel, ".".join(parts[:end])) in self.definitions:
-                return (rel, function)
-        if reads is None:
-            return None
-        found = (reads.globals | reads.attributes) & self.words.keys()
-        return self.words[min(found)] if found else None
+        prefixes = {(rel, ".".join(parts[:end])) for end in range(1, len(parts) + 1)}
+        if self.cls in prefixes:
+            return (rel, function)  # code of the class itself
+        found = set() if reads is None else (reads.globals | reads.attributes) & self.words.keys()
+        if found:
+            return self.words[min(found)]
+        return (rel, function) if prefixes & self.definitions else None
 
 
 def holders_of(
@@ -60,7 +62,7 @@ def holders_of(
     name: str,
     files: Iterable[str],
     reads_of: Callable[[str], Mapping[str, Reads]],
-    units_of: Callable[[str], ModuleUnits | None],
+    bindings_of: Callable[[str], Sequence[Binding]],
     inside: bool = True,
 ) -> Holders:
     """The holders of class ``name`` of ``rel``, over ``files`` (``rel`` and its importers).
@@ -69,21 +71,27 @@ def holders_of(
     (a field whose default or validator is one, a method setting one on ``self``). Reading a
     member of the class needs them (``fields(C1).x.validator.type``); calling what the class
     generates from its body (``==``, ``hash``, ``repr`` of an instance) needs one in hand."""
-    found = Holders({name: (rel, name)}, {(rel, name)})
-    sources = [(f, reads_of(f), units_of(f)) for f in files]
+    found = Holders({name: (rel, name)}, {(rel, name)}, cls=(rel, name))
+    # (A class body is the class's units' business: it runs at import.)
+    functions = [
+        (f, qualname, read, read.globals | read.attributes)
+        for f in files
+        for qualname, read in reads_of(f).items()
+        if not read.class_body
+    ]
+    units = [(f, b) for f in files for b in bindings_of(f)]
     grew = True
     while grew:
         grew = False
-        for file, reads, units in sources:
-            for qualname, read in reads.items():
-                # (A class body is the class's units' business: it runs at import.)
-                if not read.class_body and (read.globals | read.attributes) & found.words.keys():
-                    grew |= _function_leads(found, file, qualname, read, inside)
-            for unit in units.units if units is not None else ():
-                grew |= _unit_leads(found, file, unit, inside)
-            if len(found.words) > _MAX_WORDS:
-                found.everything = True
-                return found
+        words = found.words.keys()
+        for file, qualname, read, names in functions:
+            if not names.isdisjoint(words):
+                grew |= _function_leads(found, file, qualname, read, inside)
+        for file, unit in units:
+            grew |= _unit_leads(found, file, unit, inside)
+        if len(found.words) > _MAX_WORDS:
+            found.everything = True
+            return found
     return found
 
 
@@ -97,11 +105,10 @@ def _function_leads(found: Holders, file: str, qualname: str, read: Reads, insid
     return grew
 
 
-def _unit_leads(found: Holders, file: str, unit: Unit, inside: bool) -> bool:
+def _unit_leads(found: Holders, file: str, unit: Binding, inside: bool) -> bool:
     """A statement run at import that reads a holder: what it binds holds one (a class whose
     field or base is one; a definition whose decorators or defaults build one)."""
-    reads = unit.own_reads if unit.kind == "class" else unit.reads
-    if not unit.names or not reads & found.words.keys():
+    if unit.reads.isdisjoint(found.words.keys()):
         return False
     grew = False
     for bound in unit.names:

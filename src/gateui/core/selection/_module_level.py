@@ -29,11 +29,13 @@ from gateui.core.selection._module_diff import (
     ADDED,
     CHANGED,
     REMOVED,
+    Binding,
     ModuleDiff,
     ModuleUnits,
     Unit,
     diff_modules,
     empty_units,
+    import_bindings,
     parse_units,
 )
 from gateui.core.selection._name_reads import Reads, function_reads
@@ -84,6 +86,7 @@ class ModuleLevel:
         self.graph = graph
         self._units: dict[str, ModuleUnits | None] = {}
         self._reads: dict[str, dict[str, Reads]] = {}
+        self._import_bindings: dict[str, list[Binding]] = {}
         self._global_only: set[Touched] = set()
         """Touched names only a global read of their own module can observe (per select)."""
 
@@ -166,6 +169,15 @@ class ModuleLevel:
         return units is not None and (
             units.star_imports or any(name in u.names for u in units.units)
         )
+
+    def _bindings(self, rel: str) -> list[Binding]:
+        data = self._current(rel)
+        if data is None:
+            return []
+        key = blob_id(data)
+        if key not in self._import_bindings:
+            self._import_bindings[key] = import_bindings(data)
+        return self._import_bindings[key]
 
     def _function_reads(self, rel: str) -> dict[str, Reads]:
         data = self._current(rel)
@@ -258,7 +270,7 @@ class ModuleLevel:
             # dataclass ``__init__``, ``__eq__``, an Enum's members): whoever holds the class.
             for word in _member_words(top, last):
                 wanted.members.setdefault(word, []).append(item)
-            if kind != "def":
+            if kind != "def" and self._generates(item.rel, top):
                 wanted.held.append(item)
         else:
             wanted.reads.setdefault(last, []).append((item, last))
@@ -277,6 +289,22 @@ class ModuleLevel:
             if not member:
                 wanted.held.append(item)
         wanted.definitions.setdefault((item.rel, item.name), []).append(item)
+
+    def _generates(self, rel: str, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Something may generate code from the body of class ``name`` of ``rel`` (a decorator,
+        a metaclass, a base that is not a builtin type and not a plain class of ``rel``)."""
+        units = self.units(self._current(rel))
+        unit = (
+            None
+            if units is None
+            else next((u for u in units.units if u.kind == "class" and u.names == (name,)), None)
+        )
+        if unit is None or name in seen:
+            return True
+        return any(
+            m.startswith("@") or m.endswith("=") or self._generates(rel, m, seen | {name})
+            for m in unit.machinery
+        )
 
     def _match(
         self,
@@ -347,7 +375,7 @@ class ModuleLevel:
                     name,
                     files,
                     self._function_reads,
-                    lambda f: self.units(self._current(f)),
+                    self._bindings,
                     inside,
                 )
         return found
