@@ -6,8 +6,16 @@ a re-export) binds names that changed with it. Then each touched name selects
 
 - the tests it is (a test function or class of a test file changed, added or re-decorated);
 - tests whose executed functions read it (their compiled code loads the name or attribute);
+  a class member (``C.x``) is read as an attribute, and attributes of that name are read on
+  other objects too (attrs reads ``Attribute.type`` everywhere), so such a read selects only a
+  test that can hold a ``C``: one whose executed functions read a name leading to it (``C``,
+  a factory, a fixture, a binding made at import, a subclass: ``_holders``);
 - tests that executed the definition itself (a function whose decorator or defaults changed) or
   any method of a class whose body changed;
+- for a class whose body something may generate code from (a decorator such as attrs' or
+  ``dataclass``, a metaclass, a base that is not a builtin type), and for a class changed as a
+  whole, every test that can hold one directly: its generated ``__init__``, ``__eq__`` or
+  ``__repr__`` are never recorded, and an instance made elsewhere reaches them unnamed;
 - for a fixture, the tests that used a fixture of that name.
 
 What names cannot follow widens to the module's importers, with the reason: a module whose
@@ -261,6 +269,10 @@ class ModuleLevel:
         top, _, member = item.name.partition(".")
         last = item.name.rsplit(".", 1)[-1]
         kind = unit.kind if unit is not None else "def"
+        if unit is None and member and item.state == REMOVED:
+            # Gone from the class: what it was is not known here (a field of an attrs class
+            # takes a parameter of its generated __init__ with it): the class as a whole.
+            kind = "removed"
         if unit is not None and any(d.rsplit(".", 1)[-1] == "fixture" for d in unit.decorators):
             wanted.fixtures.setdefault(last, []).append(item)
         if member:
