@@ -9,12 +9,21 @@
   not dynamic, so its edits still select by name.
 - A method added to a base class: a subclass inherits that method, nothing else about it
   changed.
+- A class attribute whose name other objects have too (attrs' ``_InstanceOfValidator.type``
+  against ``Attribute.type``): a read of ``.type`` observes the class only in a test that can
+  hold one. A test that gets an instance without naming the class (from a factory, a module's
+  binding made at import, a fixture set up by an earlier test, a parametrize argument) and
+  reads the attribute inside a function it hands it to, is still selected; so is every test
+  holding an instance of a class whose body feeds generated code (a dataclass field).
 
 Real git repositories, the real CLI in a subprocess, real pytest runs.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +55,23 @@ def edit(repo: Path, rel: str, old: str, new: str) -> None:
     text = path.read_text()
     assert text.count(old) == 1, f"{old!r} in {rel}"
     path.write_text(text.replace(old, new))
+
+
+def failing(repo: Path) -> set[str]:
+    """The ground truth: the tests a plain full pytest run of the edited tree finds failing."""
+    report = repo.parent / "truth.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
+        cwd=repo,
+        capture_output=True,
+        timeout=300,  # a guard against a hang
+        check=False,
+    )
+    return {
+        f"{case.get('classname', '').replace('.', '/')}.py::{case.get('name', '')}"
+        for case in ET.parse(report).iter("testcase")
+        if case.find("failure") is not None or case.find("error") is not None
+    }
 
 
 def committed_repo(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -168,3 +194,84 @@ def test_a_method_added_to_a_base_class_selects_only_what_reads_it(
         "tests/test_kinds.py::test_queue",
         "tests/test_kinds.py::test_size",
     }
+
+
+POLICY_FILES = {
+    "pyproject.toml": PYTHONPATH_SRC,
+    "src/policy/__init__.py": "",
+    # No method: making one runs no recorded code of it; nothing but its factory names it.
+    "src/policy/limits.py": "class Policy:\n    limit = 3\n\n\n"
+    "def default_policy():\n    return Policy()\n",
+    "src/policy/check.py": "def allowed(policy, n):\n    return n <= policy.limit\n",
+    # Made at import, through the factory: no statement names Policy.
+    "src/policy/defaults.py": "from policy.limits import default_policy\n\n"
+    "DEFAULT = default_policy()\n",
+    # A dataclass: its generated __repr__ shows the fields, whatever reads them.
+    "src/policy/window.py": "from dataclasses import dataclass\n\n\n"
+    "@dataclass\nclass Window:\n    size: int = 3\n\n\n"
+    "def make_window():\n    return Window()\n\n\nSTANDARD = make_window()\n",
+    "tests/test_policy.py": "import pytest\n\n"
+    "from policy.check import allowed\n"
+    "from policy.defaults import DEFAULT\n"
+    "from policy.limits import default_policy\n"
+    "from policy.window import STANDARD\n\n\n"
+    "@pytest.fixture(scope='module')\ndef shared():\n    return default_policy()\n\n\n"
+    "def test_from_factory():\n    assert allowed(default_policy(), 3)\n\n\n"
+    "def test_made_at_import():\n    assert allowed(DEFAULT, 3)\n\n\n"
+    "def test_fixture_first(shared):\n    assert shared is not None\n\n\n"
+    "def test_fixture_later(shared):\n    assert allowed(shared, 3)\n\n\n"
+    "@pytest.mark.parametrize('policy', [default_policy()])\n"
+    "def test_parametrized(policy):\n    assert allowed(policy, 3)\n\n\n"
+    "def test_window_repr():\n    assert repr(STANDARD) == 'Window(size=3)'\n",
+    # Reads `.limit` and `.size` on objects of its own: the classes above never reach it.
+    "tests/test_other.py": "from types import SimpleNamespace\n\n\n"
+    "def test_namespace():\n"
+    "    box = SimpleNamespace(limit=3, size=3)\n"
+    "    assert box.limit == box.size\n",
+}
+
+
+def test_a_class_attribute_read_through_an_argument_selects_the_tests_that_can_hold_the_class(
+    tmp_path: Path, cli: Cli
+) -> None:
+    repo = committed_repo(tmp_path, POLICY_FILES)
+    assert cli(["run"], repo).code == 0
+    # Breaking: every test that hands a Policy to `allowed` fails; each is selected though
+    # none names Policy or runs any code of it.
+    edit(repo, "src/policy/limits.py", "    limit = 3\n", "    limit = 2\n")
+    readers = {
+        "tests/test_policy.py::test_from_factory",
+        "tests/test_policy.py::test_made_at_import",
+        "tests/test_policy.py::test_fixture_later",
+        "tests/test_policy.py::test_parametrized[policy0]",
+    }
+    assert failing(repo) == readers
+    selected = affected(cli, repo)
+    assert readers <= set(selected), selected
+    assert "tests/test_other.py::test_namespace" not in selected
+    assert "tests/test_policy.py::test_window_repr" not in selected
+    reason = selected["tests/test_policy.py::test_made_at_import"]
+    assert reason == "reads policy.limits.Policy.limit, changed", reason
+    # A same-value respelling selects the same tests, and still not the namespace test.
+    git(repo, "checkout", "-q", ".")
+    edit(repo, "src/policy/limits.py", "    limit = 3\n", "    limit = 1 + 2\n")
+    selected = affected(cli, repo)
+    assert readers <= set(selected) and "tests/test_other.py::test_namespace" not in selected
+
+
+def test_a_dataclass_field_selects_every_test_holding_one(tmp_path: Path, cli: Cli) -> None:
+    repo = committed_repo(tmp_path, POLICY_FILES)
+    assert cli(["run"], repo).code == 0
+    # The generated __repr__ shows the new default of an instance made at import; the test
+    # reads no field, names no Window and runs no recorded code of it.
+    edit(repo, "src/policy/window.py", "    size: int = 3\n", "    size: int = 4\n")
+    assert failing(repo) == {"tests/test_policy.py::test_window_repr"}
+    selected = affected(cli, repo)
+    assert "tests/test_policy.py::test_window_repr" in selected, selected
+    assert "tests/test_other.py::test_namespace" not in selected
+    assert not any("limits" in r for r in selected.values()), selected
+    reason = selected["tests/test_policy.py::test_window_repr"]
+    assert reason == (
+        "can reach policy.window.Window through policy.window.STANDARD; "
+        "policy.window.Window.size changed"
+    ), reason

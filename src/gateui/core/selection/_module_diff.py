@@ -89,6 +89,10 @@ class Unit:
     bases: frozenset[str] = frozenset()
     """For a class: the names read only through its base classes (``Base`` in ``class
     C(Base)``), not also by its decorators, keywords or class-level statements."""
+    machinery: tuple[str, ...] = ()
+    """For a class: what may run over its body when it is created (and generate code from it,
+    as attrs, dataclasses, Enum or a metaclass do): ``@decorator``, ``metaclass=`` keywords,
+    and its bases other than builtin types (dotted, as written; ``?`` for an expression)."""
 
 
 @dataclass
@@ -184,6 +188,47 @@ def diff_modules(old: ModuleUnits, new: ModuleUnits) -> ModuleDiff:
 
 def empty_units() -> ModuleUnits:
     return ModuleUnits()
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What one top-level statement (or class member) binds at import, and what it reads then:
+    a lighter cut than ``parse_units`` (no digests) for reading many modules."""
+
+    names: tuple[str, ...]
+    """Names it binds (``Class.member`` for class members)."""
+    reads: frozenset[str]
+    kind: str
+    """def, class (its own class-level statements: bases, decorators, special members), or
+    assign (any other binding)."""
+
+
+def import_bindings(source: str | bytes) -> list[Binding]:
+    """The bindings of ``source`` (none when it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    found: list[Binding] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            header: list[ast.AST] = [*node.bases, *node.keywords, *node.decorator_list]
+            for child in node.body:
+                names = sorted(_bound_names(child))
+                if not names or any(_dunder(n) for n in names):
+                    header.append(child)
+                    continue
+                kind = "def" if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else ""
+                members = tuple(f"{node.name}.{n}" for n in names)
+                found.append(Binding(members, _reads(child), kind or "assign"))
+            reads = frozenset().union(*(_reads(h) for h in header))
+            found.append(Binding((node.name,), reads, "class"))
+        else:
+            names = sorted(_bound_names(node))
+            kind = "def" if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else "assign"
+            if names:
+                found.append(Binding(tuple(names), _reads(node), kind))
+    return found
 
 
 # -- cutting a module into units ------------------------------------------------------------------
@@ -285,6 +330,16 @@ def _class_units(node: ast.ClassDef) -> Iterator[Unit]:
             *(_reads(k) for k in node.keywords),
             *(_reads(_strip(c)) for c in class_level[1:]),
         ),
+        machinery=(
+            *(f"@{d}" for d in _decorators(node)),
+            *("@?" for d in node.decorator_list if _dotted(_called(d)) is None),
+            *(f"{k.arg}=" for k in node.keywords),
+            *(
+                _dotted(b) or "?"
+                for b in node.bases
+                if not (isinstance(b, ast.Name) and isinstance(getattr(builtins, b.id, None), type))
+            ),
+        ),
     )
     yield from members
 
@@ -329,6 +384,10 @@ def _decorators(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> 
         if dotted:
             found.append(dotted)
     return tuple(found)
+
+
+def _called(node: ast.expr) -> ast.expr:
+    return node.func if isinstance(node, ast.Call) else node
 
 
 def _dotted(node: ast.expr) -> str | None:

@@ -6,8 +6,16 @@ a re-export) binds names that changed with it. Then each touched name selects
 
 - the tests it is (a test function or class of a test file changed, added or re-decorated);
 - tests whose executed functions read it (their compiled code loads the name or attribute);
+  a class member (``C.x``) is read as an attribute, and attributes of that name are read on
+  other objects too (attrs reads ``Attribute.type`` everywhere), so such a read selects only a
+  test that can hold a ``C``: one whose executed functions read a name leading to it (``C``,
+  a factory, a fixture, a binding made at import, a subclass: ``_holders``);
 - tests that executed the definition itself (a function whose decorator or defaults changed) or
   any method of a class whose body changed;
+- for a class whose body something may generate code from (a decorator such as attrs' or
+  ``dataclass``, a metaclass, a base that is not a builtin type), and for a class changed as a
+  whole, every test that can hold one directly: its generated ``__init__``, ``__eq__`` or
+  ``__repr__`` are never recorded, and an instance made elsewhere reaches them unnamed;
 - for a fixture, the tests that used a fixture of that name.
 
 What names cannot follow widens to the module's importers, with the reason: a module whose
@@ -23,16 +31,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from gateui.core.selection._holders import Holders, holders_of
 from gateui.core.selection._import_graph import ImportGraph
 from gateui.core.selection._module_diff import (
     ADDED,
     CHANGED,
     REMOVED,
+    Binding,
     ModuleDiff,
     ModuleUnits,
     Unit,
     diff_modules,
     empty_units,
+    import_bindings,
     parse_units,
 )
 from gateui.core.selection._name_reads import Reads, function_reads
@@ -61,6 +72,20 @@ class ModuleLevelResult:
     wide: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Wanted:
+    """What one selection looks for in the recordings."""
+
+    reads: dict[str, list[tuple[Touched, str]]] = field(default_factory=dict)
+    """Word → names a read of it observes."""
+    members: dict[str, list[Touched]] = field(default_factory=dict)
+    """Attribute word → class members a read of it observes in a test that holds the class."""
+    held: list[Touched] = field(default_factory=list)
+    """Classes (and fields) every test holding the class observes."""
+    definitions: dict[tuple[str, str], list[Touched]] = field(default_factory=dict)
+    fixtures: dict[str, list[Touched]] = field(default_factory=dict)
+
+
 class ModuleLevel:
     """Diffs and name reads, cached per file version (watch mode asks again after each save)."""
 
@@ -69,6 +94,7 @@ class ModuleLevel:
         self.graph = graph
         self._units: dict[str, ModuleUnits | None] = {}
         self._reads: dict[str, dict[str, Reads]] = {}
+        self._import_bindings: dict[str, list[Binding]] = {}
         self._global_only: set[Touched] = set()
         """Touched names only a global read of their own module can observe (per select)."""
 
@@ -152,6 +178,15 @@ class ModuleLevel:
             units.star_imports or any(name in u.names for u in units.units)
         )
 
+    def _bindings(self, rel: str) -> list[Binding]:
+        data = self._current(rel)
+        if data is None:
+            return []
+        key = blob_id(data)
+        if key not in self._import_bindings:
+            self._import_bindings[key] = import_bindings(data)
+        return self._import_bindings[key]
+
     def _function_reads(self, rel: str) -> dict[str, Reads]:
         data = self._current(rel)
         if data is None:
@@ -184,18 +219,16 @@ class ModuleLevel:
         for rel, diff in diffs.items():
             if diff.wide is not None:
                 result.wide.setdefault(rel, diff.wide)
-        wanted: dict[str, list[tuple[Touched, str]]] = {}
-        definitions: dict[tuple[str, str], list[Touched]] = {}
-        fixtures: dict[str, list[Touched]] = {}
+        wanted = _Wanted()
         for item in touched:
             if item.rel in result.wide:
                 continue
             unit = self._unit(item)
             if self._by_pytest(item, unit, test_files, result):
                 continue
-            self._wanted(item, unit, wanted, definitions, fixtures)
-        if wanted or definitions or fixtures:
-            self._match(store, env, prefix, wanted, definitions, fixtures, result)
+            self._wanted(item, unit, wanted)
+        if wanted.reads or wanted.members or wanted.held or wanted.definitions or wanted.fixtures:
+            self._match(store, env, prefix, wanted, result)
         return result
 
     def _unit(self, item: Touched) -> Unit | None:
@@ -232,20 +265,27 @@ class ModuleLevel:
             result.entries.append(("prefix", key, reason))
         return True
 
-    def _wanted(
-        self,
-        item: Touched,
-        unit: Unit | None,
-        wanted: dict[str, list[tuple[Touched, str]]],
-        definitions: dict[tuple[str, str], list[Touched]],
-        fixtures: dict[str, list[Touched]],
-    ) -> None:
+    def _wanted(self, item: Touched, unit: Unit | None, wanted: _Wanted) -> None:
         top, _, member = item.name.partition(".")
         last = item.name.rsplit(".", 1)[-1]
-        wanted.setdefault(last, []).append((item, last))
         kind = unit.kind if unit is not None else "def"
+        if unit is None and member and item.state == REMOVED:
+            # Gone from the class: what it was is not known here (a field of an attrs class
+            # takes a parameter of its generated __init__ with it): the class as a whole.
+            kind = "removed"
         if unit is not None and any(d.rsplit(".", 1)[-1] == "fixture" for d in unit.decorators):
-            fixtures.setdefault(last, []).append(item)
+            wanted.fixtures.setdefault(last, []).append(item)
+        if member:
+            # A member is read as an attribute, but ``.type`` is read on every kind of object:
+            # only a test that can hold the class observes it through such a read. A field
+            # (not a method) also feeds what the class generates from its body (an attrs or
+            # dataclass ``__init__``, ``__eq__``, an Enum's members): whoever holds the class.
+            for word in _member_words(top, last):
+                wanted.members.setdefault(word, []).append(item)
+            if kind != "def" and self._generates(item.rel, top):
+                wanted.held.append(item)
+        else:
+            wanted.reads.setdefault(last, []).append((item, last))
         if item.state == ADDED:
             if unit is not None and unit.kind == "import":
                 # A new binding of an object that exists already (``from .keys import
@@ -254,42 +294,103 @@ class ModuleLevel:
                 self._global_only.add(item)
             return  # new: only what reads it can observe it
         if kind == "class" or (member and kind != "def"):
-            # The class as a whole (its bases, decorators, a field's default): whoever names it
-            # or ran any of its methods.
-            wanted.setdefault(top, []).append((item, top))
-            definitions.setdefault((item.rel, top + "."), []).append(item)
-        definitions.setdefault((item.rel, item.name), []).append(item)
+            # The class as a whole (its bases, decorators, a field's default): whoever names it,
+            # ran any of its methods, or holds one some other way.
+            wanted.reads.setdefault(top, []).append((item, top))
+            wanted.definitions.setdefault((item.rel, top + "."), []).append(item)
+            if not member:
+                wanted.held.append(item)
+        wanted.definitions.setdefault((item.rel, item.name), []).append(item)
+
+    def _generates(self, rel: str, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Something may generate code from the body of class ``name`` of ``rel`` (a decorator,
+        a metaclass, a base that is not a builtin type and not a plain class of ``rel``)."""
+        units = self.units(self._current(rel))
+        unit = (
+            None
+            if units is None
+            else next((u for u in units.units if u.kind == "class" and u.names == (name,)), None)
+        )
+        if unit is None or name in seen:
+            return True
+        return any(
+            m.startswith("@") or m.endswith("=") or self._generates(rel, m, seen | {name})
+            for m in unit.machinery
+        )
 
     def _match(
         self,
         store: DepStore,
         env: str,
         prefix: str,
-        wanted: dict[str, list[tuple[Touched, str]]],
-        definitions: dict[tuple[str, str], list[Touched]],
-        fixtures: dict[str, list[Touched]],
+        wanted: _Wanted,
         result: ModuleLevelResult,
     ) -> None:
-        words = set(wanted)
+        words = set(wanted.reads)
+        holders = self._holders(i for v in wanted.members.values() for i in v)
+        in_hand = self._holders(wanted.held, inside=False)
+        # Per test: the classes it can reach (and through what), the members it reads.
+        holds: dict[str, dict[tuple[str, str], tuple[str, str]]] = {}
+        hands: dict[str, dict[tuple[str, str], tuple[str, str]]] = {}
+        member_reads: dict[str, list[Touched]] = {}
         for nodeid, rel, functions in store.executed_everywhere(env):
             if not nodeid.startswith(prefix):
                 continue
-            reads = self._function_reads(rel) if words else {}
+            reads = self._function_reads(rel) if words or holders or in_hand else {}
             for function in functions:
                 read = reads.get(function)
                 if read is not None:
-                    self._readers(nodeid, rel, read, words, wanted, result)
-                for (where, name), items in definitions.items():
+                    self._readers(nodeid, rel, read, words, wanted.reads, result)
+                    for word in read.attributes & wanted.members.keys():
+                        member_reads.setdefault(nodeid, []).extend(wanted.members[word])
+                for found, table in ((holders, holds), (in_hand, hands)):
+                    for key, holder in found.items():
+                        how = holder.held_by(rel, function, read)
+                        if how is not None:
+                            table.setdefault(nodeid, {}).setdefault(key, how)
+                for (where, name), items in wanted.definitions.items():
                     hit = function == name or (name.endswith(".") and function.startswith(name))
                     if where == rel and hit:
                         reason = (
                             f"executed {self._module(rel)}.{function}; {self._reason(items[0])}"
                         )
                         result.entries.append(("nodeid", nodeid, reason))
-                for item in fixtures.get(function.rsplit(".", 1)[-1], ()):
+                for item in wanted.fixtures.get(function.rsplit(".", 1)[-1], ()):
                     result.entries.append(
                         ("nodeid", nodeid, f"uses fixture {item.name} ({item.state})")
                     )
+        for nodeid, items in member_reads.items():
+            held = holds.get(nodeid, {})
+            for item in items:
+                if _class_of(item) in held:
+                    result.entries.append(("nodeid", nodeid, self._reason(item)))
+                    break
+        for nodeid, held in hands.items():
+            for item in wanted.held:
+                how = held.get(_class_of(item))
+                if how is not None:
+                    result.entries.append(("nodeid", nodeid, self._held_reason(item, how)))
+                    break
+
+    def _holders(
+        self, items: Iterable[Touched], inside: bool = True
+    ) -> dict[tuple[str, str], Holders]:
+        """The holders of each class ``items`` are members of (or are)."""
+        found: dict[tuple[str, str], Holders] = {}
+        for item in items:
+            key = _class_of(item)
+            if key not in found:
+                rel, name = key
+                files = [rel, *sorted(self.graph.importers(rel))]
+                found[key] = holders_of(
+                    rel,
+                    name,
+                    files,
+                    self._function_reads,
+                    self._bindings,
+                    inside,
+                )
+        return found
 
     def _readers(
         self,
@@ -400,8 +501,34 @@ class ModuleLevel:
     def _what(self, item: Touched) -> str:
         return f"{self._module(item.rel)}.{item.name}"
 
+    def _held_reason(self, item: Touched, how: tuple[str, str]) -> str:
+        """``can reach attr.validators._InstanceOfValidator through attr.validators.instance_of;
+        attr.validators._InstanceOfValidator.type changed``."""
+        top = item.name.partition(".")[0]
+        cls = f"{self._module(item.rel)}.{top}"
+        through = f"{self._module(how[0])}.{how[1]}"
+        changed = f"{self._what(item)} {item.state}"
+        if through == cls:
+            return f"reads {cls}; {changed}"
+        if through.startswith(cls + "."):
+            return f"executed {through}; {changed}"
+        return f"can reach {cls} through {through}; {changed}"
+
     def _reason(self, item: Touched) -> str:
         """``reads bookshelf.loans.LOAN_DAYS, changed`` (with the chain it came through)."""
         if not item.chain:
             return f"reads {self._what(item)}, {item.state}"
         return f"reads {self._what(item)} ← {' ← '.join(item.chain)}, changed"
+
+
+def _class_of(item: Touched) -> tuple[str, str]:
+    """(file, class name) of a class member (or of a class)."""
+    return item.rel, item.name.partition(".")[0]
+
+
+def _member_words(cls: str, member: str) -> tuple[str, ...]:
+    """What code reads to reach ``cls.member``: its name, or its mangled name (``__x`` is
+    read as ``_Cls__x`` outside the class body)."""
+    if member.startswith("__") and not member.endswith("__"):
+        return (member, f"_{cls.lstrip('_')}{member}")
+    return (member,)

@@ -11,6 +11,7 @@ as recording counts them.
 from __future__ import annotations
 
 import dis
+import inspect
 from dataclasses import dataclass
 from types import CodeType
 
@@ -25,6 +26,11 @@ class Reads:
     """Names of its own module."""
     attributes: frozenset[str]
     """Attribute names of any object (and names imported inside the function)."""
+    keeps: bool = False
+    """It sets an attribute of its first argument (``self.x = ...``, ``cls.x = ...``): what it
+    reads can outlive it, on its instance or class."""
+    class_body: bool = False
+    """It is a class body (run once, when the class is defined), not a function."""
 
 
 def function_reads(source: bytes, filename: str = "<module>") -> dict[str, Reads]:
@@ -35,13 +41,25 @@ def function_reads(source: bytes, filename: str = "<module>") -> dict[str, Reads
     except (SyntaxError, ValueError):
         return {}
     found: dict[str, tuple[set[str], set[str]]] = {}
+    storing: set[str] = set()
+    bodies: set[str] = set()
     stack: list[CodeType] = [c for c in module.co_consts if isinstance(c, CodeType)]
     while stack:
         code = stack.pop()
         outer = code.co_qualname.split(".<locals>", 1)[0]
         if not outer.startswith("<"):
             names, attributes = found.setdefault(outer, (set(), set()))
+            if not code.co_flags & inspect.CO_NEWLOCALS:
+                bodies.add(outer)
+            first = code.co_varnames[0] if code.co_argcount and code.co_qualname == outer else None
+            previous: object = None
             for instruction in dis.get_instructions(code):
+                if instruction.opname == "STORE_ATTR" and first is not None:
+                    loaded = previous[-1] if isinstance(previous, tuple) else previous
+                    if loaded == first:
+                        storing.add(outer)
+                fast = instruction.opname.startswith("LOAD_FAST")
+                previous = instruction.argval if fast else None
                 if (
                     not isinstance(instruction.argval, str)
                     or instruction.argval not in code.co_names
@@ -53,6 +71,6 @@ def function_reads(source: bytes, filename: str = "<module>") -> dict[str, Reads
                     attributes.add(instruction.argval)
         stack.extend(c for c in code.co_consts if isinstance(c, CodeType))
     return {
-        name: Reads(frozenset(names), frozenset(attributes))
+        name: Reads(frozenset(names), frozenset(attributes), name in storing, name in bodies)
         for name, (names, attributes) in found.items()
     }
