@@ -306,3 +306,53 @@ def test_a_moved_test_file_is_rerun(sample_repo: Sample, cli: Cli) -> None:
     git(repo, "mv", "tests/test_extra.py", "tests/unit/test_extra.py")
     _, found = events(cli, repo)
     assert set(outcomes(found)) == {"tests/unit/test_extra.py::test_triple"}
+
+
+HEAVY = """
+from heavy.steps import count, finish, name
+
+
+def test_counts_far():
+    # More calls than the recorder traces on Python 3.11 and older: left unrecorded there.
+    assert count(60_000) == 60_000
+
+
+def test_names():
+    assert name() == "steps" and finish(0) is not None
+"""
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="sys.monitoring records every test in full")
+def test_a_test_too_long_to_record_is_still_selected_by_what_it_imports(
+    tmp_path: Path, cli: Cli
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "heavy").mkdir()
+    (repo / "pytest.ini").write_text("[pytest]\ntestpaths = tests\npythonpath = .\n")
+    (repo / ".gitignore").write_text(".gateui/\n")
+    (repo / "heavy" / "__init__.py").write_text("")
+    (repo / "heavy" / "steps.py").write_text(
+        "def step(total):\n    return total + 1\n\n\n"
+        "def finish(total):\n    return total\n\n\n"
+        "def count(n):\n    total = 0\n    for _ in range(n):\n        total = step(total)\n"
+        "    return finish(total)\n\n\n"
+        'def name():\n    return "steps"\n'
+    )
+    (repo / "tests" / "test_steps.py").write_text(HEAVY)
+    git(repo, "init", "-q", "-b", "main")
+    commit_all(repo, "initial")
+    assert cli(["run"], repo).code == 0
+    # test_names was recorded (its file counts as recorded), test_counts_far only until the
+    # recorder stopped: a change of what it ran after that must still select it, by what its
+    # file imports.
+    edit(repo, "heavy/steps.py", "    return total\n", "    return total + 1\n")
+    result, found = events(cli, repo)
+    assert outcomes(found) == {
+        "tests/test_steps.py::test_counts_far": "failed",
+        "tests/test_steps.py::test_names": "passed",
+    }, result.stdout
+    reasons = {e["nodeid"]: e["reason"] for e in found if e["event"] == "test"}
+    assert reasons["tests/test_steps.py::test_counts_far"] == (
+        "not fully recorded; imports heavy.steps (changed)"
+    )

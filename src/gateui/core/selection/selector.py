@@ -499,19 +499,31 @@ class Selector:
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
         changed: set[str],
     ) -> None:
+        """Tests without a full recording: any changed Python file their test file imports
+        (or is) selects them. A test file none of whose tests was recorded goes as a whole; a
+        test left unrecorded in a recorded file (it made too many calls to trace, or it ran
+        where recording was off) goes by its node id."""
         really_recorded_files = {n.split("::", 1)[0] for n, (ok, _) in recorded.items() if ok}
         not_recorded = {f for f in self._test_files(project) if f not in really_recorded_files}
-        if not not_recorded:
+        partly: dict[str, list[str]] = {}
+        for nodeid, (ok, _) in recorded.items():
+            test_file = nodeid.split("::", 1)[0]
+            if not ok and test_file in really_recorded_files:
+                partly.setdefault(test_file, []).append(nodeid)
+        if not not_recorded and not partly:
             return
         for rel in sorted(changed):
             if not rel.endswith(".py"):
                 continue
-            if rel in not_recorded:
-                chosen.add("file", rel, "not recorded yet; the file changed")
+            reached = {rel: "the file changed"}
             for importer, chain in self.graph.importers(rel).items():
-                if importer in not_recorded:
-                    names = " → ".join(self.graph.module_name(f) for f in chain[1:])
-                    chosen.add("file", importer, f"not recorded yet; imports {names} (changed)")
+                names = " → ".join(self.graph.module_name(f) for f in chain[1:])
+                reached.setdefault(importer, f"imports {names} (changed)")
+            for test_file, why in reached.items():
+                if test_file in not_recorded:
+                    chosen.add("file", test_file, f"not recorded yet; {why}")
+                for nodeid in partly.get(test_file, ()):
+                    chosen.add("nodeid", nodeid, f"not fully recorded; {why}")
 
     def _non_python(
         self,
