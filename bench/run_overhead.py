@@ -13,6 +13,12 @@ PYTHONDONTWRITEBYTECODE=1, all output to /dev/null:
                gateui run --no-record -C REPO -- -p no:cacheprovider (only when ``run`` has it)
   gateui-json  gateui run --json -C REPO -- -p no:cacheprovider
 
+``--baseline SRC`` adds ``base-gateui-no-record`` and ``base-gateui``: the same two commands with
+another gateui's source (``SRC`` is its ``src`` folder, for instance ``git archive`` of an older
+commit), run by the same interpreter through ``python -m gateui`` with SRC first on PYTHONPATH,
+and the new gateui's two arms run the same way (``new-gateui-no-record``, ``new-gateui``), so a
+change is measured against what it replaces in the same rounds, not against figures of another day.
+
 Reported: each arm's median seconds and the median of the per-round ratios to ``pytest``.
 Then gateui's own peak RSS and CPU time, measured two ways on separate (untimed) runs:
 a wrapper that calls ``gateui.cli.main`` in-process and reads ``getrusage(RUSAGE_SELF)``
@@ -55,7 +61,8 @@ from _util import (
     time_command,
 )
 
-PLUGIN_DIR = Path(__file__).resolve().parent.parent / "src" / "gateui" / "pytest_plugin"
+SOURCE = Path(__file__).resolve().parent.parent / "src"
+PLUGIN_DIR = SOURCE / "gateui" / "pytest_plugin"
 TARGET_RATIO = 1.05
 
 _RUSAGE_WRAPPER = """
@@ -80,7 +87,7 @@ class Arm:
     env: dict[str, str]
 
 
-def arms(repo: Path, python: Path = PYTHON) -> list[Arm]:
+def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> list[Arm]:
     base = bench_env()
     plugin_env = bench_env(
         {"PYTHONPATH": str(PLUGIN_DIR), "GATEUI_EVENTS": "/dev/null", "PYTHONUNBUFFERED": "1"}
@@ -96,6 +103,13 @@ def arms(repo: Path, python: Path = PYTHON) -> list[Arm]:
         # Since per-test recording (affected selection) is on by default: what it costs.
         no_record = [*run, "--no-record", "-C", str(repo), "--", *NO_CACHE]
         result.insert(3, Arm("gateui-no-record", no_record, base))
+    if baseline is not None:
+        for label, src in (("base", baseline), ("new", SOURCE)):
+            module = [str(PYTHON), "-m", "gateui", "run"]
+            env = bench_env({"PYTHONPATH": str(src)})
+            tail = ["-C", str(repo), "--", *NO_CACHE]
+            result.append(Arm(f"{label}-gateui-no-record", [*module, "--no-record", *tail], env))
+            result.append(Arm(f"{label}-gateui", [*module, *tail], env))
     return result
 
 
@@ -180,6 +194,12 @@ def main() -> int:
         help="base interpreter for the tests: a benchmark virtualenv with --pytest is made from it",
     )
     parser.add_argument("--pytest", default="pytest==8.4.2", help="pytest pin for --python")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="another gateui's src folder: its run arms alternate with this one's",
+    )
     args = parser.parse_args()
     python = PYTHON if args.python is None else bench_venv(args.python, args.pytest)
     modules, per_module = (5, 20) if args.quick else (50, 100)
@@ -201,7 +221,10 @@ def main() -> int:
     compile_gateui(python)
     check_sanity(repo, total)
 
-    the_arms = arms(repo, python)
+    if args.baseline is not None:
+        subprocess.run([str(PYTHON), "-m", "compileall", "-q", str(args.baseline)], check=True)
+        print(f"baseline gateui: {args.baseline.resolve()}")
+    the_arms = arms(repo, python, args.baseline)
     for arm in the_arms:
         print(f"arm {arm.name}: {shlex.join(arm.argv)}")
     times: dict[str, list[Timing]] = {arm.name: [] for arm in the_arms}
@@ -209,7 +232,7 @@ def main() -> int:
         row = {arm.name: time_command(arm.argv, repo, arm.env) for arm in the_arms}
         label = "warm-up, discarded" if index == 0 else f"round {index}"
         cells = [f"{k}={v.wall_s:.3f}s/{v.cpu_s:.3f}cpu" for k, v in row.items()]
-        print(f"  {label}: " + "  ".join(cells), flush=True)
+        print(f"  {label}: " + "  ".join(cells) + f"  [{load_average()}]", flush=True)
         if index:
             for name, timing in row.items():
                 times[name].append(timing)
@@ -236,6 +259,12 @@ def main() -> int:
     header = ["arm", "wall median s", "wall min..max s", "wall ratio", "CPU median s", "CPU ratio"]
     print(table(header, rows))
     print("(ratios: median over rounds of arm / pytest in the same round)")
+    if args.baseline is not None:
+        for kind in ("gateui-no-record", "gateui"):
+            new, old = times[f"new-{kind}"], times[f"base-{kind}"]
+            cpu = median([n.cpu_s / o.cpu_s for n, o in zip(new, old, strict=True)])
+            wall = median([n.wall_s / o.wall_s for n, o in zip(new, old, strict=True)])
+            print(f"{kind}, this gateui / baseline: CPU {cpu:.3f}, wall {wall:.3f}")
     gateui_ratio = median(ratios("gateui", "wall_s"))
     verdict = "met" if gateui_ratio <= TARGET_RATIO else "MISSED"
     print(f"target wall ratio <= {TARGET_RATIO}: {verdict} ({gateui_ratio:.3f})")

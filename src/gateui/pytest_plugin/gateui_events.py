@@ -135,13 +135,22 @@ def _write_warm_modules(spec: str) -> None:
     )
     if known and len(names) == before:
         return
-    text = json.dumps(list(names))
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        partial = f"{target}.{os.getpid()}.tmp"
+    _write_atomically(target, json.dumps(list(names)))
+
+
+def _write_atomically(target: str, text: str) -> None:
+    """Replace ``target`` whole (a reader never sees half a file); failing quietly: it is a
+    cache."""
+    partial = f"{target}.{os.getpid()}.tmp"
+    try:
         with open(partial, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(partial, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
 
 
 def _take_channel() -> tuple[str, str] | None:
@@ -323,6 +332,7 @@ class GateuiEventPlugin:
     # -- session -------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        record = os.environ.get(RECORD_ENV, "")
         self.channel.send(
             {
                 "e": "session_start",
@@ -334,7 +344,7 @@ class GateuiEventPlugin:
                 "pid": os.getpid(),
                 "xdist": self.config.pluginmanager.hasplugin("dsession"),
                 "registered_markers": _registered_markers(self.config),
-                "env": _environment_key() if os.environ.get(RECORD_ENV) else None,
+                "env": _environment_key(record) if record else None,
                 "order_seed": _order_seed_option(self.config),
             }
         )
@@ -677,33 +687,86 @@ def _modules_in_order(items: list[Any], rank: dict[str, int]) -> list[Any]:
 
 
 # -- dependency recording ----------------------------------------------------------------------
-def _environment_key() -> str:
-    """Interpreter plus installed distributions: recordings made elsewhere do not apply here."""
+def _environment_key(record_root: str = "") -> str:
+    """Interpreter plus installed distributions: recordings made elsewhere do not apply here.
+
+    Reading every distribution's metadata costs tens of milliseconds per run, so with
+    ``record_root`` the key is kept in ``.gateui/env-keys.json`` there, under a stamp of what it
+    depends on: the interpreter, and each of the environment's folders on ``sys.path`` with its
+    modification time (installing, upgrading or removing a package adds or removes a
+    ``*.dist-info`` folder in one of them, which changes that folder's time).
+    """
     try:
+        own = _environment_folders()
+    except Exception:  # a broken environment must not stop the run; just never match
+        return _computed_environment_key(None)[0]
+    stamp = _environment_stamp(own)
+    cache = os.path.join(record_root, ".gateui", "env-keys.json") if record_root else ""
+    known: dict[str, str] = {}
+    if cache and stamp:
+        with contextlib.suppress(OSError, ValueError), open(cache, encoding="utf-8") as handle:
+            loaded = json.load(handle)
+            if isinstance(loaded, dict):
+                known = {k: v for k, v in loaded.items() if isinstance(v, str)}
+        if isinstance(known.get(stamp), str):
+            return known[stamp]
+    key, readable = _computed_environment_key(own)
+    if cache and stamp and readable:
+        known.pop(stamp, None)
+        known[stamp] = key  # the newest last; a few environments are kept
+        _write_atomically(cache, json.dumps(dict(list(known.items())[-8:])))
+    return key
+
+
+def _environment_folders() -> list[str]:
+    """The environment's own folders on ``sys.path``.
+
+    Only those: the working directory and a project's ``pythonpath`` (a src folder holding
+    ``pkg.egg-info``) are on sys.path inside pytest but not in the parent's probe, and a key
+    that differs between them never matches.
+    """
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+    user_site = _user_site()
+    own = []
+    for entry in sys.path:
+        if not entry:
+            continue
+        real = os.path.realpath(entry)
+        if any(real.startswith(prefix + os.sep) for prefix in prefixes) or (
+            user_site and real == user_site
+        ):
+            own.append(entry)
+    return own
+
+
+def _environment_stamp(own: list[str]) -> str:
+    """What the key depends on, cheaply: "" when a folder cannot be looked at (no caching)."""
+    parts = [os.path.realpath(sys.prefix), sys.version]
+    for entry in own:
+        try:
+            parts.append(f"{entry}\0{os.stat(entry).st_mtime_ns}")
+        except OSError:
+            parts.append(f"{entry}\0-")  # a folder that does not exist yet: its absence
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+def _computed_environment_key(own: list[str] | None) -> tuple[str, bool]:
+    """The key, and whether every distribution could be read (else it matches nothing)."""
+    readable = True
+    try:
+        if own is None:
+            raise ValueError("no folders")
         from importlib import metadata
 
-        # Only the environment's own folders: the working directory and a project's
-        # ``pythonpath`` (a src folder holding ``pkg.egg-info``) are on sys.path inside pytest
-        # but not in the parent's probe, and a key that differs between them never matches.
-        prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
-        user_site = _user_site()
-        own = [
-            entry
-            for entry in sys.path
-            if entry
-            and (
-                any(os.path.realpath(entry).startswith(prefix + os.sep) for prefix in prefixes)
-                or (user_site and os.path.realpath(entry) == user_site)
-            )
-        ]
         dists = sorted(
             f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions(path=own)
         )
     except Exception:  # a broken distribution must not stop the run; just never match
         dists = [f"unreadable:{time.time()}"]
+        readable = False
     # sys.prefix, not sys.executable: `python` and `python3` of one environment are one.
     text = "\n".join([os.path.realpath(sys.prefix), sys.version, *dists])
-    return hashlib.sha1(text.encode()).hexdigest()
+    return hashlib.sha1(text.encode()).hexdigest(), readable
 
 
 def _user_site() -> str:

@@ -51,6 +51,9 @@ _READ_SIZE = 1 << 16
 _OUTPUT_POLL_S = 0.05
 _EXIT_POLL_S = 0.1
 _OUTPUT_PIPE_SIZE = 1 << 20
+_PACE_S = 0.015
+"""Once results stream, the event pipe is read at most this often: a burst of fast tests is
+read in one wake-up, and a result waits at most this long in the pipe."""
 
 
 @dataclass(frozen=True)
@@ -161,14 +164,7 @@ class PytestProcess(GroupProcess):
                 event = TestStarted(self._nodeid(event.nodeid), event.path, event.line)
                 tally.running[event.nodeid] = None
             elif isinstance(event, TestFinished):
-                nodeid = self._nodeid(event.nodeid)
-                event = replace(
-                    event,
-                    nodeid=nodeid,
-                    path=self._nodeid(event.path),
-                    reason=self.command.reason_for(nodeid),
-                    project=self.command.project,
-                )
+                event = self._rerooted(event)
                 tally.add(event)
             elif isinstance(event, CollectionError):
                 tally.collection_errors += 1
@@ -189,6 +185,27 @@ class PytestProcess(GroupProcess):
             tally.add(crash)
             yield crash
         yield self._summary(tally, exitstatus, time.monotonic() - started, crash)
+
+    def _rerooted(self, event: TestFinished) -> TestFinished:
+        """The result with repo-relative ids, its selection reason and its project (built
+        directly: ``dataclasses.replace`` costs more than the rest of the event)."""
+        nodeid = self._nodeid(event.nodeid)
+        return TestFinished(
+            nodeid=nodeid,
+            path=self._nodeid(event.path),
+            line=event.line,
+            outcome=event.outcome,
+            duration_s=event.duration_s,
+            markers=event.markers,
+            longrepr=event.longrepr,
+            stdout=event.stdout,
+            stderr=event.stderr,
+            log=event.log,
+            xfail=event.xfail,
+            reason=self.command.reason_for(nodeid),
+            project=self.command.project,
+            deps=event.deps,
+        )
 
     def _crashed_test(self, tally: _Tally, exitstatus: int | None) -> TestFinished | None:
         """The test that was running when the process died without finishing its session."""
@@ -331,21 +348,32 @@ class PytestProcess(GroupProcess):
         waited on forever (a process that escaped the run may hold them open).
         """
         _widen_pipe(output_fd)
+        _widen_pipe(event_fd)
         os.set_blocking(output_fd, False)
         selector = selectors.DefaultSelector()
         selector.register(event_fd, selectors.EVENT_READ)
         pending_events = pending_output = b""
         events_open = output_open = True
         closing_at: float | None = None
+        last_read = 0.0
         try:
             while events_open or output_open:
+                now = time.monotonic()
                 if closing_at is None and proc.poll() is not None:
-                    closing_at = time.monotonic() + PIPE_GRACE_S
-                elif closing_at is not None and time.monotonic() > closing_at:
+                    closing_at = now + PIPE_GRACE_S
+                elif closing_at is not None and now > closing_at:
                     break
+                if events_open and self._lines.results:
+                    # Paced once results stream (the first ones, after a quiet spell, are read
+                    # at once): what the tests write meanwhile waits in the pipe, then comes in
+                    # one read instead of one wake-up per test in each process.
+                    wait = last_read + _PACE_S - now
+                    if wait > 0:
+                        time.sleep(wait)
                 ready = selector.select(_OUTPUT_POLL_S if events_open else _EXIT_POLL_S)
                 if events_open and ready:
-                    chunk = os.read(event_fd, _READ_SIZE)
+                    last_read = time.monotonic()
+                    chunk = _read_all(event_fd)
                     if not chunk:
                         events_open = False
                         selector.unregister(event_fd)
@@ -383,6 +411,23 @@ class PytestProcess(GroupProcess):
                 f"{self.command.interpreter}: the project's interpreter exited with status "
                 f"{self.returncode} before pytest started" + (f": {said}" if said else "")
             )
+
+
+def _read_all(fd: int) -> bytes:
+    """What a readable pipe holds (b"" at its end): one read unless it holds more than that."""
+    chunk = os.read(fd, _READ_SIZE)
+    if len(chunk) < _READ_SIZE:
+        return chunk
+    chunks = [chunk]
+    os.set_blocking(fd, False)
+    try:
+        with contextlib.suppress(BlockingIOError):
+            while chunk:
+                chunk = os.read(fd, _READ_SIZE)
+                chunks.append(chunk)
+    finally:
+        os.set_blocking(fd, True)
+    return b"".join(chunks)
 
 
 def _read_available(fd: int) -> tuple[bytes, bool]:

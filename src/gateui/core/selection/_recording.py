@@ -13,6 +13,7 @@ per batch, so that a file a test writes on every run does not select that test f
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +23,12 @@ from gateui.core.selection._fingerprints import fingerprint
 from gateui.core.selection.changes import blob_id, keep_blob
 from gateui.core.selection.depstore import DepStore, TestRecording
 
-_FLUSH_EVERY = 200
+_FLUSH_AFTER_S = 2.0
+"""Recordings are written at least this often while a run goes on (and at its end): an
+interrupted run keeps what it recorded, and a fast run writes a few large batches instead of one
+per couple of hundred tests (each batch costs a transaction and a ``git check-ignore``)."""
+_FLUSH_EVERY = 5000
+"""...or once this many wait, whichever comes first (memory stays bounded)."""
 
 
 class RecordingSink:
@@ -34,6 +40,9 @@ class RecordingSink:
         self.env: str | None = None
         self._blobs: dict[str, str] = {}
         self._pending: list[TestRecording] = []
+        self._flushed_at = time.monotonic()
+        self._printed: set[tuple[str, str]] = set()
+        """File versions whose fingerprint is known to be stored (asked once per run)."""
         self._own = ProjectFiles(repo_root)
         self._dependency: dict[str, bool] = {}
         """Path → whether it is a dependency (the project's, not git-ignored), judged once."""
@@ -60,12 +69,16 @@ class RecordingSink:
                     markers=event.markers,
                 )
             )
-            if len(self._pending) >= _FLUSH_EVERY:
+            if (
+                len(self._pending) >= _FLUSH_EVERY
+                or time.monotonic() - self._flushed_at >= _FLUSH_AFTER_S
+            ):
                 self.flush()
         elif isinstance(event, RunSummary):
             self.flush()
 
     def flush(self) -> None:
+        self._flushed_at = time.monotonic()
         if not self._pending or self.env is None:
             self._pending = []
             return
@@ -74,7 +87,10 @@ class RecordingSink:
         for recording in self._pending:
             for rel in recording.functions:
                 blob = recording.blobs.get(rel)
-                if blob is not None and not self.store.has_print(rel, blob):
+                if blob is None or (rel, blob) in self._printed:
+                    continue
+                self._printed.add((rel, blob))
+                if not self.store.has_print(rel, blob):
                     self._remember_print(rel, blob)
         self._pending = []
 
@@ -87,15 +103,7 @@ class RecordingSink:
             ignored = git_ignored(self.repo_root, own)
             self._dependency.update({f: f in own and f not in ignored for f in unknown})
         keep = self._dependency
-        return [
-            replace(
-                r,
-                functions={f: n for f, n in r.functions.items() if keep[f]},
-                reads=[f for f in r.reads if keep[f]],
-                blobs={f: b for f, b in r.blobs.items() if keep.get(f, False)},
-            )
-            for r in recordings
-        ]
+        return [r if _all_kept(r, keep) else _kept_only(r, keep) for r in recordings]
 
     def _remember_print(self, rel: str, blob: str) -> None:
         """Fingerprint the version the test ran against, if it is still the one on disk (if it
@@ -111,3 +119,16 @@ class RecordingSink:
         print_ = fingerprint(data)
         if print_ is not None:
             self.store.save_print(rel, blob, print_)
+
+
+def _all_kept(recording: TestRecording, keep: dict[str, bool]) -> bool:
+    return all(keep[f] for f in recording.functions) and all(keep[f] for f in recording.reads)
+
+
+def _kept_only(recording: TestRecording, keep: dict[str, bool]) -> TestRecording:
+    return replace(
+        recording,
+        functions={f: n for f, n in recording.functions.items() if keep[f]},
+        reads=[f for f in recording.reads if keep[f]],
+        blobs={f: b for f, b in recording.blobs.items() if keep.get(f, False)},
+    )

@@ -206,33 +206,45 @@ class DepStore:
             self._write(lambda: self._save(env, recordings))
 
     def _save(self, env: str, recordings: Sequence[TestRecording]) -> None:
+        # A test recorded twice in one batch: its last recording replaces the first.
+        recordings = list({rec.nodeid: rec for rec in recordings}.values())
         with self.db:
+            # Most tests share their function lists: each is encoded once.
+            lists: dict[tuple[str, ...], str] = {}
             texts = {env}
             for rec in recordings:
                 texts.add(rec.nodeid)
                 texts.update(rec.functions)
                 texts.update(rec.reads)
                 texts.update(rec.blobs.values())
-                texts.update(json.dumps(names) for names in rec.functions.values())
+                for names in rec.functions.values():
+                    key = tuple(names)
+                    if key not in lists:
+                        lists[key] = json.dumps(names)
+            texts.update(lists.values())
             texts.add(MISSING_BLOB)
             ids = self._intern(texts)
             env_id = ids[env]
+            nodes = [(env_id, ids[rec.nodeid]) for rec in recordings]
+            self.db.executemany("DELETE FROM executed WHERE env=? AND nodeid=?", nodes)
+            self.db.executemany("DELETE FROM reads WHERE env=? AND nodeid=?", nodes)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO tests VALUES (?, ?, ?, ?)",
+                [
+                    (env, rec.nodeid, int(rec.recorded), json.dumps(list(rec.markers)))
+                    for rec in recordings
+                ],
+            )
             executed = []
             reads = []
-            for rec in recordings:
-                node = ids[rec.nodeid]
-                self.db.execute("DELETE FROM executed WHERE env=? AND nodeid=?", (env_id, node))
-                self.db.execute("DELETE FROM reads WHERE env=? AND nodeid=?", (env_id, node))
-                self.db.execute(
-                    "INSERT OR REPLACE INTO tests VALUES (?, ?, ?, ?)",
-                    (env, rec.nodeid, int(rec.recorded), json.dumps(list(rec.markers))),
-                )
+            for (_, node), rec in zip(nodes, recordings, strict=True):
+                blobs = rec.blobs
                 executed += [
-                    (env_id, node, ids[f], ids[rec.blobs.get(f, MISSING_BLOB)], ids[json.dumps(n)])
+                    (env_id, node, ids[f], ids[blobs.get(f, MISSING_BLOB)], ids[lists[tuple(n)]])
                     for f, n in rec.functions.items()
                 ]
                 reads += [
-                    (env_id, node, ids[f], ids[rec.blobs.get(f, MISSING_BLOB)]) for f in rec.reads
+                    (env_id, node, ids[f], ids[blobs.get(f, MISSING_BLOB)]) for f in rec.reads
                 ]
             self.db.executemany("INSERT INTO executed VALUES (?, ?, ?, ?, ?)", executed)
             self.db.executemany("INSERT INTO reads VALUES (?, ?, ?, ?)", reads)
