@@ -94,6 +94,10 @@ def _announce(claimed: tuple[str, str] | None) -> None:
 _unclaimed_channel = _claim_channel()
 _announce(_unclaimed_channel)
 _warm_modules_spec = os.environ.pop(WARM_MODULES_ENV, "")
+# A run forked from gateui's warm process: the environment key that process computed once with
+# this module's own ``_environment_key`` (it is restarted when the installed packages change).
+WARM_ENVIRONMENT_KEY_ENV = "GATEUI_WARM_ENVIRONMENT_KEY"
+_warm_environment_key = os.environ.pop(WARM_ENVIRONMENT_KEY_ENV, "")
 
 
 def _preloadable(name: str, module: Any, repo_root: str, stdlib: tuple[str, ...]) -> bool:
@@ -679,6 +683,8 @@ def _modules_in_order(items: list[Any], rank: dict[str, int]) -> list[Any]:
 # -- dependency recording ----------------------------------------------------------------------
 def _environment_key() -> str:
     """Interpreter plus installed distributions: recordings made elsewhere do not apply here."""
+    if _warm_environment_key:
+        return _warm_environment_key
     try:
         from importlib import metadata
 
