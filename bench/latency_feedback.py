@@ -26,7 +26,8 @@ cold gateui / pytest ≤ 1.1.
 Repositories: the demo repository (bookshelf, 44 tests), the generated re-export repository
 (440 tests; see selection_kit.generate_reexport_repo), and real projects from the package index
 with heavy test imports (bench/real_projects.py: pinned sdists and test dependencies, cached under
-~/.cache/gateui-bench; warm target ≤ 0.3 there). ``--repos`` picks some.
+~/.cache/gateui-bench; warm target ≤ 0.3 there). ``--repos`` picks some. ``--no-record``: watch
+mode records nothing, to tell what recording adds to the first result.
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ REPOSITORIES = ("demo", "gen", *PROJECTS)
 
 BYTECODE = [False]
 """``--bytecode``: let both arms write and use ``__pycache__`` (as a user's pytest does)."""
+NO_RECORD = [False]
+"""``--no-record``: watch mode records nothing (the full run before it still does, so selection
+works): what recording costs a watch run's first result."""
 
 
 def arm_env(extra: dict[str, str]) -> dict[str, str]:
@@ -270,7 +274,17 @@ def measure(
         }
     )
     proc = subprocess.Popen(
-        [str(GATEUI), "watch", "--no-tui", "--json", "-C", str(repo), "--", *NO_CACHE],
+        [
+            str(GATEUI),
+            "watch",
+            "--no-tui",
+            "--json",
+            *(["--no-record"] if NO_RECORD[0] else []),
+            "-C",
+            str(repo),
+            "--",
+            *NO_CACHE,
+        ],
         cwd=repo,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -336,8 +350,14 @@ def main() -> int:
         action="store_true",
         help="both arms write and read __pycache__ (default: PYTHONDONTWRITEBYTECODE=1 in both)",
     )
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="gateui watch --no-record (the recorded full run before it is unchanged)",
+    )
     args = parser.parse_args()
     BYTECODE[0] = args.bytecode
+    NO_RECORD[0] = args.no_record
     edits = args.edits or (2 if args.quick else 9)
     chosen = (args.repos or ("demo" if args.quick else ",".join(REPOSITORIES))).split(",")
     unknown = sorted(set(chosen) - set(REPOSITORIES))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gateui.core.discovery.discover import load_projects
-from gateui.core.running.events import RunSummary, TestFinished
+from gateui.core.running.events import RunSummary, SessionStarted, TestFinished
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 from gateui.core.running.warm import WarmPool
 from helpers import SAMPLES, alive, init_repo, run_cli
@@ -174,6 +174,44 @@ def test_a_package_installed_into_the_environment_restarts_the_warm_process(
     assert not alive(before.pid)
     log = (tmp_path / ".gateui" / "warm.log").read_text()
     assert "the installed packages changed" in log
+
+
+def recorded_key(root: Path, python: Path, pool: WarmPool | None) -> tuple[str | None, bool]:
+    """The environment key a recording run reports (and whether it was forked)."""
+    process = PytestProcess(
+        PytestCommand(
+            project_root=root,
+            repo_root=root,
+            interpreter=python,
+            args=(),
+            env={"GATEUI_RECORD": str(root)},
+        ),
+        warm=pool,
+    )
+    keys = [e.env for e in process.events() if isinstance(e, SessionStarted)]
+    assert len(keys) == 1
+    return keys[0], process.forked
+
+
+@pytest.mark.integration
+def test_a_forked_run_records_under_the_key_a_cold_run_computes_even_after_an_install(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    """The warm process computes the environment key once for all its runs: it must be the one
+    a cold run computes, and change with the installed packages."""
+    python, site = throwaway_venv(tmp_path / "venv")
+    root = write_repo(tmp_path / "repo", {"test_one.py": "def test_one():\n    pass\n"})
+    cold, forked = recorded_key(root, python, None)
+    assert not forked and cold
+    warm, forked = recorded_key(root, python, pool)
+    assert forked and warm == cold
+    dist = site / "freshly_installed-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: freshly-installed\n")
+    cold_after, forked = recorded_key(root, python, None)
+    assert not forked and cold_after != cold
+    warm_after, forked = recorded_key(root, python, pool)
+    assert forked and warm_after == cold_after
 
 
 @pytest.mark.integration

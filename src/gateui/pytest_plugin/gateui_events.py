@@ -94,6 +94,10 @@ def _announce(claimed: tuple[str, str] | None) -> None:
 _unclaimed_channel = _claim_channel()
 _announce(_unclaimed_channel)
 _warm_modules_spec = os.environ.pop(WARM_MODULES_ENV, "")
+# A run forked from gateui's warm process: the environment key that process computed once with
+# this module's own ``_environment_key`` (it is restarted when the installed packages change).
+WARM_ENVIRONMENT_KEY_ENV = "GATEUI_WARM_ENVIRONMENT_KEY"
+_warm_environment_key = os.environ.pop(WARM_ENVIRONMENT_KEY_ENV, "")
 
 
 def _preloadable(name: str, module: Any, repo_root: str, stdlib: tuple[str, ...]) -> bool:
@@ -690,12 +694,16 @@ def _modules_in_order(items: list[Any], rank: dict[str, int]) -> list[Any]:
 def _environment_key(record_root: str = "") -> str:
     """Interpreter plus installed distributions: recordings made elsewhere do not apply here.
 
-    Reading every distribution's metadata costs tens of milliseconds per run, so with
-    ``record_root`` the key is kept in ``.gateui/env-keys.json`` there, under a stamp of what it
-    depends on: the interpreter, and each of the environment's folders on ``sys.path`` with its
-    modification time (installing, upgrading or removing a package adds or removes a
-    ``*.dist-info`` folder in one of them, which changes that folder's time).
+    A forked run of the warm process gets the key the warm process computed once (it restarts
+    when installed packages change). Otherwise, reading every distribution's metadata costs
+    tens of milliseconds per run, so with ``record_root`` the key is kept in
+    ``.gateui/env-keys.json`` there, under a stamp of what it depends on: the interpreter, and
+    each of the environment's folders on ``sys.path`` with its modification time (installing,
+    upgrading or removing a package adds or removes a ``*.dist-info`` folder in one of them,
+    which changes that folder's time).
     """
+    if _warm_environment_key:
+        return _warm_environment_key
     try:
         own = _environment_folders()
     except Exception:  # a broken environment must not stop the run; just never match

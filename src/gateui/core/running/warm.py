@@ -5,7 +5,10 @@ running ``gateui/warm_server/gateui_warm.py`` in the project's interpreter. It h
 pytest, the environment's pytest plugins and the third-party modules the project's tests imported
 in their last run (the event plugin writes their names to ``.gateui/warm/``) — never the
 repository's own modules, never a conftest. Each run forks from it, so every run starts from the
-same pristine modules and costs no interpreter start-up or imports.
+same pristine modules and costs no interpreter start-up or imports. Watch mode starts it in the
+background as it starts (``prepare``), so the first save does not wait for the preload; and it
+computes the event plugin's environment key once for all the runs it forks (it is restarted when
+the installed packages change, which is all the key depends on besides the interpreter).
 
 A run forked from it keeps the guarantees of a cold one (``_forked_run``): gateui hands the run
 over on a socket of its own and starts no process for it; the forked run has a session of its

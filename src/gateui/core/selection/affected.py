@@ -89,9 +89,10 @@ def plan_affected(
         changes = changed_files(repo_root, since)
     if selector is None:
         selector = Selector(repo_root, projects, store, results, files)
-        # Listed once for the whole plan. A long-lived selector (watch mode) re-lists only
-        # when Python files come or go, so its listing is not reused for the mix projects.
-        files = selector.files
+    # Listed once for the whole plan. A long-lived selector (watch mode) keeps its listing
+    # current with the changes it is refreshed with (a new mix.exs is a file that appeared):
+    # a cycle asks git nothing here.
+    files = selector.files
     selection = selector.select(changes, environment_keys(projects))
     runs = _command_suite_runs(selection, projects, request, repo_root)
     _restrict(selection, projects, request)

@@ -156,6 +156,7 @@ class Selector:
         self.results = results
         self.map = load_map(repo_root)
         self._files = list(repo_files(repo_root) if files is None else files)
+        self._listed = {str(f) for f in self._files}
         self.graph = ImportGraph(
             repo_root,
             layouts_for(
@@ -177,25 +178,31 @@ class Selector:
 
     @property
     def files(self) -> list[PurePosixPath]:
-        """The repository's listing as of construction or the last refresh that re-listed."""
+        """The repository's listing, kept current by ``refresh``: as of construction, or the
+        last refresh that saw a file appear or go."""
         return self._files
 
     # -- state -----------------------------------------------------------------------------
     def refresh(self, changed: Iterable[str] = ()) -> None:
-        """Bring the graph up to date with ``changed`` (watch mode calls this per cycle). Only
-        a Python file appearing or disappearing makes it list the tree again."""
+        """Bring the graph and the listing up to date with ``changed`` (watch mode calls this
+        per cycle with every change it saw). Only a file appearing or disappearing (or a
+        ``.gitignore`` changing) makes it list the tree again, and only a Python file coming
+        or going makes the graph re-link everything."""
         changed = list(changed)
         for rel in changed:
             self._current_prints.pop(rel, None)
-        appeared_or_gone = any(
-            rel.endswith(".py") and ((self.repo_root / rel).is_file() != (rel in self.graph.files))
+        moved = any(
+            (self.repo_root / rel).is_file() != (rel in self._listed)
+            or PurePosixPath(rel).name == ".gitignore"
             for rel in changed
         )
-        if appeared_or_gone:
-            self._files = repo_files(self.repo_root)
-            self.graph.update(self._files, changed)
-        else:
+        if not moved:
             self.graph.update(None, changed)
+            return
+        self._files = repo_files(self.repo_root)
+        self._listed = {str(f) for f in self._files}
+        python = {rel for rel in self._listed if rel.endswith(".py")}
+        self.graph.update(self._files if python != self.graph.files else None, changed)
 
     def _current_blob(self, rel: str) -> str | None:
         """Current blob id of a file (None when it is gone). Files whose size and mtime did not

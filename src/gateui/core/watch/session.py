@@ -373,6 +373,10 @@ class WatchSession:
         self._warm = self._shared_warm or WarmPool(
             self.repo_root, enabled=load_gateui_config(self.repo_root / "pyproject.toml").warm
         )
+        # Started now, in the background: the first save does not wait for the preload.
+        for project in self.projects:
+            if project.interpreter.exists():
+                self._warm.prepare(project.root, project.interpreter, os.environ)
         watcher = threading.Thread(target=self._watch, name="gateui-watch", daemon=True)
         watcher.start()
         # Changes are judged only once the watcher is armed: nothing falls in between.
