@@ -18,7 +18,7 @@ from gateui.core.gate import _python_finder
 from gateui.core.gate.gitops import GitError
 from gateui.core.gate.sources import DirSource, GitTreeSource
 from gateui.core.layout import interpreter_info as info_module
-from helpers import git, init_repo
+from helpers import gate_report, git, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -240,3 +240,58 @@ def test_a_gate_check_imports_neither_other_commands_nor_gitpython(tmp_path: Pat
     modules = set(json.loads(result.stderr.strip().splitlines()[-1]))
     assert "gateui.core.gate.check" in modules  # the check did run
     assert not {"git", "gateui.cli.demo", "gateui.cli.run", "gateui.cli.watch"} & modules
+
+
+# -- pre-commit's hook environments, built once ---------------------------------------------------
+
+PRE_COMMIT_CONFIG = """\
+repos:
+  - repo: local
+    hooks:
+      - id: hello
+        name: hello
+        entry: python -c "print('hello from the hook environment')"
+        language: python
+        pass_filenames: false
+        always_run: true
+"""
+PRE_COMMIT_WORKFLOW = """\
+on: pull_request
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pre-commit run --all-files
+"""
+
+
+def _environments(home: Path) -> dict[str, tuple[int, int]]:
+    """Each hook environment pre-commit built under ``home``: its inode and time."""
+    found = {}
+    for folder in home.glob("repo*/py_env-*"):
+        stat = folder.stat()
+        found[str(folder.relative_to(home))] = (stat.st_ino, stat.st_mtime_ns)
+    return found
+
+
+def test_a_second_check_reuses_the_pre_commit_environments(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "lint.yml").write_text(PRE_COMMIT_WORKFLOW)
+    (repo / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG)
+    (repo / "README.md").write_text("hello\n")
+    init_repo(repo)
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    code, first = gate_report(repo, "--no-cache", env=env)
+    if first["verdict"] == "partial" and "could not set up its hooks" in json.dumps(first):
+        pytest.skip("pre-commit cannot build its hook environment here (no package index)")
+    assert (code, first["verdict"]) == (0, "pass"), first
+    home = cache / "gateui" / "pre-commit"
+    built = _environments(home)
+    assert built, "pre-commit built its environment under gateui's folder"
+
+    code, second = gate_report(repo, "--no-cache", env=env)
+    assert (code, second["verdict"]) == (0, "pass"), second
+    assert _environments(home) == built  # the same environment, not built again
