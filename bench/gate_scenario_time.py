@@ -10,8 +10,10 @@ scenario's tool environment):
               leaves to the environment
     gate      ``gateui gate --json --no-cache`` (its temporary worktree, sandbox and all)
 
-The first round is a warm-up and is discarded. Reported: median wall seconds per arm and the
-median of the per-round ratios gate / by hand.
+gateui's own modules are compiled to bytecode first, as an installed gateui has them (the arms run
+with PYTHONDONTWRITEBYTECODE=1 to keep the repositories clean, which would otherwise make every
+check compile gateui from source). The first round is a warm-up and is discarded. Reported:
+median wall seconds per arm and the median of the per-round ratios gate / by hand.
 
     .venv/bin/python bench/gate_scenario_time.py [--rounds 5] [NAME ...]
     .venv/bin/python bench/gate_scenario_time.py --quick
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import command_line, machine, median, table
 from ci_by_hand import ci_verdict
-from gate_agreement import run_gate
+from gate_agreement import GATEUI_PYTHON, run_gate
 from scenario_kit import DEFAULT_PYTHON, Scenario, build, scenarios, tools_python
 
 DEFAULT = [
@@ -94,6 +97,8 @@ def main() -> None:
     chosen = scenarios(args.names or DEFAULT)
     if args.quick:
         chosen, args.rounds = chosen[:1], 1
+    package = Path(__file__).resolve().parent.parent / "src" / "gateui"
+    subprocess.run([str(GATEUI_PYTHON), "-m", "compileall", "-q", str(package)], check=True)
     print(f"# {command_line()}")
     print(f"# {machine()}")
     print(f"# {args.rounds} rounds after one warm-up round, arms alternating")

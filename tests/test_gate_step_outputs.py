@@ -86,3 +86,53 @@ def test_an_output_of_a_step_not_run_here_is_partial(tmp_path: Path) -> None:
     assert show["why"] == (
         "it uses steps.py.outputs.python-version, from a step that did not run here"
     )
+
+
+NEEDS_OUTPUTS = """\
+on: pull_request
+jobs:
+  decide:
+    runs-on: ubuntu-latest
+    outputs:
+      flag: ${{ steps.pick.outputs.flag }}
+    steps:
+      - id: pick
+        run: echo "flag=no" >> "$GITHUB_OUTPUT"
+  check:
+    needs: decide
+    runs-on: ubuntu-latest
+    steps:
+      - name: Only when flagged
+        if: needs.decide.outputs.flag == 'yes'
+        run: exit 1
+      - name: Always
+        run: echo fine
+  gated:
+    needs: decide
+    if: needs.decide.outputs.flag == 'yes'
+    runs-on: ubuntu-latest
+    steps:
+      - run: exit 1
+"""
+
+
+def test_an_if_on_another_jobs_output_is_partial_never_a_guess(tmp_path: Path) -> None:
+    # On CI the flag is "no": both `exit 1` are skipped and the check passes. The gate does not
+    # carry job outputs between jobs: guessing "runs" would be a false fail, guessing "skipped"
+    # could be a false pass. Each is named as not reproduced instead.
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(NEEDS_OUTPUTS)
+    init_repo(repo)
+    code, report = gate(repo)
+    assert (code, report["verdict"]) == (3, "partial"), report
+    by_name = {s["name"]: s for s in report["steps"]}
+    assert by_name["Always"]["verdict"] == "pass"
+    flagged = by_name["Only when flagged"]
+    assert flagged["verdict"] == "not-reproduced"
+    assert "needs.decide.outputs.flag == 'yes'" in flagged["why"]
+    assert "another job's results" in flagged["why"]
+    (job,) = [s for s in report["steps"] if s["origin"].endswith("gated, (whole job)")]
+    assert job["verdict"] == "not-reproduced" and "another job's results" in job["why"]
+    named = {item["name"] for item in report["not_reproduced"]}
+    assert {"Only when flagged", job["name"]} <= named

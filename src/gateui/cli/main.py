@@ -4,12 +4,12 @@ live here beyond turning results into exit codes (``exit_codes``)."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from gateui import __version__
-from gateui.cli import demo, discover, gate, run, tui, watch
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from gateui.cli.signals import unwind_on_termination
 from gateui.cli.stdout_guard import (
@@ -22,8 +22,23 @@ from gateui.cli.stdout_guard import (
 from gateui.core.common.errors import GateuiError
 from gateui.core.gate.gitops import remove_stale_leftovers
 
+COMMAND_MODULES = {
+    "discover": "gateui.cli.discover",
+    "run": "gateui.cli.run",
+    "demo": "gateui.cli.demo",
+    "tui": "gateui.cli.tui",
+    "watch": "gateui.cli.watch",
+    "explain": "gateui.cli.watch",
+    "gate": "gateui.cli.gate",
+    "hook": "gateui.cli.gate",
+}
+"""Each command and the module that registers it. A command line names one: only its module is
+imported (every command module pulls in its own part of the core, and a pre-push check pays for
+each import), while ``--help`` and a mistyped command see them all."""
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser: every command, or only ``command``'s (one of ``COMMAND_MODULES``)."""
     parser = argparse.ArgumentParser(
         prog="gateui",
         description="Run a repository's test gates locally: suites, live results, the PR gate.",
@@ -41,17 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Each command registers itself from its own module: register(commands) adds a sub-parser
     # with set_defaults(handler=fn(args, extra) -> int).
-    for command in (discover, run, demo, tui, watch, gate):
-        command.register(commands)
+    modules = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for name in dict.fromkeys(modules):
+        importlib.import_module(name).register(commands)
     return parser
 
 
-def _default_to_tui(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (after any ``-C DIR``), when it is one of gateui's; None
+    otherwise (an option such as ``--help``, a path meaning ``tui``, a mistyped command)."""
+    start = 0
+    while start + 1 < len(argv) and argv[start] == "-C":
+        start += 2
+    if start < len(argv) and argv[start] in COMMAND_MODULES:
+        return argv[start]
+    return None
+
+
+def _default_to_tui(argv: list[str]) -> list[str]:
     """``gateui`` and ``gateui PATH`` mean ``gateui tui [PATH]``: a first word that is neither a
     command nor an option is the repository to open."""
-    commands = next(
-        (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {}
-    )
     if not argv:
         return ["tui"]
     start = 0
@@ -60,7 +84,7 @@ def _default_to_tui(parser: argparse.ArgumentParser, argv: list[str]) -> list[st
     if start == len(argv):
         return [*argv, "tui"]
     first = argv[start]
-    if first not in (commands or {}) and not first.startswith("-"):
+    if first not in COMMAND_MODULES and not first.startswith("-"):
         return [*argv[:start], "tui", *argv[start:]]
     return argv
 
@@ -88,8 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1 :]
     unwind_on_termination()
-    parser = build_parser()
-    args = parser.parse_args(_default_to_tui(parser, argv))
+    argv = _default_to_tui(argv)
+    parser = build_parser(_command_word(argv))
+    args = parser.parse_args(argv)
     if stdout_closed():
         # Decided before anything runs: a file opened later would take descriptor 1 over.
         sys.stderr.write("gateui: standard output is closed: nowhere to write results\n")

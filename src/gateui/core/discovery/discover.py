@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from gateui.core.common.config import GateuiConfig, SuiteSpec, load_gateui_config
 from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.paths import relative_path
 from gateui.core.common.project_files import pytest_ignore_args
-from gateui.core.exunit.mix import MixDiscovery, discover_mix, find_mix_projects
 from gateui.core.layout.command_suites import as_suite, folder_command_suites
 from gateui.core.layout.interpreter import find_interpreter
 from gateui.core.layout.projects import (
@@ -30,7 +30,6 @@ from gateui.core.layout.projects import (
     sub_project_dirs,
 )
 from gateui.core.layout.pytest_config import PytestConfig, find_config
-from gateui.core.layout.static_scan import StaticScan, scan_project
 from gateui.core.layout.suites import (
     BUILTIN_MARKERS,
     Suite,
@@ -46,7 +45,13 @@ from gateui.core.running.events import (
     SessionStarted,
     WarningRaised,
 )
-from gateui.core.running.pytest_process import PytestCommand, PytestProcess
+
+# Collecting, scanning and ExUnit are imported where they are used: a gate check and a hook read
+# the projects (``load_projects``) and nothing more, and pay for every import.
+if TYPE_CHECKING:
+    from gateui.core.exunit.mix import MixDiscovery
+    from gateui.core.layout.static_scan import StaticScan
+    from gateui.core.running.pytest_process import PytestProcess
 
 _STRICT_MARKER_ERROR = re.compile(r"'([^']+)' not found in `markers` configuration option")
 _UNKNOWN_MARK_WARNING = re.compile(r"Unknown pytest\.mark\.(\w+)")
@@ -135,6 +140,8 @@ class Discovery:
     @cached_property
     def exunit(self) -> tuple[MixDiscovery, ...]:
         """The repository's ExUnit (mix) projects, read from their files when first asked."""
+        from gateui.core.exunit.mix import discover_mix, find_mix_projects
+
         return tuple(discover_mix(m) for m in find_mix_projects(self.repo_root))
 
     @cached_property
@@ -230,6 +237,8 @@ def _rebase_suite(spec: SuiteSpec, declared_in: Path, project: Path) -> SuiteSpe
 
 def static_view(project: Project) -> tuple[ProjectDiscovery, StaticScan]:
     """The quick view: tests and markers as far as reading the files can tell."""
+    from gateui.core.layout.static_scan import scan_project
+
     scan = scan_project(project.root, project.pytest_config, project.nested)
     infos = [TestInfo(t.nodeid, t.path, t.markers) for t in scan.tests]
     tests = tuple(
@@ -282,6 +291,9 @@ def collect_project(
     on_process: Callable[[PytestProcess], None] | None = None,
 ) -> ProjectDiscovery:
     """Run pytest's collection for real and build the project's report from it."""
+    from gateui.core.layout.static_scan import scan_project
+    from gateui.core.running.pytest_process import PytestCommand, PytestProcess
+
     command = PytestCommand(
         project_root=project.root,
         repo_root=project.repo_root,

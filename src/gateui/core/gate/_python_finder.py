@@ -3,18 +3,24 @@
 Where a developer keeps interpreters, in this order: pyenv (``$PYENV_ROOT/versions`` or
 ``~/.pyenv/versions``), ``uv python find`` when uv is installed, then ``python3.X`` on PATH.
 A candidate counts only once the interpreter itself says which version it is: a name is never
-trusted (a broken pyenv shim, a ``python3.10`` that is a link to something else).
+trusted (a broken pyenv shim, a ``python3.10`` that is a link to something else). Its answer is
+kept on disk with a stamp of the interpreter's file (``stamped_store``): a later check does not
+start it again, and one replaced or upgraded since (or pointed elsewhere) is asked again; a
+launcher script (a pyenv shim, whose answer follows the user's pyenv settings) is always asked.
+Nothing is remembered in the process itself beyond that: a long-lived process (watch, the TUI)
+sees a Python installed or removed since, as a new one does.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from gateui.core.common.stamped_store import StampedStore, stamp_of
 
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?\s*$")
 _ASK = "import sys; print('.'.join(map(str, sys.version_info[:3])))"
@@ -49,7 +55,6 @@ def find_python(request: str) -> FoundPython | None:
     return _find(wanted)
 
 
-@functools.cache
 def _find(wanted: tuple[int, ...]) -> FoundPython | None:
     for where, candidates in (
         ("pyenv", _pyenv(wanted)),
@@ -110,7 +115,36 @@ def _on_path(wanted: tuple[int, ...]) -> list[Path]:
     return [Path(path) for path in found if path]
 
 
+_VERSIONS = StampedStore("python-versions")
+
+
 def _version_of(python: Path) -> str | None:
+    """The version ``python`` reports ("3.10.13"), None when it does not run."""
+    key = str(python)
+    stamp = stamp_of([key])
+    if stamp[0][1] is None:
+        return None  # no such file
+    if _is_script(python):
+        # A launcher (a pyenv shim) answers with whatever it dispatches to today.
+        return _ask_version(python)
+    kept = _VERSIONS.load(key)
+    if kept is not None and kept[0] == stamp and isinstance(kept[1], str):
+        return kept[1]
+    version = _ask_version(python)
+    if version is not None:
+        _VERSIONS.save(key, stamp, version)
+    return version
+
+
+def _is_script(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == b"#!"
+    except OSError:
+        return False
+
+
+def _ask_version(python: Path) -> str | None:
     try:
         result = subprocess.run(
             [str(python), "-c", _ASK],

@@ -9,6 +9,10 @@ What a step gets, whatever the user's shell had:
   ``RUNNER_TEMP``, ``TZ=UTC`` and a UTF-8 locale (``LANG=C.UTF-8``, no ``LC_*`` of the user's);
 - ``HOME``, ``TMPDIR`` and ``RUNNER_TEMP``: empty folders of this check's scratch area (CI starts
   from an empty home too), the same for every step of a check, gone when the check ends;
+- ``PRE_COMMIT_HOME``: gateui's own folder for pre-commit's hook environments
+  (``~/.cache/gateui/pre-commit``), kept between checks and writable to the steps: with the
+  private ``HOME``, pre-commit would fetch and build every hook again on every check (CI keeps
+  them with ``actions/cache``). The user's own pre-commit cache is never written to;
 - the runner files ``GITHUB_ENV``, ``GITHUB_PATH``, ``GITHUB_OUTPUT`` and ``GITHUB_STEP_SUMMARY``,
   fresh for each step; what a step writes to ``GITHUB_ENV`` / ``GITHUB_PATH`` holds for the later
   steps of its job, as on the runner.
@@ -29,6 +33,7 @@ run a part of what CI runs, ``PYTHONPATH=src`` would import what CI cannot, and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
@@ -37,6 +42,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateui.core.common.stamped_store import CACHE_ROOT
+
+PRE_COMMIT_HOME = CACHE_ROOT / "pre-commit"
+"""pre-commit's hook environments, kept between checks (see the module docstring)."""
 PULL_REQUEST_NUMBER = 1
 """The pull request's number in ``refs/pull/<n>/merge``: unknown before it exists."""
 _CREDENTIAL_NAMES = frozenset(
@@ -234,12 +243,21 @@ def runner_environment(
             "RUNNER_TEMP": str(scratch.runner_temp),
             "HOME": str(scratch.home),
             "TMPDIR": str(scratch.tmp),
+            "PRE_COMMIT_HOME": str(pre_commit_home()),
             "TZ": "UTC",
             "LANG": "C.UTF-8",
         }
     )
     env.pop("LANGUAGE", None)
     return env
+
+
+def pre_commit_home() -> Path:
+    """``PRE_COMMIT_HOME`` for the steps (made when missing; a folder that cannot be made is
+    pre-commit's to report)."""
+    with contextlib.suppress(OSError):
+        PRE_COMMIT_HOME.mkdir(parents=True, exist_ok=True)
+    return PRE_COMMIT_HOME
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """On Linux with bubblewrap (``bwrap``): a step sees the whole filesystem read-only, except its
-checkout and the check's scratch area (and the event channel gateui reads).
+checkout and the check's scratch area (and the event channel gateui reads, and gateui's own folder
+of pre-commit environments kept between checks: ``_runner_env.PRE_COMMIT_HOME``).
 
 ``/dev`` and ``/proc`` stay as they are and the network is not touched: a step runs the way it
 would on the runner, but ``rm -rf ~``, a write to the user's work tree or to a file anywhere else

@@ -25,6 +25,19 @@ def reads_step_outputs(problem: Unresolvable) -> bool:
     return problem.what.startswith("steps.")
 
 
+def reads_other_jobs(problem: Unresolvable) -> bool:
+    """Whether an unresolvable expression reads another job's results (``needs.<job>.outputs``,
+    ``needs.<job>.result``): the gate does not carry those between jobs, so whatever decides on
+    them is not reproduced here — never guessed."""
+    return problem.what.startswith("needs.")
+
+
+NEEDS_REMEDY = (
+    "decide it from something the gate knows (steps.<id>.outputs within the job, github.*"
+    " or matrix values), or check it on CI"
+)
+
+
 def _contexts(outputs: Mapping[str, Mapping[str, str]]) -> Contexts:
     steps = {name: {"outputs": dict(values)} for name, values in outputs.items()}
     return Contexts({"steps": steps})

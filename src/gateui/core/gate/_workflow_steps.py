@@ -42,7 +42,7 @@ from gateui.core.gate._expressions import (
 )
 from gateui.core.gate._leg_spec import combo_label, in_leg, job_leg, merge_combos
 from gateui.core.gate._runner_env import PULL_REQUEST_NUMBER, STEP_OUTPUT
-from gateui.core.gate._step_outputs import reads_step_outputs
+from gateui.core.gate._step_outputs import NEEDS_REMEDY, reads_other_jobs, reads_step_outputs
 from gateui.core.gate._uses_steps import (
     artifact_step,
     substitute_keeping_outputs,
@@ -141,6 +141,12 @@ class WorkflowSteps:
                     )
                     return []
             except Unresolvable as exc:
+                if reads_other_jobs(exc):
+                    why = (
+                        f"whether the job runs (if: {job.condition}) depends on another job's"
+                        " results (needs.*), which the gate does not carry between jobs"
+                    )
+                    return [self._job_not_run(workflow, label, why, UNREPRODUCED, NEEDS_REMEDY)]
                 self.notes.append(
                     f"{workflow.path}: job {label}: if: needs {exc.what}; assumed to run"
                 )
@@ -315,6 +321,18 @@ class WorkflowSteps:
                     deferred = str(step.condition)
                     after_failure = any(
                         mentions_status(step.condition, f) for f in ("always", "failure")
+                    )
+                elif reads_other_jobs(exc):
+                    return _not_run_step(
+                        name,
+                        run.strip(),
+                        cwd,
+                        origin,
+                        job_id,
+                        f"whether it runs (if: {step.condition}) depends on another job's"
+                        " results (needs.*), which the gate does not carry between jobs",
+                        UNREPRODUCED,
+                        NEEDS_REMEDY,
                     )
                 else:
                     notes.append(f"if: {step.condition} needs {exc.what}; assumed to run")

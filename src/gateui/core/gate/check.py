@@ -182,6 +182,7 @@ class GateCheck:
         self.use_cache = use_cache and seed is None
         self._run: GateRun | None = None
         self._notes: list[str] = []
+        self._commits: dict[str, str | None] = {}
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:
@@ -341,9 +342,11 @@ class GateCheck:
         """The merge GitHub would test when the base's remote-tracking branch has commits that
         ``commit`` lacks (None when it has none, or there is no such branch)."""
         tracking = f"refs/remotes/{self.remote}/{base}"
-        if _head_name(self.label) == base or not git.ref_exists(tracking):
+        if _head_name(self.label) == base:
             return None  # a push to the base branch itself is no pull request into it
-        base_commit = git.commit_of(tracking)
+        base_commit = self._commit_at(git, tracking)
+        if base_commit is None:
+            return None
         if git.is_ancestor(base_commit, commit):
             return None
         name = f"{self.remote}/{base}"
@@ -357,11 +360,19 @@ class GateCheck:
             return PrMerge(name, base_commit, "", conflicts)
         return PrMerge(name, base_commit, git.merge_commit(tree, base_commit, commit))
 
+    def _commit_at(self, git: Git, ref: str) -> str | None:
+        """The commit ``ref`` names, None when there is no such ref: asked of git once per
+        check (the base's branch is looked up by the merge and by the changed files)."""
+        if ref not in self._commits:
+            out = git.try_run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            self._commits[ref] = out.strip() if out else None
+        return self._commits[ref]
+
     def _changed(self, git: Git, commit: str, base: str) -> list[str] | None:
         """Files the pull request would change: against the base branch when it is known,
         else against ``since`` (the start of the pushed range); None when nothing is known."""
         for candidate in (f"refs/remotes/{self.remote}/{base}", f"refs/heads/{base}"):
-            if git.ref_exists(candidate):
+            if self._commit_at(git, candidate) is not None:
                 merge_base = git.merge_base(candidate, commit)
                 if merge_base and merge_base != commit:
                     return git.changed_files(merge_base, commit)

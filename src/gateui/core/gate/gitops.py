@@ -208,8 +208,10 @@ def add_worktree(git: Git, path: Path, commit: str) -> None:
     ``worktree add --no-checkout`` only registers the worktree; ``read-tree -u --reset`` then
     writes the files with git's parallel checkout (one worker per core), which on a repository
     of 20,000 files is several times faster than ``worktree add``'s serial checkout (see
-    docs/benchmarks.md). No hook of the user's runs: ``core.hooksPath`` points nowhere, so a
-    ``post-checkout`` hook (husky, lefthook) never acts on the gate's checkout."""
+    docs/benchmarks.md); below git's own threshold of 100 files the checkout stays serial, as
+    starting the workers would cost more than it saves. No hook of the user's runs:
+    ``core.hooksPath`` points nowhere, so a ``post-checkout`` hook (husky, lefthook) never acts
+    on the gate's checkout."""
     no_hooks = ("-c", f"core.hooksPath={os.devnull}")
     git.run(*no_hooks, "worktree", "add", "--no-checkout", "--detach", "--force", str(path), commit)
     Git(path).run(
@@ -217,7 +219,7 @@ def add_worktree(git: Git, path: Path, commit: str) -> None:
         "-c",
         "checkout.workers=0",
         "-c",
-        "checkout.thresholdForParallelism=1",
+        "checkout.thresholdForParallelism=100",
         "read-tree",
         "-u",
         "--reset",

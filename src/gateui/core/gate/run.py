@@ -40,6 +40,7 @@ from gateui.core.gate._import_overlay import worktree_overlay
 from gateui.core.gate._legs import LegEnvironment, LegRuns, leg_runs
 from gateui.core.gate._legs import LegEvent as LegEvent
 from gateui.core.gate._runner_env import (
+    PRE_COMMIT_HOME,
     JobState,
     MissingOutput,
     PullRequest,
@@ -283,6 +284,8 @@ class _StepRunner:
         if self.sandbox_off:
             return list(argv)
         writable = [self.checkout.root, self.scratch.root]
+        if PRE_COMMIT_HOME.is_dir():
+            writable.append(PRE_COMMIT_HOME)  # pre-commit's environments, kept between checks
         admin = worktree_admin_dir(self.checkout.root)
         if admin is not None and admin.is_dir():
             writable.append(admin)

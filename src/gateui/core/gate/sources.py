@@ -7,8 +7,12 @@ already verified tree answer from the cache in a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import Protocol
+
+from gateui.core.gate.gitops import GitError, clean_env
 
 
 class FileSource(Protocol):
@@ -51,43 +55,101 @@ class DirSource:
 
 
 class GitTreeSource:
-    """Files of one commit, read from git's object database (no checkout)."""
+    """Files of one commit, read from git's object database (no checkout).
+
+    One ``git cat-file --batch`` process answers every read: a check reads a dozen files and
+    folders, and a git process per read (or GitPython, whose import alone costs more than the
+    reads) would be most of a quick check's fixed cost. ``close()`` ends the process."""
 
     def __init__(self, repo_root: Path, commit: str) -> None:
-        import git
-
-        self.repo = git.Repo(repo_root)
         self.commit = commit
-        self.tree = self.repo.commit(commit).tree
+        self._proc = subprocess.Popen(
+            ["git", "-C", str(repo_root), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=clean_env(),
+        )
+        tree = self._object(f"{commit}^{{tree}}")
+        if tree is None:
+            self.close()
+            raise GitError(f"{commit!r} is not a commit in {repo_root}")
+        self._id_length = len(tree[0]) // 2
+        """Bytes of an object id in a raw tree: 20 (SHA-1) or 32 (SHA-256)."""
 
-    def _entry(self, path: str) -> Any:
+    def _object(self, name: str) -> tuple[str, str, bytes] | None:
+        """``(id, type, content)`` of the object git calls ``name``, None when there is none."""
+        if "\n" in name or self._proc.stdin is None or self._proc.stdout is None:
+            return None
+        try:
+            self._proc.stdin.write(name.encode("utf-8", errors="surrogateescape") + b"\n")
+            self._proc.stdin.flush()
+            header = self._proc.stdout.readline().decode(errors="replace").split()
+        except OSError as exc:
+            raise GitError(f"git cat-file --batch: {exc}") from exc
+        if not header:
+            raise GitError(f"git cat-file --batch ended while reading {name!r}")
+        if len(header) != 3 or not header[2].isdigit():
+            return None  # "<name> missing", "<name> ambiguous"
+        size = int(header[2])
+        content = self._proc.stdout.read(size + 1)[:size]  # the object, then a newline
+        if len(content) != size:
+            raise GitError(f"git cat-file --batch ended while reading {name!r}")
+        return header[0], header[1], content
+
+    def _entry(self, path: str) -> tuple[str, str, bytes] | None:
         clean = PurePosixPath(path).as_posix()
         if clean in (".", ""):
-            return self.tree
-        try:
-            return self.tree / clean
-        except KeyError:
-            return None
+            return self._object(f"{self.commit}^{{tree}}")
+        return self._object(f"{self.commit}:{clean}")
 
     def read_text(self, path: str) -> str | None:
         entry = self._entry(path)
-        if entry is None or entry.type != "blob":
+        if entry is None or entry[1] != "blob":
             return None
-        data: bytes = entry.data_stream.read()
-        return data.decode("utf-8", errors="replace")
+        return entry[2].decode("utf-8", errors="replace")
 
     def list_files(self, folder: str) -> list[str]:
         entry = self._entry(folder)
-        if entry is None or entry.type != "tree":
+        if entry is None or entry[1] != "tree":
             return []
-        return sorted(blob.name for blob in entry.blobs)
+        entries = _tree_entries(entry[2], self._id_length)
+        return sorted(name for mode, name in entries if _is_blob(mode))
 
     def is_dir(self, path: str) -> bool:
         entry = self._entry(path)
-        return entry is not None and entry.type == "tree"
+        return entry is not None and entry[1] == "tree"
 
     def describe(self) -> str:
         return f"commit {self.commit[:12]}"
 
     def close(self) -> None:
-        self.repo.close()
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+
+def _tree_entries(content: bytes, id_length: int) -> list[tuple[str, str]]:
+    """``(mode, name)`` of each entry of a raw tree object: ``<mode> <name>\\0<binary id>``, the
+    id ``id_length`` bytes long (20 for SHA-1, 32 for SHA-256)."""
+    entries: list[tuple[str, str]] = []
+    position = 0
+    while position < len(content):
+        space = content.index(b" ", position)
+        nul = content.index(b"\0", space)
+        mode = content[position:space].decode()
+        entries.append((mode, content[space + 1 : nul].decode("utf-8", "surrogateescape")))
+        position = nul + 1 + id_length
+    return entries
+
+
+def _is_blob(mode: str) -> bool:
+    """A file (regular, executable, or a symbolic link), not a folder or a submodule."""
+    return mode.startswith(("100", "120"))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gateui.core.common.errors import InterpreterError
+from gateui.core.common.stamped_store import Stamp, StampedStore, stamp_of
 
 _SCRIPT = r"""
 import json, os, sys
@@ -95,58 +96,28 @@ class InterpreterInfo:
         return found
 
 
-_CACHE: dict[str, InterpreterInfo] = {}
-DISK_CACHE = (
-    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    / "gateui"
-    / "interpreters.json"
-)
+_STORE = StampedStore("interpreters")
+_CACHE: dict[str, tuple[Stamp, InterpreterInfo]] = {}
+"""This process's answers, each with its stamp: a long-lived process (watch, the TUI) sees a
+package installed since, as a new process does."""
 
 
-def _stamp(paths: Sequence[str]) -> list[list[object]]:
-    """Modification times that change when packages are installed or removed: the folders on
-    sys.path (site-packages gains or loses entries) and the interpreter itself."""
-    stamp: list[list[object]] = []
-    for path in paths:
-        try:
-            stamp.append([path, os.stat(path).st_mtime_ns])
-        except OSError:
-            stamp.append([path, None])
-    return stamp
+def _stamp(interpreter: str, sys_path: Sequence[str]) -> Stamp:
+    """What changes when the interpreter is replaced, upgraded or re-pointed, or packages are
+    installed or removed (the folders on its sys.path gain or lose entries)."""
+    return stamp_of([interpreter, *[p for p in sys_path if p]])
 
 
-def _from_disk(key: str) -> InterpreterInfo | None:
+def _from_disk(key: str) -> tuple[Stamp, InterpreterInfo] | None:
+    kept = _STORE.load(key)
+    if kept is None:
+        return None
+    stamp, data = kept
     try:
-        entry = json.loads(DISK_CACHE.read_text(encoding="utf-8")).get(key)
-    except (OSError, ValueError, AttributeError):
+        info = _info(Path(key), data)
+    except (KeyError, TypeError, ValueError):
         return None
-    if not isinstance(entry, dict):
-        return None
-    data = entry.get("data")
-    stamp = entry.get("stamp")
-    if not isinstance(data, dict) or not isinstance(stamp, list):
-        return None
-    if _stamp([key, *[p for p in data.get("path", []) if p]]) != stamp:
-        return None
-    return _info(Path(key), data)
-
-
-def _to_disk(key: str, data: dict[str, Any]) -> None:
-    paths = [p for p in data.get("path", []) if isinstance(p, str) and p]
-    try:
-        DISK_CACHE.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            table = json.loads(DISK_CACHE.read_text(encoding="utf-8"))
-            if not isinstance(table, dict):
-                table = {}
-        except (OSError, ValueError):
-            table = {}
-        table[key] = {"stamp": _stamp([key, *paths]), "data": data}
-        temp = DISK_CACHE.with_name(f"{DISK_CACHE.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(table), encoding="utf-8")
-        os.replace(temp, DISK_CACHE)
-    except OSError:
-        pass
+    return stamp, info
 
 
 def _info(interpreter: Path, data: dict[str, Any]) -> InterpreterInfo:
@@ -165,10 +136,10 @@ def interpreter_info(interpreter: Path) -> InterpreterInfo:
     """Ask ``interpreter`` about itself: once per process, and again only when its packages
     changed (the answer is kept in the user's cache folder)."""
     key = str(interpreter)
-    cached = _CACHE.get(key) or _from_disk(key)
-    if cached is not None:
-        _CACHE[key] = cached
-        return cached
+    for kept in (_CACHE.get(key), _from_disk(key)):
+        if kept is not None and kept[0] == _stamp(key, kept[1].sys_path):
+            _CACHE[key] = kept
+            return kept[1]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     try:
         result = subprocess.run(
@@ -186,8 +157,9 @@ def interpreter_info(interpreter: Path) -> InterpreterInfo:
         raise InterpreterError(f"{interpreter}: cannot run: {result.stderr.strip()[-500:]}")
     data = json.loads(result.stdout)
     info = _info(interpreter, data)
-    _CACHE[key] = info
-    _to_disk(key, data)
+    stamp = _stamp(key, info.sys_path)
+    _CACHE[key] = (stamp, info)
+    _STORE.save(key, stamp, data)
     return info
 
 
