@@ -363,14 +363,21 @@ class PytestProcess(GroupProcess):
                     closing_at = now + PIPE_GRACE_S
                 elif closing_at is not None and now > closing_at:
                     break
-                if events_open and self._lines.results:
-                    # Paced once results stream (the first ones, after a quiet spell, are read
-                    # at once): what the tests write meanwhile waits in the pipe, then comes in
-                    # one read instead of one wake-up per test in each process.
-                    wait = last_read + _PACE_S - now
-                    if wait > 0:
-                        time.sleep(wait)
-                ready = selector.select(_OUTPUT_POLL_S if events_open else _EXIT_POLL_S)
+                try:
+                    if events_open and self._lines.results:
+                        # Paced once results stream (the first ones, after a quiet spell, are
+                        # read at once): what the tests write meanwhile waits in the pipe, then
+                        # comes in one read instead of one wake-up per test in each process.
+                        wait = last_read + _PACE_S - now
+                        if wait > 0:
+                            time.sleep(wait)
+                    ready = selector.select(_OUTPUT_POLL_S if events_open else _EXIT_POLL_S)
+                except BaseException:
+                    # Interrupted here (Ctrl-C, SIGTERM): results already in the pipe are the
+                    # run's all the same; the summary of a cut-short run counts them.
+                    if events_open:
+                        yield from self._lines.events(_drained(event_fd, pending_events))
+                    raise
                 if events_open and ready:
                     last_read = time.monotonic()
                     chunk = _read_all(event_fd)
@@ -411,6 +418,16 @@ class PytestProcess(GroupProcess):
                 f"{self.command.interpreter}: the project's interpreter exited with status "
                 f"{self.returncode} before pytest started" + (f": {said}" if said else "")
             )
+
+
+def _drained(fd: int, pending: bytes) -> list[bytes]:
+    """The complete lines a pipe holds now, after ``pending`` (never waits)."""
+    chunks = [pending]
+    os.set_blocking(fd, False)
+    with contextlib.suppress(OSError):
+        while chunk := os.read(fd, _READ_SIZE):
+            chunks.append(chunk)
+    return b"".join(chunks).split(b"\n")[:-1]
 
 
 def _read_all(fd: int) -> bytes:
