@@ -97,6 +97,31 @@ def test_a_name_that_is_no_commit_is_a_git_error(tmp_path: Path) -> None:
         GitTreeSource(repo, "0" * 40)
 
 
+def test_one_process_answers_the_ref_the_tree_and_another_commit(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.txt").write_text("first\n")
+    init_repo(repo)
+    first = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "a.txt").write_text("second\n")
+    git(repo, "commit", "-q", "-am", "second")
+    git(repo, "tag", "-a", "-m", "annotated", "v1")
+    second = git(repo, "rev-parse", "HEAD").strip()
+    source = GitTreeSource(repo, "v1")  # a name, peeled to the commit as rev-parse does
+    try:
+        assert source.commit == second
+        assert source.tree_of(first) == git(repo, "rev-parse", f"{first}^{{tree}}").strip()
+        older = source.at(first)
+        assert (older.commit, older.read_text("a.txt")) == (first, "first\n")
+        older.close()  # the process belongs to the source it came from: still answering
+        assert source.read_text("a.txt") == "second\n"
+        with pytest.raises(GitError, match="not a commit"):
+            source.tree_of("no-such-ref")
+    finally:
+        source.close()
+    assert source._proc.returncode is not None
+
+
 # -- interpreters, asked once and again when they change ----------------------------------------
 
 

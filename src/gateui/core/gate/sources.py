@@ -59,23 +59,45 @@ class GitTreeSource:
 
     One ``git cat-file --batch`` process answers every read: a check reads a dozen files and
     folders, and a git process per read (or GitPython, whose import alone costs more than the
-    reads) would be most of a quick check's fixed cost. ``close()`` ends the process."""
+    reads) would be most of a quick check's fixed cost. It also answers which commit a name is
+    (``commit``) and the tree of another commit (``tree_of``), and ``at`` gives the files of
+    another commit through the same process. ``close()`` ends the process (a source made by
+    ``at`` leaves that to the one it came from)."""
 
-    def __init__(self, repo_root: Path, commit: str) -> None:
-        self.commit = commit
-        self._proc = subprocess.Popen(
-            ["git", "-C", str(repo_root), "cat-file", "--batch"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=clean_env(),
-        )
-        tree = self._object(f"{commit}^{{tree}}")
-        if tree is None:
+    def __init__(
+        self, repo_root: Path, commit: str, *, shared_with: GitTreeSource | None = None
+    ) -> None:
+        self._repo_root = repo_root
+        self._owner = shared_with is None
+        if shared_with is None:
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(repo_root), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=clean_env(),
+            )
+        else:
+            self._proc = shared_with._proc
+        found = self._object(f"{commit}^{{commit}}")
+        if found is None:
             self.close()
             raise GitError(f"{commit!r} is not a commit in {repo_root}")
-        self._id_length = len(tree[0]) // 2
+        self.commit = found[0]
+        """The commit's full object id (``commit`` may be any name git knows: ``HEAD``…)."""
+        self._id_length = len(self.commit) // 2
         """Bytes of an object id in a raw tree: 20 (SHA-1) or 32 (SHA-256)."""
+
+    def at(self, commit: str) -> GitTreeSource:
+        """The files of ``commit``, read by this source's process."""
+        return GitTreeSource(self._repo_root, commit, shared_with=self)
+
+    def tree_of(self, commit: str) -> str:
+        """The object id of ``commit``'s tree (``git rev-parse COMMIT^{tree}``)."""
+        found = self._object(f"{commit}^{{tree}}")
+        if found is None:
+            raise GitError(f"{commit!r} is not a commit in {self._repo_root}")
+        return found[0]
 
     def _object(self, name: str) -> tuple[str, str, bytes] | None:
         """``(id, type, content)`` of the object git calls ``name``, None when there is none."""
@@ -124,6 +146,8 @@ class GitTreeSource:
         return f"commit {self.commit[:12]}"
 
     def close(self) -> None:
+        if not self._owner:
+            return
         if self._proc.stdin is not None:
             with contextlib.suppress(OSError):
                 self._proc.stdin.close()
