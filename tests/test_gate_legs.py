@@ -378,6 +378,8 @@ def test_a_reused_environment_imports_the_commit_under_check(
     subprocess.run(["git", "commit", "-qam", "broken"], cwd=repo, check=True)
     code, second = gate(repo)
     assert second["legs"][0]["environment"]["reused"] is True
+    # A new worktree each check: the editable install is pointed at it, without pip.
+    assert second["legs"][0]["environment"]["project"] == "repointed"
     assert (second["verdict"], code) == ("fail", 1)
     assert "tests/test_add.py::test_add" in steps_by_name(second)["Tests"]["reason"]
 
@@ -687,3 +689,39 @@ def test_a_failed_build_releases_its_lock_at_once(
     finally:
         os.close(handle)
         environments.close()
+
+
+@pytest.mark.unit
+def test_only_a_project_that_builds_no_code_is_repointed(tmp_path: Path) -> None:
+    from gateui.core.gate._editable_repoint import can_repoint
+
+    def project(name: str, files: dict[str, str]) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, text in files.items():
+            (folder / file).write_text(textwrap.dedent(text))
+        return folder
+
+    hatch = project(
+        "hatch",
+        {"pyproject.toml": '[build-system]\nbuild-backend = "hatchling.build"\n'},
+    )
+    plain_setup = project("plain", {"setup.py": "from setuptools import setup\nsetup()\n"})
+    extension = project(
+        "ext",
+        {
+            "setup.py": "from setuptools import Extension, setup\n"
+            "setup(ext_modules=[Extension('fast', ['fast.c'])])\n"
+        },
+    )
+    maturin = project("rust", {"pyproject.toml": '[build-system]\nbuild-backend = "maturin"\n'})
+    hooked = project(
+        "hooked",
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "hatchling.build"\n'
+            "[tool.hatch.build.hooks.custom]\n"
+        },
+    )
+    assert can_repoint([hatch, plain_setup])
+    for builds_code in (extension, maturin, hooked, tmp_path / "missing"):
+        assert not can_repoint([hatch, builds_code]), builds_code.name

@@ -79,7 +79,9 @@ def leg_text(event: LegEvent) -> tuple[str, bool] | None:
     text = f"{head}: Python {state.python.version} ({home_relative(state.python.path)})"
     environment = state.environment
     if environment is not None:
-        how = "reused" if environment.reused else f"built in {environment.seconds:.1f} s"
+        how = f"built in {environment.seconds:.1f} s"
+        if environment.reused:
+            how = "reused" + (f", project {environment.refreshed}" if environment.refreshed else "")
         text += f"; environment {how}: {home_relative(environment.folder)}"
     return text, False
 

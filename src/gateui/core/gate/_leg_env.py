@@ -9,8 +9,10 @@ the content of the files they install from: ``requirements*.txt`` and constraint
 builds a new one. The newest ``MAX_ENVIRONMENTS`` are kept.
 
 The project's own installs (``pip install -e '.[test]'``, ``pip install .``) point at one
-checkout; on reuse they are installed again from the checkout being checked, without their
-dependencies (``--no-deps``), so the leg always imports the code under check.
+checkout; on reuse the leg must import the checkout being checked. Editable installs of projects
+that build no code are pointed at it (``_editable_repoint``: a path rewritten in site-packages,
+no pip, no network); anything else is installed again from it, without its dependencies
+(``--no-deps``).
 
 Installing runs pip as the user would by hand (their pip configuration, index and cache), with
 credentials left out of the environment; an environment is used only once its build completed
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateui.core.commands.classify import simple_commands
+from gateui.core.gate._editable_repoint import can_repoint, repoint
 from gateui.core.gate._python_finder import FoundPython
 from gateui.core.gate._runner_env import without_credentials
 
@@ -61,6 +64,10 @@ class LegEnvironment:
     reused: bool
     seconds: float
     """Building it, or (reused) installing the project's own code again."""
+    refreshed: str = ""
+    """On reuse, how the project's own code was brought to the checkout: "repointed" (its
+    editable installs point there now), "reinstalled" (pip installed it again) or "" (nothing
+    of the checkout is installed)."""
 
 
 class LegBuildError(Exception):
@@ -238,10 +245,9 @@ class LegEnvironments:
             started = time.monotonic()
             python = folder / "bin" / "python"
             reused = (folder / METADATA).is_file() and python.exists()
+            refreshed = ""
             if reused:
-                for cwd, command in project_reinstalls(installs, checkout):
-                    _run(command, cwd, checkout, folder, base, self._stop)
-                os.utime(folder / METADATA)
+                refreshed = self._refresh(folder, base, installs, checkout)
             else:
                 shutil.rmtree(folder, ignore_errors=True)
                 try:
@@ -251,9 +257,46 @@ class LegEnvironments:
                     raise
             self._hold.enter_context(attempt.pop_all())
         _prune(root, keep=folder)
-        ready = LegEnvironment(folder, python, base, key, reused, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        ready = LegEnvironment(folder, python, base, key, reused, seconds, refreshed)
         self._ready[key] = ready
         return ready
+
+    def _refresh(
+        self,
+        folder: Path,
+        base: FoundPython,
+        installs: Sequence[tuple[str, str]],
+        checkout: Path,
+    ) -> str:
+        """Bring a reused environment's installs of the project to ``checkout``."""
+        metadata_path = folder / METADATA
+        try:
+            metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            metadata = {}
+        local = [
+            (cwd, words)
+            for cwd, command in installs
+            for words in _sources(cwd, command, checkout).local
+        ]
+        if not local:
+            os.utime(metadata_path)
+            return ""
+        before = [Path(p) for p in metadata.get("checkout", ()) if isinstance(p, str)]
+        projects = [p for cwd, words in local for p in local_projects(words, checkout / cwd)]
+        refreshed = "reinstalled"
+        if before and all(words[0] == "-e" for _, words in local) and can_repoint(projects):
+            now = _checkout_paths(checkout)
+            pointed = sum(repoint(folder, old, new) for old, new in zip(before, now, strict=False))
+            if pointed or [str(p) for p in before] == [str(p) for p in now]:
+                refreshed = "repointed"
+        if refreshed == "reinstalled":
+            for cwd, command in project_reinstalls(installs, checkout):
+                _run(command, cwd, checkout, folder, base, self._stop)
+        metadata["checkout"] = [str(p) for p in _checkout_paths(checkout)]
+        metadata_path.write_text(json.dumps(metadata, indent=1), encoding="utf-8")
+        return refreshed
 
 
 def _build(
@@ -282,8 +325,14 @@ def _build(
         "version": base.version,
         "installs": [list(pair) for pair in installs],
         "built": time.time(),
+        "checkout": [str(p) for p in _checkout_paths(checkout)],
     }
     (folder / METADATA).write_text(json.dumps(metadata, indent=1), encoding="utf-8")
+
+
+def _checkout_paths(checkout: Path) -> list[Path]:
+    """The checkout as an install may have written it: as given, then resolved."""
+    return [checkout, checkout.resolve()]
 
 
 def _clean(env: dict[str, str] | os._Environ[str]) -> dict[str, str]:

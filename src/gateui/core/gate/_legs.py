@@ -59,6 +59,8 @@ class LegState:
                 "reused": self.environment.reused,
                 "seconds": round(self.environment.seconds, 2),
             }
+            if self.environment.refreshed:
+                data["environment"]["project"] = self.environment.refreshed
         if self.missing_cwd:
             data["install_directory_missing"] = self.missing_cwd
         if self.not_run:
