@@ -26,7 +26,6 @@ test still arrives as soon as it finishes.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
@@ -784,6 +783,8 @@ def _environment_stamp(own: list[str]) -> str:
             parts.append(f"{entry}\0{os.stat(entry).st_mtime_ns}")
         except OSError:
             parts.append(f"{entry}\0-")  # a folder that does not exist yet: its absence
+    import hashlib  # (here: only recording needs it, and its import costs every pytest start)
+
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
@@ -803,6 +804,8 @@ def _computed_environment_key(own: list[str] | None) -> tuple[str, bool]:
         readable = False
     # sys.prefix, not sys.executable: `python` and `python3` of one environment are one.
     text = "\n".join([os.path.realpath(sys.prefix), sys.version, *dists])
+    import hashlib
+
     return hashlib.sha1(text.encode()).hexdigest(), readable
 
 
@@ -1226,4 +1229,6 @@ def _file_sha(path: str) -> str | None:
             data = handle.read()
     except OSError:
         return None
+    import hashlib
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
