@@ -10,32 +10,36 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateui.core.gate.model import CACHE, INVALID, UNREPRODUCED, GateDefinition
 from gateui.core.running.headline import (  # for the views
     collection_error_headline as collection_error_headline,
 )
 from gateui.core.running.headline import failure_headline as failure_headline
 
 if TYPE_CHECKING:
+    from gateui.core.gate.model import GateDefinition
     from gateui.core.gate.run import LegEvent
     from gateui.core.running.events import RunSummary
     from gateui.core.selection.affected import AffectedPlan
 
 MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·", "not-reproduced": "◌"}
 """One symbol per step verdict (the TUI's gate screen uses the same)."""
-_PLACES = {
-    CACHE: "from the cache (this tree was verified before)",
-}
 
 
 def place_text(checked_in: str) -> str:
     """Where a commit was checked, in words: "in a temporary worktree of that commit"…"""
-    return _PLACES.get(checked_in, "in a temporary worktree of that commit")
+    # The gate's model is imported where it is needed: `gateui run` words results, not gates.
+    from gateui.core.gate.model import CACHE
+
+    if checked_in == CACHE:
+        return "from the cache (this tree was verified before)"
+    return "in a temporary worktree of that commit"
 
 
 def gate_steps_text(definition: GateDefinition) -> str:
     """ "gate from .github/workflows/ci.yml: 2 step(s) run here, 1 cannot run here, 4 left out
     (setup, publishing…)" """
+    from gateui.core.gate.model import INVALID, UNREPRODUCED
+
     here = len(definition.runnable)
     unreproduced = sum(1 for s in definition.steps if s.left_out == UNREPRODUCED)
     invalid = sum(1 for s in definition.steps if s.left_out == INVALID)

@@ -122,10 +122,9 @@ def unfinished_summary(exc: BaseException) -> RunSummary:
 def _run(
     args: argparse.Namespace, extra: Sequence[str], printer: JsonPrinter | PlainPrinter, out: TextIO
 ) -> int:
-    # Imported here: selection and the dependency store cost every other command start-up time.
-    from gateui.core.selection.affected import plan_affected, with_recording
+    # Imported here: selection and the dependency store cost every other command start-up time
+    # (and the selector, a plain `run --no-record` too: it is imported only where it is used).
     from gateui.core.selection.bookkeeping import Bookkeeping
-    from gateui.core.selection.depstore import DepStore
 
     cwd = Path(args.repo).resolve()
     repo_root = find_repo_root(cwd)
@@ -147,11 +146,17 @@ def _run(
         report_args=report_args(args.tb, args.verbose),
     )
     record = not args.no_record
-    store = DepStore(repo_root) if record or args.affected else None
+    store = None
+    if record or args.affected:
+        from gateui.core.selection.depstore import DepStore
+
+        store = DepStore(repo_root)
     books = Bookkeeping(repo_root, store if record else None)
     scope: str | None = None
     with owned_tempdir("gateui-") as workdir:
         if args.affected:
+            from gateui.core.selection.affected import plan_affected
+
             assert store is not None
             plan = plan_affected(
                 projects,
@@ -171,6 +176,8 @@ def _run(
         else:
             commands = plan_run(projects, request, repo_root, files)
             if record:
+                from gateui.core.selection.affected import with_recording
+
                 commands = with_recording(commands, repo_root)
         junit = Path(args.junitxml).resolve() if args.junitxml else None
         # A warm process another gateui keeps for a project (watch mode, the TUI) takes the run

@@ -4,11 +4,13 @@ test, and what each test executed and read."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateui.core.running.events import Event, TestFinished
 from gateui.core.running.results import ResultsStore
-from gateui.core.selection._recording import RecordingSink
-from gateui.core.selection.depstore import NOT_RECORDING, DepStore, say_on_stderr
+
+if TYPE_CHECKING:
+    from gateui.core.selection.depstore import DepStore
 
 
 class Bookkeeping:
@@ -19,7 +21,13 @@ class Bookkeeping:
         self.repo_root = repo_root
         self.results = ResultsStore.load(repo_root)
         self.store = store
-        self.sink = RecordingSink(store, repo_root) if store is not None else None
+        self.sink = None
+        if store is not None:
+            # Imported here: a run that records nothing (`gateui run --no-record`) need not
+            # load the recorder and the fingerprinting behind it.
+            from gateui.core.selection._recording import RecordingSink
+
+            self.sink = RecordingSink(store, repo_root)
 
     def handle(self, event: Event) -> None:
         if isinstance(event, TestFinished):
@@ -35,6 +43,8 @@ class Bookkeeping:
         except OSError as exc:
             # Results are a cache too: the run's verdict stays the tests'. Said once: a store
             # that could not be written has said it already.
+            from gateui.core.selection.depstore import NOT_RECORDING, say_on_stderr
+
             if self.store is None or self.store.not_recording is None:
                 warn = self.store.warn if self.store is not None else say_on_stderr
                 warn(f"{NOT_RECORDING}: cannot save results in {self.repo_root} ({exc.strerror})")
