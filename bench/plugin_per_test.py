@@ -7,6 +7,7 @@ With ``--baseline SRC`` (another gateui's ``src``) both plugins run, alternating
 subprocess so that neither imports the other's module.
 
     .venv/bin/python bench/plugin_per_test.py --baseline /tmp/base/src
+    .venv/bin/python bench/plugin_per_test.py --quick     # a smoke check of the benchmark
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=7, help="passes per process (best kept)")
     parser.add_argument("--rounds", type=int, default=3, help="processes per arm, alternating")
+    parser.add_argument("--quick", action="store_true", help="500 tests, 1 pass, 1 round")
     args = parser.parse_args()
+    if args.quick:
+        args.tests, args.repeat, args.rounds = 500, 1, 1
     arms = {"this": SOURCE}
     if args.baseline is not None:
         arms["baseline"] = args.baseline
