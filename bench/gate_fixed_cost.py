@@ -21,18 +21,16 @@ round is a warm-up and is discarded.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import command_line, machine, median, table
-from gate_agreement import GATEUI_PYTHON, gate_env
+from gate_agreement import GATEUI_PYTHON, run_gate
 from scenario_kit import build, scenarios, tools_python
 
 DEFAULT = ["make-test-pass", "scripts-test-pass", "lint-types-needs-pass"]
@@ -41,20 +39,9 @@ DEFAULT = ["make-test-pass", "scripts-test-pass", "lint-types-needs-pass"]
 def check(python: Path, repo: Path) -> tuple[float, float, float]:
     """One check: (wall, CPU of the process tree, wall minus the steps' durations)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(
-        [str(python), "-m", "gateui", "gate", "--json", "--no-cache"],
-        cwd=repo,
-        env=gate_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,  # a guard against a hang
-    )
-    wall = time.perf_counter() - started
+    wall, report = run_gate(repo, python)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    report = json.loads(result.stdout)
     if report.get("verdict") not in ("pass", "fail"):
         raise RuntimeError(f"{python}: {report.get('verdict')}: {report.get('reason')}")
     steps = sum(float(step["duration_s"]) for step in report["steps"])
