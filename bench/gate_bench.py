@@ -19,7 +19,10 @@ steps run by hand.
                 is checked out into a temporary worktree (only for the sample)
    On two repositories: the web_api monorepo sample (one step, ``./tools/test.sh
    --smoke-backend``: 26 tests), and a generated repository whose CI workflow runs
-   ``python -m pytest -p no:cacheprovider`` over --tests trivial tests.
+   ``python -m pytest -p no:cacheprovider`` over --tests trivial tests. The generated one runs
+   on a virtualenv with pytest alone (``[tool.gateui] python``), typed by hand with the same: the
+   gate never passes the user's PYTEST_ADDOPTS to a step, so in gateui's own environment its
+   pytest would load gateui's development plugins that the by-hand arm turns off.
 
     .venv/bin/python bench/gate_bench.py [--rounds 7] [--tests 3000]
 """
@@ -30,11 +33,14 @@ import argparse
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
+from _interpreters import bench_venv, use_interpreter
 from _util import (
     GATEUI,
     PYTHON,
@@ -223,10 +229,15 @@ def bench_cold(base: Path, rounds: int, tests: int) -> list[list[str]]:
         worktree=True,
     )
     generated = generated_repo(base / "cold", tests)
+    base_python = (
+        Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    )
+    lean = bench_venv(base_python, f"pytest=={version('pytest')}")
+    use_interpreter(generated, lean)
     rows += compare(
         f"generated ({tests} tests)",
         generated,
-        [str(PYTHON), "-m", "pytest", "-p", "no:cacheprovider"],
+        [str(lean), "-m", "pytest", "-p", "no:cacheprovider"],
         rounds,
         worktree=False,
     )
