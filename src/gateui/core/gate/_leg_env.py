@@ -288,7 +288,12 @@ class LegEnvironments:
         refreshed = "reinstalled"
         if before and all(words[0] == "-e" for _, words in local) and can_repoint(projects):
             now = _checkout_paths(checkout)
-            pointed = sum(repoint(folder, old, new) for old, new in zip(before, now, strict=False))
+            try:
+                pointed = sum(
+                    repoint(folder, old, new) for old, new in zip(before, now, strict=False)
+                )
+            except OSError:
+                pointed = 0  # a file could not be rewritten: pip installs the project again
             if pointed or [str(p) for p in before] == [str(p) for p in now]:
                 refreshed = "repointed"
         if refreshed == "reinstalled":
