@@ -50,7 +50,7 @@ from selection_kit import (
     run_probed,
     write_probe,
 )
-from selection_quality import Mutation, Outcome, apply, graph_count, recall, report_refactorings
+from selection_quality import Mutation, Outcome, apply, graph_count, report_refactorings
 
 CORPUS_CACHE = CACHE / "corpus"
 TOOL_PINS = ("pytest==8.4.2", "pytest-testmon==2.2.0")
@@ -553,13 +553,7 @@ def report(outcomes: list[Outcome], sizes: dict[str, int]) -> bool:
                 m.repo,
                 m.kind.removeprefix("refactor: ") + (f" ({m.note})" if m.note else ""),
                 f"`{m.path}`",
-                f"{len(o.truth)}/{o.total}",
-                str(len(o.gateui_ran)),
-                recall(o.truth, o.gateui_ran) + (" **MISS**" if o.gateui_missed else ""),
-                str(len(o.testmon_ran)),
-                recall(o.truth, o.testmon_ran) + (" **MISS**" if o.testmon_missed else ""),
-                str(o.graph_count),
-                reason.replace("|", "/")[:70],
+                *o.comparison_cells(reason),
             ]
         )
     print(

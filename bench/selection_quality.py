@@ -500,6 +500,18 @@ class Outcome:
     def testmon_missed(self) -> set[str]:
         return self.truth - self.testmon_ran
 
+    def comparison_cells(self, reason: str) -> list[str]:
+        """The table columns from "failing/total" to gateui's reason, as both tables show them."""
+        return [
+            f"{len(self.truth)}/{self.total}",
+            str(len(self.gateui_ran)),
+            recall(self.truth, self.gateui_ran) + (" **MISS**" if self.gateui_missed else ""),
+            str(len(self.testmon_ran)),
+            recall(self.truth, self.testmon_ran) + (" **MISS**" if self.testmon_missed else ""),
+            str(self.graph_count),
+            reason.replace("|", "/")[:70],
+        ]
+
 
 def source_of(key: str, work: Path) -> Path:
     if key == "lab":
@@ -687,13 +699,7 @@ def main() -> int:
                 m.key,
                 m.kind + (f" ({m.note})" if m.note else ""),
                 f"`{m.path}`",
-                f"{len(o.truth)}/{o.total}",
-                str(len(o.gateui_ran)),
-                recall(o.truth, o.gateui_ran) + (" **MISS**" if o.gateui_missed else ""),
-                str(len(o.testmon_ran)),
-                recall(o.truth, o.testmon_ran) + (" **MISS**" if o.testmon_missed else ""),
-                str(o.graph_count),
-                reason.replace("|", "/")[:70],
+                *o.comparison_cells(reason),
             ]
         )
     print()
