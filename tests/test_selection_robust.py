@@ -356,3 +356,14 @@ def test_a_test_too_long_to_record_is_still_selected_by_what_it_imports(
     assert reasons["tests/test_steps.py::test_counts_far"] == (
         "not fully recorded; imports heavy.steps (changed)"
     )
+    # A comment changes nothing the unrecorded part could run: nothing is selected for it.
+    edit(
+        repo,
+        "heavy/steps.py",
+        "def finish(total):\n    return total + 1\n",
+        "def finish(total):\n    return total\n",
+    )
+    assert cli(["run"], repo).code == 0
+    edit(repo, "heavy/steps.py", "def finish(total):\n", "def finish(total):  # the end\n")
+    result, found = events(cli, repo)
+    assert outcomes(found) == {}, result.stdout

@@ -326,6 +326,8 @@ class Selector:
         # file that was absent and still is, is unchanged.
         versions = [(f, b) for f, b in self.store.versions(env) if own.is_project_file(f)]
         recorded_files = {rel for rel, _ in versions}
+        behaviour_changed: set[str] = set()
+        """Recorded Python files whose code changed (not only comments, docstrings, layout)."""
         for rel, blob in versions:
             current_blob = self._current_blob(rel)
             if current_blob == blob or (current_blob is None and blob == MISSING_BLOB):
@@ -333,9 +335,10 @@ class Selector:
             current_print = self._current(rel)[1] if current_blob is not None else None
             changed.add(rel)
             if rel.endswith(".py"):
-                self._function_level(
+                if self._function_level(
                     chosen, env, rel, blob, current_print, module_level, prefix, diffs
-                )
+                ):
+                    behaviour_changed.add(rel)
             else:
                 for nodeid in self.store.readers(env, rel, blob):
                     if nodeid.startswith(prefix):
@@ -359,7 +362,8 @@ class Selector:
         for rel, why in module_level.items():
             self._by_importers(chosen, project, rel, why)
         # 4. Tests with no recording here: any changed Python file they import selects them.
-        self._unrecorded(chosen, project, recorded, changed)
+        unjudged = {r for r in changed if r not in recorded_files}  # no recording to compare
+        self._unrecorded(chosen, project, recorded, changed, behaviour_changed | unjudged)
         # 5. Files that are not Python.
         for rel in sorted(changed):
             if not rel.endswith(".py"):
@@ -380,7 +384,9 @@ class Selector:
         module_level: dict[str, str],
         prefix: str,
         diffs: dict[str, ModuleDiff],
-    ) -> None:
+    ) -> bool:
+        """Select by the functions and names of ``rel`` that changed; False when only its
+        comments, docstrings or layout did."""
         old = self._old_print(rel, blob)
         module = self.graph.module_name(rel)
         if old is None or current is None:
@@ -392,7 +398,7 @@ class Selector:
                 if nodeid.startswith(prefix):
                     chosen.add("nodeid", nodeid, f"executed code in {module} ({state})")
             module_level.setdefault(rel, f"{state} file")
-            return
+            return True
         changed_functions = old.changed_functions(current)
         hooks = old.hooks(changed_functions) | current.hooks(
             {n for n in current.functions if old.functions.get(n) != current.functions[n]}
@@ -417,7 +423,7 @@ class Selector:
         if rel in self._test_files(chosen.project):
             self._new_tests(chosen, rel, old, current)
         if not changed_functions:
-            return
+            return old.module != current.module
         last_parts = {n.rsplit(".", 1)[-1]: n for n in changed_functions}
         for nodeid, executed in self.store.executed(env, rel, blob):
             if not nodeid.startswith(prefix):
@@ -431,6 +437,7 @@ class Selector:
                 )
             if hit is not None:
                 chosen.add("nodeid", nodeid, f"executed {module}.{hit} (changed)")
+        return True
 
     def _never_executed(self, env: str, rel: str, changed: set[str]) -> set[str]:
         """Changed functions no recorded test executed (matched by name and by last part, for
@@ -505,11 +512,13 @@ class Selector:
         project: Project,
         recorded: Mapping[str, tuple[bool, tuple[str, ...]]],
         changed: set[str],
+        behaviour_changed: set[str],
     ) -> None:
         """Tests without a full recording: any changed Python file their test file imports
         (or is) selects them. A test file none of whose tests was recorded goes as a whole; a
         test left unrecorded in a recorded file (it made too many calls to trace, or it ran
-        where recording was off) goes by its node id."""
+        where recording was off) goes by its node id, for a file whose code changed
+        (``behaviour_changed``: a comment changes nothing it could run)."""
         really_recorded_files = {n.split("::", 1)[0] for n, (ok, _) in recorded.items() if ok}
         not_recorded = {f for f in self._test_files(project) if f not in really_recorded_files}
         partly: dict[str, list[str]] = {}
@@ -529,8 +538,9 @@ class Selector:
             for test_file, why in reached.items():
                 if test_file in not_recorded:
                     chosen.add("file", test_file, f"not recorded yet; {why}")
-                for nodeid in partly.get(test_file, ()):
-                    chosen.add("nodeid", nodeid, f"not fully recorded; {why}")
+                if rel in behaviour_changed:
+                    for nodeid in partly.get(test_file, ()):
+                        chosen.add("nodeid", nodeid, f"not fully recorded; {why}")
 
     def _non_python(
         self,
