@@ -488,8 +488,10 @@ def test_a_run_whose_warm_process_dies_is_reported_and_leaves_nothing(
                 import os, time
 
                 def test_slow():
-                    with open({str(started)!r}, "w") as handle:
+                    # Written whole, then renamed: the waiting test never reads a half-written pid.
+                    with open({str(started)!r} + ".part", "w") as handle:
                         handle.write(str(os.getpid()))
+                    os.replace({str(started)!r} + ".part", {str(started)!r})
                     time.sleep(120)
             """
         },
