@@ -840,9 +840,11 @@ class _Recorder:
 
     Python 3.12+: ``sys.monitoring`` PY_START, project code objects only, each disabled after
     its first hit and re-armed for the next window, so a hot loop or a library costs nothing
-    (see ``_setup_monitoring``). Python 3.11 and older: a call-only global trace function that
-    notes where each call is (module and line, no audited attribute reads); which function that
-    is, is worked out once per test, after it ran.
+    (see ``_setup_monitoring``). Python 3.11 and older: the standard library's C profiler
+    (``cProfile``) on the test's thread, which keeps one entry per code object whatever the
+    number of calls, at about a quarter of a Python trace function's cost per call; threads the
+    test starts get a call-only trace function that notes where each call is (module and line,
+    no audited attribute reads), mapped to functions once per test, after it ran.
     """
 
     _TOOL_NAME = "gateui"
@@ -855,7 +857,11 @@ class _Recorder:
             for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}
         )
         self.codes: list[Any] = []
-        # Python 3.11 and older: per traced call, the module's globals and the line it is at.
+        # Python 3.11 and older: the profiler of the test's own thread (None while another
+        # profiler holds it), and per traced call in a thread the test started, the module's
+        # globals and the line it is at.
+        self.profiler: Any = None
+        self.profiling = False
         self.calls: list[tuple[dict[str, Any], int]] = []
         self.spans: dict[str, dict[int, str] | None] = {}
         # Python 3.12+: project code objects whose watcher fired since the last window.
@@ -873,6 +879,11 @@ class _Recorder:
         monitoring = getattr(sys, "monitoring", None)
         if monitoring is not None:
             self._setup_monitoring(monitoring)
+        self.tracer = self._make_tracer()
+        if self.tool is None:
+            from cProfile import Profile
+
+            self.profiler = Profile()
         sys.addaudithook(self._audit)
 
     # -- the two mechanisms ----------------------------------------------------------------
@@ -934,11 +945,13 @@ class _Recorder:
         self.spent.clear()
 
     def _make_tracer(self) -> Callable[..., Any]:
-        # As little as possible per call: ``frame.f_code`` is an audited event on 3.11 (a
-        # Python call into every audit hook, ours included), ``f_globals`` and ``f_lineno``
-        # are not. Which function a (module, line) pair is in is worked out once per test,
-        # after it ran; duplicates are folded then too. A test past ``_TRACE_BUDGET`` calls
-        # stops being traced and is left unrecorded (selection then goes by imports).
+        # For threads the test starts (a profiler sees one thread only), and for the test's own
+        # thread while another profiler holds it. As little as possible per call:
+        # ``frame.f_code`` is an audited event on 3.11 (a Python call into every audit hook,
+        # ours included), ``f_globals`` and ``f_lineno`` are not. Which function a (module,
+        # line) pair is in is worked out once per test, after it ran; duplicates are folded
+        # then too. A test past ``_TRACE_BUDGET`` traced calls stops being traced and is left
+        # unrecorded (selection then goes by imports).
         calls = self.calls
         add = calls.append
         budget = _TRACE_BUDGET
@@ -951,15 +964,16 @@ class _Recorder:
         return trace
 
     def _over_budget(self) -> None:
-        sys.settrace(None)
+        sys.settrace(None)  # this thread's; the others stop at their next traced call
         threading.settrace(None)
         self.over_budget = True
-        self.active = False
 
     def begin_test(self) -> None:
         """A new test: forget the last one's findings."""
         self.codes.clear()
         self.calls.clear()
+        if self.profiler is not None:
+            self.profiler.clear()
         self.opened.clear()
         self.blocked = False
         self.over_budget = False
@@ -973,17 +987,20 @@ class _Recorder:
             return
         if self.tool is not None:
             self._rearm()
-        elif self.over_budget:
-            return
         else:
             if sys.gettrace() is not None:
-                # A debugger or coverage owns the trace function: do not take it away. The
-                # test stays unrecorded, and selection treats it by the static import graph.
+                # A debugger or coverage owns the trace function (of this thread and of the
+                # threads it starts): do not take it away. The test stays unrecorded, and
+                # selection treats it by the static import graph.
                 self.blocked = True
                 return
-            tracer = self._make_tracer()
-            threading.settrace(tracer)
-            sys.settrace(tracer)
+            if not self.over_budget:
+                threading.settrace(self.tracer)
+            if sys.getprofile() is None:
+                self.profiler.enable(subcalls=False, builtins=False)
+                self.profiling = True
+            elif not self.over_budget:
+                sys.settrace(self.tracer)  # a profiling plugin holds the profiler: trace
         self.active = True
 
     def stop(self) -> None:
@@ -994,7 +1011,20 @@ class _Recorder:
             return
         self.active = False
         if self.tool is None:
-            sys.settrace(None)
+            # Code under test that installs its own profiler or trace function (a tracing
+            # library's tests, a profiler started in a test) takes ours away: what ran after
+            # that is unknown, so the test is left unrecorded, and theirs stays in place.
+            if self.profiling:
+                self.profiling = False
+                still_ours = sys.getprofile() is self.profiler
+                if still_ours:
+                    self.profiler.disable()
+                else:
+                    self.blocked = True
+            elif sys.gettrace() is self.tracer:
+                sys.settrace(None)
+            elif not self.over_budget:
+                self.blocked = True
             threading.settrace(None)
 
     def _audit(self, event: str, args: Any) -> None:
@@ -1067,6 +1097,9 @@ class _Recorder:
         # module- or session-scoped fixture set up by an earlier test is a dependency too.
         codes = set(self.codes)
         codes.update(_fixture_codes(item))
+        if self.profiler is not None:
+            codes.update(e.code for e in self.profiler.getstats() if not isinstance(e.code, str))
+            self.profiler.clear()
         for code in codes:
             rel = self._relative(code.co_filename)
             if rel is None:
@@ -1162,9 +1195,10 @@ _NOT_PROJECT_TOP = frozenset(
 
 
 _TRACE_BUDGET = 50_000
-"""Traced calls per test on Python 3.11 and older before the test is left unrecorded: each costs
-about a microsecond, so a test that makes millions (generators resumed in a loop) would take
-several times as long recorded as not."""
+"""Calls traced by the trace function per test (threads the test started, on Python 3.11 and
+older) before the test is left unrecorded: each costs about a microsecond, so a test that makes
+millions (generators resumed in a loop) would take several times as long recorded as not. The
+profiler that records the test's own thread needs no budget."""
 
 
 def _function_lines(source: bytes) -> dict[int, str]:

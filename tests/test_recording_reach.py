@@ -1,0 +1,122 @@
+"""What the recorder sees, on every interpreter: a test of many calls in full, functions run in
+threads a test starts, a test run while another profiler holds the thread, and a test that
+takes the recorder's hook away (left unrecorded, so selected by what it imports).
+
+Real git repositories, the real CLI in a subprocess, real pytest runs; an edit after a recorded
+run, then ``run --affected`` shows what the recording held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpers import CliResult, git
+
+pytestmark = pytest.mark.integration
+
+Cli = Callable[..., CliResult]
+
+STEPS = (
+    "def step(total):\n    return total + 1\n\n\n"
+    "def count(n):\n    total = 0\n    for _ in range(n):\n        total = step(total)\n"
+    "    return total\n\n\n"
+    'def name():\n    return "steps"\n'
+)
+
+
+def steps_repo(tmp_path: Path, tests: str, conftest: str = "") -> Path:
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "heavy").mkdir()
+    (repo / "pytest.ini").write_text("[pytest]\ntestpaths = tests\npythonpath = .\n")
+    (repo / ".gitignore").write_text(".gateui/\n")
+    (repo / "heavy" / "__init__.py").write_text("")
+    (repo / "heavy" / "steps.py").write_text(STEPS)
+    (repo / "tests" / "test_steps.py").write_text(tests)
+    if conftest:
+        (repo / "tests" / "conftest.py").write_text(conftest)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
+    return repo
+
+
+def affected_after(cli: Cli, repo: Path, old: str, new: str) -> dict[str, str]:
+    """Record a full run, make the edit, and return node id → reason of the affected run."""
+    assert cli(["run"], repo).code == 0
+    path = repo / "heavy" / "steps.py"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    result = cli(["run", "--affected", "--json"], repo)
+    return {str(e["nodeid"]): str(e["reason"]) for e in result.json_lines() if e["event"] == "test"}
+
+
+def test_a_test_of_many_calls_is_recorded_in_full(tmp_path: Path, cli: Cli) -> None:
+    repo = steps_repo(
+        tmp_path,
+        "from heavy.steps import count, name\n\n\n"
+        "def test_counts_far():\n    assert count(200_000) == 200_000\n\n\n"
+        'def test_names():\n    assert name() == "steps"\n',
+    )
+    # test_counts_far made 200,000 calls, and none of them was to name().
+    reasons = affected_after(cli, repo, 'return "steps"', 'return "step" + "s"')
+    assert reasons == {"tests/test_steps.py::test_names": "executed heavy.steps.name (changed)"}
+
+
+def test_a_function_run_in_a_thread_the_test_started_is_recorded(tmp_path: Path, cli: Cli) -> None:
+    repo = steps_repo(
+        tmp_path,
+        "import threading\n\nfrom heavy.steps import name, step\n\n\n"
+        "def test_threaded():\n    done = []\n"
+        "    worker = threading.Thread(target=lambda: done.append(step(1)))\n"
+        "    worker.start()\n    worker.join()\n    assert done == [2]\n\n\n"
+        'def test_names():\n    assert name() == "steps"\n',
+    )
+    reasons = affected_after(cli, repo, "return total + 1", "return 1 + total")
+    assert reasons == {"tests/test_steps.py::test_threaded": "executed heavy.steps.step (changed)"}
+
+
+def test_a_test_run_while_another_profiler_holds_the_thread_is_recorded(
+    tmp_path: Path, cli: Cli
+) -> None:
+    repo = steps_repo(
+        tmp_path,
+        "from heavy.steps import count, name\n\n\n"
+        "def test_counts():\n    assert count(10) == 10\n\n\n"
+        'def test_names():\n    assert name() == "steps"\n',
+        # A profiling plugin's stand-in: a profile function on the main thread all session.
+        conftest="import sys\n\n\n"
+        "def pytest_configure(config):\n    sys.setprofile(lambda frame, event, arg: None)\n",
+    )
+    reasons = affected_after(cli, repo, "return total + 1", "return 1 + total")
+    assert reasons == {"tests/test_steps.py::test_counts": "executed heavy.steps.step (changed)"}
+
+
+def test_a_test_that_takes_the_recorders_hook_away_is_selected_by_its_imports(
+    tmp_path: Path, cli: Cli
+) -> None:
+    repo = steps_repo(
+        tmp_path,
+        "import sys\n\nfrom heavy.steps import name, step\n\n\n"
+        "def test_takes_the_hook():\n"
+        "    # What a profiler's or tracer's own tests do: install theirs, then run code.\n"
+        "    sys.setprofile(None)\n    sys.settrace(None)\n    assert step(1) == 2\n\n\n"
+        "def test_steps_too():\n    assert step(2) == 3\n\n\n"
+        'def test_names():\n    assert name() == "steps"\n',
+    )
+    reasons = affected_after(cli, repo, "return total + 1", "return 1 + total")
+    executed = "executed heavy.steps.step (changed)"
+    assert reasons.pop("tests/test_steps.py::test_steps_too") == executed
+    # Python 3.12+ records through sys.monitoring, which the test cannot switch off.
+    assert reasons in (
+        {"tests/test_steps.py::test_takes_the_hook": executed},
+        {
+            "tests/test_steps.py::test_takes_the_hook": (
+                "not fully recorded; imports heavy.steps (changed)"
+            )
+        },
+    )
