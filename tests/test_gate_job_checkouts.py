@@ -50,7 +50,12 @@ def gate(repo: Path) -> tuple[int, dict[str, Any]]:
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, str]:
-    return {s["name"]: s["verdict"] for s in report["steps"]}
+    """The verdict of each step run here (checkout and artifact actions are gateui's own)."""
+    return {
+        s["name"]: s["verdict"]
+        for s in report["steps"]
+        if s["runs_locally"] and not s["command"].startswith("actions/")
+    }
 
 
 def assert_no_worktree_left(repo: Path) -> None:

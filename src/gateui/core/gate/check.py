@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -278,16 +278,27 @@ class GateCheck:
             return
         results: list[StepResult] = []
         legs: list[dict[str, Any]] = []
-        with detached_worktree(git, checked) as root:
-            checkout = Checkout(
+        pull_request = PullRequest(definition.base, _head_name(self.label), checked)
+
+        def checkout_in(root: Path) -> Checkout:
+            return Checkout(
                 root=root,
                 user_root=self.repo_root,
                 projects=projects_in(root, self.repo_root, user_projects),
                 default_interpreter=interpreters[0],
-                pull_request=PullRequest(definition.base, _head_name(self.label), checked),
+                pull_request=pull_request,
             )
+
+        @contextlib.contextmanager
+        def new_checkout() -> Iterator[Checkout]:
+            """A fresh worktree of the checked commit for another job, as on the runner."""
+            with detached_worktree(git, checked) as job_root:
+                yield checkout_in(job_root)
+
+        with detached_worktree(git, checked) as root:
+            checkout = checkout_in(root)
             yield CheckStarted(commit, tree, self.label, WORKTREE, definition, root, merged_with)
-            run = GateRun(definition, checkout, seed=self.seed)
+            run = GateRun(definition, checkout, seed=self.seed, new_checkout=new_checkout)
             self._run = run
             if self._cancelled.is_set():
                 run.cancel()

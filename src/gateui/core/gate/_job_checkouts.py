@@ -1,0 +1,139 @@
+"""Where a check's steps run: each job (and each matrix leg, a job of its own) in a fresh
+checkout of the checked commit, as on GitHub.
+
+On the runner every job starts on a new machine from a new checkout, with an empty home: what one
+job generates (a build folder, a ``.coverage``, a generated module, an editable install's
+metadata) reaches another job only as an artifact (``actions/upload-artifact`` →
+``download-artifact``, handed over by ``_artifacts``). Jobs sharing one folder would make the
+gate say pass where CI fails (a later job uses the file) and fail where CI passes (a later job
+trips over it).
+
+The check's own worktree goes to the first job that runs a step; every other job gets a new
+detached worktree of the same commit (``gitops.add_worktree``: parallel checkout, no hooks),
+made when its first step runs and removed as soon as its last step is done — and always at the
+end, on a failure, Ctrl-C or SIGTERM (the check's ``ExitStack`` unwinds), or by the next gate when
+gateui was killed outright (each lives in an owned temporary folder). Jobs that run nothing here
+cost nothing. A job's ``HOME``, ``TMPDIR`` and ``RUNNER_TEMP`` are its own too (``ScratchArea``
+per job). Outputs (``steps.<id>.outputs``) stay in memory and are not affected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gateui.core.discovery.discover import Project
+from gateui.core.gate._runner_env import PullRequest, ScratchArea
+from gateui.core.gate.model import GateStep
+
+
+@dataclass
+class Checkout:
+    root: Path
+    """Where the steps run: a temporary worktree of the commit."""
+    user_root: Path
+    """The user's work tree (their interpreters live there)."""
+    projects: Sequence[Project]
+    """The checkout's projects, with the interpreters found in the user's work tree."""
+    default_interpreter: Path
+    temp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
+    pull_request: PullRequest = field(default_factory=lambda: PullRequest("main", "HEAD", ""))
+    """What the runner's ``GITHUB_BASE_REF``, ``GITHUB_HEAD_REF`` and ``GITHUB_SHA`` say."""
+
+    @property
+    def is_worktree(self) -> bool:
+        return self.root != self.user_root
+
+    def interpreter_for(self, cwd: Path) -> Path:
+        best: Project | None = None
+        for project in self.projects:
+            if (cwd == project.root or project.root in cwd.parents) and (
+                best is None or len(project.root.parts) > len(best.root.parts)
+            ):
+                best = project
+        return best.interpreter if best else self.default_interpreter
+
+
+NewCheckout = Callable[[], AbstractContextManager[Checkout]]
+"""Makes another fresh checkout of the checked commit, removed when the context is left."""
+
+
+@dataclass
+class JobPlace:
+    """A job's checkout and private folders."""
+
+    checkout: Checkout
+    scratch: ScratchArea
+
+
+class JobCheckouts:
+    """Hands each job of ``steps`` a fresh checkout and scratch area; ``close()`` (or leaving the
+    ``with``) removes every one it made."""
+
+    def __init__(
+        self,
+        first: Checkout,
+        new_checkout: NewCheckout | None,
+        steps: Sequence[GateStep],
+        scratch_root: Path,
+    ) -> None:
+        self._first: Checkout | None = first
+        self._new = new_checkout
+        self._scratch_root = scratch_root
+        self._last_step = {step.job: index for index, step in enumerate(steps)}
+        self._places: dict[str, JobPlace] = {}
+        self._held: dict[str, contextlib.ExitStack] = {}
+        self.made = 0
+        """How many checkouts were made besides the check's own."""
+
+    def __enter__(self) -> JobCheckouts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def place_for(self, step: GateStep) -> JobPlace:
+        """The checkout and scratch area of ``step``'s job, made on its first step."""
+        place = self._places.get(step.job)
+        if place is not None:
+            return place
+        if self._first is not None:
+            checkout, self._first = self._first, None
+        elif self._new is None:
+            raise RuntimeError("no fresh checkout can be made for another job")
+        else:
+            held = contextlib.ExitStack()
+            try:
+                checkout = held.enter_context(self._new())
+            except BaseException:
+                held.close()
+                raise
+            self._held[step.job] = held
+            self.made += 1
+        scratch = ScratchArea(self._scratch_root / "jobs" / str(len(self._places)))
+        place = self._places[step.job] = JobPlace(checkout, scratch)
+        return place
+
+    def step_done(self, index: int, step: GateStep) -> None:
+        """After a step: its job's checkout goes once the job has no step left."""
+        if self._last_step.get(step.job, -1) <= index:
+            self.release(step.job)
+
+    def release(self, job: str) -> None:
+        held = self._held.pop(job, None)
+        if held is not None:
+            held.close()
+
+    def close(self) -> None:
+        errors: list[BaseException] = []
+        for job in list(self._held):
+            try:
+                self.release(job)
+            except BaseException as exc:  # every checkout goes, even if one removal fails
+                errors.append(exc)
+        if errors:
+            raise errors[0]
