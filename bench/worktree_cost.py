@@ -6,6 +6,9 @@ temporary folder and removing it again:
   git        ``git worktree add --detach`` then ``git worktree remove --force`` (git's default,
              serial checkout)
   gateui     ``gateui.core.gate.gitops.detached_worktree`` entered and left (what every gate does)
+  per job    what each job after a check's first costs: its fresh checkout made by the check's
+             own ``JobCheckouts`` (a worktree, and the checkout's projects listed) on the job's
+             first step, and removed after its last
 Reported: median seconds for create and remove, per arm.
 
     .venv/bin/python bench/worktree_cost.py [--files 20000] [--rounds 5]
@@ -14,6 +17,7 @@ Reported: median seconds for create and remove, per arm.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,7 +28,14 @@ from _util import command_line, git_commit_all, machine, median, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from gateui.core.discovery.discover import load_projects
+from gateui.core.gate._job_checkouts import Checkout, JobCheckouts
+from gateui.core.gate.check import projects_in
 from gateui.core.gate.gitops import Git, detached_worktree
+from gateui.core.gate.model import KIND_SHELL, GateStep
 
 
 def generate(repo: Path, files: int, folders: int) -> None:
@@ -63,6 +74,36 @@ def time_gateui(repo: Path) -> tuple[float, float]:
     return created, time.perf_counter() - started
 
 
+def time_per_job(repo: Path) -> tuple[float, float]:
+    git = Git(repo)
+    commit = git.commit_of("HEAD")
+    user_projects = load_projects(repo)
+
+    @contextmanager
+    def new_checkout() -> Iterator[Checkout]:
+        with detached_worktree(git, commit) as root:
+            yield Checkout(root, repo, projects_in(root, repo, user_projects), Path(sys.executable))
+
+    first = Checkout(repo, repo, user_projects, Path(sys.executable))
+    steps = [
+        GateStep(f"job {n}", "true", ".", "bench", KIND_SHELL, True, job=f"j{n}") for n in (1, 2)
+    ]
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-wt-scratch-") as scratch,
+        JobCheckouts(first, new_checkout, steps, Path(scratch)) as places,
+    ):
+        places.place_for(steps[0])  # the check's own worktree: nothing made
+        started = time.perf_counter()
+        place = places.place_for(steps[1])
+        created = time.perf_counter() - started
+        assert (place.checkout.root / "pkg0").is_dir() and places.made == 1
+        started = time.perf_counter()
+        places.step_done(1, steps[1])
+        removed = time.perf_counter() - started
+        assert not place.checkout.root.exists()
+    return created, removed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=20_000)
@@ -72,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.files, args.rounds = 2_000, 1
-    figures: dict[str, list[tuple[float, float]]] = {"git": [], "gateui": []}
+    figures: dict[str, list[tuple[float, float]]] = {"git": [], "gateui": [], "per job": []}
     with tempfile.TemporaryDirectory(prefix="bench-wt-repo-") as folder:
         repo = Path(folder) / "repo"
         repo.mkdir()
@@ -80,6 +121,7 @@ def main() -> None:
         for _ in range(args.rounds):
             figures["git"].append(time_git(repo))
             figures["gateui"].append(time_gateui(repo))
+            figures["per job"].append(time_per_job(repo))
     rows = []
     for arm, runs in figures.items():
         rows.append(
@@ -90,6 +132,7 @@ def main() -> None:
             ]
         )
     print(command_line())
+    print("load average at end: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
     print(f"{args.files} files in {args.folders} folders, {args.rounds} round(s); {machine()}")
     print(table(["arm", "create s (median)", "remove s (median)"], rows))
 
