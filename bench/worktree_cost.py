@@ -28,14 +28,13 @@ from _util import command_line, git_commit_all, machine, median, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from gateui.core.discovery.discover import load_projects
 from gateui.core.gate._job_checkouts import Checkout, JobCheckouts
-from gateui.core.gate.check import projects_in
+from gateui.core.gate._runner_env import PullRequest
+from gateui.core.gate.check import CheckoutMaker
 from gateui.core.gate.gitops import Git, detached_worktree
 from gateui.core.gate.model import KIND_SHELL, GateStep
+from gateui.core.layout.projects import checkout_files
 
 
 def generate(repo: Path, files: int, folders: int) -> None:
@@ -77,20 +76,17 @@ def time_gateui(repo: Path) -> tuple[float, float]:
 def time_per_job(repo: Path) -> tuple[float, float]:
     git = Git(repo)
     commit = git.commit_of("HEAD")
-    user_projects = load_projects(repo)
-
-    @contextmanager
-    def new_checkout() -> Iterator[Checkout]:
-        with detached_worktree(git, commit) as root:
-            yield Checkout(root, repo, projects_in(root, repo, user_projects), Path(sys.executable))
-
-    first = Checkout(repo, repo, user_projects, Path(sys.executable))
+    maker = CheckoutMaker(
+        git, commit, repo, load_projects(repo), Path(sys.executable), PullRequest("main", "x", "")
+    )
+    first = Checkout(repo, repo, maker.user_projects, Path(sys.executable))
+    maker.listing[:] = checkout_files(repo)  # as the check's own worktree lists it, once
     steps = [
         GateStep(f"job {n}", "true", ".", "bench", KIND_SHELL, True, job=f"j{n}") for n in (1, 2)
     ]
     with (
         tempfile.TemporaryDirectory(prefix="bench-wt-scratch-") as scratch,
-        JobCheckouts(first, new_checkout, steps, Path(scratch)) as places,
+        JobCheckouts(first, maker.new, steps, Path(scratch)) as places,
     ):
         places.place_for(steps[0])  # the check's own worktree: nothing made
         started = time.perf_counter()

@@ -204,7 +204,37 @@ def test_artifacts_and_step_outputs_are_still_handed_over(tmp_path: Path) -> Non
     assert_no_worktree_left(repo)
 
 
-# Two jobs: the second sleeps; the gate is interrupted while it runs.
+# CI: `first` fails, so `second` (needs: first) is skipped; the check fails.
+SKIPPED_SECOND_JOB = """
+    on: pull_request
+    jobs:
+      first:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: broken
+            run: exit 3
+      second:
+        needs: [first]
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: never runs
+            run: true
+"""
+
+
+def test_a_checkout_made_ahead_for_a_job_that_is_skipped_is_removed(tmp_path: Path) -> None:
+    # While `first` runs, the checkout of `second` is made ahead; `second` never runs.
+    repo = make_repo(tmp_path, SKIPPED_SECOND_JOB)
+    code, report = gate(repo)
+    assert (code, report["verdict"]) == (1, "fail"), report
+    assert verdicts(report) == {"broken": "fail", "never runs": "skipped"}
+    assert_no_worktree_left(repo)
+
+
+# Three jobs: the second sleeps (the third's checkout is made meanwhile); the gate is
+# interrupted while the second runs.
 SLOW_SECOND_JOB = """
     on: pull_request
     jobs:
@@ -220,6 +250,12 @@ SLOW_SECOND_JOB = """
           - uses: actions/checkout@v4
           - name: slow
             run: sleep 60
+      third:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: after
+            run: true
 """
 
 
@@ -245,7 +281,10 @@ def test_interrupting_a_gate_removes_every_jobs_checkout(
             break
         seen += line
     assert "▸ slow" in seen, seen
-    time.sleep(0.3)
+    # The check's worktree (first's), the second job's, and the third's being made ahead.
+    while git(repo, "worktree", "list", "--porcelain").count("worktree ") < 4:
+        assert time.monotonic() < deadline, "the third job's checkout is never made ahead"
+        time.sleep(0.05)
     proc.send_signal(sig)
     proc.communicate(timeout=30)
     assert proc.returncode != 0

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gateui.core.common.errors import GateuiError
@@ -55,6 +55,7 @@ from gateui.core.gate.run import Checkout, GateEvent, GateRun
 from gateui.core.gate.sources import GitTreeSource
 from gateui.core.layout.interpreter import venv_python
 from gateui.core.layout.interpreter_info import interpreter_info
+from gateui.core.layout.projects import checkout_files
 
 
 @dataclass
@@ -278,27 +279,18 @@ class GateCheck:
             return
         results: list[StepResult] = []
         legs: list[dict[str, Any]] = []
-        pull_request = PullRequest(definition.base, _head_name(self.label), checked)
-
-        def checkout_in(root: Path) -> Checkout:
-            return Checkout(
-                root=root,
-                user_root=self.repo_root,
-                projects=projects_in(root, self.repo_root, user_projects),
-                default_interpreter=interpreters[0],
-                pull_request=pull_request,
-            )
-
-        @contextlib.contextmanager
-        def new_checkout() -> Iterator[Checkout]:
-            """A fresh worktree of the checked commit for another job, as on the runner."""
-            with detached_worktree(git, checked) as job_root:
-                yield checkout_in(job_root)
-
+        checkouts = CheckoutMaker(
+            git,
+            checked,
+            self.repo_root,
+            user_projects,
+            interpreters[0],
+            PullRequest(definition.base, _head_name(self.label), checked),
+        )
         with detached_worktree(git, checked) as root:
-            checkout = checkout_in(root)
+            checkout = checkouts.in_folder(root)
             yield CheckStarted(commit, tree, self.label, WORKTREE, definition, root, merged_with)
-            run = GateRun(definition, checkout, seed=self.seed, new_checkout=new_checkout)
+            run = GateRun(definition, checkout, seed=self.seed, new_checkout=checkouts.new)
             self._run = run
             if self._cancelled.is_set():
                 run.cancel()
@@ -490,16 +482,53 @@ def _interpreters(projects: Sequence[Project], repo_root: Path) -> list[Path]:
     return found or [venv_python(repo_root) or Path(sys.executable)]
 
 
-def projects_in(root: Path, user_root: Path, user_projects: Sequence[Project]) -> list[Project]:
+@dataclass
+class CheckoutMaker:
+    """The checkouts of one check: the check's own worktree, and a fresh one for each other
+    job (``new``), all of one commit."""
+
+    git: Git
+    commit: str
+    user_root: Path
+    user_projects: Sequence[Project]
+    default_interpreter: Path
+    pull_request: PullRequest
+    listing: list[PurePosixPath] = field(default_factory=list)
+    """The commit's files, listed in the first checkout (every other has the same)."""
+
+    def in_folder(self, root: Path) -> Checkout:
+        self.listing[:] = self.listing or checkout_files(root)
+        return Checkout(
+            root=root,
+            user_root=self.user_root,
+            projects=projects_in(root, self.user_root, self.user_projects, self.listing),
+            default_interpreter=self.default_interpreter,
+            pull_request=self.pull_request,
+        )
+
+    @contextlib.contextmanager
+    def new(self) -> Iterator[Checkout]:
+        """A fresh worktree of the commit for another job, as on the runner; removed on exit."""
+        with detached_worktree(self.git, self.commit) as root:
+            yield self.in_folder(root)
+
+
+def projects_in(
+    root: Path,
+    user_root: Path,
+    user_projects: Sequence[Project],
+    files: Sequence[PurePosixPath] | None = None,
+) -> list[Project]:
     """The projects of a checkout, with the interpreters found in the user's work tree (a
-    worktree has no ``.venv``; ignored files are not checked out)."""
+    worktree has no ``.venv``; ignored files are not checked out). ``files``: the checkout's
+    listing when known (``checkout_files``)."""
     if root == user_root:
         return list(user_projects)
     _link_interpreters(root, user_root, user_projects)
     by_rel = {p.rel: p.interpreter for p in user_projects}
     default = by_rel.get(".") or (user_projects[0].interpreter if user_projects else None)
     projects = []
-    for project in load_projects(root):
+    for project in load_projects(root, files or None):
         interpreter = by_rel.get(project.rel) or default or project.interpreter
         projects.append(replace(project, interpreter=interpreter))
     return projects
