@@ -11,6 +11,11 @@ temporary folder and removing it again:
              first step, and removed after its last
 Reported: median seconds for create and remove, per arm.
 
+With --checks, what a job costs a whole check on that repository: ``gateui gate --no-cache`` of
+two commits whose workflow runs the same two steps (``sleep --step-s`` each), in one job and in
+two jobs, arms alternating, one warm-up round; the difference is what the second job's own
+checkout adds to the check (made in the background while the first job runs).
+
     .venv/bin/python bench/worktree_cost.py [--files 20000] [--rounds 5]
 """
 
@@ -100,12 +105,71 @@ def time_per_job(repo: Path) -> tuple[float, float]:
     return created, removed
 
 
+ONE_JOB = """on: pull_request
+jobs:
+  both:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sleep {s}
+      - run: sleep {s}
+"""
+TWO_JOBS = """on: pull_request
+jobs:
+  first:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sleep {s}
+  second:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sleep {s}
+"""
+
+
+def commit_workflow(repo: Path, text: str, branch: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "-B", branch, "main"], check=True)
+    workflow = repo / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text(text)
+    identity = ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    for argv in (
+        ["add", "-A"],
+        [*identity, "commit", "-q", "-m", branch],
+    ):
+        subprocess.run(["git", "-C", str(repo), *argv], check=True)
+
+
+def time_checks(repo: Path, rounds: int, step_s: float) -> list[list[str]]:
+    commit_workflow(repo, ONE_JOB.format(s=step_s), "one-job")
+    commit_workflow(repo, TWO_JOBS.format(s=step_s), "two-jobs")
+    gateui = Path(sys.executable).parent / "gateui"
+    walls: dict[str, list[float]] = {"one-job": [], "two-jobs": []}
+    for index in range(rounds + 1):
+        for branch in walls:
+            argv = [str(gateui), "gate", "--json", "--no-cache", branch]
+            started = time.perf_counter()
+            done = subprocess.run(argv, cwd=repo, capture_output=True, check=False)
+            elapsed = time.perf_counter() - started
+            if done.returncode != 0:
+                raise SystemExit(f"{branch}: exit {done.returncode}\n{done.stdout.decode()}")
+            if index:
+                walls[branch].append(elapsed)
+    extra = [two - one for one, two in zip(walls["one-job"], walls["two-jobs"], strict=True)]
+    return [
+        ["one job, 2 steps", f"{median(walls['one-job']):.2f}", ""],
+        ["two jobs, 1 step each", f"{median(walls['two-jobs']):.2f}", ""],
+        ["the second job's cost", f"{median(extra):.2f}", "median of per-round differences"],
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=20_000)
     parser.add_argument("--folders", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="2,000 files, 1 round")
+    parser.add_argument("--checks", action="store_true", help="also time whole checks")
+    parser.add_argument("--step-s", type=float, default=3.0, help="each step's sleep (--checks)")
     args = parser.parse_args()
     if args.quick:
         args.files, args.rounds = 2_000, 1
@@ -118,6 +182,7 @@ def main() -> None:
             figures["git"].append(time_git(repo))
             figures["gateui"].append(time_gateui(repo))
             figures["per job"].append(time_per_job(repo))
+        checks = time_checks(repo, args.rounds, args.step_s) if args.checks else []
     rows = []
     for arm, runs in figures.items():
         rows.append(
@@ -131,6 +196,9 @@ def main() -> None:
     print("load average at end: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
     print(f"{args.files} files in {args.folders} folders, {args.rounds} round(s); {machine()}")
     print(table(["arm", "create s (median)", "remove s (median)"], rows))
+    if checks:
+        print(f"\n`gateui gate --no-cache`, steps of `sleep {args.step_s:g}`:\n")
+        print(table(["check", "wall s (median)", "note"], checks))
 
 
 if __name__ == "__main__":
