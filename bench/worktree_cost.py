@@ -49,6 +49,9 @@ def generate(repo: Path, files: int, folders: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"module_{index}.py").write_text(f"VALUE = {index}\n" * 20)
     git_commit_all(repo)
+    # 20,000 loose objects: the next commit would start an automatic `git gc` in the background,
+    # racing the arms for the machine. Packed once, here.
+    subprocess.run(["git", "-C", str(repo), "gc", "-q"], check=True)
 
 
 def time_git(repo: Path) -> tuple[float, float]:
