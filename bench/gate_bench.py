@@ -16,9 +16,10 @@ steps run by hand.
      by-hand    the gate's step commands, typed by hand in the checkout
      clone      ``git clone`` of the repository into a fresh folder, then the same commands
                 there (the issue's "by hand in a fresh clone"; the clone's time included)
-     gate       ``gateui gate --no-cache`` in place (clean work tree: runs where the user is)
-     worktree   ``gateui gate --no-cache`` with an untracked file in the work tree, so the commit
-                is checked out into a temporary worktree (only for the sample)
+     gate       ``gateui gate --no-cache`` on a clean work tree (the commit is checked out into
+                a temporary worktree, as always: each job in a fresh one)
+     worktree   ``gateui gate --no-cache`` with an untracked file in the work tree (the same
+                check; kept to show that a dirty tree costs nothing more; only for the sample)
    On two repositories: the web_api monorepo sample (one step, ``./tools/test.sh
    --smoke-backend``: 26 tests), and a generated repository whose CI workflow runs
    ``python -m pytest -p no:cacheprovider`` over --tests trivial tests. The generated one runs
@@ -216,8 +217,8 @@ def compare(
     labels = {
         "by-hand": "by hand (in the checkout)",
         "clone": "by hand in a fresh clone",
-        "gate": "gateui gate (in place)",
-        "worktree": "gateui gate (worktree)",
+        "gate": "gateui gate (clean tree)",
+        "worktree": "gateui gate (dirty tree)",
     }
     for arm in arms:
         ratio = median(ratios[arm])

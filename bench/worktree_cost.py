@@ -9,7 +9,8 @@ temporary folder and removing it again:
   per job    what each job after a check's first costs: its fresh checkout made by the check's
              own ``JobCheckouts`` (a worktree, and the checkout's projects listed) on the job's
              first step, and removed after its last
-Reported: median seconds for create and remove, per arm.
+Reported: median seconds for create and remove, per arm; and what listing a fresh checkout's
+files costs (``repo_files``, three ``git ls-files``, against ``checkout_files``, one), per round.
 
 With --checks, what a job costs a whole check on that repository: ``gateui gate --no-cache`` of
 two commits whose workflow runs the same two steps (``sleep --step-s`` each), in one job and in
@@ -39,7 +40,7 @@ from gateui.core.gate._runner_env import PullRequest
 from gateui.core.gate.check import CheckoutMaker
 from gateui.core.gate.gitops import Git, detached_worktree
 from gateui.core.gate.model import KIND_SHELL, GateStep
-from gateui.core.layout.projects import checkout_files
+from gateui.core.layout.projects import checkout_files, repo_files
 
 
 def generate(repo: Path, files: int, folders: int) -> None:
@@ -165,6 +166,16 @@ def time_checks(repo: Path, rounds: int, step_s: float) -> list[list[str]]:
     ]
 
 
+def time_listing(repo: Path) -> tuple[float, float]:
+    started = time.perf_counter()
+    full = repo_files(repo)
+    walked = time.perf_counter() - started
+    started = time.perf_counter()
+    tracked = checkout_files(repo)
+    assert tracked == full  # a clean checkout: the same files
+    return walked, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=20_000)
@@ -177,6 +188,7 @@ def main() -> None:
     if args.quick:
         args.files, args.rounds = 2_000, 1
     figures: dict[str, list[tuple[float, float]]] = {"git": [], "gateui": [], "per job": []}
+    listings: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-wt-repo-") as folder:
         repo = Path(folder) / "repo"
         repo.mkdir()
@@ -185,6 +197,7 @@ def main() -> None:
             figures["git"].append(time_git(repo))
             figures["gateui"].append(time_gateui(repo))
             figures["per job"].append(time_per_job(repo))
+            listings.append(time_listing(repo))
         checks = time_checks(repo, args.rounds, args.step_s) if args.checks else []
     rows = []
     for arm, runs in figures.items():
@@ -199,6 +212,10 @@ def main() -> None:
     print("load average at end: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
     print(f"{args.files} files in {args.folders} folders, {args.rounds} round(s); {machine()}")
     print(table(["arm", "create s (median)", "remove s (median)"], rows))
+    print(
+        f"\nlisting a checkout's files: repo_files {median([a for a, _ in listings]):.3f} s,"
+        f" checkout_files {median([b for _, b in listings]):.3f} s (median)"
+    )
     if checks:
         print(f"\n`gateui gate --no-cache`, steps of `sleep {args.step_s:g}`:\n")
         print(table(["check", "wall s (median)", "note"], checks))
