@@ -290,3 +290,74 @@ def test_interrupting_a_gate_removes_every_jobs_checkout(
     assert proc.returncode != 0
     assert_no_worktree_left(repo)
     assert git(repo, "status", "--porcelain", "--ignored") == ""
+
+
+# CI: `plain` runs the tests in a fresh checkout: the generated file is absent, its test skips,
+# the job passes; `generated` writes generated.txt ("bad") first, then the same test command
+# fails. The check fails.
+SAME_COMMAND_AFTER_ANOTHER_STEP = """
+    on: pull_request
+    jobs:
+      plain:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python -m pytest -q -p no:cacheprovider
+      generated:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: generate
+            run: echo bad > generated.txt
+          - run: python -m pytest -q -p no:cacheprovider
+"""
+GENERATED_TEST = """
+import pathlib
+
+import pytest
+
+
+def test_generated_file_is_valid():
+    path = pathlib.Path(__file__).parent.parent / "generated.txt"
+    if not path.exists():
+        pytest.skip("nothing generated")
+    assert path.read_text() == "ok\\n"
+"""
+
+
+def test_the_same_command_after_another_step_of_its_job_runs_again(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path, SAME_COMMAND_AFTER_ANOTHER_STEP, {"tests/test_generated.py": GENERATED_TEST}
+    )
+    code, report = gate(repo)
+    assert (code, report["verdict"]) == (1, "fail"), report
+    origins = [s["origin"] for s in report["steps"] if s["verdict"] == "fail"]
+    assert origins == [
+        ".github/workflows/ci.yml, generated, Run python -m pytest -q -p no:cacheprovider"
+    ]
+
+
+# CI: `advisory` lets its test step fail (continue-on-error); `required` runs the same command
+# and fails. The check fails.
+SAME_COMMAND_DIFFERENT_RULES = """
+    on: pull_request
+    jobs:
+      advisory:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python -m pytest -q -p no:cacheprovider
+            continue-on-error: true
+      required:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: python -m pytest -q -p no:cacheprovider
+"""
+
+
+def test_the_same_command_under_other_rules_is_judged_by_its_own(tmp_path: Path) -> None:
+    failing = "def test_fails():\n    assert 1 == 2\n"
+    repo = make_repo(tmp_path, SAME_COMMAND_DIFFERENT_RULES, {"tests/test_fails.py": failing})
+    code, report = gate(repo)
+    assert (code, report["verdict"]) == (1, "fail"), report
