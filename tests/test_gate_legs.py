@@ -745,17 +745,14 @@ def test_two_jobs_on_one_leg_each_import_their_own_checkout(
     """
     check = (
         "python -c 'import legcalc, os, pathlib;"
-        ' assert pathlib.Path(legcalc.__file__).resolve().is_relative_to('
+        " assert pathlib.Path(legcalc.__file__).resolve().is_relative_to("
         'pathlib.Path(os.environ["GITHUB_WORKSPACE"]).resolve()), legcalc.__file__\''
     )
-    workflow = (
-        "on: pull_request\njobs:\n"
-        + "".join(
-            f"  {name}:\n"
-            + textwrap.indent(textwrap.dedent(job).strip("\n"), "    ")
-            + f"\n      - name: {name} imports its checkout\n        run: {check}\n"
-            for name in ("first", "second")
-        )
+    workflow = "on: pull_request\njobs:\n" + "".join(
+        f"  {name}:\n"
+        + textwrap.indent(textwrap.dedent(job).strip("\n"), "    ")
+        + f"\n      - name: {name} imports its checkout\n        run: {check}\n"
+        for name in ("first", "second")
     )
     repo = make_repo(
         tmp_path / "repo",
