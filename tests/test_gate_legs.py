@@ -751,7 +751,7 @@ def test_two_jobs_on_one_leg_each_import_their_own_checkout(
     workflow = "on: pull_request\njobs:\n" + "".join(
         f"  {name}:\n"
         + textwrap.indent(textwrap.dedent(job).strip("\n"), "    ")
-        + f"\n      - name: {name} imports its checkout\n        run: {check}\n"
+        + f"\n      - name: {name} imports its checkout\n        run: {check} {name}\n"
         for name in ("first", "second")
     )
     repo = make_repo(
@@ -775,6 +775,7 @@ def test_two_jobs_on_one_leg_each_import_their_own_checkout(
     )
     code, report = gate(repo)
     steps = steps_by_name(report)
+    # (The job's name on the command line: equal steps would be run once, for both jobs.)
     assert steps["first imports its checkout"]["verdict"] == "pass", steps
     assert steps["second imports its checkout"]["verdict"] == "pass", steps
     assert (report["verdict"], code) == ("pass", 0), report["reason"]
