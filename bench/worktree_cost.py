@@ -23,6 +23,7 @@ checkout adds to the check (made in the background while the first job runs).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -109,24 +110,25 @@ def time_per_job(repo: Path) -> tuple[float, float]:
     return created, removed
 
 
+# The steps differ in words (equal steps of two jobs would be run once for both).
 ONE_JOB = """on: pull_request
 jobs:
   both:
     runs-on: ubuntu-latest
     steps:
-      - run: sleep {s}
-      - run: sleep {s}
+      - run: sleep {s} && echo first
+      - run: sleep {s} && echo second
 """
 TWO_JOBS = """on: pull_request
 jobs:
   first:
     runs-on: ubuntu-latest
     steps:
-      - run: sleep {s}
+      - run: sleep {s} && echo first
   second:
     runs-on: ubuntu-latest
     steps:
-      - run: sleep {s}
+      - run: sleep {s} && echo second
 """
 
 
@@ -154,7 +156,9 @@ def time_checks(repo: Path, rounds: int, step_s: float) -> list[list[str]]:
             started = time.perf_counter()
             done = subprocess.run(argv, cwd=repo, capture_output=True, check=False)
             elapsed = time.perf_counter() - started
-            if done.returncode != 0:
+            report = json.loads(done.stdout or b"{}")
+            ran = [s for s in report.get("steps", []) if s.get("verdict") == "pass"]
+            if done.returncode != 0 or len(ran) != 2:
                 raise SystemExit(f"{branch}: exit {done.returncode}\n{done.stdout.decode()}")
             if index:
                 walls[branch].append(elapsed)
