@@ -97,6 +97,9 @@ class Runner:
     """Leave out steps that only ``pip install`` (to time what a gate runs, not the setup)."""
     workspace: Path = Path()
     """The running job's own copy of the clone (``GITHUB_WORKSPACE``)."""
+    pristine: Path | None = None
+    """The clone as cloned, kept for the jobs after the first (None until a second job)."""
+    jobs_run: int = 0
 
     # -- the environment ---------------------------------------------------------------------
     def base_env(self, python: Path) -> dict[str, str]:
@@ -128,6 +131,7 @@ class Runner:
         failed: list[str] = []
         folder = self.work / ".github" / "workflows"
         files = sorted(p for p in folder.glob("*") if p.suffix in (".yml", ".yaml"))
+        triggered: list[tuple[str, dict[str, Any]]] = []
         for path in files:
             rel = str(path.relative_to(self.work))
             try:
@@ -142,6 +146,13 @@ class Runner:
             if not self.triggered(workflow):
                 self.log.append(f"{rel}: not triggered by this pull request")
                 continue
+            triggered.append((rel, workflow))
+        jobs = sum(len(matrix_legs(job)) for _, w in triggered for job in w["jobs"].values())
+        if jobs > 1:
+            # The first job runs in the clone itself; each later one in a copy of it as cloned.
+            self.pristine = self.scratch / "pristine"
+            shutil.copytree(self.work, self.pristine, symlinks=True)
+        for rel, workflow in triggered:
             failed += self.run_workflow(rel, workflow)
         return Verdict("fail" if failed else "pass", failed, self.log)
 
@@ -194,9 +205,14 @@ class Runner:
     def run_job(
         self, job_id: str, job: dict[str, Any], workflow: dict[str, Any], leg: dict[str, Any]
     ) -> list[str]:
-        # A new runner: a fresh copy of the clean clone, nothing of the jobs before it.
-        self.workspace = Path(tempfile.mkdtemp(prefix="job-", dir=self.scratch)) / "work"
-        shutil.copytree(self.work, self.workspace, symlinks=True)
+        # A new runner: a fresh checkout, nothing of the jobs before it.
+        self.jobs_run += 1
+        if self.jobs_run == 1:
+            self.workspace = self.work
+        else:
+            assert self.pristine is not None
+            self.workspace = Path(tempfile.mkdtemp(prefix="job-", dir=self.scratch)) / "work"
+            shutil.copytree(self.pristine, self.workspace, symlinks=True)
         python = self.tools(DEFAULT_PYTHON)
         env = self.base_env(python)
         context: dict[str, Any] = {"matrix": leg, "steps": {}, "env": env}
