@@ -110,7 +110,7 @@ class JobCheckouts:
     def __init__(
         self,
         first: Checkout,
-        new_checkout: NewCheckout | None,
+        new_checkout: NewCheckout,
         steps: Sequence[GateStep],
         scratch_root: Path,
     ) -> None:
@@ -139,13 +139,12 @@ class JobCheckouts:
             return place
         if self._first is not None:
             checkout, self._first = self._first, None
-        elif self._new is None:
-            raise RuntimeError("no fresh checkout can be made for another job")
         else:
-            spare, self._spare = self._spare, None
-            if spare is None:
-                spare = _Spare(self._new)
+            # Kept in ``_spare`` until taken: a Ctrl-C while it is still being made leaves it
+            # for ``close()`` to remove.
+            spare = self._spare = self._spare or _Spare(self._new)
             checkout, held = spare.take()
+            self._spare = None
             self._held[step.job] = held
             self.made += 1
         scratch = ScratchArea(self._scratch_root / "jobs" / str(len(self._places)))
@@ -155,7 +154,7 @@ class JobCheckouts:
 
     def _prepare_next(self, job: str) -> None:
         """Start making the checkout of the job after ``job``, if there is one."""
-        if self._new is None or self._spare is not None or job not in self._jobs:
+        if self._spare is not None or job not in self._jobs:
             return
         later = self._jobs[self._jobs.index(job) + 1 :]
         if any(j not in self._places for j in later):

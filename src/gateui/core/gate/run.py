@@ -142,13 +142,14 @@ class GateRun:
         definition: GateDefinition,
         checkout: Checkout,
         seed: int | None = None,
-        new_checkout: NewCheckout | None = None,
+        *,
+        new_checkout: NewCheckout,
     ) -> None:
         self.definition = definition
         self.checkout = checkout
         """The check's own worktree: its first job runs there."""
         self.new_checkout = new_checkout
-        """Makes a fresh checkout for each other job (None: only one job can run)."""
+        """Makes a fresh checkout of the same commit for each other job."""
         self.seed = seed
         """For orders gateui shuffles and the random-order plugins' (None: a fresh one)."""
         self.results: list[StepResult] = []
