@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -328,7 +328,10 @@ class GateCheck:
         config = parse_gate_config(
             source.read_text("pyproject.toml"), self.repo_root / "pyproject.toml"
         )
-        return config, self.base or config.base or default_base(git, self.remote)
+        named = self.base or config.base
+        if named:
+            return config, named
+        return config, default_base(git, self.remote, lambda ref: self._commit_at(git, ref))
 
     def _definition(
         self, git: Git, commit: str, config: GateConfig, base: str, checked: GitTreeSource
@@ -461,13 +464,21 @@ def _head_name(label: str) -> str:
     return label.removeprefix("refs/heads/")
 
 
-def default_base(git: Git, remote: str = "origin") -> str:
-    """The branch pull requests target: the remote's default branch, else main, else master."""
+def default_base(
+    git: Git, remote: str = "origin", commit_at: Callable[[str], str | None] | None = None
+) -> str:
+    """The branch pull requests target: the remote's default branch, else main, else master.
+    ``commit_at``: the check's own lookup of a branch's commit (it asks git for each branch once
+    per check; the merge and the changed files ask for the same ones)."""
     found = git.remote_default_branch(remote)
     if found:
         return found
+
+    def exists(ref: str) -> bool:
+        return commit_at(ref) is not None if commit_at is not None else git.ref_exists(ref)
+
     for name in ("main", "master"):
-        if git.ref_exists(f"refs/remotes/{remote}/{name}") or git.ref_exists(f"refs/heads/{name}"):
+        if exists(f"refs/remotes/{remote}/{name}") or exists(f"refs/heads/{name}"):
             return name
     return "main"
 
