@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from gateui.core.running.events import TestFinished
 
@@ -38,6 +39,19 @@ class TestRecord:
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(TestRecord))
+
+
+def _saved_items(repo_root: Path) -> list[Any]:
+    """The saved records as they were written (JSON objects), or none when there is no store
+    or it cannot be read (it is a cache: losing it costs a reordering, never a result)."""
+    try:
+        data = json.loads((repo_root / STATE_DIR / _RESULTS_FILE).read_text())
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            return []
+        tests = data["tests"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []
 
 
 def state_dir(repo_root: Path) -> Path:
@@ -86,13 +100,9 @@ class ResultsStore:
     def load(cls, repo_root: Path) -> ResultsStore:
         """The saved store, or an empty one when there is none or it cannot be read (it is a
         cache: losing it costs a reordering, never a result)."""
-        path = repo_root / STATE_DIR / _RESULTS_FILE
         try:
-            data = json.loads(path.read_text())
-            if data.get("format") != _FORMAT:
-                return cls()
-            return cls(TestRecord(**item) for item in data["tests"])
-        except (OSError, ValueError, TypeError, KeyError):
+            return cls(TestRecord(**item) for item in _saved_items(repo_root))
+        except TypeError:
             return cls()
 
     def save(self, repo_root: Path) -> None:
@@ -100,10 +110,17 @@ class ResultsStore:
         CLI while the TUI watches — may have saved meanwhile), then write atomically, so a
         concurrent reader sees the old file or the new one, never half."""
         folder = state_dir(repo_root)
-        for record in ResultsStore.load(repo_root):
-            mine = self._records.get(record.nodeid)
-            if mine is None or mine.finished_at < record.finished_at:
-                self._records[record.nodeid] = record
+        # Compared as saved, and only a newer record is built: building every saved one took
+        # half of a large run's save. A record that cannot be read is left out.
+        records = self._records
+        for item in _saved_items(repo_root):
+            try:
+                mine = records.get(item["nodeid"])
+                if mine is None or mine.finished_at < item["finished_at"]:
+                    newer = TestRecord(**item)
+                    records[newer.nodeid] = newer
+            except (TypeError, KeyError):
+                continue
         # Plain dicts and one ``json.dumps``: ``asdict`` deep-copies every field and
         # ``json.dump`` encodes in pure Python, both felt at the end of every large run.
         tests = [
