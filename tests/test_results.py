@@ -72,3 +72,38 @@ def test_saving_merges_with_a_store_another_run_saved_meanwhile(tmp_path: Path) 
     a, b = merged.get("t.py::a"), merged.get("t.py::b")
     assert a is not None and a.outcome == "passed"
     assert b is not None and b.outcome == "passed"
+
+
+@pytest.mark.unit
+def test_saving_over_a_store_with_an_unreadable_record_keeps_the_readable_ones(
+    tmp_path: Path,
+) -> None:
+    def saved(nodeid: str, outcome: str, at: object) -> dict[str, object]:
+        return {
+            "nodeid": nodeid,
+            "outcome": outcome,
+            "duration_s": 0.1,
+            "failure": "",
+            "finished_at": at,
+        }
+
+    (tmp_path / ".gateui").mkdir()
+    records = [
+        saved("t.py::a", "failed", 5.0),
+        {"nodeid": "t.py::x", "outcome": "passed"},  # fields missing
+        "not a record",
+        saved("t.py::c", "passed", 20.0),
+        saved("t.py::b", "passed", "late"),  # not a time
+    ]
+    store_file = tmp_path / ".gateui" / "results.json"
+    store_file.write_text(json.dumps({"format": 1, "tests": records}))
+    store = ResultsStore()
+    store.record(finished("t.py::a", "passed"), now=10.0)
+    store.record(finished("t.py::b", "failed", "E boom"), now=11.0)
+    store.save(tmp_path)
+    merged = {r.nodeid: (r.outcome, r.finished_at) for r in ResultsStore.load(tmp_path)}
+    assert merged == {
+        "t.py::a": ("passed", 10.0),
+        "t.py::b": ("failed", 11.0),
+        "t.py::c": ("passed", 20.0),
+    }
