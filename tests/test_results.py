@@ -107,3 +107,31 @@ def test_saving_over_a_store_with_an_unreadable_record_keeps_the_readable_ones(
         "t.py::b": ("failed", 11.0),
         "t.py::c": ("passed", 20.0),
     }
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("save_first", [False, True], ids=["asked", "saved-then-asked"])
+def test_a_store_read_later_answers_as_one_read_at_once(tmp_path: Path, save_first: bool) -> None:
+    saved = ResultsStore()
+    saved.record(finished("t.py::a", "failed", "E old"), now=5.0)
+    saved.record(finished("t.py::c", "passed"), now=20.0)
+    saved.record(finished("t.py::x", "error", "E boom"), now=7.0)
+    saved.save(tmp_path)
+
+    def this_run(store: ResultsStore) -> ResultsStore:
+        store.record(finished("t.py::a", "passed"), now=10.0)
+        store.record(finished("t.py::b", "failed", "E new"), now=11.0)
+        return store
+
+    at_once = this_run(ResultsStore.load(tmp_path))
+    later = this_run(ResultsStore.later(tmp_path))
+    if save_first:
+        later.save(tmp_path)
+    assert later.failed() == at_once.failed() == ["t.py::x", "t.py::b"]
+    assert len(later) == len(at_once) == 4
+    assert [r.nodeid for r in later] == [r.nodeid for r in at_once]
+    assert later.get("t.py::c") == at_once.get("t.py::c") == saved.get("t.py::c")
+    assert later.get("t.py::a") == at_once.get("t.py::a")
+    on_disk = ResultsStore.load(tmp_path)
+    expected = at_once if save_first else saved
+    assert [(r.nodeid, r.outcome) for r in on_disk] == [(r.nodeid, r.outcome) for r in expected]
