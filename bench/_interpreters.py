@@ -76,6 +76,8 @@ def compile_gateui(*pythons: Path) -> None:
     under test stay clean, which would otherwise make every gateui start compile its own modules
     from source: a cost no installed gateui has."""
     source = Path(__file__).resolve().parent.parent / "src" / "gateui"
+    plugin = [source / "pytest_plugin", source / "pytest_plugin_implementation"]
     for python in {PYTHON, *pythons}:
-        target = source if python == PYTHON else source / "pytest_plugin"
-        subprocess.run([str(python), "-m", "compileall", "-q", str(target)], check=True)
+        targets = [source] if python == PYTHON else [p for p in plugin if p.is_dir()]
+        command = [str(python), "-m", "compileall", "-q", *map(str, targets)]
+        subprocess.run(command, check=True)

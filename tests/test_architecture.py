@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import gateui
-from gateui.core.running.injected import PLUGIN_DIR
+from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_IMPLEMENTATION
 
 pytestmark = pytest.mark.unit
 
@@ -76,20 +76,20 @@ def test_a_forbidden_import_breaks_its_contract(
     assert contract in broken, result.stdout
 
 
-def test_event_plugin_imports_only_stdlib_and_pytest() -> None:
-    # The plugin is no package (its folder goes on PYTHONPATH alone), so import-linter cannot see
-    # it; its own source says what it imports.
-    source = (PLUGIN_DIR / "gateui_events.py").read_text()
+@pytest.mark.parametrize("module", [PLUGIN_DIR / "gateui_events.py", PLUGIN_IMPLEMENTATION])
+def test_event_plugin_imports_only_stdlib_and_pytest(module: Path) -> None:
+    # The plugin is no package (its loader's folder goes on PYTHONPATH alone), so import-linter
+    # cannot see it; its own source says what it imports.
     imported: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(ast.parse(module.read_text())):
         if isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     allowed = set(sys.stdlib_module_names) | {"pytest", "__future__"}
     assert imported - allowed == set()
-    assert sorted(p.name for p in PLUGIN_DIR.iterdir() if p.name != "__pycache__") == [
-        "gateui_events.py"
+    assert sorted(p.name for p in module.parent.iterdir() if p.name != "__pycache__") == [
+        module.name
     ]
 
 

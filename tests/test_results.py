@@ -72,3 +72,66 @@ def test_saving_merges_with_a_store_another_run_saved_meanwhile(tmp_path: Path) 
     a, b = merged.get("t.py::a"), merged.get("t.py::b")
     assert a is not None and a.outcome == "passed"
     assert b is not None and b.outcome == "passed"
+
+
+@pytest.mark.unit
+def test_saving_over_a_store_with_an_unreadable_record_keeps_the_readable_ones(
+    tmp_path: Path,
+) -> None:
+    def saved(nodeid: str, outcome: str, at: object) -> dict[str, object]:
+        return {
+            "nodeid": nodeid,
+            "outcome": outcome,
+            "duration_s": 0.1,
+            "failure": "",
+            "finished_at": at,
+        }
+
+    (tmp_path / ".gateui").mkdir()
+    records = [
+        saved("t.py::a", "failed", 5.0),
+        {"nodeid": "t.py::x", "outcome": "passed"},  # fields missing
+        "not a record",
+        saved("t.py::c", "passed", 20.0),
+        saved("t.py::b", "passed", "late"),  # not a time
+    ]
+    store_file = tmp_path / ".gateui" / "results.json"
+    store_file.write_text(json.dumps({"format": 1, "tests": records}))
+    store = ResultsStore()
+    store.record(finished("t.py::a", "passed"), now=10.0)
+    store.record(finished("t.py::b", "failed", "E boom"), now=11.0)
+    store.save(tmp_path)
+    merged = {r.nodeid: (r.outcome, r.finished_at) for r in ResultsStore.load(tmp_path)}
+    assert merged == {
+        "t.py::a": ("passed", 10.0),
+        "t.py::b": ("failed", 11.0),
+        "t.py::c": ("passed", 20.0),
+    }
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("save_first", [False, True], ids=["asked", "saved-then-asked"])
+def test_a_store_read_later_answers_as_one_read_at_once(tmp_path: Path, save_first: bool) -> None:
+    saved = ResultsStore()
+    saved.record(finished("t.py::a", "failed", "E old"), now=5.0)
+    saved.record(finished("t.py::c", "passed"), now=20.0)
+    saved.record(finished("t.py::x", "error", "E boom"), now=7.0)
+    saved.save(tmp_path)
+
+    def this_run(store: ResultsStore) -> ResultsStore:
+        store.record(finished("t.py::a", "passed"), now=10.0)
+        store.record(finished("t.py::b", "failed", "E new"), now=11.0)
+        return store
+
+    at_once = this_run(ResultsStore.load(tmp_path))
+    later = this_run(ResultsStore.later(tmp_path))
+    if save_first:
+        later.save(tmp_path)
+    assert later.failed() == at_once.failed() == ["t.py::x", "t.py::b"]
+    assert len(later) == len(at_once) == 4
+    assert [r.nodeid for r in later] == [r.nodeid for r in at_once]
+    assert later.get("t.py::c") == at_once.get("t.py::c") == saved.get("t.py::c")
+    assert later.get("t.py::a") == at_once.get("t.py::a")
+    on_disk = ResultsStore.load(tmp_path)
+    expected = at_once if save_first else saved
+    assert [(r.nodeid, r.outcome) for r in on_disk] == [(r.nodeid, r.outcome) for r in expected]

@@ -230,6 +230,41 @@ def test_node_ids_are_relative_to_the_repository_root(sample_repo: Callable[[str
     assert {r.project for r in results.values()} == {"projects/web_api"}
 
 
+def test_node_ids_follow_the_rootdir_pytest_reports_and_carry_their_reason(
+    sample_repo: Callable[[str], Path],
+) -> None:
+    # Until the session starts, ids are taken as relative to the project; pytest here reports
+    # them relative to the repository (its rootdir), and they must not be re-rooted twice.
+    repo = sample_repo("web_api_monorepo")
+    project = repo / "projects" / "web_api"
+    plain = command(project, f"--rootdir={repo}", repo_root=repo)
+    some = "projects/web_api/tests/test_download_range.py"
+    run = PytestCommand(
+        project_root=plain.project_root,
+        repo_root=plain.repo_root,
+        interpreter=plain.interpreter,
+        args=plain.args,
+        reasons={some: "changed: web_api/download.py"},
+        default_reason="everything",
+    )
+    events = list(PytestProcess(run).events())
+    session = next(e for e in events if isinstance(e, SessionStarted))
+    assert Path(session.rootdir) == repo
+    started = [e for e in events if isinstance(e, TestStarted)]
+    results = finished(events)
+    assert results and sorted(results) == sorted(e.nodeid for e in started)
+    ids_and_paths = [(e.nodeid, e.path) for e in started]
+    ids_and_paths += [(r.nodeid, r.path) for r in results.values()]
+    for nodeid, path in ids_and_paths:
+        assert nodeid.startswith("projects/web_api/tests/test_"), nodeid
+        assert path == nodeid.split("::")[0], (nodeid, path)
+    reasons = {r.reason for n, r in results.items() if n.startswith(some + "::")}
+    assert reasons == {"changed: web_api/download.py"}
+    others = {r.reason for n, r in results.items() if not n.startswith(some + "::")}
+    assert others == {"everything"}
+    assert {r.project for r in results.values()} == {"projects/web_api"}
+
+
 def test_missing_pytest_is_a_clear_error_naming_the_interpreter(tmp_path: Path) -> None:
     venv = tmp_path / "bare"
     import venv as venv_module

@@ -486,11 +486,17 @@ def environment_key() -> str:
         found = importlib.util.find_spec("gateui_events")
         if found is None or not found.origin:
             return ""
-        spec = importlib.util.spec_from_file_location("_gateui_events_key", found.origin)
+        name = "_gateui_events_key"
+        spec = importlib.util.spec_from_file_location(name, found.origin)
         if spec is None or spec.loader is None:
             return ""
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(sys.modules[name])
+            # The loader put the plugin's implementation in its own place.
+            module = sys.modules[name]
+        finally:
+            sys.modules.pop(name, None)
         return str(module._environment_key())
     except Exception:
         return ""

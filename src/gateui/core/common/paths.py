@@ -17,7 +17,13 @@ def relative_nodeid(nodeid: str, rootdir: Path, repo_root: Path) -> str:
     """
     if not nodeid:
         return nodeid
-    return _prefix(str(rootdir), str(repo_root)) + nodeid
+    return nodeid_prefix(rootdir, repo_root) + nodeid
+
+
+def nodeid_prefix(rootdir: Path, repo_root: Path) -> str:
+    """What ``relative_nodeid`` puts before a non-empty node id: "" when pytest's rootdir is the
+    repository root, else the folder between them and a slash."""
+    return _prefix(str(rootdir), str(repo_root))
 
 
 @lru_cache(maxsize=64)

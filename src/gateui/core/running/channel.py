@@ -10,11 +10,11 @@ named once, never taken as results.
 from __future__ import annotations
 
 import json
-import secrets
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from gateui.core.running.events import Event, parse_event
+from gateui.core.running.events import Event, Rerooting, parse_event
 
 CHANNEL_ENV = "GATEUI_EVENTS"
 KEY_ENV = "GATEUI_EVENTS_KEY"
@@ -29,7 +29,9 @@ def _decoded(body: bytes) -> Any:
 
 
 def new_key() -> str:
-    return secrets.token_hex(16)
+    # What ``secrets.token_hex(16)`` returns (128 bits from os.urandom), without importing
+    # ``secrets``, whose ``hmac`` and ``base64`` every gateui start paid for (≈ 2 ms).
+    return os.urandom(16).hex()
 
 
 class KeyedLines:
@@ -43,6 +45,10 @@ class KeyedLines:
         """The plugin said it was loaded: pytest got as far as loading its plugins."""
         self.results = 0
         """Test results received so far."""
+        self.rerooting: Rerooting | None = None
+        """How tests are parsed (``parse_event``). ``events`` parses each line as it yields its
+        event, so a change made on an event (pytest's rootdir, known at session start) holds
+        for the lines after it, read in the same batch or not."""
 
     def events(self, lines: Sequence[bytes]) -> Iterator[Event]:
         prefix = self._prefix
@@ -79,7 +85,7 @@ class KeyedLines:
             elif kind == "plugin_loaded":
                 self.plugin_loaded = True
                 return None
-            return parse_event(data)
+            return parse_event(data, self.rerooting)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 

@@ -6,7 +6,7 @@ these dataclasses so everything downstream (printers, results store, TUI) works 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -238,13 +238,40 @@ def _line(value: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def parse_event(data: dict[str, Any]) -> Event | None:
-    """Turn one decoded JSON line from the plugin into an event; unknown kinds give None."""
+@dataclass(frozen=True, slots=True)
+class Rerooting:
+    """How a runner wants the node ids and results of one pytest session: ids re-rooted from
+    pytest's rootdir onto the repository root, and each result with its project and selection
+    reason. Applied while parsing, so that each test's events are built once (streaming builds
+    two per test; building them again to re-root them was a fifth of gateui's own time)."""
+
+    prefix: str
+    """Put before every non-empty node id and path (``core.common.paths.nodeid_prefix``)."""
+    project: str
+    reason_for: Callable[[str], str]
+    """The selection reason of a (re-rooted) node id."""
+
+
+def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Event | None:
+    """Turn one decoded JSON line from the plugin into an event; unknown kinds give None. With
+    ``rerooting``, tests and collection errors come re-rooted (results with their project and
+    reason); without, as the plugin reported them."""
     kind = data.get("e")
     if kind == "test":
+        nodeid = data["nodeid"]
+        path = data.get("path", "")
+        reason = ""
+        project = "."
+        if rerooting is not None:
+            prefix = rerooting.prefix
+            if prefix:
+                nodeid = prefix + nodeid if nodeid else nodeid
+                path = prefix + path if path else path
+            reason = rerooting.reason_for(nodeid)
+            project = rerooting.project
         return TestFinished(
-            nodeid=data["nodeid"],
-            path=data.get("path", ""),
+            nodeid=nodeid,
+            path=path,
             line=_line(data.get("line")),
             outcome=data["outcome"],
             duration_s=float(data.get("duration_s", 0.0)),
@@ -254,10 +281,18 @@ def parse_event(data: dict[str, Any]) -> Event | None:
             stderr=data.get("stderr", ""),
             log=data.get("log", ""),
             xfail=data.get("xfail"),
+            reason=reason,
+            project=project,
             deps=data.get("deps"),
         )
     if kind == "test_start":
-        return TestStarted(data["nodeid"], data.get("path", ""), _line(data.get("line")))
+        nodeid = data["nodeid"]
+        path = data.get("path", "")
+        if rerooting is not None and rerooting.prefix:
+            prefix = rerooting.prefix
+            nodeid = prefix + nodeid if nodeid else nodeid
+            path = prefix + path if path else path
+        return TestStarted(nodeid, path, _line(data.get("line")))
     if kind == "item":
         return ItemCollected(
             data["nodeid"],
@@ -271,7 +306,10 @@ def parse_event(data: dict[str, Any]) -> Event | None:
             int(data["count"]), int(data.get("errors", 0)), int(data.get("deselected") or 0)
         )
     if kind == "collect_error":
-        return CollectionError(data.get("nodeid", ""), data.get("message", ""))
+        nodeid = data.get("nodeid", "")
+        if rerooting is not None and nodeid:
+            nodeid = rerooting.prefix + nodeid
+        return CollectionError(nodeid, data.get("message", ""))
     if kind == "warning":
         return WarningRaised(
             category=data.get("category", ""),

@@ -13,6 +13,11 @@ _PACKAGE = Path(__file__).resolve().parents[2]
 # The folder holds only the plugin, so putting it on PYTHONPATH adds nothing else.
 PLUGIN_DIR = _PACKAGE / "pytest_plugin"
 PLUGIN_MODULE = "gateui_events"
+# What that module loads by its path, so that pytest does not assertion-rewrite it (the loader's
+# docstring says why); it runs in the project's interpreter too, and is never on PYTHONPATH.
+PLUGIN_IMPLEMENTATION = (
+    _PACKAGE / "pytest_plugin_implementation" / "gateui_events_implementation.py"
+)
 
 MIX_FORMATTER_FILE = _PACKAGE / "exunit_formatter" / "gateui_formatter.exs"
 MIX_FORMATTER_MODULE = "GateuiFormatter"

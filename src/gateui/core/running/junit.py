@@ -10,12 +10,15 @@ command and is read once.
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateui.core.common.paths import relative_path
 from gateui.core.running.events import TestFinished
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 _RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
@@ -40,6 +43,9 @@ def read_junit(path: Path, base: Path, repo_root: Path, project: str = ".") -> l
     A case listed twice (pytest reports a teardown error as a second case) keeps its worst outcome.
     Raises ``ValueError`` when the file is not JUnit XML.
     """
+    # Here, not at the top: every run plans with ``junit_paths``, few read a report (≈ 2 ms).
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as exc:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import secrets
 import signal
 import subprocess
 import sys
@@ -26,7 +25,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -74,7 +72,12 @@ class _Spawner:
     a TUI worker thread that ends must not take a guard with it."""
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        # Each job comes with the queue its outcome goes back on (a queue rather than a
+        # ``concurrent.futures.Future``: that package and the logging it imports cost every
+        # gateui start ≈ 3 ms).
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], queue.SimpleQueue[_Outcome]]] = (
+            queue.SimpleQueue()
+        )
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -85,17 +88,24 @@ class _Spawner:
                     target=self._serve, name="gateui-spawner", daemon=True
                 )
                 self._thread.start()
-        done: Future[subprocess.Popen[bytes]] = Future()
+        done: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
         self._jobs.put((job, done))
-        return done.result()
+        started, problem = done.get()
+        if problem is not None:
+            raise problem
+        return started  # type: ignore[no-any-return]
 
     def _serve(self) -> None:
         while True:
             job, done = self._jobs.get()
             try:
-                done.set_result(job())
+                done.put((job(), None))
             except BaseException as exc:  # handed to the caller's thread
-                done.set_exception(exc)
+                done.put((None, exc))
+
+
+_Outcome = tuple[Any, BaseException | None]
+"""A spawner job's result, or the exception it raised."""
 
 
 _SPAWNER = _Spawner()
@@ -162,7 +172,7 @@ def launch(
 
 
 def new_run_token() -> str:
-    return f"{os.getpid()}-{secrets.token_hex(8)}"
+    return f"{os.getpid()}-{os.urandom(8).hex()}"  # as secrets.token_hex(8), without secrets
 
 
 def kill_tagged(token: str) -> None:

@@ -17,12 +17,12 @@ import os
 import selectors
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from gateui.core.common.errors import InterpreterError
-from gateui.core.common.paths import relative_nodeid, relative_path
+from gateui.core.common.paths import nodeid_prefix, relative_path
 from gateui.core.running._forked_run import ForkedRun, WarmRunRefused
 from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV, KeyedLines, new_key
 from gateui.core.running.events import (
@@ -30,6 +30,7 @@ from gateui.core.running.events import (
     CollectionFinished,
     Event,
     OutputLine,
+    Rerooting,
     RunSummary,
     SessionFinished,
     SessionStarted,
@@ -148,6 +149,7 @@ class PytestProcess(GroupProcess):
         self._rootdir = command.project_root
         self._key = new_key()
         self._lines = KeyedLines(self._key)
+        self._lines.rerooting = self._rerooting()
 
     # -- the stream ----------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
@@ -156,19 +158,18 @@ class PytestProcess(GroupProcess):
         tally = _Tally()
         exitstatus: int | None = None
         for event in self._raw_events():
-            if isinstance(event, SessionStarted):
-                self.session = event
-                self._rootdir = Path(event.rootdir)
-            elif isinstance(event, TestStarted):
-                # Built directly: ``dataclasses.replace`` costs more than the rest of the event.
-                event = TestStarted(self._nodeid(event.nodeid), event.path, event.line)
+            # Tests and collection errors arrive re-rooted, with their project and reason
+            # (``_rerooting``): built once each.
+            if isinstance(event, TestStarted):
                 tally.running[event.nodeid] = None
             elif isinstance(event, TestFinished):
-                event = self._rerooted(event)
                 tally.add(event)
+            elif isinstance(event, SessionStarted):
+                self.session = event
+                self._rootdir = Path(event.rootdir)
+                self._lines.rerooting = self._rerooting()
             elif isinstance(event, CollectionError):
                 tally.collection_errors += 1
-                event = replace(event, nodeid=self._nodeid(event.nodeid))
             elif isinstance(event, CollectionFinished):
                 tally.collected = (tally.collected or 0) + event.count
                 tally.deselected += event.deselected
@@ -186,26 +187,12 @@ class PytestProcess(GroupProcess):
             yield crash
         yield self._summary(tally, exitstatus, time.monotonic() - started, crash)
 
-    def _rerooted(self, event: TestFinished) -> TestFinished:
-        """The result with repo-relative ids, its selection reason and its project (built
-        directly: ``dataclasses.replace`` costs more than the rest of the event)."""
-        nodeid = self._nodeid(event.nodeid)
-        return TestFinished(
-            nodeid=nodeid,
-            path=self._nodeid(event.path),
-            line=event.line,
-            outcome=event.outcome,
-            duration_s=event.duration_s,
-            markers=event.markers,
-            longrepr=event.longrepr,
-            stdout=event.stdout,
-            stderr=event.stderr,
-            log=event.log,
-            xfail=event.xfail,
-            reason=self.command.reason_for(nodeid),
-            project=self.command.project,
-            deps=event.deps,
-        )
+    def _rerooting(self) -> Rerooting:
+        """Node ids re-rooted from pytest's rootdir (the project's root until the session says)
+        onto the repository root; results with their selection reason and project."""
+        command = self.command
+        prefix = nodeid_prefix(self._rootdir, command.repo_root)
+        return Rerooting(prefix, command.project, command.reason_for)
 
     def _crashed_test(self, tally: _Tally, exitstatus: int | None) -> TestFinished | None:
         """The test that was running when the process died without finishing its session."""
@@ -227,10 +214,6 @@ class PytestProcess(GroupProcess):
 
     def _exit_text(self) -> str:
         return describe_exit(self.returncode, "the test process")
-
-    def _nodeid(self, nodeid: str) -> str:
-        # Runs for every event: no Path built here (the rootdir is kept from session start).
-        return relative_nodeid(nodeid, self._rootdir, self.command.repo_root)
 
     def _not_run(self, tally: _Tally) -> int:
         if self.finish is not None:

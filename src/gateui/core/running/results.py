@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from gateui.core.running.events import TestFinished
 
@@ -38,6 +39,26 @@ class TestRecord:
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(TestRecord))
+_RECORD_KEYS = frozenset(_RECORD_FIELDS)
+
+
+def _newer(saved: TestRecord, mine: TestRecord) -> bool:
+    """Whether a saved record is newer than this process's (raises TypeError if a time is
+    not a number)."""
+    return bool(mine.finished_at < saved.finished_at)
+
+
+def _saved_items(repo_root: Path) -> list[Any]:
+    """The saved records as they were written (JSON objects), or none when there is no store
+    or it cannot be read (it is a cache: losing it costs a reordering, never a result)."""
+    try:
+        data = json.loads((repo_root / STATE_DIR / _RESULTS_FILE).read_text())
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            return []
+        tests = data["tests"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [t for t in tests if isinstance(t, dict)] if isinstance(tests, list) else []
 
 
 def state_dir(repo_root: Path) -> Path:
@@ -51,18 +72,27 @@ def state_dir(repo_root: Path) -> Path:
 
 
 class ResultsStore:
-    """Last known result per node id (repository-relative)."""
+    """Last known result per node id (repository-relative).
+
+    A store made with ``later`` reads the saved one only when first asked about it: a run that
+    only adds results never reads it (``save`` merges with what is saved anyway), which spared
+    every run reading thousands of records it never looked at."""
 
     def __init__(self, records: Iterable[TestRecord] = ()) -> None:
         self._records: dict[str, TestRecord] = {r.nodeid: r for r in records}
+        self._unread: Path | None = None
+        """The repository whose saved store is still to be merged in (see ``later``)."""
 
     def __len__(self) -> int:
+        self._read()
         return len(self._records)
 
     def __iter__(self) -> Iterator[TestRecord]:
+        self._read()
         return iter(self._records.values())
 
     def get(self, nodeid: str) -> TestRecord | None:
+        self._read()
         return self._records.get(nodeid)
 
     def record(self, event: TestFinished, now: float | None = None) -> TestRecord:
@@ -79,37 +109,80 @@ class ResultsStore:
 
     def failed(self) -> list[str]:
         """Node ids whose last result was a failure or an error."""
+        self._read()
         return [r.nodeid for r in self._records.values() if r.outcome in ("failed", "error")]
 
     # -- persistence -------------------------------------------------------------------------
     @classmethod
     def load(cls, repo_root: Path) -> ResultsStore:
         """The saved store, or an empty one when there is none or it cannot be read (it is a
-        cache: losing it costs a reordering, never a result)."""
-        path = repo_root / STATE_DIR / _RESULTS_FILE
-        try:
-            data = json.loads(path.read_text())
-            if data.get("format") != _FORMAT:
-                return cls()
-            return cls(TestRecord(**item) for item in data["tests"])
-        except (OSError, ValueError, TypeError, KeyError):
-            return cls()
+        cache: losing it costs a reordering, never a result); a record that cannot be read is
+        left out."""
+        store = cls.later(repo_root)
+        store._read()
+        return store
+
+    @classmethod
+    def later(cls, repo_root: Path) -> ResultsStore:
+        """The saved store, read when first asked about (never, by a run that only records)."""
+        store = cls()
+        store._unread = repo_root
+        return store
+
+    def _read(self) -> None:
+        """Merge in the saved store if it is still unread: the newer result of each test wins,
+        the saved order first."""
+        root = self._unread
+        if root is None:
+            return
+        self._unread = None
+        ours = self._records
+        merged: dict[str, TestRecord] = {}
+        for item in _saved_items(root):
+            try:
+                saved = TestRecord(**item)
+                mine = ours.get(saved.nodeid)
+                merged[saved.nodeid] = saved if mine is None or _newer(saved, mine) else mine
+            except TypeError:  # not a record as gateui writes them: left out
+                continue
+        for nodeid, record in ours.items():
+            merged.setdefault(nodeid, record)
+        self._records = merged
 
     def save(self, repo_root: Path) -> None:
         """Merge with what is on disk (the newer result of each test wins: another run — the
         CLI while the TUI watches — may have saved meanwhile), then write atomically, so a
         concurrent reader sees the old file or the new one, never half."""
         folder = state_dir(repo_root)
-        for record in ResultsStore.load(repo_root):
-            mine = self._records.get(record.nodeid)
-            if mine is None or mine.finished_at < record.finished_at:
-                self._records[record.nodeid] = record
+        # Compared as saved: a saved record that stays is written back as it was read, never
+        # built (building every saved one was half of a large run's save). One that cannot be
+        # read is left out.
+        ours = self._records
+        merged: dict[str, TestRecord | dict[str, Any]] = {}
+        for item in _saved_items(repo_root):
+            try:
+                nodeid = item["nodeid"]
+                if item.keys() != _RECORD_KEYS or not isinstance(nodeid, str):
+                    continue
+                mine = ours.get(nodeid)
+                if mine is None or mine.finished_at < item["finished_at"]:
+                    merged[nodeid] = item
+                else:
+                    merged[nodeid] = mine
+            except (TypeError, KeyError):
+                continue
+        for nodeid, record in ours.items():
+            merged.setdefault(nodeid, record)
         # Plain dicts and one ``json.dumps``: ``asdict`` deep-copies every field and
         # ``json.dump`` encodes in pure Python, both felt at the end of every large run.
         tests = [
-            {name: getattr(r, name) for name in _RECORD_FIELDS} for r in self._records.values()
+            r if isinstance(r, dict) else {name: getattr(r, name) for name in _RECORD_FIELDS}
+            for r in merged.values()
         ]
         text = json.dumps({"format": _FORMAT, "tests": tests}, separators=(",", ":"))
+        # What was saved is now the whole store: read again when next asked about.
+        self._records = {k: r for k, r in merged.items() if not isinstance(r, dict)}
+        self._unread = repo_root
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as handle:

@@ -19,7 +19,8 @@ class Bookkeeping:
 
     def __init__(self, repo_root: Path, store: DepStore | None = None) -> None:
         self.repo_root = repo_root
-        self.results = ResultsStore.load(repo_root)
+        # Read when first asked about: a run that only records results never reads the store.
+        self.results = ResultsStore.later(repo_root)
         self.store = store
         self.sink = None
         if store is not None:

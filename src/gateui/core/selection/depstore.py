@@ -228,10 +228,12 @@ class DepStore:
             nodes = [(env_id, ids[rec.nodeid]) for rec in recordings]
             self.db.executemany("DELETE FROM executed WHERE env=? AND nodeid=?", nodes)
             self.db.executemany("DELETE FROM reads WHERE env=? AND nodeid=?", nodes)
+            # Tests share their markers too: each set encoded once.
+            markers = {m: json.dumps(list(m)) for m in {tuple(rec.markers) for rec in recordings}}
             self.db.executemany(
                 "INSERT OR REPLACE INTO tests VALUES (?, ?, ?, ?)",
                 [
-                    (env, rec.nodeid, int(rec.recorded), json.dumps(list(rec.markers)))
+                    (env, rec.nodeid, int(rec.recorded), markers[tuple(rec.markers)])
                     for rec in recordings
                 ],
             )
