@@ -10,7 +10,8 @@ What it does, for a repository whose branch ``head`` is a pull request into ``ba
   ``runs-on`` / a step with both ``run`` and ``uses``, is a failed check ("invalid workflow");
 - keeps the workflows a ``pull_request`` triggers (``types`` default opened/synchronize/reopened,
   ``branches``, ``paths`` and ``paths-ignore`` against the files the pull request changes);
-- runs the jobs in the order of ``needs:``, matrix legs one after another, each ``run:`` step as
+- runs the jobs in the order of ``needs:``, matrix legs one after another, each job (and each
+  leg) in its own fresh copy of the clone, as each starts on a new runner; each ``run:`` step as
   the runner does: ``bash -e {0}`` (``bash --noprofile --norc -eo pipefail {0}`` for ``shell:
   bash``, ``sh -e {0}``, ``python {0}``), in its ``working-directory``, with the runner's
   environment (``CI=true``, ``GITHUB_*``, ``RUNNER_*``, ``TZ=UTC``, a fresh ``HOME``), the
@@ -18,9 +19,10 @@ What it does, for a repository whose branch ``head`` is a pull request into ``ba
   ``timeout-minutes``, ``continue-on-error`` and the ``if:`` forms the corpus uses; a step's
   leftover processes are killed when it ends;
 - ``actions/checkout``, ``actions/setup-python`` (the tool environment for that Python),
-  ``actions/cache`` and ``actions/upload-artifact`` / ``download-artifact`` (a local folder) are
-  the only actions; any other, and ``container:`` / ``services:`` jobs, cannot be run here
-  (``Unreproducible``).
+  ``actions/cache`` and ``actions/upload-artifact`` / ``download-artifact`` (a local folder; the
+  files kept relative to the least common ancestor of the search paths, as upload-artifact v4
+  keeps them) are the only actions; any other, and ``container:`` / ``services:`` jobs, cannot
+  be run here (``Unreproducible``).
 
 ``pip install`` runs for real, with no package index: the tool environment already holds what the
 corpus installs, so it is a check that CI's install steps name only what the environment has.
@@ -36,6 +38,7 @@ import argparse
 import contextlib
 import fnmatch
 import itertools
+import json
 import os
 import re
 import shutil
@@ -92,6 +95,11 @@ class Runner:
     artifacts: dict[str, Path] = field(default_factory=dict)
     skip_installs: bool = False
     """Leave out steps that only ``pip install`` (to time what a gate runs, not the setup)."""
+    workspace: Path = Path()
+    """The running job's own copy of the clone (``GITHUB_WORKSPACE``)."""
+    pristine: Path | None = None
+    """The clone as cloned, kept for the jobs after the first (None until a second job)."""
+    jobs_run: int = 0
 
     # -- the environment ---------------------------------------------------------------------
     def base_env(self, python: Path) -> dict[str, str]:
@@ -105,7 +113,7 @@ class Runner:
             "RUNNER_OS": "Linux",
             "CI": "true",
             "GITHUB_ACTIONS": "true",
-            "GITHUB_WORKSPACE": str(self.work),
+            "GITHUB_WORKSPACE": str(self.workspace),
             "GITHUB_EVENT_NAME": "pull_request",
             "GITHUB_REF": "refs/pull/1/merge",
             "GITHUB_BASE_REF": self.base,
@@ -123,6 +131,7 @@ class Runner:
         failed: list[str] = []
         folder = self.work / ".github" / "workflows"
         files = sorted(p for p in folder.glob("*") if p.suffix in (".yml", ".yaml"))
+        triggered: list[tuple[str, dict[str, Any]]] = []
         for path in files:
             rel = str(path.relative_to(self.work))
             try:
@@ -137,6 +146,13 @@ class Runner:
             if not self.triggered(workflow):
                 self.log.append(f"{rel}: not triggered by this pull request")
                 continue
+            triggered.append((rel, workflow))
+        jobs = sum(len(matrix_legs(job)) for _, w in triggered for job in w["jobs"].values())
+        if jobs > 1:
+            # The first job runs in the clone itself; each later one in a copy of it as cloned.
+            self.pristine = self.scratch / "pristine"
+            shutil.copytree(self.work, self.pristine, symlinks=True)
+        for rel, workflow in triggered:
             failed += self.run_workflow(rel, workflow)
         return Verdict("fail" if failed else "pass", failed, self.log)
 
@@ -189,6 +205,14 @@ class Runner:
     def run_job(
         self, job_id: str, job: dict[str, Any], workflow: dict[str, Any], leg: dict[str, Any]
     ) -> list[str]:
+        # A new runner: a fresh checkout, nothing of the jobs before it.
+        self.jobs_run += 1
+        if self.jobs_run == 1:
+            self.workspace = self.work
+        else:
+            assert self.pristine is not None
+            self.workspace = Path(tempfile.mkdtemp(prefix="job-", dir=self.scratch)) / "work"
+            shutil.copytree(self.pristine, self.workspace, symlinks=True)
         python = self.tools(DEFAULT_PYTHON)
         env = self.base_env(python)
         context: dict[str, Any] = {"matrix": leg, "steps": {}, "env": env}
@@ -234,9 +258,11 @@ class Runner:
             return python
         if action == "actions/upload-artifact":
             kept = self.scratch / "artifacts" / str(given.get("name", "artifact"))
-            for pattern in str(given["path"]).split():
-                for found in self.work.glob(pattern):
-                    target = kept / found.relative_to(self.work)
+            patterns = str(given["path"]).split()
+            root = artifact_root(self.workspace, patterns)
+            for pattern in patterns:
+                for found in self.workspace.glob(pattern):
+                    target = kept / found.relative_to(root)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(found, target)
             self.artifacts[str(given.get("name", "artifact"))] = kept
@@ -246,7 +272,7 @@ class Runner:
             if name not in self.artifacts:
                 raise Unreproducible("download-artifact of an artifact not uploaded earlier")
             kept = self.artifacts[name]
-            shutil.copytree(kept, self.work / str(given.get("path", ".")), dirs_exist_ok=True)
+            shutil.copytree(kept, self.workspace / str(given.get("path", ".")), dirs_exist_ok=True)
             return python
         raise Unreproducible(f"the action {action} runs only on GitHub")
 
@@ -272,11 +298,11 @@ class Runner:
             "sh": ["sh", "-e", str(script)],
             "python": ["python", str(script)],
         }[shell]
-        folder = self.work / str(
+        folder = self.workspace / str(
             step.get("working-directory", defaults.get("working-directory", "."))
         )
         if not folder.is_dir():
-            self.log.append(f"    no such directory: {folder.relative_to(self.work)}")
+            self.log.append(f"    no such directory: {folder.relative_to(self.workspace)}")
             return 1
         limit = [t for t in (deadline(step.get("timeout-minutes")), job_deadline) if t]
         output = Path(env["RUNNER_TEMP"]) / f"output-{time.monotonic_ns()}"
@@ -304,6 +330,21 @@ class Runner:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def artifact_root(workspace: Path, patterns: list[str]) -> Path:
+    """Where upload-artifact v4 roots an artifact: the least common ancestor of the search paths
+    (each pattern's part before its first wildcard; a file's own folder)."""
+    roots = []
+    for pattern in patterns:
+        fixed = []
+        for part in Path(pattern).parts:
+            if any(c in part for c in "*?["):
+                break
+            fixed.append(part)
+        path = workspace.joinpath(*fixed)
+        roots.append(path if path.is_dir() else path.parent)
+    return Path(os.path.commonpath([str(r) for r in roots])) if roots else workspace
+
+
 def run_until(
     argv: list[str], cwd: Path, env: dict[str, str], limit: float | None, output: Path
 ) -> int:
@@ -639,10 +680,10 @@ def scenario_verdict(scenario: Scenario) -> Verdict:
 def record(scenario: Scenario, verdict: Verdict) -> None:
     path = scenario.folder / "scenario.toml"
     text = path.read_text().split("\n[ci]\n")[0].rstrip() + "\n"
-    failed = ", ".join(f'"{f}"' for f in verdict.failed)
+    failed = ", ".join(json.dumps(f) for f in verdict.failed)  # a TOML basic string
     text += (
         "\n[ci]\n# Recorded by `python bench/ci_by_hand.py --record`: the workflow's steps run\n"
-        "# by hand in a clean clone, as the runner does.\n"
+        "# by hand in a clean clone (each job in its own copy), as the runner does.\n"
         f'verdict = "{verdict.verdict}"\nfailed = [{failed}]\n'
     )
     path.write_text(text)

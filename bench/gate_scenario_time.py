@@ -6,8 +6,9 @@ scenario's tool environment):
 
     by hand   ``git clone`` into a fresh folder, then each ``run:`` step the gate also runs, with
               the runner's semantics (bench/ci_by_hand.py: ``bash -e`` per step, runner
-              environment, ``needs`` order), leaving out the ``pip install`` steps the gate
-              leaves to the environment
+              environment, ``needs`` order, each job in its own copy of the clone, as each job
+              starts on a new runner), leaving out the ``pip install`` steps the gate leaves to
+              the environment
     gate      ``gateui gate --json --no-cache`` (its temporary worktree, sandbox and all)
 
 gateui's own modules are compiled to bytecode first, as an installed gateui has them (the arms run

@@ -123,3 +123,21 @@ def small_repo(root: Path, failing: bool = False) -> Path:
         "def test_more():\n    assert add(2, 2) == 4\n"
     )
     return init_repo(root)
+
+
+def steps_repo(root: Path, steps: str, tests: str, conftest: str = "") -> Path:
+    """A repository with a package ``heavy`` (its ``steps.py`` is ``steps``), one test file
+    ``tests/test_steps.py`` (``tests``) and an optional ``tests/conftest.py``, committed."""
+    (root / "tests").mkdir(parents=True)
+    (root / "heavy").mkdir()
+    (root / "pytest.ini").write_text("[pytest]\ntestpaths = tests\npythonpath = .\n")
+    (root / ".gitignore").write_text(".gateui/\n")
+    (root / "heavy" / "__init__.py").write_text("")
+    (root / "heavy" / "steps.py").write_text(steps)
+    (root / "tests" / "test_steps.py").write_text(tests)
+    if conftest:
+        (root / "tests" / "conftest.py").write_text(conftest)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+    return root

@@ -725,3 +725,57 @@ def test_only_a_project_that_builds_no_code_is_repointed(tmp_path: Path) -> None
     assert can_repoint([hatch, plain_setup])
     for builds_code in (extension, maturin, hooked, tmp_path / "missing"):
         assert not can_repoint([hatch, builds_code]), builds_code.name
+
+
+@pytest.mark.integration
+@needs_310_312
+def test_two_jobs_on_one_leg_each_import_their_own_checkout(
+    tmp_path: Path, package_index: None
+) -> None:
+    """Two jobs with the same Python and installs share the kept environment, but each job runs
+    in its own fresh checkout: the environment's editable install follows the job that uses it,
+    never the checkout of the job before."""
+    job = """
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.12"
+              - run: pip install -e . pytest
+    """
+    check = (
+        "python -c 'import legcalc, os, pathlib;"
+        " assert pathlib.Path(legcalc.__file__).resolve().is_relative_to("
+        'pathlib.Path(os.environ["GITHUB_WORKSPACE"]).resolve()), legcalc.__file__\''
+    )
+    workflow = "on: pull_request\njobs:\n" + "".join(
+        f"  {name}:\n"
+        + textwrap.indent(textwrap.dedent(job).strip("\n"), "    ")
+        + f"\n      - name: {name} imports its checkout\n        run: {check} {name}\n"
+        for name in ("first", "second")
+    )
+    repo = make_repo(
+        tmp_path / "repo",
+        workflow,
+        {
+            "pyproject.toml": """
+                [build-system]
+                requires = ["setuptools>=61"]
+                build-backend = "setuptools.build_meta"
+
+                [project]
+                name = "legcalc"
+                version = "0.1"
+
+                [tool.setuptools.packages.find]
+                where = ["src"]
+            """,
+            "src/legcalc/__init__.py": "def add(a, b):\n    return a + b\n",
+        },
+    )
+    code, report = gate(repo)
+    steps = steps_by_name(report)
+    # (The job's name on the command line: equal steps would be run once, for both jobs.)
+    assert steps["first imports its checkout"]["verdict"] == "pass", steps
+    assert steps["second imports its checkout"]["verdict"] == "pass", steps
+    assert (report["verdict"], code) == ("pass", 0), report["reason"]

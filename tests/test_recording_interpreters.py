@@ -83,3 +83,28 @@ def test_selection_after_an_edit_on_a_monitored_interpreter(
     assert result.code == 0, result.stderr
     tests = {e["nodeid"]: e["reason"] for e in result.json_lines() if e["event"] == "test"}
     assert tests == {"tests/test_util.py::test_halve": "executed lab.util.halve (changed)"}
+
+
+def test_where_the_monitoring_tools_are_taken_the_trace_function_records(
+    tmp_path: Path, sample_repo: Callable[[str], Path], monitored_python: tuple[str, Path]
+) -> None:
+    # Another tool (a coverage or debugging tool of the future) holds the two tool ids the
+    # recorder would use, from interpreter start: the trace function records instead.
+    version, python = monitored_python
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import sys\n\nfor tool in (3, 4):\n    sys.monitoring.use_tool_id(tool, 'other')\n"
+    )
+    root = sample_repo("selection_lab")
+    command = PytestCommand(
+        root, root, python, env={"GATEUI_RECORD": str(root), "PYTHONPATH": str(site)}
+    )
+    events = list(PytestProcess(command).events())
+    found = {e.nodeid: e for e in events if isinstance(e, TestFinished)}
+    traced = _record(root, Path(sys.executable))
+    assert set(found) == set(traced) and len(found) > 10
+    for nodeid, result in found.items():
+        deps = result.deps
+        assert deps is not None and deps["recorded"], (version, nodeid)
+        assert deps["funcs"] == (traced[nodeid].deps or {}).get("funcs"), (version, nodeid)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CliResult, git
+from helpers import CliResult
+from helpers import steps_repo as make_steps_repo
 
 pytestmark = pytest.mark.integration
 
@@ -28,20 +29,7 @@ STEPS = (
 
 
 def steps_repo(tmp_path: Path, tests: str, conftest: str = "") -> Path:
-    repo = tmp_path / "repo"
-    (repo / "tests").mkdir(parents=True)
-    (repo / "heavy").mkdir()
-    (repo / "pytest.ini").write_text("[pytest]\ntestpaths = tests\npythonpath = .\n")
-    (repo / ".gitignore").write_text(".gateui/\n")
-    (repo / "heavy" / "__init__.py").write_text("")
-    (repo / "heavy" / "steps.py").write_text(STEPS)
-    (repo / "tests" / "test_steps.py").write_text(tests)
-    if conftest:
-        (repo / "tests" / "conftest.py").write_text(conftest)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "initial")
-    return repo
+    return make_steps_repo(tmp_path / "repo", STEPS, tests, conftest)
 
 
 def affected_after(cli: Cli, repo: Path, old: str, new: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CliResult, git
+from helpers import CliResult, git, steps_repo
 
 pytestmark = pytest.mark.integration
 
@@ -330,22 +330,15 @@ def test_names():
 def test_a_test_too_long_to_record_is_still_selected_by_what_it_imports(
     tmp_path: Path, cli: Cli
 ) -> None:
-    repo = tmp_path / "repo"
-    (repo / "tests").mkdir(parents=True)
-    (repo / "heavy").mkdir()
-    (repo / "pytest.ini").write_text("[pytest]\ntestpaths = tests\npythonpath = .\n")
-    (repo / ".gitignore").write_text(".gateui/\n")
-    (repo / "heavy" / "__init__.py").write_text("")
-    (repo / "heavy" / "steps.py").write_text(
+    repo = steps_repo(
+        tmp_path / "repo",
         "def step(total):\n    return total + 1\n\n\n"
         "def finish(total):\n    return total\n\n\n"
         "def count(n):\n    total = 0\n    for _ in range(n):\n        total = step(total)\n"
         "    return finish(total)\n\n\n"
-        'def name():\n    return "steps"\n'
+        'def name():\n    return "steps"\n',
+        HEAVY,
     )
-    (repo / "tests" / "test_steps.py").write_text(HEAVY)
-    git(repo, "init", "-q", "-b", "main")
-    commit_all(repo, "initial")
     assert cli(["run"], repo).code == 0
     # test_names was recorded (its file counts as recorded), test_counts_far only until the
     # recorder stopped tracing its thread: a change of what it ran after that must still

@@ -50,13 +50,28 @@ LONG = "tests/unit/loans/test_loans.py::test_overdue_fee_is_charged_per_day"
         (58, "tests/…/test_loans.py::test_overdue_fee_is_charged_per_day"),
         (52, "…/test_loans.py::test_overdue_fee_is_charged_per_day"),
         (48, "…t_loans.py::test_overdue_fee_is_charged_per_day"),
-        (30, "…::test_overdue_fee_is_charge…"),
+        (38, "…::test_overdue_fee_is_charged_per_day"),
+        (30, "…::test_overdue_…arged_per_day"),
     ],
 )
 def test_node_ids_are_shortened_in_the_middle(width: int, expected: str) -> None:
     shortened = short_nodeid(LONG, width)
     assert shortened == expected
     assert len(shortened) <= width
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("width", [40, 33, 30])
+@pytest.mark.parametrize(
+    "params", [("returned0-fine0", "returned1-fine1"), ("3-days-late", "30-days-late")]
+)
+def test_the_rows_of_a_parametrized_test_stay_told_apart(
+    width: int, params: tuple[str, str]
+) -> None:
+    ids = [f"tests/unit/test_loans.py::test_fine_for_late_return[{p}]" for p in params]
+    shortened = [short_nodeid(nodeid, width) for nodeid in ids]
+    assert shortened[0] != shortened[1]
+    assert all(len(s) <= width and s.startswith("…::test_fine") for s in shortened), shortened
 
 
 @pytest.mark.unit

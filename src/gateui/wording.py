@@ -157,7 +157,8 @@ def short_nodeid(nodeid: str, width: int) -> str:
 
     What goes first: the folders between the first and the file, then the first folder too,
     then the classes between file and test (``…::``), then the file's name from its left; only
-    a test name that is still too long is cut, at its end (its parameters go first)."""
+    a test name that is still too long is cut, in its middle (see ``_cut_name``), so that the
+    rows of a parametrized test stay told apart."""
     if width <= 0:
         return ""
     if len(nodeid) <= width:
@@ -182,10 +183,26 @@ def short_nodeid(nodeid: str, width: int) -> str:
     room = width - len(tail)
     if sep and room >= 4:
         return ELLIPSIS + filename[len(filename) - room + 1 :] + tail
-    # Only the test name (and a little of the file) fits: the name, cut at its end.
     if sep:
         name_only = f"{ELLIPSIS}::{name}"
         if len(name_only) <= width:
             return name_only
-        return name_only[: width - 1] + ELLIPSIS
+        return name_only[:3] + _cut_name(name, width - 3) if width >= 12 else _cut_name(name, width)
     return ELLIPSIS + nodeid[len(nodeid) - width + 1 :]
+
+
+def _cut_name(name: str, width: int) -> str:
+    """A test name too long for ``width``, cut in its middle: its start and its end stay, and
+    a parametrized test's parameters (``[...]``) stay whole while they take at most half the
+    width — they are what tells its rows apart."""
+    if len(name) <= width:
+        return name
+    if width < 3:
+        return name[:width]
+    base, bracket, params = name.partition("[")
+    params = bracket + params
+    if params and len(params) <= width // 2:
+        return base[: width - 1 - len(params)] + ELLIPSIS + params
+    head = width // 2
+    tail = width - 1 - head
+    return name[:head] + ELLIPSIS + name[len(name) - tail :]

@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from gateui.cli.printers import SCHEMA_VERSION
+from gateui.cli.schema import SCHEMA_VERSION
 from gateui.core.discovery.discover import Discovery, ProjectDiscovery
 from gateui.core.exunit.mix import MixDiscovery
 from gateui.core.layout.suites import Suite

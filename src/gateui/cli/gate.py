@@ -23,7 +23,7 @@ from gateui.cli.exit_codes import (
     EXIT_PARTIAL,
     EXIT_USAGE,
 )
-from gateui.cli.printers import SCHEMA_VERSION
+from gateui.cli.schema import SCHEMA_VERSION
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
 from gateui.core.discovery.discover import find_repo_root

@@ -11,6 +11,7 @@ import time
 from typing import Any, TextIO
 
 from gateui.cli.failure_report import FailureReport
+from gateui.cli.schema import SCHEMA_VERSION as SCHEMA_VERSION
 from gateui.core.running.events import (
     RESULTS,
     CollectionError,
@@ -25,7 +26,6 @@ from gateui.core.running.events import (
 )
 from gateui.wording import collection_error_headline, counts_parts, failure_headline
 
-SCHEMA_VERSION = 1
 """The version of every JSON document gateui writes (``"schema"``): it changes only when a
 field changes meaning or goes away; new fields come without a new version."""
 

@@ -884,7 +884,9 @@ class _Recorder:
         if monitoring is not None:
             self._setup_monitoring(monitoring)
         self.tracer = self._make_tracer()
-        if self.tool is None:
+        if monitoring is None:
+            # (On 3.12+ cProfile is a sys.monitoring tool itself: where the monitoring tools
+            # are taken, the trace function records instead.)
             from cProfile import Profile
 
             self.profiler = Profile()
@@ -1000,7 +1002,7 @@ class _Recorder:
                 return
             if not self.over_budget:
                 threading.settrace(self.tracer)
-            if sys.getprofile() is None:
+            if self.profiler is not None and sys.getprofile() is None:
                 self.profiler.enable(subcalls=False, builtins=False)
                 self.profiling = True
             elif not self.over_budget:

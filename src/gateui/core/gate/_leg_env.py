@@ -33,7 +33,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gateui.core.commands.classify import simple_commands
@@ -220,7 +220,8 @@ class LegEnvironments:
 
     def __init__(self, stop: Callable[[], bool] = lambda: False) -> None:
         self._hold = contextlib.ExitStack()
-        self._ready: dict[str, LegEnvironment] = {}
+        self._ready: dict[str, tuple[LegEnvironment, Path]] = {}
+        """Each environment prepared, and the checkout its project's installs point at."""
         self._stop = stop
         """True once the gate is cancelled: a running install is stopped."""
 
@@ -234,7 +235,17 @@ class LegEnvironments:
         fails."""
         key = environment_key(base, installs, checkout)
         if key in self._ready:
-            return self._ready[key]
+            ready, pointed_at = self._ready[key]
+            if pointed_at == checkout:
+                return ready
+            # Another job's checkout (every job has its own): the lock is held already.
+            started = time.monotonic()
+            refreshed = self._refresh(ready.folder, base, installs, checkout)
+            moved = replace(
+                ready, reused=True, seconds=time.monotonic() - started, refreshed=refreshed
+            )
+            self._ready[key] = (moved, checkout)
+            return moved
         root = legs_folder()
         folder = root / f"py{base.version}-{key}"
         # The lock is held until close() once the environment is ready; a failed or cancelled
@@ -259,7 +270,7 @@ class LegEnvironments:
         _prune(root, keep=folder)
         seconds = time.monotonic() - started
         ready = LegEnvironment(folder, python, base, key, reused, seconds, refreshed)
-        self._ready[key] = ready
+        self._ready[key] = (ready, checkout)
         return ready
 
     def _refresh(

@@ -80,19 +80,18 @@ class LegEvent:
 
 
 class Checkout(Protocol):
-    root: Path
     default_interpreter: Path
 
 
 def leg_runs(definition: GateDefinition, checkout: Checkout, stop: Callable[[], bool]) -> LegRuns:
-    """The legs of a gate's steps, ready to prepare in ``checkout`` (``stop``: the gate was
-    cancelled, an install in progress ends)."""
+    """The legs of a gate's steps, ready to prepare in each job's checkout (``stop``: the gate
+    was cancelled, an install in progress ends)."""
     legs = [s.leg for s in definition.steps if s.leg is not None and s.runs_locally]
     local: tuple[int, ...] | None = None
     if legs and definition.legs != "all":
         with contextlib.suppress(InterpreterError):
             local = interpreter_info(checkout.default_interpreter).version
-    return LegRuns(legs, definition.legs, local, checkout.root, stop)
+    return LegRuns(legs, definition.legs, local, stop)
 
 
 def _minor(version: str) -> tuple[int, ...] | None:
@@ -120,41 +119,44 @@ def choose_versions(
 
 
 class LegRuns:
-    """Prepares each leg once per run (finding its Python, building or reusing its
-    environment); ``close()`` releases the environments."""
+    """Prepares each leg once per checkout (finding its Python, building or reusing its
+    environment, pointing it at the checkout of the job that uses it); ``close()`` releases the
+    environments."""
 
     def __init__(
         self,
         legs: Sequence[Leg],
         setting: str,
         local: tuple[int, ...] | None,
-        checkout: Path,
         stop: Callable[[], bool] = lambda: False,
     ) -> None:
         versions = list(dict.fromkeys(leg.python for leg in legs))
         self.setting = setting
         self.chosen = set(choose_versions(versions, setting, local))
-        self.checkout = checkout
         self.states: dict[Leg, LegState] = {}
+        """Each leg as first prepared (what the report shows)."""
+        self._in_checkout: dict[tuple[Leg, Path], LegState] = {}
         self._environments = LegEnvironments(stop)
 
     def close(self) -> None:
         self._environments.close()
 
-    def events(self, index: int, leg: Leg) -> Iterator[LegEvent]:
+    def events(self, index: int, leg: Leg, checkout: Path) -> Iterator[LegEvent]:
         """The first time a leg is met: its preparation, as events."""
         if leg not in self.states:
             yield LegEvent(index, LegState(leg), done=False)
-            yield LegEvent(index, self.prepare(leg), done=True)
+            yield LegEvent(index, self.prepare(leg, checkout), done=True)
 
-    def prepare(self, leg: Leg) -> LegState:
-        state = self.states.get(leg)
+    def prepare(self, leg: Leg, checkout: Path) -> LegState:
+        """The leg, ready to run in ``checkout`` (its environment imports that checkout)."""
+        state = self._in_checkout.get((leg, checkout))
         if state is None:
-            state = self._prepare(leg)
-            self.states[leg] = state
+            state = self._prepare(leg, checkout)
+            self._in_checkout[(leg, checkout)] = state
+            self.states.setdefault(leg, state)
         return state
 
-    def _prepare(self, leg: Leg) -> LegState:
+    def _prepare(self, leg: Leg, checkout: Path) -> LegState:
         state = LegState(leg)
         version = leg.python
         if version not in self.chosen:
@@ -178,12 +180,12 @@ class LegRuns:
             )
             state.remedy = f"install Python {version} (for example `pyenv install {version}`)"
             return state
-        missing = [cwd for cwd, _ in leg.installs if not (self.checkout / cwd).is_dir()]
+        missing = [cwd for cwd, _ in leg.installs if not (checkout / cwd).is_dir()]
         if missing:
             state.missing_cwd = missing[0]
             return state
         try:
-            state.environment = self._environments.get(state.python, leg.installs, self.checkout)
+            state.environment = self._environments.get(state.python, leg.installs, checkout)
         except LegBuildError as exc:
             state.not_run = f"{version} leg not reproduced: its environment cannot be built:" + (
                 f" {exc.reason}"

@@ -25,9 +25,9 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gateui.core.common.errors import GateuiError
@@ -55,6 +55,7 @@ from gateui.core.gate.run import Checkout, GateEvent, GateRun
 from gateui.core.gate.sources import GitTreeSource
 from gateui.core.layout.interpreter import venv_python
 from gateui.core.layout.interpreter_info import interpreter_info
+from gateui.core.layout.projects import checkout_files
 
 
 @dataclass
@@ -278,16 +279,18 @@ class GateCheck:
             return
         results: list[StepResult] = []
         legs: list[dict[str, Any]] = []
+        checkouts = CheckoutMaker(
+            git,
+            checked,
+            self.repo_root,
+            user_projects,
+            interpreters[0],
+            PullRequest(definition.base, _head_name(self.label), checked),
+        )
         with detached_worktree(git, checked) as root:
-            checkout = Checkout(
-                root=root,
-                user_root=self.repo_root,
-                projects=projects_in(root, self.repo_root, user_projects),
-                default_interpreter=interpreters[0],
-                pull_request=PullRequest(definition.base, _head_name(self.label), checked),
-            )
+            checkout = checkouts.in_folder(root)
             yield CheckStarted(commit, tree, self.label, WORKTREE, definition, root, merged_with)
-            run = GateRun(definition, checkout, seed=self.seed)
+            run = GateRun(definition, checkout, seed=self.seed, new_checkout=checkouts.new)
             self._run = run
             if self._cancelled.is_set():
                 run.cancel()
@@ -325,7 +328,10 @@ class GateCheck:
         config = parse_gate_config(
             source.read_text("pyproject.toml"), self.repo_root / "pyproject.toml"
         )
-        return config, self.base or config.base or default_base(git, self.remote)
+        named = self.base or config.base
+        if named:
+            return config, named
+        return config, default_base(git, self.remote, lambda ref: self._commit_at(git, ref))
 
     def _definition(
         self, git: Git, commit: str, config: GateConfig, base: str, checked: GitTreeSource
@@ -458,13 +464,21 @@ def _head_name(label: str) -> str:
     return label.removeprefix("refs/heads/")
 
 
-def default_base(git: Git, remote: str = "origin") -> str:
-    """The branch pull requests target: the remote's default branch, else main, else master."""
+def default_base(
+    git: Git, remote: str = "origin", commit_at: Callable[[str], str | None] | None = None
+) -> str:
+    """The branch pull requests target: the remote's default branch, else main, else master.
+    ``commit_at``: the check's own lookup of a branch's commit (it asks git for each branch once
+    per check; the merge and the changed files ask for the same ones)."""
     found = git.remote_default_branch(remote)
     if found:
         return found
+
+    def exists(ref: str) -> bool:
+        return commit_at(ref) is not None if commit_at is not None else git.ref_exists(ref)
+
     for name in ("main", "master"):
-        if git.ref_exists(f"refs/remotes/{remote}/{name}") or git.ref_exists(f"refs/heads/{name}"):
+        if exists(f"refs/remotes/{remote}/{name}") or exists(f"refs/heads/{name}"):
             return name
     return "main"
 
@@ -479,16 +493,53 @@ def _interpreters(projects: Sequence[Project], repo_root: Path) -> list[Path]:
     return found or [venv_python(repo_root) or Path(sys.executable)]
 
 
-def projects_in(root: Path, user_root: Path, user_projects: Sequence[Project]) -> list[Project]:
+@dataclass
+class CheckoutMaker:
+    """The checkouts of one check: the check's own worktree, and a fresh one for each other
+    job (``new``), all of one commit."""
+
+    git: Git
+    commit: str
+    user_root: Path
+    user_projects: Sequence[Project]
+    default_interpreter: Path
+    pull_request: PullRequest
+    listing: list[PurePosixPath] = field(default_factory=list)
+    """The commit's files, listed in the first checkout (every other has the same)."""
+
+    def in_folder(self, root: Path) -> Checkout:
+        self.listing[:] = self.listing or checkout_files(root)
+        return Checkout(
+            root=root,
+            user_root=self.user_root,
+            projects=projects_in(root, self.user_root, self.user_projects, self.listing),
+            default_interpreter=self.default_interpreter,
+            pull_request=self.pull_request,
+        )
+
+    @contextlib.contextmanager
+    def new(self) -> Iterator[Checkout]:
+        """A fresh worktree of the commit for another job, as on the runner; removed on exit."""
+        with detached_worktree(self.git, self.commit) as root:
+            yield self.in_folder(root)
+
+
+def projects_in(
+    root: Path,
+    user_root: Path,
+    user_projects: Sequence[Project],
+    files: Sequence[PurePosixPath] | None = None,
+) -> list[Project]:
     """The projects of a checkout, with the interpreters found in the user's work tree (a
-    worktree has no ``.venv``; ignored files are not checked out)."""
+    worktree has no ``.venv``; ignored files are not checked out). ``files``: the checkout's
+    listing when known (``checkout_files``)."""
     if root == user_root:
         return list(user_projects)
     _link_interpreters(root, user_root, user_projects)
     by_rel = {p.rel: p.interpreter for p in user_projects}
     default = by_rel.get(".") or (user_projects[0].interpreter if user_projects else None)
     projects = []
-    for project in load_projects(root):
+    for project in load_projects(root, files or None):
         interpreter = by_rel.get(project.rel) or default or project.interpreter
         projects.append(replace(project, interpreter=interpreter))
     return projects

@@ -275,12 +275,13 @@ def remove_worktree(git: Git, path: Path) -> None:
     if admin is None or not admin.is_dir():
         # Half made: let git find and forget it.
         git.try_run("worktree", "remove", "--force", "--force", str(path))
-    # Otherwise deleting the folder and git's record of it is all ``worktree remove`` does,
-    # without first reading the status of every file.
-    if path.exists():
-        shutil.rmtree(path, ignore_errors=True)
+    # Otherwise deleting git's record of it and the folder is all ``worktree remove`` does,
+    # without first reading the status of every file. The record goes first: a ``git gc`` the
+    # user's commit started meanwhile then never meets a worktree whose files are half gone.
     if admin is not None and admin.is_dir() and admin.parent.name == "worktrees":
         shutil.rmtree(admin, ignore_errors=True)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def worktree_admin_dir(path: Path) -> Path | None:

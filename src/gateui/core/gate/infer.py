@@ -13,6 +13,7 @@ rejects is a failing step naming its file and line.
 from __future__ import annotations
 
 import shlex
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +27,6 @@ from gateui.core.commands.words import (
     split_words,
 )
 from gateui.core.gate._declared import GateConfig, parse_gate_config
-from gateui.core.gate._leg_spec import leg_key
 from gateui.core.gate._workflow_steps import WorkflowSteps
 from gateui.core.gate.model import (
     DEFAULT_SHELL,
@@ -266,23 +266,20 @@ def _with_declared_thresholds(step: GateStep, declared: Thresholds) -> GateStep:
 
 
 def _dedupe(steps: list[GateStep]) -> list[GateStep]:
-    """The same command in the same folder once: a second local run tells nothing new."""
-    seen: dict[tuple[Any, ...], int] = {}
+    """The same step once where a second run tells nothing new: a job's only step that runs here,
+    equal in everything but its name to another job's only one — both start from a fresh
+    checkout of the commit with the same environment, as every job does on the runner. A step
+    among others of its job always runs: what they do before it, or do after with what it
+    leaves, differs from job to job. So does one under other rules (``continue-on-error``,
+    ``if:``, ``needs``, a time limit, thresholds)."""
+    local_steps = Counter(step.job for step in steps if step.runs_locally)
+    seen: dict[GateStep, int] = {}
     result: list[GateStep] = []
     for step in steps:
-        if not step.runs_locally:
+        if not step.runs_locally or local_steps[step.job] != 1:
             result.append(step)
             continue
-        key = (
-            step.kind,
-            step.command,
-            step.cwd,
-            step.env,
-            step.shell,
-            step.pytest_args,
-            step.action_inputs,
-            leg_key(step),
-        )
+        key = replace(step, name="", origin="", job="", notes=())
         if key in seen:
             index = seen[key]
             kept = result[index]

@@ -10,7 +10,9 @@
   editable install.
 
 Steps of one CI job behave as on the runner: after a failing step the job's later steps are
-skipped unless their ``if:`` says ``always()``; a job whose ``needs`` failed is skipped.
+skipped unless their ``if:`` says ``always()``; a job whose ``needs`` failed is skipped. Each job
+(and matrix leg) runs in its own fresh checkout with its own home (``_job_checkouts``): only
+artifacts pass between jobs.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gateui.core.commands.classify import quote_command
@@ -37,15 +39,15 @@ from gateui.core.gate._adapt_args import adapt_args
 from gateui.core.gate._artifacts import ArtifactStore, HandOver
 from gateui.core.gate._console_pytest import ConsolePytestCommand
 from gateui.core.gate._import_overlay import worktree_overlay
+from gateui.core.gate._job_checkouts import Checkout as Checkout
+from gateui.core.gate._job_checkouts import JobCheckouts, JobPlace, NewCheckout
 from gateui.core.gate._legs import LegEnvironment, LegRuns, leg_runs
 from gateui.core.gate._legs import LegEvent as LegEvent
 from gateui.core.gate._runner_env import (
     PRE_COMMIT_HOME,
     JobState,
     MissingOutput,
-    PullRequest,
     RunnerFiles,
-    ScratchArea,
     runner_environment,
 )
 from gateui.core.gate._sandbox import sandboxed, unavailable_reason
@@ -132,42 +134,22 @@ class StepFinished:
 GateEvent = StepStarted | StepEvent | StepFinished | LegEvent
 
 
-# -- where the steps run ----------------------------------------------------------------------
-@dataclass
-class Checkout:
-    root: Path
-    """Where the steps run: a temporary worktree of the commit."""
-    user_root: Path
-    """The user's work tree (their interpreters live there)."""
-    projects: Sequence[Project]
-    """The checkout's projects, with the interpreters found in the user's work tree."""
-    default_interpreter: Path
-    temp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
-    pull_request: PullRequest = field(default_factory=lambda: PullRequest("main", "HEAD", ""))
-    """What the runner's ``GITHUB_BASE_REF``, ``GITHUB_HEAD_REF`` and ``GITHUB_SHA`` say."""
-
-    @property
-    def is_worktree(self) -> bool:
-        return self.root != self.user_root
-
-    def interpreter_for(self, cwd: Path) -> Path:
-        best: Project | None = None
-        for project in self.projects:
-            if (cwd == project.root or project.root in cwd.parents) and (
-                best is None or len(project.root.parts) > len(best.root.parts)
-            ):
-                best = project
-        return best.interpreter if best else self.default_interpreter
-
-
 class GateRun:
     """Runs a gate's steps; ``events()`` yields progress and fills ``results``."""
 
     def __init__(
-        self, definition: GateDefinition, checkout: Checkout, seed: int | None = None
+        self,
+        definition: GateDefinition,
+        checkout: Checkout,
+        seed: int | None = None,
+        *,
+        new_checkout: NewCheckout,
     ) -> None:
         self.definition = definition
         self.checkout = checkout
+        """The check's own worktree: its first job runs there."""
+        self.new_checkout = new_checkout
+        """Makes a fresh checkout of the same commit for each other job."""
         self.seed = seed
         """For orders gateui shuffles and the random-order plugins' (None: a fresh one)."""
         self.results: list[StepResult] = []
@@ -188,17 +170,23 @@ class GateRun:
         jobs: dict[str, JobState] = {}
         spent: dict[str, float] = {}
         legs = self.legs = leg_runs(self.definition, self.checkout, lambda: self.cancelled)
-        with owned_tempdir("gateui-steps-") as scratch_dir, contextlib.closing(legs):
-            scratch = ScratchArea(Path(scratch_dir))
-            self.hand_over = HandOver(ArtifactStore(scratch.root / "artifacts"))
+        with (
+            owned_tempdir("gateui-steps-") as scratch_dir,
+            contextlib.closing(legs),
+            JobCheckouts(
+                self.checkout, self.new_checkout, self.definition.steps, Path(scratch_dir)
+            ) as places,
+        ):
+            self.hand_over = HandOver(ArtifactStore(Path(scratch_dir) / "artifacts"))
             for index, step in enumerate(self.definition.steps):
                 if self.cancelled:
                     break
                 skip = self._skip_reason(step, failed_jobs) or skipped_by(step, jobs, failed_jobs)
                 leg = None
                 if skip is None and step.leg is not None:
-                    yield from legs.events(index, step.leg)
-                    leg = legs.prepare(step.leg)
+                    root = places.place_for(step).checkout.root
+                    yield from legs.events(index, step.leg, root)
+                    leg = legs.prepare(step.leg, root)
                     skip = leg.not_run_result(step)
                 if skip is not None:
                     result = skip
@@ -209,7 +197,8 @@ class GateRun:
                     started = time.monotonic()
                     job = jobs.setdefault(step.job, JobState())
                     limit = time_limit(step, spent.get(step.job, 0.0))
-                    runner = _StepRunner(self, step, index, scratch, job, limit)
+                    place = places.place_for(step)
+                    runner = _StepRunner(self, step, index, place, job, limit)
                     runner.leg_environment = leg.environment if leg else None
                     yield from runner.run(outcome)
                     outcome.duration_s = time.monotonic() - started
@@ -222,6 +211,7 @@ class GateRun:
                         result = replace(result, verdict=FAIL, reason=runner.timed_out)
                     if step.writes_report:
                         reports[step.writes_report] = outcome
+                places.step_done(index, step)
                 if leg is not None:
                     result.leg = leg.as_json()
                 if result.verdict == FAIL:
@@ -258,16 +248,17 @@ class _StepRunner:
         gate: GateRun,
         step: GateStep,
         index: int,
-        scratch: ScratchArea,
+        place: JobPlace,
         job: JobState,
         limit: TimeLimit,
     ) -> None:
         self.gate = gate
         self.step = step
         self.index = index
-        self.scratch = scratch
+        self.scratch = place.scratch
         self.job = job
-        self.checkout = gate.checkout
+        self.checkout = place.checkout
+        scratch = place.scratch
         self.cwd = (self.checkout.root / step.cwd).resolve()
         self.files = RunnerFiles.create(scratch.root / "steps" / str(index))
         self.deadline = time.monotonic() + limit.seconds

@@ -36,6 +36,15 @@ def repo_files(root: Path) -> list[PurePosixPath]:
     return list(_walk_files(root))
 
 
+def checkout_files(root: Path) -> list[PurePosixPath]:
+    """``repo_files`` of a fresh checkout of a commit, in one question to git: nothing there is
+    untracked or deleted yet, so its files are what git tracks (the project's own of them)."""
+    tracked = _git(root, "--cached")
+    if tracked is None:
+        return repo_files(root)
+    return [PurePosixPath(n) for n in ProjectFiles(root).keep(tracked)]
+
+
 def _git(root: Path, *args: str) -> list[str] | None:
     try:
         result = subprocess.run(
