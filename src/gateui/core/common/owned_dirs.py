@@ -24,10 +24,15 @@ PREFIX = "gateui-"
 def owned_tempdir(prefix: str) -> Iterator[Path]:
     """A fresh temporary folder named ``prefix…``, marked as this process's, removed on exit."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
-    owner = os.open(folder / OWNER_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    # Locked under another name first, then renamed: a sweep by another gateui, which takes any
+    # ``OWNER_FILE`` it can lock for a dead run's, never finds it unlocked between its creation
+    # and the lock.
+    pending = folder / f"{OWNER_FILE}.new"
+    owner = os.open(pending, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(owner, fcntl.LOCK_EX)
         os.write(owner, f"{os.getpid()}\n".encode())
+        os.rename(pending, folder / OWNER_FILE)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
