@@ -31,6 +31,21 @@ CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / 
 """The leg environments of these tests, kept between test runs (``gateui/legs`` in it)."""
 
 
+LEGCALC_PYPROJECT = """
+    [build-system]
+    requires = ["setuptools>=61"]
+    build-backend = "setuptools.build_meta"
+
+    [project]
+    name = "legcalc"
+    version = "0.1"
+
+    [tool.setuptools.packages.find]
+    where = ["src"]
+"""
+"""An installable package ``legcalc`` (``src/legcalc``) for the leg environment tests."""
+
+
 def _has_pyenv(version: str) -> bool:
     return (
         any(p.name.startswith(version + ".") for p in PYENV.glob("*")) if PYENV.is_dir() else False
@@ -355,18 +370,7 @@ def test_a_reused_environment_imports_the_commit_under_check(
                 run: pytest -q
         """,
         {
-            "pyproject.toml": """
-                [build-system]
-                requires = ["setuptools>=61"]
-                build-backend = "setuptools.build_meta"
-
-                [project]
-                name = "legcalc"
-                version = "0.1"
-
-                [tool.setuptools.packages.find]
-                where = ["src"]
-            """,
+            "pyproject.toml": LEGCALC_PYPROJECT,
             "src/legcalc/__init__.py": "def add(a, b):\n    return a + b\n",
             "tests/test_add.py": "from legcalc import add\n\n\ndef test_add():\n"
             "    assert add(2, 2) == 4\n",
@@ -758,18 +762,7 @@ def test_two_jobs_on_one_leg_each_import_their_own_checkout(
         tmp_path / "repo",
         workflow,
         {
-            "pyproject.toml": """
-                [build-system]
-                requires = ["setuptools>=61"]
-                build-backend = "setuptools.build_meta"
-
-                [project]
-                name = "legcalc"
-                version = "0.1"
-
-                [tool.setuptools.packages.find]
-                where = ["src"]
-            """,
+            "pyproject.toml": LEGCALC_PYPROJECT,
             "src/legcalc/__init__.py": "def add(a, b):\n    return a + b\n",
         },
     )
