@@ -504,11 +504,12 @@ class CheckoutMaker:
     user_projects: Sequence[Project]
     default_interpreter: Path
     pull_request: PullRequest
-    listing: list[PurePosixPath] = field(default_factory=list)
+    listing: list[PurePosixPath] | None = None
     """The commit's files, listed in the first checkout (every other has the same)."""
 
     def in_folder(self, root: Path) -> Checkout:
-        self.listing[:] = self.listing or checkout_files(root)
+        if self.listing is None:
+            self.listing = checkout_files(root)
         return Checkout(
             root=root,
             user_root=self.user_root,

@@ -16,7 +16,8 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from gateui.core.common.errors import GateuiError
@@ -70,7 +71,6 @@ class Git:
     """Runs git in one repository with a clean environment."""
 
     root: Path
-    _common_dir: list[Path] = field(default_factory=list, compare=False, repr=False)
 
     def run(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
         result = subprocess.run(
@@ -111,13 +111,13 @@ class Git:
         return self.try_run("rev-parse", "--verify", "--quiet", ref) is not None
 
     def git_common_dir(self) -> Path:
+        return self._common_dir
+
+    @cached_property
+    def _common_dir(self) -> Path:
         """Asked of git once per ``Git`` (a check asks it twice: stale worktrees, the cache)."""
-        known = self._common_dir
-        if not known:
-            out = self.run("rev-parse", "--git-common-dir").strip()
-            path = Path(out)
-            known.append((path if path.is_absolute() else self.root / path).resolve())
-        return known[0]
+        path = Path(self.run("rev-parse", "--git-common-dir").strip())
+        return (path if path.is_absolute() else self.root / path).resolve()
 
     def git_path(self, name: str) -> Path:
         """``git rev-parse --git-path NAME`` (honours core.hooksPath for "hooks")."""

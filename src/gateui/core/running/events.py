@@ -251,6 +251,10 @@ class Rerooting:
     reason_for: Callable[[str], str]
     """The selection reason of a (re-rooted) node id."""
 
+    def rooted(self, nodeid_or_path: str) -> str:
+        """A node id or path of pytest's, from the repository root (an empty one stays)."""
+        return self.prefix + nodeid_or_path if nodeid_or_path and self.prefix else nodeid_or_path
+
 
 def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Event | None:
     """Turn one decoded JSON line from the plugin into an event; unknown kinds give None. With
@@ -263,10 +267,8 @@ def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Eve
         reason = ""
         project = "."
         if rerooting is not None:
-            prefix = rerooting.prefix
-            if prefix:
-                nodeid = prefix + nodeid if nodeid else nodeid
-                path = prefix + path if path else path
+            nodeid = rerooting.rooted(nodeid)
+            path = rerooting.rooted(path)
             reason = rerooting.reason_for(nodeid)
             project = rerooting.project
         return TestFinished(
@@ -288,10 +290,8 @@ def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Eve
     if kind == "test_start":
         nodeid = data["nodeid"]
         path = data.get("path", "")
-        if rerooting is not None and rerooting.prefix:
-            prefix = rerooting.prefix
-            nodeid = prefix + nodeid if nodeid else nodeid
-            path = prefix + path if path else path
+        if rerooting is not None:
+            nodeid, path = rerooting.rooted(nodeid), rerooting.rooted(path)
         return TestStarted(nodeid, path, _line(data.get("line")))
     if kind == "item":
         return ItemCollected(
@@ -307,8 +307,8 @@ def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Eve
         )
     if kind == "collect_error":
         nodeid = data.get("nodeid", "")
-        if rerooting is not None and nodeid:
-            nodeid = rerooting.prefix + nodeid
+        if rerooting is not None:
+            nodeid = rerooting.rooted(nodeid)
         return CollectionError(nodeid, data.get("message", ""))
     if kind == "warning":
         return WarningRaised(

@@ -405,12 +405,12 @@ class PytestProcess(GroupProcess):
 
 def _drained(fd: int, pending: bytes) -> list[bytes]:
     """The complete lines a pipe holds now, after ``pending`` (never waits)."""
-    chunks = [pending]
     os.set_blocking(fd, False)
-    with contextlib.suppress(OSError):
-        while chunk := os.read(fd, _READ_SIZE):
-            chunks.append(chunk)
-    return b"".join(chunks).split(b"\n")[:-1]
+    try:
+        data, _ = _read_available(fd)
+    except OSError:
+        data = b""
+    return (pending + data).split(b"\n")[:-1]
 
 
 def _read_all(fd: int) -> bytes:
@@ -418,16 +418,12 @@ def _read_all(fd: int) -> bytes:
     chunk = os.read(fd, _READ_SIZE)
     if len(chunk) < _READ_SIZE:
         return chunk
-    chunks = [chunk]
     os.set_blocking(fd, False)
     try:
-        with contextlib.suppress(BlockingIOError):
-            while chunk:
-                chunk = os.read(fd, _READ_SIZE)
-                chunks.append(chunk)
+        rest, _ = _read_available(fd)
     finally:
         os.set_blocking(fd, True)
-    return b"".join(chunks)
+    return chunk + rest
 
 
 def _read_available(fd: int) -> tuple[bytes, bool]:
