@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,3 +142,32 @@ def steps_repo(root: Path, steps: str, tests: str, conftest: str = "") -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")
     return root
+
+
+def edit_once(repo: Path, rel: str, old: str, new: str) -> None:
+    """Replace ``old``, found exactly once in ``rel``, with ``new``."""
+    path = repo / rel
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} in {rel}"
+    path.write_text(text.replace(old, new))
+
+
+def failing_in_full_run(repo: Path) -> set[str]:
+    """The ground truth: what a plain full pytest run of the edited tree finds failing."""
+    report = repo.parent / "truth.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
+        cwd=repo,
+        capture_output=True,
+        timeout=300,  # a guard against a hang
+        check=False,
+    )
+    found = set()
+    for case in ET.parse(report).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            classname, name = case.get("classname", ""), case.get("name", "")
+            if not classname:  # a collection error: the module is the name
+                found.add(name.replace(".", "/") + ".py")
+            else:
+                found.add(f"{classname.replace('.', '/')}.py::{name}")
+    return found

@@ -7,15 +7,12 @@ edits that break tests, that nothing a plain full run finds failing is left out.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from helpers import CliResult, git
+from helpers import CliResult, edit_once, failing_in_full_run, git
 
 pytestmark = pytest.mark.integration
 
@@ -49,34 +46,6 @@ def affected(cli: Cli, repo: Path) -> dict[str, str]:
     events = result.json_lines()
     assert events[-1]["event"] == "summary"
     return {e["nodeid"]: e["reason"] for e in events if e["event"] == "test"}
-
-
-def edit(repo: Path, rel: str, old: str, new: str) -> None:
-    path = repo / rel
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} in {rel}"
-    path.write_text(text.replace(old, new))
-
-
-def failing(repo: Path) -> set[str]:
-    """The ground truth: what a plain full pytest run of the edited tree finds failing."""
-    report = repo.parent / "truth.xml"
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
-        cwd=repo,
-        capture_output=True,
-        timeout=300,  # a guard against a hang
-        check=False,
-    )
-    found = set()
-    for case in ET.parse(report).iter("testcase"):
-        if case.find("failure") is not None or case.find("error") is not None:
-            classname, name = case.get("classname", ""), case.get("name", "")
-            if not classname:  # a collection error: the module is the name
-                found.add(name.replace(".", "/") + ".py")
-            else:
-                found.add(f"{classname.replace('.', '/')}.py::{name}")
-    return found
 
 
 @pytest.fixture
@@ -119,14 +88,14 @@ EDITS = {
 @pytest.mark.parametrize("name", sorted(EDITS))
 def test_an_edit_no_test_can_observe_selects_nothing(demo: Path, cli: Cli, name: str) -> None:
     rel, old, new = EDITS[name]
-    edit(demo, rel, old, new)
+    edit_once(demo, rel, old, new)
     assert affected(cli, demo) == {}
 
 
 def test_a_changed_constant_selects_its_readers_through_a_default(demo: Path, cli: Cli) -> None:
-    edit(demo, LOANS, "LOAN_DAYS = 21", "LOAN_DAYS = 22")
+    edit_once(demo, LOANS, "LOAN_DAYS = 21", "LOAN_DAYS = 22")
     selected = affected(cli, demo)
-    assert failing(demo) <= set(selected)
+    assert failing_in_full_run(demo) <= set(selected)
     # due_date's default reads LOAN_DAYS; every test that calls due_date (directly or through
     # checkout and renew) can see it. Catalog, search, storage and ISBN tests cannot.
     assert set(selected) == CHECKOUT_USERS | DUE_DATE_TESTS
@@ -137,9 +106,9 @@ def test_a_changed_constant_selects_its_readers_through_a_default(demo: Path, cl
 
 
 def test_a_constant_read_by_functions_selects_the_tests_that_ran_them(demo: Path, cli: Cli) -> None:
-    edit(demo, LOANS, 'MAX_FINE = Decimal("10.00")', 'MAX_FINE = Decimal("1.00")')
+    edit_once(demo, LOANS, 'MAX_FINE = Decimal("10.00")', 'MAX_FINE = Decimal("1.00")')
     selected = affected(cli, demo)
-    assert failing(demo) <= set(selected)
+    assert failing_in_full_run(demo) <= set(selected)
     assert set(selected) == {
         f"{TEST_LOANS}::test_fine_for_late_return[returned0-fine0]",
         f"{TEST_LOANS}::test_fine_for_late_return[returned1-fine1]",
@@ -150,14 +119,14 @@ def test_a_constant_read_by_functions_selects_the_tests_that_ran_them(demo: Path
 
 
 def test_a_class_attribute_selects_the_tests_that_used_the_class(demo: Path, cli: Cli) -> None:
-    edit(demo, LOANS, "    renewals: int = 0", "    renewals: int = 1")
+    edit_once(demo, LOANS, "    renewals: int = 0", "    renewals: int = 1")
     selected = affected(cli, demo)
-    assert failing(demo) <= set(selected)
+    assert failing_in_full_run(demo) <= set(selected)
     assert set(selected) == CHECKOUT_USERS
 
 
 def test_a_changed_decorator_selects_the_tests_that_used_the_class(demo: Path, cli: Cli) -> None:
-    edit(demo, LOANS, "@dataclass(frozen=True)", "@dataclass(frozen=True, order=True)")
+    edit_once(demo, LOANS, "@dataclass(frozen=True)", "@dataclass(frozen=True, order=True)")
     selected = affected(cli, demo)
     assert set(selected) == CHECKOUT_USERS
     assert "bookshelf.loans.Loan, changed" in selected[f"{TEST_LOANS}::test_fine_is_capped"]
@@ -179,21 +148,21 @@ def test_a_function_moved_to_another_module(demo: Path, cli: Cli) -> None:
         + source[end:]
     )
     selected = affected(cli, demo)
-    assert failing(demo) == set()
+    assert failing_in_full_run(demo) == set()
     # Exactly the tests that call due_date, directly or through Loans.
     assert set(selected) == CHECKOUT_USERS | DUE_DATE_TESTS
 
 
 def test_a_removed_name_another_module_imports_selects_its_importers(demo: Path, cli: Cli) -> None:
-    edit(demo, LOANS, "def due_date(", "def due_on(")
-    edit(
+    edit_once(demo, LOANS, "def due_date(", "def due_on(")
+    edit_once(
         demo,
         LOANS,
         "loan = Loan(book.isbn, member, on, due_date(on))",
         "loan = Loan(book.isbn, member, on, due_on(on))",
     )
-    edit(demo, LOANS, "due=due_date(loan.due)", "due=due_on(loan.due)")
-    truth = failing(demo)
+    edit_once(demo, LOANS, "due=due_date(loan.due)", "due=due_on(loan.due)")
+    truth = failing_in_full_run(demo)
     assert truth == {TEST_LOANS}, "test_loans imports due_date: its collection fails"
     result = cli(["run", "--affected", "--json"], demo)
     broken = {e["where"] for e in result.json_lines() if e["event"] == "collection_error"}
@@ -208,7 +177,7 @@ def test_a_removed_name_another_module_imports_selects_its_importers(demo: Path,
 def test_a_name_read_at_import_before_it_is_bound_breaks_every_importer(
     demo: Path, cli: Cli
 ) -> None:
-    edit(demo, LOANS, "LOAN_DAYS = 21\n", "")
+    edit_once(demo, LOANS, "LOAN_DAYS = 21\n", "")
     # The root conftest imports the package, which imports loans: nothing can run, and every
     # test is selected (the run itself reports the broken conftest).
     explained = cli(["explain", "tests/unit/test_isbn.py::test_format_isbn13"], demo).stdout
@@ -230,7 +199,7 @@ def test_a_new_test_function_runs(demo: Path, cli: Cli) -> None:
 
 
 def test_dynamic_modules_and_import_time_calls_select_every_importer(demo: Path, cli: Cli) -> None:
-    edit(
+    edit_once(
         demo,
         LOANS,
         "LOAN_DAYS = 21\n",
@@ -238,21 +207,21 @@ def test_dynamic_modules_and_import_time_calls_select_every_importer(demo: Path,
     )
     git(demo, "commit", "-qam", "settings by name")
     assert cli(["run"], demo).code == 0
-    edit(demo, LOANS, "MAX_RENEWALS = 2", "MAX_RENEWALS = 2\nRENEWAL_NOTICE_DAYS = 3")
+    edit_once(demo, LOANS, "MAX_RENEWALS = 2", "MAX_RENEWALS = 2\nRENEWAL_NOTICE_DAYS = 3")
     selected = affected(cli, demo)
     assert len(selected) == 44
     assert selected["tests/unit/test_isbn.py::test_format_isbn13"] == (
         "imports bookshelf → bookshelf.loans "
         "(the module calls globals(): its names cannot be followed)"
     )
-    edit(demo, LOANS, "RENEWAL_NOTICE_DAYS = 3", "print('loans loaded')")
+    edit_once(demo, LOANS, "RENEWAL_NOTICE_DAYS = 3", "print('loans loaded')")
     selected = affected(cli, demo)
     assert len(selected) == 44
     assert "a statement run at import changed" in selected[f"{TEST_LOANS}::test_fine_is_capped"]
 
 
 def test_explain_shows_the_chain(demo: Path, cli: Cli) -> None:
-    edit(demo, LOANS, 'MAX_FINE = Decimal("10.00")', 'MAX_FINE = Decimal("1.00")')
+    edit_once(demo, LOANS, 'MAX_FINE = Decimal("10.00")', 'MAX_FINE = Decimal("1.00")')
     explained = cli(["explain", f"{TEST_LOANS}::test_fine_is_capped"], demo).stdout
     assert "test_fine_is_capped: selected — reads bookshelf.loans.MAX_FINE, changed" in explained
     explained = cli(["explain", "tests/unit/test_isbn.py::test_format_isbn13"], demo).stdout

@@ -21,15 +21,12 @@ Real git repositories, the real CLI in a subprocess, real pytest runs.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from helpers import CliResult, git
+from helpers import CliResult, edit_once, failing_in_full_run, git
 
 pytestmark = pytest.mark.integration
 
@@ -48,30 +45,6 @@ def write(repo: Path, files: dict[str, str]) -> None:
         path = repo / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-
-
-def edit(repo: Path, rel: str, old: str, new: str) -> None:
-    path = repo / rel
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} in {rel}"
-    path.write_text(text.replace(old, new))
-
-
-def failing(repo: Path) -> set[str]:
-    """The ground truth: the tests a plain full pytest run of the edited tree finds failing."""
-    report = repo.parent / "truth.xml"
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
-        cwd=repo,
-        capture_output=True,
-        timeout=300,  # a guard against a hang
-        check=False,
-    )
-    return {
-        f"{case.get('classname', '').replace('.', '/')}.py::{case.get('name', '')}"
-        for case in ET.parse(report).iter("testcase")
-        if case.find("failure") is not None or case.find("error") is not None
-    }
 
 
 def committed_repo(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -103,7 +76,7 @@ def test_package_metadata_in_the_src_folder_keeps_the_recordings(tmp_path: Path,
         },
     )
     assert cli(["run"], repo).code == 0
-    edit(repo, "src/shapes/calc.py", "return w * h", "return w * h + 0")
+    edit_once(repo, "src/shapes/calc.py", "return w * h", "return w * h + 0")
     # Recorded: only the test that executed the edited function, by its recording.
     selected = affected(cli, repo)
     assert list(selected) == ["tests/test_calc.py::test_area"], selected
@@ -130,18 +103,20 @@ def test_a_module_importing_a_fixed_name_by_call_is_followed_by_name(
         },
     )
     assert cli(["run"], repo).code == 0
-    edit(repo, "src/jobs/runner.py", "LIMIT = 3\n", "LIMIT = 3\n\n\ndef spare():\n    return 0\n")
+    edit_once(
+        repo, "src/jobs/runner.py", "LIMIT = 3\n", "LIMIT = 3\n\n\ndef spare():\n    return 0\n"
+    )
     assert affected(cli, repo) == {}
-    edit(repo, "src/jobs/runner.py", "LIMIT = 3\n", "LIMIT = 4\n")
+    edit_once(repo, "src/jobs/runner.py", "LIMIT = 3\n", "LIMIT = 4\n")
     selected = affected(cli, repo)
     assert list(selected) == ["tests/test_runner.py::test_limit"], selected
     assert selected["tests/test_runner.py::test_limit"] == "reads jobs.runner.LIMIT, changed"
     # A name computed at run time still cannot be followed: every importer, with the reason.
     git(repo, "checkout", "-q", ".")
-    edit(repo, "src/jobs/runner.py", "'concurrent.futures'", "'concurrent.' + 'futures'")
+    edit_once(repo, "src/jobs/runner.py", "'concurrent.futures'", "'concurrent.' + 'futures'")
     git(repo, "commit", "-qam", "computed module name")
     assert cli(["run"], repo).code == 0
-    edit(repo, "src/jobs/runner.py", "LIMIT = 3\n", "LIMIT = 3\nSPARE = 0\n")
+    edit_once(repo, "src/jobs/runner.py", "LIMIT = 3\n", "LIMIT = 3\nSPARE = 0\n")
     selected = affected(cli, repo)
     assert set(selected) == {
         "tests/test_runner.py::test_pool",
@@ -171,7 +146,7 @@ def test_a_method_added_to_a_base_class_selects_only_what_reads_it(
         },
     )
     assert cli(["run"], repo).code == 0
-    edit(
+    edit_once(
         repo,
         "src/store/base.py",
         "    def add(self, item):",
@@ -180,7 +155,7 @@ def test_a_method_added_to_a_base_class_selects_only_what_reads_it(
     # Stack and Queue inherit `size`; no test reads `size`.
     assert affected(cli, repo) == {}
     # A test that reads it is selected, through the subclass it uses.
-    edit(
+    edit_once(
         repo,
         "tests/test_kinds.py",
         "def test_queue():",
@@ -188,7 +163,7 @@ def test_a_method_added_to_a_base_class_selects_only_what_reads_it(
     )
     assert set(affected(cli, repo)) == {"tests/test_kinds.py::test_size"}
     # A changed method of the base reaches the tests that ran it through either subclass.
-    edit(repo, "src/store/base.py", "        return self\n", "        return self or self\n")
+    edit_once(repo, "src/store/base.py", "        return self\n", "        return self or self\n")
     assert set(affected(cli, repo)) == {
         "tests/test_kinds.py::test_stack",
         "tests/test_kinds.py::test_queue",
@@ -238,14 +213,14 @@ def test_a_class_attribute_read_through_an_argument_selects_the_tests_that_can_h
     assert cli(["run"], repo).code == 0
     # Breaking: every test that hands a Policy to `allowed` fails; each is selected though
     # none names Policy or runs any code of it.
-    edit(repo, "src/policy/limits.py", "    limit = 3\n", "    limit = 2\n")
+    edit_once(repo, "src/policy/limits.py", "    limit = 3\n", "    limit = 2\n")
     readers = {
         "tests/test_policy.py::test_from_factory",
         "tests/test_policy.py::test_made_at_import",
         "tests/test_policy.py::test_fixture_later",
         "tests/test_policy.py::test_parametrized[policy0]",
     }
-    assert failing(repo) == readers
+    assert failing_in_full_run(repo) == readers
     selected = affected(cli, repo)
     assert readers <= set(selected), selected
     assert "tests/test_other.py::test_namespace" not in selected
@@ -254,7 +229,7 @@ def test_a_class_attribute_read_through_an_argument_selects_the_tests_that_can_h
     assert reason == "reads policy.limits.Policy.limit, changed", reason
     # A same-value respelling selects the same tests, and still not the namespace test.
     git(repo, "checkout", "-q", ".")
-    edit(repo, "src/policy/limits.py", "    limit = 3\n", "    limit = 1 + 2\n")
+    edit_once(repo, "src/policy/limits.py", "    limit = 3\n", "    limit = 1 + 2\n")
     selected = affected(cli, repo)
     assert readers <= set(selected) and "tests/test_other.py::test_namespace" not in selected
 
@@ -264,8 +239,8 @@ def test_a_dataclass_field_selects_every_test_holding_one(tmp_path: Path, cli: C
     assert cli(["run"], repo).code == 0
     # The generated __repr__ shows the new default of an instance made at import; the test
     # reads no field, names no Window and runs no recorded code of it.
-    edit(repo, "src/policy/window.py", "    size: int = 3\n", "    size: int = 4\n")
-    assert failing(repo) == {"tests/test_policy.py::test_window_repr"}
+    edit_once(repo, "src/policy/window.py", "    size: int = 3\n", "    size: int = 4\n")
+    assert failing_in_full_run(repo) == {"tests/test_policy.py::test_window_repr"}
     selected = affected(cli, repo)
     assert "tests/test_policy.py::test_window_repr" in selected, selected
     assert "tests/test_other.py::test_namespace" not in selected
