@@ -90,7 +90,7 @@ def time_per_job(repo: Path) -> tuple[float, float]:
         git, commit, repo, load_projects(repo), Path(sys.executable), PullRequest("main", "x", "")
     )
     first = Checkout(repo, repo, maker.user_projects, Path(sys.executable))
-    maker.listing[:] = checkout_files(repo)  # as the check's own worktree lists it, once
+    maker.listing = checkout_files(repo)  # as the check's own worktree lists it, once
     steps = [
         GateStep(f"job {n}", "true", ".", "bench", KIND_SHELL, True, job=f"j{n}") for n in (1, 2)
     ]
