@@ -103,3 +103,49 @@ def test_suite_marker_expressions_work_with_the_targets_pytest(target: tuple[str
     first, second = result.stdout.splitlines()[:2]
     assert first == "True False"
     assert "tool.gateui.suites.bad.markers: invalid marker expression 'unit and ('" in second
+
+
+WINDOW_TARGETS = {
+    # pluggy before 1.1 knows only old-style hook wrappers; newer ones run the plugin's
+    # recording windows as new-style wrappers.
+    "old-pluggy": ("pytest==7.4.4", "pluggy==1.0.0"),
+    "pytest9": TARGETS["pytest9"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOW_TARGETS))
+def test_recording_windows_work_with_either_kind_of_hook_wrapper(
+    tmp_path: Path, name: str
+) -> None:
+    # The windows wrap pytest's fixture setup (set-up and teardown recorded, the value still
+    # reaching the test) and the test call; a unittest case is recorded through its call phase.
+    python = target_python(*WINDOW_TARGETS[name])
+    (tmp_path / "lib.py").write_text(
+        "def opened():\n    return 1\n\n\ndef closed():\n    return 2\n\n\n"
+        "def prepared():\n    return 3\n\n\ndef checked():\n    return 4\n"
+    )
+    (tmp_path / "test_windows.py").write_text(
+        "import unittest\n\nimport pytest\n\nimport lib\n\n\n"
+        "@pytest.fixture\n"
+        "def value():\n    yield lib.opened()\n    lib.closed()\n\n\n"
+        "def test_fixture_value(value):\n    assert value == 1\n\n\n"
+        "class Case(unittest.TestCase):\n"
+        "    def setUp(self):\n        lib.prepared()\n\n"
+        "    def test_case(self):\n        lib.checked()\n"
+    )
+    command = PytestCommand(
+        tmp_path, tmp_path, python, ("-p", "no:cacheprovider"), env={"GATEUI_RECORD": str(tmp_path)}
+    )
+    events = list(PytestProcess(command).events())
+    results = {e.nodeid: e for e in events if isinstance(e, TestFinished)}
+    assert {nodeid: r.outcome for nodeid, r in results.items()} == {
+        "test_windows.py::test_fixture_value": "passed",
+        "test_windows.py::Case::test_case": "passed",
+    }
+    fixture_deps = results["test_windows.py::test_fixture_value"].deps
+    case_deps = results["test_windows.py::Case::test_case"].deps
+    assert fixture_deps is not None and case_deps is not None
+    assert fixture_deps["funcs"]["lib.py"] == ["closed", "opened"]
+    assert case_deps["funcs"]["lib.py"] == ["checked", "prepared"]
+    version = next(e for e in events if isinstance(e, SessionStarted)).pytest_version
+    assert version.split(".")[0] == ("7" if name == "old-pluggy" else "9")
