@@ -116,3 +116,40 @@ def test_the_warm_server_computes_the_environment_key_through_the_loader() -> No
     (warm_key, left_imported), (plain_key,) = keys
     assert warm_key and warm_key == plain_key
     assert left_imported == "[]"
+
+
+def test_the_implementations_bytecode_is_kept_even_where_the_projects_is_not(
+    tmp_path: Path,
+) -> None:
+    # A project on another Python than gateui's has no bytecode of the plugin for it; with
+    # PYTHONDONTWRITEBYTECODE (the gate's steps) every pytest start compiled the whole plugin.
+    import shutil
+
+    plugin_copy = tmp_path / "gateui_copy"
+    for folder in (Path(PLUGIN_DIR), Path(PLUGIN_IMPLEMENTATION).parent):
+        shutil.copytree(
+            folder, plugin_copy / folder.name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    root = tmp_path / "repo"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_one.py").write_text("def test_one():\n    assert 1\n")
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(plugin_copy / "pytest_plugin"),
+        "GATEUI_EVENTS": str(tmp_path / "events.jsonl"),
+    }
+    command = [sys.executable, "-m", "pytest", "-p", "gateui_events", "-p", "no:cacheprovider"]
+    for _ in range(2):
+        run = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+    cached = list((plugin_copy / "pytest_plugin_implementation" / "__pycache__").glob("*.pyc"))
+    assert [p.name for p in cached] == [
+        f"gateui_events_implementation.{sys.implementation.cache_tag}.pyc"
+    ]
+    # The project's own files are still not compiled to disk, nor is the loader.
+    assert list(root.rglob("__pycache__")) == []
+    assert not (plugin_copy / "pytest_plugin" / "__pycache__").exists()
+    # Results streamed both times.
+    lines = (tmp_path / "events.jsonl").read_text().splitlines()
+    assert sum('"e":"test"' in line for line in lines) == 2

@@ -35,7 +35,17 @@ def _load_implementation(name: str) -> None:
     module = module_from_spec(spec)
     # In place before it runs (as an import does), and what ``import`` returns afterwards.
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    # The implementation's bytecode is cached next to it, in gateui's own folder, even where
+    # the project's files may not be (``PYTHONDONTWRITEBYTECODE``, which the gate's steps
+    # set): it is what installing gateui does for gateui's interpreter, and a project that
+    # runs another Python would otherwise compile the whole plugin at every pytest start
+    # (≈ 25 ms). A folder that cannot be written is left alone, silently, as imports do.
+    dont_write_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = dont_write_bytecode
 
 
 _load_implementation(__name__)
