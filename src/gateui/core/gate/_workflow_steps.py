@@ -123,8 +123,16 @@ class WorkflowSteps:
         self, workflow: Workflow, inputs: Mapping[str, Any], via: str, depth: int
     ) -> list[GateStep]:
         steps: list[GateStep] = []
+        made: dict[str, set[str]] = {}
+        """Each workflow job's key: the gate's jobs it became (matrix legs, a called
+        workflow's jobs)."""
         for job in _by_needs(workflow.jobs):
-            steps.extend(self.job_steps(workflow, job, inputs, via, depth))
+            found = self.job_steps(workflow, job, inputs, via, depth)
+            made[job.key] = {step.job for step in found}
+            before = set().union(*(made.get(n, set()) for n in job.needs))
+            if before:
+                found = [_waiting(s, before) for s in found]
+            steps.extend(found)
         return steps
 
     def job_steps(
@@ -517,6 +525,11 @@ class WorkflowSteps:
             left_out,
             remedy,
         )
+
+
+def _waiting(step: GateStep, jobs: set[str]) -> GateStep:
+    """``step``, waiting for ``jobs`` to end too."""
+    return replace(step, waits_for=tuple(sorted(jobs | set(step.waits_for))))
 
 
 def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:

@@ -118,6 +118,10 @@ class GateStep:
     """Steps of one job share it: a failing step skips the job's later steps, as on CI."""
     needs: tuple[str, ...] = ()
     """Jobs that must not have failed for this one to run."""
+    waits_for: tuple[str, ...] = ()
+    """Jobs (their ``job``, as the gate names them: matrix legs and reusable workflows' jobs
+    each) that must have ended before this one starts: those its ``needs`` names, also under
+    ``if: always()``. Jobs that wait for nothing run at the same time, as on GitHub."""
     runs_after_failure: bool = False
     """``if: always()`` (or ``failure()``): runs even when an earlier step of the job failed."""
     only_after_failure: bool = False
@@ -203,6 +207,10 @@ class GateDefinition:
     untriggered: tuple[str, ...] = ()
     """Workflows read and found not to run for this pull request, each with why: when they are
     all there is, GitHub runs no check on it and nothing can fail."""
+    concurrent_jobs: int | None = None
+    """How many jobs run at the same time (``[tool.gateui.gate] concurrent_jobs``; None: as many
+    as the machine has CPUs). It changes how long a check takes, never its verdict: it is left
+    out of the fingerprint."""
 
     def fingerprint(self) -> str:
         """A digest of everything that decides the verdict (for the cache key)."""
