@@ -75,8 +75,6 @@ class ConcurrentJobs(Generic[E]):
         self._queue: queue.SimpleQueue[_Event[E] | _Ended] = queue.SimpleQueue()
         self._running: dict[str, tuple[Job, threading.Thread]] = {}
         self._ended: set[str] = set()
-        self.most_at_once = 0
-        """The most jobs that ran at the same time (for the report and the tests)."""
 
     def events(self) -> Generator[E, None, None]:
         finished = False
@@ -123,11 +121,8 @@ class ConcurrentJobs(Generic[E]):
         if not self._running and self._waiting:
             # Nothing can start by the rules (never so for jobs read from workflows): the first
             # waiting job runs, so that the run ends rather than waits for ever.
-            self._waiting.insert(0, self._waiting.pop(0))
             self._needs[self._waiting[0].name] = frozenset()
             self._start_ready()
-            return
-        self.most_at_once = max(self.most_at_once, len(self._running))
 
     def _work(self, name: str) -> None:
         error: BaseException | None = None

@@ -74,8 +74,6 @@ class GateRun:
         self.hand_over = HandOver(ArtifactStore(Path(tempfile.gettempdir())))
         self.concurrency = definition.concurrent_jobs or default_limit()
         """How many jobs may run at the same time."""
-        self.most_jobs_at_once = 0
-        """How many jobs did run at the same time, at most (once the run ended)."""
         self._results: dict[int, StepResult] = {}
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
@@ -129,10 +127,7 @@ class GateRun:
                 stop=self.cancel,
                 stopped=lambda: self.cancelled,
             )
-            try:
-                yield from pool.events()
-            finally:
-                self.most_jobs_at_once = pool.most_at_once
+            yield from pool.events()
 
     def _job(
         self, steps: Sequence[tuple[int, GateStep]], places: JobCheckouts, legs: LegRuns
