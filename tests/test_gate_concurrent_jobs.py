@@ -415,3 +415,39 @@ def test_cancelling_a_check_stops_every_running_job(
     assert len(outcome) == 1 and isinstance(outcome[0], KeyboardInterrupt), outcome
     assert_none_left()
     assert_no_worktree_left(repo)
+
+
+# One leg of `build` fails: on GitHub the matrix job fails, and `use`, which needs it, is
+# skipped.
+FAILING_LEG = """
+    on: pull_request
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        strategy:
+          matrix:
+            flavour: [good, bad]
+        steps:
+          - uses: actions/checkout@v4
+          - name: build
+            run: test "${{ matrix.flavour }}" = good
+      use:
+        needs: build
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: use the builds
+            run: touch "$MEET/use-ran"
+"""
+
+
+def test_a_failing_matrix_leg_skips_the_jobs_that_need_its_job(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, FAILING_LEG, gate_settings="concurrent_jobs = 3")
+    code, report = gate_json(repo)
+    assert (code, report["verdict"]) == (1, "fail"), report
+    assert verdicts(report) == [
+        ("build (flavour=good)", "pass"),
+        ("build (flavour=bad)", "fail"),
+        ("use the builds", "skipped"),
+    ]
+    assert not (tmp_path / "meet" / "use-ran").exists()
