@@ -148,6 +148,8 @@ class GateRun:
                 root = places.place_for(step).checkout.root
                 yield from legs.events(index, step.leg, root)
                 leg = legs.prepare(step.leg, root)
+                if self.cancelled:
+                    return  # its environment may have been cut short: no result for the step
                 skip = leg.not_run_result(step)
             if skip is not None:
                 result = skip
