@@ -451,3 +451,75 @@ def test_a_failing_matrix_leg_skips_the_jobs_that_need_its_job(tmp_path: Path) -
         ("use the builds", "skipped"),
     ]
     assert not (tmp_path / "meet" / "use-ran").exists()
+
+
+# Two jobs, each a pytest step with a failing test, running at the same time: `second`'s test
+# fails while `first`'s is still running (it waits for `second`'s to start).
+FAILING_TESTS_AT_ONCE = """
+    on: pull_request
+    jobs:
+      first:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: first tests
+            run: python -m pytest -q -p no:cacheprovider tests/test_first.py
+      second:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: second tests
+            run: python -m pytest -q -p no:cacheprovider tests/test_second.py
+"""
+FIRST_TEST = """
+import pathlib
+import time
+
+
+def test_first_fails():
+    marker = pathlib.Path({meet!r}) / "second-started"
+    deadline = time.monotonic() + {bound}
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)
+    assert "first" == "fine"
+"""
+SECOND_TEST = """
+import pathlib
+
+
+def test_second_fails():
+    (pathlib.Path({meet!r}) / "second-started").touch()
+    assert "second" == "fine"
+"""
+
+
+def test_a_steps_failures_are_printed_in_its_own_block(tmp_path: Path) -> None:
+    meet = str(tmp_path / "meet")
+    repo = make_repo(tmp_path, FAILING_TESTS_AT_ONCE)
+    (repo / "tests" / "test_first.py").write_text(FIRST_TEST.format(meet=meet, bound=WAIT_BOUND_S))
+    (repo / "tests" / "test_second.py").write_text(SECOND_TEST.format(meet=meet))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "failing tests")
+    result = run_cli(["gate", "--no-cache"], repo, env=ENV)
+    assert result.code == 1, result.stdout + result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lines:
+        if line.startswith("▸ "):
+            current = blocks.setdefault(line[2:].split(":")[0], [])
+        elif line.startswith(("✓", "✗", "PR gate")):
+            current = None
+        elif current is not None and line.startswith(("FAILED", "ERROR")):
+            current.append(line.split(" — ")[0])
+    # Each block holds its own step's failure, whichever ran first or failed first.
+    assert blocks == {
+        "first tests": ["FAILED tests/test_first.py::test_first_fails"],
+        "second tests": ["FAILED tests/test_second.py::test_second_fails"],
+    }, result.stdout
+    # And each block is whole: the header, its failure, then its verdict line.
+    for name in blocks:
+        start = lines.index(next(line for line in lines if line.startswith(f"▸ {name}:")))
+        assert lines[start + 1].startswith("FAILED"), result.stdout
+        assert lines[start + 2].startswith(f"✗ {name}"), result.stdout
