@@ -8,7 +8,7 @@ file of CPU-bound tests (``--seconds`` of work per job on one core), and a last 
     by hand    ``git clone`` into a fresh folder, then each job's step in turn, each job after the
                first in its own copy of the clone (bench/ci_by_hand.py), as a user types them
     in turn    ``gateui gate --json --no-cache`` with ``concurrent_jobs = 1`` (one job after
-               another, as gateui ran them before jobs ran at the same time)
+               another)
     at once    the same with the default (as many jobs at once as CPUs)
     baseline   with ``--baseline PYTHON``: the gate of the gateui that interpreter imports
 

@@ -43,8 +43,7 @@ class GatePrinter:
     bottom after the fact, usually to find the step that failed and why: blocks that read like
     a run of one step after another serve that; lines prefixed with a job's name and mixed with
     other jobs' lines would not, and a failure's headline would land under the wrong step. With
-    one job at a time (one job, or ``concurrent_jobs = 1``) every line prints as it comes, as
-    before."""
+    one job at a time (one job, or ``concurrent_jobs = 1``) every line prints as it comes."""
 
     def __init__(
         self, stream: TextIO, colour: bool = False, prefix: str = "", show_not_run: bool = True

@@ -1,7 +1,7 @@
 """A check's jobs run at the same time, as on GitHub, where every job whose ``needs`` have ended
 starts on a runner of its own.
 
-Each job runs in a thread of its own (its steps one after another, as before); their events come
+Each job runs in a thread of its own (its steps one after another); their events come
 back to the one generator the consumers read, job by job as they happen, each tagged with its
 step's index as always. A job starts once every job it waits for (``GateStep.waits_for``) has
 ended, when fewer than ``limit`` jobs run and no running job holds the same resource (a matrix
