@@ -40,8 +40,9 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
+from gateui.core.gate._job_outputs import carry_outputs
 from gateui.core.gate._leg_spec import combo_label, in_leg, job_leg, merge_combos
-from gateui.core.gate._runner_env import PULL_REQUEST_NUMBER, STEP_OUTPUT
+from gateui.core.gate._runner_env import KEPT_OUTPUT, PULL_REQUEST_NUMBER
 from gateui.core.gate._step_outputs import NEEDS_REMEDY, reads_other_jobs, reads_step_outputs
 from gateui.core.gate._uses_steps import (
     artifact_step,
@@ -128,6 +129,9 @@ class WorkflowSteps:
         workflow's jobs)."""
         for job in _by_needs(workflow.jobs):
             found = self.job_steps(workflow, job, inputs, via, depth)
+            found = carry_outputs(
+                job, found, made, self.contexts(inputs, "${" + WORKSPACE_VAR + "}")
+            )
             made[job.key] = {step.job for step in found}
             before = set().union(*(made.get(n, set()) for n in job.needs))
             if before:
@@ -152,7 +156,7 @@ class WorkflowSteps:
                 if reads_other_jobs(exc):
                     why = (
                         f"whether the job runs (if: {job.condition}) depends on another job's"
-                        " results (needs.*), which the gate does not carry between jobs"
+                        " results (needs.*), which the gate does not decide an if: on"
                     )
                     return [self._job_not_run(workflow, label, why, UNREPRODUCED, NEEDS_REMEDY)]
                 self.notes.append(
@@ -338,7 +342,7 @@ class WorkflowSteps:
                         origin,
                         job_id,
                         f"whether it runs (if: {step.condition}) depends on another job's"
-                        " results (needs.*), which the gate does not carry between jobs",
+                        " results (needs.*), which the gate does not decide an if: on",
                         UNREPRODUCED,
                         NEEDS_REMEDY,
                     )
@@ -436,7 +440,7 @@ class WorkflowSteps:
             classified.pytest
             if classified is not None
             and len(logical_lines(text)) == 1
-            and not STEP_OUTPUT.search(text)
+            and not KEPT_OUTPUT.search(text)
             else None
         )
         if call is not None and not step.shell:

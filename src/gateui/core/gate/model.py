@@ -161,6 +161,12 @@ class GateStep:
     """The matrix leg it belongs to: it runs in that leg's environment (None: the project's)."""
     condition: str | None = None
     """An ``if:`` that reads earlier steps' outputs: decided when the step's turn comes."""
+    job_outputs: tuple[tuple[str, str], ...] = ()
+    """Its job's ``outputs:`` (name, value as written, ``steps.*`` outputs left in): evaluated
+    when the job ends, for the jobs that need it."""
+    needs_jobs: tuple[tuple[str, str], ...] = ()
+    """For each job it needs whose outputs can be carried (one job here, not a matrix): its key
+    in ``needs.<key>.outputs`` and its ``job`` here."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -25,7 +25,7 @@ from gateui.core.gate._job_checkouts import Checkout as Checkout
 from gateui.core.gate._job_checkouts import JobCheckouts, NewCheckout
 from gateui.core.gate._legs import LegEvent as LegEvent
 from gateui.core.gate._legs import LegRuns, leg_runs
-from gateui.core.gate._runner_env import JobState
+from gateui.core.gate._runner_env import JobState, MissingOutput
 from gateui.core.gate._step_limits import time_limit
 from gateui.core.gate._step_outputs import skipped_by
 from gateui.core.gate._step_runner import ORDER_SEED_ENV as ORDER_SEED_ENV
@@ -80,6 +80,8 @@ class GateRun:
         self._processes: dict[str, CurrentProcess] = {}
         """Each job's running process (one at a time within a job)."""
         self._failed_jobs: set[str] = set()
+        self._job_outputs: dict[str, dict[str, str | None]] = {}
+        """Each job's ``outputs:``, once it ended (for the jobs that need it)."""
 
     @property
     def results(self) -> list[StepResult]:
@@ -135,6 +137,11 @@ class GateRun:
         """One job's steps, one after another, as the runner runs them (in the job's thread)."""
         reports: dict[str, StepOutcome] = {}
         state = JobState()
+        first = steps[0][1]
+        # The outputs of the jobs it needs: they ended before this job started.
+        state.needs = {
+            key: self._job_outputs[job] for key, job in first.needs_jobs if job in self._job_outputs
+        }
         spent = 0.0
         failed_jobs = self._failed_jobs
         for index, step in steps:
@@ -181,6 +188,13 @@ class GateRun:
             self.hand_over.finished(step, result)
             self._results[index] = result
             yield StepFinished(index, result)
+        outputs: dict[str, str | None] = {}
+        for name, text in first.job_outputs:
+            try:
+                outputs[name] = state.with_outputs(text)
+            except MissingOutput:
+                outputs[name] = None  # from a step that did not run here: unknown
+        self._job_outputs[first.job] = outputs
 
     def _skip_reason(self, step: GateStep, failed_jobs: set[str]) -> StepResult | None:
         if not step.runs_locally:
