@@ -10,13 +10,15 @@ scenario's tool environment):
               starts on a new runner), leaving out the ``pip install`` steps the gate leaves to
               the environment
     gate      ``gateui gate --json --no-cache`` (its temporary worktree, sandbox and all)
+    baseline  with ``--baseline PYTHON``: the same, by the gateui that interpreter imports (a
+              copy of another commit), in the same rounds
 
 gateui's own modules are compiled to bytecode first, as an installed gateui has them (the arms run
 with PYTHONDONTWRITEBYTECODE=1 to keep the repositories clean, which would otherwise make every
 check compile gateui from source). The first round is a warm-up and is discarded. Reported:
 median wall seconds per arm and the median of the per-round ratios gate / by hand.
 
-    .venv/bin/python bench/gate_scenario_time.py [--rounds 5] [NAME ...]
+    .venv/bin/python bench/gate_scenario_time.py [--rounds 5] [--baseline PYTHON] [NAME ...]
     .venv/bin/python bench/gate_scenario_time.py --quick
 """
 
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import command_line, machine, median, table
 from ci_by_hand import ci_verdict
 from gate_agreement import GATEUI_PYTHON, run_gate
+from gate_fixed_cost import compile_gateui
 from scenario_kit import DEFAULT_PYTHON, Scenario, build, scenarios, tools_python
 
 DEFAULT = [
@@ -58,35 +61,37 @@ def by_hand_seconds(repo: Path, scenario: Scenario) -> float:
     return elapsed
 
 
-def gate_seconds(repo: Path, scenario: Scenario) -> float:
-    seconds, report = run_gate(repo)
+def gate_seconds(repo: Path, scenario: Scenario, python: Path = GATEUI_PYTHON) -> float:
+    seconds, report = run_gate(repo, python)
     if report.get("verdict") != scenario.expected:
         raise RuntimeError(f"{scenario.name}: the gate said {report.get('verdict')}")
     return seconds
 
 
-def measure(scenario: Scenario, rounds: int, base: Path) -> list[str]:
+def measure(scenario: Scenario, rounds: int, base: Path, baseline: Path | None) -> list[str]:
     repo = build(scenario, base / scenario.name, tools_python(scenario.local))
     hand: list[float] = []
     gate: list[float] = []
     ratios: list[float] = []
+    before: list[float] = []
+    before_ratios: list[float] = []
     for index in range(rounds + 1):
         by_hand = by_hand_seconds(repo, scenario)
         gated = gate_seconds(repo, scenario)
+        earlier = gate_seconds(repo, scenario, baseline) if baseline is not None else 0.0
         if index == 0:
             continue  # warm-up
         hand.append(by_hand)
         gate.append(gated)
         ratios.append(gated / by_hand)
+        before.append(earlier)
+        before_ratios.append(earlier / by_hand)
     ratio = median(ratios)
     verdict = "meets" if ratio <= RATIO_TARGET else "MISSES"
-    return [
-        scenario.name,
-        f"{median(hand):.2f}",
-        f"{median(gate):.2f}",
-        f"{ratio:.2f}",
-        f"target ≤ {RATIO_TARGET}: {verdict}",
-    ]
+    row = [scenario.name, f"{median(hand):.2f}", f"{median(gate):.2f}", f"{ratio:.2f}"]
+    if baseline is not None:
+        row += [f"{median(before):.2f}", f"{median(before_ratios):.2f}"]
+    return [*row, f"target ≤ {RATIO_TARGET}: {verdict}"]
 
 
 def main() -> None:
@@ -94,19 +99,25 @@ def main() -> None:
     parser.add_argument("names", nargs="*")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="one scenario, one round")
+    parser.add_argument("--baseline", type=Path, help="a baseline gateui's python: a third arm")
     args = parser.parse_args()
     chosen = scenarios(args.names or DEFAULT)
     if args.quick:
         chosen, args.rounds = chosen[:1], 1
     package = Path(__file__).resolve().parent.parent / "src" / "gateui"
     subprocess.run([str(GATEUI_PYTHON), "-m", "compileall", "-q", str(package)], check=True)
+    if args.baseline is not None:
+        compile_gateui(args.baseline)
     print(f"# {command_line()}")
     print(f"# {machine()}")
     print(f"# {args.rounds} rounds after one warm-up round, arms alternating")
     print("# load average at start: " + " ".join(f"{v:.1f}" for v in os.getloadavg()) + "\n")
     with tempfile.TemporaryDirectory(prefix="gateui-bench-scenario-") as folder:
-        rows = [measure(s, args.rounds, Path(folder)) for s in chosen]
-    print(table(["scenario", "by hand s", "gate s", "ratio (median)", "note"], rows))
+        rows = [measure(s, args.rounds, Path(folder), args.baseline) for s in chosen]
+    head = ["scenario", "by hand s", "gate s", "ratio (median)"]
+    if args.baseline is not None:
+        head += ["baseline gate s", "baseline ratio"]
+    print(table([*head, "note"], rows))
     print("\n# load average at end: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))
 
 

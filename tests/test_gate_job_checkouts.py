@@ -263,7 +263,12 @@ SLOW_SECOND_JOB = """
 def test_interrupting_a_gate_removes_every_jobs_checkout(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
-    repo = make_repo(tmp_path, SLOW_SECOND_JOB)
+    # One job at a time, so that the third job's checkout is made ahead while the second runs
+    # (jobs running at the same time, interrupted: test_gate_concurrent_jobs.py).
+    one_at_a_time = (
+        '[project]\nname = "r"\nversion = "0"\n[tool.gateui.gate]\nconcurrent_jobs = 1\n'
+    )
+    repo = make_repo(tmp_path, SLOW_SECOND_JOB, {"pyproject.toml": one_at_a_time})
     proc = subprocess.Popen(
         [sys.executable, "-m", "gateui", "gate", "--no-cache"],
         cwd=repo,

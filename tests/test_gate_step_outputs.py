@@ -118,7 +118,7 @@ jobs:
 
 def test_an_if_on_another_jobs_output_is_partial_never_a_guess(tmp_path: Path) -> None:
     # On CI the flag is "no": both `exit 1` are skipped and the check passes. The gate does not
-    # carry job outputs between jobs: guessing "runs" would be a false fail, guessing "skipped"
+    # decide an if: on job outputs: guessing "runs" would be a false fail, guessing "skipped"
     # could be a false pass. Each is named as not reproduced instead.
     repo = tmp_path / "repo"
     (repo / ".github" / "workflows").mkdir(parents=True)
@@ -136,3 +136,59 @@ def test_an_if_on_another_jobs_output_is_partial_never_a_guess(tmp_path: Path) -
     assert job["verdict"] == "not-reproduced" and "another job's results" in job["why"]
     named = {item["name"] for item in report["not_reproduced"]}
     assert {"Only when flagged", job["name"]} <= named
+
+
+# `version` maps its step's output to a job output; `check` and `check-env`, which need it, read
+# it in a script and in env; `unknown-reader` reads an output whose step did not run here.
+JOB_OUTPUTS = """
+on: pull_request
+jobs:
+  version:
+    runs-on: ubuntu-latest
+    outputs:
+      number: ${{ steps.v.outputs.number }}
+      unknown: ${{ steps.never.outputs.value }}
+    steps:
+      - id: v
+        run: echo "number=EXPECTED" >> "$GITHUB_OUTPUT"
+  check:
+    needs: version
+    runs-on: ubuntu-latest
+    steps:
+      - name: Read in the script
+        run: test "${{ needs.version.outputs.number }}" = 1.2.3
+  check-env:
+    needs: version
+    runs-on: ubuntu-latest
+    steps:
+      - name: Read in env
+        env:
+          NUMBER: ${{ needs.version.outputs.number }}
+        run: test "$NUMBER" = 1.2.3
+  unknown-reader:
+    needs: version
+    runs-on: ubuntu-latest
+    steps:
+      - name: Read an output of a step that did not run
+        run: echo "${{ needs.version.outputs.unknown }}"
+"""
+
+
+@pytest.mark.parametrize(("written", "verdict"), [("1.2.3", "pass"), ("9.9.9", "fail")])
+def test_a_jobs_outputs_reach_the_jobs_that_need_it(
+    tmp_path: Path, written: str, verdict: str
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    workflow = JOB_OUTPUTS.replace("EXPECTED", written)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    init_repo(repo)
+    _, report = gate(repo)
+    by_name = {s["name"]: s for s in report["steps"]}
+    assert by_name["Read in the script"]["verdict"] == verdict, report
+    assert by_name["Read in env"]["verdict"] == verdict, report
+    # An output whose step did not run here is not guessed: that reader is not reproduced.
+    unknown = by_name["Read an output of a step that did not run"]
+    assert unknown["verdict"] == "not-reproduced", unknown
+    assert "needs.version.outputs.unknown" in unknown["reason"], unknown
+    assert report["verdict"] == ("partial" if verdict == "pass" else "fail"), report

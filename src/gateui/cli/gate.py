@@ -158,6 +158,7 @@ class _SeenSoFar:
         self.ref = ref
         self.started: CheckStarted | None = None
         self.results: list[StepResult] = []
+        self._finished: dict[int, StepResult] = {}
         self.report: GateReport | None = None
         self._began = time.monotonic()
 
@@ -168,7 +169,9 @@ class _SeenSoFar:
         if isinstance(event, CheckStarted):
             self.started = event
         elif isinstance(event, StepFinished):
-            self.results.append(event.result)
+            # Jobs run at the same time finish in any order: the report lists steps in order.
+            self._finished[event.index] = event.result
+            self.results = [self._finished[i] for i in sorted(self._finished)]
         elif isinstance(event, CheckFinished):
             self.report = event.report
 

@@ -33,7 +33,17 @@ _STYLE = {
 
 
 class GatePrinter:
-    """Human output of one gate check."""
+    """Human output of one gate check.
+
+    Jobs run at the same time, so the steps' events come interleaved. Each step's lines (its
+    ``▸`` header, the failures as they happen, its verdict line and what follows it) are printed
+    as one block: the step met first among those running prints live; the lines of the others
+    are held and printed, whole, when the live step is done (those that finished first, then the
+    next running one, which goes live). Whoever reads a pre-push hook's output reads it top to
+    bottom after the fact, usually to find the step that failed and why: blocks that read like
+    a run of one step after another serve that; lines prefixed with a job's name and mixed with
+    other jobs' lines would not, and a failure's headline would land under the wrong step. With
+    one job at a time (one job, or ``concurrent_jobs = 1``) every line prints as it comes."""
 
     def __init__(
         self, stream: TextIO, colour: bool = False, prefix: str = "", show_not_run: bool = True
@@ -42,6 +52,12 @@ class GatePrinter:
         self.colour = colour
         self.prefix = prefix
         self.show_not_run = show_not_run
+        self._live: int | None = None
+        """The step whose lines print as they come."""
+        self._met: list[int] = []
+        """Steps with lines not yet all printed, in the order met (live first)."""
+        self._held: dict[int, list[str]] = {}
+        self._finished: set[int] = set()
 
     def paint(self, text: str, style: str) -> str:
         return f"\x1b[{_STYLE[style]}m{text}\x1b[0m" if self.colour else text
@@ -61,53 +77,106 @@ class GatePrinter:
             if event.checked_in != CACHE:
                 self.line(gate_steps_text(event.definition))
         elif isinstance(event, StepStarted):
-            self.line(f"  ▸ {event.step.name}: {one_line(event.step.command)}")
+            self._say(event.index, f"  ▸ {event.step.name}: {one_line(event.step.command)}")
         elif isinstance(event, LegEvent):
-            self.leg_line(event)
+            for text in self.leg_lines(event):
+                self._say(event.index, text)
         elif isinstance(event, StepEvent):
             inner = event.event
             if isinstance(inner, TestFinished) and inner.outcome in ("failed", "error"):
                 label = "FAILED" if inner.outcome == "failed" else "ERROR"
                 headline = failure_headline(inner.longrepr)
-                self.line(
+                self._say(
+                    event.index,
                     f"      {self.paint(label, 'fail')} {inner.nodeid}"
-                    + (f" — {headline}" if headline else "")
+                    + (f" — {headline}" if headline else ""),
                 )
             elif isinstance(inner, CollectionError):
-                self.line(
+                self._say(
+                    event.index,
                     f"      {self.paint('ERROR collecting', 'fail')} {inner.nodeid}"
-                    f" — {collection_error_headline(inner.message)}"
+                    f" — {collection_error_headline(inner.message)}",
                 )
         elif isinstance(event, StepFinished):
             shown = event.result.step.runs_locally or event.result.verdict != SKIPPED
             if shown or self.show_not_run:
-                self.step_line(event.result.as_json(), event.result.step.runs_locally)
+                lines = self.step_lines(event.result.as_json(), event.result.step.runs_locally)
+                for text in lines:
+                    self._say(event.index, text)
+            self._finish_step(event.index)
         elif isinstance(event, CheckFinished):
+            self._flush_all()
             self.finish(event.report.as_json())
 
-    def leg_line(self, event: LegEvent) -> None:
+    # -- one block per step (see the class docstring) -----------------------------------------
+    def _say(self, index: int, text: str) -> None:
+        if index not in self._met:
+            self._met.append(index)
+        if self._live is None:
+            self._go_live(index)
+        if index == self._live:
+            self.line(text)
+        else:
+            self._held.setdefault(index, []).append(text)
+
+    def _go_live(self, index: int) -> None:
+        self._live = index
+        for text in self._held.pop(index, []):
+            self.line(text)
+
+    def _finish_step(self, index: int) -> None:
+        self._finished.add(index)
+        if index != self._live:
+            return
+        self._met.remove(index)
+        self._live = None
+        # The blocks that finished while this one printed, whole; then the next one running.
+        for other in [i for i in self._met if i in self._finished]:
+            self._met.remove(other)
+            for text in self._held.pop(other, []):
+                self.line(text)
+        if self._met:
+            self._go_live(self._met[0])
+
+    def _flush_all(self) -> None:
+        """Whatever is still held (a run cut short), in the order met."""
+        for index in self._met:
+            for text in self._held.pop(index, []):
+                self.line(text)
+        self._met.clear()
+        self._live = None
+
+    def leg_lines(self, event: LegEvent) -> list[str]:
         said = leg_text(event)
-        if said is not None:
-            text, not_run = said
-            self.line(f"  ◆ {self.paint(text, 'error') if not_run else text}")
+        if said is None:
+            return []
+        text, not_run = said
+        return [f"  ◆ {self.paint(text, 'error') if not_run else text}"]
 
     def step_line(self, step: Mapping[str, Any], runs_locally: bool) -> None:
+        for text in self.step_lines(step, runs_locally):
+            self.line(text)
+
+    def step_lines(self, step: Mapping[str, Any], runs_locally: bool) -> list[str]:
+        """A finished step's verdict line and what follows it (reproduce, warnings, output)."""
+        lines: list[str] = []
         verdict = str(step["verdict"])
         mark = self.paint(MARKS.get(verdict, "?"), verdict if verdict in _STYLE else "bold")
         duration = step.get("duration_s") or 0.0
         timing = f"  ({duration:.1f} s)" if runs_locally and verdict != SKIPPED else ""
         text = f"  {mark} {step['name']} — {step['reason']}{timing}"
-        self.line(self.paint(text, "dim") if verdict == SKIPPED else text)
+        lines.append(self.paint(text, "dim") if verdict == SKIPPED else text)
         if verdict not in (PASS, SKIPPED, NOT_REPRODUCED) and step.get("reproduce"):
-            self.line(f"      reproduce: {one_line(str(step['reproduce']), 400)}")
+            lines.append(f"      reproduce: {one_line(str(step['reproduce']), 400)}")
         for warning in step.get("warnings") or ():
-            self.line(f"      {self.paint('warning', 'error')}: {warning}")
+            lines.append(f"      {self.paint('warning', 'error')}: {warning}")
         tail = step.get("output_tail") or ()
         if tail and not step.get("failed_tests") and not step.get("collection_errors"):
             # A command that failed without naming a test: what it printed last says why.
-            self.line(f"      last {len(tail)} line(s) of its output:")
+            lines.append(f"      last {len(tail)} line(s) of its output:")
             for text in tail:
-                self.line(f"        {text}")
+                lines.append(f"        {text}")
+        return lines
 
     def finish(self, report: Mapping[str, Any]) -> None:
         if report.get("cached"):

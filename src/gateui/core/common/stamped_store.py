@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,8 @@ class StampedStore:
         """Keep ``data`` for ``key`` (atomically: a reader sees the old answer or the new one).
         A cache folder that cannot be written only means asking again next time."""
         target = self._file(key)
-        temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        # Per process and thread: the gate's jobs, running at the same time, save answers too.
+        temp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         with contextlib.suppress(OSError):
             self.folder.mkdir(parents=True, exist_ok=True)
             temp.write_text(json.dumps({"key": key, "stamp": stamp, "data": data}), "utf-8")

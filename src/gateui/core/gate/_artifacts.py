@@ -16,6 +16,7 @@ import glob
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,41 +241,47 @@ class HandOver:
 
     def __init__(self, store: ArtifactStore) -> None:
         self.store = store
+        self._lock = threading.RLock()
+        """Jobs running at the same time hand over from their own threads."""
         self.unreproduced: dict[str, str] = {}
         """Jobs with a step not reproduced here: the first such step's name."""
         self.blocked_jobs: dict[str, str] = {}
         """Jobs whose later steps would miss an artifact: why."""
 
     def skipped(self, step: GateStep, result: StepResult) -> None:
-        if step.kind == KIND_UPLOAD_ARTIFACT:
-            self.store.not_uploaded(dict(step.action_inputs), result.reason)
-        self.finished(step, result)
+        with self._lock:
+            if step.kind == KIND_UPLOAD_ARTIFACT:
+                self.store.not_uploaded(dict(step.action_inputs), result.reason)
+            self.finished(step, result)
 
     def finished(self, step: GateStep, result: StepResult) -> None:
-        if result.verdict != NOT_REPRODUCED:
-            return
-        self.unreproduced.setdefault(step.job, step.name)
-        if step.kind == KIND_DOWNLOAD_ARTIFACT:
-            self.blocked_jobs.setdefault(step.job, result.reason)
+        with self._lock:
+            if result.verdict != NOT_REPRODUCED:
+                return
+            self.unreproduced.setdefault(step.job, step.name)
+            if step.kind == KIND_DOWNLOAD_ARTIFACT:
+                self.blocked_jobs.setdefault(step.job, result.reason)
 
     def blocked(self, step: GateStep) -> StepResult | None:
         """A step of a job that cannot go on here: not reproduced (None: it can run)."""
-        why = self.blocked_jobs.get(step.job)
-        if why is None:
-            return None
-        outcome = StepOutcome(not_reproduced=f"not run here: {why}")
-        return StepResult(step, NOT_REPRODUCED, outcome.not_reproduced, outcome=outcome)
+        with self._lock:
+            why = self.blocked_jobs.get(step.job)
+            if why is None:
+                return None
+            outcome = StepOutcome(not_reproduced=f"not run here: {why}")
+            return StepResult(step, NOT_REPRODUCED, outcome.not_reproduced, outcome=outcome)
 
     def perform(self, step: GateStep, outcome: StepOutcome, workspace: Path) -> None:
         """Run an artifact step (gateui performs it itself) into ``outcome``."""
-        inputs = dict(step.action_inputs)
-        if step.kind == KIND_UPLOAD_ARTIFACT:
-            earlier = self.unreproduced.get(step.job, "")
-            after = f"the step {earlier!r}, not reproduced here" if earlier else ""
-            done = self.store.upload(step.command, inputs, workspace, after)
-        else:
-            done = self.store.download(inputs, workspace)
-        outcome.reproduce = f"{step.command} (gateui hands artifacts over locally)"
-        outcome.exit_code = 1 if done.failed else 0
-        outcome.output_tail = [done.message]
-        outcome.not_reproduced = done.not_reproduced
+        with self._lock:
+            inputs = dict(step.action_inputs)
+            if step.kind == KIND_UPLOAD_ARTIFACT:
+                earlier = self.unreproduced.get(step.job, "")
+                after = f"the step {earlier!r}, not reproduced here" if earlier else ""
+                done = self.store.upload(step.command, inputs, workspace, after)
+            else:
+                done = self.store.download(inputs, workspace)
+            outcome.reproduce = f"{step.command} (gateui hands artifacts over locally)"
+            outcome.exit_code = 1 if done.failed else 0
+            outcome.output_tail = [done.message]
+            outcome.not_reproduced = done.not_reproduced

@@ -14,6 +14,8 @@ require_markers = ["unit", "integration"]   # every test carries one of these (i
 random_order = true            # each pytest step once more in an order gateui shuffles
 legs = "all"                   # CI matrix legs run here: "all" (default), "local" (the Python
                                # version of the project's interpreter) or a number of versions
+concurrent_jobs = 2            # CI jobs run at the same time, as on GitHub (default: the
+                               # machine's CPU count; 1 runs them one after another)
 steps = [
   { name = "unit", suite = "unit" },
   { name = "smoke", command = "./tools/test.sh --smoke-backend" },
@@ -57,6 +59,7 @@ _GATE_KEYS = {
     "require_markers",
     "random_order",
     "legs",
+    "concurrent_jobs",
 }
 _STEP_KEYS = {
     "name",
@@ -102,6 +105,8 @@ class GateConfig:
     line: int | None = None
     legs: str = LEGS_DEFAULT
     """"all", "local", or a number of Python versions (as text)."""
+    concurrent_jobs: int | None = None
+    """How many jobs run at the same time (None: the machine's CPU count)."""
 
 
 def _line(text: str, key: str, after: int = 0) -> int | None:
@@ -156,6 +161,7 @@ def parse_gate_config(text: str | None, display_path: Path) -> GateConfig:
     if base is not None and (not isinstance(base, str) or not base):
         reader.fail("tool.gateui.gate.base", "tool.gateui.gate.base must be a branch name")
     legs = reader.legs(table.get("legs", LEGS_DEFAULT))
+    concurrent_jobs = reader.concurrent_jobs(table.get("concurrent_jobs"))
     thresholds = reader.thresholds("tool.gateui.gate", table, Thresholds())
     steps = None
     if "steps" in table:
@@ -169,6 +175,7 @@ def parse_gate_config(text: str | None, display_path: Path) -> GateConfig:
         thresholds=thresholds,
         line=_line(text, "tool.gateui.gate"),
         legs=legs,
+        concurrent_jobs=concurrent_jobs,
     )
 
 
@@ -199,6 +206,19 @@ class _Reader:
             "tool.gateui.gate.legs",
             'tool.gateui.gate.legs must be "all", "local" or a number of Python versions'
             f" (1 or more; got {value!r})",
+        )
+        raise AssertionError  # fail() raises
+
+    def concurrent_jobs(self, value: Any) -> int | None:
+        """``concurrent_jobs``: a whole number, 1 or more (absent: None)."""
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        self.fail(
+            "tool.gateui.gate.concurrent_jobs",
+            "tool.gateui.gate.concurrent_jobs must be a whole number of jobs, 1 or more"
+            f" (1 runs them one after another; got {value!r})",
         )
         raise AssertionError  # fail() raises
 

@@ -13,8 +13,9 @@ detached worktree of the same commit (``gitops.add_worktree``: parallel checkout
 removed as soon as its last step is done — and always at the end, on a failure, Ctrl-C or
 SIGTERM (``close()``), or by the next gate when gateui was killed outright (each lives in an owned
 temporary folder). While a job runs, the next job's checkout is made in a background thread (a
-spare), so that on a large repository the checkout is ready when the job's turn comes instead
-of adding its time to the check's (``bench/worktree_cost.py``: seconds on 20,000 files). A spare
+spare; jobs running at the same time take theirs one after another), so that on a large
+repository the checkout is ready when the job's turn comes instead of adding its time to the
+check's (``bench/worktree_cost.py``: seconds on 20,000 files). A spare
 no job takes (the jobs left were skipped) is removed with the rest. A job's ``HOME``,
 ``TMPDIR`` and ``RUNNER_TEMP`` are its own too (``ScratchArea`` per job). Outputs
 (``steps.<id>.outputs``) stay in memory and are not affected.
@@ -125,6 +126,11 @@ class JobCheckouts:
         self._spare: _Spare | None = None
         self.made = 0
         """How many checkouts were made besides the check's own."""
+        # Jobs running at the same time ask from their own threads: one at a time takes a
+        # checkout (they are made one at a time, ahead, by ``_Spare``), and the jobs' holds are
+        # changed under a lock of their own, so a job that ends need not wait for a checkout.
+        self._taking = threading.Lock()
+        self._holds = threading.Lock()
 
     def __enter__(self) -> JobCheckouts:
         return self
@@ -134,6 +140,10 @@ class JobCheckouts:
 
     def place_for(self, step: GateStep) -> JobPlace:
         """The checkout and scratch area of ``step``'s job, made on its first step."""
+        with self._taking:
+            return self._place_for(step)
+
+    def _place_for(self, step: GateStep) -> JobPlace:
         place = self._places.get(step.job)
         if place is not None:
             return place
@@ -145,7 +155,8 @@ class JobCheckouts:
             spare = self._spare = self._spare or _Spare(self._new)
             checkout, held = spare.take()
             self._spare = None
-            self._held[step.job] = held
+            with self._holds:
+                self._held[step.job] = held
             self.made += 1
         scratch = ScratchArea(self._scratch_root / "jobs" / str(len(self._places)))
         place = self._places[step.job] = JobPlace(checkout, scratch)
@@ -166,11 +177,13 @@ class JobCheckouts:
             self.release(step.job)
 
     def release(self, job: str) -> None:
-        held = self._held.pop(job, None)
+        with self._holds:
+            held = self._held.pop(job, None)
         if held is not None:
             held.close()
 
     def close(self) -> None:
+        """Remove every checkout made (once no job runs: the spare is no longer wanted)."""
         errors: list[BaseException] = []
         spare, self._spare = self._spare, None
         if spare is not None:

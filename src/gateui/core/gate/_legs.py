@@ -11,6 +11,7 @@ partial, never a pass that claims them and never a failure they did not earn.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,10 @@ class LegRuns:
         """Each leg as first prepared (what the report shows)."""
         self._in_checkout: dict[tuple[Leg, Path], LegState] = {}
         self._environments = LegEnvironments(stop)
+        self._preparing = threading.Lock()
+        """One leg is prepared at a time, also when jobs run at the same time: environments
+        are kept in one cache folder, pruned after each build, and one kept environment is
+        pointed at one checkout at a time (jobs that use the same one never run together)."""
 
     def close(self) -> None:
         self._environments.close()
@@ -149,12 +154,13 @@ class LegRuns:
 
     def prepare(self, leg: Leg, checkout: Path) -> LegState:
         """The leg, ready to run in ``checkout`` (its environment imports that checkout)."""
-        state = self._in_checkout.get((leg, checkout))
-        if state is None:
-            state = self._prepare(leg, checkout)
-            self._in_checkout[(leg, checkout)] = state
-            self.states.setdefault(leg, state)
-        return state
+        with self._preparing:
+            state = self._in_checkout.get((leg, checkout))
+            if state is None:
+                state = self._prepare(leg, checkout)
+                self._in_checkout[(leg, checkout)] = state
+                self.states.setdefault(leg, state)
+            return state
 
     def _prepare(self, leg: Leg, checkout: Path) -> LegState:
         state = LegState(leg)

@@ -268,6 +268,10 @@ class JobState:
     path: list[str] = field(default_factory=list)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
     """``steps.<id>.outputs``, by the step's id (every step with an id that ran here)."""
+    needs: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """``needs.<job>.outputs``, by the job's key: the outputs of the jobs it needs that ran
+    here (a job's ``outputs:`` evaluated when it ended; None: from a step that did not run
+    here)."""
 
     def apply(self, env: dict[str, str]) -> None:
         env.update(self.env)
@@ -294,7 +298,21 @@ class JobState:
                 )
             return self.outputs[step].get(name, "")
 
-        return STEP_OUTPUT.sub(value, text)
+        def needed(match: re.Match[str]) -> str:
+            job, name = match.group(1), match.group(2)
+            if job not in self.needs:
+                raise MissingOutput(
+                    f"it uses needs.{job}.outputs.{name}, from a job whose outputs are not"
+                    " known here (it did not run here, or is a matrix job)"
+                )
+            known = self.needs[job].get(name, "")
+            if known is None:
+                raise MissingOutput(
+                    f"it uses needs.{job}.outputs.{name}, from a step that did not run here"
+                )
+            return known
+
+        return NEEDS_OUTPUT.sub(needed, STEP_OUTPUT.sub(value, text))
 
 
 class MissingOutput(Exception):
@@ -303,3 +321,7 @@ class MissingOutput(Exception):
 
 STEP_OUTPUT = re.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
 """``${{ steps.<id>.outputs.<name> }}``, left in a command by the inference for the run."""
+NEEDS_OUTPUT = re.compile(r"\$\{\{\s*needs\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
+"""``${{ needs.<job>.outputs.<name> }}``, left in a command for the run likewise."""
+KEPT_OUTPUT = re.compile(f"{STEP_OUTPUT.pattern}|{NEEDS_OUTPUT.pattern}")
+"""Either: what the run fills in."""

@@ -27,8 +27,9 @@ def reads_step_outputs(problem: Unresolvable) -> bool:
 
 def reads_other_jobs(problem: Unresolvable) -> bool:
     """Whether an unresolvable expression reads another job's results (``needs.<job>.outputs``,
-    ``needs.<job>.result``): the gate does not carry those between jobs, so whatever decides on
-    them is not reproduced here — never guessed."""
+    ``needs.<job>.result``): an ``if:`` is decided before the jobs run, so whatever decides on
+    them is not reproduced here — never guessed (commands and ``env`` get ``needs.<job>.outputs``
+    filled in at their turn: ``_job_outputs``)."""
     return problem.what.startswith("needs.")
 
 

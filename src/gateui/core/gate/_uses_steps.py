@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateui.core.gate._expressions import Contexts, Unresolvable, substitute
-from gateui.core.gate._runner_env import STEP_OUTPUT
+from gateui.core.gate._runner_env import KEPT_OUTPUT
 from gateui.core.gate.model import UNREPRODUCED, GateStep
 from gateui.core.gate.workflows import Step
 
@@ -49,11 +49,12 @@ def artifact_step(
 
 
 def substitute_keeping_outputs(text: str, contexts: Contexts) -> str:
-    """``substitute``, leaving ``${{ steps.<id>.outputs.<name> }}`` as written: the run fills
-    them in from what those steps wrote to ``$GITHUB_OUTPUT``."""
+    """``substitute``, leaving ``${{ steps.<id>.outputs.<name> }}`` and
+    ``${{ needs.<job>.outputs.<name> }}`` as written: the run fills them in from what those
+    steps wrote to ``$GITHUB_OUTPUT``, and from the outputs of the jobs needed."""
     pieces: list[str] = []
     last = 0
-    for match in STEP_OUTPUT.finditer(text):
+    for match in KEPT_OUTPUT.finditer(text):
         pieces += [substitute(text[last : match.start()], contexts), match.group(0)]
         last = match.end()
     return "".join([*pieces, substitute(text[last:], contexts)])

@@ -40,8 +40,9 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
+from gateui.core.gate._job_outputs import carry_outputs
 from gateui.core.gate._leg_spec import combo_label, in_leg, job_leg, merge_combos
-from gateui.core.gate._runner_env import PULL_REQUEST_NUMBER, STEP_OUTPUT
+from gateui.core.gate._runner_env import KEPT_OUTPUT, PULL_REQUEST_NUMBER
 from gateui.core.gate._step_outputs import NEEDS_REMEDY, reads_other_jobs, reads_step_outputs
 from gateui.core.gate._uses_steps import (
     artifact_step,
@@ -123,8 +124,19 @@ class WorkflowSteps:
         self, workflow: Workflow, inputs: Mapping[str, Any], via: str, depth: int
     ) -> list[GateStep]:
         steps: list[GateStep] = []
+        made: dict[str, set[str]] = {}
+        """Each workflow job's key: the gate's jobs it became (matrix legs, a called
+        workflow's jobs)."""
         for job in _by_needs(workflow.jobs):
-            steps.extend(self.job_steps(workflow, job, inputs, via, depth))
+            found = self.job_steps(workflow, job, inputs, via, depth)
+            found = carry_outputs(
+                job, found, made, self.contexts(inputs, "${" + WORKSPACE_VAR + "}")
+            )
+            made[job.key] = {step.job for step in found}
+            before = set().union(*(made.get(n, set()) for n in job.needs))
+            if before:
+                found = [_waiting(s, before) for s in found]
+            steps.extend(found)
         return steps
 
     def job_steps(
@@ -144,7 +156,7 @@ class WorkflowSteps:
                 if reads_other_jobs(exc):
                     why = (
                         f"whether the job runs (if: {job.condition}) depends on another job's"
-                        " results (needs.*), which the gate does not carry between jobs"
+                        " results (needs.*), which the gate does not decide an if: on"
                     )
                     return [self._job_not_run(workflow, label, why, UNREPRODUCED, NEEDS_REMEDY)]
                 self.notes.append(
@@ -330,7 +342,7 @@ class WorkflowSteps:
                         origin,
                         job_id,
                         f"whether it runs (if: {step.condition}) depends on another job's"
-                        " results (needs.*), which the gate does not carry between jobs",
+                        " results (needs.*), which the gate does not decide an if: on",
                         UNREPRODUCED,
                         NEEDS_REMEDY,
                     )
@@ -428,7 +440,7 @@ class WorkflowSteps:
             classified.pytest
             if classified is not None
             and len(logical_lines(text)) == 1
-            and not STEP_OUTPUT.search(text)
+            and not KEPT_OUTPUT.search(text)
             else None
         )
         if call is not None and not step.shell:
@@ -517,6 +529,11 @@ class WorkflowSteps:
             left_out,
             remedy,
         )
+
+
+def _waiting(step: GateStep, jobs: set[str]) -> GateStep:
+    """``step``, waiting for ``jobs`` to end too."""
+    return replace(step, waits_for=tuple(sorted(jobs | set(step.waits_for))))
 
 
 def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:

@@ -128,6 +128,7 @@ def declared_gate(config: GateConfig, base: str) -> GateDefinition:
         base=base,
         sources=("pyproject.toml",),
         legs=config.legs,
+        concurrent_jobs=config.concurrent_jobs,
     )
 
 
@@ -234,6 +235,7 @@ def infer_gate(
         sources=tuple(sources),
         legs=config.legs,
         untriggered=tuple(untriggered),
+        concurrent_jobs=config.concurrent_jobs,
     )
 
 
@@ -275,6 +277,8 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
     local_steps = Counter(step.job for step in steps if step.runs_locally)
     seen: dict[GateStep, int] = {}
     result: list[GateStep] = []
+    run_by: dict[str, str] = {}
+    """A job whose step is left out here: the job that runs it."""
     for step in steps:
         if not step.runs_locally or local_steps[step.job] != 1:
             result.append(step)
@@ -284,10 +288,19 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
             index = seen[key]
             kept = result[index]
             result[index] = replace(kept, notes=(*kept.notes, f"also in {step.origin}"))
+            run_by[step.job] = kept.job
             continue
         seen[key] = len(result)
         result.append(step)
-    return result
+    if not run_by:
+        return result
+    # A job waiting for a left-out one waits for the job that runs its step.
+    return [
+        replace(s, waits_for=tuple(sorted({run_by.get(j, j) for j in s.waits_for})))
+        if s.waits_for
+        else s
+        for s in result
+    ]
 
 
 def _stricter(a: float | None, b: float | None) -> float | None:

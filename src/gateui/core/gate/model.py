@@ -118,6 +118,10 @@ class GateStep:
     """Steps of one job share it: a failing step skips the job's later steps, as on CI."""
     needs: tuple[str, ...] = ()
     """Jobs that must not have failed for this one to run."""
+    waits_for: tuple[str, ...] = ()
+    """Jobs (their ``job``, as the gate names them: matrix legs and reusable workflows' jobs
+    each) that must have ended before this one starts: those its ``needs`` names, also under
+    ``if: always()``. Jobs that wait for nothing run at the same time, as on GitHub."""
     runs_after_failure: bool = False
     """``if: always()`` (or ``failure()``): runs even when an earlier step of the job failed."""
     only_after_failure: bool = False
@@ -157,6 +161,12 @@ class GateStep:
     """The matrix leg it belongs to: it runs in that leg's environment (None: the project's)."""
     condition: str | None = None
     """An ``if:`` that reads earlier steps' outputs: decided when the step's turn comes."""
+    job_outputs: tuple[tuple[str, str], ...] = ()
+    """Its job's ``outputs:`` (name, value as written, ``steps.*`` outputs left in): evaluated
+    when the job ends, for the jobs that need it."""
+    needs_jobs: tuple[tuple[str, str], ...] = ()
+    """For each job it needs whose outputs can be carried (one job here, not a matrix): its key
+    in ``needs.<key>.outputs`` and its ``job`` here."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -203,6 +213,10 @@ class GateDefinition:
     untriggered: tuple[str, ...] = ()
     """Workflows read and found not to run for this pull request, each with why: when they are
     all there is, GitHub runs no check on it and nothing can fail."""
+    concurrent_jobs: int | None = None
+    """How many jobs run at the same time (``[tool.gateui.gate] concurrent_jobs``; None: as many
+    as the machine has CPUs). It changes how long a check takes, never its verdict: it is left
+    out of the fingerprint."""
 
     def fingerprint(self) -> str:
         """A digest of everything that decides the verdict (for the cache key)."""

@@ -1,78 +1,41 @@
-"""Running the gate's steps in a checkout, one after another, as one stream of events.
+"""Running the gate's steps, job by job, as one stream of events.
 
-- pytest steps go through gateui's runner (per-test results stream, crashes are named);
-- CI ``run:`` scripts run in the shell GitHub would use (``bash -e`` by default) in the resolved
-  working directory; declared commands without shell syntax run directly. Both get the event
-  plugin through the environment (``PYTEST_ADDOPTS=-p gateui_events``, a file channel), so the
-  pytest sessions they start still report per test;
-- the project's interpreter comes first on PATH (``python`` in a Makefile or script is the
-  project's), and in a worktree the interpreter imports the worktree's code, not the user's
-  editable install.
-
-Steps of one CI job behave as on the runner: after a failing step the job's later steps are
-skipped unless their ``if:`` says ``always()``; a job whose ``needs`` failed is skipped. Each job
-(and matrix leg) runs in its own fresh checkout with its own home (``_job_checkouts``): only
-artifacts pass between jobs.
+Jobs run as on GitHub: each in its own fresh checkout with its own home (``_job_checkouts``),
+only artifacts passing between them (``_artifacts``); a job starts once the jobs it needs have
+ended, and jobs that wait for nothing (or for jobs that ended) run at the same time
+(``_concurrent_jobs``). Steps of one job run one after another and behave as on the runner:
+after a failing step the job's later steps are skipped unless their ``if:`` says ``always()``; a
+job whose ``needs`` failed is skipped. How one step runs is ``_step_runner``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import random
-import re
-import shlex
 import tempfile
+import threading
 import time
-from collections.abc import Generator, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from gateui.core.commands.classify import quote_command
-from gateui.core.commands.pytest_args import split_pytest_args
-from gateui.core.common.errors import GateuiError, InterpreterError
 from gateui.core.common.owned_dirs import owned_tempdir
-from gateui.core.common.paths import relative_nodeid, relative_path
-from gateui.core.discovery.discover import Project
-from gateui.core.gate._adapt_args import adapt_args
 from gateui.core.gate._artifacts import ArtifactStore, HandOver
-from gateui.core.gate._console_pytest import ConsolePytestCommand
-from gateui.core.gate._import_overlay import worktree_overlay
+from gateui.core.gate._concurrent_jobs import ConcurrentJobs, Job, default_limit
 from gateui.core.gate._job_checkouts import Checkout as Checkout
-from gateui.core.gate._job_checkouts import JobCheckouts, JobPlace, NewCheckout
-from gateui.core.gate._legs import LegEnvironment, LegRuns, leg_runs
+from gateui.core.gate._job_checkouts import JobCheckouts, NewCheckout
 from gateui.core.gate._legs import LegEvent as LegEvent
-from gateui.core.gate._runner_env import (
-    PRE_COMMIT_HOME,
-    JobState,
-    MissingOutput,
-    RunnerFiles,
-    runner_environment,
-)
-from gateui.core.gate._sandbox import sandboxed, unavailable_reason
-from gateui.core.gate._step_limits import TimeLimit, stop_at, time_limit
-from gateui.core.gate._step_outcome import (
-    merge_outcome,
-    missing_command,
-    missing_module,
-    note_order_seed,
-    pre_commit_setup_failure,
-    shuffle_nodeids,
-    tally,
-    with_order_seed,
-    worse_exit,
-)
+from gateui.core.gate._legs import LegRuns, leg_runs
+from gateui.core.gate._runner_env import JobState, MissingOutput
+from gateui.core.gate._step_limits import time_limit
 from gateui.core.gate._step_outputs import skipped_by
-from gateui.core.gate.gitops import clean_env, worktree_admin_dir
+from gateui.core.gate._step_runner import ORDER_SEED_ENV as ORDER_SEED_ENV
+from gateui.core.gate._step_runner import GateEvent as GateEvent
+from gateui.core.gate._step_runner import StepEvent as StepEvent
+from gateui.core.gate._step_runner import StepFinished as StepFinished
+from gateui.core.gate._step_runner import StepRunner
+from gateui.core.gate._step_runner import StepStarted as StepStarted
 from gateui.core.gate.model import (
-    ARTIFACT_KINDS,
     FAIL,
-    KIND_MARKER_CHECK,
-    KIND_PYTEST,
-    KIND_RANDOM_ORDER,
-    KIND_SHELL,
-    KIND_SUITE,
     SKIPPED,
     GateDefinition,
     GateStep,
@@ -81,61 +44,16 @@ from gateui.core.gate.model import (
     judge,
     not_run_result,
 )
-from gateui.core.layout.interpreter_info import InterpreterInfo, interpreter_info
-from gateui.core.plan.run_plan import CommandRun, RunRequest, merge_summaries, plan_run
-from gateui.core.running.command_process import (
-    CommandProcess,
-    CommandSpec,
-    CommandStartError,
-    python_shim,
-    which,
-)
-from gateui.core.running.events import (
-    Event,
-    ItemCollected,
-    OutputLine,
-    RunSummary,
-    SessionStarted,
-)
-from gateui.core.running.junit import junit_paths
 from gateui.core.running.process_group import CurrentProcess
-from gateui.core.running.pytest_process import PytestCommand, PytestProcess
-
-ORDER_SEED_ENV = "GATEUI_ORDER_SEED"  # read by the event plugin: `gateui gate --seed N`
-_SEED = re.compile(r"--random(?:ly|-order)-seed=\d+")
-_COVERAGE_FAIL = re.compile(
-    r"Required test coverage of ([\d.]+)% not reached\. Total coverage: ([\d.]+)%"
-)
-_UNRECOGNIZED = re.compile(r"error: unrecognized arguments: (.+)")
-
-
-# -- events ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class StepStarted:
-    index: int
-    step: GateStep
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    """A runner event (a test result, a collection error…) of the step that is running."""
-
-    index: int
-    step: GateStep
-    event: Event
-
-
-@dataclass(frozen=True)
-class StepFinished:
-    index: int
-    result: StepResult
-
-
-GateEvent = StepStarted | StepEvent | StepFinished | LegEvent
 
 
 class GateRun:
-    """Runs a gate's steps; ``events()`` yields progress and fills ``results``."""
+    """Runs a gate's steps; ``events()`` yields progress and fills ``results``.
+
+    Jobs whose ``waits_for`` have ended run at the same time (``_concurrent_jobs``), at most
+    ``concurrency`` of them; each job's steps run one after another in its own thread. The
+    stream interleaves the running steps' events (each carries its step's index); ``results``
+    is in step (definition) order however the jobs finish."""
 
     def __init__(
         self,
@@ -152,24 +70,49 @@ class GateRun:
         """Makes a fresh checkout of the same commit for each other job."""
         self.seed = seed
         """For orders gateui shuffles and the random-order plugins' (None: a fresh one)."""
-        self.results: list[StepResult] = []
         self.legs: LegRuns | None = None  # the matrix legs, once the run started
-        self._running = CurrentProcess()
         self.hand_over = HandOver(ArtifactStore(Path(tempfile.gettempdir())))
+        self.concurrency = definition.concurrent_jobs or default_limit()
+        """How many jobs may run at the same time."""
+        self._results: dict[int, StepResult] = {}
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._processes: dict[str, CurrentProcess] = {}
+        """Each job's running process (one at a time within a job)."""
+        self._failed_jobs: set[str] = set()
+        self._job_outputs: dict[str, dict[str, str | None]] = {}
+        """Each job's ``outputs:``, once it ended (for the jobs that need it)."""
+
+    @property
+    def results(self) -> list[StepResult]:
+        """The steps' results so far, in step order."""
+        return [self._results[index] for index in sorted(self._results)]
 
     def cancel(self) -> None:
-        self._running.cancel()
+        """Stop every running job's process (and all it started); no further step starts."""
+        self._cancelled.set()
+        with self._lock:
+            running = list(self._processes.values())
+        for current in running:
+            current.cancel()
 
     @property
     def cancelled(self) -> bool:
-        return self._running.cancelled
+        return self._cancelled.is_set()
+
+    def processes_of(self, job: str) -> CurrentProcess:
+        """Where ``job`` tracks its running process (cancelled at once after a cancel)."""
+        with self._lock:
+            current = self._processes.setdefault(job, CurrentProcess())
+        if self.cancelled:
+            current.cancel()
+        return current
 
     def events(self) -> Generator[GateEvent, None, None]:
-        failed_jobs: set[str] = set()
-        reports: dict[str, StepOutcome] = {}
-        jobs: dict[str, JobState] = {}
-        spent: dict[str, float] = {}
         legs = self.legs = leg_runs(self.definition, self.checkout, lambda: self.cancelled)
+        by_job: dict[str, list[tuple[int, GateStep]]] = {}
+        for index, step in enumerate(self.definition.steps):
+            by_job.setdefault(step.job, []).append((index, step))
         with (
             owned_tempdir("gateui-steps-") as scratch_dir,
             contextlib.closing(legs),
@@ -178,54 +121,91 @@ class GateRun:
             ) as places,
         ):
             self.hand_over = HandOver(ArtifactStore(Path(scratch_dir) / "artifacts"))
-            for index, step in enumerate(self.definition.steps):
+            jobs = [_job_spec(name, steps) for name, steps in by_job.items()]
+            pool = ConcurrentJobs(
+                jobs,
+                lambda name: self._job(by_job[name], places, legs),
+                self.concurrency,
+                stop=self.cancel,
+                stopped=lambda: self.cancelled,
+            )
+            yield from pool.events()
+
+    def _job(
+        self, steps: Sequence[tuple[int, GateStep]], places: JobCheckouts, legs: LegRuns
+    ) -> Iterator[GateEvent]:
+        """One job's steps, one after another, as the runner runs them (in the job's thread)."""
+        reports: dict[str, StepOutcome] = {}
+        state = JobState()
+        first = steps[0][1]
+        # The outputs of the jobs it needs: they ended before this job started.
+        state.needs = {
+            key: self._job_outputs[job] for key, job in first.needs_jobs if job in self._job_outputs
+        }
+        spent = 0.0
+        failed_jobs = self._failed_jobs
+        for index, step in steps:
+            if self.cancelled:
+                return
+            skip = self._skip_reason(step, failed_jobs) or skipped_by(
+                step, {step.job: state}, failed_jobs
+            )
+            leg = None
+            if skip is None and step.leg is not None:
+                root = places.place_for(step).checkout.root
+                yield from legs.events(index, step.leg, root)
+                leg = legs.prepare(step.leg, root)
                 if self.cancelled:
-                    break
-                skip = self._skip_reason(step, failed_jobs) or skipped_by(step, jobs, failed_jobs)
-                leg = None
-                if skip is None and step.leg is not None:
-                    root = places.place_for(step).checkout.root
-                    yield from legs.events(index, step.leg, root)
-                    leg = legs.prepare(step.leg, root)
-                    skip = leg.not_run_result(step)
-                if skip is not None:
-                    result = skip
-                    self.hand_over.skipped(step, skip)
-                else:
-                    yield StepStarted(index, step)
-                    outcome = StepOutcome()
-                    started = time.monotonic()
-                    job = jobs.setdefault(step.job, JobState())
-                    limit = time_limit(step, spent.get(step.job, 0.0))
-                    place = places.place_for(step)
-                    runner = _StepRunner(self, step, index, place, job, limit)
-                    runner.leg_environment = leg.environment if leg else None
-                    yield from runner.run(outcome)
-                    outcome.duration_s = time.monotonic() - started
-                    spent[step.job] = spent.get(step.job, 0.0) + outcome.duration_s
-                    if self.cancelled:
-                        break
-                    job.absorb(runner.files, step.step_id)
-                    result = judge(step, outcome, reports)
-                    if runner.timed_out:
-                        result = replace(result, verdict=FAIL, reason=runner.timed_out)
-                    if step.writes_report:
-                        reports[step.writes_report] = outcome
-                places.step_done(index, step)
-                if leg is not None:
-                    result.leg = leg.as_json()
-                if result.verdict == FAIL:
-                    failed_jobs.add(step.job)
-                self.hand_over.finished(step, result)
-                self.results.append(result)
-                yield StepFinished(index, result)
+                    return  # its environment may have been cut short: no result for the step
+                skip = leg.not_run_result(step)
+            if skip is not None:
+                result = skip
+                self.hand_over.skipped(step, skip)
+            else:
+                yield StepStarted(index, step)
+                outcome = StepOutcome()
+                started = time.monotonic()
+                limit = time_limit(step, spent)
+                place = places.place_for(step)
+                runner = StepRunner(self, step, index, place, state, limit)
+                runner.leg_environment = leg.environment if leg else None
+                yield from runner.run(outcome)
+                outcome.duration_s = time.monotonic() - started
+                spent += outcome.duration_s
+                if self.cancelled:
+                    return
+                state.absorb(runner.files, step.step_id)
+                result = judge(step, outcome, reports)
+                if runner.timed_out:
+                    result = replace(result, verdict=FAIL, reason=runner.timed_out)
+                if step.writes_report:
+                    reports[step.writes_report] = outcome
+            places.step_done(index, step)
+            if leg is not None:
+                result.leg = leg.as_json()
+            if result.verdict == FAIL:
+                failed_jobs.add(step.job)
+            self.hand_over.finished(step, result)
+            self._results[index] = result
+            yield StepFinished(index, result)
+        outputs: dict[str, str | None] = {}
+        for name, text in first.job_outputs:
+            try:
+                outputs[name] = state.with_outputs(text)
+            except MissingOutput:
+                outputs[name] = None  # from a step that did not run here: unknown
+        self._job_outputs[first.job] = outputs
 
     def _skip_reason(self, step: GateStep, failed_jobs: set[str]) -> StepResult | None:
         if not step.runs_locally:
             return not_run_result(step)
         if step.job not in failed_jobs and (blocked := self.hand_over.blocked(step)):
             return blocked
-        failed_needs = [n for n in step.needs if n in failed_jobs]
+        # A matrix job is one job per leg here ("ci.yml#test (python=3.12)"): any leg failing
+        # fails the job its dependants need, as on GitHub.
+        failed_needs = [
+            n for n in step.needs if any(j == n or j.startswith(f"{n} (") for j in failed_jobs)
+        ]
         if failed_needs:
             job = failed_needs[0].split("#", 1)[-1]
             return StepResult(step, SKIPPED, f"not run: the job it needs ({job}) failed")
@@ -238,453 +218,11 @@ class GateRun:
             )
         return None
 
-    def track(self, current: PytestProcess | CommandProcess | None) -> None:
-        self._running.track(current)
 
-
-class _StepRunner:
-    def __init__(
-        self,
-        gate: GateRun,
-        step: GateStep,
-        index: int,
-        place: JobPlace,
-        job: JobState,
-        limit: TimeLimit,
-    ) -> None:
-        self.gate = gate
-        self.step = step
-        self.index = index
-        self.scratch = place.scratch
-        self.job = job
-        self.checkout = place.checkout
-        scratch = place.scratch
-        self.cwd = (self.checkout.root / step.cwd).resolve()
-        self.files = RunnerFiles.create(scratch.root / "steps" / str(index))
-        self.deadline = time.monotonic() + limit.seconds
-        self.limit = limit
-        self.timed_out = ""
-        """CI's words for a step stopped at its time limit ("" while it is not)."""
-        self.sandbox_off = unavailable_reason(os.environ)
-        """Why the step runs without the read-only sandbox ("" when it runs in it)."""
-        self.leg_environment: LegEnvironment | None = None  # a matrix leg's, else the project's
-
-    # -- the sandbox and the time limit --------------------------------------------------------
-    def wrap(self, argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
-        """Everything read-only but the checkout (and git's record of it) and the scratch area."""
-        if self.sandbox_off:
-            return list(argv)
-        writable = [self.checkout.root, self.scratch.root]
-        if PRE_COMMIT_HOME.is_dir():
-            writable.append(PRE_COMMIT_HOME)  # pre-commit's environments, kept between checks
-        admin = worktree_admin_dir(self.checkout.root)
-        if admin is not None and admin.is_dir():
-            writable.append(admin)
-        return sandboxed(argv, env, writable)
-
-    def time_limit(self, process: PytestProcess | CommandProcess) -> AbstractContextManager[None]:
-        """Stop ``process`` (and all it started) when the step's time is up."""
-
-        def expire() -> None:
-            self.timed_out = self.limit.message
-            process.cancel()
-
-        return stop_at(self.deadline, expire)
-
-    def run(self, outcome: StepOutcome) -> Iterator[GateEvent]:
-        if not self.cwd.is_dir():
-            outcome.missing_cwd = self.step.cwd
-            return
-        try:
-            selects = bool(self.step.suite or self.step.markers or self.step.paths)
-            if self.step.kind == KIND_PYTEST or (
-                self.step.kind == KIND_RANDOM_ORDER and not selects
-            ):
-                yield from self._pytest_step(outcome)
-            elif self.step.kind in (KIND_SUITE, KIND_RANDOM_ORDER):
-                yield from self._suite_step(outcome)
-            elif self.step.kind == KIND_MARKER_CHECK:
-                yield from self._marker_check(outcome)
-            elif self.step.kind in ARTIFACT_KINDS:
-                self.gate.hand_over.perform(self.step, outcome, self.checkout.root)
-            elif self.step.kind == KIND_SHELL:
-                yield from self._command_step(outcome, shell=True)
-            else:
-                yield from self._command_step(outcome, shell=False)
-        except (InterpreterError, GateuiError) as exc:
-            outcome.cannot_run = str(exc)
-        except MissingOutput as exc:
-            outcome.not_reproduced = str(exc)
-        with_order_seed(outcome, pytest_line=self.step.kind in (KIND_PYTEST, KIND_SUITE))
-
-    # -- environment ---------------------------------------------------------------------------
-    def interpreter(self) -> Path:
-        if self.leg_environment is not None:
-            return self.leg_environment.python
-        return self.checkout.interpreter_for(self.cwd)
-
-    def base_env(self, interpreter: Path) -> dict[str, str]:
-        """The environment every step gets (before the step's own ``env``)."""
-        env = runner_environment(
-            clean_env(), self.checkout.root, self.scratch, self.checkout.pull_request
-        )
-        env.update(self.files.variables())
-        if self.gate.seed is not None:
-            env[ORDER_SEED_ENV] = str(self.gate.seed)  # the random-order plugins' seed
-        self.job.apply(env)
-        shim = self._python_shim(interpreter, env.get("PATH", os.defpath))
-        env["PATH"] = os.pathsep.join(
-            [str(shim), str(interpreter.parent), env.get("PATH", os.defpath)]
-        )
-        if self.leg_environment is not None:
-            # As setup-python and pip install leave the runner: the leg's environment is active.
-            env["VIRTUAL_ENV"] = str(self.leg_environment.folder)
-        if self.checkout.is_worktree:
-            overlay = worktree_overlay(
-                interpreter, self.checkout.root, self.checkout.user_root, self.scratch.root
-            )
-            if overlay is not None:
-                existing = env.get("PYTHONPATH")
-                env["PYTHONPATH"] = os.pathsep.join(
-                    [str(overlay), *([existing] if existing else [])]
-                )
-        return env
-
-    def _python_shim(self, interpreter: Path, search_path: str) -> Path:
-        """A folder whose ``python`` and ``python3`` are the project's interpreter (and whose
-        ``mix test`` reports each test)."""
-        return python_shim(self.scratch.root / "bin", interpreter, search_path)
-
-    def step_env(self, interpreter: Path) -> dict[str, str]:
-        env = self.base_env(interpreter)
-        env.update({k: self.job.with_outputs(v) for k, v in self.step.env})
-        return env
-
-    # -- pytest through the runner ---------------------------------------------------------------
-    def _pytest_step(self, outcome: StepOutcome) -> Iterator[GateEvent]:
-        interpreter = self.interpreter()
-        info = interpreter_info(interpreter)
-        args, shuffle = adapt_args(self.step, list(self.step.pytest_args), info, outcome)
-        env = self.step_env(interpreter)
-        collect_items = bool(self.step.marker_intent)
-        if shuffle or self.step.kind == KIND_RANDOM_ORDER:
-            yield from self._shuffled(interpreter, args, env, outcome)
-            return
-        command = self._command(interpreter, args, env, collect_items)
-        outcome.reproduce = self._reproduce(interpreter, args)
-        yield from self._run_process(command, outcome)
-        self._after_pytest(outcome, info)
-
-    def _command(
-        self,
-        interpreter: Path,
-        args: Sequence[str],
-        env: Mapping[str, str],
-        collect_items: bool = False,
-        cwd: Path | None = None,
-    ) -> PytestCommand:
-        kind = ConsolePytestCommand if self.step.pytest_entry == "console" else PytestCommand
-        return kind(
-            project_root=cwd or self.cwd,
-            repo_root=self.checkout.root,
-            interpreter=interpreter,
-            args=tuple(args),
-            collect_items=collect_items,
-            env=dict(env),
-            inherit_env=False,
-            wrap=self.wrap,
-        )
-
-    def _after_pytest(self, outcome: StepOutcome, info: InterpreterInfo) -> None:
-        text = "\n".join(outcome.output_tail)
-        for match in _SEED.finditer(text):
-            note_order_seed(outcome, match.group(0))  # a header the event plugin did not send
-        coverage = _COVERAGE_FAIL.search(text)
-        if coverage:
-            outcome.warnings.append(
-                f"coverage {coverage.group(2)}% < {coverage.group(1)}% floor (pytest-cov)"
-            )
-        unrecognized = _UNRECOGNIZED.search(text)
-        if unrecognized and outcome.exit_code == 4 and not outcome.had_test_events:
-            outcome.not_reproduced = (
-                f"pytest in {info.path} rejects {unrecognized.group(1).strip()}: the plugin that"
-                " provides it is not installed there"
-            )
-            outcome.remedy = "install the plugin there to check this step"
-
-    def _reproduce(self, interpreter: Path, args: Sequence[str], cwd: Path | None = None) -> str:
-        folder = relative_path(cwd or self.cwd, self.checkout.root)
-        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.step.env)
-        if self.step.pytest_entry == "console" and (interpreter.parent / "pytest").exists():
-            runner = [str(interpreter.parent / "pytest")]
-        else:
-            runner = [str(interpreter), "-m", "pytest"]
-        line = quote_command([*runner, *args])
-        prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
-        return prefix + (f"{env} " if env else "") + line
-
-    def _run_process(self, command: PytestCommand, outcome: StepOutcome) -> Iterator[GateEvent]:
-        process = PytestProcess(command)
-        self.gate.track(process)
-        rootdir: Path | None = None
-        try:
-            with self.time_limit(process):
-                for event in process.events():
-                    if isinstance(event, SessionStarted):
-                        rootdir = Path(event.rootdir)
-                        note_order_seed(outcome, event.order_seed)
-                    elif isinstance(event, ItemCollected):
-                        if event.deselected:
-                            continue  # the step's own -m deselected it: not one of its tests
-                        nodeid = relative_nodeid(
-                            event.nodeid, rootdir or command.project_root, self.checkout.root
-                        )
-                        outcome.collected.append((nodeid, event.markers))
-                        continue
-                    elif isinstance(event, RunSummary):
-                        outcome.crashed = outcome.crashed or event.crashed
-                        outcome.crash_message = outcome.crash_message or event.crash_message
-                        outcome.output_tail.extend(event.output_tail)
-                        continue
-                    tally(outcome, event)
-                    if not isinstance(event, OutputLine):
-                        yield StepEvent(self.index, self.step, event)
-        finally:
-            self.gate.track(None)
-        code = process.returncode
-        outcome.exit_code = worse_exit(outcome.exit_code, code)
-
-    # -- order -----------------------------------------------------------------------------------
-    def _shuffled(
-        self, interpreter: Path, args: list[str], env: Mapping[str, str], outcome: StepOutcome
-    ) -> Iterator[GateEvent]:
-        """Collect, shuffle with a seed (modules, then tests within each module), run in that
-        order by node id. ``-p no:randomly`` keeps pytest-randomly from reordering again."""
-        seed = self.gate.seed or random.SystemRandom().randrange(1, 2**31)
-        outcome.seed = seed
-        options = [t for a in split_pytest_args(args) if a.name is not None for t in a.tokens]
-        collect = self._command(
-            interpreter,
-            [*args, "--collect-only", "-q", "-p", "no:randomly"],
-            env,
-            collect_items=True,
-        )
-        probe = StepOutcome()
-        for _ in self._run_process(collect, probe):
-            pass
-        if probe.collection_errors or probe.exit_code not in (0, 5):
-            outcome.collection_errors = probe.collection_errors
-            outcome.exit_code = probe.exit_code
-            outcome.output_tail = probe.output_tail
-            outcome.reproduce = self._reproduce(interpreter, args)
-            return
-        ordered = shuffle_nodeids([n for n, _ in probe.collected], seed)
-        outcome.warnings.append(f"this order again: gateui gate --seed {seed}")
-        ids = [self._cwd_relative(n) for n in ordered]
-        run_args = [*options, "-p", "no:randomly", *ids]
-        outcome.reproduce = self._reproduce(interpreter, run_args)
-        if not ids:
-            outcome.exit_code = 5
-            return
-        yield from self._run_process(self._command(interpreter, run_args, env), outcome)
-
-    def _cwd_relative(self, repo_nodeid: str, cwd: Path | None = None) -> str:
-        path, sep, rest = repo_nodeid.partition("::")
-        absolute = self.checkout.root / path
-        return relative_path(absolute, cwd or self.cwd) + sep + rest
-
-    # -- declared suites, marker expressions, paths ----------------------------------------------
-    def _suite_step(self, outcome: StepOutcome) -> Iterator[GateEvent]:
-        projects = self._projects_for_cwd()
-        if not projects:
-            outcome.cannot_run = f"no test project in {self.step.cwd}"
-            return
-        paths = tuple(str((self.cwd / p).resolve()) for p in self.step.paths)
-        request = RunRequest(suite=self.step.suite, markers=self.step.markers, paths=paths)
-        commands = plan_run(projects, request)
-        summaries: list[RunSummary] = []
-        reproduce: list[str] = []
-        for planned in commands:
-            interpreter = planned.interpreter
-            info = interpreter_info(interpreter)
-            args, _ = adapt_args(self.step, list(planned.args), info, outcome)
-            env = self.step_env(interpreter)
-            part = StepOutcome()
-            if self.step.kind == KIND_RANDOM_ORDER:
-                saved_cwd = self.cwd
-                self.cwd = planned.project_root
-                try:
-                    yield from self._shuffled(interpreter, args, env, part)
-                finally:
-                    self.cwd = saved_cwd
-                outcome.seed = part.seed
-            elif isinstance(planned, CommandRun):
-                # A command suite, or mix test: run as a command, in the gate's environment.
-                folder = relative_path(planned.project_root, self.checkout.root)
-                where = f"cd {shlex.quote(folder)} && " if folder != "." else ""
-                part.reproduce = where + planned.label
-                try:
-                    yield from self._run_command(replace(planned.spec(), env=env), part)
-                except CommandStartError as exc:
-                    outcome.cannot_run = str(exc)
-                    return
-            else:
-                command = replace(
-                    planned,
-                    args=tuple(args),
-                    env={**dict(planned.env), **env},
-                    inherit_env=False,
-                    wrap=self.wrap,
-                )
-                part.reproduce = self._reproduce(interpreter, args, planned.project_root)
-                yield from self._run_process(command, part)
-            reproduce.append(part.reproduce)
-            merge_outcome(outcome, part)
-            summaries.append(
-                RunSummary(
-                    selected=part.passed + part.failed + part.skipped + part.errors,
-                    passed=part.passed,
-                    failed=part.failed,
-                    skipped=part.skipped,
-                    errors=part.errors,
-                    crashed=part.crashed,
-                    duration_s=0.0,
-                    exitstatus=part.exit_code,
-                    collection_errors=len(part.collection_errors),
-                )
-            )
-            if self.gate.cancelled:
-                return
-        merged = merge_summaries(summaries)
-        outcome.exit_code = merged.exitstatus if merged.exitstatus is not None else 1
-        outcome.reproduce = " ; ".join(reproduce)
-
-    def _projects_for_cwd(self) -> list[Project]:
-        if self.step.cwd == ".":
-            return list(self.checkout.projects)
-        inside = [
-            p for p in self.checkout.projects if p.root == self.cwd or self.cwd in p.root.parents
-        ]
-        if inside:
-            return inside
-        owners = [p for p in self.checkout.projects if p.root in self.cwd.parents]
-        return [max(owners, key=lambda p: len(p.root.parts))] if owners else []
-
-    def _marker_check(self, outcome: StepOutcome) -> Iterator[GateEvent]:
-        names = self.step.thresholds.require_markers
-        expression = "not (" + " or ".join(names) + ")"
-        reproduce = []
-        projects = self._projects_for_cwd()
-        # The project where pytest runs from here: with its sub-projects ignored, as a plain
-        # `pytest` there would. Only without one, every project of the folder.
-        owner = [p for p in projects if p.root == self.cwd]
-        for project in owner or projects:
-            interpreter = project.interpreter
-            env = self.step_env(interpreter)
-            args = ["--collect-only", "-q", "-m", expression]
-            for nested in project.nested:
-                args += ["--ignore", relative_path(nested, project.root)]
-            command = PytestCommand(
-                project_root=project.root,
-                repo_root=self.checkout.root,
-                interpreter=interpreter,
-                args=tuple(args),
-                collect_items=True,
-                env=env,
-                inherit_env=False,
-                wrap=self.wrap,
-            )
-            part = StepOutcome()
-            yield from self._run_process(command, part)
-            reproduce.append(self._reproduce(interpreter, args, project.root))
-            outcome.collected.extend(part.collected)
-            outcome.collection_errors.extend(part.collection_errors)
-            outcome.output_tail = part.output_tail
-            if part.exit_code not in (0, 5):
-                outcome.exit_code = part.exit_code
-        if outcome.exit_code is None:
-            outcome.exit_code = 0
-        outcome.reproduce = " ; ".join(reproduce)
-
-    # -- commands (CI scripts, declared commands) ---------------------------------------------
-    def _command_step(self, outcome: StepOutcome, shell: bool) -> Iterator[GateEvent]:
-        interpreter = self.interpreter()
-        env = self.step_env(interpreter)
-        folder = relative_path(self.cwd, self.checkout.root)
-        prefix = f"cd {shlex.quote(folder)} && " if folder != "." else ""
-        if shell:
-            script = self.scratch.root / f"step-{self.index}.sh"
-            script.write_text(self.job.with_outputs(self.step.command) + "\n")
-            template = self.step.shell or "bash -e {0}"
-            argv = [w.replace("{0}", str(script)) for w in shlex.split(template)]
-            if argv and argv[0] == "python":
-                argv[0] = str(interpreter)
-            runner = " ".join(shlex.quote(a) for a in shlex.split(template) if a != "{0}")
-            outcome.reproduce = prefix + f"{runner} -c {shlex.quote(self.step.command)}"
-            if template.startswith("bash -e "):
-                outcome.reproduce = prefix + self.step.command
-            junit = junit_paths(shlex.split(self.step.command, comments=True), self.cwd)
-        else:
-            argv = shlex.split(self.step.command)
-            outcome.reproduce = prefix + self.step.command
-            found = which(argv[0], self.cwd, env.get("PATH", ""))
-            if found is None:
-                if "/" in argv[0]:
-                    outcome.exit_code = 127
-                    outcome.output_tail.append(f"{argv[0]}: no such file")
-                else:
-                    outcome.not_reproduced = f"{argv[0]} not found here"
-                    outcome.remedy = "install it to check this step"
-                return
-            junit = junit_paths(argv, self.cwd)
-            argv[0] = found
-        spec = CommandSpec(
-            argv=tuple(argv),
-            cwd=self.cwd,
-            repo_root=self.checkout.root,
-            env=env,
-            junit=tuple(junit),
-        )
-        try:
-            yield from self._run_command(spec, outcome)
-        except CommandStartError as exc:
-            outcome.cannot_run = str(exc)
-            return
-        if outcome.exit_code == 127:
-            missing = missing_command(outcome.output_tail)
-            if missing is not None and "/" not in missing:
-                outcome.not_reproduced = f"{missing} not found here"
-                outcome.remedy = "install it to check this step"
-        elif outcome.exit_code == 3 and (setup := pre_commit_setup_failure(outcome.output_tail)):
-            outcome.not_reproduced = setup
-            outcome.remedy = "run `pre-commit run --all-files` yourself to check this step"
-        elif outcome.exit_code == 1 and not outcome.had_test_events:
-            module = missing_module(outcome.output_tail)
-            if module is not None:
-                outcome.not_reproduced = f"{module} is not installed in {interpreter}"
-                outcome.remedy = "install it there to check this step"
-        info = None
-        with contextlib.suppress(InterpreterError):
-            info = interpreter_info(interpreter)
-        if info is not None:
-            self._after_pytest(outcome, info)
-
-    def _run_command(self, spec: CommandSpec, outcome: StepOutcome) -> Iterator[GateEvent]:
-        process = CommandProcess(replace(spec, wrap=self.wrap))
-        self.gate.track(process)
-        try:
-            with self.time_limit(process):
-                for event in process.events():
-                    if isinstance(event, OutputLine):
-                        continue  # the summary carries the tail
-                    if isinstance(event, RunSummary):
-                        outcome.exit_code = event.exitstatus
-                        outcome.output_tail = list(event.output_tail)
-                        outcome.crashed = outcome.crashed or event.crashed
-                        continue
-                    if isinstance(event, SessionStarted):
-                        note_order_seed(outcome, event.order_seed)
-                    tally(outcome, event)
-                    yield StepEvent(self.index, self.step, event)
-        finally:
-            self.gate.track(None)
+def _job_spec(name: str, steps: Sequence[tuple[int, GateStep]]) -> Job:
+    """When the job may start: after the jobs its steps wait for; never beside a running job of
+    the same matrix-leg environment (a kept environment imports one checkout at a time)."""
+    waits_for = frozenset(job for _, step in steps for job in step.waits_for)
+    legs = [step.leg for _, step in steps if step.leg is not None and step.runs_locally]
+    resource = (legs[0].python, legs[0].installs) if legs else None
+    return Job(name, waits_for, resource)

@@ -84,6 +84,8 @@ class Job:
     with_: Mapping[str, Any]
     continue_on_error: bool | str
     timeout_minutes: float | None = None
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    """``jobs.<id>.outputs``: what the job hands to the jobs that need it."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,7 @@ def _job(key: str, spec: Any) -> Job:
         with_=_mapping(spec.get("with")),
         continue_on_error=spec.get("continue-on-error", False),
         timeout_minutes=_minutes(spec.get("timeout-minutes")),
+        outputs=_mapping(spec.get("outputs")),
     )
 
 

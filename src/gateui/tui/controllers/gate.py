@@ -28,7 +28,7 @@ from gateui.core.gate.check import (
     precompute_head,
 )
 from gateui.core.gate.model import ERROR, FAIL, PASS
-from gateui.core.gate.run import StepEvent, StepStarted
+from gateui.core.gate.run import StepEvent, StepFinished, StepStarted
 from gateui.tui.controllers.discovery import DiscoveryController
 from gateui.tui.controllers.notes import LogNote
 from gateui.tui.controllers.runs import RunController
@@ -223,16 +223,21 @@ class GateController:
                 if gate.cancel_requested:
                     check.cancel()
                 events = check.events()
-            counter = TallyCounter()
+            # Steps of jobs running at the same time: each running step is counted apart.
+            counters: dict[int, TallyCounter] = {}
             stream = iter(events)
             try:
                 for event in stream:
                     if isinstance(event, StepEvent):
-                        if counter.count(event.event):
+                        counter = counters.get(event.index)
+                        if counter is not None and counter.count(event.event):
                             self.app.post_message(self.Tallied(gate.id, counter.snapshot()))
                         continue
                     if isinstance(event, StepStarted):
-                        counter.start(event.index)
+                        counters[event.index] = TallyCounter()
+                        counters[event.index].start(event.index)
+                    elif isinstance(event, StepFinished):
+                        counters.pop(event.index, None)
                     self.app.post_message(self.Progress(gate.id, event))
             except KeyboardInterrupt:  # how the core's check says it was cancelled
                 self.app.post_message(self.Stopped(gate.id, cancelled=True))

@@ -1,0 +1,44 @@
+"""Job outputs (``jobs.<id>.outputs``) carried to the jobs that need them.
+
+On GitHub a job's ``outputs:`` map names to values, usually its steps' outputs
+(``${{ steps.v.outputs.version }}``); a job that ``needs`` it reads them as
+``${{ needs.<job>.outputs.<name> }}``. Here a job's outputs are evaluated when it ends, from what
+its steps wrote to ``$GITHUB_OUTPUT``, and handed to the jobs that need it, which start only
+after it: their commands and ``env`` values get them filled in at their turn
+(``JobState.with_outputs``). An ``if:`` that reads them is still not reproduced
+(``_step_outputs``). Not carried, and so not reproduced where used: a matrix job's outputs (on
+GitHub, whichever leg wrote last), a called workflow's, and an output whose value cannot be
+known here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import replace
+
+from gateui.core.gate._expressions import Contexts, Unresolvable
+from gateui.core.gate._uses_steps import substitute_keeping_outputs
+from gateui.core.gate.model import GateStep
+from gateui.core.gate.workflows import Job
+
+
+def carry_outputs(
+    job: Job, steps: list[GateStep], made: Mapping[str, Set[str]], contexts: Contexts
+) -> list[GateStep]:
+    """``job``'s steps, knowing the job's outputs and where the jobs it needs run here
+    (``made``: each earlier workflow job's key, the gate's jobs it became)."""
+    if job.uses:
+        return steps  # a called workflow hands on its own outputs (on.workflow_call.outputs)
+    outputs: list[tuple[str, str]] = []
+    if len({step.job for step in steps}) == 1:
+        for name, value in job.outputs.items():
+            try:
+                outputs.append((str(name), substitute_keeping_outputs(str(value), contexts)))
+            except Unresolvable:
+                continue  # unknown here: a job that reads it is not reproduced
+    needs_jobs = [(key, next(iter(made[key]))) for key in job.needs if len(made.get(key, ())) == 1]
+    if not outputs and not needs_jobs:
+        return steps
+    return [
+        replace(step, job_outputs=tuple(outputs), needs_jobs=tuple(needs_jobs)) for step in steps
+    ]
