@@ -114,9 +114,7 @@ WINDOW_TARGETS = {
 
 
 @pytest.mark.parametrize("name", sorted(WINDOW_TARGETS))
-def test_recording_windows_work_with_either_kind_of_hook_wrapper(
-    tmp_path: Path, name: str
-) -> None:
+def test_recording_windows_work_with_either_kind_of_hook_wrapper(tmp_path: Path, name: str) -> None:
     # The windows wrap pytest's fixture setup (set-up and teardown recorded, the value still
     # reaching the test) and the test call; a unittest case is recorded through its call phase.
     python = target_python(*WINDOW_TARGETS[name])
