@@ -568,3 +568,43 @@ def test_a_restart_lets_the_runs_in_flight_finish(tmp_path: Path, pool: WarmPool
     while alive(old.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(old.pid)
+
+
+@pytest.mark.integration
+def test_closing_while_the_warm_process_preloads_ends_it_without_waiting(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    # A heavy stack takes seconds to preload; quitting watch mode or the TUI meanwhile must not
+    # wait for it (the start holds the pool's lock until the warm process reports).
+    python, site = throwaway_venv(tmp_path / "venv")
+    started, release, finished = (tmp_path / n for n in ("started", "release", "finished"))
+    (site / "slowlib.py").write_text(
+        "import os, time\n"
+        f"open({str(started)!r}, 'w').close()\n"
+        f"while not os.path.exists({str(release)!r}):\n"
+        "    time.sleep(0.05)\n"
+        f"open({str(finished)!r}, 'w').close()\n"
+    )
+    root = write_repo(tmp_path / "repo", {"test_slow.py": "def test_slow():\n    pass\n"})
+    modules = pool.modules_file(root, python)
+    modules.parent.mkdir(parents=True, exist_ok=True)
+    modules.write_text(json.dumps(["slowlib"]))
+    pool.prepare(root, python, dict(os.environ))
+    deadline = time.monotonic() + 120  # guards against a hang, not a speed limit
+    while not started.exists():
+        assert time.monotonic() < deadline, "the warm process never started its preload"
+        time.sleep(0.05)
+    closing = threading.Thread(target=pool.close)
+    closing.start()
+    # Before, close() waited for the preload: here, until the release the test gives only
+    # after close() returned (or, at the latest, the start's 300 s time-out).
+    closing.join(timeout=120)
+    done = not closing.is_alive()
+    release.touch()
+    closing.join()
+    assert done, "close() waited for the warm process's preload"
+    assert not finished.exists()
+    while warm_processes_of(os.getpid()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not warm_processes_of(os.getpid())
+    assert pool.request(root, python, dict(os.environ)) is None

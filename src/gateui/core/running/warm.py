@@ -44,7 +44,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +162,15 @@ class WarmServer:
     """One warm process (under a guard) and the control socket runs are handed over on."""
 
     def __init__(
-        self, interpreter: Path, project_root: Path, env: dict[str, str], modules_file: Path
+        self,
+        interpreter: Path,
+        project_root: Path,
+        env: dict[str, str],
+        modules_file: Path,
+        launched: Callable[[WarmServer], None] | None = None,
     ) -> None:
+        """Starts the warm process and waits for its preload; ``launched`` is told as soon as
+        the process runs, before that wait (from which ``abort_start`` can free it)."""
         self.interpreter = interpreter
         self.project_root = project_root
         self.env_key = _fingerprint_env(env)
@@ -189,6 +196,8 @@ class WarmServer:
             )
         finally:
             theirs.close()
+        if launched is not None:
+            launched(self)
         self.report = self._read_report()
         self.pid = int(self.report.get("pid") or 0)
         self.path_stamps = _mtimes(self.site_folders())
@@ -274,6 +283,13 @@ class WarmServer:
         with contextlib.suppress(OSError), self._lock:
             self._control.send(b"d")
 
+    def abort_start(self) -> None:
+        """End a warm process still preloading (its gateui is closing): the wait for its report
+        in ``__init__`` then ends at once, on the closed pipe, instead of after the preload.
+        ``stop`` still follows, from the thread that started it."""
+        stop_guard(self.proc)
+        kill_tagged(self.token)
+
     def stop(self) -> None:
         """Close the control socket (the warm process kills its runs and exits), stop the guard."""
         with contextlib.suppress(OSError):
@@ -352,6 +368,9 @@ class WarmPool:
         self._said: set[str] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._starting: list[WarmServer] = []
+        """Warm processes still preloading (``close`` ends them rather than wait for them)."""
+        self._starting_lock = threading.Lock()
         if enabled and not warm_supported():
             if not attach_only:
                 self._say("warm test processes need Linux: runs start cold")
@@ -449,13 +468,20 @@ class WarmPool:
     ) -> WarmServer | _Refusal:
         project_root, interpreter = key
         try:
-            server = WarmServer(interpreter, project_root, env, modules_file)
+            server = WarmServer(interpreter, project_root, env, modules_file, self._launched)
         except OSError as exc:
             self._say(
                 f"cannot start a warm test process for {project_root} ({exc}): runs start cold"
             )
             return _Refusal(None, modules_file, _fingerprint_env(env), project_root)
+        finally:
+            # Starts happen one at a time (under the pool's lock): this one's entry, if any.
+            with self._starting_lock:
+                self._starting.clear()
         report = server.report
+        if self._closed:
+            server.stop()  # closed while it preloaded: ended by close(), nothing to say
+            return _Refusal(server, modules_file)
         if not server.ready:
             server.stop()
             self._say(
@@ -563,7 +589,21 @@ class WarmPool:
             with path.open("a", encoding="utf-8") as handle:
                 handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
 
+    def _launched(self, server: WarmServer) -> None:
+        with self._starting_lock:
+            self._starting.append(server)
+            closed = self._closed
+        if closed:
+            server.abort_start()
+
     def close(self) -> None:
+        # A warm process still preloading (seconds for a heavy stack) holds the lock while
+        # it starts: ended first, so that quitting never waits for a preload.
+        with self._starting_lock:
+            self._closed = True
+            starting = list(self._starting)
+        for server in starting:
+            server.abort_start()
         with self._lock:
             self._closed = True
             servers, self._servers = list(self._servers.values()), {}
