@@ -234,11 +234,67 @@ def test_a_thread_started_at_import_makes_runs_start_cold_and_says_so_once(
     assert not forked and outcomes == expected
     notes = [w for w in summary.warnings if "warm" in w]
     assert len(notes) == 1
-    assert "thread is alive after the preload" in notes[0]
+    assert "thread is alive after the preload, and at a fork" in notes[0]
     assert "threadlib" in notes[0] and "runs start cold" in notes[0]
     outcomes, summary, forked = run(root, python, pool)
     assert not forked and outcomes == expected
     assert not [w for w in summary.warnings if "warm" in w]
+
+
+POOL_LIBRARY = """
+import os, threading
+
+_stop = threading.Event()
+_pool = []
+
+
+def _start():
+    _stop.clear()
+    thread = threading.Thread(target=_stop.wait, name="pool-worker", daemon=True)
+    thread.start()
+    _pool.append(thread)
+
+
+def _stop_before_fork():
+    # What OpenBLAS (numpy, scipy) does with its thread pool in a pthread_atfork handler.
+    _stop.set()
+    while _pool:
+        _pool.pop().join()
+
+
+os.register_at_fork(before=_stop_before_fork{after_in_parent})
+_start()
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("restarts_in_parent", [False, True])
+def test_a_thread_pool_that_stops_before_a_fork_leaves_the_warm_process_usable(
+    tmp_path: Path, pool: WarmPool, restarts_in_parent: bool
+) -> None:
+    """A library that starts a thread at import but stops it before every fork (as numpy's
+    OpenBLAS does) keeps no run cold; one whose thread is back in the warm process right after a
+    fork (restarted in the parent) still does."""
+    python, site = throwaway_venv(tmp_path / "venv")
+    after = ", after_in_parent=_start" if restarts_in_parent else ""
+    (site / "poollib.py").write_text(POOL_LIBRARY.format(after_in_parent=after))
+    root = write_repo(
+        tmp_path / "repo",
+        {"test_uses.py": "import poollib\n\ndef test_uses():\n    pass\n"},
+    )
+    expected = {"test_uses.py::test_uses": "passed"}
+    # The first run teaches the warm process that the tests import poollib.
+    outcomes, summary, forked = run(root, python, pool)
+    assert forked and outcomes == expected
+    outcomes, summary, forked = run(root, python, pool)
+    assert outcomes == expected
+    notes = [w for w in summary.warnings if "warm" in w]
+    if restarts_in_parent:
+        assert not forked
+        assert len(notes) == 1 and "alive after the preload, and at a fork" in notes[0]
+        assert "poollib" in notes[0]
+    else:
+        assert forked and notes == []
 
 
 def warm_processes_of(pid: int) -> set[int]:

@@ -23,9 +23,10 @@ started this process is gone: every child is killed and this process exits. A ``
 instead means a newer warm process replaces this one: it takes no new runs and exits once the
 runs it has (another gateui's among them) have ended.
 
-Forking is only safe while this process has a single thread: if one is alive after the preload,
-it says so (naming the module that started it) and serves nothing; nor does it when the tests
-import a module known not to survive a fork (``NOT_FORK_SAFE``).
+Forking is only safe while this process has a single thread: if one is alive after the preload
+and still alive at a fork (a trial fork tells: thread pools such as OpenBLAS's stop themselves
+before one), it says so (naming the module that started it) and serves nothing; nor does it when
+the tests import a module known not to survive a fork (``NOT_FORK_SAFE``).
 """
 
 from __future__ import annotations
@@ -183,12 +184,33 @@ def preload(modules_file: str) -> dict[str, Any]:
         if now > threads:
             threads_by.append(name)
             threads = now
-    if _thread_count() > 1:
+    if _thread_count() > 1 and not _threads_stop_at_fork():
         started = ", ".join(threads_by) or "an unknown module"
         alive = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
-        unsafe = f"a thread is alive after the preload (started by importing {started}"
+        unsafe = "a thread is alive after the preload, and at a fork "
+        unsafe += f"(started by importing {started}"
         unsafe += f"; threads: {alive})" if alive else ")"
     return {"failed": failed, "unsafe": unsafe}
+
+
+def _threads_stop_at_fork() -> bool:
+    """Whether every other thread is gone when this process forks. A fork is unsafe when another
+    thread is alive at that moment (it may hold a lock the child then waits on forever), not
+    merely after the preload: a thread pool that stops itself before a fork is no hazard. numpy
+    and scipy's OpenBLAS starts one as they are imported and shuts it down in a
+    ``pthread_atfork`` handler (the child starts its own when it first needs it), so without this
+    trial no project using numpy could have a warm process. A trial fork, whose child exits at
+    once; the threads are counted here right after it (a pool that restarts in the parent counts
+    as alive). Nothing calls into such a pool in this process after it, so it stays stopped."""
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that a multi-threaded process forks: that is what is tried here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    alive = _thread_count()
+    os.waitpid(pid, 0)
+    return alive == 1
 
 
 class _Run:
