@@ -297,6 +297,47 @@ def test_a_thread_pool_that_stops_before_a_fork_leaves_the_warm_process_usable(
         assert forked and notes == []
 
 
+@pytest.mark.integration
+def test_a_package_that_warns_at_import_leaves_what_it_imported_whole(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    """A package whose import warns is not preloaded (the run must see the warning), but the
+    modules it completed on the way stay: a compiled extension (numpy's) cannot be imported twice
+    in one process, and taking it out made every forked run fail where a cold run passes
+    (matplotlib, whose import warned with a newer pyparsing, after importing numpy)."""
+    python, site = throwaway_venv(tmp_path / "venv")
+    # Like a compiled extension: a second import in one process fails.
+    (site / "onceonly.py").write_text(
+        "import builtins\n"
+        "if getattr(builtins, '_onceonly_loaded', False):\n"
+        "    raise ImportError('onceonly cannot be imported twice in one process')\n"
+        "builtins._onceonly_loaded = True\n"
+    )
+    package = site / "warnspkg"
+    package.mkdir()
+    (package / "sub.py").write_text("VALUE = 1\n")
+    (package / "__init__.py").write_text(
+        "import warnings\n"
+        "from . import sub\n"
+        "import onceonly\n"
+        "warnings.warn('warnspkg: a deprecated call at import', UserWarning)\n"
+    )
+    root = write_repo(
+        tmp_path / "repo",
+        {"test_uses.py": "import warnspkg\n\ndef test_uses():\n    assert warnspkg.sub.VALUE\n"},
+    )
+    expected = {"test_uses.py::test_uses": "passed"}
+    outcomes, _, _ = run(root, python, None)
+    assert outcomes == expected
+    # The first run teaches the warm process the modules (warnspkg.sub completes first).
+    outcomes, _, forked = run(root, python, pool)
+    assert forked and outcomes == expected
+    for _ in range(2):
+        outcomes, summary, forked = run(root, python, pool)
+        assert forked and outcomes == expected
+        assert not [w for w in summary.warnings if "warm" in w]
+
+
 def warm_processes_of(pid: int) -> set[int]:
     """Processes running the warm server whose environment names gateui's process ``pid`` as
     the owner of their run token (the guard gives every process of a run the token)."""

@@ -124,15 +124,17 @@ def _plugin_entry_modules() -> list[str]:
 
 def _import_quietly(name: str) -> str:
     """Import ``name``; on any failure (a warning counts: pytest may turn it into an error in the
-    run) leave no part of it behind and return why."""
-    before = set(sys.modules)
+    run) return why. The module that failed is not left behind: Python takes every module whose
+    execution raised out of ``sys.modules``, so the run imports it again and warns or fails as a
+    cold run does. What the failed import completed on the way stays (numpy, imported by a
+    package that then warned): those modules ran to their end, and a compiled extension such as
+    numpy's cannot be imported twice in one process — taken out, every later import of it failed
+    or reloaded it, in the preload and in the runs, which then errored where cold runs passed."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             importlib.import_module(name)
     except BaseException as exc:  # a module may even raise SystemExit at import
-        for added in set(sys.modules) - before:
-            sys.modules.pop(added, None)
         return f"{type(exc).__name__}: {exc}"[:200]
     return ""
 
