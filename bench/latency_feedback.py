@@ -354,7 +354,7 @@ def measure(
             )
             samples.append(
                 {
-                    "edit": f"{target[0]}:{target[1].split('(')[0][4:]}",
+                    "edit": f"{target[0]}:{target[1].strip().split('(')[0][4:]}",
                     "gateui": t_first - t0,
                     "cycle": t_cycle - t0,
                     "child_start": inside.get("process_start", wall0) - wall0,

@@ -338,6 +338,40 @@ def test_a_package_that_warns_at_import_leaves_what_it_imported_whole(
         assert not [w for w in summary.warnings if "warm" in w]
 
 
+NAMED_THREAD_LIBRARY = """
+import ctypes, threading
+
+def _run():
+    # A native library's thread, as the kernel names it (prctl PR_SET_NAME).
+    ctypes.CDLL(None).prctl(15, {name!r}.encode(), 0, 0, 0)
+    threading.Event().wait()
+
+threading.Thread(target=_run, daemon=True).start()
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("thread_name", "warm"), [("jemalloc_bg_thd", True), ("other_bg", False)])
+def test_a_thread_known_to_be_harmless_at_a_fork_leaves_the_warm_process_usable(
+    tmp_path: Path, pool: WarmPool, thread_name: str, warm: bool
+) -> None:
+    """jemalloc's background thread (pyarrow's allocator, started as pandas imports it) is alive
+    at a fork, but jemalloc takes its locks before one: it does not keep runs cold. Any other
+    thread alive at a fork still does."""
+    python, site = throwaway_venv(tmp_path / "venv")
+    (site / "bglib.py").write_text(NAMED_THREAD_LIBRARY.format(name=thread_name))
+    root = write_repo(
+        tmp_path / "repo", {"test_uses.py": "import bglib\n\ndef test_uses():\n    pass\n"}
+    )
+    expected = {"test_uses.py::test_uses": "passed"}
+    outcomes, _, forked = run(root, python, pool)
+    assert forked and outcomes == expected
+    outcomes, summary, forked = run(root, python, pool)
+    assert outcomes == expected and forked == warm
+    notes = [w for w in summary.warnings if "warm" in w]
+    assert notes == [] if warm else "bglib" in notes[0]
+
+
 def warm_processes_of(pid: int) -> set[int]:
     """Processes running the warm server whose environment names gateui's process ``pid`` as
     the owner of their run token (the guard gives every process of a run the token)."""

@@ -186,23 +186,35 @@ def preload(modules_file: str) -> dict[str, Any]:
         if now > threads:
             threads_by.append(name)
             threads = now
-    if _thread_count() > 1 and not _threads_stop_at_fork():
+    at_fork = _threads_at_fork() if _thread_count() > 1 else []
+    if at_fork:
         started = ", ".join(threads_by) or "an unknown module"
-        alive = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
+        named = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+        alive = ", ".join(named or at_fork)  # Python's names, where the threads are Python's
         unsafe = "a thread is alive after the preload, and at a fork "
         unsafe += f"(started by importing {started}"
         unsafe += f"; threads: {alive})" if alive else ")"
     return {"failed": failed, "unsafe": unsafe}
 
 
-def _threads_stop_at_fork() -> bool:
-    """Whether every other thread is gone when this process forks. A fork is unsafe when another
+FORK_SAFE_THREADS = {
+    "jemalloc_bg_thd": (
+        "jemalloc's background thread (pyarrow's allocator): jemalloc takes all its locks "
+        "before a fork and resets them in the child (pthread_atfork)"
+    ),
+}
+"""Native threads known to be harmless at a fork, by their name (``/proc/self/task/N/comm``)."""
+
+
+def _threads_at_fork() -> list[str]:
+    """The names of the threads other than this one that are alive when this process forks,
+    but those known to be harmless then (``FORK_SAFE_THREADS``). A fork is unsafe when another
     thread is alive at that moment (it may hold a lock the child then waits on forever), not
     merely after the preload: a thread pool that stops itself before a fork is no hazard. numpy
     and scipy's OpenBLAS starts one as they are imported and shuts it down in a
     ``pthread_atfork`` handler (the child starts its own when it first needs it), so without this
     trial no project using numpy could have a warm process. A trial fork, whose child exits at
-    once; the threads are counted here right after it (a pool that restarts in the parent counts
+    once; the threads are listed here right after it (a pool that restarts in the parent counts
     as alive). Nothing calls into such a pool in this process after it, so it stays stopped."""
     with warnings.catch_warnings():
         # Python 3.12+ warns that a multi-threaded process forks: that is what is tried here.
@@ -210,9 +222,28 @@ def _threads_stop_at_fork() -> bool:
         pid = os.fork()
     if pid == 0:
         os._exit(0)
-    alive = _thread_count()
+    names = _other_thread_names()
     os.waitpid(pid, 0)
-    return alive == 1
+    return [name for name in names if name not in FORK_SAFE_THREADS]
+
+
+def _other_thread_names() -> list[str]:
+    own = str(threading.get_native_id())
+    names = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+        return [t.name for t in others]
+    for task in tasks:
+        if task == own:
+            continue
+        try:
+            with open(f"/proc/self/task/{task}/comm", encoding="utf-8", errors="replace") as fh:
+                names.append(fh.read().strip())
+        except OSError:
+            continue  # the thread ended meanwhile
+    return names
 
 
 class _Run:
