@@ -234,11 +234,142 @@ def test_a_thread_started_at_import_makes_runs_start_cold_and_says_so_once(
     assert not forked and outcomes == expected
     notes = [w for w in summary.warnings if "warm" in w]
     assert len(notes) == 1
-    assert "thread is alive after the preload" in notes[0]
+    assert "thread is alive after the preload, and at a fork" in notes[0]
     assert "threadlib" in notes[0] and "runs start cold" in notes[0]
     outcomes, summary, forked = run(root, python, pool)
     assert not forked and outcomes == expected
     assert not [w for w in summary.warnings if "warm" in w]
+
+
+POOL_LIBRARY = """
+import os, threading
+
+_stop = threading.Event()
+_pool = []
+
+
+def _start():
+    _stop.clear()
+    thread = threading.Thread(target=_stop.wait, name="pool-worker", daemon=True)
+    thread.start()
+    _pool.append(thread)
+
+
+def _stop_before_fork():
+    # What OpenBLAS (numpy, scipy) does with its thread pool in a pthread_atfork handler.
+    _stop.set()
+    while _pool:
+        _pool.pop().join()
+
+
+os.register_at_fork(before=_stop_before_fork{after_in_parent})
+_start()
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("restarts_in_parent", [False, True])
+def test_a_thread_pool_that_stops_before_a_fork_leaves_the_warm_process_usable(
+    tmp_path: Path, pool: WarmPool, restarts_in_parent: bool
+) -> None:
+    """A library that starts a thread at import but stops it before every fork (as numpy's
+    OpenBLAS does) keeps no run cold; one whose thread is back in the warm process right after a
+    fork (restarted in the parent) still does."""
+    python, site = throwaway_venv(tmp_path / "venv")
+    after = ", after_in_parent=_start" if restarts_in_parent else ""
+    (site / "poollib.py").write_text(POOL_LIBRARY.format(after_in_parent=after))
+    root = write_repo(
+        tmp_path / "repo",
+        {"test_uses.py": "import poollib\n\ndef test_uses():\n    pass\n"},
+    )
+    expected = {"test_uses.py::test_uses": "passed"}
+    # The first run teaches the warm process that the tests import poollib.
+    outcomes, summary, forked = run(root, python, pool)
+    assert forked and outcomes == expected
+    outcomes, summary, forked = run(root, python, pool)
+    assert outcomes == expected
+    notes = [w for w in summary.warnings if "warm" in w]
+    if restarts_in_parent:
+        assert not forked
+        assert len(notes) == 1 and "alive after the preload, and at a fork" in notes[0]
+        assert "poollib" in notes[0]
+    else:
+        assert forked and notes == []
+
+
+@pytest.mark.integration
+def test_a_package_that_warns_at_import_leaves_what_it_imported_whole(
+    tmp_path: Path, pool: WarmPool
+) -> None:
+    """A package whose import warns is not preloaded (the run must see the warning), but the
+    modules it completed on the way stay: a compiled extension (numpy's) cannot be imported twice
+    in one process, and taking it out made every forked run fail where a cold run passes
+    (matplotlib, whose import warned with a newer pyparsing, after importing numpy)."""
+    python, site = throwaway_venv(tmp_path / "venv")
+    # Like a compiled extension: a second import in one process fails.
+    (site / "onceonly.py").write_text(
+        "import builtins\n"
+        "if getattr(builtins, '_onceonly_loaded', False):\n"
+        "    raise ImportError('onceonly cannot be imported twice in one process')\n"
+        "builtins._onceonly_loaded = True\n"
+    )
+    package = site / "warnspkg"
+    package.mkdir()
+    (package / "sub.py").write_text("VALUE = 1\n")
+    (package / "__init__.py").write_text(
+        "import warnings\n"
+        "from . import sub\n"
+        "import onceonly\n"
+        "warnings.warn('warnspkg: a deprecated call at import', UserWarning)\n"
+    )
+    root = write_repo(
+        tmp_path / "repo",
+        {"test_uses.py": "import warnspkg\n\ndef test_uses():\n    assert warnspkg.sub.VALUE\n"},
+    )
+    expected = {"test_uses.py::test_uses": "passed"}
+    outcomes, _, _ = run(root, python, None)
+    assert outcomes == expected
+    # The first run teaches the warm process the modules (warnspkg.sub completes first).
+    outcomes, _, forked = run(root, python, pool)
+    assert forked and outcomes == expected
+    for _ in range(2):
+        outcomes, summary, forked = run(root, python, pool)
+        assert forked and outcomes == expected
+        assert not [w for w in summary.warnings if "warm" in w]
+
+
+NAMED_THREAD_LIBRARY = """
+import ctypes, threading
+
+def _run():
+    # A native library's thread, as the kernel names it (prctl PR_SET_NAME).
+    ctypes.CDLL(None).prctl(15, {name!r}.encode(), 0, 0, 0)
+    threading.Event().wait()
+
+threading.Thread(target=_run, daemon=True).start()
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("thread_name", "warm"), [("jemalloc_bg_thd", True), ("other_bg", False)])
+def test_a_thread_known_to_be_harmless_at_a_fork_leaves_the_warm_process_usable(
+    tmp_path: Path, pool: WarmPool, thread_name: str, warm: bool
+) -> None:
+    """jemalloc's background thread (pyarrow's allocator, started as pandas imports it) is alive
+    at a fork, but jemalloc takes its locks before one: it does not keep runs cold. Any other
+    thread alive at a fork still does."""
+    python, site = throwaway_venv(tmp_path / "venv")
+    (site / "bglib.py").write_text(NAMED_THREAD_LIBRARY.format(name=thread_name))
+    root = write_repo(
+        tmp_path / "repo", {"test_uses.py": "import bglib\n\ndef test_uses():\n    pass\n"}
+    )
+    expected = {"test_uses.py::test_uses": "passed"}
+    outcomes, _, forked = run(root, python, pool)
+    assert forked and outcomes == expected
+    outcomes, summary, forked = run(root, python, pool)
+    assert outcomes == expected and forked == warm
+    notes = [w for w in summary.warnings if "warm" in w]
+    assert notes == [] if warm else "bglib" in notes[0]
 
 
 def warm_processes_of(pid: int) -> set[int]:

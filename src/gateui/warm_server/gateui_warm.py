@@ -23,9 +23,10 @@ started this process is gone: every child is killed and this process exits. A ``
 instead means a newer warm process replaces this one: it takes no new runs and exits once the
 runs it has (another gateui's among them) have ended.
 
-Forking is only safe while this process has a single thread: if one is alive after the preload,
-it says so (naming the module that started it) and serves nothing; nor does it when the tests
-import a module known not to survive a fork (``NOT_FORK_SAFE``).
+Forking is only safe while this process has a single thread: if one is alive after the preload
+and still alive at a fork (a trial fork tells: thread pools such as OpenBLAS's stop themselves
+before one), it says so (naming the module that started it) and serves nothing; nor does it when
+the tests import a module known not to survive a fork (``NOT_FORK_SAFE``).
 """
 
 from __future__ import annotations
@@ -123,15 +124,17 @@ def _plugin_entry_modules() -> list[str]:
 
 def _import_quietly(name: str) -> str:
     """Import ``name``; on any failure (a warning counts: pytest may turn it into an error in the
-    run) leave no part of it behind and return why."""
-    before = set(sys.modules)
+    run) return why. The module that failed is not left behind: Python takes every module whose
+    execution raised out of ``sys.modules``, so the run imports it again and warns or fails as a
+    cold run does. What the failed import completed on the way stays (numpy, imported by a
+    package that then warned): those modules ran to their end, and a compiled extension such as
+    numpy's cannot be imported twice in one process — taken out, every later import of it failed
+    or reloaded it, in the preload and in the runs, which then errored where cold runs passed."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             importlib.import_module(name)
     except BaseException as exc:  # a module may even raise SystemExit at import
-        for added in set(sys.modules) - before:
-            sys.modules.pop(added, None)
         return f"{type(exc).__name__}: {exc}"[:200]
     return ""
 
@@ -183,12 +186,64 @@ def preload(modules_file: str) -> dict[str, Any]:
         if now > threads:
             threads_by.append(name)
             threads = now
-    if _thread_count() > 1:
+    at_fork = _threads_at_fork() if _thread_count() > 1 else []
+    if at_fork:
         started = ", ".join(threads_by) or "an unknown module"
-        alive = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
-        unsafe = f"a thread is alive after the preload (started by importing {started}"
+        named = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+        alive = ", ".join(named or at_fork)  # Python's names, where the threads are Python's
+        unsafe = "a thread is alive after the preload, and at a fork "
+        unsafe += f"(started by importing {started}"
         unsafe += f"; threads: {alive})" if alive else ")"
     return {"failed": failed, "unsafe": unsafe}
+
+
+FORK_SAFE_THREADS = {
+    "jemalloc_bg_thd": (
+        "jemalloc's background thread (pyarrow's allocator): jemalloc takes all its locks "
+        "before a fork and resets them in the child (pthread_atfork)"
+    ),
+}
+"""Native threads known to be harmless at a fork, by their name (``/proc/self/task/N/comm``)."""
+
+
+def _threads_at_fork() -> list[str]:
+    """The names of the threads other than this one that are alive when this process forks,
+    but those known to be harmless then (``FORK_SAFE_THREADS``). A fork is unsafe when another
+    thread is alive at that moment (it may hold a lock the child then waits on forever), not
+    merely after the preload: a thread pool that stops itself before a fork is no hazard. numpy
+    and scipy's OpenBLAS starts one as they are imported and shuts it down in a
+    ``pthread_atfork`` handler (the child starts its own when it first needs it), so without this
+    trial no project using numpy could have a warm process. A trial fork, whose child exits at
+    once; the threads are listed here right after it (a pool that restarts in the parent counts
+    as alive). Nothing calls into such a pool in this process after it, so it stays stopped."""
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that a multi-threaded process forks: that is what is tried here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    names = _other_thread_names()
+    os.waitpid(pid, 0)
+    return [name for name in names if name not in FORK_SAFE_THREADS]
+
+
+def _other_thread_names() -> list[str]:
+    own = str(threading.get_native_id())
+    names = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+        return [t.name for t in others]
+    for task in tasks:
+        if task == own:
+            continue
+        try:
+            with open(f"/proc/self/task/{task}/comm", encoding="utf-8", errors="replace") as fh:
+                names.append(fh.read().strip())
+        except OSError:
+            continue  # the thread ended meanwhile
+    return names
 
 
 class _Run:

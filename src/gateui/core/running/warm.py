@@ -25,7 +25,8 @@ The pool is invisible when it works and says so, once, when it cannot: the warm 
 restarted when the environment's installed packages (the mtimes of its ``sys.path`` folders),
 the pytest configuration or the set of modules to preload change (the one replaced takes no new
 runs and lets the ones it has finish: a ``gateui run`` handed to it is not cut short); it is
-not used — and the run starts cold — when a thread is alive after the preload, when the tests
+not used — and the run starts cold — when a thread is alive after the preload and at a fork
+(thread pools that stop before a fork, as numpy's OpenBLAS does, are no obstacle), when the tests
 import a module known not to survive a fork, on platforms without fork, when its memory goes
 over ``MAX_RSS_MB``, or when ``[tool.gateui] warm = false``. What it does is logged,
 with the warm process's memory, in ``.gateui/warm.log``.
