@@ -850,7 +850,7 @@ def _new_style_wrappers() -> bool:
 
 
 def _window_hook(function: Callable[..., Any]) -> Any:
-    """A first hook wrapper that opens a recording window around the hook's implementations.
+    """A tryfirst hook wrapper: a recording window around all of the hook's implementations.
     Its body is ``start; return (yield); finally stop``, valid for both kinds: an old-style
     wrapper gets the result object at its ``yield`` and its return value is ignored."""
     if _NEW_STYLE_WRAPPERS:
