@@ -341,12 +341,18 @@ def test_a_package_that_warns_at_import_leaves_what_it_imported_whole(
 NAMED_THREAD_LIBRARY = """
 import ctypes, threading
 
+_named = threading.Event()
+
 def _run():
     # A native library's thread, as the kernel names it (prctl PR_SET_NAME).
     ctypes.CDLL(None).prctl(15, {name!r}.encode(), 0, 0, 0)
+    _named.set()
     threading.Event().wait()
 
 threading.Thread(target=_run, daemon=True).start()
+# Named before the import ends: on a loaded machine the thread might not have run yet when
+# the warm process looks at its threads, and an unnamed one counts as unknown.
+_named.wait()
 """
 
 
