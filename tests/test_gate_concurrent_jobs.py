@@ -299,8 +299,10 @@ def test_a_bad_concurrent_jobs_value_is_named(tmp_path: Path, value: str) -> Non
 
 
 # Two jobs that each start a long sleep (marked by its argument, to find it among processes)
-# and a child of their own in the background.
-TWO_LONG_JOBS = """
+# and a child of their own in the background. The marks are this test process's own: tests of
+# other xdist workers run the same jobs at the same time.
+MARK = 3600 + (os.getpid() % 10000) * 4
+TWO_LONG_JOBS = f"""
     on: pull_request
     jobs:
       one:
@@ -309,20 +311,20 @@ TWO_LONG_JOBS = """
           - uses: actions/checkout@v4
           - name: one
             run: |
-              sleep 3601 &
+              sleep {MARK + 1} &
               touch "$MEET/one-started"
-              sleep 3600
+              sleep {MARK}
       two:
         runs-on: ubuntu-latest
         steps:
           - uses: actions/checkout@v4
           - name: two
             run: |
-              sleep 3603 &
+              sleep {MARK + 3} &
               touch "$MEET/two-started"
-              sleep 3602
+              sleep {MARK + 2}
 """
-MARKED_SLEEPS = {"3600", "3601", "3602", "3603"}
+MARKED_SLEEPS = {str(MARK + offset) for offset in range(4)}
 
 
 def marked_sleeps() -> list[int]:
@@ -523,3 +525,81 @@ def test_a_steps_failures_are_printed_in_its_own_block(tmp_path: Path) -> None:
         start = lines.index(next(line for line in lines if line.startswith(f"▸ {name}:")))
         assert lines[start + 1].startswith("FAILED"), result.stdout
         assert lines[start + 2].startswith(f"✗ {name}"), result.stdout
+
+
+# `build` calls a reusable workflow whose job fails: on GitHub `build` fails, and `use`, which
+# needs it, is skipped.
+CALLS_A_FAILING_WORKFLOW = """
+    on: pull_request
+    jobs:
+      build:
+        uses: ./.github/workflows/build.yml
+      use:
+        needs: build
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - name: use the build
+            run: touch "$MEET/use-ran"
+"""
+FAILING_CALLED_WORKFLOW = """on: workflow_call
+jobs:
+  compile:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: compile
+        run: exit 3
+"""
+
+
+def test_a_failing_job_of_a_called_workflow_skips_the_jobs_that_need_the_caller(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path, CALLS_A_FAILING_WORKFLOW)
+    (repo / ".github" / "workflows" / "build.yml").write_text(FAILING_CALLED_WORKFLOW)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the called workflow")
+    code, report = gate_json(repo)
+    assert (code, report["verdict"]) == (1, "fail"), report
+    assert verdicts(report) == [("compile", "fail"), ("use the build", "skipped")]
+    assert not (tmp_path / "meet" / "use-ran").exists()
+
+
+# Two workflows run the same one-step lint job; the gate runs it once. `after` in the second
+# workflow needs that workflow's lint: when the lint (run for both) fails, `after` is skipped.
+SECOND_WORKFLOW_NEEDING_ITS_LINT = """on: pull_request
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: exit 3
+  after:
+    needs: lint
+    runs-on: ubuntu-latest
+    steps:
+      - name: after lint
+        run: touch "{meet}/after-ran"
+"""
+FIRST_WORKFLOW_WITH_THE_SAME_LINT = """
+    on: pull_request
+    jobs:
+      lint:
+        runs-on: ubuntu-latest
+        steps:
+          - run: exit 3
+"""
+
+
+def test_a_job_needing_a_job_run_once_for_two_workflows_is_skipped_when_it_fails(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path, FIRST_WORKFLOW_WITH_THE_SAME_LINT)
+    second = SECOND_WORKFLOW_NEEDING_ITS_LINT.format(meet=tmp_path / "meet")
+    (repo / ".github" / "workflows" / "more.yml").write_text(second)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a second workflow")
+    code, report = gate_json(repo)
+    assert (code, report["verdict"]) == (1, "fail"), report
+    assert verdicts(report) == [("Run exit 3", "fail"), ("after lint", "skipped")]
+    assert not (tmp_path / "meet" / "after-ran").exists()

@@ -127,15 +127,15 @@ class WorkflowSteps:
         made: dict[str, set[str]] = {}
         """Each workflow job's key: the gate's jobs it became (matrix legs, a called
         workflow's jobs)."""
+        contexts = self.contexts(inputs, "${" + WORKSPACE_VAR + "}")
         for job in _by_needs(workflow.jobs):
             found = self.job_steps(workflow, job, inputs, via, depth)
-            found = carry_outputs(
-                job, found, made, self.contexts(inputs, "${" + WORKSPACE_VAR + "}")
-            )
+            found = carry_outputs(job, found, made, contexts)
             made[job.key] = {step.job for step in found}
             before = set().union(*(made.get(n, set()) for n in job.needs))
             if before:
-                found = [_waiting(s, before) for s in found]
+                skipped_on_failure = not _runs_after_failed_needs(job, contexts)
+                found = [_waiting(s, before, skipped_on_failure) for s in found]
             steps.extend(found)
         return steps
 
@@ -366,9 +366,6 @@ class WorkflowSteps:
         # Where the step stands in its job: the same for every kind of step that runs here.
         in_job: dict[str, Any] = {
             "job": job_id,
-            "needs": ()
-            if _runs_after_failed_needs(job, contexts)
-            else tuple(f"{workflow.path}#{n}" for n in job.needs),
             "runs_after_failure": after_failure,
             "only_after_failure": only_after_failure,
             "continue_on_error": continue_on_error,
@@ -531,9 +528,16 @@ class WorkflowSteps:
         )
 
 
-def _waiting(step: GateStep, jobs: set[str]) -> GateStep:
-    """``step``, waiting for ``jobs`` to end too."""
-    return replace(step, waits_for=tuple(sorted(jobs | set(step.waits_for))))
+def _waiting(step: GateStep, jobs: set[str], skipped_on_failure: bool) -> GateStep:
+    """``step``, waiting for ``jobs`` (the gate's jobs its workflow job needs: each matrix leg,
+    each job of a called workflow) to end too, and, unless its job runs after a failure
+    (``if: always()``), skipped when one of them failed."""
+    needs = set(step.needs) | jobs if skipped_on_failure else set(step.needs)
+    return replace(
+        step,
+        waits_for=tuple(sorted(jobs | set(step.waits_for))),
+        needs=tuple(sorted(needs)),
+    )
 
 
 def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:

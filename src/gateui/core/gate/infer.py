@@ -294,10 +294,14 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
         result.append(step)
     if not run_by:
         return result
-    # A job waiting for a left-out one waits for the job that runs its step.
+    # A job waiting for (or needing) a left-out one waits for (needs) the job that runs its step.
     return [
-        replace(s, waits_for=tuple(sorted({run_by.get(j, j) for j in s.waits_for})))
-        if s.waits_for
+        replace(
+            s,
+            waits_for=tuple(sorted({run_by.get(j, j) for j in s.waits_for})),
+            needs=tuple(sorted({run_by.get(j, j) for j in s.needs})),
+        )
+        if s.waits_for or s.needs
         else s
         for s in result
     ]

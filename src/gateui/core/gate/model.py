@@ -117,7 +117,8 @@ class GateStep:
     job: str = ""
     """Steps of one job share it: a failing step skips the job's later steps, as on CI."""
     needs: tuple[str, ...] = ()
-    """Jobs that must not have failed for this one to run."""
+    """Jobs (their ``job``, as ``waits_for`` names them) that must not have failed for this one
+    to run: empty under ``if: always()``."""
     waits_for: tuple[str, ...] = ()
     """Jobs (their ``job``, as the gate names them: matrix legs and reusable workflows' jobs
     each) that must have ended before this one starts: those its ``needs`` names, also under

@@ -201,11 +201,7 @@ class GateRun:
             return not_run_result(step)
         if step.job not in failed_jobs and (blocked := self.hand_over.blocked(step)):
             return blocked
-        # A matrix job is one job per leg here ("ci.yml#test (python=3.12)"): any leg failing
-        # fails the job its dependants need, as on GitHub.
-        failed_needs = [
-            n for n in step.needs if any(j == n or j.startswith(f"{n} (") for j in failed_jobs)
-        ]
+        failed_needs = [n for n in step.needs if n in failed_jobs]
         if failed_needs:
             job = failed_needs[0].split("#", 1)[-1]
             return StepResult(step, SKIPPED, f"not run: the job it needs ({job}) failed")
