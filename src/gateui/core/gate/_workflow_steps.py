@@ -533,11 +533,8 @@ def _waiting(step: GateStep, jobs: set[str], skipped_on_failure: bool) -> GateSt
     each job of a called workflow) to end too, and, unless its job runs after a failure
     (``if: always()``), skipped when one of them failed."""
     needs = set(step.needs) | jobs if skipped_on_failure else set(step.needs)
-    return replace(
-        step,
-        waits_for=tuple(sorted(jobs | set(step.waits_for))),
-        needs=tuple(sorted(needs)),
-    )
+    waits_for = jobs | set(step.waits_for)
+    return replace(step, waits_for=tuple(sorted(waits_for)), needs=tuple(sorted(needs)))
 
 
 def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:
