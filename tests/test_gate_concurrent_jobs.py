@@ -343,9 +343,17 @@ def marked_sleeps() -> list[int]:
 
 
 def wait_until_both_started(meet: Path) -> None:
+    """Wait for both steps' marks and all four of their sleeps.
+
+    A step's mark can be written before its last sleep (or the background one)
+    has exec'd, so the sleeps are waited for too, not counted at once.
+    """
     deadline = time.monotonic() + WAIT_BOUND_S
     while not ((meet / "one-started").exists() and (meet / "two-started").exists()):
         assert time.monotonic() < deadline, "the two jobs never ran at the same time"
+        time.sleep(0.05)
+    while len(marked_sleeps()) < len(MARKED_SLEEPS):
+        assert time.monotonic() < deadline, f"only sleeps {marked_sleeps()} started"
         time.sleep(0.05)
 
 
@@ -373,7 +381,6 @@ def test_interrupting_two_running_jobs_leaves_no_process(
     )
     try:
         wait_until_both_started(tmp_path / "meet")
-        assert len(marked_sleeps()) == 4
         proc.send_signal(sig)
         output, _ = proc.communicate(timeout=60)
     finally:
