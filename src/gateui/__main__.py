@@ -1,3 +1,3 @@
-from gateui.cli.main import main
+from gateui.cli.main import entry
 
-raise SystemExit(main())
+entry()

@@ -6,9 +6,8 @@ only the standard library; the hook's program is ``gateui.cli.hook_entry``.
 
 from __future__ import annotations
 
-import sys
-
 from gateui.cli.hook_entry import main
+from gateui.cli.process_exit import exit_now
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -8,9 +8,11 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from gateui import __version__
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from gateui.cli.process_exit import exit_now
 from gateui.cli.signals import unwind_on_termination
 from gateui.cli.stdout_guard import (
     OutputLost,
@@ -102,6 +104,11 @@ def change_directory(args: argparse.Namespace) -> None:
             os.chdir(folder)
         except OSError as exc:
             raise GateuiError(f"-C {folder}: {exc.strerror or exc}") from exc
+
+
+def entry() -> NoReturn:
+    """The ``gateui`` console script and ``python -m gateui``: ``main``, then out at once."""
+    exit_now(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
