@@ -5,6 +5,8 @@ same time is decided by the scheduler alone, never by timing."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -115,3 +117,38 @@ def test_leaving_early_stops_the_running_jobs_and_waits_for_them() -> None:
     events.close()
     assert jobs.stopped.is_set()
     assert not [t for t in threading.enumerate() if t.name.startswith("gateui-job")]
+
+
+# A job that sends Ctrl-C to its own thread: the kernel may hand a signal sent to the process to
+# any thread, and Python runs the handler in the main thread only once that thread runs again.
+_INTERRUPTED_IN_A_JOBS_THREAD = """
+import signal, sys, threading, time
+from gateui.core.gate._concurrent_jobs import ConcurrentJobs, Job
+
+stopped = threading.Event()
+
+def run(name):
+    yield name
+    time.sleep(0.2)  # the consumer is waiting for the next event by now
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+    deadline = time.monotonic() + 60
+    while not stopped.wait(0.05) and time.monotonic() < deadline:
+        pass
+
+try:
+    for _ in ConcurrentJobs([Job("a")], run, 1, stopped.set, stopped.is_set).events():
+        pass
+except KeyboardInterrupt:
+    sys.exit(130 if stopped.is_set() else 1)
+sys.exit(0)
+"""
+
+
+def test_ctrl_c_handed_to_a_jobs_thread_still_stops_the_consumer() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_IN_A_JOBS_THREAD],
+        capture_output=True,
+        text=True,
+        timeout=BOUND_S,
+    )
+    assert result.returncode == 130, result.stderr

@@ -10,6 +10,8 @@ order among those ready.
 
 Cancelling (or leaving the generator early: Ctrl-C, an error in a job, ``close()``) starts no
 further job and waits for the running ones to end; ``stop`` must make their processes end.
+The consumer waits for the jobs' events in short slices (``signal_safe_wait``): a Ctrl-C the
+kernel hands to a job's thread still stops it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import threading
 from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from gateui.core.common.signal_safe_wait import next_item
 
 E = TypeVar("E")
 
@@ -83,7 +87,7 @@ class ConcurrentJobs(Generic[E]):
                 self._start_ready()
                 if not self._running:
                     break
-                item = self._queue.get()
+                item = next_item(self._queue)
                 if isinstance(item, _Event):
                     yield item.event
                     continue

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.common.project_files import NOT_PROJECT_DIRS, ProjectFiles
+from gateui.core.common.signal_safe_wait import next_item
 from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import RunRequest, RunSession, plan_run
 from gateui.core.running.events import Event, RunSummary, TestFinished
@@ -435,7 +436,7 @@ class WatchSession:
         """Block until a batch of relevant changes arrives (or stop), then coalesce a burst."""
         changed: set[str] = set()
         while not changed and not self._stop.is_set() and self._manual is None:
-            kind, payload = self._queue.get()
+            kind, payload = next_item(self._queue)
             changed |= self._handle_message(kind, payload)
         while self._manual is None:
             quiet = BURST_QUIET_S if len(changed) >= BURST_FILES else QUIET_S
@@ -530,7 +531,7 @@ class WatchSession:
         finished: set[str] = set()
         interrupted_by: set[str] = set()
         while True:
-            kind, payload = self._queue.get()
+            kind, payload = next_item(self._queue)
             if kind == "event":
                 assert not isinstance(payload, str)
                 event: Event = payload  # type: ignore[assignment]
