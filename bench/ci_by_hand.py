@@ -193,7 +193,7 @@ class Runner:
                 raise Unreproducible(f"job {job_id} runs in a container")
             outcome = "success"
             for leg in matrix_legs(job):
-                leg_failed = self.run_job(job_id, job, workflow, leg)
+                leg_failed = self.run_job(job_id, job, workflow, leg, context["needs"])
                 if leg_failed and not job.get("continue-on-error"):
                     outcome = "failure"
                     failed += leg_failed
@@ -203,7 +203,12 @@ class Runner:
 
     # -- jobs and steps ----------------------------------------------------------------------
     def run_job(
-        self, job_id: str, job: dict[str, Any], workflow: dict[str, Any], leg: dict[str, Any]
+        self,
+        job_id: str,
+        job: dict[str, Any],
+        workflow: dict[str, Any],
+        leg: dict[str, Any],
+        needs: Mapping[str, Any],
     ) -> list[str]:
         # A new runner: a fresh checkout, nothing of the jobs before it.
         self.jobs_run += 1
@@ -215,7 +220,7 @@ class Runner:
             shutil.copytree(self.pristine, self.workspace, symlinks=True)
         python = self.tools(DEFAULT_PYTHON)
         env = self.base_env(python)
-        context: dict[str, Any] = {"matrix": leg, "steps": {}, "env": env}
+        context: dict[str, Any] = {"matrix": leg, "steps": {}, "env": env, "needs": needs}
         env.update(expand_all(workflow.get("env", {}), context))
         env.update(expand_all(job.get("env", {}), context))
         defaults = {**(workflow.get("defaults") or {}).get("run", {})}
@@ -507,7 +512,8 @@ TOKEN = re.compile(r"\s*(==|!=|&&|\|\||!|\(|\)|,|'(?:[^']|'')*'|[A-Za-z_][\w.\-*
 class Expression:
     """GitHub's expression language, the forms the corpus uses: literals, contexts (``github``,
     ``env``, ``matrix``, ``steps``, ``needs``, ``secrets``, ``runner``), ``==`` ``!=`` ``!``
-    ``&&`` ``||``, and the functions startsWith, endsWith, contains and the status ones."""
+    ``&&`` ``||``, object filters (``needs.*.result``), and the functions startsWith, endsWith,
+    contains and the status ones."""
 
     def __init__(
         self, text: str, context: Mapping[str, Any], status: Mapping[str, bool] | None = None
@@ -607,6 +613,8 @@ class Expression:
         if name == "endsWith":
             return texts[0].endswith(texts[1])
         if name == "contains":
+            if isinstance(args[0], list):
+                return texts[1] in [fold(item) for item in args[0]]
             return texts[1] in texts[0]
         raise ValueError(f"the function {name}() is not supported here")
 
@@ -619,8 +627,15 @@ class Expression:
         if parts[0] == "runner":
             return {"os": "Linux", "temp": ""}.get(parts[1] if len(parts) > 1 else "")
         value: Any = self.context.get(parts[0])
+        filtered = False
         for part in parts[1:]:
-            value = value.get(part) if isinstance(value, Mapping) else None
+            if part == "*":  # an object filter: every value, the properties after read on each
+                value = list(value.values()) if isinstance(value, Mapping) else []
+                filtered = True
+            elif filtered:
+                value = [v.get(part) for v in value if isinstance(v, Mapping)]
+            else:
+                value = value.get(part) if isinstance(value, Mapping) else None
         return value
 
     def _github(self, key: str) -> Any:

@@ -58,6 +58,15 @@ def verdicts(report: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def worktrees_listed(repo: Path) -> int:
+    """How many worktrees git lists; 0 while git cannot list them (one half made: git writes a
+    worktree's administrative files one after another, and a reader may come in between)."""
+    try:
+        return git(repo, "worktree", "list", "--porcelain").count("worktree ")
+    except subprocess.CalledProcessError:
+        return 0
+
+
 def assert_no_worktree_left(repo: Path) -> None:
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
     admin = repo / ".git" / "worktrees"
@@ -287,7 +296,7 @@ def test_interrupting_a_gate_removes_every_jobs_checkout(
         seen += line
     assert "▸ slow" in seen, seen
     # The check's worktree (first's), the second job's, and the third's being made ahead.
-    while git(repo, "worktree", "list", "--porcelain").count("worktree ") < 4:
+    while worktrees_listed(repo) < 4:
         assert time.monotonic() < deadline, "the third job's checkout is never made ahead"
         time.sleep(0.05)
     proc.send_signal(sig)

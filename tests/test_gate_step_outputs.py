@@ -116,13 +116,40 @@ jobs:
 """
 
 
-def test_an_if_on_another_jobs_output_is_partial_never_a_guess(tmp_path: Path) -> None:
-    # On CI the flag is "no": both `exit 1` are skipped and the check passes. The gate does not
-    # decide an if: on job outputs: guessing "runs" would be a false fail, guessing "skipped"
-    # could be a false pass. Each is named as not reproduced instead.
+def test_an_if_on_another_jobs_output_is_decided_when_the_job_starts(tmp_path: Path) -> None:
+    # On CI the flag is "no": both `exit 1` are skipped and the check passes. The jobs that need
+    # `decide` start after it ended, so its outputs are known there: the if:s are decided then.
     repo = tmp_path / "repo"
     (repo / ".github" / "workflows").mkdir(parents=True)
     (repo / ".github" / "workflows" / "ci.yml").write_text(NEEDS_OUTPUTS)
+    init_repo(repo)
+    code, report = gate(repo)
+    assert (code, report["verdict"]) == (0, "pass"), report
+    by_name = {s["name"]: s for s in report["steps"]}
+    assert by_name["Always"]["verdict"] == "pass"
+    flagged = by_name["Only when flagged"]
+    assert flagged["verdict"] == "skipped"
+    assert "needs.decide.outputs.flag == 'yes'" in flagged["reason"]
+    (gated,) = [s for s in report["steps"] if s["command"] == "exit 1" and s is not flagged]
+    assert gated["verdict"] == "skipped" and "its job's if:" in gated["reason"], gated
+
+
+UNKNOWN_NEEDS_OUTPUTS = NEEDS_OUTPUTS.replace(
+    """      - id: pick
+        run: echo "flag=no" >> "$GITHUB_OUTPUT"
+""",
+    """      - id: pick
+        uses: some-org/decide-flag@v1
+""",
+)
+
+
+def test_an_if_on_an_output_not_known_here_is_partial_never_a_guess(tmp_path: Path) -> None:
+    # The flag comes from an action that runs only on GitHub: guessing "runs" would be a false
+    # fail, guessing "skipped" could be a false pass. Each is named as not reproduced instead.
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(UNKNOWN_NEEDS_OUTPUTS)
     init_repo(repo)
     code, report = gate(repo)
     assert (code, report["verdict"]) == (3, "partial"), report
@@ -130,12 +157,11 @@ def test_an_if_on_another_jobs_output_is_partial_never_a_guess(tmp_path: Path) -
     assert by_name["Always"]["verdict"] == "pass"
     flagged = by_name["Only when flagged"]
     assert flagged["verdict"] == "not-reproduced"
-    assert "needs.decide.outputs.flag == 'yes'" in flagged["why"]
-    assert "another job's results" in flagged["why"]
-    (job,) = [s for s in report["steps"] if s["origin"].endswith("gated, (whole job)")]
-    assert job["verdict"] == "not-reproduced" and "another job's results" in job["why"]
-    named = {item["name"] for item in report["not_reproduced"]}
-    assert {"Only when flagged", job["name"]} <= named
+    assert "needs.decide.outputs.flag" in flagged["reason"]
+    (gated,) = [
+        s for s in report["steps"] if s["command"] == "exit 1" and s["name"] != "Only when flagged"
+    ]
+    assert gated["verdict"] == "not-reproduced" and "its job runs" in gated["reason"], gated
 
 
 # `version` maps its step's output to a job output; `check` and `check-env`, which need it, read

@@ -237,7 +237,18 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return False
 
 
+class _Filtered(list[Any]):
+    """What an object filter gives (``needs.*.result``): one value per item, a property of it
+    read on each (GitHub's ``*`` syntax)."""
+
+
 def _property(value: Any, name: str) -> Any:
+    if name == "*":
+        items = value.values() if isinstance(value, Mapping) else value
+        return _Filtered(items) if isinstance(value, (Mapping, list)) else _Filtered()
+    if isinstance(value, _Filtered):
+        found = (_property(item, name) for item in value)
+        return _Filtered(item for item in found if not isinstance(item, _Missing))
     if isinstance(value, Mapping):
         for key in value:
             if str(key).casefold() == name.casefold():

@@ -5,10 +5,14 @@ On GitHub a job's ``outputs:`` map names to values, usually its steps' outputs
 ``${{ needs.<job>.outputs.<name> }}``. Here a job's outputs are evaluated when it ends, from what
 its steps wrote to ``$GITHUB_OUTPUT``, and handed to the jobs that need it, which start only
 after it: their commands and ``env`` values get them filled in at their turn
-(``JobState.with_outputs``). An ``if:`` that reads them is still not reproduced
-(``_step_outputs``). Not carried, and so not reproduced where used: a matrix job's outputs (on
-GitHub, whichever leg wrote last), a called workflow's, and an output whose value cannot be
-known here.
+(``JobState.with_outputs``); an ``if:`` that reads them is decided at the step's (or the
+job's) turn (``_step_outputs``). Not carried, and so not reproduced where used: a matrix job's
+outputs (on GitHub, whichever leg wrote last), a called workflow's, and an output whose value
+cannot be known here.
+
+How a needed job ended (``needs.<job>.result``) is known once it has ended: each step of a job
+that reads it carries the gate's jobs that job became (``with_needs_results``), and the run
+sums them up as GitHub does (a matrix job failed when a leg failed).
 """
 
 from __future__ import annotations
@@ -42,3 +46,21 @@ def carry_outputs(
     return [
         replace(step, job_outputs=tuple(outputs), needs_jobs=tuple(needs_jobs)) for step in steps
     ]
+
+
+def with_needs_results(
+    job: Job, steps: list[GateStep], made: Mapping[str, Set[str]]
+) -> list[GateStep]:
+    """``job``'s steps, each knowing the gate's jobs behind every job it needs, where the job
+    reads how they ended (an ``if:``, a command or ``env`` naming ``needs.``): only there, so
+    that other steps stay equal to their twins in other workflows (``infer._dedupe``)."""
+    if job.uses or not job.needs or not any(_reads_needs(step) for step in steps):
+        return steps
+    results = tuple((key, tuple(sorted(made.get(key, ())))) for key in job.needs)
+    return [replace(step, needs_results=results) for step in steps]
+
+
+def _reads_needs(step: GateStep) -> bool:
+    texts = [step.job_condition or "", step.condition or "", step.command]
+    texts += [value for _, value in step.env]
+    return any("needs." in text for text in texts)

@@ -272,6 +272,10 @@ class JobState:
     """``needs.<job>.outputs``, by the job's key: the outputs of the jobs it needs that ran
     here (a job's ``outputs:`` evaluated when it ended; None: from a step that did not run
     here)."""
+    results: dict[str, str | None] = field(default_factory=dict)
+    """``needs.<job>.result``, by the job's key: ``success``, ``failure`` or ``skipped`` as the
+    jobs it needs ended here; None where that is not known here (a step of it was not
+    reproduced)."""
 
     def apply(self, env: dict[str, str]) -> None:
         env.update(self.env)
@@ -287,8 +291,9 @@ class JobState:
 
     def with_outputs(self, text: str) -> str:
         """``text`` with its ``${{ steps.<id>.outputs.<name> }}`` replaced by what those steps
-        wrote to ``$GITHUB_OUTPUT`` (an output never written is empty, as on the runner).
-        Raises ``MissingOutput`` for a step that did not run here."""
+        wrote to ``$GITHUB_OUTPUT`` (an output never written is empty, as on the runner), and
+        its ``${{ needs.<job>.outputs.<name> }}`` and ``${{ needs.<job>.result }}`` by what the
+        jobs it needs left. Raises ``MissingOutput`` for what is not known here."""
 
         def value(match: re.Match[str]) -> str:
             step, name = match.group(1), match.group(2)
@@ -312,6 +317,17 @@ class JobState:
                 )
             return known
 
+        def result(match: re.Match[str]) -> str:
+            job = match.group(1)
+            known = self.results.get(job)
+            if known is None:
+                raise MissingOutput(
+                    f"it uses needs.{job}.result, and how that job ended is not known here"
+                    " (a step of it was not reproduced)"
+                )
+            return known
+
+        text = NEEDS_RESULT.sub(result, text)
         return NEEDS_OUTPUT.sub(needed, STEP_OUTPUT.sub(value, text))
 
 
@@ -323,5 +339,7 @@ STEP_OUTPUT = re.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
 """``${{ steps.<id>.outputs.<name> }}``, left in a command by the inference for the run."""
 NEEDS_OUTPUT = re.compile(r"\$\{\{\s*needs\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}")
 """``${{ needs.<job>.outputs.<name> }}``, left in a command for the run likewise."""
-KEPT_OUTPUT = re.compile(f"{STEP_OUTPUT.pattern}|{NEEDS_OUTPUT.pattern}")
-"""Either: what the run fills in."""
+NEEDS_RESULT = re.compile(r"\$\{\{\s*needs\.([\w-]+)\.result\s*\}\}")
+"""``${{ needs.<job>.result }}``: how a needed job ended, filled in likewise."""
+KEPT_OUTPUT = re.compile(f"{STEP_OUTPUT.pattern}|{NEEDS_OUTPUT.pattern}|{NEEDS_RESULT.pattern}")
+"""Any of them: what the run fills in."""

@@ -40,7 +40,7 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
-from gateui.core.gate._job_outputs import carry_outputs
+from gateui.core.gate._job_outputs import carry_outputs, with_needs_results
 from gateui.core.gate._leg_spec import combo_label, in_leg, job_leg, merge_combos
 from gateui.core.gate._runner_env import KEPT_OUTPUT, PULL_REQUEST_NUMBER
 from gateui.core.gate._step_outputs import NEEDS_REMEDY, reads_other_jobs, reads_step_outputs
@@ -131,10 +131,13 @@ class WorkflowSteps:
         for job in _by_needs(workflow.jobs):
             found = self.job_steps(workflow, job, inputs, via, depth)
             found = carry_outputs(job, found, made, contexts)
+            found = with_needs_results(job, found, made)
             made[job.key] = {step.job for step in found}
             before = set().union(*(made.get(n, set()) for n in job.needs))
             if before:
-                skipped_on_failure = not _runs_after_failed_needs(job, contexts)
+                # A job whose if: reads the jobs it needs decides for itself when it starts.
+                deferred = any(step.job_condition for step in found)
+                skipped_on_failure = not deferred and not _runs_after_failed_needs(job, contexts)
                 found = [_waiting(s, before, skipped_on_failure) for s in found]
             steps.extend(found)
         return steps
@@ -144,6 +147,7 @@ class WorkflowSteps:
     ) -> list[GateStep]:
         label = f"{via}{job.key}"
         contexts = self.contexts(inputs, "${" + WORKSPACE_VAR + "}")
+        deferred: str | None = None
         if job.condition is not None:
             try:
                 if not condition(job.condition, contexts, JobStatus()):
@@ -153,15 +157,20 @@ class WorkflowSteps:
                     )
                     return []
             except Unresolvable as exc:
-                if reads_other_jobs(exc):
+                if reads_other_jobs(exc) and not job.uses:
+                    # Decided when the job starts: the jobs it needs have ended by then.
+                    deferred = str(job.condition)
+                elif reads_other_jobs(exc):
                     why = (
-                        f"whether the job runs (if: {job.condition}) depends on another job's"
-                        " results (needs.*), which the gate does not decide an if: on"
+                        f"whether the called workflow runs (if: {job.condition}) depends on"
+                        " another job's results (needs.*), which the gate decides for jobs of"
+                        " steps, not for a called workflow"
                     )
                     return [self._job_not_run(workflow, label, why, UNREPRODUCED, NEEDS_REMEDY)]
-                self.notes.append(
-                    f"{workflow.path}: job {label}: if: needs {exc.what}; assumed to run"
-                )
+                else:
+                    self.notes.append(
+                        f"{workflow.path}: job {label}: if: needs {exc.what}; assumed to run"
+                    )
         try:
             combos = expand_matrix(job.matrix)
         except MatrixUnknown:
@@ -170,7 +179,10 @@ class WorkflowSteps:
         if job.uses:
             return self._reusable(workflow, job, label, combos, contexts, depth)
         per_combo = [self._combo_steps(workflow, job, label, combo, inputs) for combo in combos]
-        return merge_combos(per_combo, combos)
+        steps = merge_combos(per_combo, combos)
+        if deferred is not None:
+            steps = [replace(step, job_condition=deferred) for step in steps]
+        return steps
 
     def _reusable(
         self,
@@ -328,23 +340,12 @@ class WorkflowSteps:
                 normal = condition(step.condition, step_contexts, JobStatus(failed=False))
                 after_failure = condition(step.condition, step_contexts, JobStatus(failed=True))
             except Unresolvable as exc:
-                if reads_step_outputs(exc):
-                    # Decided when the step's turn comes, from the earlier steps' outputs.
+                if reads_step_outputs(exc) or reads_other_jobs(exc):
+                    # Decided when the step's turn comes, from the earlier steps' outputs and
+                    # how the jobs it needs ended.
                     deferred = str(step.condition)
                     after_failure = any(
                         mentions_status(step.condition, f) for f in ("always", "failure")
-                    )
-                elif reads_other_jobs(exc):
-                    return _not_run_step(
-                        name,
-                        run.strip(),
-                        cwd,
-                        origin,
-                        job_id,
-                        f"whether it runs (if: {step.condition}) depends on another job's"
-                        " results (needs.*), which the gate does not decide an if: on",
-                        UNREPRODUCED,
-                        NEEDS_REMEDY,
                     )
                 else:
                     notes.append(f"if: {step.condition} needs {exc.what}; assumed to run")

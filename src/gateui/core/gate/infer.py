@@ -300,6 +300,10 @@ def _dedupe(steps: list[GateStep]) -> list[GateStep]:
             s,
             waits_for=tuple(sorted({run_by.get(j, j) for j in s.waits_for})),
             needs=tuple(sorted({run_by.get(j, j) for j in s.needs})),
+            needs_results=tuple(
+                (key, tuple(sorted({run_by.get(j, j) for j in jobs})))
+                for key, jobs in s.needs_results
+            ),
         )
         if s.waits_for or s.needs
         else s

@@ -161,13 +161,20 @@ class GateStep:
     leg: Leg | None = None
     """The matrix leg it belongs to: it runs in that leg's environment (None: the project's)."""
     condition: str | None = None
-    """An ``if:`` that reads earlier steps' outputs: decided when the step's turn comes."""
+    """An ``if:`` that reads earlier steps' outputs or the jobs it needs (``steps.*``, ``needs.*``):
+    decided when the step's turn comes."""
     job_outputs: tuple[tuple[str, str], ...] = ()
     """Its job's ``outputs:`` (name, value as written, ``steps.*`` outputs left in): evaluated
     when the job ends, for the jobs that need it."""
     needs_jobs: tuple[tuple[str, str], ...] = ()
     """For each job it needs whose outputs can be carried (one job here, not a matrix): its key
     in ``needs.<key>.outputs`` and its ``job`` here."""
+    needs_results: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """For each job it needs, where its job reads how they ended (``needs.<key>.result`` in an
+    ``if:``, a command or ``env``): the key and the gate's jobs it became (each matrix leg)."""
+    job_condition: str | None = None
+    """Its job's ``if:`` where that reads the jobs it needs (``needs.*``): decided when the job
+    starts, once they have ended, as on the runner."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -5,7 +5,9 @@ only artifacts passing between them (``_artifacts``); a job starts once the jobs
 ended, and jobs that wait for nothing (or for jobs that ended) run at the same time
 (``_concurrent_jobs``). Steps of one job run one after another and behave as on the runner:
 after a failing step the job's later steps are skipped unless their ``if:`` says ``always()``; a
-job whose ``needs`` failed is skipped. How one step runs is ``_step_runner``'s.
+job whose ``needs`` failed is skipped, and one whose ``if:`` reads how they ended
+(``needs.<job>.result``) decides when it starts (``_step_outputs``). How one step runs is
+``_step_runner``'s.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from gateui.core.gate._legs import LegEvent as LegEvent
 from gateui.core.gate._legs import LegRuns, leg_runs
 from gateui.core.gate._runner_env import JobState, MissingOutput
 from gateui.core.gate._step_limits import time_limit
-from gateui.core.gate._step_outputs import skipped_by
+from gateui.core.gate._step_outputs import (
+    FAILURE,
+    JOB_SKIPPED,
+    SUCCESS,
+    job_decision,
+    matrix_result,
+    skipped_by,
+)
 from gateui.core.gate._step_runner import ORDER_SEED_ENV as ORDER_SEED_ENV
 from gateui.core.gate._step_runner import GateEvent as GateEvent
 from gateui.core.gate._step_runner import StepEvent as StepEvent
@@ -35,7 +44,9 @@ from gateui.core.gate._step_runner import StepFinished as StepFinished
 from gateui.core.gate._step_runner import StepRunner
 from gateui.core.gate._step_runner import StepStarted as StepStarted
 from gateui.core.gate.model import (
+    ERROR,
     FAIL,
+    NOT_REPRODUCED,
     SKIPPED,
     GateDefinition,
     GateStep,
@@ -82,6 +93,8 @@ class GateRun:
         self._failed_jobs: set[str] = set()
         self._job_outputs: dict[str, dict[str, str | None]] = {}
         """Each job's ``outputs:``, once it ended (for the jobs that need it)."""
+        self._job_results: dict[str, str | None] = {}
+        """How each job ended (``needs.<job>.result``; None: not known here), once it ended."""
 
     @property
     def results(self) -> list[StepResult]:
@@ -138,18 +151,27 @@ class GateRun:
         reports: dict[str, StepOutcome] = {}
         state = JobState()
         first = steps[0][1]
-        # The outputs of the jobs it needs: they ended before this job started.
+        # The outputs and results of the jobs it needs: they ended before this job started.
         state.needs = {
             key: self._job_outputs[job] for key, job in first.needs_jobs if job in self._job_outputs
         }
+        state.results = {
+            key: matrix_result([self._job_results.get(job) for job in jobs])
+            for key, jobs in first.needs_results
+        }
+        decision = job_decision(first, state)
         spent = 0.0
         failed_jobs = self._failed_jobs
+        unknown = False
         for index, step in steps:
             if self.cancelled:
                 return
-            skip = self._skip_reason(step, failed_jobs) or skipped_by(
-                step, {step.job: state}, failed_jobs
-            )
+            if decision is not None and (step.runs_locally or decision[0] == SKIPPED):
+                skip: StepResult | None = StepResult(step, *decision)
+            else:
+                skip = self._skip_reason(step, failed_jobs) or skipped_by(
+                    step, {step.job: state}, failed_jobs
+                )
             leg = None
             if skip is None and step.leg is not None:
                 root = places.place_for(step).checkout.root
@@ -185,9 +207,22 @@ class GateRun:
                 result.leg = leg.as_json()
             if result.verdict == FAIL:
                 failed_jobs.add(step.job)
+            unknown = unknown or result.verdict in (NOT_REPRODUCED, ERROR)
             self.hand_over.finished(step, result)
             self._results[index] = result
             yield StepFinished(index, result)
+        skipped = (decision is not None and decision[0] == SKIPPED) or any(
+            job in failed_jobs for job in first.needs
+        )
+        self._job_results[first.job] = (
+            FAILURE
+            if first.job in failed_jobs
+            else JOB_SKIPPED
+            if skipped
+            else None
+            if unknown
+            else SUCCESS
+        )
         outputs: dict[str, str | None] = {}
         for name, text in first.job_outputs:
             try:
