@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=600)
     parser.add_argument("--quick", action="store_true", help="50 tests, 1 round, 1 leg")
     options = parser.parse_args()
-    versions = VERSIONS
+    versions: tuple[str, ...] = VERSIONS
     if options.quick:
         options.rounds, options.tests = 1, 50
         versions = (f"{sys.version_info.major}.{sys.version_info.minor}",)

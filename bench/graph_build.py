@@ -27,7 +27,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from selection_kit import (
     command_line,
@@ -41,25 +44,27 @@ from selection_kit import (
     table,
 )
 
-from gateui.core.discovery.discover import load_projects
+from gateui.core.discovery.discover import Project, load_projects
 from gateui.core.layout.projects import repo_files
 from gateui.core.running.results import ResultsStore
-from gateui.core.selection._import_graph import ImportGraph, layouts_for
+from gateui.core.selection._import_graph import ImportGraph, ProjectLayout, layouts_for
 from gateui.core.selection.changes import ChangeSet, changed_files
 from gateui.core.selection.depstore import DepStore
-from gateui.core.selection.selector import Selector, environment_key
+from gateui.core.selection.selector import ProjectSelection, Selector, environment_key
 
 BUILD_TARGET_S = 2.0
 RESELECT_TARGET_MS = 50.0
 
+T = TypeVar("T")
 
-def layouts(repo: Path, projects: list) -> list:
+
+def layouts(repo: Path, projects: list[Project]) -> list[ProjectLayout]:
     return layouts_for(
         repo, [(p.root, p.pytest_config.pythonpath if p.pytest_config else ()) for p in projects]
     )
 
 
-def timed(fn) -> tuple[float, object]:
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
     gc.collect()
     started = time.perf_counter()
     value = fn()
@@ -100,7 +105,7 @@ def main() -> int:
             t, listed = timed(lambda: repo_files(repo))
             files_s.append(t)
             cpu0 = time.process_time()
-            t, graph = timed(lambda listed=listed: ImportGraph(repo, lays, listed))
+            t, graph = timed(partial(ImportGraph, repo, lays, listed))
             graph_cpu.append(time.process_time() - cpu0)
             graph_s.append(t)
             edges = sum(len(v) for v in graph.edges.values())
@@ -156,7 +161,7 @@ def main() -> int:
             # The pieces of refresh, timed on their own right after.
             t, listed = timed(lambda: repo_files(repo))
             listing_ms.append(1000 * t)
-            t, _ = timed(lambda listed=listed, rel=rel: selector.graph.update(listed, [rel]))
+            t, _ = timed(partial(selector.graph.update, listed, [rel]))
             update_ms.append(1000 * t)
         # Over-selection check: an edit to a function of a module no test executed, selected
         # as watch mode passes changes (no base commit) and as ``run --affected`` does (git).
@@ -176,7 +181,7 @@ def main() -> int:
         head = changed_files(repo).base
         git_like = selector.select(ChangeSet(frozenset({unexecuted}), head), envs).projects[0]
 
-        def size(chosen) -> str:
+        def size(chosen: ProjectSelection) -> str:
             return "whole" if chosen.whole else str(len(chosen.reasons()))
 
         unexecuted_note = (

@@ -175,7 +175,7 @@ class LineReader:
         return self.lines.get(timeout=timeout)
 
 
-def wait_event(reader: LineReader, name: str, timeout: float = 120) -> tuple[float, dict]:
+def wait_event(reader: LineReader, name: str, timeout: float = 120) -> tuple[float, dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while True:
         at, line = reader.next(max(0.1, deadline - time.monotonic()))
@@ -189,9 +189,9 @@ def wait_event(reader: LineReader, name: str, timeout: float = 120) -> tuple[flo
             return at, event
 
 
-def drain(reader: LineReader, quiet: float) -> list[dict]:
+def drain(reader: LineReader, quiet: float) -> list[dict[str, Any]]:
     """Read until nothing arrives for ``quiet`` seconds."""
-    seen = []
+    seen: list[dict[str, Any]] = []
     while True:
         try:
             _, line = reader.next(quiet)
@@ -275,7 +275,7 @@ def plain_pytest(
 
 def measure(
     name: str, repo: Path, edits: int, probe: Path, warm: bool = True, python: Path = PYTHON
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Per edit, alternating: gateui watch's cycle, then plain pytest on the same node ids."""
     if not warm:
         pyproject = repo / "pyproject.toml"

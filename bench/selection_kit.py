@@ -19,18 +19,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _util import (  # noqa: F401  (shared with the other benchmarks, used by importers)
-    GATEUI,
-    NO_CACHE,
-    PYTHON,
-    VENV,
-    bench_env,
-    command_line,
-    load_average,
-    machine,
-    median,
-    table,
-)
+# Re-exported: the selection benchmarks import these from here along with the kit's own helpers.
+from _util import GATEUI as GATEUI
+from _util import NO_CACHE as NO_CACHE
+from _util import PYTHON as PYTHON
+from _util import VENV as VENV
+from _util import bench_env as bench_env
+from _util import command_line as command_line
+from _util import load_average as load_average
+from _util import machine as machine
+from _util import median as median
+from _util import table as table
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "tests" / "samples"
