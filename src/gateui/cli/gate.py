@@ -102,7 +102,6 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
     from gateui.core.gate.check import GateCheck
     from gateui.core.gate.gitops import Git, scrub_git_env
     from gateui.core.gate.run import StepEvent
-    from gateui.core.running.junit_writer import JunitWriter
 
     repo_root = find_repo_root(Path(args.repo))
     if Git(repo_root).try_run("rev-parse", "--git-dir") is None:
@@ -116,7 +115,12 @@ def _gate(args: argparse.Namespace, out: TextIO) -> int:
     seen = _SeenSoFar(args.ref)
     report: GateReport | None = None
     stream = check.events()
-    junit = JunitWriter() if args.junitxml else None
+    junit = None
+    if args.junitxml:
+        # Imported here: its XML library is start-up time every other check would pay.
+        from gateui.core.running.junit_writer import JunitWriter
+
+        junit = JunitWriter()
     try:
         for event in stream:
             if junit is not None and isinstance(event, StepEvent):

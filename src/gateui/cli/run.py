@@ -26,10 +26,10 @@ from gateui.core.plan.run_plan import (
     plan_run,
 )
 from gateui.core.running.events import RunSummary
-from gateui.core.running.junit_writer import JunitWriter
 from gateui.core.running.warm import WarmPool, warm_enabled
 
 if TYPE_CHECKING:
+    from gateui.core.running.junit_writer import JunitWriter
     from gateui.core.selection.affected import AffectedPlan
     from gateui.core.selection.bookkeeping import Bookkeeping
 
@@ -225,7 +225,12 @@ def stream_run(
     ``EXIT_NOTHING_IN_SCOPE`` for an affected run whose tests all fell outside the scope). With
     ``junit``, the results are also written there as JUnit XML (also for a run cut short)."""
     summary: RunSummary | None = None
-    writer = JunitWriter() if junit is not None else None
+    writer: JunitWriter | None = None
+    if junit is not None:
+        # Imported here: its XML library is start-up time every other run would pay.
+        from gateui.core.running.junit_writer import JunitWriter
+
+        writer = JunitWriter()
     try:
         for event in session.events():
             printer.handle(event)
