@@ -22,7 +22,7 @@ from gateui.core.gate._expressions import (
     mentions_status,
 )
 from gateui.core.gate._runner_env import JobState
-from gateui.core.gate.model import NOT_REPRODUCED, SKIPPED, GateStep, StepResult
+from gateui.core.gate.model import NOT_REPRODUCED, SKIPPED, GateStep, StepOutcome, StepResult
 
 SUCCESS, FAILURE, JOB_SKIPPED = "success", "failure", "skipped"
 """How a job ends, as ``needs.<job>.result`` says it."""
@@ -35,10 +35,13 @@ def reads_step_outputs(problem: Unresolvable) -> bool:
 
 def reads_other_jobs(problem: Unresolvable) -> bool:
     """Whether an unresolvable expression reads another job's results (``needs.<job>.outputs``,
-    ``needs.<job>.result``): an ``if:`` is decided before the jobs run, so whatever decides on
-    them is not reproduced here — never guessed (commands and ``env`` get ``needs.<job>.outputs``
-    filled in at their turn: ``_job_outputs``)."""
+    ``needs.<job>.result``): the run answers it when the job that reads them starts."""
     return problem.what.startswith("needs.")
+
+
+def _named(problem: Unresolvable) -> str:
+    """What an unresolvable expression read (``needs.build.result``), without the why."""
+    return problem.what.split(" is only known", 1)[0]
 
 
 NEEDS_REMEDY = (
@@ -92,22 +95,36 @@ def job_decision(step: GateStep, state: JobState) -> tuple[str, str] | None:
         # No status function: GitHub adds success(), and a job it needs did not succeed.
         why = f"not run: a job it needs did not succeed, and its job's if: ({text}) needs all to"
         return SKIPPED, why
-    unknown = None in results and (
-        not explicit or any(mentions_status(text, f) for f in ("success", "failure"))
-    )
+    unknown = [key for key, result in state.results.items() if result is None]
     try:
-        if unknown:
-            raise Unresolvable("needs.*.result")
+        if unknown and (
+            not explicit or any(mentions_status(text, f) for f in ("success", "failure"))
+        ):
+            # Its status functions (GitHub's implicit success() too) read how they all ended.
+            raise Unresolvable(", ".join(f"needs.{key}.result" for key in unknown))
         failed = FAILURE in results
         if condition(text, _contexts(state), JobStatus(failed=failed)):
             return None
     except Unresolvable as exc:
         why = (
-            f"whether its job runs (if: {text}) depends on {exc.what}, and how a job it needs"
-            " ended is not known here (a step of it was not reproduced)"
+            f"whether its job runs (if: {text}) depends on {_named(exc)}, not known here (a"
+            " step of a job it needs was not reproduced)"
         )
-        return NOT_REPRODUCED, f"{why}; {NEEDS_REMEDY}"
+        return NOT_REPRODUCED, why
     return SKIPPED, f"not run: its job's if: ({text}) is false"
+
+
+def decided(step: GateStep, decision: tuple[str, str]) -> StepResult:
+    """The result of a step of a job that ``job_decision`` did not let run."""
+    verdict, why = decision
+    if verdict != NOT_REPRODUCED:
+        return StepResult(step, verdict, why)
+    return _not_known(step, why)
+
+
+def _not_known(step: GateStep, why: str) -> StepResult:
+    outcome = StepOutcome(not_reproduced=why, remedy=NEEDS_REMEDY)
+    return StepResult(step, NOT_REPRODUCED, f"{why}; {NEEDS_REMEDY}", outcome=outcome)
 
 
 def skipped_by(
@@ -127,9 +144,9 @@ def skipped_by(
     except Unresolvable as exc:
         if reads_other_jobs(exc):
             why = (
-                f"whether it runs (if: {step.condition}) depends on {exc.what}, not known here"
-                f" (a step of that job was not reproduced); {NEEDS_REMEDY}"
+                f"whether it runs (if: {step.condition}) depends on {_named(exc)}, not known"
+                " here (a step of that job was not reproduced)"
             )
-            return StepResult(step, NOT_REPRODUCED, why)
+            return _not_known(step, why)
         why = f"not run: its if: ({step.condition}) needs {exc.what}"
     return StepResult(step, SKIPPED, why)

@@ -33,6 +33,7 @@ from gateui.core.gate._step_outputs import (
     FAILURE,
     JOB_SKIPPED,
     SUCCESS,
+    decided,
     job_decision,
     matrix_result,
     skipped_by,
@@ -167,7 +168,7 @@ class GateRun:
             if self.cancelled:
                 return
             if decision is not None and (step.runs_locally or decision[0] == SKIPPED):
-                skip: StepResult | None = StepResult(step, *decision)
+                skip: StepResult | None = decided(step, decision)
             else:
                 skip = self._skip_reason(step, failed_jobs) or skipped_by(
                     step, {step.job: state}, failed_jobs
