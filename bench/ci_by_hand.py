@@ -100,6 +100,8 @@ class Runner:
     pristine: Path | None = None
     """The clone as cloned, kept for the jobs after the first (None until a second job)."""
     jobs_run: int = 0
+    job_outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each job's ``outputs:`` once it ran (a matrix job: its last leg's, as on GitHub)."""
 
     # -- the environment ---------------------------------------------------------------------
     def base_env(self, python: Path) -> dict[str, str]:
@@ -182,7 +184,11 @@ class Runner:
         for job_id in needs_order(jobs):
             job = jobs[job_id]
             needs = as_list(job.get("needs"))
-            context = {"needs": {n: {"result": results[n]} for n in needs}}
+            context = {
+                "needs": {
+                    n: {"result": results[n], "outputs": self.job_outputs.get(n, {})} for n in needs
+                }
+            }
             condition = str(job.get("if", ""))
             needs_ok = all(results[n] == "success" for n in needs)
             if not evaluate_if(condition, context, success=needs_ok, failure=not needs_ok):
@@ -247,6 +253,7 @@ class Runner:
             if code != 0 and not step.get("continue-on-error"):
                 failing = True
                 failed.append(f"{label} / {name}")
+        self.job_outputs[job_id] = expand_all(job.get("outputs") or {}, context)
         return failed
 
     def use_action(
@@ -260,6 +267,10 @@ class Runner:
             env["PATH"] = env["PATH"].replace(str(python.parent), str(chosen.parent), 1)
             return chosen
         if action in ENVIRONMENT_ACTIONS:
+            return python
+        if action == "dorny/paths-filter":
+            if "id" in step:
+                context["steps"][step["id"]] = {"outputs": self.paths_filter(given)}
             return python
         if action == "actions/upload-artifact":
             kept = self.scratch / "artifacts" / str(given.get("name", "artifact"))
@@ -280,6 +291,31 @@ class Runner:
             shutil.copytree(kept, self.workspace / str(given.get("path", ".")), dirs_exist_ok=True)
             return python
         raise Unreproducible(f"the action {action} runs only on GitHub")
+
+    def paths_filter(self, given: Mapping[str, str]) -> dict[str, str]:
+        """dorny/paths-filter on a pull request: per filter, whether any changed file matches
+        one of its picomatch globs (dot files included), the count, and ``changes``."""
+        from wcmatch import glob as wglob
+
+        text = given.get("filters", "")
+        if "\n" not in text and ":" not in text:
+            text = (self.workspace / text).read_text()
+        filters = yaml.safe_load(text)
+        flags = wglob.GLOBSTAR | wglob.BRACE | wglob.DOTGLOB | wglob.EXTGLOB
+        flags |= wglob.NEGATE | wglob.NEGATEALL
+        outputs: dict[str, str] = {}
+        matched: list[str] = []
+        for name, rules in filters.items():
+            patterns = list(flatten_rules(rules))
+            files = [
+                f for f in self.changed if any(wglob.globmatch(f, p, flags=flags) for p in patterns)
+            ]
+            outputs[name] = "true" if files else "false"
+            outputs[f"{name}_count"] = str(len(files))
+            if files:
+                matched.append(name)
+        outputs["changes"] = json.dumps(matched)
+        return outputs
 
     def run_step(
         self,
@@ -335,6 +371,17 @@ class Runner:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def flatten_rules(rules: Any) -> Iterator[str]:
+    """A paths-filter rule list as globs (lists nested by YAML anchors flattened)."""
+    if isinstance(rules, str):
+        yield rules
+    elif isinstance(rules, list):
+        for rule in rules:
+            yield from flatten_rules(rule)
+    else:
+        raise Unreproducible(f"a paths-filter rule this runner does not read: {rules!r}")
+
+
 def artifact_root(workspace: Path, patterns: list[str]) -> Path:
     """Where upload-artifact v4 roots an artifact: the least common ancestor of the search paths
     (each pattern's part before its first wildcard; a file's own folder)."""

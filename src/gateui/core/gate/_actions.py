@@ -119,6 +119,8 @@ class LocalCommand:
 
     script: str
     working_directory: str | None = None
+    note: str = ""
+    """What the report says of it (by default: the command it runs)."""
 
 
 def _text(inputs: Mapping[str, Any], key: str, default: str = "") -> str:

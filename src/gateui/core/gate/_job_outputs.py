@@ -10,9 +10,11 @@ job's) turn (``_step_outputs``). Not carried, and so not reproduced where used: 
 outputs (on GitHub, whichever leg wrote last), a called workflow's, and an output whose value
 cannot be known here.
 
-How a needed job ended (``needs.<job>.result``) is known once it has ended: each step of a job
-that reads it carries the gate's jobs that job became (``with_needs_results``), and the run
-sums them up as GitHub does (a matrix job failed when a leg failed).
+When a job waits for the jobs it needs, and whether it is skipped when one failed, are here too
+(``waiting``, ``runs_after_failed_needs``). How a needed job ended (``needs.<job>.result``) is
+known once it has ended: each step of a job that reads it carries the gate's jobs that job
+became (``with_needs_results``), and the run sums them up as GitHub does (a matrix job failed
+when a leg failed).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import replace
 
-from gateui.core.gate._expressions import Contexts, Unresolvable
+from gateui.core.gate._expressions import Contexts, JobStatus, Unresolvable, condition
 from gateui.core.gate._uses_steps import substitute_keeping_outputs
 from gateui.core.gate.model import GateStep
 from gateui.core.gate.workflows import Job
@@ -64,3 +66,22 @@ def _reads_needs(step: GateStep) -> bool:
     texts = [step.job_condition or "", step.condition or "", step.command]
     texts += [value for _, value in step.env]
     return any("needs." in text for text in texts)
+
+
+def waiting(step: GateStep, jobs: set[str], skipped_on_failure: bool) -> GateStep:
+    """``step``, waiting for ``jobs`` (the gate's jobs its workflow job needs: each matrix leg,
+    each job of a called workflow) to end too, and, unless its job runs after a failure
+    (``if: always()``), skipped when one of them failed."""
+    needs = set(step.needs) | jobs if skipped_on_failure else set(step.needs)
+    waits_for = jobs | set(step.waits_for)
+    return replace(step, waits_for=tuple(sorted(waits_for)), needs=tuple(sorted(needs)))
+
+
+def runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:
+    """``if: always()`` (or ``failure()``) on a job: it runs even when a job it needs failed."""
+    if job.condition is None:
+        return False
+    try:
+        return condition(job.condition, contexts, JobStatus(failed=True))
+    except Unresolvable:
+        return False

@@ -27,7 +27,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import action_role, artifact_action, local_command
+from gateui.core.gate._actions import LocalCommand, action_role, artifact_action, local_command
 from gateui.core.gate._container_engine import engine_text
 from gateui.core.gate._expressions import (
     Contexts,
@@ -40,8 +40,14 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
-from gateui.core.gate._job_outputs import carry_outputs, with_needs_results
+from gateui.core.gate._job_outputs import (
+    carry_outputs,
+    runs_after_failed_needs,
+    waiting,
+    with_needs_results,
+)
 from gateui.core.gate._leg_spec import combo_label, in_leg, job_leg, merge_combos
+from gateui.core.gate._paths_filter import NotAnswered, is_paths_filter, paths_filter_outputs
 from gateui.core.gate._runner_env import KEPT_OUTPUT, PULL_REQUEST_NUMBER
 from gateui.core.gate._step_outputs import NEEDS_REMEDY, reads_other_jobs, reads_step_outputs
 from gateui.core.gate._uses_steps import (
@@ -91,10 +97,14 @@ _PASS_RATE = re.compile(r"pass[\s_-]*rate|passrate", re.I)
 class WorkflowSteps:
     """The gate steps of one workflow (and the reusable workflows it calls)."""
 
-    def __init__(self, source: FileSource, base: str, notes: list[str]) -> None:
+    def __init__(
+        self, source: FileSource, base: str, notes: list[str], changed: Sequence[str] | None = None
+    ) -> None:
         self.source = source
         self.base = base
         self.notes = notes
+        self.changed = changed
+        """The files the pull request changes (None: not known here)."""
 
     def contexts(self, inputs: Mapping[str, Any], workspace: str) -> Contexts:
         return Contexts(
@@ -137,8 +147,8 @@ class WorkflowSteps:
             if before:
                 # A job whose if: reads the jobs it needs decides for itself when it starts.
                 deferred = any(step.job_condition for step in found)
-                skipped_on_failure = not deferred and not _runs_after_failed_needs(job, contexts)
-                found = [_waiting(s, before, skipped_on_failure) for s in found]
+                skipped_on_failure = not deferred and not runs_after_failed_needs(job, contexts)
+                found = [waiting(s, before, skipped_on_failure) for s in found]
             steps.extend(found)
         return steps
 
@@ -306,6 +316,12 @@ class WorkflowSteps:
         job_id = f"{workflow.path}#{label}"
         artifact_kind = artifact_action(step.uses) if step.uses else None
         checking = local_command(step.uses, step.with_) if step.uses else None
+        if step.uses and is_paths_filter(step.uses):
+            answer = paths_filter_outputs(step.with_, self.changed, self._file_reader("."))
+            if isinstance(answer, NotAnswered):
+                why = f"{step.uses}: {answer.why}"
+                return _not_run_step(name, step.uses, ".", origin, job_id, why, UNREPRODUCED)
+            checking = LocalCommand(answer.script(), note=answer.note())
         if step.uses and checking is not None:
             # A well-known checking action: the command it runs on the runner, as a run: step.
             as_run = replace(
@@ -318,7 +334,9 @@ class WorkflowSteps:
             found = self._step(
                 workflow, job, label, as_run, contexts, job_env, env_notes, blocker, reports
             )
-            note = f"CI runs the action {step.uses}; here the command it runs: {checking.script}"
+            note = checking.note or (
+                f"CI runs the action {step.uses}; here the command it runs: {checking.script}"
+            )
             return replace(found, notes=(*found.notes, note))
         if step.uses and artifact_kind is None:
             action = action_role(step.uses)
@@ -527,25 +545,6 @@ class WorkflowSteps:
             left_out,
             remedy,
         )
-
-
-def _waiting(step: GateStep, jobs: set[str], skipped_on_failure: bool) -> GateStep:
-    """``step``, waiting for ``jobs`` (the gate's jobs its workflow job needs: each matrix leg,
-    each job of a called workflow) to end too, and, unless its job runs after a failure
-    (``if: always()``), skipped when one of them failed."""
-    needs = set(step.needs) | jobs if skipped_on_failure else set(step.needs)
-    waits_for = jobs | set(step.waits_for)
-    return replace(step, waits_for=tuple(sorted(waits_for)), needs=tuple(sorted(needs)))
-
-
-def _runs_after_failed_needs(job: Job, contexts: Contexts) -> bool:
-    """``if: always()`` (or ``failure()``) on a job: it runs even when a job it needs failed."""
-    if job.condition is None:
-        return False
-    try:
-        return condition(job.condition, contexts, JobStatus(failed=True))
-    except Unresolvable:
-        return False
 
 
 def _not_run_step(

@@ -207,7 +207,7 @@ def infer_gate(
             continue
         if decision.note:
             notes.append(f"{workflow.path}: {decision.note}")
-        found = WorkflowSteps(source, base, notes).workflow_steps(workflow, {}, "", 0)
+        found = WorkflowSteps(source, base, notes, changed).workflow_steps(workflow, {}, "", 0)
         if found:
             sources.append(workflow.path)
             steps.extend(found)
