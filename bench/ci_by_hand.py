@@ -244,11 +244,14 @@ class Runner:
             if self.skip_installs and only_installs(str(step.get("run", "x"))):
                 continue
             step_env = {**env, **expand_all(step.get("env", {}), context)}
-            if "uses" in step:
+            if str(step.get("uses", "")).split("@")[0] == "re-actors/alls-green":
+                code = alls_green(expand_all(step.get("with") or {}, context))
+            elif "uses" in step:
                 python = self.use_action(step, context, python, env)
                 self.log.append(f"  {label} / {name}: action")
                 continue
-            code = self.run_step(step, defaults, step_env, context, job_deadline)
+            else:
+                code = self.run_step(step, defaults, step_env, context, job_deadline)
             self.log.append(f"  {label} / {name}: exit {code}")
             if code != 0 and not step.get("continue-on-error"):
                 failing = True
@@ -371,6 +374,33 @@ class Runner:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def alls_green(given: Mapping[str, str]) -> int:
+    """re-actors/alls-green: exit 1 unless every job it is given ended acceptably (success;
+    success or skipped when allowed to be skipped; anything when allowed to fail)."""
+
+    def names(key: str) -> set[str]:
+        text = given.get(key, "[]")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text.split(",")
+        return {str(v).strip() for v in value if str(v).strip()}
+
+    jobs = json.loads(given["jobs"])
+    may_fail, may_skip = names("allowed-failures"), names("allowed-skips")
+    if not jobs:
+        return 1
+    for name, job in jobs.items():
+        acceptable = {"success"}
+        if name in may_skip:
+            acceptable.add("skipped")
+        if name in may_fail:
+            acceptable |= {"failure", "cancelled", "skipped"}
+        if job["result"] not in acceptable:
+            return 1
+    return 0
+
+
 def flatten_rules(rules: Any) -> Iterator[str]:
     """A paths-filter rule list as globs (lists nested by YAML anchors flattened)."""
     if isinstance(rules, str):
@@ -659,6 +689,8 @@ class Expression:
             return texts[0].startswith(texts[1])
         if name == "endsWith":
             return texts[0].endswith(texts[1])
+        if name == "toJSON":
+            return json.dumps(args[0])
         if name == "contains":
             if isinstance(args[0], list):
                 return texts[1] in [fold(item) for item in args[0]]

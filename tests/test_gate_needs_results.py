@@ -138,3 +138,43 @@ def test_a_skipped_need_skips_a_job_without_a_status_function(tmp_path: Path) ->
     assert verdict == "pass", reason
     assert report["verdict"] == "pass"
     assert code == 0
+
+
+# re-actors/alls-green with `allowed-failures: flaky`: the flaky job fails, the check says
+# green (its contract: a job allowed to fail may end any way); the gate still fails on the job.
+ALLOWED_TO_FAIL = """
+    on: pull_request
+    jobs:
+      flaky:
+        runs-on: ubuntu-latest
+        steps:
+          - name: flaky step
+            run: exit 1
+      solid:
+        runs-on: ubuntu-latest
+        steps:
+          - run: "true"
+      check:
+        if: always()
+        needs: [flaky, solid]
+        runs-on: ubuntu-latest
+        steps:
+          - name: all green
+            uses: re-actors/alls-green@release/v1
+            with:
+              allowed-failures: flaky
+              jobs: ${{ toJSON(needs) }}
+          - name: not decidable here
+            uses: re-actors/alls-green@release/v1
+            with:
+              jobs: ${{ toJSON(github) }}
+"""
+
+
+def test_alls_green_decides_by_its_allow_lists_and_names_what_it_cannot(tmp_path: Path) -> None:
+    code, report = gate(tmp_path, ALLOWED_TO_FAIL)
+    assert verdict_of(report, "all green")[0] == "pass"
+    assert verdict_of(report, "flaky step")[0] == "fail"
+    verdict, reason = verdict_of(report, "not decidable here")
+    assert verdict == "not-reproduced" and "toJSON(needs)" in reason
+    assert report["verdict"] == "fail" and code == 1

@@ -9,17 +9,21 @@ code and runs only on GitHub: it is not reproduced here, and the verdict says so
 Artifacts are handed between jobs by gateui itself (``_artifacts``). Well-known actions that check
 code run as the command they run on the runner (``local_command``): the official pre-commit
 action, ruff's actions, black's and pyright's; where the tool is missing here, the step is not
-reproduced and names it.
+reproduced and names it. Two more are decided here as they decide on the runner
+(``action_command``): ``dorny/paths-filter`` (``_paths_filter``) and ``re-actors/alls-green``,
+the "all green" check that fails when a job it is given did not end acceptably.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gateui.core.gate._paths_filter import NotAnswered, is_paths_filter, paths_filter_outputs
 from gateui.core.gate.model import (
     KIND_DOWNLOAD_ARTIFACT,
     KIND_UPLOAD_ARTIFACT,
@@ -181,3 +185,82 @@ def local_command(uses: str, inputs: Mapping[str, Any]) -> LocalCommand | None:
     """The command a well-known checking action runs (None for any other action)."""
     make = _CHECKING_ACTIONS.get(uses.split("@", 1)[0].strip())
     return make(inputs) if make is not None else None
+
+
+def action_command(
+    uses: str,
+    inputs: Mapping[str, Any],
+    needs: Sequence[str],
+    changed: Sequence[str] | None,
+    read_file: Callable[[str], str | None],
+) -> LocalCommand | NotAnswered | None:
+    """What a well-known action runs here (None for any other action): a checking action's
+    command, paths-filter's outputs for this pull request, alls-green's decision on the results
+    of the jobs its job ``needs``; ``NotAnswered`` where it cannot be told here."""
+    if is_paths_filter(uses):
+        answer = paths_filter_outputs(inputs, changed, read_file)
+        if isinstance(answer, NotAnswered):
+            return answer
+        return LocalCommand(answer.script(), note=answer.note())
+    if uses.split("@", 1)[0].strip().lower() == ALLS_GREEN:
+        return _alls_green(inputs, needs)
+    return local_command(uses, inputs)
+
+
+ALLS_GREEN = "re-actors/alls-green"
+# The action's contract (its job_outcome module): a job it is given must have ended with one of
+# these results, by the lists it is given.
+_REQUIRED = ("success",)
+_MAY_BE_SKIPPED = ("success", "skipped")
+_MAY_FAIL = ("success", "failure", "cancelled", "skipped")
+
+
+def _alls_green(inputs: Mapping[str, Any], needs: Sequence[str]) -> LocalCommand | NotAnswered:
+    jobs = re.sub(r"\s+", "", _text(inputs, "jobs")).lower()
+    if jobs != "${{tojson(needs)}}":
+        return NotAnswered("its jobs input is not the needs context (toJSON(needs))")
+    if not needs:
+        return NotAnswered("its job needs no job: the action fails on an empty needs context")
+    may_fail = _names(_text(inputs, "allowed-failures", "[]"))
+    may_skip = _names(_text(inputs, "allowed-skips", "[]"))
+    if may_fail is None or may_skip is None:
+        return NotAnswered("its allowed-failures or allowed-skips is computed on the runner")
+    lines = [
+        "# What re-actors/alls-green decides: each job it is given ended acceptably.",
+        "verdict=success",
+        "judge() {",
+        "  name=$1; result=$2; shift 2",
+        '  for acceptable in "$@"; do',
+        '    if [ "$result" = "$acceptable" ]; then echo "ok   $name: $result"; return 0; fi',
+        "  done",
+        '  echo "FAIL $name: $result (acceptable: $*)"; verdict=failure',
+        "}",
+    ]
+    for key in needs:
+        acceptable = (
+            _MAY_FAIL if key in may_fail else _MAY_BE_SKIPPED if key in may_skip else _REQUIRED
+        )
+        result = "${{ needs." + key + ".result }}"
+        lines.append(f'judge {shlex.quote(key)} "{result}" {" ".join(acceptable)}')
+    lines += [
+        'if [ "$verdict" = success ]; then good=true; else good=false; fi',
+        'bad=$([ "$good" = true ] && echo false || echo true)',
+        'printf "result=%s\\nsuccess=%s\\nfailure=%s\\n" "$verdict" "$good" "$bad" \\',
+        '  >> "$GITHUB_OUTPUT"',
+        '[ "$verdict" = success ]',
+    ]
+    note = f"CI runs the action {ALLS_GREEN}; here its decision on: {', '.join(needs)}"
+    return LocalCommand("\n".join(lines), note=note)
+
+
+def _names(text: str) -> list[str] | None:
+    """A list input as the action reads it: JSON, else comma-separated (empty names dropped)."""
+    if "${{" in text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = text.split(",")
+    if not isinstance(value, list):
+        value = [value]
+    return [str(name).strip() for name in value if str(name).strip()]

@@ -27,7 +27,7 @@ from gateui.core.commands.roles import (
     script_commands,
     script_role,
 )
-from gateui.core.gate._actions import LocalCommand, action_role, artifact_action, local_command
+from gateui.core.gate._actions import action_command, action_role, artifact_action
 from gateui.core.gate._container_engine import engine_text
 from gateui.core.gate._expressions import (
     Contexts,
@@ -47,7 +47,7 @@ from gateui.core.gate._job_outputs import (
     with_needs_results,
 )
 from gateui.core.gate._leg_spec import combo_label, in_leg, job_leg, merge_combos
-from gateui.core.gate._paths_filter import NotAnswered, is_paths_filter, paths_filter_outputs
+from gateui.core.gate._paths_filter import NotAnswered
 from gateui.core.gate._runner_env import KEPT_OUTPUT, PULL_REQUEST_NUMBER
 from gateui.core.gate._step_outputs import NEEDS_REMEDY, reads_other_jobs, reads_step_outputs
 from gateui.core.gate._uses_steps import (
@@ -315,13 +315,14 @@ class WorkflowSteps:
         origin = f"{workflow.path}, {label}, {name}"
         job_id = f"{workflow.path}#{label}"
         artifact_kind = artifact_action(step.uses) if step.uses else None
-        checking = local_command(step.uses, step.with_) if step.uses else None
-        if step.uses and is_paths_filter(step.uses):
-            answer = paths_filter_outputs(step.with_, self.changed, self._file_reader("."))
-            if isinstance(answer, NotAnswered):
-                why = f"{step.uses}: {answer.why}"
-                return _not_run_step(name, step.uses, ".", origin, job_id, why, UNREPRODUCED)
-            checking = LocalCommand(answer.script(), note=answer.note())
+        checking = (
+            action_command(step.uses, step.with_, job.needs, self.changed, self._file_reader("."))
+            if step.uses
+            else None
+        )
+        if isinstance(checking, NotAnswered):
+            why = f"{step.uses}: {checking.why}"
+            return _not_run_step(name, step.uses or "", ".", origin, job_id, why, UNREPRODUCED)
         if step.uses and checking is not None:
             # A well-known checking action: the command it runs on the runner, as a run: step.
             as_run = replace(
