@@ -235,7 +235,7 @@ class Runner:
         failing = False
         failed: list[str] = []
         label = job_id + (f" ({', '.join(str(v) for v in leg.values())})" if leg else "")
-        for index, step in enumerate(job.get("steps", [])):
+        for index, step in enumerate(self.with_local_actions(job.get("steps", []), context)):
             name = step_name(step, index)
             context["env"] = env
             if not evaluate_if(str(step.get("if", "")), context, not failing, failing):
@@ -294,6 +294,40 @@ class Runner:
             shutil.copytree(kept, self.workspace / str(given.get("path", ".")), dirs_exist_ok=True)
             return python
         raise Unreproducible(f"the action {action} runs only on GitHub")
+
+    def with_local_actions(
+        self, steps: list[dict[str, Any]], context: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """A local composite action's step (``uses: ./path``) replaced by the action's steps,
+        named "<step> / <its step>", its ``inputs`` filled in (the runner runs them in the job)."""
+        expanded: list[dict[str, Any]] = []
+        for index, step in enumerate(steps):
+            uses = str(step.get("uses", ""))
+            if not uses.startswith("./"):
+                expanded.append(step)
+                continue
+            folder = self.workspace / uses[2:].strip("/")
+            manifest = folder / "action.yml"
+            if not manifest.exists():
+                manifest = folder / "action.yaml"
+            action = yaml.safe_load(manifest.read_text())
+            if action["runs"]["using"] != "composite":
+                raise Unreproducible(f"the local action {uses} is not composite")
+            inputs = {
+                str(k): str((v or {}).get("default", ""))
+                for k, v in (action.get("inputs") or {}).items()
+            }
+            inputs.update(expand_all(step.get("with") or {}, context))
+            caller = step_name(step, index)
+            inner_context = {"inputs": inputs}
+            for inner_index, inner in enumerate(action["runs"]["steps"]):
+                filled = json.loads(expand(json.dumps(inner), inner_context))
+                filled["name"] = f"{caller} / {step_name(filled, inner_index)}"
+                if "if" in step:
+                    outer, own = str(step["if"]), str(filled.get("if", ""))
+                    filled["if"] = f"({outer}) && ({own})" if own else outer
+                expanded.append(filled)
+        return self.with_local_actions(expanded, context) if expanded != steps else expanded
 
     def paths_filter(self, given: Mapping[str, str]) -> dict[str, str]:
         """dorny/paths-filter on a pull request: per filter, whether any changed file matches

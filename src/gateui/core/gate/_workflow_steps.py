@@ -28,7 +28,7 @@ from gateui.core.commands.roles import (
     script_role,
 )
 from gateui.core.gate._actions import action_command, action_role, artifact_action
-from gateui.core.gate._container_engine import engine_text
+from gateui.core.gate._composite import Unexpanded, with_local_actions
 from gateui.core.gate._expressions import (
     Contexts,
     JobStatus,
@@ -40,6 +40,7 @@ from gateui.core.gate._expressions import (
     substitute,
     truthy,
 )
+from gateui.core.gate._job_blocker import job_blocker
 from gateui.core.gate._job_outputs import (
     carry_outputs,
     runs_after_failed_needs,
@@ -252,52 +253,36 @@ class WorkflowSteps:
         inputs: Mapping[str, Any],
     ) -> list[GateStep]:
         contexts = self.contexts(inputs, "${" + WORKSPACE_VAR + "}").with_values(matrix=combo)
-        blocker = self._job_blocker(job, contexts)
+        blocker = job_blocker(job, contexts)
         env, env_notes = _resolve_env([workflow.env, job.env], contexts)
+        read = self.source.read_text
+        found = list(with_local_actions(job.steps, read, lambda t: substitute(t, contexts)))
+        # The leg reads the job's steps with its local actions' steps in them (their setup).
+        runs = replace(job, steps=tuple(s for s in found if isinstance(s, Step)))
         leg = None if blocker else job_leg(
-            job, contexts, combo_label(combo), env, _resolve_env,
+            runs, contexts, combo_label(combo), env, _resolve_env,
             lambda step, ctx: self._working_directory(workflow, job, step, ctx)[0],
-            self._file_reader, self.source.read_text,
+            self._file_reader, read,
         )  # fmt: skip
         steps: list[GateStep] = []
         reports: dict[str, str] = {}
-        for step in job.steps:
-            gate_step = self._step(
-                workflow, job, label, step, contexts, env, env_notes, blocker, reports
-            )
+        for step in found:
+            if isinstance(step, Unexpanded):
+                name, uses, job_id = step.step.display_name, step.step.uses or "", workflow.path
+                origin = f"{job_id}, {label}, {name}"
+                gate_step = _not_run_step(
+                    name, uses, ".", origin, f"{job_id}#{label}", step.why, step.left_out
+                )
+            else:
+                gate_step = self._step(
+                    workflow, job, label, step, contexts, env, env_notes, blocker, reports
+                )
             if gate_step.writes_report:
                 reports[gate_step.writes_report] = gate_step.name
             if leg is not None and gate_step.runs_locally:
                 gate_step = in_leg(gate_step, leg)
             steps.append(gate_step)
         return steps
-
-    def _job_blocker(self, job: Job, contexts: Contexts) -> tuple[str, str] | None:
-        """Why a job cannot run here, and what would make it reproducible (None: it can)."""
-        if job.services:
-            names = ", ".join(str(n) for n in job.services)
-            return (
-                f"the job needs service containers ({names}); {engine_text()}",
-                "declare the step with the services running locally in [tool.gateui.gate] steps",
-            )
-        if job.container:
-            return (
-                f"the job runs in a container; {engine_text()}",
-                "declare the step in [tool.gateui.gate] steps to check it here",
-            )
-        runs_on = job.runs_on
-        try:
-            text = (
-                " ".join(substitute(str(r), contexts) for r in runs_on)
-                if isinstance(runs_on, list)
-                else substitute(str(runs_on or ""), contexts)
-            )
-        except Unresolvable as exc:
-            return f"runs-on needs {exc.what}, known only on the CI runner", ""
-        lowered = text.lower()
-        if ("windows" in lowered or "macos" in lowered) and "ubuntu" not in lowered:
-            return f"the job runs on {text}", "check it on that system"
-        return None
 
     def _step(
         self,

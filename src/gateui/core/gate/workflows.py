@@ -322,6 +322,17 @@ def _step(index: int, spec: Any) -> Step:
     )
 
 
+def parse_action(text: str) -> Any:
+    """An ``action.yml``'s data (a local action's), with the lines of its keys like a
+    workflow's; raises ``yaml.YAMLError`` when it is not YAML."""
+    return _load(text)
+
+
+def step_from(index: int, spec: Any) -> Step:
+    """A step of a workflow's job (or of a composite action) from its YAML mapping."""
+    return _step(index, spec)
+
+
 def _minutes(value: Any) -> float | None:
     """``timeout-minutes`` as a number (an expression, unknown here, counts as none)."""
     if isinstance(value, bool):
