@@ -220,6 +220,8 @@ def test_a_heredoc_body_belongs_to_its_command() -> None:
         ("actions/setup-python@v5", "setup"),
         ("astral-sh/setup-uv@v5", "setup"),
         ("actions/cache/restore@v4", "setup"),
+        ("step-security/harden-runner@v2", "setup"),
+        ("styfle/cancel-workflow-action@0.12.1", "setup"),
         ("pypa/gh-action-pypi-publish@release/v1", "publish"),
         ("codecov/codecov-action@v4", "publish"),
         ("pre-commit/action@v3.0.1", "unreproduced"),

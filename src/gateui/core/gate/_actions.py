@@ -52,6 +52,10 @@ _ENVIRONMENT = {
     "extractions/setup-just",
     "taiki-e/install-action",
     "jdx/mise-action",
+    # The runner itself: hardening its network, cancelling superseded runs, a debugging shell.
+    "step-security/harden-runner",
+    "styfle/cancel-workflow-action",
+    "mxschmitt/action-tmate",
 }
 _PUBLISH = {
     "actions/deploy-pages",
