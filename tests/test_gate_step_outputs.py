@@ -116,14 +116,18 @@ jobs:
 """
 
 
+def gate_workflow(tmp_path: Path, workflow: str) -> tuple[int, dict[str, Any]]:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    init_repo(repo)
+    return gate(repo)
+
+
 def test_an_if_on_another_jobs_output_is_decided_when_the_job_starts(tmp_path: Path) -> None:
     # On CI the flag is "no": both `exit 1` are skipped and the check passes. The jobs that need
     # `decide` start after it ended, so its outputs are known there: the if:s are decided then.
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(NEEDS_OUTPUTS)
-    init_repo(repo)
-    code, report = gate(repo)
+    code, report = gate_workflow(tmp_path, NEEDS_OUTPUTS)
     assert (code, report["verdict"]) == (0, "pass"), report
     by_name = {s["name"]: s for s in report["steps"]}
     assert by_name["Always"]["verdict"] == "pass"
@@ -147,11 +151,7 @@ UNKNOWN_NEEDS_OUTPUTS = NEEDS_OUTPUTS.replace(
 def test_an_if_on_an_output_not_known_here_is_partial_never_a_guess(tmp_path: Path) -> None:
     # The flag comes from an action that runs only on GitHub: guessing "runs" would be a false
     # fail, guessing "skipped" could be a false pass. Each is named as not reproduced instead.
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(UNKNOWN_NEEDS_OUTPUTS)
-    init_repo(repo)
-    code, report = gate(repo)
+    code, report = gate_workflow(tmp_path, UNKNOWN_NEEDS_OUTPUTS)
     assert (code, report["verdict"]) == (3, "partial"), report
     by_name = {s["name"]: s for s in report["steps"]}
     assert by_name["Always"]["verdict"] == "pass"
