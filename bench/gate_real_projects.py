@@ -233,10 +233,10 @@ def gate_seconds(repo: Path, name: str, expected: str) -> tuple[float, float, di
     if report.get("verdict") == "partial" and any("cannot be built" in u for u in unbuilt):
         raise IndexUnreachable(f"{name}: {unbuilt[0]}")
     if report.get("verdict") != expected:
-        steps = [(s.get("name"), s.get("outcome"), s.get("reason")) for s in steps_of(report)]
+        said = [(s.get("name"), s.get("outcome"), s.get("reason")) for s in steps_of(report)]
         raise RuntimeError(
             f"{name}: the gate said {report.get('verdict')} where CI says {expected}:"
-            f" {report.get('reason', '')} {steps}"
+            f" {report.get('reason', '')} {said}"
         )
     steps = sum(float(s.get("duration_s") or 0.0) for s in steps_of(report))
     return seconds, steps, report
