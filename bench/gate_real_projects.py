@@ -50,6 +50,7 @@ an sdist or build an environment) the benchmark says so and stops, exit 0.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -180,9 +181,13 @@ def build(name: str, tree: Path, python: Path, dest: Path) -> Path:
     configure(dest, name, python, warm=False)
     (dest / "requirements-ci.txt").write_text("\n".join(PROJECTS[name].pins) + "\n")
     workflows = dest / ".github" / "workflows"
+    # Some sdists ship their upstream workflows (starlette: a 3.8-3.12 matrix of its scripts;
+    # mizani): replaced by the one measured here, whose environment is pinned.
+    shutil.rmtree(workflows, ignore_errors=True)
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(workflow(GATED[name]))
-    (dest / ".gitignore").write_text("__pycache__/\n.pytest_cache/\n*.egg-info/\nbuild/\n")
+    with (dest / ".gitignore").open("a", encoding="utf-8") as ignore:
+        ignore.write("\n__pycache__/\n.pytest_cache/\n*.egg-info/\nbuild/\n")
     git(dest, "init", "-q", "-b", "main")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", f"{name} as released")
@@ -198,17 +203,21 @@ def build(name: str, tree: Path, python: Path, dest: Path) -> Path:
     return dest
 
 
-def suite_seconds(tree: Path, name: str, python: Path, test: str) -> float:
+def suite_seconds(tree: Path, name: str, python: Path, test: str, rounds: int) -> float:
     """The plain pytest run of the project's tests (the workflow's test command), in a copy of
-    the sdist configured as the repository is, in its pinned venv."""
+    the sdist configured as the repository is, in its pinned venv: the median of ``rounds``
+    runs after a warm-up one."""
     with tempfile.TemporaryDirectory(prefix="gateui-bench-suite-") as folder:
         copy = Path(folder) / name
         shutil.copytree(tree, copy)
         configure(copy, name, python, warm=False)
         argv = [str(python), *test.split()[1:], "-q", "-p", "no:cacheprovider"]
-        started = time.perf_counter()
-        subprocess.run(argv, cwd=copy, env=gate_env(), capture_output=True, check=False)
-        return time.perf_counter() - started
+        times = []
+        for _ in range(rounds + 1):
+            started = time.perf_counter()
+            subprocess.run(argv, cwd=copy, env=gate_env(), capture_output=True, check=False)
+            times.append(time.perf_counter() - started)
+        return median(times[1:])
 
 
 def by_hand_seconds(repo: Path, name: str, python: Path) -> tuple[float, str]:
@@ -233,10 +242,11 @@ def gate_seconds(repo: Path, name: str, expected: str) -> tuple[float, float, di
     if report.get("verdict") == "partial" and any("cannot be built" in u for u in unbuilt):
         raise IndexUnreachable(f"{name}: {unbuilt[0]}")
     if report.get("verdict") != expected:
-        said = [(s.get("name"), s.get("outcome"), s.get("reason")) for s in steps_of(report)]
+        kept = Path(tempfile.mkdtemp(prefix=f"gateui-bench-real-{name}-")) / "report.json"
+        kept.write_text(json.dumps(report, indent=1))
         raise RuntimeError(
             f"{name}: the gate said {report.get('verdict')} where CI says {expected}:"
-            f" {report.get('reason', '')} {said}"
+            f" {report.get('reason', '')} (its report: {kept})"
         )
     steps = sum(float(s.get("duration_s") or 0.0) for s in steps_of(report))
     return seconds, steps, report
@@ -259,7 +269,7 @@ def legs_line(name: str, report: dict[str, Any]) -> str:
 def measure(name: str, rounds: int, base: Path) -> tuple[list[str], str]:
     tree, python = project_python(name)
     gated = GATED[name]
-    suite = suite_seconds(tree, name, python, gated.test)
+    suite = suite_seconds(tree, name, python, gated.test, rounds)
     repo = build(name, tree, python, base / name)
     hand: list[float] = []
     gate: list[float] = []
