@@ -25,8 +25,11 @@ hatchling, flit, setuptools here) is pointed at the check's new worktree without
 same pins as the by-hand arm's. ``[tool.gateui] python`` (written by ``configure``, the
 project's pinned venv) is what the gate uses for jobs without a leg; here every job has one.
 
-Arms, alternating each round (the first round is a warm-up, discarded; it also builds the leg
-environments on a first run):
+Arms, in turn each round, their order rotating (the first round is a warm-up, discarded; it
+also builds the leg environments on a first run):
+
+    plain     the workflow's test command alone (``python -m pytest …``, ``-q``) in a copy of
+              the sdist, in the project's pinned venv: the suite's own time
 
     by hand   ``git clone`` into a fresh folder, then each ``run:`` step with the runner's
               semantics (bench/ci_by_hand.py: ``bash -e`` per step, the runner's environment,
@@ -37,11 +40,12 @@ environments on a first run):
               sandbox and all)
 
 The by-hand verdict is CI's verdict; the gate's must equal it in every round, else the benchmark
-fails. Reported per project: the plain pytest suite's time (its venv, the sdist's folder), the
-medians of both arms, the steps' own time in the gate's report (so gate - steps is its fixed
-cost) and the median of the per-round ratios gate / by hand. gateui's modules are compiled
-first, as gate_scenario_time.py does. Without the package index (a first run that must download
-an sdist or build an environment) the benchmark says so and stops, exit 0.
+fails (the gate's report is kept in a temporary folder, named in the error). Reported per
+project: the medians of the three arms, the steps' own time in the gate's report (gate - steps:
+its fixed cost per check) and the median of the per-round ratios gate / by hand. gateui's
+modules are compiled first, as gate_scenario_time.py does. Without the package index (a first
+run that must download an sdist or build an environment) the benchmark says so and stops,
+exit 0.
 
     .venv/bin/python bench/gate_real_projects.py [--rounds 3] [NAME ...]
     .venv/bin/python bench/gate_real_projects.py --quick     # marshmallow-sqlalchemy, one round
@@ -203,21 +207,21 @@ def build(name: str, tree: Path, python: Path, dest: Path) -> Path:
     return dest
 
 
-def suite_seconds(tree: Path, name: str, python: Path, test: str, rounds: int) -> float:
-    """The plain pytest run of the project's tests (the workflow's test command), in a copy of
-    the sdist configured as the repository is, in its pinned venv: the median of ``rounds``
-    runs after a warm-up one."""
-    with tempfile.TemporaryDirectory(prefix="gateui-bench-suite-") as folder:
-        copy = Path(folder) / name
-        shutil.copytree(tree, copy)
-        configure(copy, name, python, warm=False)
-        argv = [str(python), *test.split()[1:], "-q", "-p", "no:cacheprovider"]
-        times = []
-        for _ in range(rounds + 1):
-            started = time.perf_counter()
-            subprocess.run(argv, cwd=copy, env=gate_env(), capture_output=True, check=False)
-            times.append(time.perf_counter() - started)
-        return median(times[1:])
+class PlainSuite:
+    """The plain pytest run of the project's tests (the workflow's test command, ``-q``), in a
+    copy of the sdist configured as the repository is, in its pinned venv: the suite's own
+    time, measured in the same rounds as the arms."""
+
+    def __init__(self, tree: Path, name: str, python: Path, test: str, folder: Path) -> None:
+        self.copy = folder / f"{name}-plain"
+        shutil.copytree(tree, self.copy)
+        configure(self.copy, name, python, warm=False)
+        self.argv = [str(python), *test.split()[1:], "-q", "-p", "no:cacheprovider"]
+
+    def seconds(self) -> float:
+        started = time.perf_counter()
+        subprocess.run(self.argv, cwd=self.copy, env=gate_env(), capture_output=True, check=False)
+        return time.perf_counter() - started
 
 
 def by_hand_seconds(repo: Path, name: str, python: Path) -> tuple[float, str]:
@@ -269,8 +273,9 @@ def legs_line(name: str, report: dict[str, Any]) -> str:
 def measure(name: str, rounds: int, base: Path) -> tuple[list[str], str]:
     tree, python = project_python(name)
     gated = GATED[name]
-    suite = suite_seconds(tree, name, python, gated.test, rounds)
+    plain = PlainSuite(tree, name, python, gated.test, base)
     repo = build(name, tree, python, base / name)
+    suite: list[float] = []
     hand: list[float] = []
     gate: list[float] = []
     steps: list[float] = []
@@ -278,10 +283,19 @@ def measure(name: str, rounds: int, base: Path) -> tuple[list[str], str]:
     report: dict[str, Any] = {}
     per_step: dict[str, list[float]] = {}
     for index in range(rounds + 1):
-        by_hand, verdict = by_hand_seconds(repo, name, python)
-        gated_s, steps_s, report = gate_seconds(repo, name, verdict)
+        # The arms in turn, their order rotating each round.
+        arms = ["plain", "hand", "gate"]
+        arms = arms[index % 3 :] + arms[: index % 3]
+        for arm in arms:
+            if arm == "plain":
+                plain_s = plain.seconds()
+            elif arm == "hand":
+                by_hand, verdict = by_hand_seconds(repo, name, python)
+            else:
+                gated_s, steps_s, report = gate_seconds(repo, name, gated.expected)
         if index == 0:
             continue  # warm-up (and, on a first run, the leg environments' build)
+        suite.append(plain_s)
         hand.append(by_hand)
         gate.append(gated_s)
         steps.append(steps_s)
@@ -293,17 +307,25 @@ def measure(name: str, rounds: int, base: Path) -> tuple[list[str], str]:
     ratio = median(ratios)
     row = [
         name,
-        f"{suite:.2f}",
+        f"{median(suite):.2f}",
         f"{median(hand):.2f}",
         f"{median(gate):.2f}",
         f"{median(steps):.2f}",
-        f"{median(gate) - median(steps):.2f}",
+        f"{median([g - s for g, s in zip(gate, steps, strict=True)]):.2f}",
         f"{ratio:.2f}",
-        gated.expected,
+        verdict,
         f"target ≤ {RATIO_TARGET}: {'meets' if ratio <= RATIO_TARGET else 'MISSES'}",
     ]
-    each = "; ".join(f"{step} {median(times):.2f}" for step, times in per_step.items())
-    return row, legs_line(name, report) + f"\n# {name}: the gate's steps, median s: {each}"
+    each = "; ".join(
+        f"{step} {median(times):.2f}" for step, times in per_step.items() if any(times)
+    )
+    lines = [
+        legs_line(name, report),
+        f"# {name}: the gate's steps that ran, median s: {each}",
+        f"# {name}: per round gate / by hand: " + " ".join(f"{r:.2f}" for r in ratios),
+    ]
+    print(f"# {name}: " + " | ".join(row), flush=True)
+    return row, "\n".join(lines)
 
 
 def main() -> None:
