@@ -22,7 +22,9 @@ builds the two environments (lint, tests) from the package index; each later che
 and the project's editable install (``pip install -e .`` of a project that builds no code:
 hatchling, flit, setuptools here) is pointed at the check's new worktree without pip
 (``_editable_repoint``). So nothing is reinstalled per check, and the gate's tests run on the
-same pins as the by-hand arm's. ``[tool.gateui] python`` (written by ``configure``, the
+same pins as the by-hand arm's. The gate arm's ``XDG_CACHE_HOME`` is the benchmark's own
+(``GATE_CACHE``), so other checks on the machine never prune these environments between rounds;
+a measured round in which one was built fails the benchmark. ``[tool.gateui] python`` (written by ``configure``, the
 project's pinned venv) is what the gate uses for jobs without a leg; here every job has one.
 
 Arms, in turn each round, their order rotating (the first round is a warm-up, discarded; it
@@ -69,11 +71,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import command_line, machine, median, table
 from ci_by_hand import ci_verdict
-from gate_agreement import GATEUI_PYTHON, gate_env, run_gate
+from gate_agreement import GATEUI_PYTHON, gate_env
 from real_projects import PROJECTS, configure, prepare
 from scenario_kit import DEFAULT_PYTHON, git
+from selection_kit import CACHE
 
 RATIO_TARGET = 1.1
+GATE_CACHE = CACHE / "gate-real-projects"
+"""The gate arm's ``XDG_CACHE_HOME``: its kept leg environments (gateui keeps the 12 most
+recently used) are this benchmark's alone, never pruned by other checks on the machine between
+rounds. pip's own cache stays the user's (``PIP_CACHE_DIR``)."""
 RUFF = "ruff==0.1.15"
 """The linter of the projects' day (starlette 0.37.2 pins it in its requirements.txt)."""
 
@@ -244,7 +251,24 @@ def by_hand_seconds(repo: Path, name: str, python: Path) -> tuple[float, float, 
 
 def gate_seconds(repo: Path, name: str, expected: str) -> tuple[float, float, dict[str, Any]]:
     """The gate's wall time, the sum of its steps' own times, and its report."""
-    seconds, report = run_gate(repo)
+    env = gate_env()
+    env["XDG_CACHE_HOME"] = str(GATE_CACHE)
+    env["PIP_CACHE_DIR"] = str(Path.home() / ".cache" / "pip")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(GATEUI_PYTHON), "-m", "gateui", "gate", "--json", "--no-cache"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,  # a guard against a hang (a first run builds the environments)
+    )
+    seconds = time.perf_counter() - started
+    try:
+        report: dict[str, Any] = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        report = {"verdict": "error", "reason": (result.stderr or result.stdout).strip()[-500:]}
     unbuilt = [str(leg["not_run"]) for leg in report.get("legs") or () if leg.get("not_run")]
     if report.get("verdict") == "partial" and any("cannot be built" in u for u in unbuilt):
         raise IndexUnreachable(f"{name}: {unbuilt[0]}")
@@ -269,7 +293,8 @@ def legs_line(name: str, report: dict[str, Any]) -> str:
         environment = leg.get("environment") or {}
         state = "reused" if environment.get("reused") else "built"
         project = f", project {environment['project']}" if environment.get("project") else ""
-        parts.append(f"{number}. {leg.get('label')}: {state}{project}")
+        spent = f" ({environment.get('seconds', 0):.2f} s)"
+        parts.append(f"{number}. {leg.get('label')}: {state}{project}{spent}")
     return f"# {name}: leg environments in the last check: " + ("; ".join(parts) or "none")
 
 
@@ -299,6 +324,10 @@ def measure(name: str, rounds: int, base: Path) -> tuple[list[str], str]:
                 gated_s, steps_s, report = gate_seconds(repo, name, gated.expected)
         if index == 0:
             continue  # warm-up (and, on a first run, the leg environments' build)
+        legs = report.get("legs") or ()
+        built = [leg for leg in legs if not (leg.get("environment") or {}).get("reused")]
+        if built:
+            raise RuntimeError(f"{name}: a leg environment was built in a measured round")
         suite.append(plain_s)
         hand.append(by_hand)
         hand_steps.append(hand_steps_s)
