@@ -24,8 +24,9 @@ hatchling, flit, setuptools here) is pointed at the check's new worktree without
 (``_editable_repoint``). So nothing is reinstalled per check, and the gate's tests run on the
 same pins as the by-hand arm's. The gate arm's ``XDG_CACHE_HOME`` is the benchmark's own
 (``GATE_CACHE``), so other checks on the machine never prune these environments between rounds;
-a measured round in which one was built fails the benchmark. ``[tool.gateui] python`` (written by ``configure``, the
-project's pinned venv) is what the gate uses for jobs without a leg; here every job has one.
+a measured round in which one was built fails the benchmark. ``[tool.gateui] python`` (written
+by ``configure``: the project's pinned venv) is what the gate uses for jobs without a leg; here
+every job has one.
 
 Arms, in turn each round, their order rotating (the first round is a warm-up, discarded; it
 also builds the leg environments on a first run):
