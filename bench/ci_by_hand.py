@@ -79,6 +79,9 @@ class Verdict:
     failed: list[str] = field(default_factory=list)
     """``workflow-file`` or ``job / step`` for each failure that fails the check."""
     log: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """``job / step`` → wall seconds, for each ``run:`` step run (to time the steps apart from
+    the clone and the job copies)."""
 
 
 @dataclass
@@ -92,6 +95,7 @@ class Runner:
     changed: list[str]
     scratch: Path
     log: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, Path] = field(default_factory=dict)
     skip_installs: bool = False
     """Leave out steps that only ``pip install`` (to time what a gate runs, not the setup)."""
@@ -156,7 +160,7 @@ class Runner:
             shutil.copytree(self.work, self.pristine, symlinks=True)
         for rel, workflow in triggered:
             failed += self.run_workflow(rel, workflow)
-        return Verdict("fail" if failed else "pass", failed, self.log)
+        return Verdict("fail" if failed else "pass", failed, self.log, self.seconds)
 
     def triggered(self, workflow: dict[str, Any]) -> bool:
         # YAML 1.1 reads the key `on` as the boolean true.
@@ -251,7 +255,9 @@ class Runner:
                 self.log.append(f"  {label} / {name}: action")
                 continue
             else:
+                started = time.perf_counter()
                 code = self.run_step(step, defaults, step_env, context, job_deadline)
+                self.seconds[f"{label} / {name}"] = time.perf_counter() - started
             self.log.append(f"  {label} / {name}: exit {code}")
             if code != 0 and not step.get("continue-on-error"):
                 failing = True

@@ -26,6 +26,8 @@ def tally(outcome: StepOutcome, event: Event) -> None:
         elif event.outcome == "failed":
             outcome.failed += 1
             outcome.failed_tests.append(event.nodeid)
+        elif event.result == "xfailed":
+            outcome.xfailed += 1
         elif event.outcome == "skipped":
             outcome.skipped += 1
         else:
@@ -41,6 +43,7 @@ def merge_outcome(into: StepOutcome, part: StepOutcome) -> None:
     into.passed += part.passed
     into.failed += part.failed
     into.skipped += part.skipped
+    into.xfailed += part.xfailed
     into.errors += part.errors
     into.failed_tests.extend(part.failed_tests)
     into.error_tests.extend(part.error_tests)

@@ -434,10 +434,11 @@ class StepRunner:
             merge_outcome(outcome, part)
             summaries.append(
                 RunSummary(
-                    selected=part.passed + part.failed + part.skipped + part.errors,
+                    selected=part.passed + part.failed + part.skipped + part.xfailed + part.errors,
                     passed=part.passed,
                     failed=part.failed,
                     skipped=part.skipped,
+                    xfailed=part.xfailed,
                     errors=part.errors,
                     crashed=part.crashed,
                     duration_s=0.0,

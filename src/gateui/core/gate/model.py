@@ -267,6 +267,8 @@ class StepOutcome:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    xfailed: int = 0
+    """Expected failures that failed (pytest's "xfailed"; not in ``skipped``)."""
     errors: int = 0
     failed_tests: list[str] = field(default_factory=list)
     error_tests: list[str] = field(default_factory=list)
@@ -332,6 +334,7 @@ class StepResult:
                 "passed": outcome.passed,
                 "failed": outcome.failed,
                 "skipped": outcome.skipped,
+                "xfailed": outcome.xfailed,
                 "errors": outcome.errors,
             },
             "failed_tests": [*outcome.failed_tests, *outcome.error_tests],
@@ -398,6 +401,7 @@ def counts_text(outcome: StepOutcome) -> str:
         (outcome.failed, "failed"),
         (outcome.errors, "errors" if outcome.errors != 1 else "error"),
         (outcome.skipped, "skipped"),
+        (outcome.xfailed, "xfailed"),
     ):
         if count:
             parts.append(f"{count} {label}")
