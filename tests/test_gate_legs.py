@@ -726,8 +726,23 @@ def test_only_a_project_that_builds_no_code_is_repointed(tmp_path: Path) -> None
             "[tool.hatch.build.hooks.custom]\n"
         },
     )
-    assert can_repoint([hatch, plain_setup])
-    for builds_code in (extension, maturin, hooked, tmp_path / "missing"):
+    versioned = project(
+        "versioned",
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "hatchling.build"\n'
+            '[tool.hatch.build.hooks.vcs]\nversion-file = "src/v/_version.py"\n'
+        },
+    )
+    wheel_hooked = project(
+        "wheel_hooked",
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "hatchling.build"\n'
+            "[tool.hatch.build.targets.wheel.hooks.mypyc]\n"
+        },
+    )
+    # hatch-vcs's hook writes a version file, kept with the environment: no code is built.
+    assert can_repoint([hatch, plain_setup, versioned])
+    for builds_code in (extension, maturin, hooked, wheel_hooked, tmp_path / "missing"):
         assert not can_repoint([hatch, builds_code]), builds_code.name
 
 
@@ -772,3 +787,55 @@ def test_two_jobs_on_one_leg_each_import_their_own_checkout(
     assert steps["first imports its checkout"]["verdict"] == "pass", steps
     assert steps["second imports its checkout"]["verdict"] == "pass", steps
     assert (report["verdict"], code) == ("pass", 0), report["reason"]
+
+
+@pytest.mark.integration
+@needs_310_312
+def test_a_repointed_environment_keeps_the_files_its_install_generated(
+    tmp_path: Path, package_index: None
+) -> None:
+    """A version file the install writes into the checkout (setuptools-scm's ``write_to``,
+    hatch-vcs's ``version-file``: ignored, never committed) is in every new checkout a reused
+    environment is pointed at, as the install on CI leaves it; without it the package would
+    not import there, a failure CI never has."""
+    setup = (
+        "from pathlib import Path\n"
+        "from setuptools import setup\n"
+        "# As a version-file hook does: written at every build, ignored by git.\n"
+        "Path('src/legcalc/_version.py').write_text('version = \"0.1\"\\n')\n"
+        "setup()\n"
+    )
+    repo = make_repo(
+        tmp_path / "repo",
+        """
+        on: pull_request
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.12"
+              - run: pip install -e . pytest
+              - name: Tests
+                run: pytest -q
+        """,
+        {
+            "pyproject.toml": LEGCALC_PYPROJECT,
+            "setup.py": setup,
+            ".gitignore": "src/legcalc/_version.py\n",
+            "src/legcalc/__init__.py": "from legcalc._version import version\n\n\n"
+            "def add(a, b):\n    return a + b\n",
+            "tests/test_add.py": "from legcalc import add, version\n\n\ndef test_add():\n"
+            "    assert add(2, 2) == 4 and version\n",
+        },
+    )
+    code, first = gate(repo)
+    assert (first["verdict"], code) == ("pass", 0), first["reason"]
+    (repo / "tests" / "test_more.py").write_text("def test_more():\n    assert True\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "more"], cwd=repo, check=True)
+    code, second = gate(repo)
+    assert second["legs"][0]["environment"]["reused"] is True
+    assert second["legs"][0]["environment"]["project"] == "repointed"
+    assert (second["verdict"], code) == ("pass", 0), second["reason"]

@@ -12,11 +12,22 @@ from the package index on every check (seconds, and a failure offline).
 Used only where it is the same thing (``can_repoint``): every local install of the leg is
 editable, the environment says which checkout it points at, and no project builds code (an
 extension module would be missing from the new checkout, so pip builds it again).
+
+An install may also write files into the checkout that git does not track: the version file of
+setuptools-scm's ``write_to`` or hatch-vcs's ``version-file``, which the package imports. A new
+checkout lacks them, and the package would not import there, a failure CI (which installs in
+every fresh checkout) never has. So the files an install leaves untracked in the checkout are
+kept with the environment (``keep_generated``) and put into each checkout it is pointed at
+(``restore_generated``). hatch's ``vcs`` build hook, which writes only such a file, is no longer
+taken for a build of code.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,9 +45,19 @@ PURE_BACKENDS = frozenset(
 """Build backends that install a project's Python files as they are, unless told to build."""
 _BUILDS_CODE = re.compile(
     r"ext_modules|ext-modules|Extension\(|cythonize|cffi_modules|rust_extensions|"
-    r"tool\.hatch\.build\.(targets\.wheel\.)?hooks|tool\.poetry\.build|build_ext"
+    r"tool\.poetry\.build|build_ext"
 )
-"""What in a project's build files says it compiles something."""
+"""What in a project's build files says it compiles something (hatch's hooks: ``_hatch_hooks``)."""
+VERSION_HOOKS = frozenset({"vcs"})
+"""hatch build hooks that write only a version file (kept by ``keep_generated``)."""
+GENERATED = "gateui-generated"
+"""The folder of a leg environment holding the files its install left in the checkout."""
+_NOT_GENERATED = re.compile(
+    r"(^|/)(__pycache__|build|dist|\.eggs|\.tox|\.nox|\.venv|venv|node_modules|"
+    r"\.pytest_cache|\.mypy_cache|\.ruff_cache|[^/]*\.egg-info|[^/]*\.dist-info)(/|$)"
+)
+_KEEP_AT_MOST = 1 << 20
+"""A generated file larger than this is not a version file: not kept."""
 
 
 def can_repoint(projects: Iterable[Path]) -> bool:
@@ -61,7 +82,67 @@ def _pure(folder: Path) -> bool:
         return False
     if not texts:
         return False
-    return backend in PURE_BACKENDS and not any(_BUILDS_CODE.search(t) for t in texts)
+    if backend not in PURE_BACKENDS or any(_BUILDS_CODE.search(t) for t in texts):
+        return False
+    return _hatch_hooks(texts[0] if pyproject.is_file() else "") <= VERSION_HOOKS
+
+
+def _hatch_hooks(pyproject: str) -> set[str]:
+    """The build hooks a pyproject.toml gives hatch (for every target and for the wheel)."""
+    try:
+        build = tomllib.loads(pyproject).get("tool", {}).get("hatch", {}).get("build", {})
+    except ValueError:
+        return {"unreadable"}
+    hooks = set(build.get("hooks", {}) or {})
+    hooks |= set(build.get("targets", {}).get("wheel", {}).get("hooks", {}) or {})
+    return {str(hook) for hook in hooks}
+
+
+def keep_generated(environment: Path, checkout: Path) -> None:
+    """Keep with ``environment`` the files its install left untracked in ``checkout``."""
+    kept = environment / GENERATED
+    shutil.rmtree(kept, ignore_errors=True)
+    for rel in _untracked(checkout):
+        source = checkout / rel
+        try:
+            if not source.is_file() or source.stat().st_size > _KEEP_AT_MOST:
+                continue
+            (kept / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, kept / rel)
+        except OSError:
+            continue
+
+
+def restore_generated(environment: Path, checkout: Path) -> int:
+    """Put the kept files into ``checkout`` where it lacks them; how many."""
+    kept = environment / GENERATED
+    restored = 0
+    for folder, _, names in os.walk(kept):
+        for name in names:
+            rel = Path(folder, name).relative_to(kept)
+            target = checkout / rel
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(folder, name), target)
+            restored += 1
+    return restored
+
+
+def _untracked(checkout: Path) -> list[str]:
+    """Files in the checkout git does not track, ignored or not, outside caches and build
+    output."""
+    found: list[str] = []
+    for extra in ((), ("--ignored",)):
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--others", "--exclude-standard", *extra],
+            cwd=checkout,
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            found += result.stdout.decode(errors="surrogateescape").split("\0")
+    return [rel for rel in dict.fromkeys(found) if rel and not _NOT_GENERATED.search(rel)]
 
 
 def repoint(environment: Path, old: Path, new: Path) -> int:

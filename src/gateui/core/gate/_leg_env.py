@@ -37,7 +37,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gateui.core.commands.classify import simple_commands
-from gateui.core.gate._editable_repoint import can_repoint, repoint
+from gateui.core.gate._editable_repoint import (
+    can_repoint,
+    keep_generated,
+    repoint,
+    restore_generated,
+)
 from gateui.core.gate._python_finder import FoundPython
 from gateui.core.gate._runner_env import without_credentials
 
@@ -297,7 +302,15 @@ class LegEnvironments:
         before = [Path(p) for p in metadata.get("checkout", ()) if isinstance(p, str)]
         projects = [p for cwd, words in local for p in local_projects(words, checkout / cwd)]
         refreshed = "reinstalled"
-        if before and all(words[0] == "-e" for _, words in local) and can_repoint(projects):
+        # An environment whose generated files were never kept (an older gateui built it)
+        # is installed again once, and keeps them from then on.
+        knows_generated = bool(metadata.get("generated_kept"))
+        if (
+            before
+            and knows_generated
+            and all(words[0] == "-e" for _, words in local)
+            and can_repoint(projects)
+        ):
             now = _checkout_paths(checkout)
             try:
                 pointed = sum(
@@ -307,9 +320,12 @@ class LegEnvironments:
                 pointed = 0  # a file could not be rewritten: pip installs the project again
             if pointed or [str(p) for p in before] == [str(p) for p in now]:
                 refreshed = "repointed"
+                restore_generated(folder, checkout)
         if refreshed == "reinstalled":
             for cwd, command in project_reinstalls(installs, checkout):
                 _run(command, cwd, checkout, folder, base, self._stop)
+            keep_generated(folder, checkout)
+            metadata["generated_kept"] = True
         metadata["checkout"] = [str(p) for p in _checkout_paths(checkout)]
         metadata_path.write_text(json.dumps(metadata, indent=1), encoding="utf-8")
         return refreshed
@@ -335,6 +351,7 @@ def _build(
         )
     for cwd, command in installs:
         _run(command, cwd, checkout, folder, base, stop)
+    keep_generated(folder, checkout)
     metadata = {
         "schema": SCHEMA,
         "python": str(base.path),
@@ -342,6 +359,7 @@ def _build(
         "installs": [list(pair) for pair in installs],
         "built": time.time(),
         "checkout": [str(p) for p in _checkout_paths(checkout)],
+        "generated_kept": True,
     }
     (folder / METADATA).write_text(json.dumps(metadata, indent=1), encoding="utf-8")
 
