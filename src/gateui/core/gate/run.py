@@ -215,15 +215,7 @@ class GateRun:
         skipped = (decision is not None and decision[0] == SKIPPED) or any(
             job in failed_jobs for job in first.needs
         )
-        self._job_results[first.job] = (
-            FAILURE
-            if first.job in failed_jobs
-            else JOB_SKIPPED
-            if skipped
-            else None
-            if unknown
-            else SUCCESS
-        )
+        self._job_results[first.job] = _job_result(first.job in failed_jobs, skipped, unknown)
         outputs: dict[str, str | None] = {}
         for name, text in first.job_outputs:
             try:
@@ -249,6 +241,16 @@ class GateRun:
                 step, SKIPPED, "not run: an earlier step of its job failed (as on CI)"
             )
         return None
+
+
+def _job_result(failed: bool, skipped: bool, unknown: bool) -> str | None:
+    """How a job ended, as ``needs.<job>.result`` says it (None: a step was not reproduced,
+    so how it ends on CI is not known here)."""
+    if failed:
+        return FAILURE
+    if skipped:
+        return JOB_SKIPPED
+    return None if unknown else SUCCESS
 
 
 def _job_spec(name: str, steps: Sequence[tuple[int, GateStep]]) -> Job:
