@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_cli, small_repo
+
 pytestmark = pytest.mark.integration
 
 
@@ -87,3 +89,14 @@ def test_the_console_script_and_module_end_this_way() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip()
+
+
+def test_a_run_closes_its_dependency_store_before_it_leaves(tmp_path: Path) -> None:
+    # SQLite folds its write-ahead log into the database on a clean close only: a store left
+    # open at exit keeps a -wal file the next reader must replay (and a damaged main file then
+    # goes unnoticed).
+    repo = small_repo(tmp_path)
+    assert run_cli(["run"], repo).code == 0
+    state = repo / ".gateui"
+    assert (state / "deps.sqlite").exists()
+    assert not (state / "deps.sqlite-wal").exists()

@@ -10,6 +10,8 @@ What a normal exit does that still matters is done first: the ``atexit`` functio
 flush, ``weakref.finalize`` clean-ups), and the standard streams are flushed. Where a
 non-daemon thread is still alive, the normal exit runs instead: it waits for such threads, and
 one that is writing must not be cut off. Daemon threads end either way, as at a normal exit.
+What a finaliser would have closed at teardown is closed by the command itself (the
+dependency store's SQLite connection: ``cli.run``), never left to this exit.
 """
 
 from __future__ import annotations
@@ -27,18 +29,20 @@ def exit_now(code: int) -> NoReturn:
         raise SystemExit(code)
     # What exit would flush: a stream that cannot take it (a reader gone) is the normal exit's
     # to report, as it would have been.
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        raise SystemExit(code) from None
+    _flush_or_exit(code)
     atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        raise SystemExit(code) from None
+    _flush_or_exit(code)
     os._exit(code)
+
+
+def _flush_or_exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed: nothing to flush
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            raise SystemExit(code) from None
 
 
 def _non_daemon_threads() -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -153,7 +154,11 @@ def _run(
         store = DepStore(repo_root)
     books = Bookkeeping(repo_root, store if record else None)
     scope: str | None = None
-    with owned_tempdir("gateui-") as workdir:
+    # The store is closed before the command returns: SQLite folds its write-ahead log back
+    # into the database only on a clean close (the process does not tear down to do it).
+    with contextlib.ExitStack() as closing, owned_tempdir("gateui-") as workdir:
+        if store is not None:
+            closing.callback(store.close)
         if args.affected:
             from gateui.core.selection.affected import plan_affected
 
