@@ -44,6 +44,20 @@ LEGCALC_PYPROJECT = """
     where = ["src"]
 """
 """An installable package ``legcalc`` (``src/legcalc``) for the leg environment tests."""
+EDITABLE_LEGCALC_WORKFLOW = """
+    on: pull_request
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/setup-python@v5
+            with:
+              python-version: "3.12"
+          - run: pip install -e . pytest
+          - name: Tests
+            run: pytest -q
+"""
+"""A 3.12 leg that installs the project editable, then runs its tests."""
 
 
 def _has_pyenv(version: str) -> bool:
@@ -356,19 +370,7 @@ def test_a_reused_environment_imports_the_commit_under_check(
     broken commit fails on a reused environment, never passes on the code it was built from."""
     repo = make_repo(
         tmp_path / "repo",
-        """
-        on: pull_request
-        jobs:
-          test:
-            runs-on: ubuntu-latest
-            steps:
-              - uses: actions/setup-python@v5
-                with:
-                  python-version: "3.12"
-              - run: pip install -e . pytest
-              - name: Tests
-                run: pytest -q
-        """,
+        EDITABLE_LEGCALC_WORKFLOW,
         {
             "pyproject.toml": LEGCALC_PYPROJECT,
             "src/legcalc/__init__.py": "def add(a, b):\n    return a + b\n",
@@ -807,19 +809,7 @@ def test_a_repointed_environment_keeps_the_files_its_install_generated(
     )
     repo = make_repo(
         tmp_path / "repo",
-        """
-        on: pull_request
-        jobs:
-          test:
-            runs-on: ubuntu-latest
-            steps:
-              - uses: actions/setup-python@v5
-                with:
-                  python-version: "3.12"
-              - run: pip install -e . pytest
-              - name: Tests
-                run: pytest -q
-        """,
+        EDITABLE_LEGCALC_WORKFLOW,
         {
             "pyproject.toml": LEGCALC_PYPROJECT,
             "setup.py": setup,
