@@ -37,9 +37,30 @@ class Unresolvable(Exception):
 
 @dataclass(frozen=True)
 class JobStatus:
-    """What the status functions see: whether an earlier step (or needed job) failed."""
+    """What the status functions see: how the earlier steps (or the jobs needed) ended."""
 
     failed: bool = False
+    """``failure()``: one of them failed."""
+    succeeded: bool | None = None
+    """``success()``: all of them succeeded (None: all that did not fail; a job needed that
+    was skipped makes it false without a failure)."""
+    unknown: str = ""
+    """What is not known here that they hang on (``needs.build.result``): a status function
+    that needs it is unresolvable, never guessed."""
+
+    def success(self) -> bool:
+        if self.failed or self.succeeded is False:
+            return False
+        if self.unknown:
+            raise Unresolvable(self.unknown)
+        return True if self.succeeded is None else self.succeeded
+
+    def failure(self) -> bool:
+        if self.failed:
+            return True
+        if self.unknown:
+            raise Unresolvable(self.unknown)
+        return False
 
 
 class _Missing:
@@ -170,8 +191,8 @@ class _Parser:
             if name == "cancelled":
                 return False
             if name == "failure":
-                return self.status.failed
-            return not self.status.failed
+                return self.status.failure()
+            return self.status.success()
         function = _FUNCTIONS.get(name)
         if function is None:
             raise Unresolvable(f"{name}() is only known on the CI runner")
@@ -342,9 +363,9 @@ def evaluate(text: str, contexts: Contexts, status: JobStatus | None = None) -> 
 def condition(text: str | bool | None, contexts: Contexts, status: JobStatus) -> bool:
     """An ``if:`` condition. Without a status function GitHub adds ``success() &&``."""
     if text is None:
-        return not status.failed
+        return status.success()
     if isinstance(text, bool):
-        return text and not status.failed
+        return text and status.success()
     raw = text.strip()
     match = re.fullmatch(r"\$\{\{(.*)\}\}", raw, re.DOTALL)
     if match:
@@ -352,7 +373,7 @@ def condition(text: str | bool | None, contexts: Contexts, status: JobStatus) ->
     parser = _Parser(raw, contexts, status)
     value = truthy(parser.parse())
     if not parser.used_status:
-        value = value and not status.failed
+        value = value and status.success()
     return value
 
 

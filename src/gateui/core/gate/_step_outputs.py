@@ -19,7 +19,6 @@ from gateui.core.gate._expressions import (
     StrictMapping,
     Unresolvable,
     condition,
-    mentions_status,
 )
 from gateui.core.gate._runner_env import JobState
 from gateui.core.gate.model import NOT_REPRODUCED, SKIPPED, GateStep, StepOutcome, StepResult
@@ -89,21 +88,14 @@ def job_decision(step: GateStep, state: JobState) -> tuple[str, str] | None:
     text = step.job_condition
     if text is None:
         return None
-    results = list(state.results.values())
-    explicit = any(mentions_status(text, f) for f in ("always", "success", "failure", "cancelled"))
-    if not explicit and any(r not in (SUCCESS, None) for r in results):
-        # No status function: GitHub adds success(), and a job it needs did not succeed.
-        why = f"not run: a job it needs did not succeed, and its job's if: ({text}) needs all to"
-        return SKIPPED, why
-    unknown = [key for key, result in state.results.items() if result is None]
+    results = state.results
+    status = JobStatus(
+        failed=FAILURE in results.values(),
+        succeeded=all(result == SUCCESS for result in results.values() if result is not None),
+        unknown=", ".join(f"needs.{key}.result" for key, r in results.items() if r is None),
+    )
     try:
-        if unknown and (
-            not explicit or any(mentions_status(text, f) for f in ("success", "failure"))
-        ):
-            # Its status functions (GitHub's implicit success() too) read how they all ended.
-            raise Unresolvable(", ".join(f"needs.{key}.result" for key in unknown))
-        failed = FAILURE in results
-        if condition(text, _contexts(state), JobStatus(failed=failed)):
+        if condition(text, _contexts(state), status):
             return None
     except Unresolvable as exc:
         why = (
