@@ -130,19 +130,15 @@ def restore_generated(environment: Path, checkout: Path) -> int:
 
 
 def _untracked(checkout: Path) -> list[str]:
-    """Files in the checkout git does not track, ignored or not, outside caches and build
-    output."""
-    found: list[str] = []
-    for extra in ((), ("--ignored",)):
-        result = subprocess.run(
-            ["git", "ls-files", "-z", "--others", "--exclude-standard", *extra],
-            cwd=checkout,
-            capture_output=True,
-            check=False,
-        )
-        if result.returncode == 0:
-            found += result.stdout.decode(errors="surrogateescape").split("\0")
-    return [rel for rel in dict.fromkeys(found) if rel and not _NOT_GENERATED.search(rel)]
+    """Files in the checkout git does not track, ignored or not (``--others`` without the
+    exclude rules lists both), outside caches and build output."""
+    result = subprocess.run(
+        ["git", "ls-files", "-z", "--others"], cwd=checkout, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        return []
+    found = result.stdout.decode(errors="surrogateescape").split("\0")
+    return [rel for rel in found if rel and not _NOT_GENERATED.search(rel)]
 
 
 def repoint(environment: Path, old: Path, new: Path) -> int:
