@@ -171,3 +171,18 @@ def failing_in_full_run(repo: Path) -> set[str]:
             else:
                 found.add(f"{classname.replace('.', '/')}.py::{name}")
     return found
+
+
+def worktrees_listed(repo: Path) -> int:
+    """How many worktrees git lists; 0 while git cannot list them (one half made: git writes a
+    worktree's administrative files one after another, and a reader may come in between)."""
+    try:
+        return git(repo, "worktree", "list", "--porcelain").count("worktree ")
+    except subprocess.CalledProcessError:
+        return 0
+
+
+def assert_no_worktree_left(repo: Path) -> None:
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+    admin = repo / ".git" / "worktrees"
+    assert not admin.exists() or not any(admin.iterdir())

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from helpers import git, init_repo, run_cli
+from helpers import assert_no_worktree_left, git, init_repo, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -76,10 +76,6 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, str]]:
         for s in report["steps"]
         if s["runs_locally"] and not s["command"].startswith("actions/")
     ]
-
-
-def assert_no_worktree_left(repo: Path) -> None:
-    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
 
 
 # `waits` can pass only while `writes` runs beside it: run one after the other (in file order),

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from helpers import git, init_repo, run_cli
+from helpers import assert_no_worktree_left, git, init_repo, run_cli, worktrees_listed
 
 pytestmark = pytest.mark.integration
 
@@ -56,21 +56,6 @@ def verdicts(report: dict[str, Any]) -> dict[str, str]:
         for s in report["steps"]
         if s["runs_locally"] and not s["command"].startswith("actions/")
     }
-
-
-def worktrees_listed(repo: Path) -> int:
-    """How many worktrees git lists; 0 while git cannot list them (one half made: git writes a
-    worktree's administrative files one after another, and a reader may come in between)."""
-    try:
-        return git(repo, "worktree", "list", "--porcelain").count("worktree ")
-    except subprocess.CalledProcessError:
-        return 0
-
-
-def assert_no_worktree_left(repo: Path) -> None:
-    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
-    admin = repo / ".git" / "worktrees"
-    assert not admin.exists() or not any(admin.iterdir())
 
 
 # CI (by hand, each job in its own fresh clone): `build` writes build/version.txt and passes;
