@@ -30,6 +30,9 @@ UNUSED_BY_A_PLAIN_RUN = (
     "gateui.core.selection.selector",
     "gateui.core.selection.depstore",
     "gateui.core.selection._recording",
+    # The JUnit XML writer and its XML library: for --junitxml only.
+    "gateui.core.running.junit_writer",
+    "xml.etree.ElementTree",
 )
 
 
