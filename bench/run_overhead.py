@@ -8,7 +8,11 @@ PYTHONDONTWRITEBYTECODE=1, all output to /dev/null:
   plugin       the same with gateui's event plugin loaded, events written to /dev/null
                (what the plugin alone costs inside pytest, without gateui reading the stream)
   gateui       gateui run -C REPO -- -p no:cacheprovider (the default: recording on, if the
-               installed gateui records what each test executes)
+               installed gateui records what each test executes); the tree is unchanged since
+               the last round, so tests whose recordings are current are not recorded again
+  gateui-record-all
+               the same after removing the dependency store (untimed): every test records, as
+               in a repository's first run (only when the gateui has kept recordings)
   gateui-no-record
                gateui run --no-record -C REPO -- -p no:cacheprovider (only when ``run`` has it)
   gateui-json  gateui run --json -C REPO -- -p no:cacheprovider
@@ -40,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +90,22 @@ class Arm:
     name: str
     argv: list[str]
     env: dict[str, str]
+    before: Callable[[], None] | None = None
+    """Run before each timing of the arm, untimed."""
+
+
+def _forget_recordings(repo: Path) -> Callable[[], None]:
+    def forget() -> None:
+        for path in (repo / ".gateui").glob("deps.sqlite*"):
+            path.unlink()
+
+    return forget
+
+
+def _timed(arm: Arm, repo: Path) -> Timing:
+    if arm.before is not None:
+        arm.before()
+    return time_command(arm.argv, repo, arm.env)
 
 
 def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> list[Arm]:
@@ -103,6 +124,10 @@ def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> lis
         # Since per-test recording (affected selection) is on by default: what it costs.
         no_record = [*run, "--no-record", "-C", str(repo), "--", *NO_CACHE]
         result.insert(3, Arm("gateui-no-record", no_record, base))
+    if (SOURCE / "gateui" / "core" / "selection" / "kept_recordings.py").exists():
+        # Every test recorded, as in a first run: the arm above records only what changed.
+        full = [*run, "-C", str(repo), "--", *NO_CACHE]
+        result.append(Arm("gateui-record-all", full, base, _forget_recordings(repo)))
     if baseline is not None:
         for label, src in (("base", baseline), ("new", SOURCE)):
             module = [str(PYTHON), "-m", "gateui", "run"]
@@ -229,7 +254,7 @@ def main() -> int:
         print(f"arm {arm.name}: {shlex.join(arm.argv)}")
     times: dict[str, list[Timing]] = {arm.name: [] for arm in the_arms}
     for index in range(rounds):
-        row = {arm.name: time_command(arm.argv, repo, arm.env) for arm in the_arms}
+        row = {arm.name: _timed(arm, repo) for arm in the_arms}
         label = "warm-up, discarded" if index == 0 else f"round {index}"
         cells = [f"{k}={v.wall_s:.3f}s/{v.cpu_s:.3f}cpu" for k, v in row.items()]
         print(f"  {label}: " + "  ".join(cells) + f"  [{load_average()}]", flush=True)

@@ -53,6 +53,11 @@ ORDER_SEED_ENV = "GATEUI_ORDER_SEED"
 # ``REPO_ROOT<pathsep>FILE``: write to FILE the third-party modules this session imported, which
 # gateui's warm process preloads for the next run.
 WARM_MODULES_ENV = "GATEUI_WARM_MODULES"
+# ``fd:N``, a pipe gateui writes while pytest starts: the node ids (as pytest names them, one per
+# line, until the pipe ends) whose recordings gateui holds and nothing they ran has changed since.
+# Those are not recorded again; every other test is, and all of them until the list has ended.
+RECORD_SKIP_ENV = "GATEUI_RECORD_SKIP"
+RECORD_SKIP_END = "."
 # Captured output can be huge (a test printing a megabyte); the tail is what people read.
 MAX_TEXT = 64 * 1024
 # Collected tests that never reported are counted; this many are named.
@@ -101,6 +106,24 @@ _warm_modules_spec = os.environ.pop(WARM_MODULES_ENV, "")
 # this module's own ``_environment_key`` (it is restarted when the installed packages change).
 WARM_ENVIRONMENT_KEY_ENV = "GATEUI_WARM_ENVIRONMENT_KEY"
 _warm_environment_key = os.environ.pop(WARM_ENVIRONMENT_KEY_ENV, "")
+
+
+def _claim_record_skip() -> int | None:
+    """The read end of the record-skip pipe, taken out of the environment and not inherited by
+    the processes tests start; non-blocking, so that a test never waits for the list."""
+    spec = os.environ.pop(RECORD_SKIP_ENV, "")
+    if not spec.startswith("fd:"):
+        return None
+    try:
+        fd = int(spec[3:])
+        os.set_inheritable(fd, False)
+        os.set_blocking(fd, False)
+    except (OSError, ValueError):
+        return None
+    return fd
+
+
+_record_skip_fd = _claim_record_skip()
 
 
 def _preloadable(name: str, module: Any, repo_root: str, stdlib: tuple[str, ...]) -> bool:
@@ -901,6 +924,12 @@ class _Recorder:
         self.active = False
         self.blocked = False
         self.depth = 0
+        # Tests whose recordings gateui already holds (read from the record-skip pipe as it
+        # arrives): such a test runs without recording windows and reports no dependencies.
+        self.skip_fd = _record_skip_fd
+        self.skip_read: list[bytes] = []
+        self.skip: frozenset[str] = frozenset()
+        self.off = False
         self.tool: int | None = None
         self._previous: Callable[..., Any] | None = None
         monitoring = getattr(sys, "monitoring", None)
@@ -1008,7 +1037,33 @@ class _Recorder:
         self.over_budget = False
         self.depth = 0
 
+    def _read_skip(self) -> None:
+        """Take what has arrived of the record-skip list; it applies once it has ended (until
+        then every test records: recording one again is never wrong)."""
+        fd = self.skip_fd
+        assert fd is not None
+        try:
+            while True:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    break
+                self.skip_read.append(chunk)
+        except BlockingIOError:
+            return
+        except OSError:
+            self.skip_read.clear()  # a broken pipe: record everything
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        self.skip_fd = None
+        lines = b"".join(self.skip_read).decode("utf-8", "replace").split("\n")
+        self.skip_read.clear()
+        # Complete only with its last line: a list cut short skips nothing.
+        if lines[-1] == RECORD_SKIP_END:
+            self.skip = frozenset(lines[:-1])
+
     def start(self) -> None:
+        if self.off:
+            return
         # Windows nest (a fixture requesting another, the test function inside the call
         # phase): only the outermost one switches recording on and off.
         self.depth += 1
@@ -1089,6 +1144,9 @@ class _Recorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: Any) -> None:
         self.begin_test()
+        if self.skip_fd is not None:
+            self._read_skip()
+        self.off = item.nodeid in self.skip
 
     @_window_hook
     def pytest_pyfunc_call(self, pyfuncitem: Any) -> Any:
@@ -1124,7 +1182,8 @@ class _Recorder:
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(self, item: Any) -> None:
         # After pytest's own teardown: every fixture finalizer has run (and been recorded).
-        self.harvested[item.nodeid] = self.harvest(item)
+        if not self.off:
+            self.harvested[item.nodeid] = self.harvest(item)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: Any) -> None:

@@ -24,6 +24,8 @@ from pathlib import Path
 from gateui.core.common.errors import InterpreterError
 from gateui.core.common.paths import nodeid_prefix, relative_path
 from gateui.core.running._forked_run import ForkedRun, WarmRunRefused
+from gateui.core.running._record_skip import CurrentRecordings as CurrentRecordings
+from gateui.core.running._record_skip import RecordSkipFeed
 from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV, KeyedLines, new_key
 from gateui.core.running.events import (
     CollectionError,
@@ -80,6 +82,9 @@ class PytestCommand:
     """False: ``env`` is the child's whole environment, not additions to this process's."""
     wrap: Callable[[Sequence[str], Mapping[str, str]], list[str]] | None = None
     """Turns the final argv (given the final environment) into the one started: a sandbox."""
+    kept_recordings: CurrentRecordings | None = field(default=None, compare=False)
+    """A recorded run's tests whose recordings are current: they are not recorded again
+    (``_record_skip``). Worked out beside pytest's start-up."""
 
     def reason_for(self, nodeid: str) -> str:
         """The selection reason of a node id, its test (all parametrizations), or its file."""
@@ -150,6 +155,7 @@ class PytestProcess(GroupProcess):
         self._key = new_key()
         self._lines = KeyedLines(self._key)
         self._lines.rerooting = self._rerooting()
+        self._record_skip: RecordSkipFeed | None = None
 
     # -- the stream ----------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
@@ -168,6 +174,8 @@ class PytestProcess(GroupProcess):
                 self.session = event
                 self._rootdir = Path(event.rootdir)
                 self._lines.rerooting = self._rerooting()
+                if self._record_skip is not None:
+                    self._record_skip.session_started(event.env, self._lines.rerooting.prefix)
             elif isinstance(event, CollectionError):
                 tally.collection_errors += 1
             elif isinstance(event, CollectionFinished):
@@ -290,16 +298,24 @@ class PytestProcess(GroupProcess):
             if proc is not None:
                 self._adopt(proc)
         if proc is None:
+            pass_fds = [write_fd]
+            kept = self.command.kept_recordings
+            if kept is not None and self.command.wrap is None:
+                self._record_skip = RecordSkipFeed(kept)
+                env.update(self._record_skip.env)
+                pass_fds.append(self._record_skip.child_fd)
             try:
                 if self.command.wrap is not None:
                     argv = self.command.wrap(argv, env)
-                proc = self._launch(
-                    argv, cwd=self.command.project_root, env=env, pass_fds=(write_fd,)
-                )
+                proc = self._launch(argv, cwd=self.command.project_root, env=env, pass_fds=pass_fds)
             except OSError as exc:
                 os.close(read_fd)
                 os.close(write_fd)
+                if self._record_skip is not None:
+                    self._record_skip.close()
                 raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
+            if self._record_skip is not None:
+                self._record_skip.started()
         self.forked = isinstance(proc, ForkedRun)
         # Only the run holds the write end now, so its end means EOF here.
         os.close(write_fd)
@@ -313,6 +329,8 @@ class PytestProcess(GroupProcess):
             os.close(read_fd)
             proc.stdout.close()
             self._leave_nothing(proc)
+            if self._record_skip is not None:
+                self._record_skip.close()
         if pool is not None and not self.cancelled:
             pool.prepare(self.command.project_root, interpreter, base)
         if self.session is None and not self.cancelled:

@@ -350,6 +350,10 @@ class DepStore:
         module, functions, fixtures = rows[0]
         return ModulePrint(module, json.loads(functions), frozenset(json.loads(fixtures)))
 
+    def recorded_any(self) -> bool:
+        """Whether any test of any environment has a recording here."""
+        return bool(self._rows("SELECT 1 FROM tests LIMIT 1", ()))
+
     def tests(self, env: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
         """Every test recorded for ``env``: node id → (recorded for real, markers)."""
         rows = self._rows("SELECT nodeid, recorded, markers FROM tests WHERE env=?", (env,))

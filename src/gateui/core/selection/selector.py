@@ -256,15 +256,17 @@ class Selector:
         return print_
 
     # -- selection -------------------------------------------------------------------------
-    def select(self, changes: ChangeSet, envs: Mapping[Path, str]) -> Selection:
-        """The tests ``changes`` can affect, per project, for the given environment keys
-        (project root → key)."""
+    def select(
+        self, changes: ChangeSet, envs: Mapping[Path, str], only: Project | None = None
+    ) -> Selection:
+        """The tests ``changes`` can affect, per project (or in ``only``), for the given
+        environment keys (project root → key)."""
         selection = Selection([], changes, set(changes.paths))
         self._test_file_cache.clear()
         self._words = TestFileWords()
         self._smoked = set()
         own = ProjectFiles(self.repo_root)
-        for project in self.projects:
+        for project in self.projects if only is None else [only]:
             env = envs[project.root]
             chosen = self._select_project(project, env, changes, selection, own)
             roots = testpath_roots(project)

@@ -1,0 +1,138 @@
+"""Which tests of a recorded run need not be recorded again.
+
+A test's recording is current when nothing it could observe has changed since it was made: that
+is exactly a test the affected selection would not pick now (against HEAD and against the file
+versions each recording ran against), in an environment whose recordings exist. Recording such a
+test again would write what the store already holds, so a full run records only the rest: the
+tests the current change can affect, the tests that failed last time, and every test without a
+real recording (new, never recorded here, or left unrecorded). Recording then costs what the
+change touches, not the whole suite.
+
+Used beside pytest's start-up (``core.running._record_skip``): in a thread of its own, with its
+own connection to the store and its own reading of the results.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+from gateui.core.discovery.discover import Project
+from gateui.core.running.pytest_process import CurrentRecordings, PytestCommand
+from gateui.core.running.results import ResultsStore
+from gateui.core.selection.changes import ChangeSet, changed_files
+from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.selector import Selector
+
+
+class KeptRecordings:
+    """For one run: the recordings its commands need not make again, per project and
+    environment. Shared by the run's commands (one selector for all, made once).
+
+    ``close()`` never waits: a run shorter than the selector's set-up must not end later for it.
+    Work still going on then is abandoned (nothing is written to the plugin after its run) and
+    the store's connection is closed by whoever finishes last.
+    """
+
+    def __init__(
+        self,
+        repo_root: Path,
+        projects: Sequence[Project],
+        files: Sequence[PurePosixPath] | None = None,
+    ) -> None:
+        self.repo_root = repo_root
+        self.projects = list(projects)
+        self._files = files
+        self._lock = threading.Lock()
+        self._prepared: tuple[Selector, ChangeSet] | None = None
+        self._closed = False
+
+    def prepare(self) -> None:
+        with self._lock:
+            if self._prepared is not None or self._closed:
+                return
+            # Its own connection: the run's bookkeeping writes through another, in another
+            # thread (SQLite's locking keeps the two apart; WAL lets this one read meanwhile).
+            store = DepStore(self.repo_root, warn=_quiet)
+            try:
+                results = ResultsStore.load(self.repo_root)
+                selector = Selector(self.repo_root, self.projects, store, results, self._files)
+                self._prepared = (selector, changed_files(self.repo_root))
+            except BaseException:
+                store.close()
+                raise
+
+    def current(self, env: str, project_root: Path) -> list[str]:
+        """Repository-relative node ids of ``project_root`` whose recordings in ``env`` are
+        current (none once closed)."""
+        self.prepare()
+        with self._lock:
+            if self._prepared is None:
+                return []
+            selector, changes = self._prepared
+            project = next((p for p in self.projects if p.root == project_root), None)
+            if project is None:
+                return []
+            recorded = selector.store.tests(env)
+            if not recorded:
+                return []
+            chosen = selector.select(changes, {project.root: env}, only=project).projects[0]
+            if chosen.whole is not None:
+                return []
+            prefix = "" if project.rel == "." else f"{project.rel}/"
+            return [
+                nodeid
+                for nodeid, (real, _) in recorded.items()
+                if real and nodeid.startswith(prefix) and chosen.reason_for(nodeid) is None
+            ]
+
+    def close(self) -> None:
+        """Close the store's connection now if no work holds it, else as that work ends."""
+        self._closed = True
+        if self._lock.acquire(blocking=False):
+            try:
+                self._release()
+            finally:
+                self._lock.release()
+        else:
+            threading.Thread(target=self._close_when_free, daemon=True).start()
+
+    def _close_when_free(self) -> None:
+        with self._lock:
+            self._release()
+
+    def _release(self) -> None:
+        if self._prepared is not None:
+            self._prepared[0].store.close()
+            self._prepared = None
+
+    def for_command(self, project_root: Path) -> CurrentRecordings:
+        """What a pytest command of ``project_root`` asks (``PytestCommand.kept_recordings``)."""
+        return _ForCommand(self, project_root)
+
+
+class _ForCommand:
+    """``KeptRecordings`` seen from one command."""
+
+    def __init__(self, kept: KeptRecordings, project_root: Path) -> None:
+        self._kept = kept
+        self._root = project_root
+
+    def prepare(self) -> None:
+        self._kept.prepare()
+
+    def current(self, env: str) -> list[str]:
+        return self._kept.current(env, self._root)
+
+
+def with_kept_recordings(
+    commands: Sequence[PytestCommand], kept: KeptRecordings
+) -> list[PytestCommand]:
+    """Recorded commands that skip recordings ``kept`` says are current."""
+    return [replace(c, kept_recordings=kept.for_command(c.project_root)) for c in commands]
+
+
+def _quiet(message: str) -> None:
+    """A store this cannot open costs recordings, not the run: the run's own store says why."""

@@ -1,0 +1,166 @@
+"""A full recorded run records again only what may have changed: the tests the change can
+affect, the tests that failed last time, and tests without a recording; the others keep theirs.
+
+Real git repositories, the real CLI in a subprocess, real pytest. Whether a test was recorded
+again is read from the store itself: its stored rows are removed first, and a test recorded
+again has them back. A conftest makes pytest wait, before the first test, until gateui's list of
+current recordings has arrived (in a real run the list only saves work, so nothing waits for
+it; here it must be there for the outcome to be certain).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpers import CliResult, edit_once, git
+from helpers import steps_repo as make_steps_repo
+
+pytestmark = pytest.mark.integration
+
+Cli = Callable[..., CliResult]
+
+STEPS = "def f():\n    return 1\n\n\ndef g():\n    return 2\n"
+TESTS = (
+    "import os\n\nfrom heavy.steps import f, g\n\n\n"
+    'def test_f():\n    assert f() == 1 and not os.environ.get("MAKE_F_FAIL")\n\n\n'
+    "def test_g():\n    assert g() == 2\n"
+)
+WAIT_FOR_THE_LIST = """
+import time
+
+
+def pytest_collection_finish(session):
+    recorder = session.config.pluginmanager.get_plugin("gateui-recorder")
+    waited = 0.0
+    while recorder is not None and recorder.skip_fd is not None and waited < 120:
+        recorder._read_skip()
+        time.sleep(0.01)
+        waited += 0.01
+"""
+F = "tests/test_steps.py::test_f"
+G = "tests/test_steps.py::test_g"
+PROBE = "kept_since_marked"
+
+
+def recorded_files(repo: Path) -> dict[str, dict[str, str]]:
+    """Node id → {file: blob} of what the store holds for each test."""
+    db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
+    try:
+        rows = db.execute(
+            "SELECT n.text, f.text, b.text FROM executed e JOIN names n ON n.id = e.nodeid "
+            "JOIN names f ON f.id = e.file JOIN names b ON b.id = e.blob"
+        ).fetchall()
+    finally:
+        db.close()
+    found: dict[str, dict[str, str]] = {}
+    for nodeid, file, blob in rows:
+        found.setdefault(nodeid, {})[file] = blob
+    return found
+
+
+def mark_every_recording(repo: Path) -> None:
+    """Give every stored test a marker it does not have: a test recorded again gets its real
+    markers back, a test left alone keeps this one. (Selection reads stored markers only to
+    find a smoke suite, so the mark changes nothing it decides.)"""
+    db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
+    with db:
+        db.execute("UPDATE tests SET markers = ?", (json.dumps([PROBE]),))
+    db.close()
+
+
+def recorded_again(repo: Path) -> set[str]:
+    db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
+    try:
+        rows = db.execute("SELECT nodeid, markers FROM tests").fetchall()
+    finally:
+        db.close()
+    return {nodeid for nodeid, markers in rows if PROBE not in json.loads(markers)}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, cli: Cli) -> Path:
+    root = make_steps_repo(tmp_path / "repo", STEPS, TESTS, WAIT_FOR_THE_LIST)
+    assert cli(["run"], root).code == 0
+    assert set(recorded_files(root)) == {F, G}
+    return root
+
+
+def test_an_unchanged_tree_records_nothing_again(repo: Path, cli: Cli) -> None:
+    mark_every_recording(repo)
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == set()
+
+
+def test_an_edit_records_again_only_the_tests_it_can_affect(repo: Path, cli: Cli) -> None:
+    before = recorded_files(repo)
+    mark_every_recording(repo)
+    edit_once(repo, "heavy/steps.py", "return 2", "return 1 + 1")
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == {G}
+    after = recorded_files(repo)
+    assert after[F] == before[F]
+    new_blob = git(repo, "hash-object", "heavy/steps.py").strip()
+    assert after[G]["heavy/steps.py"] == new_blob != before[G]["heavy/steps.py"]
+
+
+def test_a_test_that_failed_last_time_is_recorded_again(repo: Path, cli: Cli) -> None:
+    # No file changes: test_f fails for a reason outside the repository, then passes again.
+    assert cli(["run"], repo, {"MAKE_F_FAIL": "1"}).code == 1
+    mark_every_recording(repo)
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == {F}
+
+
+def test_a_new_test_is_recorded(repo: Path, cli: Cli) -> None:
+    mark_every_recording(repo)
+    path = repo / "tests" / "test_steps.py"
+    path.write_text(path.read_text() + "\n\ndef test_new():\n    assert f() + g() == 3\n")
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == {"tests/test_steps.py::test_new"}
+
+
+def plugin_run(repo: Path, skip: bytes) -> dict[str, bool]:
+    """pytest with the plugin recording, the record-skip pipe holding ``skip``: test → whether
+    its result carried dependencies."""
+    events = repo / "events.jsonl"
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, skip)
+    os.close(write_fd)
+    plugin_dir = Path(__file__).resolve().parents[1] / "src" / "gateui" / "pytest_plugin"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(plugin_dir),
+        "GATEUI_EVENTS": str(events),
+        "GATEUI_RECORD": str(repo),
+        "GATEUI_RECORD_SKIP": f"fd:{read_fd}",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "gateui_events", "-p", "no:cacheprovider", "-q"],
+        cwd=repo,
+        env=env,
+        pass_fds=(read_fd,),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    os.close(read_fd)
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    return {e["nodeid"]: "deps" in e for e in lines if e["e"] == "test"}
+
+
+def test_the_plugin_skips_recording_only_the_listed_tests_of_a_whole_list(
+    tmp_path: Path,
+) -> None:
+    repo = make_steps_repo(tmp_path / "repo", STEPS, TESTS)
+    assert plugin_run(repo, b"tests/test_steps.py::test_f\n.") == {F: False, G: True}
+    # A list cut short (no last line) skips nothing.
+    assert plugin_run(repo, b"tests/test_steps.py::test_f\n") == {F: True, G: True}
+    assert plugin_run(repo, b"") == {F: True, G: True}
