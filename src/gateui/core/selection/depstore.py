@@ -354,6 +354,11 @@ class DepStore:
         """Whether any test of any environment has a recording here."""
         return bool(self._rows("SELECT 1 FROM tests LIMIT 1", ()))
 
+    def recorded_in_full(self, env: str) -> list[str]:
+        """The tests of ``env`` with a real recording (not left unrecorded)."""
+        rows = self._rows("SELECT nodeid FROM tests WHERE env=? AND recorded=1", (env,))
+        return [n for (n,) in rows]
+
     def tests(self, env: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
         """Every test recorded for ``env``: node id → (recorded for real, markers)."""
         rows = self._rows("SELECT nodeid, recorded, markers FROM tests WHERE env=?", (env,))

@@ -16,24 +16,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from gateui.core.discovery.discover import Project
 from gateui.core.running.pytest_process import CurrentRecordings, PytestCommand
 from gateui.core.running.results import ResultsStore
-from gateui.core.selection.changes import ChangeSet, changed_files
-from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.changes import ChangeSet, changed_files, file_blob
+from gateui.core.selection.depstore import MISSING_BLOB, DepStore
 from gateui.core.selection.selector import Selector
 
 
 class KeptRecordings:
     """For one run: the recordings its commands need not make again, per project and
-    environment. Shared by the run's commands (one selector for all, made once).
+    environment. Shared by the run's commands (one selector for all, made once, and only when
+    something changed: on a tree where nothing did, every real recording is current, and the
+    import graph is not worth building).
 
-    ``close()`` never waits: a run shorter than the selector's set-up must not end later for it.
-    Work still going on then is abandoned (nothing is written to the plugin after its run) and
-    the store's connection is closed by whoever finishes last.
+    ``close()`` never waits: a run shorter than this work must not end later for it. Work still
+    going on then is abandoned (nothing is written to the plugin after its run) and the store's
+    connection is closed by whoever finishes last.
     """
 
     def __init__(
@@ -46,7 +48,8 @@ class KeptRecordings:
         self.projects = list(projects)
         self._files = files
         self._lock = threading.Lock()
-        self._prepared: tuple[Selector, ChangeSet] | None = None
+        self._prepared: _Prepared | None = None
+        self._selector: Selector | None = None
         self._closed = False
 
     def prepare(self) -> None:
@@ -58,8 +61,7 @@ class KeptRecordings:
             store = DepStore(self.repo_root, warn=_quiet)
             try:
                 results = ResultsStore.load(self.repo_root)
-                selector = Selector(self.repo_root, self.projects, store, results, self._files)
-                self._prepared = (selector, changed_files(self.repo_root))
+                self._prepared = _Prepared(store, results, changed_files(self.repo_root))
             except BaseException:
                 store.close()
                 raise
@@ -69,24 +71,37 @@ class KeptRecordings:
         current (none once closed)."""
         self.prepare()
         with self._lock:
-            if self._prepared is None:
-                return []
-            selector, changes = self._prepared
+            prepared = self._prepared
             project = next((p for p in self.projects if p.root == project_root), None)
-            if project is None:
-                return []
-            recorded = selector.store.tests(env)
-            if not recorded:
-                return []
-            chosen = selector.select(changes, {project.root: env}, only=project).projects[0]
-            if chosen.whole is not None:
+            if prepared is None or project is None:
                 return []
             prefix = "" if project.rel == "." else f"{project.rel}/"
-            return [
-                nodeid
-                for nodeid, (real, _) in recorded.items()
-                if real and nodeid.startswith(prefix) and chosen.reason_for(nodeid) is None
-            ]
+            recorded = [n for n in prepared.store.recorded_in_full(env) if n.startswith(prefix)]
+            if not recorded:
+                return []
+            failed = set(prepared.results.failed())
+            if not prepared.changes.paths and not self._drifted(prepared.store, env):
+                return [n for n in recorded if n not in failed]
+            if self._selector is None:
+                self._selector = Selector(
+                    self.repo_root, self.projects, prepared.store, prepared.results, self._files
+                )
+            chosen = self._selector.select(prepared.changes, {project.root: env}, only=project)
+            if chosen.projects[0].whole is not None:
+                return []
+            selected = chosen.projects[0].reason_for
+            return [n for n in recorded if selected(n) is None]
+
+    def _drifted(self, store: DepStore, env: str) -> bool:
+        """Whether a file some recording of ``env`` ran against is no longer that version."""
+        seen: dict[str, str | None] = {}
+        for rel, blob in store.versions(env):
+            if rel not in seen:
+                seen[rel] = file_blob(self.repo_root / rel)
+            current = seen[rel]
+            if current != blob and not (current is None and blob == MISSING_BLOB):
+                return True
+        return False
 
     def close(self) -> None:
         """Close the store's connection now if no work holds it, else as that work ends."""
@@ -105,12 +120,21 @@ class KeptRecordings:
 
     def _release(self) -> None:
         if self._prepared is not None:
-            self._prepared[0].store.close()
+            self._prepared.store.close()
             self._prepared = None
+            self._selector = None
 
     def for_command(self, project_root: Path) -> CurrentRecordings:
         """What a pytest command of ``project_root`` asks (``PytestCommand.kept_recordings``)."""
         return _ForCommand(self, project_root)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    store: DepStore
+    results: ResultsStore
+    changes: ChangeSet
+    """git's changes against HEAD, as ``run --affected`` sees them."""
 
 
 class _ForCommand:
