@@ -111,6 +111,17 @@ def test_an_edit_records_again_only_the_tests_it_can_affect(repo: Path, cli: Cli
     assert after[G]["heavy/steps.py"] == new_blob != before[G]["heavy/steps.py"]
 
 
+def test_a_committed_edit_records_again_the_tests_that_ran_the_old_version(
+    repo: Path, cli: Cli
+) -> None:
+    # git sees no change against HEAD; the recordings name the version before the commit.
+    edit_once(repo, "heavy/steps.py", "return 2", "return 1 + 1")
+    git(repo, "commit", "-qam", "g computes")
+    mark_every_recording(repo)
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == {G}
+
+
 def test_a_test_that_failed_last_time_is_recorded_again(repo: Path, cli: Cli) -> None:
     # No file changes: test_f fails for a reason outside the repository, then passes again.
     assert cli(["run"], repo, {"MAKE_F_FAIL": "1"}).code == 1
