@@ -98,20 +98,25 @@ def _module_source(index: int, count: int, first: int) -> str:
     return "\n".join(lines)
 
 
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+}
+
+
 def git_commit_all(repo: Path) -> None:
     """``git init`` and commit everything (gateui lists files with ``git ls-files``)."""
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-        "GIT_COMMITTER_NAME": "bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    }
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "commit", "-q", "-m", "generated benchmark repository"],
-    ):
+    env = {**os.environ, **_GIT_ENV}
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, env=env, check=True)
+    commit_everything(repo, "generated benchmark repository")
+
+
+def commit_everything(repo: Path, message: str) -> None:
+    """Commit every change of ``repo``'s working tree."""
+    env = {**os.environ, **_GIT_ENV}
+    for argv in (["git", "add", "-A"], ["git", "commit", "-q", "-m", message]):
         subprocess.run(argv, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
 
 

@@ -13,6 +13,10 @@ PYTHONDONTWRITEBYTECODE=1, all output to /dev/null:
   gateui-record-all
                the same after removing the dependency store (untimed): every test records, as
                in a repository's first run (only when the gateui has kept recordings)
+  gateui-after-edit
+               the same after committing an edit of one test (untimed): the recordings name the
+               version before it, so gateui works out what the edit affects (the full selector)
+               and records that test again
   gateui-no-record
                gateui run --no-record -C REPO -- -p no:cacheprovider (only when ``run`` has it)
   gateui-json  gateui run --json -C REPO -- -p no:cacheprovider
@@ -56,6 +60,7 @@ from _util import (
     Timing,
     bench_env,
     command_line,
+    commit_everything,
     generate_repo,
     git_commit_all,
     load_average,
@@ -102,6 +107,21 @@ def _forget_recordings(repo: Path) -> Callable[[], None]:
     return forget
 
 
+def _edit_one_test(repo: Path) -> Callable[[], None]:
+    """Toggle one test's body and commit it: a change nothing but that test can observe."""
+
+    def edit() -> None:
+        path = repo / "tests" / "test_mod_0.py"
+        text = path.read_text()
+        plain, edited = "    assert 0 == 0\n", "    assert 0 == 0, 'edited'\n"
+        path.write_text(
+            text.replace(edited, plain) if edited in text else text.replace(plain, edited)
+        )
+        commit_everything(repo, "edit one test")
+
+    return edit
+
+
 def _timed(arm: Arm, repo: Path) -> Timing:
     if arm.before is not None:
         arm.before()
@@ -128,6 +148,7 @@ def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> lis
         # Every test recorded, as in a first run: the arm above records only what changed.
         full = [*run, "-C", str(repo), "--", *NO_CACHE]
         result.append(Arm("gateui-record-all", full, base, _forget_recordings(repo)))
+        result.append(Arm("gateui-after-edit", full, base, _edit_one_test(repo)))
     if baseline is not None:
         for label, src in (("base", baseline), ("new", SOURCE)):
             module = [str(PYTHON), "-m", "gateui", "run"]

@@ -14,6 +14,8 @@ own connection to the store and its own reading of the results.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -50,6 +52,8 @@ class KeptRecordings:
         self._lock = threading.Lock()
         self._prepared: _Prepared | None = None
         self._selector: Selector | None = None
+        self._changes: ChangeSet | None = None
+        """git's changes against HEAD, as ``run --affected`` sees them (read with the selector)."""
         self._closed = False
 
     def prepare(self) -> None:
@@ -61,7 +65,7 @@ class KeptRecordings:
             store = DepStore(self.repo_root, warn=_quiet)
             try:
                 results = ResultsStore.load(self.repo_root)
-                self._prepared = _Prepared(store, results, changed_files(self.repo_root))
+                self._prepared = _Prepared(store, results, _tree_changed(self.repo_root))
             except BaseException:
                 store.close()
                 raise
@@ -80,13 +84,15 @@ class KeptRecordings:
             if not recorded:
                 return []
             failed = set(prepared.results.failed())
-            if not prepared.changes.paths and not self._drifted(prepared.store, env):
+            if not prepared.tree_changed and not self._drifted(prepared.store, env):
                 return [n for n in recorded if n not in failed]
             if self._selector is None:
                 self._selector = Selector(
                     self.repo_root, self.projects, prepared.store, prepared.results, self._files
                 )
-            chosen = self._selector.select(prepared.changes, {project.root: env}, only=project)
+                self._changes = changed_files(self.repo_root)
+            assert self._changes is not None
+            chosen = self._selector.select(self._changes, {project.root: env}, only=project)
             if chosen.projects[0].whole is not None:
                 return []
             selected = chosen.projects[0].reason_for
@@ -133,8 +139,25 @@ class KeptRecordings:
 class _Prepared:
     store: DepStore
     results: ResultsStore
-    changes: ChangeSet
-    """git's changes against HEAD, as ``run --affected`` sees them."""
+    tree_changed: bool
+    """Whether git sees any change against HEAD (``_tree_changed``)."""
+
+
+def _tree_changed(repo_root: Path) -> bool:
+    """Whether ``git status`` shows anything (a change, a file git does not ignore and does not
+    track), or cannot say. Broader than ``changed_files`` (which leaves out what is never the
+    project's): a yes only costs the full selection, which makes up its own mind."""
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "-z", "--untracked-files=all"],
+            cwd=repo_root,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
+    except OSError:
+        return True
+    return result.returncode != 0 or bool(result.stdout)
 
 
 class _ForCommand:
