@@ -20,6 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from gateui.core.discovery.discover import load_projects
+from gateui.core.plan.run_plan import RunRequest, plan_run
+from gateui.core.running.pytest_process import PytestProcess
+from gateui.core.running.warm import WarmPool
+from gateui.core.selection.affected import with_recording
+from gateui.core.selection.bookkeeping import Bookkeeping
+from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.kept_recordings import KeptRecordings, with_kept_recordings
 from helpers import CliResult, edit_once, git
 from helpers import steps_repo as make_steps_repo
 
@@ -175,3 +183,29 @@ def test_the_plugin_skips_recording_only_the_listed_tests_of_a_whole_list(
     # A list cut short (no last line) skips nothing.
     assert plugin_run(repo, b"tests/test_steps.py::test_f\n") == {F: True, G: True}
     assert plugin_run(repo, b"") == {F: True, G: True}
+
+
+def test_a_run_forked_from_a_warm_process_records_again_only_what_the_edit_affects(
+    repo: Path,
+) -> None:
+    mark_every_recording(repo)
+    edit_once(repo, "heavy/steps.py", "return 2", "return 1 + 1")
+    projects = load_projects(repo)
+    kept = KeptRecordings(repo, projects)
+    commands = with_kept_recordings(
+        with_recording(plan_run(projects, RunRequest(), repo), repo), kept
+    )
+    store = DepStore(repo)
+    books = Bookkeeping(repo, store)
+    try:
+        with WarmPool(repo) as pool:
+            (command,) = commands
+            process = PytestProcess(command, warm=pool)
+            for event in process.events():
+                books.handle(event)
+            assert process.forked
+        books.save()
+    finally:
+        kept.close()
+        store.close()
+    assert recorded_again(repo) == {G}

@@ -50,7 +50,9 @@ class ForkedRun:
         cwd: Path,
         env: Mapping[str, str],
         channel_fd: int,
+        extra_fds: Sequence[int] = (),
     ) -> None:
+        """``channel_fd`` and ``extra_fds`` reach the run under the same numbers."""
         self._sock = run_socket
         self._pending = b""
         self.returncode: int | None = None
@@ -64,13 +66,15 @@ class ForkedRun:
                     "args": list(args),
                     "cwd": str(cwd),
                     "env": dict(env),
-                    "fds": [0, 1, 2, channel_fd],
+                    "fds": [0, 1, 2, channel_fd, *extra_fds],
                 }
             ).encode()
             message = _HEADER.pack(len(body)) + body
             try:
                 sent = socket.send_fds(
-                    run_socket, [message[:_FIRST_CHUNK]], [null, out_write, out_write, channel_fd]
+                    run_socket,
+                    [message[:_FIRST_CHUNK]],
+                    [null, out_write, out_write, channel_fd, *extra_fds],
                 )
                 run_socket.sendall(message[sent:])
             except OSError as exc:

@@ -282,6 +282,11 @@ class PytestProcess(GroupProcess):
         env = plugin_environment(base, f"fd:{write_fd}", self._key)
         argv = self.command.argv()
         proc: ChildHandle | None = None
+        kept = self.command.kept_recordings
+        if kept is not None and self.command.wrap is None:
+            self._record_skip = RecordSkipFeed(kept)
+            env.update(self._record_skip.env)
+        skip_fds = () if self._record_skip is None else (self._record_skip.child_fd,)
         if warm is not None:
             # Forked from the warm process: nothing is started here, the run begins at the fork.
             try:
@@ -291,6 +296,7 @@ class PytestProcess(GroupProcess):
                     self.command.project_root,
                     run_environment(env, self.token),
                     write_fd,
+                    skip_fds,
                 )
             except WarmRunRefused as exc:
                 warm.close()
@@ -298,24 +304,20 @@ class PytestProcess(GroupProcess):
             if proc is not None:
                 self._adopt(proc)
         if proc is None:
-            pass_fds = [write_fd]
-            kept = self.command.kept_recordings
-            if kept is not None and self.command.wrap is None:
-                self._record_skip = RecordSkipFeed(kept)
-                env.update(self._record_skip.env)
-                pass_fds.append(self._record_skip.child_fd)
             try:
                 if self.command.wrap is not None:
                     argv = self.command.wrap(argv, env)
-                proc = self._launch(argv, cwd=self.command.project_root, env=env, pass_fds=pass_fds)
+                proc = self._launch(
+                    argv, cwd=self.command.project_root, env=env, pass_fds=(write_fd, *skip_fds)
+                )
             except OSError as exc:
                 os.close(read_fd)
                 os.close(write_fd)
                 if self._record_skip is not None:
                     self._record_skip.close()
                 raise InterpreterError(f"{interpreter}: cannot start: {exc}") from exc
-            if self._record_skip is not None:
-                self._record_skip.started()
+        if self._record_skip is not None:
+            self._record_skip.started()
         self.forked = isinstance(proc, ForkedRun)
         # Only the run holds the write end now, so its end means EOF here.
         os.close(write_fd)

@@ -36,6 +36,7 @@ from gateui.core.selection.affected import plan_affected, with_recording
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.changes import ChangeSet, changed_files
 from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.kept_recordings import KeptRecordings, with_kept_recordings
 from gateui.core.selection.selector import ProjectSelection, Selector, forget_environment_keys
 
 # Folders whose changes never trigger a run: what is never the project's (one rule), and
@@ -501,18 +502,27 @@ class WatchSession:
     ) -> Iterator[WatchEvent | set[str]]:
         """A cycle the user asked for: the request as ``gateui run`` plans it."""
         commands = plan_run(self.projects, manual.request, self.repo_root)
+        kept = None
         if self.record:
             commands = with_recording(commands, self.repo_root)
-        yield CycleStarted(
-            changed=(),
-            tests=0,
-            files=0,
-            whole_projects=(),
-            carried_over=0,
-            known_tests=len(books.results),
-            manual=manual.what,
-        )
-        yield from self._stream(RunSession(commands, warm=self._warm), books, [], _Carry())
+            if books.store is not None and books.store.recorded_any():
+                # Tests whose recordings are current are not recorded again.
+                kept = KeptRecordings(self.repo_root, self.projects)
+                commands = with_kept_recordings(commands, kept)
+        try:
+            yield CycleStarted(
+                changed=(),
+                tests=0,
+                files=0,
+                whole_projects=(),
+                carried_over=0,
+                known_tests=len(books.results),
+                manual=manual.what,
+            )
+            yield from self._stream(RunSession(commands, warm=self._warm), books, [], _Carry())
+        finally:
+            if kept is not None:
+                kept.close()
 
     def _stream(
         self,
