@@ -54,8 +54,9 @@ ORDER_SEED_ENV = "GATEUI_ORDER_SEED"
 # gateui's warm process preloads for the next run.
 WARM_MODULES_ENV = "GATEUI_WARM_MODULES"
 # ``fd:N``, a pipe gateui writes while pytest starts: the node ids (as pytest names them, one per
-# line, until the pipe ends) whose recordings gateui holds and nothing they ran has changed since.
-# Those are not recorded again; every other test is, and all of them until the list has ended.
+# line, then a last line ``RECORD_SKIP_END``) whose recordings gateui holds and nothing they ran
+# has changed since. Those are not recorded again; every other test is, and all of them until the
+# whole list has arrived (a list without its last line is ignored).
 RECORD_SKIP_ENV = "GATEUI_RECORD_SKIP"
 RECORD_SKIP_END = "."
 # Captured output can be huge (a test printing a megabyte); the tail is what people read.
