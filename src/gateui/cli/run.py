@@ -181,20 +181,11 @@ def _run(
         else:
             commands = plan_run(projects, request, repo_root, files)
             if record:
-                from gateui.core.selection.affected import with_recording
+                # Tests whose recordings are current are not recorded again.
+                from gateui.core.selection.kept_recordings import recorded_full_run
 
-                commands = with_recording(commands, repo_root)
-                assert store is not None
-                if store.recorded_any():
-                    # Tests whose recordings are current are not recorded again.
-                    from gateui.core.selection.kept_recordings import (
-                        KeptRecordings,
-                        with_kept_recordings,
-                    )
-
-                    kept = KeptRecordings(repo_root, projects, files)
-                    closing.callback(kept.close)  # (before the store: callbacks run last first)
-                    commands = with_kept_recordings(commands, kept)
+                commands, over = recorded_full_run(commands, repo_root, projects, store, files)
+                closing.callback(over)  # (before the store: callbacks run last first)
         junit = Path(args.junitxml).resolve() if args.junitxml else None
         # A warm process another gateui keeps for a project (watch mode, the TUI) takes the run
         # when it is up; none is started for one run.

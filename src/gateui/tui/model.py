@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,3 +335,5 @@ class Planned:
     commands: list[PytestCommand]
     header: str = ""
     """A line that says what was selected and why (affected runs)."""
+    over: Callable[[], None] | None = None
+    """Called once the run is over (what the plan holds open for it)."""

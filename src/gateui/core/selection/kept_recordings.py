@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from gateui.core.discovery.discover import Project
 from gateui.core.running.pytest_process import CurrentRecordings, PytestCommand
 from gateui.core.running.results import ResultsStore
+from gateui.core.selection.affected import with_recording
 from gateui.core.selection.changes import ChangeSet, changed_files, file_blob
 from gateui.core.selection.depstore import MISSING_BLOB, DepStore
 from gateui.core.selection.selector import Selector
@@ -179,6 +180,26 @@ def with_kept_recordings(
 ) -> list[PytestCommand]:
     """Recorded commands that skip recordings ``kept`` says are current."""
     return [replace(c, kept_recordings=kept.for_command(c.project_root)) for c in commands]
+
+
+def recorded_full_run(
+    commands: Sequence[PytestCommand],
+    repo_root: Path,
+    projects: Sequence[Project],
+    store: DepStore | None,
+    files: Sequence[PurePosixPath] | None = None,
+) -> tuple[list[PytestCommand], Callable[[], None]]:
+    """A full run's ``commands`` recording what each test executes, and — where ``store``
+    holds recordings — not again what is current; with what to call once the run is over."""
+    commands = with_recording(commands, repo_root)
+    if store is None or not store.recorded_any():
+        return commands, _nothing
+    kept = KeptRecordings(repo_root, projects, files)
+    return with_kept_recordings(commands, kept), kept.close
+
+
+def _nothing() -> None:
+    """Nothing to close."""
 
 
 def _quiet(message: str) -> None:

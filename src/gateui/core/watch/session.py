@@ -13,6 +13,7 @@ worker); the change source is injectable, so tests feed scripted changes.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import queue
@@ -32,11 +33,11 @@ from gateui.core.discovery.discover import Project
 from gateui.core.plan.run_plan import RunRequest, RunSession, plan_run
 from gateui.core.running.events import Event, RunSummary, TestFinished
 from gateui.core.running.warm import WarmPool
-from gateui.core.selection.affected import plan_affected, with_recording
+from gateui.core.selection.affected import plan_affected
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.changes import ChangeSet, changed_files
 from gateui.core.selection.depstore import DepStore
-from gateui.core.selection.kept_recordings import KeptRecordings, with_kept_recordings
+from gateui.core.selection.kept_recordings import recorded_full_run
 from gateui.core.selection.selector import ProjectSelection, Selector, forget_environment_keys
 
 # Folders whose changes never trigger a run: what is never the project's (one rule), and
@@ -502,14 +503,13 @@ class WatchSession:
     ) -> Iterator[WatchEvent | set[str]]:
         """A cycle the user asked for: the request as ``gateui run`` plans it."""
         commands = plan_run(self.projects, manual.request, self.repo_root)
-        kept = None
-        if self.record:
-            commands = with_recording(commands, self.repo_root)
-            if books.store is not None and books.store.recorded_any():
+        with contextlib.ExitStack() as closing:
+            if self.record:
                 # Tests whose recordings are current are not recorded again.
-                kept = KeptRecordings(self.repo_root, self.projects)
-                commands = with_kept_recordings(commands, kept)
-        try:
+                commands, over = recorded_full_run(
+                    commands, self.repo_root, self.projects, books.store
+                )
+                closing.callback(over)
             yield CycleStarted(
                 changed=(),
                 tests=0,
@@ -520,9 +520,6 @@ class WatchSession:
                 manual=manual.what,
             )
             yield from self._stream(RunSession(commands, warm=self._warm), books, [], _Carry())
-        finally:
-            if kept is not None:
-                kept.close()
 
     def _stream(
         self,

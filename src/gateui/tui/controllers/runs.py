@@ -37,9 +37,10 @@ from gateui.core.running.events import (
 )
 from gateui.core.running.results import ResultsStore
 from gateui.core.running.warm import WarmPool, warm_enabled
-from gateui.core.selection.affected import plan_affected, with_recording
+from gateui.core.selection.affected import plan_affected
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.depstore import DepStore
+from gateui.core.selection.kept_recordings import recorded_full_run
 from gateui.tui.controllers.discovery import DiscoveryController
 from gateui.tui.controllers.notes import LogNote
 from gateui.tui.model import Planned, RunTally, Scope, failed_in_scope, node_paths
@@ -130,7 +131,11 @@ def recording_planner(projects: Sequence[Project], request: RunRequest, repo_roo
     """Plan ``request`` as ``gateui run`` does (recording what each test executes)."""
 
     def plan(books: Bookkeeping, workdir: Path) -> Planned:
-        return Planned(with_recording(plan_run(projects, request, repo_root), repo_root))
+        # Tests whose recordings are current are not recorded again.
+        commands, over = recorded_full_run(
+            plan_run(projects, request, repo_root), repo_root, projects, books.store
+        )
+        return Planned(commands, over=over)
 
     return plan
 
@@ -231,6 +236,7 @@ class RunController:
                 return
             with owned_tempdir("gateui-") as workdir:
                 books = Bookkeeping(self.repo_root, DepStore(self.repo_root))
+                planned: Planned | None = None
                 try:
                     planned = planner(books, Path(workdir))
                     self.app.post_message(self.RunPlanned(run.id, planned))
@@ -242,6 +248,8 @@ class RunController:
                         self.hand_over(run, event)
                 finally:
                     # Tests that finished keep their results, also when the run was cut short.
+                    if planned is not None and planned.over is not None:
+                        planned.over()
                     books.save()
                     if books.store is not None:
                         books.store.close()
