@@ -27,7 +27,11 @@ from gateui.core.running.warm import WarmPool
 from gateui.core.selection.affected import with_recording
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.depstore import DepStore
-from gateui.core.selection.kept_recordings import KeptRecordings, with_kept_recordings
+from gateui.core.selection.kept_recordings import (
+    KeptRecordings,
+    recorded_full_run,
+    with_kept_recordings,
+)
 from helpers import CliResult, edit_once, git
 from helpers import steps_repo as make_steps_repo
 
@@ -209,3 +213,39 @@ def test_a_run_forked_from_a_warm_process_records_again_only_what_the_edit_affec
         kept.close()
         store.close()
     assert recorded_again(repo) == {G}
+
+
+def test_a_first_run_records_everything_and_a_later_one_keeps_what_is_current(
+    tmp_path: Path, cli: Cli
+) -> None:
+    root = make_steps_repo(tmp_path / "repo", STEPS, TESTS)
+    projects = load_projects(root)
+    store = DepStore(root)
+    try:
+        first, over = recorded_full_run(
+            plan_run(projects, RunRequest(), root), root, projects, store
+        )
+        over()
+        assert [c.kept_recordings for c in first] == [None]
+        assert all(c.env["GATEUI_RECORD"] == str(root) for c in first)
+        assert cli(["run"], root).code == 0
+        later, over = recorded_full_run(
+            plan_run(projects, RunRequest(), root), root, projects, store
+        )
+        try:
+            (command,) = later
+            assert command.kept_recordings is not None
+            assert sorted(command.kept_recordings.current(recorded_env(root))) == [F, G]
+        finally:
+            over()
+    finally:
+        store.close()
+
+
+def recorded_env(repo: Path) -> str:
+    db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
+    try:
+        (env,) = {e for (e,) in db.execute("SELECT env FROM tests")}
+    finally:
+        db.close()
+    return str(env)
