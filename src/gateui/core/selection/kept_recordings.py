@@ -78,7 +78,7 @@ class KeptRecordings:
         with self._lock:
             prepared = self._prepared
             project = next((p for p in self.projects if p.root == project_root), None)
-            if prepared is None or project is None:
+            if prepared is None or project is None or self._closed:
                 return []
             prefix = "" if project.rel == "." else f"{project.rel}/"
             recorded = [n for n in prepared.store.recorded_in_full(env) if n.startswith(prefix)]
