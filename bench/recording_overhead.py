@@ -28,6 +28,10 @@ size after the last recorded run, per 10,000 tests. Targets (issue 14): ``gateui
 ≤ 1.15 on Python 3.11, ≤ 1.05 where ``sys.monitoring`` exists (3.12+); store ≤ 10 MB per 10,000
 tests.
 
+``--corpus NAMES`` adds projects of ``bench/real_projects.py`` (each its pinned sdist with its
+tests and a venv of its pinned test dependencies, gateui's arms pointed at it through
+``[tool.gateui] python``).
+
 ``--python BASE`` runs the tests with a benchmark virtualenv made from BASE (``--pytest`` pins its
 pytest, 9.2.0 by default); the gateui arms reach it through ``[tool.gateui] python``, committed in
 each repository. ``--real`` adds real projects from pinned sdists (``_interpreters.REAL_PROJECTS``),
@@ -63,6 +67,7 @@ from _interpreters import (
     real_project,
     use_interpreter,
 )
+from real_projects import PROJECTS, configure, prepare
 from selection_kit import (
     DEMO,
     GATEUI,
@@ -90,8 +95,10 @@ TARGET_PYTHON = PYTHON
 MONITORED = hasattr(sys, "monitoring")
 
 
-def argv_env(arm: str, repo: Path) -> tuple[list[str], dict[str, str]]:
-    pytest = [str(TARGET_PYTHON), "-m", "pytest", *NO_CACHE, "-q"]
+def argv_env(arm: str, repo: Path, python: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """``python``: the tests' interpreter (default ``TARGET_PYTHON``); gateui's arms find it in
+    the repository's ``[tool.gateui] python``."""
+    pytest = [str(python or TARGET_PYTHON), "-m", "pytest", *NO_CACHE, "-q"]
     plugin_env = {"PYTHONPATH": str(PLUGIN_DIR), "GATEUI_EVENTS": os.devnull}
     if arm == "pytest":
         return pytest, bench_env()
@@ -126,13 +133,15 @@ def timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, f
     return wall, cpu
 
 
-def measure(repo: Path, rounds: int) -> dict[str, list[tuple[float, float]]]:
+def measure(
+    repo: Path, rounds: int, python: Path | None = None
+) -> dict[str, list[tuple[float, float]]]:
     samples: dict[str, list[tuple[float, float]]] = {arm: [] for arm in ARMS}
-    warm_argv, warm_env = argv_env("pytest", repo)
+    warm_argv, warm_env = argv_env("pytest", repo, python)
     timed(warm_argv, repo, warm_env)  # warm-up, discarded
     for _ in range(rounds):
         for arm in ARMS:
-            argv, env = argv_env(arm, repo)
+            argv, env = argv_env(arm, repo, python)
             if arm == "gateui-record-all":
                 for path in (repo / ".gateui").glob("deps.sqlite*"):
                     path.unlink()
@@ -348,7 +357,16 @@ def main() -> int:
         action="store_true",
         help="also the real projects (pinned sdists, downloaded once)",
     )
+    parser.add_argument(
+        "--corpus",
+        metavar="NAMES",
+        help="also these projects of bench/real_projects.py (comma-separated), each with its "
+        "pinned test dependencies; their venvs are made from this interpreter, so not with "
+        "--python",
+    )
     args = parser.parse_args()
+    if args.corpus and args.python is not None:
+        parser.error("--corpus runs each project in its own venv of this interpreter: no --python")
     global TARGET_PYTHON, MONITORED
     if args.python is not None:
         TARGET_PYTHON = bench_venv(args.python, args.pytest)
@@ -382,10 +400,22 @@ def main() -> int:
         if args.python is not None:
             for _, repo, _ in repos:
                 use_interpreter(repo, TARGET_PYTHON)
+        # Projects of the warm-runner corpus, each with its own pinned test dependencies in a
+        # venv of its own (made from this interpreter).
+        corpus_python: dict[Path, Path] = {}
+        for project in args.corpus.split(",") if args.corpus else ():
+            tree, python = prepare(project)
+            copy = work / f"{project}-source"
+            shutil.copytree(tree, copy)
+            configure(copy, project, python, warm=False)
+            repo = fresh_git_copy(copy, work / project)
+            corpus_python[repo] = python
+            compile_gateui(python)
+            repos.append((f"{project} ({PROJECTS[project].sdist})", repo, 0))
         sizes = []
         for name, repo, n in repos:
             clock = time.perf_counter()
-            samples = measure(repo, rounds)
+            samples = measure(repo, rounds, corpus_python.get(repo))
             size = store_size(repo)
             # A real project's tests are counted by what the last recorded run stored.
             rows, ratios = report(name, n or int(size[0]), samples)
