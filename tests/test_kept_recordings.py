@@ -24,13 +24,10 @@ from gateui.core.discovery.discover import load_projects
 from gateui.core.plan.run_plan import RunRequest, plan_run
 from gateui.core.running.pytest_process import PytestProcess
 from gateui.core.running.warm import WarmPool
-from gateui.core.selection.affected import with_recording
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.depstore import DepStore
 from gateui.core.selection.kept_recordings import (
-    KeptRecordings,
     recorded_full_run,
-    with_kept_recordings,
 )
 from helpers import CliResult, edit_once, git
 from helpers import steps_repo as make_steps_repo
@@ -195,11 +192,10 @@ def test_a_run_forked_from_a_warm_process_records_again_only_what_the_edit_affec
     mark_every_recording(repo)
     edit_once(repo, "heavy/steps.py", "return 2", "return 1 + 1")
     projects = load_projects(repo)
-    kept = KeptRecordings(repo, projects)
-    commands = with_kept_recordings(
-        with_recording(plan_run(projects, RunRequest(), repo), repo), kept
-    )
     store = DepStore(repo)
+    commands, over = recorded_full_run(
+        plan_run(projects, RunRequest(), repo), repo, projects, store
+    )
     books = Bookkeeping(repo, store)
     try:
         with WarmPool(repo) as pool:
@@ -210,7 +206,7 @@ def test_a_run_forked_from_a_warm_process_records_again_only_what_the_edit_affec
             assert process.forked
         books.save()
     finally:
-        kept.close()
+        over()
         store.close()
     assert recorded_again(repo) == {G}
 

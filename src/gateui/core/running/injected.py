@@ -19,5 +19,8 @@ PLUGIN_IMPLEMENTATION = (
     _PACKAGE / "pytest_plugin_implementation" / "gateui_events_implementation.py"
 )
 
+RECORD_ENV = "GATEUI_RECORD"
+"""Set to the repository root, the plugin records what each test executes and reads there."""
+
 MIX_FORMATTER_FILE = _PACKAGE / "exunit_formatter" / "gateui_formatter.exs"
 MIX_FORMATTER_MODULE = "GateuiFormatter"

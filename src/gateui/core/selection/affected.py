@@ -28,6 +28,7 @@ from gateui.core.plan.run_plan import (
     repo_command_suites,
     resolve_suite,
 )
+from gateui.core.running.injected import RECORD_ENV
 from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
 from gateui.core.selection.changes import ChangeSet, changed_files
@@ -232,11 +233,6 @@ def _keep_under(chosen: ProjectSelection, allowed: Sequence[str]) -> None:
             del table[key]
 
 
-def with_recording(commands: Sequence[PytestCommand], repo_root: Path) -> list[PytestCommand]:
-    """Turn recording on for plain runs, so the next ``--affected`` has data."""
-    return [replace(c, env={**c.env, "GATEUI_RECORD": str(repo_root)}) for c in commands]
-
-
 def selection_commands(
     selection: Selection,
     results: ResultsStore,
@@ -253,7 +249,7 @@ def selection_commands(
         if chosen.empty:
             continue
         project = chosen.project
-        env = {"GATEUI_RECORD": str(record_root)} if record_root else {}
+        env = {RECORD_ENV: str(record_root)} if record_root else {}
         args = list(base_args.get(project.root, ()))
         reasons = chosen.reasons()
         if chosen.whole is None:

@@ -20,14 +20,18 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from gateui.core.discovery.discover import Project
+from gateui.core.running.injected import RECORD_ENV
 from gateui.core.running.pytest_process import CurrentRecordings, PytestCommand
 from gateui.core.running.results import ResultsStore
-from gateui.core.selection.affected import with_recording
-from gateui.core.selection.changes import ChangeSet, changed_files, file_blob
+from gateui.core.selection.changes import file_blob
 from gateui.core.selection.depstore import MISSING_BLOB, DepStore
-from gateui.core.selection.selector import Selector
+
+if TYPE_CHECKING:
+    from gateui.core.selection.changes import ChangeSet
+    from gateui.core.selection.selector import Selector
 
 
 class KeptRecordings:
@@ -88,6 +92,11 @@ class KeptRecordings:
             if not prepared.tree_changed and not self._drifted(prepared.store, env):
                 return [n for n in recorded if n not in failed]
             if self._selector is None:
+                # Imported here, in the thread: a run whose tree did not change never needs them,
+                # and none of it is worth delaying pytest's start for.
+                from gateui.core.selection.changes import changed_files
+                from gateui.core.selection.selector import Selector
+
                 self._selector = Selector(
                     self.repo_root, self.projects, prepared.store, prepared.results, self._files
                 )
@@ -175,13 +184,6 @@ class _ForCommand:
         return self._kept.current(env, self._root)
 
 
-def with_kept_recordings(
-    commands: Sequence[PytestCommand], kept: KeptRecordings
-) -> list[PytestCommand]:
-    """Recorded commands that skip recordings ``kept`` says are current."""
-    return [replace(c, kept_recordings=kept.for_command(c.project_root)) for c in commands]
-
-
 def recorded_full_run(
     commands: Sequence[PytestCommand],
     repo_root: Path,
@@ -191,11 +193,12 @@ def recorded_full_run(
 ) -> tuple[list[PytestCommand], Callable[[], None]]:
     """A full run's ``commands`` recording what each test executes, and — where ``store``
     holds recordings — not again what is current; with what to call once the run is over."""
-    commands = with_recording(commands, repo_root)
+    commands = [replace(c, env={**c.env, RECORD_ENV: str(repo_root)}) for c in commands]
     if store is None or not store.recorded_any():
         return commands, _nothing
     kept = KeptRecordings(repo_root, projects, files)
-    return with_kept_recordings(commands, kept), kept.close
+    kept_commands = [replace(c, kept_recordings=kept.for_command(c.project_root)) for c in commands]
+    return kept_commands, kept.close
 
 
 def _nothing() -> None:
