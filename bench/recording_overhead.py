@@ -96,24 +96,30 @@ MONITORED = hasattr(sys, "monitoring")
 
 
 def argv_env(arm: str, repo: Path, python: Path | None = None) -> tuple[list[str], dict[str, str]]:
-    """``python``: the tests' interpreter (default ``TARGET_PYTHON``); gateui's arms find it in
-    the repository's ``[tool.gateui] python``."""
+    """``python``: the tests' interpreter (default ``TARGET_PYTHON``), a project's own venv whose
+    pytest plugins all belong to it (gateui's development plugins are not turned off there);
+    gateui's arms find it in the repository's ``[tool.gateui] python``."""
     pytest = [str(python or TARGET_PYTHON), "-m", "pytest", *NO_CACHE, "-q"]
     plugin_env = {"PYTHONPATH": str(PLUGIN_DIR), "GATEUI_EVENTS": os.devnull}
-    if arm == "pytest":
-        return pytest, bench_env()
+    extra: dict[str, str] = {}
     if arm == "plugin":
-        return [*pytest, "-p", "gateui_events"], bench_env(plugin_env)
-    if arm == "plugin+record":
-        return [*pytest, "-p", "gateui_events"], bench_env(
-            {**plugin_env, "GATEUI_RECORD": str(repo)}
-        )
-    if arm == "gateui-no-record":
-        return [str(GATEUI), "run", "--no-record", "-C", str(repo), "--", *NO_CACHE], bench_env()
-    return [str(GATEUI), "run", "-C", str(repo), "--", *NO_CACHE], bench_env()
+        pytest, extra = [*pytest, "-p", "gateui_events"], plugin_env
+    elif arm == "plugin+record":
+        pytest, extra = [*pytest, "-p", "gateui_events"], {**plugin_env, "GATEUI_RECORD": str(repo)}
+    elif arm == "gateui-no-record":
+        pytest = [str(GATEUI), "run", "--no-record", "-C", str(repo), "--", *NO_CACHE]
+    elif arm != "pytest":
+        pytest = [str(GATEUI), "run", "-C", str(repo), "--", *NO_CACHE]
+    env = bench_env(extra)
+    if python is not None:
+        env.pop("PYTEST_ADDOPTS", None)
+    return pytest, env
 
 
-def timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+def timed(
+    argv: Sequence[str], cwd: Path, env: dict[str, str], expected: int = 0
+) -> tuple[float, float]:
+    """Wall and CPU seconds of one run, which must exit with ``expected``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
@@ -127,8 +133,8 @@ def timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, f
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise RuntimeError(f"exit {result.returncode}: {' '.join(argv)}")
+    if result.returncode != expected:
+        raise RuntimeError(f"exit {result.returncode} (expected {expected}): {' '.join(argv)}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
@@ -138,14 +144,20 @@ def measure(
 ) -> dict[str, list[tuple[float, float]]]:
     samples: dict[str, list[tuple[float, float]]] = {arm: [] for arm in ARMS}
     warm_argv, warm_env = argv_env("pytest", repo, python)
-    timed(warm_argv, repo, warm_env)  # warm-up, discarded
+    # Warm-up, discarded. A real project may have tests that fail in this environment: every
+    # arm must then end as plain pytest did.
+    expected = subprocess.run(
+        warm_argv, cwd=repo, env=warm_env, capture_output=True, check=False
+    ).returncode
+    if expected not in (0, 1):
+        raise RuntimeError(f"plain pytest exited {expected} in {repo}: {' '.join(warm_argv)}")
     for _ in range(rounds):
         for arm in ARMS:
             argv, env = argv_env(arm, repo, python)
             if arm == "gateui-record-all":
                 for path in (repo / ".gateui").glob("deps.sqlite*"):
                     path.unlink()
-            samples[arm].append(timed(argv, repo, env))
+            samples[arm].append(timed(argv, repo, env, expected))
     return samples
 
 

@@ -253,17 +253,13 @@ def test_a_full_run_in_the_tui_records_again_only_what_the_edit_affects(
     from textual.pilot import Pilot
 
     from gateui.tui.app import GateuiApp
-    from tui_support import discovered, drive, run_finished
+    from tui_support import drive, run_everything
 
     mark_every_recording(repo)
     edit_once(repo, "heavy/steps.py", "return 2", "return 1 + 1")
 
     async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
-        await discovered(app, pilot)
-        await pilot.press("a")
-        await run_finished(app, pilot)
-        summary = app.runs.current.tally.summary if app.runs.current else None
-        assert summary is not None and summary.passed == 2
+        assert (await run_everything(app, pilot)).passed == 2
 
     drive(GateuiApp(repo), scenario)
     assert recorded_again(repo) == {G}

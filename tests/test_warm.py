@@ -535,7 +535,7 @@ def test_tui_runs_fork_from_a_warm_process_while_the_app_is_open(
     from textual.pilot import Pilot
 
     from gateui.tui.app import GateuiApp
-    from tui_support import discovered, drive, run_finished
+    from tui_support import drive, run_everything
 
     repo = init_repo(write_repo(tmp_path / "repo", {"test_parent.py": PARENT_PROBE}))
     record = tmp_path / "parents"
@@ -543,11 +543,7 @@ def test_tui_runs_fork_from_a_warm_process_while_the_app_is_open(
     servers: list[int] = []
 
     async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
-        await discovered(app, pilot)
-        await pilot.press("a")
-        await run_finished(app, pilot)
-        summary = app.runs.current.tally.summary if app.runs.current else None
-        assert summary is not None and summary.passed == 1
+        assert (await run_everything(app, pilot)).passed == 1
         server, warm = parents(record)[-1]
         assert warm
         servers.append(server)

@@ -64,6 +64,16 @@ async def run_finished(app: GateuiApp, pilot: Pilot[int], timeout: float = 90.0)
     await pilot.pause()
 
 
+async def run_everything(app: GateuiApp, pilot: Pilot[int]) -> RunSummary:
+    """Once the tests are discovered, run them all (``a``) and return the run's summary."""
+    await discovered(app, pilot)
+    await pilot.press("a")
+    await run_finished(app, pilot)
+    summary = app.runs.current.tally.summary if app.runs.current else None
+    assert summary is not None
+    return summary
+
+
 def result(
     nodeid: str,
     outcome: str = "passed",
