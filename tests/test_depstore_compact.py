@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gateui.core.selection._fingerprints import fingerprint
 from gateui.core.selection.depstore import KEPT_ENVIRONMENTS, STORE_FILE, DepStore, TestRecording
 
 pytestmark = pytest.mark.unit
@@ -86,3 +87,27 @@ def test_a_store_of_the_older_layout_is_rebuilt(tmp_path: Path) -> None:
     store.save("env-a", [_recording("tests/test_app.py::test_one")])
     assert list(store.tests("env-a")) == ["tests/test_app.py::test_one"]
     store.close()
+
+
+def test_prints_of_versions_no_recording_names_are_dropped(tmp_path: Path) -> None:
+    """Every edit a run records adds a file version: its print stays only while a recording
+    names that version (in any environment)."""
+    source = b"def main():\n    return 1\n\n\ndef helper():\n    return 2\n"
+    print_ = fingerprint(source)
+    assert print_ is not None
+    store = DepStore(tmp_path)
+    one, two = "tests/test_app.py::test_one", "tests/test_app.py::test_two"
+    store.save("env-a", [_recording(one, blob="b1"), _recording(two, blob="b1")])
+    store.save("env-b", [_recording(one, blob="b1")])
+    for blob in ("b1", "b2", "b3"):
+        store.save_print("src/app.py", blob, print_)
+    # Both tests of env-a move on to b2; env-b still names b1; nothing names b3.
+    store.save("env-a", [_recording(one, blob="b2"), _recording(two, blob="b2")])
+    store.close()
+    again = DepStore(tmp_path)
+    kept = {blob for blob in ("b1", "b2", "b3") if again.has_print("src/app.py", blob)}
+    assert kept == {"b1", "b2"}
+    # A connection that recorded nothing leaves the prints alone.
+    again.save_print("src/app.py", "b3", print_)
+    again.close()
+    assert DepStore(tmp_path).has_print("src/app.py", "b3")

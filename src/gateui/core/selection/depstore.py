@@ -106,6 +106,8 @@ class DepStore:
         self.warn = warn
         self.not_recording: str | None = None
         """Why recordings are not being kept (None while they are)."""
+        self._recorded = False
+        """Whether this connection saved recordings (whose old versions may now be unused)."""
         self._ids: dict[str, int] = {}
         """Text → its row in ``names`` (rows are never deleted, so this never goes stale)."""
         self.db = self._open()
@@ -197,13 +199,27 @@ class DepStore:
             return empty
 
     def close(self) -> None:
+        """Close the connection; after a run that recorded, drop the prints of file versions no
+        recording names any more (each edit of a file adds a version: a long watch session
+        would otherwise keep every one it ever saw)."""
+        if self._recorded:
+            self._write(self._prune_prints)
         self.db.close()
+
+    def _prune_prints(self) -> None:
+        with self.db:
+            self.db.execute(
+                "DELETE FROM prints WHERE (file, blob) NOT IN ("
+                "SELECT f.text, b.text FROM (SELECT DISTINCT file, blob FROM executed) e "
+                "JOIN names f ON f.id = e.file JOIN names b ON b.id = e.blob)"
+            )
 
     # -- writing ---------------------------------------------------------------------------
     def save(self, env: str, recordings: Sequence[TestRecording]) -> None:
         """Replace these tests' rows for ``env`` in one transaction."""
         if recordings:
             self._write(lambda: self._save(env, recordings))
+            self._recorded = True
 
     def _save(self, env: str, recordings: Sequence[TestRecording]) -> None:
         # A test recorded twice in one batch: its last recording replaces the first.
