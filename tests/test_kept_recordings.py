@@ -1,5 +1,6 @@
 """A full recorded run records again only what may have changed: the tests the change can
-affect, the tests that failed last time, and tests without a recording; the others keep theirs.
+affect, the tests that failed last time, and tests without a recording here; the others keep
+theirs (a test left unrecorded stays so until the change can affect it).
 
 Real git repositories, the real CLI in a subprocess, real pytest. Whether a test was recorded
 again is read from the store itself: its stored rows are removed first, and a test recorded
@@ -137,6 +138,26 @@ def test_a_test_that_failed_last_time_is_recorded_again(repo: Path, cli: Cli) ->
     mark_every_recording(repo)
     assert cli(["run"], repo).code == 0
     assert recorded_again(repo) == {F}
+
+
+def test_a_test_left_unrecorded_stays_so_until_the_change_can_affect_it(
+    repo: Path, cli: Cli
+) -> None:
+    # As if test_g's threads had made too many calls to trace: its row says "unrecorded".
+    db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
+    with db:
+        db.execute("UPDATE tests SET recorded = 0 WHERE nodeid = ?", (G,))
+    db.close()
+    mark_every_recording(repo)
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == set()
+    edit_once(repo, "heavy/steps.py", "return 2", "return 1 + 1")
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == {G}
+    db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
+    (recorded,) = db.execute("SELECT recorded FROM tests WHERE nodeid = ?", (G,)).fetchone()
+    db.close()
+    assert recorded == 1
 
 
 def test_a_new_test_is_recorded(repo: Path, cli: Cli) -> None:

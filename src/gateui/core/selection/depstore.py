@@ -370,10 +370,9 @@ class DepStore:
         """Whether any test of any environment has a recording here."""
         return bool(self._rows("SELECT 1 FROM tests LIMIT 1", ()))
 
-    def recorded_in_full(self, env: str) -> list[str]:
-        """The tests of ``env`` with a real recording (not left unrecorded)."""
-        rows = self._rows("SELECT nodeid FROM tests WHERE env=? AND recorded=1", (env,))
-        return [n for (n,) in rows]
+    def recorded_tests(self, env: str) -> list[str]:
+        """The tests ``env`` has a row for: recorded, or left unrecorded (``recorded`` false)."""
+        return [n for (n,) in self._rows("SELECT nodeid FROM tests WHERE env=?", (env,))]
 
     def tests(self, env: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
         """Every test recorded for ``env``: node id → (recorded for real, markers)."""

@@ -4,9 +4,12 @@ A test's recording is current when nothing it could observe has changed since it
 is exactly a test the affected selection would not pick now (against HEAD and against the file
 versions each recording ran against), in an environment whose recordings exist. Recording such a
 test again would write what the store already holds, so a full run records only the rest: the
-tests the current change can affect, the tests that failed last time, and every test without a
-real recording (new, never recorded here, or left unrecorded). Recording then costs what the
-change touches, not the whole suite.
+tests the current change can affect, the tests that failed last time, and every test with no
+recording in this environment (new, or never run here). A test left unrecorded (its threads
+made too many calls to trace, another tracer held the thread) is left so too until the change
+can affect it (selection goes by its imports meanwhile, which selects more, never less):
+recording it again would pay, on every run, for the same unrecorded outcome. Recording then
+costs what the change touches, not the whole suite.
 
 Used beside pytest's start-up (``core.running._record_skip``): in a thread of its own, with its
 own connection to the store and its own reading of the results.
@@ -85,7 +88,7 @@ class KeptRecordings:
             if prepared is None or project is None or self._closed:
                 return []
             prefix = "" if project.rel == "." else f"{project.rel}/"
-            recorded = [n for n in prepared.store.recorded_in_full(env) if n.startswith(prefix)]
+            recorded = [n for n in prepared.store.recorded_tests(env) if n.startswith(prefix)]
             if not recorded:
                 return []
             failed = set(prepared.results.failed())
