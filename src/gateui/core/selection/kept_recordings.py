@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 class KeptRecordings:
     """For one run: the recordings its commands need not make again, per project and
     environment. Shared by the run's commands (one selector for all, made once, and only when
-    something changed: on a tree where nothing did, every real recording is current, and the
-    import graph is not worth building).
+    something changed: on a tree where nothing did, every recording is current, and the import
+    graph is not worth building).
 
     ``close()`` never waits: a run shorter than this work must not end later for it. Work still
     going on then is abandoned (nothing is written to the plugin after its run) and the store's
