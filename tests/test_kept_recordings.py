@@ -284,3 +284,18 @@ def test_a_full_run_in_the_tui_records_again_only_what_the_edit_affects(
 
     drive(GateuiApp(repo), scenario)
     assert recorded_again(repo) == {G}
+
+
+def test_a_kept_recording_still_selects_its_test_when_a_later_edit_breaks_it(
+    repo: Path, cli: Cli
+) -> None:
+    # test_g keeps the recording of the first run (steps.py as committed) through a run after
+    # an edit of f; a later edit of g must still select test_g, and only it.
+    edit_once(repo, "heavy/steps.py", "return 1\n", "value = 1\n    return value\n")
+    mark_every_recording(repo)
+    assert cli(["run"], repo).code == 0
+    assert recorded_again(repo) == {F}
+    edit_once(repo, "heavy/steps.py", "return 2", "return 3")
+    result = cli(["run", "--affected", "--json"], repo)
+    ran = {str(e["nodeid"]): str(e["outcome"]) for e in result.json_lines() if e["event"] == "test"}
+    assert ran == {G: "failed"}
