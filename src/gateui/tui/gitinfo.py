@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
+
+from gateui.core.common.project_files import read_only_git_env
 
 
 def git_branch(repo_root: Path) -> tuple[str | None, bool]:
     """(branch name or short commit when detached, whether ``repo_root`` is in a git work tree)."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    env = read_only_git_env()
     try:
         inside = subprocess.run(
             ["git", "rev-parse", "--is-inside-work-tree"],

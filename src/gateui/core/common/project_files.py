@@ -133,6 +133,12 @@ def _pseudo(name: str) -> bool:
     return name.startswith("<") and name.endswith(">")
 
 
+def read_only_git_env() -> dict[str, str]:
+    """The environment for a question to git that changes nothing: no optional locks (the index
+    refresh a ``git status`` would write), so it never races the user's own git commands."""
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
+
 def git_ignored(repo_root: Path, rels: Iterable[str]) -> set[str]:
     """The subset of ``rels`` that .gitignore excludes, in one ``git check-ignore`` call (a
     tracked file is never ignored; outside git nothing is)."""
@@ -147,7 +153,7 @@ def git_ignored(repo_root: Path, rels: Iterable[str]) -> set[str]:
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            env=read_only_git_env(),
         )
     except OSError:
         return set()

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
-from gateui.core.common.project_files import ProjectFiles, not_project_folder
+from gateui.core.common.project_files import ProjectFiles, not_project_folder, read_only_git_env
 from gateui.core.layout.pytest_config import has_config_in
 
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -53,7 +53,7 @@ def _git_at_once(root: Path, *questions: Sequence[str]) -> list[list[str] | None
     """``git ls-files -z`` with each of ``questions``' arguments, the processes all started
     before any is waited for: the listings of a command's start-up overlap instead of queueing
     (each is a few milliseconds of git starting). ``None`` for one that git could not answer."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    env = read_only_git_env()
     started: list[subprocess.Popen[bytes] | None] = []
     for args in questions:
         try:

@@ -52,6 +52,14 @@ CREATE TABLE IF NOT EXISTS prints (
 """
 MISSING_BLOB = "-"
 """The blob recorded for a file that could not be read when the test ran (counts as changed)."""
+
+
+def same_version(recorded: str, current: str | None) -> bool:
+    """Whether a file is still the version a recording ran against (``current``: its blob now,
+    None when it is gone); a file absent then and still absent has not changed."""
+    return current == recorded or (current is None and recorded == MISSING_BLOB)
+
+
 STORE_FILE = "deps.sqlite"
 DAMAGED_SUFFIX = ".damaged"
 """A damaged store is renamed to ``deps.sqlite.damaged`` (replacing an older one) and rebuilt."""

@@ -17,7 +17,6 @@ own connection to the store and its own reading of the results.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
@@ -25,12 +24,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from gateui.core.common.project_files import read_only_git_env
 from gateui.core.discovery.discover import Project
 from gateui.core.running.injected import RECORD_ENV
 from gateui.core.running.pytest_process import CurrentRecordings, PytestCommand
 from gateui.core.running.results import ResultsStore
 from gateui.core.selection.changes import file_blob
-from gateui.core.selection.depstore import MISSING_BLOB, DepStore
+from gateui.core.selection.depstore import DepStore, same_version
 
 if TYPE_CHECKING:
     from gateui.core.selection.changes import ChangeSet
@@ -117,8 +117,7 @@ class KeptRecordings:
         for rel, blob in store.versions(env):
             if rel not in seen:
                 seen[rel] = file_blob(self.repo_root / rel)
-            current = seen[rel]
-            if current != blob and not (current is None and blob == MISSING_BLOB):
+            if not same_version(blob, seen[rel]):
                 return True
         return False
 
@@ -166,7 +165,7 @@ def _tree_changed(repo_root: Path) -> bool:
             cwd=repo_root,
             capture_output=True,
             check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            env=read_only_git_env(),
         )
     except OSError:
         return True

@@ -37,7 +37,7 @@ from gateui.core.selection._module_diff import ModuleDiff
 from gateui.core.selection._module_level import ModuleLevel
 from gateui.core.selection._own_tests import is_own_test, testpath_roots
 from gateui.core.selection.changes import ChangeSet, blob_content, blob_id, content_at
-from gateui.core.selection.depstore import MISSING_BLOB, DepStore
+from gateui.core.selection.depstore import DepStore, same_version
 from gateui.core.selection.file_map import MapEntry, load_map
 
 # Files whose change can alter any test of the project they sit in (or above).
@@ -332,7 +332,7 @@ class Selector:
         """Recorded Python files whose code changed (not only comments, docstrings, layout)."""
         for rel, blob in versions:
             current_blob = self._current_blob(rel)
-            if current_blob == blob or (current_blob is None and blob == MISSING_BLOB):
+            if same_version(blob, current_blob):
                 continue
             current_print = self._current(rel)[1] if current_blob is not None else None
             changed.add(rel)
