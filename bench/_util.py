@@ -98,6 +98,13 @@ def _module_source(index: int, count: int, first: int) -> str:
     return "\n".join(lines)
 
 
+def forget_recordings(repo: Path) -> None:
+    """Remove gateui's dependency store (with its write-ahead log): the next run records every
+    test, as a repository's first run does."""
+    for path in (repo / ".gateui").glob("deps.sqlite*"):
+        path.unlink()
+
+
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
     "GIT_AUTHOR_EMAIL": "bench@example.invalid",

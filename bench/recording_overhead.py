@@ -67,6 +67,7 @@ from _interpreters import (
     real_project,
     use_interpreter,
 )
+from _util import forget_recordings
 from real_projects import PROJECTS, configure, prepare
 from selection_kit import (
     DEMO,
@@ -155,8 +156,7 @@ def measure(
         for arm in ARMS:
             argv, env = argv_env(arm, repo, python)
             if arm == "gateui-record-all":
-                for path in (repo / ".gateui").glob("deps.sqlite*"):
-                    path.unlink()
+                forget_recordings(repo)
             samples[arm].append(timed(argv, repo, env, expected))
     return samples
 
@@ -379,6 +379,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.corpus and args.python is not None:
         parser.error("--corpus runs each project in its own venv of this interpreter: no --python")
+    unknown = [n for n in (args.corpus or "").split(",") if n and n not in PROJECTS]
+    if unknown:
+        parser.error(f"--corpus: unknown project {unknown[0]!r} (known: {', '.join(PROJECTS)})")
     global TARGET_PYTHON, MONITORED
     if args.python is not None:
         TARGET_PYTHON = bench_venv(args.python, args.pytest)
@@ -415,7 +418,7 @@ def main() -> int:
         # Projects of the warm-runner corpus, each with its own pinned test dependencies in a
         # venv of its own (made from this interpreter).
         corpus_python: dict[Path, Path] = {}
-        for project in args.corpus.split(",") if args.corpus else ():
+        for project in [n for n in (args.corpus or "").split(",") if n]:
             tree, python = prepare(project)
             copy = work / f"{project}-source"
             shutil.copytree(tree, copy)

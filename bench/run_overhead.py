@@ -50,6 +50,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from _interpreters import bench_venv, compile_gateui, use_interpreter
@@ -61,6 +62,7 @@ from _util import (
     bench_env,
     command_line,
     commit_everything,
+    forget_recordings,
     generate_repo,
     git_commit_all,
     load_average,
@@ -97,14 +99,6 @@ class Arm:
     env: dict[str, str]
     before: Callable[[], None] | None = None
     """Run before each timing of the arm, untimed."""
-
-
-def _forget_recordings(repo: Path) -> Callable[[], None]:
-    def forget() -> None:
-        for path in (repo / ".gateui").glob("deps.sqlite*"):
-            path.unlink()
-
-    return forget
 
 
 def _edit_one_test(repo: Path) -> Callable[[], None]:
@@ -147,7 +141,7 @@ def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> lis
     if (SOURCE / "gateui" / "core" / "selection" / "kept_recordings.py").exists():
         # Every test recorded, as in a first run: the arm above records only what changed.
         full = [*run, "-C", str(repo), "--", *NO_CACHE]
-        result.append(Arm("gateui-record-all", full, base, _forget_recordings(repo)))
+        result.append(Arm("gateui-record-all", full, base, partial(forget_recordings, repo)))
         result.append(Arm("gateui-after-edit", full, base, _edit_one_test(repo)))
     if baseline is not None:
         for label, src in (("base", baseline), ("new", SOURCE)):
