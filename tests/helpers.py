@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
+import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -186,3 +188,29 @@ def assert_no_worktree_left(repo: Path) -> None:
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
     admin = repo / ".git" / "worktrees"
     assert not admin.exists() or not any(admin.iterdir())
+
+
+def throwaway_venv(where: Path) -> tuple[Path, Path]:
+    """A venv of its own (its site-packages to write into) that sees gateui's test packages."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(where)], check=True, timeout=120
+    )
+    python = where / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    site = Path(purelib)
+    (site / "gateui_tests_base.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python, site
+
+
+def write_repo(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    for name, text in files.items():
+        (root / name).write_text(textwrap.dedent(text))
+    return root

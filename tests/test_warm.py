@@ -9,8 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import sysconfig
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +20,7 @@ from gateui.core.discovery.discover import load_projects
 from gateui.core.running.events import RunSummary, SessionStarted, TestFinished
 from gateui.core.running.pytest_process import PytestCommand, PytestProcess
 from gateui.core.running.warm import WarmPool
-from helpers import SAMPLES, alive, init_repo, run_cli
+from helpers import SAMPLES, alive, init_repo, run_cli, throwaway_venv, write_repo
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
@@ -66,32 +64,6 @@ def run(
 def pool(tmp_path: Path) -> Iterator[WarmPool]:
     with WarmPool(tmp_path) as warm:
         yield warm
-
-
-def throwaway_venv(where: Path) -> tuple[Path, Path]:
-    """A venv of its own (its site-packages to write into) that sees gateui's test packages."""
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(where)], check=True, timeout=120
-    )
-    python = where / "bin" / "python"
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
-    site = Path(purelib)
-    (site / "gateui_tests_base.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python, site
-
-
-def write_repo(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
-    for name, text in files.items():
-        (root / name).write_text(textwrap.dedent(text))
-    return root
 
 
 @pytest.mark.integration
@@ -518,14 +490,17 @@ def test_gateui_run_hands_its_run_to_the_warm_process_watch_mode_keeps(tmp_path:
     finally:
         watch.send_signal(signal.SIGINT)
         watch.wait(timeout=60)
-    # With watch mode gone, so is its warm process, and `gateui run` starts cold.
+    # With watch mode gone, so is its warm process; `gateui run` then forks from a warm process
+    # of its own, started early (the last run went to this project), gone when the run is.
     deadline = time.monotonic() + 30
     while alive(server) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(server)
     ran = run_cli(["run", "--json"], repo, env)
     assert ran.code == 0, ran.stderr
-    assert not parents(record)[-1][1]
+    own, warm = parents(record)[-1]
+    assert warm and own != server
+    assert not alive(own)
 
 
 @pytest.mark.tui

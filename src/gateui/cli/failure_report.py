@@ -11,14 +11,6 @@ from dataclasses import dataclass, field
 from gateui.core.running.events import CollectionError, TestFinished
 from gateui.wording import collection_error_headline, failure_headline
 
-TB_STYLES = ("auto", "long", "short", "line", "native", "no")
-
-
-def report_args(tb: str | None, verbose: int) -> tuple[str, ...]:
-    """The pytest options behind ``--tb`` and ``-v``: pytest writes the reports this way."""
-    args = [f"--tb={tb}"] if tb else []
-    return (*args, *(["-v"] * verbose))
-
 
 @dataclass
 class FailureReport:

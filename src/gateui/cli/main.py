@@ -22,7 +22,6 @@ from gateui.cli.stdout_guard import (
     stdout_closed,
 )
 from gateui.core.common.errors import GateuiError
-from gateui.core.gate.gitops import remove_stale_leftovers
 
 COMMAND_MODULES = {
     "discover": "gateui.cli.discover",
@@ -143,7 +142,10 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
             return EXIT_USAGE
         change_directory(args)
         # A gateui killed outright (kill -9) could not remove its temporary folders and gate
-        # worktrees: the next command does.
+        # worktrees: the next command does. (Imported here: not every command needs git's
+        # helpers before its own work starts, ``gateui run`` its warm process.)
+        from gateui.core.gate.gitops import remove_stale_leftovers
+
         remove_stale_leftovers()
         code: int = handler(args, extra)
         return code

@@ -10,27 +10,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gateui.cli.config_check import check_config
+# Only what registering the command and starting its warm process need is imported here; the
+# rest comes in ``cmd_run``, once the warm process is starting beside it (``warm_hint``).
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from gateui.cli.failure_report import TB_STYLES, report_args
-from gateui.cli.printers import JsonPrinter, PlainPrinter, make_printer
+from gateui.cli.report_options import add_report_options, report_args
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
-from gateui.core.common.owned_dirs import owned_tempdir
-from gateui.core.discovery.discover import find_repo_root, load_projects
-from gateui.core.layout.projects import repo_files
-from gateui.core.plan.run_plan import (
-    NO_TESTS_COLLECTED,
-    RunRequest,
-    RunSession,
-    other_test_projects,
-    plan_run,
-)
-from gateui.core.running.events import RunSummary
-from gateui.core.running.warm import WarmPool, warm_enabled
+from gateui.core.common.paths import find_repo_root
 
 if TYPE_CHECKING:
+    from gateui.cli.printers import JsonPrinter, PlainPrinter
+    from gateui.core.plan.run_plan import RunRequest, RunSession
+    from gateui.core.running.events import RunSummary
     from gateui.core.running.junit_writer import JunitWriter
+    from gateui.core.running.warm import WarmPool
     from gateui.core.selection.affected import AffectedPlan
     from gateui.core.selection.bookkeeping import Bookkeeping
 
@@ -67,23 +60,6 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=lambda a, extra: cmd_run(a, extra, sys.stdout))
 
 
-def add_report_options(parser: Any) -> None:
-    """``--tb`` and ``-v``: how failures are reported at the end of a run, as pytest's own."""
-    parser.add_argument(
-        "--tb",
-        choices=TB_STYLES,
-        metavar="STYLE",
-        help=f"traceback style of the failure reports: {', '.join(TB_STYLES)} (default auto)",
-    )
-    parser.add_argument(
-        "-v",
-        dest="verbose",
-        action="count",
-        default=0,
-        help="name every test as it finishes; fuller assertion diffs (twice: fuller still)",
-    )
-
-
 def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[str]]:
     """Tell a suite name from paths: what exists, or looks like a path or node id, is a path."""
     suite: str | None = None
@@ -103,26 +79,58 @@ def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[s
 
 
 def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
-    printer = make_printer(args.json, out, args.tb, args.verbose)
+    early = _early_warm(args.repo)
     try:
-        return _run(args, extra, printer, out)
-    except (GateuiError, KeyboardInterrupt, Terminated) as exc:
-        # Before the run streams (a bad suite name, Ctrl-C while planning): the JSON stream
-        # still ends with its summary, saying why.
-        if isinstance(printer, JsonPrinter) and not printer.finished:
-            printer.handle(unfinished_summary(exc))
-        raise
+        from gateui.cli.printers import JsonPrinter, make_printer
+
+        printer = make_printer(args.json, out, args.tb, args.verbose)
+        try:
+            return _run(args, extra, printer, out, early)
+        except (GateuiError, KeyboardInterrupt, Terminated) as exc:
+            # Before the run streams (a bad suite name, Ctrl-C while planning): the JSON stream
+            # still ends with its summary, saying why.
+            if isinstance(printer, JsonPrinter) and not printer.finished:
+                printer.handle(unfinished_summary(exc))
+            raise
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _early_warm(repo: str) -> WarmPool | None:
+    """The warm process of the project the last run went to, starting now (``warm_hint``);
+    None when there is none to start (a wrong ``-C`` is reported by the run itself)."""
+    try:
+        repo_root = find_repo_root(Path(repo))
+    except GateuiError:
+        return None
+    from gateui.core.running.warm_hint import early_pool
+
+    return early_pool(repo_root)
 
 
 def unfinished_summary(exc: BaseException) -> RunSummary:
+    from gateui.core.running.events import RunSummary
+
     if isinstance(exc, GateuiError):
         return RunSummary(0, 0, 0, 0, 0, None, 0.0, incomplete=str(exc), error=str(exc))
     return RunSummary(0, 0, 0, 0, 0, None, 0.0, cancelled=True, incomplete=interruption(exc))
 
 
 def _run(
-    args: argparse.Namespace, extra: Sequence[str], printer: JsonPrinter | PlainPrinter, out: TextIO
+    args: argparse.Namespace,
+    extra: Sequence[str],
+    printer: JsonPrinter | PlainPrinter,
+    out: TextIO,
+    early: WarmPool | None,
 ) -> int:
+    from gateui.cli.config_check import check_config
+    from gateui.core.common.owned_dirs import owned_tempdir
+    from gateui.core.discovery.discover import load_projects
+    from gateui.core.layout.projects import repo_files
+    from gateui.core.plan.run_plan import RunRequest, RunSession, other_test_projects, plan_run
+    from gateui.core.running.warm import WarmPool, warm_enabled
+
     # Imported here: selection and the dependency store cost every other command start-up time
     # (and the selector, a plain `run --no-record` too: it is imported only where it is used).
     from gateui.core.selection.bookkeeping import Bookkeeping
@@ -188,17 +196,33 @@ def _run(
                 closing.callback(over)  # (before the store: callbacks run last first)
         junit = Path(args.junitxml).resolve() if args.junitxml else None
         # A warm process another gateui keeps for a project (watch mode, the TUI) takes the run
-        # when it is up; none is started for one run.
-        with WarmPool(repo_root, enabled=warm_enabled(repo_root), attach_only=True) as warm:
+        # when it is up; else the one started early for the project the last run went to does.
+        with contextlib.ExitStack() as warm_pool:
+            warm = early or warm_pool.enter_context(
+                WarmPool(repo_root, enabled=warm_enabled(repo_root), attach_only=True)
+            )
             session = RunSession(commands, warm=warm)
             code = stream_run(
                 session, printer, books, junit, affected=args.affected, scoped=bool(scope)
             )
+        remember_run(repo_root, session, early)
         if code == EXIT_NOTHING_IN_SCOPE:
             if scope:
                 (sys.stderr if args.json else out).write(f"nothing affected in {scope}\n")
             return EXIT_OK
         return code
+
+
+def remember_run(repo_root: Path, session: RunSession, early: WarmPool | None) -> None:
+    """Which project's warm process the next run should start early: this run's first pytest
+    run (``warm_hint``)."""
+    from gateui.core.running.pytest_process import PytestCommand
+    from gateui.core.running.warm_hint import remember
+
+    for command in session.commands:
+        if isinstance(command, PytestCommand) and command.wrap is None and command.inherit_env:
+            remember(repo_root, command.project_root, command.interpreter, command.env, early)
+            return
 
 
 def scope_label(request: RunRequest) -> str | None:
@@ -231,6 +255,8 @@ def stream_run(
     """Print a run live and keep its results; the exit code as ``run`` documents it (or
     ``EXIT_NOTHING_IN_SCOPE`` for an affected run whose tests all fell outside the scope). With
     ``junit``, the results are also written there as JUnit XML (also for a run cut short)."""
+    from gateui.core.running.events import RunSummary
+
     summary: RunSummary | None = None
     writer: JunitWriter | None = None
     if junit is not None:
@@ -282,6 +308,8 @@ def affected_exit_code(summary: RunSummary, scoped: bool) -> int:
     """An affected run that ran no test is never green: either every selected test fell
     outside the requested scope (-m, -k, a suite: pytest deselected them all, which is fine),
     or what was selected could not be run at all (exit 1, saying so)."""
+    from gateui.core.plan.run_plan import NO_TESTS_COLLECTED
+
     if summary.cancelled or summary.exit_decides or summary.selected:
         return run_exit_code(summary)
     clean = not (summary.collection_errors or summary.crashed or summary.crash_message)
@@ -300,6 +328,8 @@ def affected_exit_code(summary: RunSummary, scoped: bool) -> int:
 def run_exit_code(summary: RunSummary) -> int:
     """0 green; 1 failed, crashed, or nothing ran (CI fails pytest's exit 5 too); 2 pytest could
     not start (usage error in arguments or configuration), with pytest's own words."""
+    from gateui.core.plan.run_plan import NO_TESTS_COLLECTED
+
     if summary.cancelled:
         return EXIT_INTERRUPTED
     if summary.exit_decides:

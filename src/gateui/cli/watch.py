@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gateui.cli.config_check import check_config
 from gateui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
-from gateui.cli.failure_report import report_args
 from gateui.cli.printers import JsonPrinter, PlainPrinter
-from gateui.cli.run import add_report_options
+from gateui.cli.report_options import add_report_options, report_args
 from gateui.core.common.errors import GateuiError
 from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import find_repo_root, load_projects

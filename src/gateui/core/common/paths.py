@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, TypeVar
+
+from gateui.core.common.errors import GateuiError
+
+STATE_DIR = ".gateui"
+"""gateui's folder in a repository (``core.running.results.state_dir`` creates it)."""
 
 
 def relative_nodeid(nodeid: str, rootdir: Path, repo_root: Path) -> str:
@@ -56,3 +62,26 @@ def deepest_owner(owners: Iterable[RootedT], path: Path) -> RootedT | None:
         ):
             best = owner
     return best
+
+
+def find_repo_root(path: Path) -> Path:
+    """The work tree containing ``path`` (or ``path`` itself outside git).
+
+    Asked of git directly: every command starts here, and the answer is one line."""
+    path = path.resolve()
+    if not path.exists():
+        raise GateuiError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise GateuiError(f"{path}: not a directory")
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return path
+    top = result.stdout.strip()
+    return Path(top).resolve() if result.returncode == 0 and top else path

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gateui.core.common.config import GateuiConfig, SuiteSpec, load_gateui_config
-from gateui.core.common.errors import GateuiError, InterpreterError
+from gateui.core.common.errors import InterpreterError
+from gateui.core.common.paths import find_repo_root as find_repo_root
 from gateui.core.common.paths import relative_path
 from gateui.core.common.project_files import pytest_ignore_args
 from gateui.core.layout.command_suites import as_suite, folder_command_suites
@@ -154,29 +154,6 @@ class Discovery:
         config = load_gateui_config(self.repo_root / "pyproject.toml")
         suites = folder_command_suites(self.repo_root, self.repo_root, config.suites)
         return tuple(as_suite(s, self.repo_root) for s in suites)
-
-
-def find_repo_root(path: Path) -> Path:
-    """The work tree containing ``path`` (or ``path`` itself outside git).
-
-    Asked of git directly: every command starts here, and the answer is one line."""
-    path = path.resolve()
-    if not path.exists():
-        raise GateuiError(f"{path}: no such directory")
-    if not path.is_dir():
-        raise GateuiError(f"{path}: not a directory")
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=path,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return path
-    top = result.stdout.strip()
-    return Path(top).resolve() if result.returncode == 0 and top else path
 
 
 def load_projects(repo_root: Path, files: Sequence[PurePosixPath] | None = None) -> list[Project]:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from gateui.core.common.paths import STATE_DIR as STATE_DIR
 from gateui.core.running.events import TestFinished
 
-STATE_DIR = ".gateui"
 _RESULTS_FILE = "results.json"
 _FORMAT = 1
 

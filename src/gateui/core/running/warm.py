@@ -51,6 +51,7 @@ from typing import Any
 
 from gateui.core.common.config import load_gateui_config
 from gateui.core.common.errors import ConfigError
+from gateui.core.common.paths import STATE_DIR
 from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV
 from gateui.core.running.injected import PLUGIN_DIR
 from gateui.core.running.process_group import (
@@ -59,7 +60,6 @@ from gateui.core.running.process_group import (
     new_run_token,
     stop_guard,
 )
-from gateui.core.running.results import STATE_DIR
 
 SERVER_FILE = Path(__file__).resolve().parents[2] / "warm_server" / "gateui_warm.py"
 MODULES_ENV = "GATEUI_WARM_MODULES"
@@ -68,6 +68,9 @@ imported to FILE (modules outside REPO_ROOT, or in a site-packages folder)."""
 MAX_RSS_MB = 2048
 """A warm process bigger than this is stopped and the runs start cold: memory stays bounded."""
 READY_TIMEOUT_S = 300.0
+SINGLE_RUN_WAIT_S = 60.0
+"""How long a single ``gateui run`` waits for the warm process it started early to be ready
+before it starts its run cold (a cold start would do the same imports again)."""
 CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 LOG_FILE = "warm.log"
 
@@ -122,7 +125,7 @@ def _fingerprint_env(env: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode(errors="replace")).hexdigest()
 
 
-def _mtimes(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+def mtimes(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
     stamps = []
     for path in paths:
         try:
@@ -201,8 +204,8 @@ class WarmServer:
             launched(self)
         self.report = self._read_report()
         self.pid = int(self.report.get("pid") or 0)
-        self.path_stamps = _mtimes(self.site_folders())
-        self.config_stamps = _mtimes(config_files(project_root))
+        self.path_stamps = mtimes(self.site_folders())
+        self.config_stamps = mtimes(config_files(project_root))
 
     def announcement(self) -> dict[str, Any]:
         """What another gateui checks before it hands this process a run (``WarmPool._attach``)."""
@@ -258,9 +261,9 @@ class WarmServer:
             return "the warm process exited"
         if env_key != self.env_key:
             return "the environment variables changed"
-        if _mtimes(self.site_folders()) != self.path_stamps:
+        if mtimes(self.site_folders()) != self.path_stamps:
             return "the installed packages changed"
-        if _mtimes(config_files(self.project_root)) != self.config_stamps:
+        if mtimes(config_files(self.project_root)) != self.config_stamps:
             return "the pytest configuration changed"
         if set(_read_modules(modules_file)) - set(self.modules):
             return "the tests import modules it has not loaded"
@@ -321,7 +324,7 @@ class _Refusal:
         self.stamps = self._stamps(modules_file)
 
     def _stamps(self, modules_file: Path) -> tuple[tuple[str, int, int], ...]:
-        return _mtimes([*self.folders, *config_files(self.project_root), modules_file])
+        return mtimes([*self.folders, *config_files(self.project_root), modules_file])
 
     def holds(self, env_key: str, modules_file: Path) -> bool:
         return env_key == self.env_key and self._stamps(modules_file) == self.stamps
@@ -353,13 +356,29 @@ class WarmPool:
 
     Thread-safe: runs may ask from worker threads."""
 
-    def __init__(self, repo_root: Path, enabled: bool = True, attach_only: bool = False) -> None:
+    def __init__(
+        self,
+        repo_root: Path,
+        enabled: bool = True,
+        attach_only: bool = False,
+        single_run: bool = False,
+    ) -> None:
         """``attach_only`` (``gateui run``): start no warm process, but hand runs to the one
         another gateui of this user keeps for the project (watch mode, the TUI) when it is up
-        and matches this environment."""
+        and matches this environment.
+
+        ``single_run`` (``gateui run``, ``warm_hint``): as ``attach_only``, and also the one
+        warm process ``prepare`` started before the run was planned, for that project only:
+        its start-up and imports overlap gateui's own. It is used for one run, never restarted
+        nor started on demand, and what it cannot do is logged, not said (nobody asked for it).
+        """
         self.repo_root = repo_root
         self.enabled = enabled
         self.attach_only = attach_only
+        self.single_run = single_run
+        self._prepared: set[tuple[Path, Path]] = set()
+        self._prepare_done = threading.Event()
+        self._requested = False
         self._servers: dict[tuple[Path, Path], WarmServer] = {}
         self._refused: dict[tuple[Path, Path], _Refusal] = {}
         """Projects that cannot have a warm process, until what it was refused for changes."""
@@ -397,8 +416,11 @@ class WarmPool:
         """A socket to hand a run to this project's warm process now, or None (start cold)."""
         if not self.enabled or self._closed or not warm_enabled(project_root):
             return None
-        if self.attach_only:
-            return self._attach(project_root, interpreter, env)
+        if self.attach_only or self.single_run:
+            attached = self._attach(project_root, interpreter, env)
+            if attached is not None or not self.single_run:
+                return attached
+            return self._single_run_request(project_root, interpreter, env)
         server = self.server(project_root, interpreter, env)
         if server is None:
             return None
@@ -410,17 +432,48 @@ class WarmPool:
 
     def prepare(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> None:
         """(Re)start the project's warm process in the background if it no longer matches (after
-        a run that imported new modules), so that the next run does not wait for it."""
+        a run that imported new modules), so that the next run does not wait for it. A
+        ``single_run`` pool prepares once, before its run asks."""
         if not self.enabled or self._closed or self.attach_only:
+            return
+        if self.single_run and (self._requested or self._prepared):
             return
         if not warm_enabled(project_root):
             return
+        self._prepared.add((project_root, interpreter))
         threading.Thread(
-            target=self.server,
+            target=self._prepare,
             args=(project_root, interpreter, dict(env)),
             name="gateui-warm-prepare",
             daemon=True,
         ).start()
+
+    def _prepare(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> None:
+        try:
+            self.server(project_root, interpreter, env)
+        finally:
+            self._prepare_done.set()
+
+    def _single_run_request(
+        self, project_root: Path, interpreter: Path, env: Mapping[str, str]
+    ) -> socket.socket | None:
+        """The run goes to the warm process prepared for it, once it is ready; another project's
+        run (or a second run) starts cold."""
+        if self._requested or (project_root, interpreter) not in self._prepared:
+            return None
+        self._requested = True
+        if not self._prepare_done.wait(SINGLE_RUN_WAIT_S):
+            self._log(f"the warm process of {project_root} was not ready: the run starts cold")
+            self._abort_starting()
+            return None
+        server = self.server(project_root, interpreter, env)
+        if server is None:
+            return None
+        try:
+            return server.hand_over()
+        except OSError as exc:
+            self._log(f"hand-over failed ({exc}): the run starts cold")
+            return None
 
     def server(
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
@@ -437,12 +490,20 @@ class WarmPool:
             server = self._servers.get(key)
             if server is not None:
                 why = server.stale_because(env_key, modules_file)
+                if why and self.single_run:
+                    # Prepared from what the last run used: this run differs. Cold, no restart.
+                    self._log(f"not using the warm process of {project_root}: {why}")
+                    del self._servers[key]
+                    self._retire(server)
+                    return None
                 if why:
                     self._log(f"restarting the warm process of {project_root}: {why}")
                     del self._servers[key]
                     self._retire(server, drain=True)
                     server = None
             if server is None:
+                if self.single_run and self._requested:
+                    return None  # its start failed or was refused: cold
                 refused = self._refused.get(key)
                 if refused is not None and refused.holds(env_key, modules_file):
                     return None
@@ -550,9 +611,9 @@ class WarmPool:
         why = ""
         if env_key != _fingerprint_env(server_env):
             why = "its environment variables differ from this run's"
-        elif list(_mtimes([Path(str(p[0])) for p in path_stamps])) != path_stamps:
+        elif list(mtimes([Path(str(p[0])) for p in path_stamps])) != path_stamps:
             why = "the installed packages changed since it started"
-        elif list(_mtimes(config_files(project_root))) != config_stamps:
+        elif list(mtimes(config_files(project_root))) != config_stamps:
             why = "the pytest configuration changed since it started"
         if why:
             self._log(f"not using the warm process {pid} of {project_root}: {why}")
@@ -579,6 +640,8 @@ class WarmPool:
 
     def _say(self, text: str) -> None:
         self._log(text)
+        if self.single_run:
+            return  # a warm process nobody asked for: its trouble is logged only
         if text not in self._said:
             self._said.add(text)
             self._notes.append(text)
@@ -597,14 +660,23 @@ class WarmPool:
         if closed:
             server.abort_start()
 
+    def refused(self, project_root: Path, interpreter: Path) -> _Refusal | None:
+        """Why the project's warm process could not be used, while that still holds."""
+        with self._lock:
+            return self._refused.get((project_root, interpreter))
+
+    def _abort_starting(self) -> None:
+        with self._starting_lock:
+            starting = list(self._starting)
+        for server in starting:
+            server.abort_start()
+
     def close(self) -> None:
         # A warm process still preloading (seconds for a heavy stack) holds the lock while
         # it starts: ended first, so that quitting never waits for a preload.
         with self._starting_lock:
             self._closed = True
-            starting = list(self._starting)
-        for server in starting:
-            server.abort_start()
+        self._abort_starting()
         with self._lock:
             self._closed = True
             servers, self._servers = list(self._servers.values()), {}
