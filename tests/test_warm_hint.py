@@ -187,6 +187,8 @@ def test_an_interrupted_run_leaves_no_early_warm_process(tmp_path: Path) -> None
         assert len(servers) == 1
         server = int(servers[0].split(" warm process ")[1].split()[0])
         assert alive(server)
+        # For this run only: not offered to other gateui processes (it ends with this run).
+        assert not list((repo / ".gateui" / "warm").glob("*.up.json"))
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 130
     finally:

@@ -172,15 +172,17 @@ class WarmServer:
         env: dict[str, str],
         modules_file: Path,
         launched: Callable[[WarmServer], None] | None = None,
+        shared: bool = True,
     ) -> None:
         """Starts the warm process and waits for its preload; ``launched`` is told as soon as
-        the process runs, before that wait (from which ``abort_start`` can free it)."""
+        the process runs, before that wait (from which ``abort_start`` can free it). Not
+        ``shared``: it takes no runs from other gateui processes (it is for one run only)."""
         self.interpreter = interpreter
         self.project_root = project_root
         self.env_key = _fingerprint_env(env)
         self.modules = _read_modules(modules_file)
         self.token = new_run_token()
-        self.listen_name = listen_name(project_root, interpreter)
+        self.listen_name = listen_name(project_root, interpreter) if shared else ""
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._lock = threading.Lock()
         try:
@@ -530,7 +532,15 @@ class WarmPool:
     ) -> WarmServer | _Refusal:
         project_root, interpreter = key
         try:
-            server = WarmServer(interpreter, project_root, env, modules_file, self._launched)
+            server = WarmServer(
+                interpreter,
+                project_root,
+                env,
+                modules_file,
+                self._launched,
+                # A run of another gateui handed to it would end with this one's run.
+                shared=not self.single_run,
+            )
         except OSError as exc:
             self._say(
                 f"cannot start a warm test process for {project_root} ({exc}): runs start cold"
