@@ -19,6 +19,9 @@ PYTHONDONTWRITEBYTECODE=1, all output to /dev/null:
                and records that test again
   gateui-no-record
                gateui run --no-record -C REPO -- -p no:cacheprovider (only when ``run`` has it)
+  gateui-no-record-cold
+               the same after removing the note of the last run's project (untimed): no warm
+               process is started early, the run starts cold (only when gateui has the note)
   gateui-json  gateui run --json -C REPO -- -p no:cacheprovider
 
 ``--baseline SRC`` adds ``base-gateui-no-record`` and ``base-gateui``: the same two commands with
@@ -138,6 +141,10 @@ def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> lis
         # Since per-test recording (affected selection) is on by default: what it costs.
         no_record = [*run, "--no-record", "-C", str(repo), "--", *NO_CACHE]
         result.insert(3, Arm("gateui-no-record", no_record, base))
+        if (SOURCE / "gateui" / "core" / "running" / "warm_hint.py").exists():
+            # Without the hint of the last run's project: no warm process started early.
+            cold = partial(forget_warm_hint, repo)
+            result.insert(4, Arm("gateui-no-record-cold", no_record, base, cold))
     if (SOURCE / "gateui" / "core" / "selection" / "kept_recordings.py").exists():
         # Every test recorded, as in a first run: the arm above records only what changed.
         full = [*run, "-C", str(repo), "--", *NO_CACHE]
@@ -151,6 +158,12 @@ def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> lis
             result.append(Arm(f"{label}-gateui-no-record", [*module, "--no-record", *tail], env))
             result.append(Arm(f"{label}-gateui", [*module, *tail], env))
     return result
+
+
+def forget_warm_hint(repo: Path) -> None:
+    """Remove the note of the last run's project: the next run starts cold, as a repository's
+    first run does (the run writes the note again)."""
+    (repo / ".gateui" / "warm" / "run-hint.json").unlink(missing_ok=True)
 
 
 def _run_supports(option: str) -> bool:

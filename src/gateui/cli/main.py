@@ -3,12 +3,11 @@ live here beyond turning results into exit codes (``exit_codes``)."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gateui import __version__
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
@@ -22,6 +21,9 @@ from gateui.cli.stdout_guard import (
     stdout_closed,
 )
 from gateui.core.common.errors import GateuiError
+
+if TYPE_CHECKING:
+    import argparse
 
 COMMAND_MODULES = {
     "discover": "gateui.cli.discover",
@@ -40,6 +42,8 @@ each import), while ``--help`` and a mistyped command see them all."""
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser: every command, or only ``command``'s (one of ``COMMAND_MODULES``)."""
+    import argparse  # here: `gateui run` starts its warm process before it needs it
+
     parser = argparse.ArgumentParser(
         prog="gateui",
         description="Run a repository's test gates locally: suites, live results, the PR gate.",
@@ -119,14 +123,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, extra = argv[:cut], argv[cut + 1 :]
     unwind_on_termination()
     argv = _default_to_tui(argv)
-    parser = build_parser(_command_word(argv))
-    args = parser.parse_args(argv)
-    if stdout_closed():
-        # Decided before anything runs: a file opened later would take descriptor 1 over.
-        sys.stderr.write("gateui: standard output is closed: nowhere to write results\n")
-        return EXIT_USAGE
-    guard_stdout()
-    code = _dispatch(args, extra)
+    command = _command_word(argv)
+    early_warm = None
+    if command == "run":
+        # Its warm process starts before anything else, argument parsing included: its start-up
+        # overlaps all of gateui's own (``core.running.warm_hint``).
+        from gateui.cli.run import early_warm as start_early_warm
+
+        early_warm = start_early_warm(argv)
+    try:
+        parser = build_parser(command)
+        args = parser.parse_args(argv)
+        args.early_warm = early_warm
+        if stdout_closed():
+            # Decided before anything runs: a file opened later would take descriptor 1 over.
+            sys.stderr.write("gateui: standard output is closed: nowhere to write results\n")
+            return EXIT_USAGE
+        guard_stdout()
+        code = _dispatch(args, extra)
+    finally:
+        if early_warm is not None:
+            early_warm.close()
     lost = finish_stdout()
     if lost is not None:
         sys.stderr.write(f"gateui: cannot write to standard output: {lost}\n")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 from collections.abc import Sequence
@@ -16,9 +15,10 @@ from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_U
 from gateui.cli.report_options import add_report_options, report_args
 from gateui.cli.signals import Terminated, interruption
 from gateui.core.common.errors import GateuiError
-from gateui.core.common.paths import find_repo_root
 
 if TYPE_CHECKING:
+    import argparse
+
     from gateui.cli.printers import JsonPrinter, PlainPrinter
     from gateui.core.plan.run_plan import RunRequest, RunSession
     from gateui.core.running.events import RunSummary
@@ -79,34 +79,40 @@ def split_targets(targets: Sequence[str], cwd: Path) -> tuple[str | None, list[s
 
 
 def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
-    early = _early_warm(args.repo)
+    from gateui.cli.printers import JsonPrinter, make_printer
+
+    printer = make_printer(args.json, out, args.tb, args.verbose)
     try:
-        from gateui.cli.printers import JsonPrinter, make_printer
-
-        printer = make_printer(args.json, out, args.tb, args.verbose)
-        try:
-            return _run(args, extra, printer, out, early)
-        except (GateuiError, KeyboardInterrupt, Terminated) as exc:
-            # Before the run streams (a bad suite name, Ctrl-C while planning): the JSON stream
-            # still ends with its summary, saying why.
-            if isinstance(printer, JsonPrinter) and not printer.finished:
-                printer.handle(unfinished_summary(exc))
-            raise
-    finally:
-        if early is not None:
-            early.close()
+        return _run(args, extra, printer, out, getattr(args, "early_warm", None))
+    except (GateuiError, KeyboardInterrupt, Terminated) as exc:
+        # Before the run streams (a bad suite name, Ctrl-C while planning): the JSON stream
+        # still ends with its summary, saying why.
+        if isinstance(printer, JsonPrinter) and not printer.finished:
+            printer.handle(unfinished_summary(exc))
+        raise
 
 
-def _early_warm(repo: str) -> WarmPool | None:
-    """The warm process of the project the last run went to, starting now (``warm_hint``);
-    None when there is none to start (a wrong ``-C`` is reported by the run itself)."""
-    try:
-        repo_root = find_repo_root(Path(repo))
-    except GateuiError:
+def early_warm(argv: Sequence[str]) -> WarmPool | None:
+    """For ``gateui [-C DIR]… run …``, before its arguments are even parsed: the warm process of
+    the project the repository's last run went to, starting now (``warm_hint``); the caller
+    closes it. None when there is none to start, or the command line is not plain enough to
+    tell the folder without parsing it (the run then simply starts cold)."""
+    if any(a in ("-h", "--help") for a in argv):
         return None
-    from gateui.core.running.warm_hint import early_pool
+    folder = Path.cwd()
+    options = iter(argv)
+    for arg in options:
+        if arg == "-C":
+            folder = folder / next(options, ".")
+        elif arg.startswith("-C"):
+            folder = folder / arg[2:]
+    from gateui.core.running.warm_hint import early_pool, guess_repo_root
 
-    return early_pool(repo_root)
+    try:
+        repo_root = guess_repo_root(folder.resolve())
+    except OSError:
+        return None
+    return None if repo_root is None else early_pool(repo_root)
 
 
 def unfinished_summary(exc: BaseException) -> RunSummary:
@@ -126,7 +132,7 @@ def _run(
 ) -> int:
     from gateui.cli.config_check import check_config
     from gateui.core.common.owned_dirs import owned_tempdir
-    from gateui.core.discovery.discover import load_projects
+    from gateui.core.discovery.discover import find_repo_root, load_projects
     from gateui.core.layout.projects import repo_files
     from gateui.core.plan.run_plan import RunRequest, RunSession, other_test_projects, plan_run
     from gateui.core.running.warm import WarmPool, warm_enabled

@@ -15,9 +15,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from gateui.core.running.events import Event, Rerooting, parse_event
-
-CHANNEL_ENV = "GATEUI_EVENTS"
-KEY_ENV = "GATEUI_EVENTS_KEY"
+from gateui.core.running.injected import CHANNEL_ENV as CHANNEL_ENV
+from gateui.core.running.injected import KEY_ENV as KEY_ENV
 
 
 def _decoded(body: bytes) -> Any:

@@ -19,6 +19,11 @@ PLUGIN_IMPLEMENTATION = (
     _PACKAGE / "pytest_plugin_implementation" / "gateui_events_implementation.py"
 )
 
+CHANNEL_ENV = "GATEUI_EVENTS"
+"""Where the plugin writes its events (``fd:N``, a file): ``core.running.channel`` reads them."""
+KEY_ENV = "GATEUI_EVENTS_KEY"
+"""The key every event line must carry: only the session gateui started reports."""
+
 RECORD_ENV = "GATEUI_RECORD"
 """Set to the repository root, the plugin records what each test executes and reads there."""
 

@@ -49,11 +49,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from gateui.core.common.config import load_gateui_config
 from gateui.core.common.errors import ConfigError
 from gateui.core.common.paths import STATE_DIR
-from gateui.core.running.channel import CHANNEL_ENV, KEY_ENV
-from gateui.core.running.injected import PLUGIN_DIR
+from gateui.core.running.injected import CHANNEL_ENV, KEY_ENV, PLUGIN_DIR
 from gateui.core.running.process_group import (
     kill_tagged,
     launch,
@@ -335,8 +333,18 @@ class _Refusal:
 def warm_enabled(project_root: Path) -> bool:
     """``[tool.gateui] warm`` of a repository or project; a sub-project's own ``warm = false``
     wins for it."""
+    pyproject = project_root / "pyproject.toml"
     try:
-        return load_gateui_config(project_root / "pyproject.toml").warm
+        if b"warm" not in pyproject.read_bytes():
+            # Asked first thing by every `gateui run` (``warm_hint``): a file that cannot say
+            # otherwise is not parsed (TOML and the configuration's types cost ≈ 20 ms to load).
+            return True
+    except OSError:
+        return True
+    from gateui.core.common.config import load_gateui_config
+
+    try:
+        return load_gateui_config(pyproject).warm
     except ConfigError:
         return True  # reported where the configuration is read for the run itself
 

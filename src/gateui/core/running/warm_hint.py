@@ -40,6 +40,19 @@ def hint_path(repo_root: Path) -> Path:
     return repo_root / STATE_DIR / "warm" / HINT_FILE
 
 
+def guess_repo_root(start: Path, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The work tree ``start`` is in, found as git finds it in the usual case (the nearest
+    folder with a ``.git``), without starting git; None where git is told otherwise
+    (``GIT_DIR``, ``GIT_WORK_TREE``) or there is no ``.git``. A guess: the run finds its
+    repository with git, and a warm process started for another one is simply not used."""
+    if "GIT_DIR" in environ or "GIT_WORK_TREE" in environ:
+        return None
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def early_pool(repo_root: Path, environ: Mapping[str, str] = os.environ) -> WarmPool | None:
     """A ``single_run`` pool whose warm process for the last run's project is starting now, or
     None: no run to go by, warm processes off or unsupported, or refused last time for reasons
