@@ -98,6 +98,13 @@ def _module_source(index: int, count: int, first: int) -> str:
     return "\n".join(lines)
 
 
+def forget_warm_hint(repo: Path) -> None:
+    """Remove the note of the last run's project (``core.running.warm_hint``): the next
+    ``gateui run`` starts no warm process early, and starts cold, as a repository's first run
+    does (it writes the note again)."""
+    (repo / ".gateui" / "warm" / "run-hint.json").unlink(missing_ok=True)
+
+
 def forget_recordings(repo: Path) -> None:
     """Remove gateui's dependency store (with its write-ahead log): the next run records every
     test, as a repository's first run does."""

@@ -14,6 +14,8 @@ PYTHONDONTWRITEBYTECODE=1, output to /dev/null:
   gateui-no-record  gateui run --no-record -C REPO -- -p no:cacheprovider
   gateui-record-all gateui run -C REPO -- -p no:cacheprovider after removing the dependency
                     store (untimed): every test records, as in a repository's first run
+  gateui-cold       gateui run -C REPO -- -p no:cacheprovider after removing the note of the
+                    last run's project (untimed): no warm process started early, pytest cold
   gateui            the same command on the tree as the last arm left it (records: plugin +
                     parent process writing the dependency database; tests whose recordings are
                     current are not recorded again, so on an unchanged tree none is)
@@ -67,7 +69,7 @@ from _interpreters import (
     real_project,
     use_interpreter,
 )
-from _util import forget_recordings
+from _util import forget_recordings, forget_warm_hint
 from real_projects import PROJECTS, configure, prepare
 from selection_kit import (
     DEMO,
@@ -86,7 +88,15 @@ from selection_kit import (
     table,
 )
 
-ARMS = ("pytest", "plugin", "plugin+record", "gateui-no-record", "gateui-record-all", "gateui")
+ARMS = (
+    "pytest",
+    "plugin",
+    "plugin+record",
+    "gateui-no-record",
+    "gateui-record-all",
+    "gateui-cold",
+    "gateui",
+)
 TARGET = 1.15
 
 
@@ -157,6 +167,8 @@ def measure(
             argv, env = argv_env(arm, repo, python)
             if arm == "gateui-record-all":
                 forget_recordings(repo)
+            elif arm == "gateui-cold":
+                forget_warm_hint(repo)
             samples[arm].append(timed(argv, repo, env, expected))
     return samples
 

@@ -66,6 +66,7 @@ from _util import (
     command_line,
     commit_everything,
     forget_recordings,
+    forget_warm_hint,
     generate_repo,
     git_commit_all,
     load_average,
@@ -158,12 +159,6 @@ def arms(repo: Path, python: Path = PYTHON, baseline: Path | None = None) -> lis
             result.append(Arm(f"{label}-gateui-no-record", [*module, "--no-record", *tail], env))
             result.append(Arm(f"{label}-gateui", [*module, *tail], env))
     return result
-
-
-def forget_warm_hint(repo: Path) -> None:
-    """Remove the note of the last run's project: the next run starts cold, as a repository's
-    first run does (the run writes the note again)."""
-    (repo / ".gateui" / "warm" / "run-hint.json").unlink(missing_ok=True)
 
 
 def _run_supports(option: str) -> bool:
