@@ -716,3 +716,26 @@ def test_closing_while_the_warm_process_preloads_ends_it_without_waiting(
         time.sleep(0.05)
     assert not warm_processes_of(os.getpid())
     assert pool.request(root, python, dict(os.environ)) is None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "turned_off", [{"PYTEST_ADDOPTS": "-p no:off"}, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}]
+)
+def test_a_plugin_the_environment_turns_off_is_not_preloaded(
+    tmp_path: Path, pool: WarmPool, turned_off: dict[str, str]
+) -> None:
+    python, site = throwaway_venv(tmp_path / "venv")
+    (site / "offplugin.py").write_text("")
+    info = site / "offplugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: offplugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\noff = offplugin\n")
+    probe = "import sys\n\ndef test_probe():\n    assert 'offplugin' not in sys.modules\n"
+    root = write_repo(tmp_path / "repo", {"test_probe.py": probe})
+    # As a cold run: pytest imports no plugin the environment turns off, nor does the preload.
+    env = {**os.environ, **turned_off}
+    for _ in range(2):
+        outcomes, summary, forked = run(root, python, pool, env=env)
+        assert forked
+        assert outcomes == {"test_probe.py::test_probe": "passed"}, summary.output_tail

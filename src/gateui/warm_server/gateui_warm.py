@@ -109,6 +109,13 @@ def _accept_preloaded_plugins(plugin_packages: list[str]) -> None:
 
 
 def _plugin_entry_modules() -> list[str]:
+    """The modules of the installed pytest plugins pytest will load: not those the environment
+    turns off (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``, ``-p no:NAME`` in ``PYTEST_ADDOPTS``), which
+    a cold run never imports. Preloading them would only cost time: a ``gateui run`` waits for
+    the preload of the warm process it starts for itself (``core.running.warm_hint``)."""
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return []
+    blocked = _blocked_plugins(os.environ.get("PYTEST_ADDOPTS", ""))
     try:
         import importlib.metadata as metadata
 
@@ -116,10 +123,34 @@ def _plugin_entry_modules() -> list[str]:
             ep.value.split(":", 1)[0]
             for dist in metadata.distributions()
             for ep in dist.entry_points
-            if ep.group == "pytest11"
+            if ep.group == "pytest11" and ep.name not in blocked
         ]
     except Exception:
         return []
+
+
+def _blocked_plugins(addopts: str) -> set[str]:
+    """The plugin names ``-p no:NAME`` blocks in a pytest command line (pytest blocks NAME and
+    ``pytest_NAME``)."""
+    import shlex
+
+    try:
+        args = shlex.split(addopts)
+    except ValueError:
+        return set()
+    blocked: set[str] = set()
+    for index, arg in enumerate(args):
+        if arg == "-p" and index + 1 < len(args):
+            value = args[index + 1]
+        elif arg.startswith("-p") and arg != "-p":
+            value = arg[2:]
+        else:
+            continue
+        if value.startswith("no:"):
+            name = value[3:]
+            bare = name[len("pytest_") :] if name.startswith("pytest_") else name
+            blocked |= {name, bare, "pytest_" + bare}
+    return blocked
 
 
 def _import_quietly(name: str) -> str:
