@@ -49,8 +49,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from gateui.core.common.errors import ConfigError
 from gateui.core.common.paths import STATE_DIR
+from gateui.core.running._warm_checks import CONFIG_FILES as CONFIG_FILES
+from gateui.core.running._warm_checks import config_files as config_files
+from gateui.core.running._warm_checks import mtimes as mtimes
+from gateui.core.running._warm_checks import warm_enabled as warm_enabled
 from gateui.core.running.injected import CHANNEL_ENV, KEY_ENV, PLUGIN_DIR
 from gateui.core.running.process_group import (
     kill_tagged,
@@ -69,7 +72,6 @@ READY_TIMEOUT_S = 300.0
 SINGLE_RUN_WAIT_S = 60.0
 """How long a single ``gateui run`` waits for the warm process it started early to be ready
 before it starts its run cold (a cold start would do the same imports again)."""
-CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 LOG_FILE = "warm.log"
 
 
@@ -121,18 +123,6 @@ def _fingerprint_env(env: Mapping[str, str]) -> str:
     kept = ((k, v) for k, v in env.items() if k not in TERMINAL_VARIABLES)
     text = "\0".join(f"{k}={v}" for k, v in sorted(kept))
     return hashlib.sha256(text.encode(errors="replace")).hexdigest()
-
-
-def mtimes(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
-    stamps = []
-    for path in paths:
-        try:
-            info = path.stat()
-        except OSError:
-            stamps.append((str(path), -1, -1))
-            continue
-        stamps.append((str(path), info.st_mtime_ns, info.st_size))
-    return tuple(stamps)
 
 
 def listen_name(project_root: Path, interpreter: Path) -> str:
@@ -328,29 +318,6 @@ class _Refusal:
 
     def holds(self, env_key: str, modules_file: Path) -> bool:
         return env_key == self.env_key and self._stamps(modules_file) == self.stamps
-
-
-def warm_enabled(project_root: Path) -> bool:
-    """``[tool.gateui] warm`` of a repository or project; a sub-project's own ``warm = false``
-    wins for it."""
-    pyproject = project_root / "pyproject.toml"
-    try:
-        if b"warm" not in pyproject.read_bytes():
-            # Asked first thing by every `gateui run` (``warm_hint``): a file that cannot say
-            # otherwise is not parsed (TOML and the configuration's types cost ≈ 20 ms to load).
-            return True
-    except OSError:
-        return True
-    from gateui.core.common.config import load_gateui_config
-
-    try:
-        return load_gateui_config(pyproject).warm
-    except ConfigError:
-        return True  # reported where the configuration is read for the run itself
-
-
-def config_files(project_root: Path) -> list[Path]:
-    return [project_root / name for name in CONFIG_FILES]
 
 
 def _read_modules(path: Path) -> tuple[str, ...]:

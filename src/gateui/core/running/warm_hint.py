@@ -25,13 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from gateui.core.common.paths import STATE_DIR
-from gateui.core.running.warm import (
-    WarmPool,
-    config_files,
-    mtimes,
-    warm_enabled,
-    warm_supported,
-)
+from gateui.core.running._warm_checks import config_files, mtimes, warm_enabled
+from gateui.core.running.warm import WarmPool, warm_supported
 
 HINT_FILE = "run-hint.json"
 

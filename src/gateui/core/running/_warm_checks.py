@@ -1,0 +1,45 @@
+"""What a warm process depends on, checked cheaply: whether warm processes are on for a project,
+the pytest configuration files, and the stamps (mtime, size) that tell a change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateui.core.common.errors import ConfigError
+
+CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
+def mtimes(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    stamps = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            stamps.append((str(path), -1, -1))
+            continue
+        stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
+def warm_enabled(project_root: Path) -> bool:
+    """``[tool.gateui] warm`` of a repository or project; a sub-project's own ``warm = false``
+    wins for it."""
+    pyproject = project_root / "pyproject.toml"
+    try:
+        if b"warm" not in pyproject.read_bytes():
+            # Asked first thing by every `gateui run` (``warm_hint``): a file that cannot say
+            # otherwise is not parsed (TOML and the configuration's types cost ≈ 20 ms to load).
+            return True
+    except OSError:
+        return True
+    from gateui.core.common.config import load_gateui_config
+
+    try:
+        return load_gateui_config(pyproject).warm
+    except ConfigError:
+        return True  # reported where the configuration is read for the run itself
+
+
+def config_files(project_root: Path) -> list[Path]:
+    return [project_root / name for name in CONFIG_FILES]
