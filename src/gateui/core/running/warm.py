@@ -398,7 +398,9 @@ class WarmPool:
             if attached is not None or not self.single_run:
                 return attached
             return self._single_run_request(project_root, interpreter, env)
-        server = self.server(project_root, interpreter, env)
+        return self._hand_over(self.server(project_root, interpreter, env))
+
+    def _hand_over(self, server: WarmServer | None) -> socket.socket | None:
         if server is None:
             return None
         try:
@@ -443,14 +445,7 @@ class WarmPool:
             self._log(f"the warm process of {project_root} was not ready: the run starts cold")
             self._abort_starting()
             return None
-        server = self.server(project_root, interpreter, env)
-        if server is None:
-            return None
-        try:
-            return server.hand_over()
-        except OSError as exc:
-            self._log(f"hand-over failed ({exc}): the run starts cold")
-            return None
+        return self._hand_over(self.server(project_root, interpreter, env))
 
     def server(
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
