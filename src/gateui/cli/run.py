@@ -95,8 +95,9 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
 def early_warm(argv: Sequence[str]) -> WarmPool | None:
     """For ``gateui [-C DIR]… run …``, before its arguments are even parsed: the warm process of
     the project the repository's last run went to, starting now (``warm_hint``); the caller
-    closes it. None when there is none to start, or the command line is not plain enough to
-    tell the folder without parsing it (the run then simply starts cold)."""
+    closes it. None when there is none to start (``--help``, no repository found, no run before
+    this one). The folder is read from the ``-C`` options alone; where that reading is wrong,
+    the warm process is for another project, and the run simply starts cold."""
     if any(a in ("-h", "--help") for a in argv):
         return None
     folder = Path.cwd()
