@@ -65,7 +65,7 @@ def early_pool(repo_root: Path, environ: Mapping[str, str] = os.environ) -> Warm
         return None  # another gateui keeps one for the project: the run is handed to it
     refused = hint.get("refused")
     if isinstance(refused, list) and refused == _refusal_stamps(
-        pool, project_root, interpreter, hint.get("folders", [])
+        pool.modules_file(project_root, interpreter), project_root, hint.get("folders", [])
     ):
         return None
     pool.prepare(project_root, interpreter, {**environ, **hint["env"]})
@@ -87,10 +87,11 @@ def remember(
         "env": {k: v for k, v in env.items() if not k.startswith("GATEUI_")},
     }
     refusal = None if pool is None else pool.refused(project_root, interpreter)
-    if refusal is not None:
+    if pool is not None and refusal is not None:
         folders = [str(folder) for folder in refusal.folders]
         hint["folders"] = folders
-        hint["refused"] = _refusal_stamps(pool, project_root, interpreter, folders)
+        modules_file = pool.modules_file(project_root, interpreter)
+        hint["refused"] = _refusal_stamps(modules_file, project_root, folders)
     path = hint_path(repo_root)
     text = json.dumps(hint, sort_keys=True)
     with contextlib.suppress(OSError):
@@ -103,13 +104,12 @@ def remember(
 
 
 def _refusal_stamps(
-    pool: WarmPool | None, project_root: Path, interpreter: Path, folders: Sequence[str]
+    modules_file: Path, project_root: Path, folders: Sequence[str]
 ) -> list[list[object]]:
     """What a refusal depends on, as JSON: the environment's folders, the pytest configuration
     and the modules to preload (the environment variables are the hint's own)."""
-    assert pool is not None
     paths = [Path(f) for f in folders]
-    paths += [*config_files(project_root), pool.modules_file(project_root, interpreter)]
+    paths += [*config_files(project_root), modules_file]
     return [list(stamp) for stamp in mtimes(paths)]
 
 
