@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -413,3 +413,27 @@ def test_a_flood_of_results_is_absorbed_in_batches(sample_repo: Callable[[str], 
     # Far fewer UI updates than results: the UI took them in chunks.
     assert len(drains) < 100
     assert sum(drains) == 5000 + 3
+
+
+def test_a_run_that_breaks_ends_cancelled_and_logs_where_it_broke(
+    sample_repo: Callable[[str], Path],
+) -> None:
+    repo = sample_repo("demo")
+
+    def breaking_stream() -> Iterator[Event]:
+        yield from synthetic_run(30, summary=False)
+        raise RuntimeError("the stream broke")
+
+    async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
+        await discovered(app, pilot)
+        run = app.play(breaking_stream(), "breaks")
+        await wait_until(pilot, lambda: run.tally.summary is not None, what="the run's end")
+        assert run.tally.summary is not None and run.tally.summary.cancelled
+        assert table(app).total_rows == 30  # what arrived before it broke stays
+        log = "\n".join(app.messages)
+        assert "gateui bug in run: RuntimeError('the stream broke')" in log
+        # The traceback a report needs: the line that raised.
+        assert "Traceback (most recent call last)" in log
+        assert 'raise RuntimeError("the stream broke")' in log
+
+    drive(GateuiApp(repo), scenario)

@@ -694,7 +694,7 @@ def test_closing_while_the_warm_process_preloads_ends_it_without_waiting(
         f"open({str(finished)!r}, 'w').close()\n"
     )
     root = write_repo(tmp_path / "repo", {"test_slow.py": "def test_slow():\n    pass\n"})
-    modules = pool.modules_file(root, python)
+    modules = pool.modules_file(root, python, os.environ)
     modules.parent.mkdir(parents=True, exist_ok=True)
     modules.write_text(json.dumps(["slowlib"]))
     pool.prepare(root, python, dict(os.environ))

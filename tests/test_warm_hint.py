@@ -194,3 +194,36 @@ def test_an_interrupted_run_leaves_no_early_warm_process(tmp_path: Path) -> None
     finally:
         proc.kill()
     assert gone(server)
+
+
+def test_a_module_only_a_plugin_imported_is_not_preloaded_for_runs_without_it(
+    tmp_path: Path,
+) -> None:
+    """What a run imports depends on the plugins it loads: a run with a plugin turned on teaches
+    the warm process its imports, and runs without that plugin neither preload them nor lose the
+    list of the runs that have it."""
+    probe = (
+        "import os, sys\n\n"
+        "def test_probe():\n"
+        "    with open(f'/proc/{os.getppid()}/cmdline', 'rb') as handle:\n"
+        "        warm = b'gateui_warm.py' in handle.read()\n"
+        "    with open(os.environ['GATEUI_TEST_PARENTS'], 'a') as handle:\n"
+        "        handle.write(f\"{int(warm)} {int('wave' in sys.modules)}\\n\")\n"
+    )
+    repo = init_repo(write_repo(tmp_path / "repo", {"test_probe.py": probe}))
+    plugins = write_repo(tmp_path / "plugins", {"wave_plugin.py": "import wave\n"})
+    record = tmp_path / "parents"
+    base = {"GATEUI_TEST_PARENTS": str(record), "PYTHONPATH": str(plugins)}
+    with_plugin = {**base, "PYTEST_ADDOPTS": "-p wave_plugin"}
+    without_plugin = {**base, "PYTEST_ADDOPTS": ""}
+
+    def probe_run(env: dict[str, str]) -> tuple[bool, bool]:
+        assert run_cli(["run"], repo, env).code == 0
+        warm, wave_loaded = record.read_text().splitlines()[-1].split()
+        return warm == "1", wave_loaded == "1"
+
+    assert probe_run(with_plugin) == (False, True)  # cold: it learns the plugin's imports
+    assert probe_run(with_plugin) == (True, True)
+    assert probe_run(without_plugin) == (True, False)
+    assert probe_run(without_plugin) == (True, False)
+    assert probe_run(with_plugin) == (True, True)

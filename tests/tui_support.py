@@ -31,7 +31,12 @@ def drive(app: GateuiApp, scenario: Scenario, size: tuple[int, int] = SIZE) -> N
 
     async def main() -> None:
         async with app.run_test(size=size) as pilot:
-            await scenario(app, pilot)
+            try:
+                await scenario(app, pilot)
+            except AssertionError as failure:
+                # What the app logged (a worker's failure among it) says why a run ended early.
+                log = "\n".join(app.messages) or "(nothing)"
+                raise AssertionError(f"{failure}\n-- the app's log:\n{log}") from failure
 
     asyncio.run(main())
 

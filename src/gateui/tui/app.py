@@ -314,7 +314,7 @@ class GateuiApp(GateWiring):
         failure = explain_failure(error, worker.group, worker.name)
         if failure.problem is not None:
             self.problem = failure.problem
-        self._log_notes(failure.note)
+        self._log_notes(failure.note, *([failure.trace] if failure.trace else []))
         if failure.notice:
             self.notify(failure.notice, severity="error")
         abandoned = self.runs.abandon() if worker.group == "run" else None

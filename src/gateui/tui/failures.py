@@ -4,6 +4,7 @@ is a notification, anything else is a bug of gateui's."""
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -23,6 +24,8 @@ class Failure:
     """An empty state that explains why nothing can run (shown instead of the results)."""
     notice: str = ""
     """An error notification ("" for none)."""
+    trace: LogNote | None = None
+    """For a bug of gateui's: where it happened, for the report it asks for."""
 
 
 def explain_failure(error: BaseException | None, group: str, name: str) -> Failure:
@@ -34,7 +37,9 @@ def explain_failure(error: BaseException | None, group: str, name: str) -> Failu
         return Failure(LogNote(str(error), "bold red"), notice=str(error))
     if isinstance(error, GateuiError):
         return Failure(LogNote(str(error), "bold red"), problem=cannot_go_on_text(str(error)))
+    trace = "".join(traceback.format_exception(error)).rstrip() if error is not None else ""
     return Failure(
         LogNote(f"gateui bug in {name}: {error!r} (please report it)", "bold red"),
         notice=f"internal error in {name}: {error!r}",
+        trace=LogNote(trace, "dim", alert=False) if trace else None,
     )

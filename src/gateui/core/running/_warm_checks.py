@@ -3,6 +3,7 @@ the pytest configuration files, and the stamps (mtime, size) that tell a change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from gateui.core.common.errors import ConfigError
@@ -43,3 +44,30 @@ def warm_enabled(project_root: Path) -> bool:
 
 def config_files(project_root: Path) -> list[Path]:
     return [project_root / name for name in CONFIG_FILES]
+
+
+def plugin_switches(env: Mapping[str, str]) -> str:
+    """What the environment says about the pytest plugins a run loads: the ``-p`` options of
+    ``PYTEST_ADDOPTS``, ``PYTEST_PLUGINS`` and ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` ("" when it says
+    nothing). Runs that differ in it import different modules (a plugin turned off no longer
+    imports its library), so each keeps its own list of modules to preload."""
+    addopts = env.get("PYTEST_ADDOPTS", "")
+    options: list[str] = []
+    if "-p" in addopts:
+        import shlex  # only then: asked first thing by every `gateui run` (``warm_hint``)
+
+        try:
+            words = shlex.split(addopts)
+        except ValueError:
+            words = addopts.split()
+        for index, word in enumerate(words):
+            if word == "-p" and index + 1 < len(words):
+                options.append(words[index + 1])
+            elif word.startswith("-p") and len(word) > 2:
+                options.append(word[2:])
+    plugins = env.get("PYTEST_PLUGINS", "")
+    no_autoload = env.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "")
+    if not options and not plugins and not no_autoload:
+        return ""
+    said = [*sorted(set(options)), f"PYTEST_PLUGINS={plugins}", f"AUTOLOAD={no_autoload}"]
+    return "\0".join(said)

@@ -275,7 +275,7 @@ class PytestProcess(GroupProcess):
         pool = self.warm if self.command.wrap is None else None
         warm = None
         if pool is not None:
-            base.update(pool.record_env(self.command.project_root, interpreter))
+            base.update(pool.record_env(self.command.project_root, interpreter, base))
             warm = pool.request(self.command.project_root, interpreter, base)
             self._notes = pool.take_notes()
         read_fd, write_fd = os.pipe()

@@ -49,10 +49,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from gateui.core.common.bounded_log import append_line
 from gateui.core.common.paths import STATE_DIR
 from gateui.core.running._warm_checks import CONFIG_FILES as CONFIG_FILES
 from gateui.core.running._warm_checks import config_files as config_files
 from gateui.core.running._warm_checks import mtimes as mtimes
+from gateui.core.running._warm_checks import plugin_switches
 from gateui.core.running._warm_checks import warm_enabled as warm_enabled
 from gateui.core.running.injected import CHANNEL_ENV, KEY_ENV, PLUGIN_DIR
 from gateui.core.running.process_group import (
@@ -374,17 +376,29 @@ class WarmPool:
             self.enabled = False
 
     # -- for the runners -------------------------------------------------------------------
-    def modules_file(self, project_root: Path, interpreter: Path) -> Path:
-        key = hashlib.sha256(f"{project_root}\0{interpreter}".encode()).hexdigest()[:16]
-        return self.repo_root / STATE_DIR / "warm" / f"{key}.json"
+    def _state_file(self, project_root: Path, interpreter: Path, suffix: str, *more: str) -> Path:
+        text = "\0".join([str(project_root), str(interpreter), *more])
+        key = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return self.repo_root / STATE_DIR / "warm" / f"{key}{suffix}"
+
+    def modules_file(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> Path:
+        """The modules to preload for runs of the project in ``env``: one list per set of
+        ``plugin_switches``, so that a plugin turned off for a while is not preloaded with
+        everything it imported (the list is a union over runs)."""
+        switches = plugin_switches(env)
+        more = (switches,) if switches else ()
+        return self._state_file(project_root, interpreter, ".json", *more)
 
     def up_file(self, project_root: Path, interpreter: Path) -> Path:
         """Where the project's warm process is announced to other gateui processes while up."""
-        return self.modules_file(project_root, interpreter).with_suffix(".up.json")
+        return self._state_file(project_root, interpreter, ".up.json")
 
-    def record_env(self, project_root: Path, interpreter: Path) -> dict[str, str]:
-        """Asks the run's event plugin to write the modules to preload next time."""
-        path = self.modules_file(project_root, interpreter)
+    def record_env(
+        self, project_root: Path, interpreter: Path, env: Mapping[str, str]
+    ) -> dict[str, str]:
+        """Asks the run's event plugin (running in ``env``) to write the modules to preload next
+        time."""
+        path = self.modules_file(project_root, interpreter, env)
         return {MODULES_ENV: f"{self.repo_root}{os.pathsep}{path}"}
 
     def request(
@@ -455,7 +469,7 @@ class WarmPool:
         key = (project_root, interpreter)
         server_env = _server_environment({k: v for k, v in env.items() if k not in _PER_RUN})
         env_key = _fingerprint_env(server_env)
-        modules_file = self.modules_file(project_root, interpreter)
+        modules_file = self.modules_file(project_root, interpreter, env)
         with self._lock:
             if self._closed:
                 return None
@@ -627,11 +641,7 @@ class WarmPool:
             self._notes.append(text)
 
     def _log(self, text: str) -> None:
-        path = self.repo_root / STATE_DIR / LOG_FILE
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+        append_line(self.repo_root / STATE_DIR / LOG_FILE, text)
 
     def _launched(self, server: WarmServer) -> None:
         with self._starting_lock:

@@ -63,12 +63,13 @@ def early_pool(repo_root: Path, environ: Mapping[str, str] = os.environ) -> Warm
     pool = WarmPool(repo_root, single_run=True)
     if pool.up_file(project_root, interpreter).exists():
         return None  # another gateui keeps one for the project: the run is handed to it
+    env = {**environ, **hint["env"]}
     refused = hint.get("refused")
     if isinstance(refused, list) and refused == _refusal_stamps(
-        pool.modules_file(project_root, interpreter), project_root, hint.get("folders", [])
+        pool.modules_file(project_root, interpreter, env), project_root, hint.get("folders", [])
     ):
         return None
-    pool.prepare(project_root, interpreter, {**environ, **hint["env"]})
+    pool.prepare(project_root, interpreter, env)
     return pool
 
 
@@ -90,7 +91,7 @@ def remember(
     if pool is not None and refusal is not None:
         folders = [str(folder) for folder in refusal.folders]
         hint["folders"] = folders
-        modules_file = pool.modules_file(project_root, interpreter)
+        modules_file = pool.modules_file(project_root, interpreter, {**os.environ, **env})
         hint["refused"] = _refusal_stamps(modules_file, project_root, folders)
     path = hint_path(repo_root)
     text = json.dumps(hint, sort_keys=True)
