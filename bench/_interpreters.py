@@ -81,3 +81,10 @@ def compile_gateui(*pythons: Path) -> None:
         targets = [source] if python == PYTHON else [p for p in plugin if p.is_dir()]
         command = [str(python), "-m", "compileall", "-q", *map(str, targets)]
         subprocess.run(command, check=True)
+
+
+def has_monitoring(python: Path) -> bool:
+    """Whether ``python`` has ``sys.monitoring`` (3.12+), which gateui's recorder then uses."""
+    probe = [str(python), "-c", "import sys; print(hasattr(sys, 'monitoring'))"]
+    answer = subprocess.run(probe, capture_output=True, text=True, check=True).stdout
+    return answer.strip() == "True"

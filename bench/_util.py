@@ -7,6 +7,7 @@ script in a subprocess), except where a script measures an in-process function o
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import platform
 import resource
@@ -187,6 +188,37 @@ def time_command(
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def median_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+    """A confidence interval of the median that assumes nothing of the distribution: the r-th
+    smallest and r-th largest values, r the largest with P(B < r) <= (1 - confidence) / 2 for
+    B ~ Binomial(n, 1/2) (the whole range when n is too small for more). On a machine whose speed
+    drifts from run to run, this is what a ratio can honestly be said to be."""
+    ordered = sorted(values)
+    n = len(ordered)
+    alpha = 1 - confidence
+
+    def at_most(j: int) -> float:
+        return float(sum(math.comb(n, i) for i in range(j + 1)) / 2**n)
+
+    r = 1
+    while r < n // 2 and 2 * at_most(r) <= alpha:
+        r += 1
+    return ordered[r - 1], ordered[n - r]
+
+
+def target_verdict(ratios: Sequence[float], target: float) -> str:
+    """``met``, ``MISSED`` or ``cannot tell``, from the 95% interval of the median ratio."""
+    low, high = median_interval(ratios)
+    span = f"median {median(ratios):.3f}, 95% interval {low:.3f}..{high:.3f}, n={len(ratios)}"
+    if 2 / 2 ** len(ratios) > 0.05:  # even the whole range covers the median less often
+        return f"cannot tell: too few rounds for a 95% interval (median {median(ratios):.3f})"
+    if high <= target:
+        return f"met ({span})"
+    if low > target:
+        return f"MISSED ({span})"
+    return f"cannot tell: the interval holds {target} ({span})"
 
 
 def machine() -> str:

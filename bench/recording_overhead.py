@@ -66,6 +66,7 @@ from _interpreters import (
     REAL_PROJECTS,
     bench_venv,
     compile_gateui,
+    has_monitoring,
     real_project,
     use_interpreter,
 )
@@ -339,13 +340,6 @@ def _version(python: Path) -> str:
     ).stdout.strip()
 
 
-def _has_monitoring(python: Path) -> bool:
-    probe = [str(python), "-c", "import sys; print(hasattr(sys, 'monitoring'))"]
-    return (
-        subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "True"
-    )
-
-
 def store_size(repo: Path) -> list[str]:
     """The dependency store after the last recorded run: recorded tests, bytes (database plus
     its write-ahead log), and MB per 10,000 tests."""
@@ -397,7 +391,7 @@ def main() -> int:
     global TARGET_PYTHON, MONITORED
     if args.python is not None:
         TARGET_PYTHON = bench_venv(args.python, args.pytest)
-        MONITORED = _has_monitoring(TARGET_PYTHON)
+        MONITORED = has_monitoring(TARGET_PYTHON)
     rounds = args.rounds or (1 if args.quick else 4)
     tests = args.tests or (100 if args.quick else 2000)
     work = Path(tempfile.mkdtemp(prefix="gateui-recording-overhead-"))

@@ -41,3 +41,20 @@ def test_quick_mode_runs_to_the_end(name: str) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout.strip(), "a benchmark prints its figures"
+
+
+def test_the_median_interval_is_the_order_statistics_of_the_sign_test() -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _util import median_interval, target_verdict
+    finally:
+        sys.path.remove(str(BENCH))
+    # The tabled 95% intervals of the median: n=10 → 2nd..9th, n=20 → 6th..15th values.
+    assert median_interval([float(v) for v in range(10, 0, -1)]) == (2.0, 9.0)
+    assert median_interval([float(v) for v in range(1, 21)]) == (6.0, 15.0)
+    assert median_interval([1.0, 3.0, 2.0]) == (1.0, 3.0)  # too few for more than the range
+    ratios = [1.00, 1.01, 1.02, 1.03, 1.04, 1.02, 1.01, 1.00, 1.03, 1.02]
+    assert target_verdict(ratios, 1.05).startswith("met")
+    assert target_verdict(ratios, 0.99).startswith("MISSED")
+    assert target_verdict(ratios, 1.02).startswith("cannot tell")
+    assert target_verdict(ratios[:5], 1.05).startswith("cannot tell: too few rounds")
