@@ -18,7 +18,13 @@ every descendant it waited for, the warm process included) and the median per-ro
 pytest. ``--record`` measures the default ``gateui run`` (recording on; an unchanged tree
 records nothing again) instead of ``--no-record``.
 
-``--quick``: the demo only, two rounds.
+Every other round runs the arms in reverse. Each ratio comes with a 95% interval of its median,
+and the verdict on the target (streaming ≤ 1.05; with ``--record`` ≤ 1.15, or ≤ 1.05 on Python
+3.12+) is ``met``, ``MISSED`` or ``cannot tell``.
+
+``--python BASE``: the tests run by a benchmark virtualenv made from BASE (``--pytest`` pins its
+pytest), which gateui's arms reach through ``[tool.gateui] python``. ``--demo-only``: no
+generated repository. ``--quick``: the demo only, two rounds.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _interpreters import compile_gateui
+from _interpreters import bench_venv, compile_gateui, has_monitoring, use_interpreter
 from _util import (
     GATEUI,
     NO_CACHE,
@@ -41,8 +47,10 @@ from _util import (
     load_average,
     machine,
     median,
+    median_interval,
     source_fingerprint,
     table,
+    target_verdict,
     time_command,
 )
 from selection_kit import DEMO, fresh_git_copy
@@ -50,21 +58,27 @@ from selection_kit import DEMO, fresh_git_copy
 ARMS = ("pytest", "gateui", "gateui-cold")
 
 
-def measure(repo: Path, rounds: int, record: bool) -> dict[str, list[Timing]]:
+def measure(repo: Path, rounds: int, record: bool, python: Path) -> dict[str, list[Timing]]:
     env = bench_env()
     gateui = [str(GATEUI), "run", *([] if record else ["--no-record"]), "-C", str(repo)]
     argv = {
-        "pytest": [str(PYTHON), "-m", "pytest", *NO_CACHE],
+        "pytest": [str(python), "-m", "pytest", *NO_CACHE],
         "gateui": [*gateui, "--", *NO_CACHE],
         "gateui-cold": [*gateui, "--", *NO_CACHE],
     }
     samples: dict[str, list[Timing]] = {arm: [] for arm in ARMS}
     for index in range(rounds):
         row = {}
-        for arm in ARMS:
+        # Every other round in reverse: no arm always runs after the same one. The note of the
+        # last run's project that "gateui" starts its warm process from is written by any gateui
+        # run, and gateui-cold removes it first.
+        for arm in ARMS if index % 2 == 0 else ARMS[::-1]:
             if arm == "gateui-cold":
                 forget_warm_hint(repo)
+            elif arm == "gateui" and not (repo / ".gateui" / "warm" / "run-hint.json").exists():
+                time_command(argv[arm], repo, env)  # untimed: leaves the note
             row[arm] = time_command(argv[arm], repo, env)
+        row = {arm: row[arm] for arm in ARMS}
         cells = "  ".join(f"{k}={v.wall_s:.3f}s/{v.cpu_s:.3f}cpu" for k, v in row.items())
         label = "warm-up, discarded" if index == 0 else f"round {index}"
         print(f"  {label}: {cells}  [{load_average()}]", flush=True)
@@ -79,19 +93,29 @@ def report(name: str, samples: dict[str, list[Timing]]) -> list[list[str]]:
     rows = []
     for arm in ARMS:
         runs = samples[arm]
-        wall = median([t.wall_s / b.wall_s for t, b in zip(runs, base, strict=True)])
+        walls = [t.wall_s / b.wall_s for t, b in zip(runs, base, strict=True)]
         cpu = median([t.cpu_s / b.cpu_s for t, b in zip(runs, base, strict=True)])
         rows.append(
             [
                 name,
                 arm,
                 f"{median([t.wall_s for t in runs]):.3f}",
-                f"{wall:.3f}",
+                f"{median(walls):.3f}",
+                "{:.3f}..{:.3f}".format(*median_interval(walls)),
                 f"{median([t.cpu_s for t in runs]):.3f}",
                 f"{cpu:.3f}",
             ]
         )
     return rows
+
+
+def verdicts(name: str, samples: dict[str, list[Timing]], target: float) -> list[str]:
+    base = samples["pytest"]
+    lines = []
+    for arm in ("gateui", "gateui-cold"):
+        walls = [t.wall_s / b.wall_s for t, b in zip(samples[arm], base, strict=True)]
+        lines.append(f"{name}, {arm}, wall ratio <= {target}: {target_verdict(walls, target)}")
+    return lines
 
 
 def main() -> int:
@@ -100,32 +124,46 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="rounds including the warm-up (default 9)")
     parser.add_argument("--tests", type=int, default=5000, help="generated tests (default 5000)")
     parser.add_argument("--record", action="store_true", help="gateui run with recording on")
+    parser.add_argument("--demo-only", action="store_true", help="no generated repository")
+    parser.add_argument(
+        "--python",
+        type=Path,
+        help="base interpreter for the tests: a benchmark virtualenv with --pytest is made from it",
+    )
+    parser.add_argument("--pytest", default="pytest==8.4.2", help="pytest pin for --python")
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 9)
+    python = PYTHON if args.python is None else bench_venv(args.python, args.pytest)
+    # The targets of a gateui run against pytest: streaming alone <= 1.05; with recording
+    # <= 1.15, and <= 1.05 where the recorder has sys.monitoring (3.12+).
+    target = 1.15 if args.record and not has_monitoring(python) else 1.05
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")
     print(f"gateui: {source_fingerprint()}")
+    print(f"tests run by: {python}")
     print(f"at start: {load_average()}")
-    compile_gateui(PYTHON)
+    compile_gateui(*{PYTHON, python})
     tmp = Path(tempfile.mkdtemp(prefix="gateui-bench-warm-start-"))
     repos = {"demo": fresh_git_copy(DEMO, tmp / "demo")}
-    if not args.quick:
+    if not args.quick and not args.demo_only:
         per_module = 100
         generate_repo(tmp / "generated", max(1, args.tests // per_module), per_module)
         git_commit_all(tmp / "generated")
         repos[f"generated {args.tests}"] = tmp / "generated"
-    rows = []
+    if args.python is not None:
+        for repo in repos.values():
+            use_interpreter(repo, python)
+    rows, lines = [], []
     for name, repo in repos.items():
         print(f"repo {name}: {repo}")
-        rows += report(name, measure(repo, rounds, args.record))
+        samples = measure(repo, rounds, args.record, python)
+        rows += report(name, samples)
+        lines += verdicts(name, samples, target)
     print()
-    print(
-        table(
-            ["repository", "arm", "wall median s", "wall ratio", "CPU median s", "CPU ratio"],
-            rows,
-        )
-    )
+    header = ["repository", "arm", "wall median s", "wall ratio", "95% interval"]
+    print(table([*header, "CPU median s", "CPU ratio"], rows))
     print("(ratios: median over rounds of arm / pytest in the same round)")
+    print("\n".join(lines))
     print(f"at end: {load_average()}")
     return 0
 
