@@ -34,6 +34,7 @@ from gateui.core.commands.classify import (
 from gateui.core.common.config import SuiteSpec, load_toml
 from gateui.core.common.errors import ConfigError, GateuiError
 from gateui.core.common.paths import relative_path
+from gateui.core.common.python_ast import parse_module
 from gateui.core.layout.suites import Suite
 
 _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
@@ -307,7 +308,7 @@ def _nox_suites(folder: Path, repo_root: Path) -> list[CommandSuite]:
     if not noxfile.is_file():
         return []
     text = noxfile.read_text(encoding="utf-8", errors="replace")
-    tree = ast.parse(text, filename=str(noxfile))
+    tree = parse_module(text, filename=str(noxfile))
     source = relative_path(noxfile, repo_root)
     suites = []
     for node in tree.body:

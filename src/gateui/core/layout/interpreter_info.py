@@ -175,9 +175,9 @@ def _finder_roots(files: Sequence[str]) -> list[str]:
         if not match:
             continue
         try:
-            import ast
+            from gateui.core.common.python_ast import literal_eval
 
-            mapping = ast.literal_eval(match.group(1))
+            mapping = literal_eval(match.group(1))
         except (ValueError, SyntaxError):
             continue
         if isinstance(mapping, dict):

@@ -29,6 +29,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from gateui.core.common.project_files import not_project_folder
+from gateui.core.common.python_ast import parse_module
 from gateui.core.layout.pytest_config import (
     DEFAULT_NORECURSEDIRS,
     DEFAULT_PYTHON_CLASSES,
@@ -323,7 +324,7 @@ def _read_file(path: str, rel: str, rules: _Rules, *, is_test_file: bool) -> _Fi
     except OSError as exc:
         return _FileResult(syntax_errors=((rel, 0, f"cannot read: {exc.strerror or exc}"),))
     try:
-        tree = ast.parse(source, filename=rel)
+        tree = parse_module(source, filename=rel)
     except SyntaxError as exc:
         return _FileResult(syntax_errors=((rel, exc.lineno or 1, exc.msg),))
     except ValueError as exc:  # null bytes (Python 3.11), undecodable source

@@ -16,6 +16,7 @@ import ast
 import hashlib
 from dataclasses import dataclass
 
+from gateui.core.common.python_ast import parse_module
 from gateui.core.selection._module_diff import without_docstring
 
 _HOOK_PREFIX = "pytest_"
@@ -60,7 +61,7 @@ def _is_fixture(decorator: ast.expr) -> bool:
 def fingerprint(source: str | bytes) -> ModulePrint | None:
     """The fingerprint of ``source``; None when it does not parse (then every change counts)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except (SyntaxError, ValueError):
         return None
     functions: dict[str, str] = {}

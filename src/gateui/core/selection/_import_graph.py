@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gateui.core.common.paths import relative_path
+from gateui.core.common.python_ast import parse_module
 
 _INIT = "__init__.py"
 
@@ -56,7 +57,7 @@ def _read_imports(path: Path) -> list[_ImportSpec]:
     if b"import" not in source and b"pytest_plugins" not in source:
         return []
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except (SyntaxError, ValueError):
         return []
     specs: list[_ImportSpec] = []

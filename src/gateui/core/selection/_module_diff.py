@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 
+from gateui.core.common.python_ast import parse_module
+
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 # Decorators that only wrap or describe what they decorate; they register nothing anywhere.
@@ -133,7 +135,7 @@ class ModuleDiff:
 def parse_units(source: str | bytes) -> ModuleUnits | None:
     """The units of ``source``; None when it does not parse."""
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except (SyntaxError, ValueError):
         return None
     found = ModuleUnits()
@@ -206,7 +208,7 @@ class Binding:
 def import_bindings(source: str | bytes) -> list[Binding]:
     """The bindings of ``source`` (none when it does not parse)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except (SyntaxError, ValueError):
         return []
     found: list[Binding] = []
