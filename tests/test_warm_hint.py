@@ -227,3 +227,27 @@ def test_a_module_only_a_plugin_imported_is_not_preloaded_for_runs_without_it(
     assert probe_run(without_plugin) == (True, False)
     assert probe_run(without_plugin) == (True, False)
     assert probe_run(with_plugin) == (True, True)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        "[1, 2]",
+        '{"project_root": 1, "interpreter": "python", "env": {}}',
+        '{"project_root": "REPO", "interpreter": "PYTHON", "env": {"A": 1}}',
+        '{"project_root": "REPO", "interpreter": "PYTHON", "env": {}, "refused": [], "folders": 5}',
+    ],
+    ids=["not-json", "a-list", "wrong-type", "env-not-text", "folders-not-a-list"],
+)
+def test_a_damaged_note_of_the_last_run_is_ignored_and_replaced(
+    tmp_path: Path, content: str
+) -> None:
+    repo = init_repo(write_repo(tmp_path / "repo", {"test_a.py": "def test_a():\n    pass\n"}))
+    note = hint_path(repo)
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(content.replace("REPO", str(repo)).replace("PYTHON", sys.executable))
+    result = run_cli(["run"], repo)
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(note.read_text())["project_root"] == str(repo)

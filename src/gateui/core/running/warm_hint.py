@@ -126,4 +126,7 @@ def _read(path: Path) -> dict[str, Any] | None:
     env = hint.get("env")
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         return None
+    folders = hint.get("folders", [])
+    if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
+        hint.pop("refused", None)  # a refusal whose stamps cannot be checked is forgotten
     return hint
