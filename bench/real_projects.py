@@ -113,8 +113,9 @@ PROJECTS = {
 HOME = CACHE / "latency"
 
 
-def prepare(name: str) -> tuple[Path, Path]:
-    """(source tree, venv python) of a real project, downloaded and installed once."""
+def prepare(name: str, base_python: Path | None = None) -> tuple[Path, Path]:
+    """(source tree, venv python) of a real project, downloaded and installed once; the venv is
+    made from ``base_python`` (default: the interpreter running this)."""
     project = PROJECTS[name]
     HOME.mkdir(parents=True, exist_ok=True)
     sdists = CACHE / "sdists"
@@ -127,12 +128,16 @@ def prepare(name: str) -> tuple[Path, Path]:
     if not source.exists():
         with tarfile.open(archive) as tar:
             tar.extractall(HOME, filter="data")
-    venv = HOME / f"venv-{name}"
+    base = str(base_python) if base_python else getattr(sys, "_base_executable", sys.executable)
+    version = ""
+    if base_python is not None:
+        probe = [base, "-c", "import sys; print('%d%d' % sys.version_info[:2])"]
+        version = "-py" + subprocess.run(probe, capture_output=True, text=True).stdout.strip()
+    venv = HOME / f"venv-{name}{version}"
     python = venv / "bin" / "python"
     marker = venv / "pins.txt"
     wanted = "\n".join(project.pins)
     if not marker.exists() or marker.read_text() != wanted:
-        base = getattr(sys, "_base_executable", sys.executable)
         subprocess.run([base, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", *project.pins], check=True)
         marker.write_text(wanted)

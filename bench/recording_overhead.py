@@ -31,8 +31,8 @@ size after the last recorded run, per 10,000 tests. Targets (issue 14): ``gateui
 tests.
 
 ``--corpus NAMES`` adds projects of ``bench/real_projects.py`` (each its pinned sdist with its
-tests and a venv of its pinned test dependencies, gateui's arms pointed at it through
-``[tool.gateui] python``).
+tests and a venv of its pinned test dependencies, made from ``--python`` when given, gateui's
+arms pointed at it through ``[tool.gateui] python``; warm processes on, as a user has them).
 
 ``--python BASE`` runs the tests with a benchmark virtualenv made from BASE (``--pytest`` pins its
 pytest, 9.2.0 by default); the gateui arms reach it through ``[tool.gateui] python``, committed in
@@ -379,12 +379,9 @@ def main() -> int:
         "--corpus",
         metavar="NAMES",
         help="also these projects of bench/real_projects.py (comma-separated), each with its "
-        "pinned test dependencies; their venvs are made from this interpreter, so not with "
-        "--python",
+        "pinned test dependencies, in a venv made from --python (default: this interpreter)",
     )
     args = parser.parse_args()
-    if args.corpus and args.python is not None:
-        parser.error("--corpus runs each project in its own venv of this interpreter: no --python")
     unknown = [n for n in (args.corpus or "").split(",") if n and n not in PROJECTS]
     if unknown:
         parser.error(f"--corpus: unknown project {unknown[0]!r} (known: {', '.join(PROJECTS)})")
@@ -425,10 +422,11 @@ def main() -> int:
         # venv of its own (made from this interpreter).
         corpus_python: dict[Path, Path] = {}
         for project in [n for n in (args.corpus or "").split(",") if n]:
-            tree, python = prepare(project)
+            tree, python = prepare(project, args.python)
             copy = work / f"{project}-source"
             shutil.copytree(tree, copy)
-            configure(copy, project, python, warm=False)
+            # Warm processes as a user has them (on): a `gateui run` starts its own early.
+            configure(copy, project, python)
             repo = fresh_git_copy(copy, work / project)
             corpus_python[repo] = python
             compile_gateui(python)
