@@ -7,6 +7,7 @@ into a fresh git repository per run (never committed anywhere).
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import tarfile
 from pathlib import Path
@@ -88,3 +89,16 @@ def has_monitoring(python: Path) -> bool:
     probe = [str(python), "-c", "import sys; print(hasattr(sys, 'monitoring'))"]
     answer = subprocess.run(probe, capture_output=True, text=True, check=True).stdout
     return answer.strip() == "True"
+
+
+def add_interpreter_options(parser: argparse.ArgumentParser, pytest_pin: str) -> None:
+    """``--python BASE`` and ``--pytest PIN``: the tests run by a benchmark virtualenv made from
+    BASE with PIN installed (``bench_venv``), which gateui's arms reach through
+    ``[tool.gateui] python`` (``use_interpreter``)."""
+    parser.add_argument(
+        "--python",
+        type=Path,
+        help="base interpreter for the tests: a benchmark virtualenv with --pytest is made from it",
+    )
+    pin_help = f"pytest pin for --python (default {pytest_pin})"
+    parser.add_argument("--pytest", default=pytest_pin, help=pin_help)

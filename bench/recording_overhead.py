@@ -64,6 +64,7 @@ from pathlib import Path
 
 from _interpreters import (
     REAL_PROJECTS,
+    add_interpreter_options,
     bench_venv,
     compile_gateui,
     has_monitoring,
@@ -364,12 +365,7 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=None, help="generated tests (default 2000)")
     parser.add_argument("--profile", action="store_true", help="always run the cProfile step")
     parser.add_argument("--no-profile", action="store_true", help="never run the cProfile step")
-    parser.add_argument(
-        "--python",
-        type=Path,
-        help="base interpreter for the tests (a benchmark virtualenv with --pytest is made from it)",
-    )
-    parser.add_argument("--pytest", default="pytest==9.2.0", help="pytest pin for --python")
+    add_interpreter_options(parser, "pytest==9.2.0")
     parser.add_argument(
         "--real",
         action="store_true",

@@ -61,7 +61,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from _interpreters import bench_venv, compile_gateui, has_monitoring, use_interpreter
+from _interpreters import (
+    add_interpreter_options,
+    bench_venv,
+    compile_gateui,
+    has_monitoring,
+    use_interpreter,
+)
 from _util import (
     GATEUI,
     NO_CACHE,
@@ -245,12 +251,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="rounds including the warm-up (default 8)")
     parser.add_argument("--profile", type=Path, metavar="FILE", help="also cProfile gateui once")
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
-    parser.add_argument(
-        "--python",
-        type=Path,
-        help="base interpreter for the tests: a benchmark virtualenv with --pytest is made from it",
-    )
-    parser.add_argument("--pytest", default="pytest==8.4.2", help="pytest pin for --python")
+    add_interpreter_options(parser, "pytest==8.4.2")
     parser.add_argument(
         "--arms",
         help="only these arms, comma-separated (pytest is always run): fewer arms, more rounds",

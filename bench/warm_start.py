@@ -33,7 +33,13 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _interpreters import bench_venv, compile_gateui, has_monitoring, use_interpreter
+from _interpreters import (
+    add_interpreter_options,
+    bench_venv,
+    compile_gateui,
+    has_monitoring,
+    use_interpreter,
+)
 from _util import (
     GATEUI,
     NO_CACHE,
@@ -125,12 +131,7 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=5000, help="generated tests (default 5000)")
     parser.add_argument("--record", action="store_true", help="gateui run with recording on")
     parser.add_argument("--demo-only", action="store_true", help="no generated repository")
-    parser.add_argument(
-        "--python",
-        type=Path,
-        help="base interpreter for the tests: a benchmark virtualenv with --pytest is made from it",
-    )
-    parser.add_argument("--pytest", default="pytest==8.4.2", help="pytest pin for --python")
+    add_interpreter_options(parser, "pytest==8.4.2")
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 9)
     python = PYTHON if args.python is None else bench_venv(args.python, args.pytest)
