@@ -26,4 +26,4 @@ def parse_module(source: str | bytes, filename: str = "<unknown>") -> ast.Module
 def literal_eval(text: str) -> Any:
     """``ast.literal_eval`` of ``text`` (it parses too)."""
     with _ONE_AT_A_TIME:
-        return ast.literal_eval(ast.parse(text.lstrip(" \t"), mode="eval"))
+        return ast.literal_eval(text)

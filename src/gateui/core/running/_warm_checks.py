@@ -50,7 +50,9 @@ def plugin_switches(env: Mapping[str, str]) -> str:
     """What the environment says about the pytest plugins a run loads: the ``-p`` options of
     ``PYTEST_ADDOPTS``, ``PYTEST_PLUGINS`` and ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` ("" when it says
     nothing). Runs that differ in it import different modules (a plugin turned off no longer
-    imports its library), so each keeps its own list of modules to preload."""
+    imports its library), so each keeps its own list of modules to preload. (The warm process
+    reads ``-p no:NAME`` the same way, in the project's interpreter, where gateui cannot be
+    imported: ``_blocked_plugins`` in ``warm_server/gateui_warm.py``.)"""
     addopts = env.get("PYTEST_ADDOPTS", "")
     options: list[str] = []
     if "-p" in addopts:
