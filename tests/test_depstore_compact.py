@@ -4,14 +4,17 @@ layout rebuilt rather than misread."""
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 
+from gateui.core.selection import _names_gc
 from gateui.core.selection._fingerprints import fingerprint
 from gateui.core.selection.depstore import KEPT_ENVIRONMENTS, STORE_FILE, DepStore, TestRecording
 
 pytestmark = pytest.mark.unit
+BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def _recording(nodeid: str, blob: str = "b1") -> TestRecording:
@@ -31,11 +34,11 @@ def test_what_tests_share_is_written_once_and_read_back_whole(tmp_path: Path) ->
     db = sqlite3.connect(tmp_path / ".gateui" / STORE_FILE)
     names = {row[0] for row in db.execute("SELECT text FROM names")}
     db.close()
-    # One name per node id and per distinct function list (each test's own, plus the one they
-    # share), and the 9 shared texts (environment, 3 files, 3 blobs, the missing-blob mark and
-    # the shared list) once: not one per row.
-    assert len(names) == 2 * 300 + 9
-    assert "src/app.py" in names and '["main", "helper"]' in names
+    # Per test: its node id, its own function and its own list of functions (a name made of
+    # the function's id). Shared, once: the environment, 3 files, 3 blobs, the missing-blob
+    # mark, the two shared functions and their list. Not one per row.
+    assert len(names) == 3 * 300 + 11
+    assert {"src/app.py", "main", "helper"} <= names
     assert dict(store.executed("env-a", "src/app.py", "b1"))[tests[7]] == ["main", "helper"]
     assert sorted(store.readers("env-a", "data/table.csv", "d1")) == tests
     assert ("src/app.py", "b1") in set(store.versions("env-a"))
@@ -86,6 +89,8 @@ def test_a_store_of_the_older_layout_is_rebuilt(tmp_path: Path) -> None:
     assert store.tests("env-a") == {}
     store.save("env-a", [_recording("tests/test_app.py::test_one")])
     assert list(store.tests("env-a")) == ["tests/test_app.py::test_one"]
+    # Rebuilt in the mode that gives pruned pages back to the file system.
+    assert store.db.execute("PRAGMA auto_vacuum").fetchone() == (2,)
     store.close()
 
 
@@ -111,3 +116,102 @@ def test_prints_of_versions_no_recording_names_are_dropped(tmp_path: Path) -> No
     again.save_print("src/app.py", "b3", print_)
     again.close()
     assert DepStore(tmp_path).has_print("src/app.py", "b3")
+
+
+def _names(root: Path) -> set[str]:
+    db = sqlite3.connect(root / ".gateui" / STORE_FILE)
+    try:
+        return {text for (text,) in db.execute("SELECT text FROM names")}
+    finally:
+        db.close()
+
+
+def _moved_on(nodeid: str, step: int) -> TestRecording:
+    """The recording of ``nodeid`` after the ``step``-th edit: a new version of the source,
+    and the test now runs a function of that step's name."""
+    return TestRecording(
+        nodeid=nodeid,
+        recorded=True,
+        functions={"src/app.py": ["main", f"step_{step}"]},
+        reads=["data/table.csv"],
+        blobs={"src/app.py": f"blob-{step}", "data/table.csv": "d1"},
+    )
+
+
+def test_names_no_recording_refers_to_are_collected_once_they_are_as_many_as_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_names_gc, "MIN_NAMES", 40)
+    tests = [f"tests/test_app.py::test_{n:02d}" for n in range(30)]
+    in_use = len(tests) + 9  # node ids; env, 2 files, 2 blobs, 2 functions, 1 list, "-"
+    for step in range(16):
+        store = DepStore(tmp_path)
+        store.save("env-a", [_moved_on(t, step) for t in tests])
+        store.close()
+        names = _names(tmp_path)
+        # Never more than twice what the recordings use, plus what one save adds.
+        assert len(names) <= 2 * in_use + 3
+    # Collected twice (each edit adds 3 names): what the latest recordings name is all there,
+    # the early versions are gone.
+    assert {"blob-15", "step_15", "main", "src/app.py", tests[0]} <= names
+    assert not {"blob-0", "step_0", "blob-12", "step_12"} & names
+    store = DepStore(tmp_path)
+    assert dict(store.executed("env-a", "src/app.py", "blob-15"))[tests[3]] == ["main", "step_15"]
+    assert list(store.executed("env-a", "src/app.py", "blob-0")) == []
+    assert sorted(store.readers("env-a", "data/table.csv", "d1")) == tests
+    assert store.executed_in("env-a", "src/app.py") == {"main", "step_15"}
+    (free,) = store.db.execute("PRAGMA freelist_count").fetchone()
+    (pages,) = store.db.execute("PRAGMA page_count").fetchone()
+    assert free * 4 <= pages
+    store.close()
+
+
+def test_a_connection_that_held_ids_of_collected_names_writes_and_reads_with_the_new_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two watchers on one repository: one collects names the other still has ids for."""
+    monkeypatch.setattr(_names_gc, "MIN_NAMES", 10)
+    early, late, last = (f"tests/test_app.py::test_{n}" for n in ("early", "late", "last"))
+    holder = DepStore(tmp_path)
+    holder.save("env-a", [_moved_on(early, 0)])  # holds the ids of blob-0 and step_0
+    assert dict(holder.executed("env-a", "src/app.py", "blob-0")) == {early: ["main", "step_0"]}
+    collector = DepStore(tmp_path)
+    collector.save("env-a", [_moved_on(early, 1)])
+    collector.close()  # nothing names blob-0 or step_0 now: collected
+    assert "blob-0" not in _names(tmp_path)
+    # Another connection records against blob-0 again: a name made anew, under a new id.
+    writer = DepStore(tmp_path)
+    writer.save("env-a", [_moved_on(late, 0)])
+    writer.close()
+    # The holder reads it under the new id...
+    assert dict(holder.executed("env-a", "src/app.py", "blob-0")) == {late: ["main", "step_0"]}
+    # ...and after another collection, writes with ids that exist. (Tests recorded and then
+    # forgotten leave names enough behind for a second collection to be due.)
+    collector = DepStore(tmp_path)
+    fillers = [f"tests/test_app.py::test_filler_{n}" for n in range(30)]
+    collector.save("env-a", [_moved_on(t, 2) for t in (late, *fillers)])
+    collector.forget("env-a", fillers)
+    collector.close()
+    assert "blob-0" not in _names(tmp_path)
+    holder.save("env-a", [_moved_on(last, 0)])
+    holder.close()
+    reader = DepStore(tmp_path)
+    assert dict(reader.executed("env-a", "src/app.py", "blob-0")) == {last: ["main", "step_0"]}
+    reader.close()
+
+
+def test_a_suite_shaped_like_a_real_one_keeps_under_a_kilobyte_per_test(tmp_path: Path) -> None:
+    """Issue 14's bound, 10 MB per 10,000 tests, on 2,000 recordings shaped like starlette's
+    (``bench/_store_shape.py``; ``bench/store_size.py`` measures it at any size)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _store_shape import ENV, shaped_recordings
+    finally:
+        sys.path.remove(str(BENCH))
+    recordings = [TestRecording(**fields) for fields in shaped_recordings(2000)]
+    store = DepStore(tmp_path)
+    for start in range(0, len(recordings), 100):  # as a run saves them: in batches
+        store.save(ENV, recordings[start : start + 100])
+    store.close()
+    size = sum(p.stat().st_size for p in (tmp_path / ".gateui").glob(STORE_FILE + "*"))
+    assert size / len(recordings) <= 1_000

@@ -89,7 +89,9 @@ def mark_every_recording(repo: Path) -> None:
 def recorded_again(repo: Path) -> set[str]:
     db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
     try:
-        rows = db.execute("SELECT nodeid, markers FROM tests").fetchall()
+        rows = db.execute(
+            "SELECT n.text, t.markers FROM tests t JOIN names n ON n.id = t.nodeid"
+        ).fetchall()
     finally:
         db.close()
     return {nodeid for nodeid, markers in rows if PROBE not in json.loads(markers)}
@@ -146,7 +148,10 @@ def test_a_test_left_unrecorded_stays_so_until_the_change_can_affect_it(
     # As if test_g's threads had made too many calls to trace: its row says "unrecorded".
     db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
     with db:
-        db.execute("UPDATE tests SET recorded = 0 WHERE nodeid = ?", (G,))
+        db.execute(
+            "UPDATE tests SET recorded = 0 WHERE nodeid = (SELECT id FROM names WHERE text = ?)",
+            (G,),
+        )
     db.close()
     mark_every_recording(repo)
     assert cli(["run"], repo).code == 0
@@ -155,7 +160,9 @@ def test_a_test_left_unrecorded_stays_so_until_the_change_can_affect_it(
     assert cli(["run"], repo).code == 0
     assert recorded_again(repo) == {G}
     db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
-    (recorded,) = db.execute("SELECT recorded FROM tests WHERE nodeid = ?", (G,)).fetchone()
+    (recorded,) = db.execute(
+        "SELECT t.recorded FROM tests t JOIN names n ON n.id = t.nodeid WHERE n.text = ?", (G,)
+    ).fetchone()
     db.close()
     assert recorded == 1
 
@@ -262,7 +269,9 @@ def test_a_first_run_records_everything_and_a_later_one_keeps_what_is_current(
 def recorded_env(repo: Path) -> str:
     db = sqlite3.connect(repo / ".gateui" / "deps.sqlite")
     try:
-        (env,) = {e for (e,) in db.execute("SELECT env FROM tests")}
+        (env,) = {
+            e for (e,) in db.execute("SELECT n.text FROM tests t JOIN names n ON n.id = t.env")
+        }
     finally:
         db.close()
     return str(env)

@@ -84,7 +84,9 @@ def test_a_store_from_the_rebuilt_run_records_again(repo: Path) -> None:
     _garbage(repo / STORE)
     assert run_cli(["run"], repo).code == 0
     db = sqlite3.connect(repo / STORE)
-    recorded = {row[0] for row in db.execute("SELECT nodeid FROM tests")}
+    recorded = {
+        row[0] for row in db.execute("SELECT n.text FROM tests t JOIN names n ON n.id = t.nodeid")
+    }
     db.close()
     assert recorded == {"tests/test_calc.py::test_add", "tests/test_calc.py::test_more"}
 

@@ -1,13 +1,17 @@
 """The dependency database: what each test executed and read, per environment, per file version.
 
-SQLite in WAL mode under ``.gateui/`` (never committed). Kept small: the rows of what each test
-executed and read hold integers, each environment key, node id, file, blob id and function list
-written once in ``names`` (most tests share their file versions and many their function lists), and
-only the few most recently recorded environments are kept. Each recording row names the exact file
-version (git blob id) the test ran against, so a change is judged against what that test really
-saw: an interrupted run, two watchers or an old recording never make a change disappear. SQLite's
-locking makes concurrent writers (two watchers, CLI and TUI) safe; each test's rows are replaced in
-one transaction.
+SQLite in WAL mode under ``.gateui/`` (never committed). Kept small (≈ 7 MB per 10,000 tests of a
+real suite; docs/benchmarks.md): every text — environment key, node id, file, blob id, function
+name — is written once in ``names`` and the rows of the other tables hold its integer id; a list
+of functions a test executed in a file is itself a name, the ids of its functions (most tests
+share their lists); the tables are keyed by what identifies a row (``WITHOUT ROWID``), with no
+index beside the one selection needs. Only the few most recently recorded environments are kept,
+the prints of file versions no recording names are dropped, and names nothing refers to any more
+(old blob ids, old lists) are collected once they are as many as the rest (``_names_gc``). Each
+recording row names the exact file version (git blob id) the test ran against, so a change is
+judged against what that test really saw: an interrupted run, two watchers or an old recording
+never make a change disappear. SQLite's locking makes concurrent writers (two watchers, CLI and
+TUI) safe; each test's rows are replaced in one transaction.
 
 The store is a cache, never a reason for a run to fail. A damaged file (garbage, truncated,
 "malformed") is set aside next to itself and rebuilt, with one warning naming it. A store that
@@ -18,34 +22,39 @@ that is from the import graph alone, which selects more, never less.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gateui.core.running.results import STATE_DIR, state_dir
+from gateui.core.selection import _names_gc
 from gateui.core.selection._fingerprints import ModulePrint
 
-_SCHEMA_VERSION = "2"
+_SCHEMA_VERSION = "3"
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+# ``executed_by_file`` holds ``functions`` too (and the key, as every index of a WITHOUT ROWID
+# table does): the tests of a changed file are answered from the index alone, with no search of
+# the table per row (4x faster on 2,000 tests). Ids of names are never reused (AUTOINCREMENT): a
+# connection still holding the id of a name another one collected finds nothing under it, never
+# another text (``_names_gc``).
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS tests (
-    env TEXT NOT NULL, nodeid TEXT NOT NULL, recorded INTEGER NOT NULL,
-    markers TEXT NOT NULL, PRIMARY KEY (env, nodeid));
-CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    env INTEGER NOT NULL, nodeid INTEGER NOT NULL, recorded INTEGER NOT NULL,
+    markers TEXT NOT NULL, PRIMARY KEY (env, nodeid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS executed (
     env INTEGER NOT NULL, nodeid INTEGER NOT NULL, file INTEGER NOT NULL, blob INTEGER NOT NULL,
-    functions INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS executed_by_file ON executed (env, file, blob);
-CREATE INDEX IF NOT EXISTS executed_by_test ON executed (env, nodeid);
+    functions INTEGER NOT NULL, PRIMARY KEY (env, nodeid, file)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS executed_by_file ON executed (env, file, blob, functions);
 CREATE TABLE IF NOT EXISTS reads (
-    env INTEGER NOT NULL, nodeid INTEGER NOT NULL, file INTEGER NOT NULL, blob INTEGER NOT NULL);
+    env INTEGER NOT NULL, nodeid INTEGER NOT NULL, file INTEGER NOT NULL, blob INTEGER NOT NULL,
+    PRIMARY KEY (env, nodeid, file)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS reads_by_file ON reads (env, file, blob);
-CREATE INDEX IF NOT EXISTS reads_by_test ON reads (env, nodeid);
 CREATE TABLE IF NOT EXISTS prints (
     file TEXT NOT NULL, blob TEXT NOT NULL, module TEXT NOT NULL, functions TEXT NOT NULL,
     fixtures TEXT NOT NULL, PRIMARY KEY (file, blob));
@@ -117,7 +126,11 @@ class DepStore:
         self._recorded = False
         """Whether this connection saved recordings (whose old versions may now be unused)."""
         self._ids: dict[str, int] = {}
-        """Text → its row in ``names`` (rows are never deleted, so this never goes stale)."""
+        """Text → its row in ``names``; forgotten when another connection collects unused names."""
+        self._texts: dict[int, str] = {}
+        """The other way round, for the names of functions in lists."""
+        self._data_version: int | None = None
+        self._generation = ""
         self.db = self._open()
 
     # -- opening and recovering ------------------------------------------------------------
@@ -139,10 +152,16 @@ class DepStore:
             return self._unwritable(f"cannot rebuild {self.path} ({_why(exc)})")
 
     def _connect(self) -> sqlite3.Connection:
+        new = not self.path.exists() or self.path.stat().st_size == 0
         db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         try:
+            if new:
+                # Pages freed by pruning go back to the file system (``_prune``); an older
+                # layout is vacuumed into this mode below.
+                db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            upgraded = False
             with db:
                 db.executescript(_META)
                 version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -151,8 +170,13 @@ class DepStore:
                     for table in _OLD_TABLES:
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                     db.execute("DELETE FROM meta WHERE key LIKE 'env:%'")
+                    _names_gc.renumbered(db)
+                    upgraded = True
                 db.executescript(_SCHEMA)
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+            if upgraded:
+                db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                db.execute("VACUUM")
             # A store cut short can open and then fail page by page: have SQLite look first.
             check = db.execute("PRAGMA quick_check(1)").fetchone()
             if check is None or check[0] != "ok":
@@ -195,8 +219,32 @@ class DepStore:
         try:
             action()
         except sqlite3.Error as exc:
-            self._ids.clear()  # names added in the rolled-back transaction do not exist
+            self._forget_ids()  # names added in the rolled-back transaction do not exist
             self._stop_recording(f"cannot write {self.path} ({exc})")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, taken before anything is read: no other connection collects
+        names between the ids this one checks and the rows it writes with them."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._check_names()
+            yield
+
+    def _check_names(self) -> None:
+        """Forget the ids of names when another connection has collected names since."""
+        (version,) = self.db.execute("PRAGMA data_version").fetchone()
+        if version == self._data_version:
+            return
+        self._data_version = version
+        generation = _names_gc.generation(self.db)
+        if generation != self._generation:
+            self._generation = generation
+            self._forget_ids()
+
+    def _forget_ids(self) -> None:
+        self._ids.clear()
+        self._texts.clear()
 
     def _read(self, query: Callable[[], _T], empty: _T) -> _T:
         """Answer one question; a store that fails to answer knows nothing (selects more)."""
@@ -207,20 +255,28 @@ class DepStore:
             return empty
 
     def close(self) -> None:
-        """Close the connection; after a run that recorded, drop the prints of file versions no
-        recording names any more (each edit of a file adds a version: a long watch session
-        would otherwise keep every one it ever saw)."""
+        """Close the connection; after a run that recorded, drop what no recording names any
+        more: the prints of old file versions and, once they are many, unused names (each edit
+        of a file adds a version: a long watch session would otherwise keep every one)."""
         if self._recorded:
-            self._write(self._prune_prints)
+            self._write(self._prune)
         self.db.close()
 
-    def _prune_prints(self) -> None:
-        with self.db:
+    def _prune(self) -> None:
+        with self._transaction():
             self.db.execute(
                 "DELETE FROM prints WHERE (file, blob) NOT IN ("
                 "SELECT f.text, b.text FROM (SELECT DISTINCT file, blob FROM executed) e "
                 "JOIN names f ON f.id = e.file JOIN names b ON b.id = e.blob)"
             )
+            if _names_gc.due(self.db):
+                _names_gc.collect(self.db)
+                self._forget_ids()
+        (free,) = self.db.execute("PRAGMA freelist_count").fetchone()
+        (pages,) = self.db.execute("PRAGMA page_count").fetchone()
+        if free * 4 > pages:  # a quarter of the file unused: give it back
+            # As a script: stepped to the end (one ``execute`` step frees a single page).
+            self.db.executescript("PRAGMA incremental_vacuum;")
 
     # -- writing ---------------------------------------------------------------------------
     def save(self, env: str, recordings: Sequence[TestRecording]) -> None:
@@ -232,22 +288,24 @@ class DepStore:
     def _save(self, env: str, recordings: Sequence[TestRecording]) -> None:
         # A test recorded twice in one batch: its last recording replaces the first.
         recordings = list({rec.nodeid: rec for rec in recordings}.values())
-        with self.db:
-            # Most tests share their function lists: each is encoded once.
-            lists: dict[tuple[str, ...], str] = {}
-            texts = {env}
+        with self._transaction():
+            texts = {env, MISSING_BLOB}
+            function_lists: set[tuple[str, ...]] = set()
             for rec in recordings:
                 texts.add(rec.nodeid)
                 texts.update(rec.functions)
                 texts.update(rec.reads)
                 texts.update(rec.blobs.values())
-                for names in rec.functions.values():
-                    key = tuple(names)
-                    if key not in lists:
-                        lists[key] = json.dumps(names)
-            texts.update(lists.values())
-            texts.add(MISSING_BLOB)
+                function_lists.update(tuple(names) for names in rec.functions.values())
+            texts.update(name for names in function_lists for name in names)
             ids = self._intern(texts)
+            # Most tests share their function lists: each is encoded once, as a name itself.
+            encoded = {
+                key: _names_gc.encode_functions([ids[name] for name in key])
+                for key in function_lists
+            }
+            ids = self._intern(encoded.values())
+            lists = {key: ids[text] for key, text in encoded.items()}
             env_id = ids[env]
             nodes = [(env_id, ids[rec.nodeid]) for rec in recordings]
             self.db.executemany("DELETE FROM executed WHERE env=? AND nodeid=?", nodes)
@@ -257,8 +315,8 @@ class DepStore:
             self.db.executemany(
                 "INSERT OR REPLACE INTO tests VALUES (?, ?, ?, ?)",
                 [
-                    (env, rec.nodeid, int(rec.recorded), markers[tuple(rec.markers)])
-                    for rec in recordings
+                    (env_id, node, int(rec.recorded), markers[tuple(rec.markers)])
+                    for (_, node), rec in zip(nodes, recordings, strict=True)
                 ],
             )
             executed = []
@@ -266,7 +324,7 @@ class DepStore:
             for (_, node), rec in zip(nodes, recordings, strict=True):
                 blobs = rec.blobs
                 executed += [
-                    (env_id, node, ids[f], ids[blobs.get(f, MISSING_BLOB)], ids[lists[tuple(n)]])
+                    (env_id, node, ids[f], ids[blobs.get(f, MISSING_BLOB)], lists[tuple(n)])
                     for f, n in rec.functions.items()
                 ]
                 reads += [
@@ -309,12 +367,10 @@ class DepStore:
             "SELECT key FROM meta WHERE key LIKE 'env:%' ORDER BY CAST(value AS INTEGER) DESC"
         ).fetchall()
         for (old_key,) in rows[KEPT_ENVIRONMENTS:]:
-            old = old_key[len("env:") :]
-            self.db.execute("DELETE FROM tests WHERE env=?", (old,))
-            old_id = self._name_id(old)
+            old_id = self._name_id(old_key[len("env:") :])
             if old_id is not None:
-                self.db.execute("DELETE FROM executed WHERE env=?", (old_id,))
-                self.db.execute("DELETE FROM reads WHERE env=?", (old_id,))
+                for table in ("tests", "executed", "reads"):
+                    self.db.execute(f"DELETE FROM {table} WHERE env=?", (old_id,))
             self.db.execute("DELETE FROM meta WHERE key=?", (old_key,))
 
     def _name_id(self, text: str) -> int | None:
@@ -337,21 +393,20 @@ class DepStore:
         )
 
         def insert() -> None:
-            with self.db:
+            with self._transaction():
                 self.db.execute("INSERT OR REPLACE INTO prints VALUES (?, ?, ?, ?, ?)", row)
 
         self._write(insert)
 
     def forget(self, env: str, nodeids: Iterable[str]) -> None:
         def delete() -> None:
-            with self.db:
+            with self._transaction():
                 env_id = self._name_id(env)
                 for nodeid in nodeids:
-                    self.db.execute("DELETE FROM tests WHERE env=? AND nodeid=?", (env, nodeid))
                     node = self._name_id(nodeid)
                     if env_id is None or node is None:
                         continue
-                    for table in ("executed", "reads"):
+                    for table in ("tests", "executed", "reads"):
                         self.db.execute(
                             f"DELETE FROM {table} WHERE env=? AND nodeid=?", (env_id, node)
                         )
@@ -380,22 +435,55 @@ class DepStore:
 
     def recorded_tests(self, env: str) -> list[str]:
         """The tests ``env`` has a row for: recorded, or left unrecorded (``recorded`` false)."""
-        return [n for (n,) in self._rows("SELECT nodeid FROM tests WHERE env=?", (env,))]
+        return list(self.tests(env))
 
     def tests(self, env: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
         """Every test recorded for ``env``: node id → (recorded for real, markers)."""
-        rows = self._rows("SELECT nodeid, recorded, markers FROM tests WHERE env=?", (env,))
+        ids = self._ids_of(env)
+        if ids is None:
+            return {}
+        rows = self._rows(
+            "SELECT n.text, t.recorded, t.markers FROM tests t JOIN names n ON n.id = t.nodeid "
+            "WHERE t.env=?",
+            ids,
+        )
         return {n: (bool(r), tuple(json.loads(m))) for n, r, m in rows}
 
     def _ids_of(self, *texts: str) -> tuple[int, ...] | None:
         """The ``names`` rows of ``texts``; None when one is unknown (nothing recorded it)."""
-        found: list[int] = []
-        for text in texts:
-            known = self._read(partial(self._name_id, text), None)
-            if known is None:
-                return None
-            found.append(known)
-        return tuple(found)
+
+        def look_up() -> tuple[int, ...] | None:
+            self._check_names()
+            found: list[int] = []
+            for text in texts:
+                known = self._name_id(text)
+                if known is None:
+                    return None
+                found.append(known)
+            return tuple(found)
+
+        return self._read(look_up, None)
+
+    def _function_lists(self, keys: Iterable[int]) -> dict[int, list[str]]:
+        """Each list of functions (by the id of its name) as the functions' names."""
+        wanted = set(keys)
+        texts = self._texts_of(wanted)
+        lists = {key: _names_gc.decode_functions(texts.get(key, "")) for key in wanted}
+        names = self._texts_of({n for functions in lists.values() for n in functions})
+        return {
+            key: [names[n] for n in functions if n in names] for key, functions in lists.items()
+        }
+
+    def _texts_of(self, ids: set[int]) -> dict[int, str]:
+        known = self._texts
+        missing = sorted(i for i in ids if i not in known)
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                self._rows(f"SELECT id, text FROM names WHERE id IN ({marks})", tuple(chunk))
+            )
+        return known
 
     def versions(self, env: str) -> Iterator[tuple[str, str]]:
         """Every (file, blob) some recording of ``env`` ran against, executed or read."""
@@ -416,16 +504,13 @@ class DepStore:
         if ids is None:
             return
         rows = self._rows(
-            "SELECT n.text, e.functions, f.text FROM executed e "
-            "JOIN names n ON n.id = e.nodeid JOIN names f ON f.id = e.functions "
+            "SELECT n.text, e.functions FROM executed e JOIN names n ON n.id = e.nodeid "
             "WHERE e.env=? AND e.file=? AND e.blob=?",
             ids,
         )
-        decoded: dict[int, list[str]] = {}
-        for nodeid, key, functions in rows:
-            if key not in decoded:
-                decoded[key] = json.loads(functions)
-            yield nodeid, decoded[key]
+        lists = self._function_lists(key for _, key in rows)
+        for nodeid, key in rows:
+            yield nodeid, lists[key]
 
     def executed_everywhere(self, env: str) -> Iterator[tuple[str, str, list[str]]]:
         """(node id, file, functions executed) for every recording of ``env``: one query, for
@@ -434,30 +519,23 @@ class DepStore:
         if ids is None:
             return
         rows = self._rows(
-            "SELECT n.text, f.text, e.functions, fn.text FROM executed e "
-            "JOIN names n ON n.id = e.nodeid JOIN names f ON f.id = e.file "
-            "JOIN names fn ON fn.id = e.functions WHERE e.env=?",
+            "SELECT n.text, f.text, e.functions FROM executed e "
+            "JOIN names n ON n.id = e.nodeid JOIN names f ON f.id = e.file WHERE e.env=?",
             ids,
         )
-        decoded: dict[int, list[str]] = {}
-        for nodeid, file, key, functions in rows:
-            if key not in decoded:
-                decoded[key] = json.loads(functions)
-            yield nodeid, file, decoded[key]
+        lists = self._function_lists(key for _, _, key in rows)
+        for nodeid, file, key in rows:
+            yield nodeid, file, lists[key]
 
     def executed_in(self, env: str, file: str) -> set[str]:
         """Every function of ``file`` some recorded test of ``env`` executed (any version)."""
         ids = self._ids_of(env, file)
         if ids is None:
             return set()
-        rows = self._rows(
-            "SELECT fn.text FROM (SELECT DISTINCT functions FROM executed WHERE env=? AND file=?)"
-            " AS e JOIN names fn ON fn.id = e.functions",
-            ids,
-        )
+        rows = self._rows("SELECT DISTINCT functions FROM executed WHERE env=? AND file=?", ids)
         found: set[str] = set()
-        for (functions,) in rows:
-            found.update(json.loads(functions))
+        for functions in self._function_lists(key for (key,) in rows).values():
+            found.update(functions)
         return found
 
     def readers(self, env: str, file: str, blob: str) -> list[str]:
@@ -477,11 +555,12 @@ class DepStore:
         if ids is None:
             return {}
         rows = self._rows(
-            "SELECT f.text, fn.text FROM executed e JOIN names f ON f.id = e.file "
-            "JOIN names fn ON fn.id = e.functions WHERE e.env=? AND e.nodeid=?",
+            "SELECT f.text, e.functions FROM executed e JOIN names f ON f.id = e.file "
+            "WHERE e.env=? AND e.nodeid=?",
             ids,
         )
-        return {f: json.loads(names) for f, names in rows}
+        lists = self._function_lists(key for _, key in rows)
+        return {f: lists[key] for f, key in rows}
 
 
 def _why(exc: BaseException) -> str:
