@@ -9,7 +9,7 @@ tests after an edit. An interpreter that is not installed on this machine is ski
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import pytest
@@ -38,12 +38,40 @@ def monitored_python(request: pytest.FixtureRequest) -> tuple[str, Path]:
     return version, target_python(PYTEST, base=base)
 
 
-def _record(root: Path, python: Path) -> dict[str, TestFinished]:
-    command = PytestCommand(root, root, python, env={"GATEUI_RECORD": str(root)})
+def _record(root: Path, python: Path, kept: _Kept | None = None) -> dict[str, TestFinished]:
+    command = PytestCommand(
+        root, root, python, env={"GATEUI_RECORD": str(root)}, kept_recordings=kept
+    )
     events = list(PytestProcess(command).events())
     session = next(e for e in events if isinstance(e, SessionStarted))
     assert session.python.startswith(str(python.parent.parent)), session.python
     return {e.nodeid: e for e in events if isinstance(e, TestFinished)}
+
+
+class _Kept:
+    """The answer selection would give (``CurrentRecordings``), fixed: these tests' recordings
+    are current."""
+
+    def __init__(self, nodeids: Collection[str]) -> None:
+        self.nodeids = nodeids
+
+    def prepare(self) -> None:
+        return None
+
+    def current(self, env: str) -> Collection[str]:
+        return self.nodeids
+
+
+# Collection ends once the list of kept tests has reached the plugin's pipe: the first test
+# then knows it (as in a suite whose collection takes longer than gateui's answer).
+_WAIT_FOR_THE_LIST = """
+import os, select
+
+def pytest_collection_finish(session):
+    fd = os.environ.get("GATEUI_RECORD_SKIP", "fd:")[3:]
+    if fd:
+        select.select([int(fd)], [], [], 60)
+"""
 
 
 def test_sys_monitoring_records_what_the_trace_function_records(
@@ -108,3 +136,38 @@ def test_where_the_monitoring_tools_are_taken_the_trace_function_records(
         deps = result.deps
         assert deps is not None and deps["recorded"], (version, nodeid)
         assert deps["funcs"] == (traced[nodeid].deps or {}).get("funcs"), (version, nodeid)
+
+
+def test_tests_that_record_after_others_kept_theirs_record_all_they_executed(
+    sample_repo: Callable[[str], Path], monitored_python: tuple[str, Path]
+) -> None:
+    # The recorder starts watching for the project's code only when the first test records:
+    # here the first half of the tests keep their recordings. What those tests (and the
+    # imports) ran before must still be found in the tests that record after them.
+    version, python = monitored_python
+    root = sample_repo("selection_lab")
+    (root / "conftest.py").write_text(_WAIT_FOR_THE_LIST)
+    full = _record(root, Path(sys.executable))  # the trace-function side, for reference
+    order = list(full)
+    kept, recording = order[: len(order) // 2], order[len(order) // 2 :]
+    found = _record(root, python, _Kept(kept))
+    assert list(found) == order
+    for nodeid in kept:
+        deps = found[nodeid].deps
+        assert deps is None or not deps.get("funcs"), (version, nodeid)
+    for nodeid in recording:
+        deps, expected = found[nodeid].deps, full[nodeid].deps
+        assert deps is not None and expected is not None, (version, nodeid)
+        assert deps["funcs"] == expected["funcs"], (version, nodeid)
+
+    # The case this is about: functions the kept tests ran come back in recorded ones.
+    def functions(nodeids: list[str]) -> set[tuple[str, str]]:
+        return {
+            (file, name)
+            for nodeid in nodeids
+            for file, names in ((full[nodeid].deps or {}).get("funcs") or {}).items()
+            for name in names
+            if file.startswith("src/")
+        }
+
+    assert functions(kept) & functions(recording)
