@@ -11,6 +11,9 @@ PYTHONDONTWRITEBYTECODE=1 and gateui's development plugins off (``bench_env``), 
                 run is there (the previous arm's run wrote it), so its warm process starts early
   gateui-cold   the same after removing the note (untimed): the run starts cold, as a
                 repository's first run does
+  gateui-no-record  (only with ``--arms``) ``gateui run --no-record`` with its warm process
+                whatever ``--record`` says: beside ``--record``'s ``gateui``, what recording
+                costs on an unchanged tree, in the same rounds
 
 Repositories: the demo (44 tests, ≈ 1 s) and a generated one of 5,000 trivial tests
 (``--tests N``). Reported per repository and arm: median wall and CPU seconds (the command and
@@ -24,7 +27,8 @@ and the verdict on the target (streaming ≤ 1.05; with ``--record`` ≤ 1.15, o
 
 ``--python BASE``: the tests run by a benchmark virtualenv made from BASE (``--pytest`` pins its
 pytest), which gateui's arms reach through ``[tool.gateui] python``. ``--demo-only``: no
-generated repository. ``--quick``: the demo only, two rounds.
+generated repository. ``--quick``: the demo only, two rounds. ``--arms A,B``: only these gateui
+arms (pytest always runs).
 """
 
 from __future__ import annotations
@@ -62,29 +66,34 @@ from _util import (
 from selection_kit import DEMO, fresh_git_copy
 
 ARMS = ("pytest", "gateui", "gateui-cold")
+GATEUI_ARMS = ("gateui", "gateui-cold", "gateui-no-record")
+STREAMING_TARGET = 1.05
 
 
-def measure(repo: Path, rounds: int, record: bool, python: Path) -> dict[str, list[Timing]]:
+def measure(
+    repo: Path, rounds: int, record: bool, python: Path, arms: tuple[str, ...] = ARMS
+) -> dict[str, list[Timing]]:
     env = bench_env()
     gateui = [str(GATEUI), "run", *([] if record else ["--no-record"]), "-C", str(repo)]
     argv = {
         "pytest": [str(python), "-m", "pytest", *NO_CACHE],
         "gateui": [*gateui, "--", *NO_CACHE],
         "gateui-cold": [*gateui, "--", *NO_CACHE],
+        "gateui-no-record": [str(GATEUI), "run", "--no-record", "-C", str(repo), "--", *NO_CACHE],
     }
-    samples: dict[str, list[Timing]] = {arm: [] for arm in ARMS}
+    samples: dict[str, list[Timing]] = {arm: [] for arm in arms}
     for index in range(rounds):
         row = {}
         # Every other round in reverse: no arm always runs after the same one. The note of the
-        # last run's project that "gateui" starts its warm process from is written by any gateui
-        # run, and gateui-cold removes it first.
-        for arm in ARMS if index % 2 == 0 else ARMS[::-1]:
+        # last run's project that the warm arms start their warm process from is written by any
+        # gateui run, and gateui-cold removes it first.
+        for arm in arms if index % 2 == 0 else arms[::-1]:
             if arm == "gateui-cold":
                 forget_warm_hint(repo)
-            elif arm == "gateui" and not (repo / ".gateui" / "warm" / "run-hint.json").exists():
+            elif arm != "pytest" and not (repo / ".gateui" / "warm" / "run-hint.json").exists():
                 time_command(argv[arm], repo, env)  # untimed: leaves the note
             row[arm] = time_command(argv[arm], repo, env)
-        row = {arm: row[arm] for arm in ARMS}
+        row = {arm: row[arm] for arm in arms}
         cells = "  ".join(f"{k}={v.wall_s:.3f}s/{v.cpu_s:.3f}cpu" for k, v in row.items())
         label = "warm-up, discarded" if index == 0 else f"round {index}"
         print(f"  {label}: {cells}  [{load_average()}]", flush=True)
@@ -97,8 +106,7 @@ def measure(repo: Path, rounds: int, record: bool, python: Path) -> dict[str, li
 def report(name: str, samples: dict[str, list[Timing]]) -> list[list[str]]:
     base = samples["pytest"]
     rows = []
-    for arm in ARMS:
-        runs = samples[arm]
+    for arm, runs in samples.items():
         walls = [t.wall_s / b.wall_s for t, b in zip(runs, base, strict=True)]
         cpu = median([t.cpu_s / b.cpu_s for t, b in zip(runs, base, strict=True)])
         rows.append(
@@ -118,9 +126,10 @@ def report(name: str, samples: dict[str, list[Timing]]) -> list[list[str]]:
 def verdicts(name: str, samples: dict[str, list[Timing]], target: float) -> list[str]:
     base = samples["pytest"]
     lines = []
-    for arm in ("gateui", "gateui-cold"):
+    for arm in (a for a in samples if a != "pytest"):
+        goal = STREAMING_TARGET if arm == "gateui-no-record" else target
         walls = [t.wall_s / b.wall_s for t, b in zip(samples[arm], base, strict=True)]
-        lines.append(f"{name}, {arm}, wall ratio <= {target}: {target_verdict(walls, target)}")
+        lines.append(f"{name}, {arm}, wall ratio <= {goal}: {target_verdict(walls, goal)}")
     return lines
 
 
@@ -131,13 +140,24 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=5000, help="generated tests (default 5000)")
     parser.add_argument("--record", action="store_true", help="gateui run with recording on")
     parser.add_argument("--demo-only", action="store_true", help="no generated repository")
+    parser.add_argument(
+        "--arms",
+        help=f"gateui arms to run, of {','.join(GATEUI_ARMS)} (default: gateui,gateui-cold)",
+    )
     add_interpreter_options(parser, "pytest==8.4.2")
     args = parser.parse_args()
+    arms = ARMS
+    if args.arms:
+        chosen = tuple(args.arms.split(","))
+        unknown = [arm for arm in chosen if arm not in GATEUI_ARMS]
+        if unknown:
+            parser.error(f"--arms: unknown arm {unknown[0]!r} (known: {', '.join(GATEUI_ARMS)})")
+        arms = ("pytest", *chosen)
     rounds = args.rounds or (2 if args.quick else 9)
     python = PYTHON if args.python is None else bench_venv(args.python, args.pytest)
     # The targets of a gateui run against pytest: streaming alone <= 1.05; with recording
     # <= 1.15, and <= 1.05 where the recorder has sys.monitoring (3.12+).
-    target = 1.15 if args.record and not has_monitoring(python) else 1.05
+    target = 1.15 if args.record and not has_monitoring(python) else STREAMING_TARGET
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")
     print(f"gateui: {source_fingerprint()}")
@@ -157,7 +177,7 @@ def main() -> int:
     rows, lines = [], []
     for name, repo in repos.items():
         print(f"repo {name}: {repo}")
-        samples = measure(repo, rounds, args.record, python)
+        samples = measure(repo, rounds, args.record, python, arms)
         rows += report(name, samples)
         lines += verdicts(name, samples, target)
     print()
