@@ -992,10 +992,10 @@ class _Recorder:
         monitoring.register_callback(finder, start_event, on_first_run)
         monitoring.register_callback(watcher, start_event, on_project_start)
         # The finder is switched on by the first window that records (``start``), not here: a
-        # run whose tests all keep their recordings (an unchanged tree) then pays nothing for
-        # it — its callback would otherwise run once for every code object of pytest and the
-        # libraries, ≈ 10 % of a one-second suite. Code that ran before is still found: a
-        # global event reaches every code object at its next call.
+        # run whose tests all keep their recordings (an unchanged tree) then never runs its
+        # callback, once per distinct function of pytest and the libraries the session runs.
+        # (On the demo that was too little to measure: docs/benchmarks.md.) Code that ran
+        # before is still found: a global event reaches every code object at its next call.
         self.finder = finder
 
     def _rearm(self) -> None:
