@@ -57,7 +57,7 @@ def collect(db: sqlite3.Connection) -> int:
     ).fetchall()
     db.executemany(
         "INSERT OR IGNORE INTO temp.used_names VALUES (?)",
-        ((int(part),) for (text,) in lists for part in text.split()),
+        ((function,) for (text,) in lists for function in decode_functions(text)),
     )
     removed = db.execute(
         "DELETE FROM names WHERE id NOT IN (SELECT id FROM temp.used_names)"
@@ -88,4 +88,5 @@ def encode_functions(ids: list[int]) -> str:
 
 
 def decode_functions(text: str) -> list[int]:
-    return [int(part) for part in text.split()]
+    # Never anything else but ids (``encode_functions``); a damaged text names no function.
+    return [int(part) for part in text.split() if part.isdigit()]

@@ -175,8 +175,10 @@ class DepStore:
                 db.executescript(_SCHEMA)
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
             if upgraded:
-                db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-                db.execute("VACUUM")
+                # Only a smaller file: where another connection is busy, it is left for later.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                    db.execute("VACUUM")
             # A store cut short can open and then fail page by page: have SQLite look first.
             check = db.execute("PRAGMA quick_check(1)").fetchone()
             if check is None or check[0] != "ok":
