@@ -68,6 +68,43 @@ def test_a_function_run_in_a_thread_the_test_started_is_recorded(tmp_path: Path,
     assert reasons == {"tests/test_steps.py::test_threaded": "executed heavy.steps.step (changed)"}
 
 
+def test_a_thread_of_many_calls_is_recorded_in_full(tmp_path: Path, cli: Cli) -> None:
+    repo = steps_repo(
+        tmp_path,
+        "import threading\n\nfrom heavy.steps import count, name\n\n\n"
+        "def test_counts_far_in_a_thread():\n    done = []\n"
+        "    worker = threading.Thread(target=lambda: done.append(count(200_000)))\n"
+        "    worker.start()\n    worker.join()\n    assert done == [200_000]\n\n\n"
+        'def test_names():\n    assert name() == "steps"\n',
+    )
+    # The thread made 200,000 calls (a trace function would have given up on it, leaving the
+    # test to be selected by its imports), and none of them was to name().
+    reasons = affected_after(cli, repo, 'return "steps"', 'return "step" + "s"')
+    assert reasons == {"tests/test_steps.py::test_names": "executed heavy.steps.name (changed)"}
+
+
+LINGER = "\n\ndef linger(flag):\n    while not flag.wait(0.01):\n        pass\n    return 1\n"
+
+
+def test_a_thread_still_running_is_its_starting_tests_dependency_only(
+    tmp_path: Path, cli: Cli
+) -> None:
+    # The thread is still in linger() when its test ends, and when the next test ends.
+    repo = make_steps_repo(
+        tmp_path / "repo",
+        STEPS + LINGER,
+        "import threading\n\nfrom heavy.steps import linger, name\n\n"
+        "FLAG = threading.Event()\n\n\n"
+        "def test_leaves_a_thread_running():\n"
+        "    threading.Thread(target=linger, args=(FLAG,), daemon=True).start()\n\n\n"
+        'def test_names():\n    assert name() == "steps"\n',
+    )
+    reasons = affected_after(cli, repo, "    return 1\n", "    return 2 - 1\n")
+    assert reasons == {
+        "tests/test_steps.py::test_leaves_a_thread_running": "executed heavy.steps.linger (changed)"
+    }
+
+
 def test_a_test_run_while_another_profiler_holds_the_thread_is_recorded(
     tmp_path: Path, cli: Cli
 ) -> None:

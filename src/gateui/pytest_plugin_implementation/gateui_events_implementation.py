@@ -893,9 +893,11 @@ class _Recorder:
     its first hit and re-armed for the next window, so a hot loop or a library costs nothing
     (see ``_setup_monitoring``). Python 3.11 and older: the standard library's C profiler
     (``cProfile``) on the test's thread, which keeps one entry per code object whatever the
-    number of calls, at about a quarter of a Python trace function's cost per call; threads the
-    test starts get a call-only trace function that notes where each call is (module and line,
-    no audited attribute reads), mapped to functions once per test, after it ran.
+    number of calls, at about a quarter of a Python trace function's cost per call; each thread
+    the test starts gets a C profiler of its own too (``_make_thread_start``). Where the profiler
+    cannot be had (another profiler holds the test's thread; ``sys.monitoring`` tools taken on
+    3.12+), a call-only trace function notes where each call is (module and line, no audited
+    attribute reads), mapped to functions once per test, after it ran.
     """
 
     _TOOL_NAME = "gateui"
@@ -913,6 +915,15 @@ class _Recorder:
         # globals and the line it is at.
         self.profiler: Any = None
         self.profiling = False
+        # Python 3.11 and older: each thread started in a window, with its own profiler (kept
+        # while the thread lives), and the functions those threads were in when they started.
+        self.thread_start: Callable[..., Any] | None = None
+        self.thread_profilers: list[tuple[threading.Thread, Any]] = []
+        self.thread_codes: list[Any] = []
+        self.kept_profilers: list[Any] = []
+        self.stacks_before: list[Any] = []
+        """The frames those threads were in when the test began (kept, so that their ids are not
+        reused meanwhile)."""
         self.calls: list[tuple[dict[str, Any], int]] = []
         self.spans: dict[str, dict[int, str] | None] = {}
         # Python 3.12+: project code objects whose watcher fired since the last window.
@@ -945,6 +956,7 @@ class _Recorder:
             from cProfile import Profile
 
             self.profiler = Profile()
+            self.thread_start = self._make_thread_start(Profile)
         sys.addaudithook(self._make_audit_hook())
 
     # -- the two mechanisms ----------------------------------------------------------------
@@ -1013,8 +1025,9 @@ class _Recorder:
         self.spent.clear()
 
     def _make_tracer(self) -> Callable[..., Any]:
-        # For threads the test starts (a profiler sees one thread only), and for the test's own
-        # thread while another profiler holds it. As little as possible per call:
+        # For the test's own thread while another profiler holds it, and for the threads it
+        # starts where no profiler can be had (3.12+ with the monitoring tools taken). As
+        # little as possible per call:
         # ``frame.f_code`` is an audited event on 3.11 (a Python call into every audit hook,
         # ours included), ``f_globals`` and ``f_lineno`` are not. Which function a (module,
         # line) pair is in is worked out once per test, after it ran; duplicates are folded
@@ -1031,6 +1044,62 @@ class _Recorder:
 
         return trace
 
+    def _make_thread_start(self, profiler_type: Callable[[], Any]) -> Callable[..., Any]:
+        """The profile function threads started in a window begin with (``threading.setprofile``):
+        at the thread's first event it hands the thread to a C profiler of its own, which
+        replaces it. A trace function there cost a Python call per call: starlette's test client
+        runs the application in a thread, and its suite took 1.96x its plain time recorded. A
+        profiler counts a function once it returns: what a thread is still in when its test
+        ends is read from its stack (``_thread_stacks``), and the function of that first event
+        is noted here."""
+        held = self.thread_profilers
+        note = self.thread_codes.append
+        current = threading.current_thread
+
+        def thread_start(frame: Any, event: str, arg: Any) -> None:
+            if event == "call":
+                note(frame.f_code)
+            profiler = profiler_type()
+            held.append((current(), profiler))
+            profiler.enable(subcalls=False, builtins=False)
+
+        return thread_start
+
+    def _let_finished_threads_go(self) -> None:
+        """Stop holding the profilers of threads that have ended. CPython frees an enabled
+        profiler by removing the profile function of the thread that frees it, whichever that is
+        (here, or later the test's thread, our own profiler included): each is disabled first,
+        which does the same here and now, where nothing is lost, as this thread has none. Where
+        this thread has one (another profiler holds it), the profilers are kept to the end."""
+        alive = []
+        for thread, profiler in self.thread_profilers:
+            if thread.is_alive():
+                alive.append((thread, profiler))
+            elif sys.getprofile() is None:
+                profiler.disable()
+            else:
+                self.kept_profilers.append(profiler)
+        self.thread_profilers[:] = alive
+
+    def _thread_frames(self) -> list[Any]:
+        """Every frame the profiled threads are in now."""
+        current = sys._current_frames()
+        frames = []
+        for thread, _ in self.thread_profilers:
+            frame = current.get(thread.ident) if thread.ident is not None else None
+            while frame is not None:
+                frames.append(frame)
+                frame = frame.f_back
+        return frames
+
+    def _thread_stacks(self) -> list[Any]:
+        """The code of each frame the profiled threads entered during the test and are still
+        in (a profiler counts a call when it returns). A frame they were already in when the
+        test began is an earlier test's: a server loop started by one test is not every later
+        test's dependency."""
+        before = {id(frame) for frame in self.stacks_before}
+        return [frame.f_code for frame in self._thread_frames() if id(frame) not in before]
+
     def _over_budget(self) -> None:
         sys.settrace(None)  # this thread's; the others stop at their next traced call
         threading.settrace(None)
@@ -1042,6 +1111,10 @@ class _Recorder:
         self.calls.clear()
         if self.profiler is not None:
             self.profiler.clear()
+        for _, profiler in self.thread_profilers:
+            profiler.clear()  # (its thread may be running: cProfile holds no pointer into it)
+        self.thread_codes.clear()
+        self.stacks_before = self._thread_frames() if self.thread_profilers else []
         self.opened.clear()
         self.blocked = False
         self.over_budget = False
@@ -1092,7 +1165,9 @@ class _Recorder:
                 # selection treats it by the static import graph.
                 self.blocked = True
                 return
-            if not self.over_budget:
+            if self.thread_start is not None:
+                threading.setprofile(self.thread_start)
+            elif not self.over_budget:
                 threading.settrace(self.tracer)
             if self.profiler is not None and sys.getprofile() is None:
                 self.profiler.enable(subcalls=False, builtins=False)
@@ -1124,6 +1199,8 @@ class _Recorder:
             elif not self.over_budget:
                 self.blocked = True
             threading.settrace(None)
+            if self.thread_start is not None:
+                threading.setprofile(None)
 
     def _make_audit_hook(self) -> Callable[[str, Any], None]:
         """The ``open`` audit hook: a plain function, not a bound method. It is called for every
@@ -1217,6 +1294,16 @@ class _Recorder:
         if self.profiler is not None:
             codes.update(e.code for e in self.profiler.getstats() if not isinstance(e.code, str))
             self.profiler.clear()
+        if self.thread_profilers:
+            for _, profiler in self.thread_profilers:
+                stats = profiler.getstats()
+                codes.update(e.code for e in stats if not isinstance(e.code, str))
+                profiler.clear()
+            codes.update(self._thread_stacks())
+            self.stacks_before = []
+            self._let_finished_threads_go()
+        codes.update(self.thread_codes)
+        self.thread_codes.clear()
         for code in codes:
             rel = self._relative(code.co_filename)
             if rel is None:
@@ -1330,10 +1417,10 @@ _NOT_PROJECT_TOP = frozenset(
 
 
 _TRACE_BUDGET = 50_000
-"""Calls traced by the trace function per test (threads the test started, on Python 3.11 and
-older) before the test is left unrecorded: each costs about a microsecond, so a test that makes
-millions (generators resumed in a loop) would take several times as long recorded as not. The
-profiler that records the test's own thread needs no budget."""
+"""Calls traced by the trace function per test (where it records: see ``_Recorder``) before the
+test is left unrecorded: each costs about a microsecond, so a test that makes millions
+(generators resumed in a loop) would take several times as long recorded as not. The profilers
+that record otherwise need no budget."""
 
 
 def _function_lines(source: bytes) -> dict[int, str]:
