@@ -105,6 +105,27 @@ def test_a_thread_still_running_is_its_starting_tests_dependency_only(
     }
 
 
+def test_threads_a_profiler_of_the_session_starts_with_its_own_hook_keep_it_and_are_recorded(
+    tmp_path: Path, cli: Cli
+) -> None:
+    repo = steps_repo(
+        tmp_path,
+        "import threading\n\nfrom heavy.steps import name, step\n\n\n"
+        "def test_threaded():\n    done = []\n"
+        "    worker = threading.Thread(target=lambda: done.append(step(1)))\n"
+        "    worker.start()\n    worker.join()\n    assert done == [2]\n\n\n"
+        "def test_the_sessions_hook_is_in_place():\n"
+        '    assert getattr(threading.getprofile(), "__name__", "") == "sessions_hook"\n'
+        '    assert name() == "steps"\n',
+        # A profiling plugin's stand-in: every thread starts with its profile function.
+        conftest="import threading\n\n\n"
+        "def sessions_hook(frame, event, arg):\n    return None\n\n\n"
+        "def pytest_configure(config):\n    threading.setprofile(sessions_hook)\n",
+    )
+    reasons = affected_after(cli, repo, "return total + 1", "return 1 + total")
+    assert reasons == {"tests/test_steps.py::test_threaded": "executed heavy.steps.step (changed)"}
+
+
 def test_a_test_run_while_another_profiler_holds_the_thread_is_recorded(
     tmp_path: Path, cli: Cli
 ) -> None:

@@ -1165,9 +1165,13 @@ class _Recorder:
                 # selection treats it by the static import graph.
                 self.blocked = True
                 return
-            if self.thread_start is not None:
+            if self.thread_start is not None and _thread_profile_hook() in (
+                None,
+                self.thread_start,
+            ):
                 threading.setprofile(self.thread_start)
             elif not self.over_budget:
+                # (Also where a profiler of the session's has threads start with its own.)
                 threading.settrace(self.tracer)
             if self.profiler is not None and sys.getprofile() is None:
                 self.profiler.enable(subcalls=False, builtins=False)
@@ -1199,7 +1203,7 @@ class _Recorder:
             elif not self.over_budget:
                 self.blocked = True
             threading.settrace(None)
-            if self.thread_start is not None:
+            if self.thread_start is not None and _thread_profile_hook() is self.thread_start:
                 threading.setprofile(None)
 
     def _make_audit_hook(self) -> Callable[[str, Any], None]:
@@ -1414,6 +1418,13 @@ _NOT_PROJECT_TOP = frozenset(
     {".git", ".gateui", ".pytest_cache", ".hypothesis", ".tox", ".nox", ".venv", "venv"}
 )
 """Top-level folders of the repository that are never its code or data."""
+
+
+def _thread_profile_hook() -> Any:
+    """What threads started now begin with as their profile function (``threading.setprofile``;
+    ``threading.getprofile`` is Python 3.10+)."""
+    getprofile = getattr(threading, "getprofile", None)
+    return getprofile() if getprofile is not None else getattr(threading, "_profile_hook", None)
 
 
 _TRACE_BUDGET = 50_000
