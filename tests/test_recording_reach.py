@@ -55,32 +55,48 @@ def test_a_test_of_many_calls_is_recorded_in_full(tmp_path: Path, cli: Cli) -> N
     assert reasons == {"tests/test_steps.py::test_names": "executed heavy.steps.name (changed)"}
 
 
-def test_a_function_run_in_a_thread_the_test_started_is_recorded(tmp_path: Path, cli: Cli) -> None:
-    repo = steps_repo(
-        tmp_path,
-        "import threading\n\nfrom heavy.steps import name, step\n\n\n"
-        "def test_threaded():\n    done = []\n"
-        "    worker = threading.Thread(target=lambda: done.append(step(1)))\n"
-        "    worker.start()\n    worker.join()\n    assert done == [2]\n\n\n"
-        'def test_names():\n    assert name() == "steps"\n',
+def in_a_thread(test: str, call: str, result: str) -> str:
+    """The source of a test that runs ``call`` in a thread it starts, and checks ``result``."""
+    return (
+        f"def {test}():\n    done = []\n"
+        f"    worker = threading.Thread(target=lambda: done.append({call}))\n"
+        f"    worker.start()\n    worker.join()\n    assert done == [{result}]\n\n\n"
     )
-    reasons = affected_after(cli, repo, "return total + 1", "return 1 + total")
-    assert reasons == {"tests/test_steps.py::test_threaded": "executed heavy.steps.step (changed)"}
 
 
-def test_a_thread_of_many_calls_is_recorded_in_full(tmp_path: Path, cli: Cli) -> None:
+@pytest.mark.parametrize(
+    ("call", "result", "old", "new", "expected"),
+    [
+        # What the thread ran is the test's: a change of it selects the test.
+        (
+            "step(1)",
+            "2",
+            "return total + 1",
+            "return 1 + total",
+            {"tests/test_steps.py::test_threaded": "executed heavy.steps.step (changed)"},
+        ),
+        # 200,000 calls are recorded in full (a trace function gave up on them, leaving the test
+        # to be selected by its imports): a change of what it never called does not select it.
+        (
+            "count(200_000)",
+            "200_000",
+            'return "steps"',
+            'return "step" + "s"',
+            {"tests/test_steps.py::test_names": "executed heavy.steps.name (changed)"},
+        ),
+    ],
+    ids=["what-it-ran", "200000-calls"],
+)
+def test_what_a_thread_the_test_started_ran_is_recorded(
+    tmp_path: Path, cli: Cli, call: str, result: str, old: str, new: str, expected: dict[str, str]
+) -> None:
     repo = steps_repo(
         tmp_path,
-        "import threading\n\nfrom heavy.steps import count, name\n\n\n"
-        "def test_counts_far_in_a_thread():\n    done = []\n"
-        "    worker = threading.Thread(target=lambda: done.append(count(200_000)))\n"
-        "    worker.start()\n    worker.join()\n    assert done == [200_000]\n\n\n"
-        'def test_names():\n    assert name() == "steps"\n',
+        "import threading\n\nfrom heavy.steps import count, name, step\n\n\n"
+        + in_a_thread("test_threaded", call, result)
+        + 'def test_names():\n    assert name() == "steps"\n',
     )
-    # The thread made 200,000 calls (a trace function would have given up on it, leaving the
-    # test to be selected by its imports), and none of them was to name().
-    reasons = affected_after(cli, repo, 'return "steps"', 'return "step" + "s"')
-    assert reasons == {"tests/test_steps.py::test_names": "executed heavy.steps.name (changed)"}
+    assert affected_after(cli, repo, old, new) == expected
 
 
 LINGER = "\n\ndef linger(flag):\n    while not flag.wait(0.01):\n        pass\n    return 1\n"
@@ -111,10 +127,8 @@ def test_threads_a_profiler_of_the_session_starts_with_its_own_hook_keep_it_and_
     repo = steps_repo(
         tmp_path,
         "import threading\n\nfrom heavy.steps import name, step\n\n\n"
-        "def test_threaded():\n    done = []\n"
-        "    worker = threading.Thread(target=lambda: done.append(step(1)))\n"
-        "    worker.start()\n    worker.join()\n    assert done == [2]\n\n\n"
-        "def test_the_sessions_hook_is_in_place():\n"
+        + in_a_thread("test_threaded", "step(1)", "2")
+        + "def test_the_sessions_hook_is_in_place():\n"
         '    assert getattr(threading.getprofile(), "__name__", "") == "sessions_hook"\n'
         '    assert name() == "steps"\n',
         # A profiling plugin's stand-in: every thread starts with its profile function.
