@@ -1420,11 +1420,11 @@ _NOT_PROJECT_TOP = frozenset(
 """Top-level folders of the repository that are never its code or data."""
 
 
-def _thread_profile_hook() -> Any:
-    """What threads started now begin with as their profile function (``threading.setprofile``;
-    ``threading.getprofile`` is Python 3.10+)."""
-    getprofile = getattr(threading, "getprofile", None)
-    return getprofile() if getprofile is not None else getattr(threading, "_profile_hook", None)
+_thread_profile_hook: Callable[[], Any] = getattr(threading, "getprofile", None) or (
+    lambda: getattr(threading, "_profile_hook", None)
+)
+"""What threads started now begin with as their profile function (``threading.setprofile``;
+``threading.getprofile`` is Python 3.10+). Looked up once: it is asked at every window."""
 
 
 _TRACE_BUDGET = 50_000

@@ -274,6 +274,7 @@ class DepStore:
             if _names_gc.due(self.db):
                 _names_gc.collect(self.db)
                 self._forget_ids()
+                self._generation = _names_gc.generation(self.db)
         (free,) = self.db.execute("PRAGMA freelist_count").fetchone()
         (pages,) = self.db.execute("PRAGMA page_count").fetchone()
         if free * 4 > pages:  # a quarter of the file unused: give it back
@@ -437,19 +438,22 @@ class DepStore:
 
     def recorded_tests(self, env: str) -> list[str]:
         """The tests ``env`` has a row for: recorded, or left unrecorded (``recorded`` false)."""
-        return list(self.tests(env))
+        return [n for (n,) in self._test_rows(env, "")]
 
     def tests(self, env: str) -> dict[str, tuple[bool, tuple[str, ...]]]:
         """Every test recorded for ``env``: node id → (recorded for real, markers)."""
+        rows = self._test_rows(env, ", t.recorded, t.markers")
+        return {n: (bool(r), tuple(json.loads(m))) for n, r, m in rows}
+
+    def _test_rows(self, env: str, columns: str) -> list[Any]:
+        """(node id, *``columns``) of each test ``env`` has a row for."""
         ids = self._ids_of(env)
         if ids is None:
-            return {}
-        rows = self._rows(
-            "SELECT n.text, t.recorded, t.markers FROM tests t JOIN names n ON n.id = t.nodeid "
-            "WHERE t.env=?",
+            return []
+        return self._rows(
+            f"SELECT n.text{columns} FROM tests t JOIN names n ON n.id = t.nodeid WHERE t.env=?",
             ids,
         )
-        return {n: (bool(r), tuple(json.loads(m))) for n, r, m in rows}
 
     def _ids_of(self, *texts: str) -> tuple[int, ...] | None:
         """The ``names`` rows of ``texts``; None when one is unknown (nothing recorded it)."""
