@@ -829,3 +829,42 @@ def test_a_repointed_environment_keeps_the_files_its_install_generated(
     assert second["legs"][0]["environment"]["reused"] is True
     assert second["legs"][0]["environment"]["project"] == "repointed"
     assert (second["verdict"], code) == ("pass", 0), second["reason"]
+
+
+@pytest.mark.unit
+def test_environments_used_this_week_are_kept_beyond_the_newest_twelve(tmp_path: Path) -> None:
+    """A count alone rebuilt environments in turn as soon as the work of a week (or one run of
+    the scenario corpus) needed one more than it kept: each rebuild is ≈ 10 s of pip."""
+    import fcntl
+
+    from gateui.core.gate import _leg_env
+
+    day = 86400.0
+    now = time.time()
+
+    def environment(name: str, used_days_ago: float) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / _leg_env.METADATA).write_text("{}")
+        used = now - used_days_ago * day
+        os.utime(folder / _leg_env.METADATA, (used, used))
+        return folder
+
+    this_week = [environment(f"week-{n:02}", 1 + 0.1 * n) for n in range(20)]
+    old_in_use = environment("old-in-use", 30)
+    old = [environment(f"old-{n}", 30 + n) for n in range(3)]
+    # A run using it holds its lock (flock: another open of the file is another holder).
+    handle = os.open(f"{old_in_use}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _leg_env._prune(tmp_path, keep=this_week[0])
+    finally:
+        os.close(handle)
+    assert all(folder.is_dir() for folder in this_week)
+    assert old_in_use.is_dir()
+    assert not any(folder.exists() for folder in old)
+
+    many = [environment(f"many-{n:02}", 0.001 * n) for n in range(_leg_env.MAX_ENVIRONMENTS)]
+    _leg_env._prune(tmp_path, keep=many[0])
+    kept = {p for p in tmp_path.iterdir() if (p / _leg_env.METADATA).is_file()}
+    assert kept == set(many)  # the bound holds even within the week: the newest stay

@@ -6,7 +6,10 @@ interpreter's exact version and path, the install commands (with their working d
 the content of the files they install from: ``requirements*.txt`` and constraints named by
 ``-r`` / ``-c`` (and the files those include), and the ``pyproject.toml``, ``setup.cfg`` and
 ``setup.py`` of every local project they install. The same key reuses the environment; any change
-builds a new one. The newest ``MAX_ENVIRONMENTS`` are kept.
+builds a new one. Pruned after each build: the ``ALWAYS_KEPT`` most recently used stay, and
+beyond them those used in the last ``RECENT_DAYS`` days, up to ``MAX_ENVIRONMENTS`` in all.
+(A count alone rebuilt environments in turn, 10 s each, as soon as a week's work — or one run of
+a workflow corpus — needed one more than it kept.)
 
 The project's own installs (``pip install -e '.[test]'``, ``pip install .``) point at one
 checkout; on reuse the leg must import the checkout being checked. Editable installs of projects
@@ -47,7 +50,9 @@ from gateui.core.gate._python_finder import FoundPython
 from gateui.core.gate._runner_env import without_credentials
 
 SCHEMA = 1
-MAX_ENVIRONMENTS = 12
+ALWAYS_KEPT = 12
+RECENT_DAYS = 7
+MAX_ENVIRONMENTS = 64
 METADATA = "leg.json"
 INSTALL_TIMEOUT_S = 20 * 60
 _OPTIONS_WITH_FILES = {"-r", "--requirement", "-c", "--constraint"}
@@ -438,13 +443,21 @@ def _last_line(text: str) -> str:
 
 
 def _prune(root: Path, keep: Path) -> None:
-    """Remove the oldest environments beyond ``MAX_ENVIRONMENTS`` (never one in use)."""
+    """Remove the environments the policy above does not keep (never one in use). An
+    environment's last use is its ``leg.json``'s time: every run writes it."""
     try:
-        folders = [p for p in root.iterdir() if p.is_dir() and (p / METADATA).is_file()]
+        used = {
+            p: (p / METADATA).stat().st_mtime
+            for p in root.iterdir()
+            if p.is_dir() and (p / METADATA).is_file()
+        }
     except OSError:
         return
-    folders.sort(key=lambda p: (p / METADATA).stat().st_mtime, reverse=True)
-    for stale in folders[MAX_ENVIRONMENTS:]:
+    recent = time.time() - RECENT_DAYS * 86400
+    newest_first = sorted(used, key=lambda p: used[p], reverse=True)
+    for rank, stale in enumerate(newest_first):
+        if rank < ALWAYS_KEPT or (rank < MAX_ENVIRONMENTS and used[stale] >= recent):
+            continue
         if stale == keep:
             continue
         handle = os.open(f"{stale}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
