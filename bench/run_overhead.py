@@ -247,7 +247,9 @@ def profile(repo: Path, out: Path, top: int = 25) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke check")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, one round, no warm-up: a smoke check"
+    )
     parser.add_argument("--rounds", type=int, help="rounds including the warm-up (default 8)")
     parser.add_argument("--profile", type=Path, metavar="FILE", help="also cProfile gateui once")
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
@@ -265,7 +267,8 @@ def main() -> int:
     args = parser.parse_args()
     python = PYTHON if args.python is None else bench_venv(args.python, args.pytest)
     modules, per_module = (5, 20) if args.quick else (50, 100)
-    rounds = args.rounds or (2 if args.quick else 8)
+    rounds = args.rounds or (1 if args.quick else 8)
+    warm_up = 0 if args.quick else 1  # a smoke check measures its one round
 
     print(f"command: {command_line()}")
     print(f"machine: {machine()}")
@@ -302,10 +305,10 @@ def main() -> int:
         order = the_arms if index % 2 == 0 else the_arms[::-1]
         timed = {arm.name: _timed(arm, repo) for arm in order}
         row = {arm.name: timed[arm.name] for arm in the_arms}
-        label = "warm-up, discarded" if index == 0 else f"round {index}"
+        label = "warm-up, discarded" if index < warm_up else f"round {index + 1 - warm_up}"
         cells = [f"{k}={v.wall_s:.3f}s/{v.cpu_s:.3f}cpu" for k, v in row.items()]
         print(f"  {label}: " + "  ".join(cells) + f"  [{load_average()}]", flush=True)
-        if index:
+        if index >= warm_up:
             for name, timing in row.items():
                 times[name].append(timing)
 
@@ -328,7 +331,7 @@ def main() -> int:
                 f"{median(ratios(arm.name, 'cpu_s')):.3f}",
             ]
         )
-    print(f"\n{total} tests, {rounds - 1} measured rounds (+1 warm-up)")
+    print(f"\n{total} tests, {rounds - warm_up} measured rounds (+{warm_up} warm-up)")
     header = [
         "arm",
         "wall median s",
