@@ -2,8 +2,8 @@
 """Recording overhead: a full run with dependency recording (``gateui run``, recording is on by
 default) against plain ``python -m pytest`` on the same tests.
 
-Arms, run in turn within each round (A B C D E, A B C D E, ...; one plain pytest run first as a
-warm-up, discarded), same interpreter (gateui's venv python), ``-p no:cacheprovider``,
+Arms, run in turn within each round, every other round in reverse (A B C D E, E D C B A, ...; one
+plain pytest run first as a warm-up, discarded), same interpreter (gateui's venv python), ``-p no:cacheprovider``,
 PYTHONDONTWRITEBYTECODE=1, output to /dev/null:
 
   pytest            python -m pytest -p no:cacheprovider
@@ -30,6 +30,9 @@ size after the last recorded run, per 10,000 tests. Targets (issue 14): ``gateui
 ≤ 1.15 on Python 3.11, ≤ 1.05 where ``sys.monitoring`` exists (3.12+), judged from the 95%
 interval of the median wall ratio (met / MISSED / cannot tell, as in ``run_overhead.py``);
 store ≤ 10 MB per 10,000 tests.
+
+``--arms A,B`` keeps only these arms (``pytest`` always runs): fewer arms, more rounds in the same
+time. ``--corpus-only`` leaves out the demo and the generated repository.
 
 ``--corpus NAMES`` adds projects of ``bench/real_projects.py`` (each its pinned sdist with its
 tests and a venv of its pinned test dependencies, made from ``--python`` when given, gateui's
@@ -154,9 +157,9 @@ def timed(
 
 
 def measure(
-    repo: Path, rounds: int, python: Path | None = None
+    repo: Path, rounds: int, python: Path | None = None, arms: Sequence[str] = ARMS
 ) -> dict[str, list[tuple[float, float]]]:
-    samples: dict[str, list[tuple[float, float]]] = {arm: [] for arm in ARMS}
+    samples: dict[str, list[tuple[float, float]]] = {arm: [] for arm in arms}
     warm_argv, warm_env = argv_env("pytest", repo, python)
     # Warm-up, discarded. A real project may have tests that fail in this environment: every
     # arm must then end as plain pytest did.
@@ -165,8 +168,9 @@ def measure(
     ).returncode
     if expected not in (0, 1):
         raise RuntimeError(f"plain pytest exited {expected} in {repo}: {' '.join(warm_argv)}")
-    for _ in range(rounds):
-        for arm in ARMS:
+    for index in range(rounds):
+        # Every other round in reverse: no arm always runs after the same one.
+        for arm in arms if index % 2 == 0 else arms[::-1]:
             argv, env = argv_env(arm, repo, python)
             if arm == "gateui-record-all":
                 forget_recordings(repo)
@@ -182,7 +186,7 @@ def report(
     rows = []
     ratios: dict[str, tuple[float, float]] = {}
     base = samples["pytest"]
-    for arm in ARMS:
+    for arm in samples:
         walls = [w for w, _ in samples[arm]]
         cpus = [c for _, c in samples[arm]]
         wall_ratio = median([w / b[0] for (w, _), b in zip(samples[arm], base, strict=True)])
@@ -333,6 +337,32 @@ def profile(repo: Path, work: Path, tests: int, rounds: int) -> None:
     )
 
 
+def summary_parts(ratios: dict[str, tuple[float, float]], gateui_walls: list[float]) -> list[str]:
+    """One repository's verdict and the ratios behind it, for the arms that ran."""
+    parts = []
+    if "gateui" in ratios:
+        wall, cpu = ratios["gateui"]
+        limit = 1.05 if MONITORED else TARGET
+        # From the interval of the median wall ratio: a few rounds decide nothing.
+        verdict = target_verdict(gateui_walls, limit)
+        parts.append(f"gateui/pytest wall {wall:.2f}, CPU {cpu:.2f}; target ≤ {limit}: {verdict}")
+    if "plugin" in ratios and "plugin+record" in ratios:
+        wall = ratios["plugin+record"][0] / ratios["plugin"][0]
+        cpu = ratios["plugin+record"][1] / ratios["plugin"][1]
+        parts.append(
+            f"recording inside pytest alone (plugin+record/plugin): wall {wall:.2f}, CPU {cpu:.2f}"
+        )
+    for arm, what in (
+        ("gateui-no-record", "streaming alone"),
+        ("gateui-record-all", "every test recorded"),
+        ("gateui-cold", "no warm process"),
+    ):
+        if arm in ratios:
+            wall, cpu = ratios[arm]
+            parts.append(f"{what} ({arm}/pytest): wall {wall:.2f}, CPU {cpu:.2f}")
+    return parts
+
+
 def _version(python: Path) -> str:
     return subprocess.run(
         [str(python), "-c", "import sys; print(sys.version.split()[0])"],
@@ -363,6 +393,12 @@ def main() -> int:
         help="1 round, 100 generated tests, no profile: a smoke check",
     )
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--arms", help=f"only these arms, comma-separated, of {', '.join(ARMS[1:])} (pytest runs)"
+    )
+    parser.add_argument(
+        "--corpus-only", action="store_true", help="no demo, no generated repository"
+    )
     parser.add_argument("--tests", type=int, default=None, help="generated tests (default 2000)")
     parser.add_argument("--profile", action="store_true", help="always run the cProfile step")
     parser.add_argument("--no-profile", action="store_true", help="never run the cProfile step")
@@ -382,6 +418,14 @@ def main() -> int:
     unknown = [n for n in (args.corpus or "").split(",") if n and n not in PROJECTS]
     if unknown:
         parser.error(f"--corpus: unknown project {unknown[0]!r} (known: {', '.join(PROJECTS)})")
+    arms: tuple[str, ...] = ARMS
+    if args.arms:
+        wanted = {"pytest", *args.arms.split(",")}
+        if wanted - set(ARMS):
+            parser.error(f"--arms: no arm {', '.join(sorted(wanted - set(ARMS)))}")
+        arms = tuple(arm for arm in ARMS if arm in wanted)
+    if args.corpus_only and not args.corpus:
+        parser.error("--corpus-only needs --corpus")
     global TARGET_PYTHON, MONITORED
     if args.python is not None:
         TARGET_PYTHON = bench_venv(args.python, args.pytest)
@@ -403,6 +447,8 @@ def main() -> int:
         all_rows: list[list[str]] = []
         results = {}
         repos = [("demo", demo, 44), (f"generated ({count} tests)", calls, count)]
+        if args.corpus_only:
+            repos = []
         if args.real:
             for project in REAL_PROJECTS:
                 repos.append(
@@ -432,14 +478,15 @@ def main() -> int:
         gateui_walls: dict[str, list[float]] = {}
         for name, repo, n in repos:
             clock = time.perf_counter()
-            samples = measure(repo, rounds, corpus_python.get(repo))
+            samples = measure(repo, rounds, corpus_python.get(repo), arms)
             size = store_size(repo)
             # A real project's tests are counted by what the last recorded run stored.
             rows, ratios = report(name, n or int(size[0]), samples)
             all_rows += rows
             results[name] = ratios
             gateui_walls[name] = [
-                w / b[0] for (w, _), b in zip(samples["gateui"], samples["pytest"], strict=True)
+                w / b[0]
+                for (w, _), b in zip(samples.get("gateui", []), samples["pytest"], strict=False)
             ]
             sizes.append([name, *size])
             print(
@@ -463,24 +510,13 @@ def main() -> int:
         )
         print()
         for name, ratios in results.items():
-            wall, cpu = ratios["gateui"]
-            limit = 1.05 if MONITORED else TARGET
-            # From the interval of the median wall ratio: a few rounds decide nothing.
-            verdict = target_verdict(gateui_walls[name], limit)
-            print(
-                f"# {name}: gateui/pytest wall {wall:.2f}, CPU {cpu:.2f}; target ≤ {limit}: {verdict}; "
-                f"recording inside pytest alone (plugin+record/plugin): wall "
-                f"{ratios['plugin+record'][0] / ratios['plugin'][0]:.2f}, CPU {ratios['plugin+record'][1] / ratios['plugin'][1]:.2f}; "
-                f"streaming alone (gateui-no-record/pytest): wall {ratios['gateui-no-record'][0]:.2f}, "
-                f"CPU {ratios['gateui-no-record'][1]:.2f}; every test recorded (gateui-record-all/pytest): "
-                f"wall {ratios['gateui-record-all'][0]:.2f}, CPU {ratios['gateui-record-all'][1]:.2f}"
-            )
+            print(f"# {name}: " + "; ".join(summary_parts(ratios, gateui_walls[name])))
         target = 1.05 if MONITORED else TARGET
         print(f"# target for gateui/pytest with recording on this interpreter: ≤ {target}")
         print()
         print(table(["repo", "recorded tests", "store bytes", "MB per 10,000 tests"], sizes))
         print(f"# at end: {load_average()}")
-        generated = results[f"generated ({count} tests)"]["gateui"]
+        generated = results.get(f"generated ({count} tests)", {}).get("gateui", (0.0, 0.0))
         if args.profile or (generated[1] > TARGET and not args.quick and not args.no_profile):
             profile(calls, work, count, 2)
     finally:
