@@ -4,8 +4,8 @@ A generated repository of --tests trivial tests whose CI job runs on a matrix of
 3.11 and 3.12 (``actions/setup-python``, ``pip install pytest``, ``python -m pytest``). Two
 branches differ only in ``[tool.gateui.gate] legs``. Measured:
 
-1. The first build of each leg's environment (a fresh cache folder: ``python -m venv`` and the
-   job's ``pip install``), as the gate reports it.
+1. The first build of each leg's environment (a fresh cache folder: virtualenv, or ``python -m
+   venv`` where virtualenv cannot, and the job's ``pip install``), as the gate reports it.
 2. Then, with the environments reused (a pre-push's steady state), rounds alternating the arms:
      local     ``gateui gate --no-cache local`` (one leg: the local interpreter's version)
      all       ``gateui gate --no-cache all`` (three legs)

@@ -868,3 +868,31 @@ def test_environments_used_this_week_are_kept_beyond_the_newest_twelve(tmp_path:
     _leg_env._prune(tmp_path, keep=many[0])
     kept = {p for p in tmp_path.iterdir() if (p / _leg_env.METADATA).is_file()}
     assert kept == set(many)  # the bound holds even within the week: the newest stay
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("version", "made_by_virtualenv"), [("3.11", True), ("3.8", False)])
+def test_a_legs_environment_has_its_own_pip_whoever_made_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, made_by_virtualenv: bool
+) -> None:
+    """virtualenv makes an environment with pip in under a second (venv's ensurepip takes ≈ 6 s);
+    it no longer seeds Python 3.8, which venv still makes. Either way the job's `pip` is the
+    environment's own."""
+    from gateui.core.gate._leg_env import LegEnvironments
+
+    base = find_python(version)
+    if base is None:
+        pytest.skip(f"needs Python {version} (pyenv, uv or PATH)")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    environments = LegEnvironments()
+    try:
+        made = environments.get(base, [(".", "pip --version > pip.txt")], checkout)
+    finally:
+        environments.close()
+    assert not made.reused
+    assert str(made.folder) in (checkout / "pip.txt").read_text()
+    assert f"(python {version})" in (checkout / "pip.txt").read_text()
+    configuration = (made.folder / "pyvenv.cfg").read_text()
+    assert ("virtualenv = " in configuration) is made_by_virtualenv
