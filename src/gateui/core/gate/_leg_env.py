@@ -369,27 +369,19 @@ def _create(base: FoundPython, folder: Path) -> None:
     fails, ``venv`` makes the environment."""
     env = {k: v for k, v in _clean(os.environ).items() if not k.startswith("VIRTUALENV_")}
     seeded = [sys.executable, "-m", "virtualenv", "--quiet", "--no-periodic-update"]
-    created = subprocess.run(
-        [*seeded, "--python", str(base.path), str(folder)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if created.returncode == 0 and (folder / "bin" / "python").exists():
+    made = _failure([*seeded, "--python", str(base.path), str(folder)], env) is None
+    if made and (folder / "bin" / "python").exists():
         return
     shutil.rmtree(folder, ignore_errors=True)
-    created = subprocess.run(
-        [str(base.path), "-m", "venv", str(folder)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if created.returncode != 0:
-        raise LegBuildError(
-            f"cannot create a virtualenv with {base.path}: {_last_line(created.stderr)}"
-        )
+    failure = _failure([str(base.path), "-m", "venv", str(folder)], env)
+    if failure is not None:
+        raise LegBuildError(f"cannot create a virtualenv with {base.path}: {failure}")
+
+
+def _failure(argv: list[str], env: dict[str, str]) -> str | None:
+    """Run ``argv``: None when it succeeded, else the last line it wrote to stderr."""
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    return None if done.returncode == 0 else _last_line(done.stderr)
 
 
 def _checkout_paths(checkout: Path) -> list[Path]:
