@@ -62,9 +62,14 @@ def cli() -> Callable[..., CliResult]:
 
 
 # pytest plugins of this suite's own environment that no sample repository uses. Every pytest
-# a test starts would import them (Textual's app, syrupy, anyio: 0.45 s of CPU of a 0.7 s start),
-# and the suite starts hundreds. A user's repository has its own plugins; these are ours.
-OUR_PLUGINS_ONLY = "-p no:textual-snapshot -p no:syrupy -p no:anyio"
+# a test starts would import them (Textual's app, syrupy, anyio: 0.45 s of CPU of a 0.7 s start;
+# xdist, pytest-timeout and platformdirs' fixture another 0.07 s), and the suite starts many.
+# A user's repository has its own plugins; these are ours. A test whose sample runs under xdist
+# asks for it (``with_xdist``).
+OUR_PLUGINS_ONLY = (
+    "-p no:textual-snapshot -p no:syrupy -p no:anyio -p no:timeout -p no:platformdirs"
+    " -p no:xdist -p no:xdist.looponfail"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +80,11 @@ def _sample_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # processes, xdist's workers included, keep the snapshot plugin.
     monkeypatch.setenv("PYTEST_ADDOPTS", OUR_PLUGINS_ONLY)
     yield
+
+
+@pytest.fixture
+def with_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test whose sample repository runs under pytest-xdist (``-n``)."""
+    kept = OUR_PLUGINS_ONLY.replace(" -p no:xdist -p no:xdist.looponfail", "")
+    assert kept != OUR_PLUGINS_ONLY
+    monkeypatch.setenv("PYTEST_ADDOPTS", kept)

@@ -29,8 +29,13 @@ def target(request: pytest.FixtureRequest) -> tuple[str, Path]:
 
 @pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
 def test_plugin_streams_results_on_other_pytest_versions(
-    sample_repo: Callable[[str], Path], target: tuple[str, Path], xdist: bool
+    sample_repo: Callable[[str], Path],
+    target: tuple[str, Path],
+    xdist: bool,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if xdist:
+        request.getfixturevalue("with_xdist")
     name, python = target
     root = sample_repo("faults")
     args = ("-n", "2") if xdist else ()
@@ -46,10 +51,15 @@ def test_plugin_streams_results_on_other_pytest_versions(
 
 @pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
 def test_recordings_reach_gateui_on_other_pytest_versions(
-    sample_repo: Callable[[str], Path], target: tuple[str, Path], xdist: bool
+    sample_repo: Callable[[str], Path],
+    target: tuple[str, Path],
+    xdist: bool,
+    request: pytest.FixtureRequest,
 ) -> None:
     # Under xdist a test's recording is made in a worker and crosses to the controller on its
     # closing report.
+    if xdist:
+        request.getfixturevalue("with_xdist")
     _, python = target
     root = sample_repo("faults")
     args = ("-n", "2") if xdist else ()

@@ -175,6 +175,7 @@ def test_a_dying_test_process_is_a_crash_result_naming_the_test(
     assert not summary.ok
 
 
+@pytest.mark.usefixtures("with_xdist")
 def test_xdist_streams_per_test_and_reports_a_crashed_worker(
     sample_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
