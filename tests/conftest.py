@@ -63,7 +63,7 @@ def cli() -> Callable[..., CliResult]:
 
 # pytest plugins of this suite's own environment that no sample repository uses. Every pytest
 # a test starts would import them (Textual's app, syrupy, anyio: 0.45 s of CPU of a 0.7 s start;
-# xdist, pytest-timeout and platformdirs' fixture another 0.07 s), and the suite starts many.
+# xdist, pytest-timeout and platformdirs' fixture ≈ 0.07 s more), and the suite starts many.
 # A user's repository has its own plugins; these are ours. A test whose sample runs under xdist
 # asks for it (``with_xdist``).
 OUR_PLUGINS_ONLY = (
