@@ -186,6 +186,18 @@ def time_command(
     return Timing(elapsed, cpu)
 
 
+def chosen_arms(spec: str | None, available: Sequence[str]) -> list[str]:
+    """``--arms A,B``: those of ``available`` (pytest always), in ``available``'s order; every
+    arm without it. ``ValueError`` names an arm that is not there."""
+    if not spec:
+        return list(available)
+    wanted = {"pytest", *spec.split(",")}
+    unknown = wanted - set(available)
+    if unknown:
+        raise ValueError(f"--arms: no arm {', '.join(sorted(unknown))} here")
+    return [arm for arm in available if arm in wanted]
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 

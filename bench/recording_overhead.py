@@ -75,7 +75,7 @@ from _interpreters import (
     real_project,
     use_interpreter,
 )
-from _util import forget_recordings, forget_warm_hint, target_verdict
+from _util import chosen_arms, forget_recordings, forget_warm_hint, target_verdict
 from real_projects import PROJECTS, configure, prepare
 from selection_kit import (
     DEMO,
@@ -418,12 +418,10 @@ def main() -> int:
     unknown = [n for n in (args.corpus or "").split(",") if n and n not in PROJECTS]
     if unknown:
         parser.error(f"--corpus: unknown project {unknown[0]!r} (known: {', '.join(PROJECTS)})")
-    arms: tuple[str, ...] = ARMS
-    if args.arms:
-        wanted = {"pytest", *args.arms.split(",")}
-        if wanted - set(ARMS):
-            parser.error(f"--arms: no arm {', '.join(sorted(wanted - set(ARMS)))}")
-        arms = tuple(arm for arm in ARMS if arm in wanted)
+    try:
+        arms = chosen_arms(args.arms, ARMS)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.corpus_only and not args.corpus:
         parser.error("--corpus-only needs --corpus")
     global TARGET_PYTHON, MONITORED

@@ -74,6 +74,7 @@ from _util import (
     PYTHON,
     Timing,
     bench_env,
+    chosen_arms,
     command_line,
     commit_everything,
     forget_recordings,
@@ -290,12 +291,11 @@ def main() -> int:
         subprocess.run([str(PYTHON), "-m", "compileall", "-q", str(args.baseline)], check=True)
         print(f"baseline gateui: {args.baseline.resolve()}")
     the_arms = arms(repo, python, args.baseline)
-    if args.arms:
-        wanted = {"pytest", *args.arms.split(",")}
-        unknown = wanted - {arm.name for arm in the_arms}
-        if unknown:
-            parser.error(f"--arms: no arm {', '.join(sorted(unknown))} here")
-        the_arms = [arm for arm in the_arms if arm.name in wanted]
+    try:
+        kept = chosen_arms(args.arms, [arm.name for arm in the_arms])
+    except ValueError as exc:
+        parser.error(str(exc))
+    the_arms = [arm for arm in the_arms if arm.name in kept]
     for arm in the_arms:
         print(f"arm {arm.name}: {shlex.join(arm.argv)}")
     times: dict[str, list[Timing]] = {arm.name: [] for arm in the_arms}

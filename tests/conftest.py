@@ -66,10 +66,8 @@ def cli() -> Callable[..., CliResult]:
 # xdist, pytest-timeout and platformdirs' fixture ≈ 0.07 s more), and the suite starts many.
 # A user's repository has its own plugins; these are ours. A test whose sample runs under xdist
 # asks for it (``with_xdist``).
-OUR_PLUGINS_ONLY = (
-    "-p no:textual-snapshot -p no:syrupy -p no:anyio -p no:timeout -p no:platformdirs"
-    " -p no:xdist -p no:xdist.looponfail"
-)
+_NOT_XDIST = "-p no:textual-snapshot -p no:syrupy -p no:anyio -p no:timeout -p no:platformdirs"
+OUR_PLUGINS_ONLY = f"{_NOT_XDIST} -p no:xdist -p no:xdist.looponfail"
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +83,4 @@ def _sample_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def with_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
     """For a test whose sample repository runs under pytest-xdist (``-n``)."""
-    kept = OUR_PLUGINS_ONLY.replace(" -p no:xdist -p no:xdist.looponfail", "")
-    assert kept != OUR_PLUGINS_ONLY
-    monkeypatch.setenv("PYTEST_ADDOPTS", kept)
+    monkeypatch.setenv("PYTEST_ADDOPTS", _NOT_XDIST)
