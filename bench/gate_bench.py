@@ -28,6 +28,7 @@ steps run by hand.
    pytest would load gateui's development plugins that the by-hand arm turns off.
 
     .venv/bin/python bench/gate_bench.py [--rounds 7] [--tests 3000]
+    .venv/bin/python bench/gate_bench.py --quick   # 1 round of 20 tests, no warm-up: a smoke check
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def generated_repo(base: Path, tests: int) -> Path:
 
 
 # -- 1. pre-push on a verified tree ----------------------------------------------------------
-def bench_prepush(base: Path, rounds: int) -> list[list[str]]:
+def bench_prepush(base: Path, rounds: int, warm_up: int = 1) -> list[list[str]]:
     repo = sample_repo(base)
     remote = base / "remote.git"
     git(base, "init", "-q", "--bare", str(remote))
@@ -139,7 +140,7 @@ def bench_prepush(base: Path, rounds: int) -> list[list[str]]:
     head = git(repo, "rev-parse", "HEAD").strip()
     line = f"refs/heads/x {head} refs/heads/x {'0' * len(head)}\n".encode()
     hook, plain, alone, cost = [], [], [], []
-    for index in range(rounds + 1):
+    for index in range(rounds + warm_up):
         with_hook = wall(["git", "push", "-q", "origin", f"HEAD:refs/heads/h{index}"], repo)
         without = wall(
             ["git", "push", "-q", "--no-verify", "origin", f"HEAD:refs/heads/n{index}"], repo
@@ -147,8 +148,8 @@ def bench_prepush(base: Path, rounds: int) -> list[list[str]]:
         only = wall(
             [str(PYTHON), "-m", "gateui.hook_entry", "origin", str(remote)], repo, stdin=line
         )
-        if index == 0:
-            continue  # warm-up
+        if index < warm_up:
+            continue
         hook.append(with_hook)
         plain.append(without)
         alone.append(only)
@@ -173,6 +174,7 @@ def compare(
     by_hand: Sequence[str],
     rounds: int,
     worktree: bool,
+    warm_up: int = 1,
 ) -> list[list[str]]:
     """Wall-clock and CPU (user + system of every process) medians, and per-round ratios."""
     gate = [str(GATEUI), "gate", "--no-cache"]
@@ -192,7 +194,7 @@ def compare(
     clone_ratios: dict[str, list[float]] = {arm: [] for arm in arms}
     """Against the fresh clone."""
     marker = repo / "untracked-bench-file.txt"
-    for index in range(rounds + 1):
+    for index in range(rounds + warm_up):
         clone = clones / f"round-{index}"
         in_clone[4] = str(clone)
         measured = {
@@ -205,7 +207,7 @@ def compare(
             marker.write_text("makes the work tree dirty: gate checks out the commit\n")
             measured["worktree"] = time_command(gate, repo, env())
             marker.unlink()
-        if index == 0:
+        if index < warm_up:
             continue
         for arm, timing in measured.items():
             walls[arm].append(timing.wall_s)
@@ -244,7 +246,7 @@ def compare(
     return rows
 
 
-def bench_cold(base: Path, rounds: int, tests: int) -> list[list[str]]:
+def bench_cold(base: Path, rounds: int, tests: int, warm_up: int = 1) -> list[list[str]]:
     sample = sample_repo(base / "cold")
     rows = compare(
         "web_api sample (26 tests)",
@@ -252,6 +254,7 @@ def bench_cold(base: Path, rounds: int, tests: int) -> list[list[str]]:
         ["./tools/test.sh", "--smoke-backend"],
         rounds,
         worktree=True,
+        warm_up=warm_up,
     )
     generated = generated_repo(base / "cold", tests)
     base_python = (
@@ -265,6 +268,7 @@ def bench_cold(base: Path, rounds: int, tests: int) -> list[list[str]]:
         [str(lean), "-m", "pytest", "-p", "no:cacheprovider"],
         rounds,
         worktree=False,
+        warm_up=warm_up,
     )
     return rows
 
@@ -273,18 +277,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--tests", type=int, default=3000)
-    parser.add_argument("--quick", action="store_true", help="1 round of 100 tests: a smoke check")
+    parser.add_argument(
+        "--quick", action="store_true", help="1 round of 20 tests, no warm-up: a smoke check"
+    )
     args = parser.parse_args()
+    warm_up = 1
     if args.quick:
-        args.rounds, args.tests = 1, 100
+        # Every arm of both parts once; a smoke check's figures are not read: no warm-up.
+        args.rounds, args.tests, warm_up = 1, 20, 0
     with tempfile.TemporaryDirectory(prefix="gateui-bench-gate-") as folder:
         base = Path(folder)
         print(f"# {command_line()}")
         print(f"# {machine()}")
-        print(f"# {args.rounds} rounds after one warm-up round")
+        print(f"# {args.rounds} rounds after {warm_up} warm-up round(s)")
         print("# load average at start: " + " ".join(f"{v:.1f}" for v in os.getloadavg()) + "\n")
         print("## pre-push on a verified tree (seconds, median)\n")
-        print(table(["arm", "median s", "note"], bench_prepush(base / "push", args.rounds)))
+        prepush = bench_prepush(base / "push", args.rounds, warm_up)
+        print(table(["arm", "median s", "note"], prepush))
         print("\n## cold gate vs the same steps by hand (median seconds; ratio: per round)\n")
         print(
             table(
@@ -298,7 +307,7 @@ def main() -> None:
                     "CPU ratio (vs checkout)",
                     "note",
                 ],
-                bench_cold(base, args.rounds, args.tests),
+                bench_cold(base, args.rounds, args.tests, warm_up),
             )
         )
         print("\n# load average at end: " + " ".join(f"{v:.1f}" for v in os.getloadavg()))

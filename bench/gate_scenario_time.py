@@ -15,7 +15,8 @@ scenario's tool environment):
 
 gateui's own modules are compiled to bytecode first, as an installed gateui has them (the arms run
 with PYTHONDONTWRITEBYTECODE=1 to keep the repositories clean, which would otherwise make every
-check compile gateui from source). The first round is a warm-up and is discarded. Reported:
+check compile gateui from source). The first round is a warm-up and is discarded (``--quick``:
+scripts-test-pass, one round, no warm-up: a smoke check whose figures are not read). Reported:
 median wall seconds per arm and the median of the per-round ratios gate / by hand.
 
     .venv/bin/python bench/gate_scenario_time.py [--rounds 5] [--baseline PYTHON] [NAME ...]
@@ -46,6 +47,7 @@ DEFAULT = [
     "lint-types-needs-pass",
     "monorepo-workdirs-pass",
 ]
+QUICK = "scripts-test-pass"
 RATIO_TARGET = 1.1
 
 
@@ -68,19 +70,21 @@ def gate_seconds(repo: Path, scenario: Scenario, python: Path = GATEUI_PYTHON) -
     return seconds
 
 
-def measure(scenario: Scenario, rounds: int, base: Path, baseline: Path | None) -> list[str]:
+def measure(
+    scenario: Scenario, rounds: int, base: Path, baseline: Path | None, warm_up: int = 1
+) -> list[str]:
     repo = build(scenario, base / scenario.name, tools_python(scenario.local))
     hand: list[float] = []
     gate: list[float] = []
     ratios: list[float] = []
     before: list[float] = []
     before_ratios: list[float] = []
-    for index in range(rounds + 1):
+    for index in range(rounds + warm_up):
         by_hand = by_hand_seconds(repo, scenario)
         gated = gate_seconds(repo, scenario)
         earlier = gate_seconds(repo, scenario, baseline) if baseline is not None else 0.0
-        if index == 0:
-            continue  # warm-up
+        if index < warm_up:
+            continue
         hand.append(by_hand)
         gate.append(gated)
         ratios.append(gated / by_hand)
@@ -98,22 +102,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="one scenario, one round")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK}, one round, no warm-up: a smoke check"
+    )
     parser.add_argument("--baseline", type=Path, help="a baseline gateui's python: a third arm")
     args = parser.parse_args()
     chosen = scenarios(args.names or DEFAULT)
+    warm_up = 1
     if args.quick:
-        chosen, args.rounds = chosen[:1], 1
+        # The cheapest of the defaults (one short pytest step): the check is what is smoked.
+        chosen, args.rounds, warm_up = scenarios(args.names[:1] or [QUICK]), 1, 0
     package = Path(__file__).resolve().parent.parent / "src" / "gateui"
     subprocess.run([str(GATEUI_PYTHON), "-m", "compileall", "-q", str(package)], check=True)
     if args.baseline is not None:
         compile_gateui(args.baseline)
     print(f"# {command_line()}")
     print(f"# {machine()}")
-    print(f"# {args.rounds} rounds after one warm-up round, arms alternating")
+    print(f"# {args.rounds} rounds after {warm_up} warm-up round(s), arms alternating")
     print("# load average at start: " + " ".join(f"{v:.1f}" for v in os.getloadavg()) + "\n")
     with tempfile.TemporaryDirectory(prefix="gateui-bench-scenario-") as folder:
-        rows = [measure(s, args.rounds, Path(folder), args.baseline) for s in chosen]
+        rows = [measure(s, args.rounds, Path(folder), args.baseline, warm_up) for s in chosen]
     head = ["scenario", "by hand s", "gate s", "ratio (median)"]
     if args.baseline is not None:
         head += ["baseline gate s", "baseline ratio"]
