@@ -8,7 +8,9 @@ into a fresh git repository per run (never committed anywhere).
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -36,6 +38,15 @@ def bench_venv(base: Path, *pins: str) -> Path:
         subprocess.run([str(python), "-m", "pip", "install", "-q", *pins], check=True)
         (folder / ".ready").write_text("ok\n")
     return python
+
+
+def lean_pytest_venv() -> Path:
+    """The python of a benchmark virtualenv (``bench_venv``) of this interpreter's base with
+    this environment's pytest alone: none of gateui's development plugins, which load in every
+    pytest start of gateui's own venv."""
+    major, minor = sys.version_info[:2]
+    base = Path(sys.base_prefix) / "bin" / f"python{major}.{minor}"
+    return bench_venv(base, f"pytest=={importlib.metadata.version('pytest')}")
 
 
 def use_interpreter(repo: Path, python: Path) -> None:

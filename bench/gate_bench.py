@@ -37,14 +37,12 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
 
-from _interpreters import bench_venv, use_interpreter
+from _interpreters import lean_pytest_venv, use_interpreter
 from _util import (
     GATEUI,
     PYTHON,
@@ -257,10 +255,7 @@ def bench_cold(base: Path, rounds: int, tests: int, warm_up: int = 1) -> list[li
         warm_up=warm_up,
     )
     generated = generated_repo(base / "cold", tests)
-    base_python = (
-        Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    )
-    lean = bench_venv(base_python, f"pytest=={version('pytest')}")
+    lean = lean_pytest_venv()
     use_interpreter(generated, lean)
     rows += compare(
         f"generated ({tests} tests)",

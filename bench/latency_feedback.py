@@ -21,7 +21,7 @@ test process (runs forked from a process that has pytest and the tests' librarie
 cold (``[tool.gateui] warm = false`` committed in the copy). The pytest-by-hand baseline runs
 alternately with each arm's edits.
 
-Medians over the edits (default 9; --quick 2); targets: warm gateui / pytest ≤ 0.6 on the demo,
+Medians over the edits (default 9; --quick 1); targets: warm gateui / pytest ≤ 0.6 on the demo,
 cold gateui / pytest ≤ 1.1.
 Repositories: the demo repository (bookshelf, 44 tests), the generated re-export repository
 (440 tests; see selection_kit.generate_reexport_repo), and real projects from the package index
@@ -33,7 +33,7 @@ The warm target on a real project, ≤ 0.3, holds where its test imports take �
 after the warm arm, the benchmark measures them (bench/_import_cost.py) — the modules plain pytest
 imported from the standard library and site-packages on the very tests the edits ran (one more
 run of its own, untimed), imported in a fresh interpreter of the project's environment, beyond a
-bare interpreter start, median of alternating rounds (default 5; --quick 3) — and says whether the
+bare interpreter start, median of alternating rounds (default 5; --quick 1) — and says whether the
 target applies.
 """
 
@@ -443,7 +443,9 @@ def describe_imports(name: str, cost: ImportCost) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 edits, demo repository only")
+    parser.add_argument(
+        "--quick", action="store_true", help="1 edit, 1 import round, demo repository only"
+    )
     parser.add_argument("--edits", type=int, default=None)
     parser.add_argument(
         "--repos",
@@ -464,12 +466,13 @@ def main() -> int:
         "--import-rounds",
         type=int,
         default=5,
-        help="rounds of the test-import timing per project (--quick: 3)",
+        help="rounds of the test-import timing per project (--quick: 1)",
     )
     args = parser.parse_args()
     BYTECODE[0] = args.bytecode
     NO_RECORD[0] = args.no_record
-    edits = args.edits or (2 if args.quick else 9)
+    # A smoke check: every arm, table and verdict once; its figures are not read.
+    edits = args.edits or (1 if args.quick else 9)
     chosen = (args.repos or ("demo" if args.quick else ",".join(REPOSITORIES))).split(",")
     unknown = sorted(set(chosen) - set(REPOSITORIES))
     if unknown:
@@ -478,7 +481,7 @@ def main() -> int:
     print(f"# {command_line()}")
     print(f"# {machine()}; {gateui_revision()}")
     print(f"# at start: {load_average()}")
-    import_rounds = 3 if args.quick else args.import_rounds
+    import_rounds = 1 if args.quick else args.import_rounds
     rows: list[list[str]] = []
     breakdown: list[list[str]] = []
     summary: list[list[str]] = []

@@ -7,10 +7,11 @@ as long), with the hash seed fixed. The count is not time (an instruction that m
 cache costs more than one that hits), but a change that removes work removes instructions, and
 it shows with no noise to average away.
 
-Arms, on a generated repository of trivial tests (``--tests``, default 1,000; ``--quick``: 10
-tests and no plugin-only arm, since each run under valgrind takes tens of seconds),
-all with ``-p no:cacheprovider`` and PYTHONDONTWRITEBYTECODE=1, the plugin's bytecode compiled
-first for the interpreter (as an install does):
+Arms, on a generated repository of trivial tests (``--tests``, default 1,000; ``--quick``: one
+test, no plugin-only arm, and unless ``--python`` a virtualenv of pytest alone, whose pytest
+starts on a third fewer instructions than gateui's: each run under valgrind takes seconds), all
+with ``-p no:cacheprovider`` and PYTHONDONTWRITEBYTECODE=1, the plugin's bytecode compiled first
+for the interpreter (as an install does):
 
   plain     python -m pytest
   plugin    the same with gateui's event plugin, events written to /dev/null
@@ -18,8 +19,9 @@ first for the interpreter (as an install does):
 
 ``--baseline SRC`` adds the plugin and record arms of another gateui's ``src`` (``git archive``
 of an older commit). ``--python`` picks the interpreter (a virtualenv with pytest; by default
-gateui's own). Reported: instructions per arm, their excess over ``plain`` per test, and the
-ratio to ``plain`` — which includes pytest's start-up, so it shrinks with more tests.
+gateui's own, ``--quick``: ``_interpreters.lean_pytest_venv``). Reported: instructions per arm,
+their excess over ``plain`` per test, and the ratio to ``plain`` — which includes pytest's
+start-up, so it shrinks with more tests.
 
     .venv/bin/python bench/plugin_instructions.py --baseline /tmp/base/src \\
         --python ~/.cache/gateui-bench/venvs/py312-pytest-8.4.2/bin/python
@@ -35,6 +37,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _interpreters import lean_pytest_venv
 from _util import (
     NO_CACHE,
     PYTHON,
@@ -76,15 +79,23 @@ def compile_plugin(python: Path, src: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 tests: a smoke check")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 test, no plugin-only arm, a venv of pytest alone (unless --python): a smoke check",
+    )
     parser.add_argument("--tests", type=int, default=1000)
-    parser.add_argument("--python", type=Path, default=PYTHON, help="a Python with pytest")
+    parser.add_argument("--python", type=Path, help="a Python with pytest (default: gateui's)")
     parser.add_argument("--baseline", type=Path, metavar="SRC", help="another gateui's src")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing measured")
         return 0
-    tests = 10 if args.quick else args.tests
+    tests = 1 if args.quick else args.tests
+    if args.python is None:
+        # gateui's development plugins (xdist, textual's snapshots...) load in every arm: a smoke
+        # check runs where pytest starts on fewer instructions, each one slow under valgrind.
+        args.python = lean_pytest_venv() if args.quick else PYTHON
     sides = [("", SOURCE)] + ([("base-", args.baseline)] if args.baseline else [])
     with tempfile.TemporaryDirectory(prefix="gateui-instr-") as scratch:
         repo = Path(scratch) / "repo"
