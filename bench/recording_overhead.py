@@ -390,7 +390,7 @@ def main() -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="1 round, 100 generated tests, no profile: a smoke check",
+        help="1 round, 20 generated tests, no profile: a smoke check",
     )
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument(
@@ -429,7 +429,7 @@ def main() -> int:
         TARGET_PYTHON = bench_venv(args.python, args.pytest)
         MONITORED = has_monitoring(TARGET_PYTHON)
     rounds = args.rounds or (1 if args.quick else 4)
-    tests = args.tests or (100 if args.quick else 2000)
+    tests = args.tests or (20 if args.quick else 2000)
     work = Path(tempfile.mkdtemp(prefix="gateui-recording-overhead-"))
     print(f"# {command_line()}")
     print(
