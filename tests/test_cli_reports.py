@@ -4,6 +4,9 @@ has it, JUnit XML for CI servers, versioned JSON."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -150,6 +153,92 @@ def test_junitxml_is_one_valid_file_for_a_two_project_run(tmp_path: Path, cli: C
     assert failure is not None and "Usage: tester" in (failure.text or "")
     case = api.find("testcase[@name='test_known']")
     assert case is not None and case.get("classname") == "projects.api.tests.test_api"
+
+
+_WARNING = """\
+import warnings
+
+warnings.warn("configured at import", UserWarning)
+
+
+def old():
+    warnings.warn("old() is deprecated, use new()", DeprecationWarning, stacklevel=2)
+
+
+def test_a():
+    old()
+
+
+def test_b():
+    for _ in range(2):
+        old()
+
+
+def test_quiet():
+    pass
+"""
+
+
+def _pytests_own_warning_count(project: Path, *args: str) -> int:
+    """The "N warnings" of pytest's own summary line, run by hand in ``project``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"(\d+) warnings? in ", done.stdout)
+    assert found, done.stdout
+    return int(found.group(1))
+
+
+def _warning_repo(root: Path) -> Path:
+    project = root / "projects" / "lib"
+    (project / "tests").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    (project / "tests" / "test_lib.py").write_text(_WARNING)
+    init_repo(root)
+    return project
+
+
+def test_pytests_warnings_are_counted_and_summed_up_as_pytest_does(
+    tmp_path: Path, cli: Cli
+) -> None:
+    project = _warning_repo(tmp_path)
+    by_hand = _pytests_own_warning_count(project)
+    assert by_hand == 4  # the import's, and each call of old()
+
+    result = cli(["run"], tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert f"3 passed, {by_hand} warnings in " in out
+    section = out[out.index(" warnings summary ") :]
+    # Each kind once, under the tests that raised it, named from the repository root.
+    assert section.count("DeprecationWarning: old() is deprecated, use new()") == 2
+    assert "projects/lib/tests/test_lib.py::test_a\n" in section
+    assert "projects/lib/tests/test_lib.py::test_b\n… 2 times in all\n" in section
+    assert "test_quiet" not in section
+    assert "UserWarning: configured at import" in section
+
+    as_json = cli(["run", "--json"], tmp_path).json_lines()
+    assert as_json[-1]["pytest_warnings"] == by_hand
+    warnings = [line for line in as_json if line["event"] == "warning"]
+    assert len(warnings) == by_hand
+    assert {w["nodeid"] for w in warnings} == {
+        None,
+        "projects/lib/tests/test_lib.py::test_a",
+        "projects/lib/tests/test_lib.py::test_b",
+    }
+
+
+def test_disable_warnings_hides_the_section_and_keeps_the_count(tmp_path: Path, cli: Cli) -> None:
+    project = _warning_repo(tmp_path)
+    by_hand = _pytests_own_warning_count(project, "--disable-warnings")
+    result = cli(["run", "--", "--disable-warnings"], tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert f"3 passed, {by_hand} warnings in " in result.stdout
+    assert "warnings summary" not in result.stdout
+    assert "deprecated" not in result.stdout
 
 
 def test_gate_writes_junit_per_step_and_versioned_json(tmp_path: Path, cli: Cli) -> None:

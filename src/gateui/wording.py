@@ -125,9 +125,16 @@ COUNT_WORDS = (
     ("xfailed", "xfailed"),
     ("xpassed", "xpassed"),
     ("deselected", "deselected"),
+    ("pytest_warnings", "warnings"),
     ("errors", "error"),
 )
-"""A run's counts in the order the summary line names them, with pytest's words."""
+"""A run's counts in the order the summary line names them, with pytest's words (the warnings
+pytest recorded before the errors, as its own line has them)."""
+
+
+_COUNTED_NOUNS = {"error": ("error", "errors"), "warnings": ("warning", "warnings")}
+"""The words of the summary line that are nouns ("1 error", "2 errors"); the others are
+adjectives ("2 passed")."""
 
 
 def counts_parts(summary: RunSummary) -> list[tuple[str, str]]:
@@ -137,7 +144,8 @@ def counts_parts(summary: RunSummary) -> list[tuple[str, str]]:
     for field, result in COUNT_WORDS:
         count = int(getattr(summary, field))
         if count:
-            word = result if result != "error" else ("error" if count == 1 else "errors")
+            one, many = _COUNTED_NOUNS.get(result, (result, result))
+            word = one if count == 1 else many
             parts.append((f"{count} {word}", result))
     return parts
 

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from gateui.cli.failure_report import FailureReport
 from gateui.cli.schema import SCHEMA_VERSION as SCHEMA_VERSION
+from gateui.cli.warnings_report import WarningsReport
 from gateui.core.running.events import (
     RESULTS,
     CollectionError,
@@ -21,8 +22,10 @@ from gateui.core.running.events import (
     OutputLine,
     ProjectStarted,
     RunSummary,
+    SessionStarted,
     TestFinished,
     TestStarted,
+    WarningRaised,
 )
 from gateui.wording import collection_error_headline, counts_parts, failure_headline
 
@@ -37,6 +40,7 @@ _COLOURS = {
     "xfailed": "33",
     "xpassed": "33",
     "deselected": "2",
+    "warnings": "33",
     "dim": "2",
     "bold": "1",
 }
@@ -55,6 +59,8 @@ class PlainPrinter:
         self.verbose = verbose
         self.report = FailureReport(tb=tb)
         """Failures and errors, printed in full at the end of the run, as pytest does."""
+        self.warnings = WarningsReport()
+        """pytest's warnings, summed up after the failures, as pytest does."""
         self.expected: int | None = None
         self.counts = dict.fromkeys(RESULTS, 0)
         self.started = time.monotonic()
@@ -85,6 +91,10 @@ class PlainPrinter:
             self._progress()
         elif isinstance(event, CollectionFinished):
             self.expected = (self.expected or 0) + event.count
+        elif isinstance(event, WarningRaised):
+            self.warnings.add(event)
+        elif isinstance(event, SessionStarted):
+            self.warnings.shown = self.warnings.shown and event.warnings_summary
         elif isinstance(event, CollectionError):
             self.report.add(event)
             self._line(
@@ -146,7 +156,7 @@ class PlainPrinter:
     def _summary(self, summary: RunSummary) -> None:
         self.finished = True
         self._clear_progress()
-        for line in self.report.lines():
+        for line in [*self.report.lines(), *self.warnings.lines()]:
             self.stream.write(line + "\n")
         parts = [self.paint(text, style) for text, style in counts_parts(summary)]
         if summary.collection_errors:
@@ -225,6 +235,17 @@ class JsonPrinter:
             self.emit(
                 {"event": "collection_error", "where": event.nodeid, "message": event.message}
             )
+        elif isinstance(event, WarningRaised):
+            self.emit(
+                {
+                    "event": "warning",
+                    "category": event.category,
+                    "message": event.message,
+                    "path": event.path,
+                    "line": event.line,
+                    "nodeid": event.nodeid or None,
+                }
+            )
         elif isinstance(event, ProjectStarted):
             self.emit({"event": "project", "root": event.project})
         elif isinstance(event, RunSummary):
@@ -245,6 +266,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "xfailed": summary.xfailed,
         "xpassed": summary.xpassed,
         "deselected": summary.deselected,
+        "pytest_warnings": summary.pytest_warnings,
         "crashed": summary.crashed,
         "duration_s": summary.duration_s,
         "collection_errors": summary.collection_errors,

@@ -388,6 +388,8 @@ class GateuiEventPlugin:
                 "registered_markers": _registered_markers(self.config),
                 "env": _environment_key(record) if record else None,
                 "order_seed": _order_seed_option(self.config),
+                # --disable-warnings hides pytest's warnings section, not their count.
+                "warnings_summary": not getattr(self.config.option, "disable_warnings", False),
             }
         )
 

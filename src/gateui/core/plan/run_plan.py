@@ -499,6 +499,7 @@ def merge_summaries(summaries: Sequence[RunSummary], cancelled: bool = False) ->
         xfailed=sum(s.xfailed for s in summaries),
         xpassed=sum(s.xpassed for s in summaries),
         deselected=sum(s.deselected for s in summaries),
+        pytest_warnings=sum(s.pytest_warnings for s in summaries),
         crashed=crashed.crashed if crashed else None,
         duration_s=round(sum(s.duration_s for s in summaries), 6),
         exitstatus=_worst(statuses),

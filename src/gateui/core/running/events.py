@@ -35,6 +35,8 @@ class SessionStarted:
     """The environment key (interpreter + installed packages) when recording is on."""
     order_seed: str = ""
     """The option that replays a random-order plugin's order ("--randomly-seed=N"), or ""."""
+    warnings_summary: bool = True
+    """pytest would print its "warnings summary" section (not with ``--disable-warnings``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,9 @@ class RunSummary:
     """Expected failures that passed (not in ``passed``)."""
     deselected: int = 0
     """Tests collected and then deselected (``-m``, ``-k``), not part of ``selected``."""
+    pytest_warnings: int = 0
+    """Warnings pytest recorded (the "N warnings" of its summary line); ``warnings`` are
+    gateui's own."""
 
     @property
     def ok(self) -> bool:
@@ -258,8 +263,8 @@ class Rerooting:
 
 def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Event | None:
     """Turn one decoded JSON line from the plugin into an event; unknown kinds give None. With
-    ``rerooting``, tests and collection errors come re-rooted (results with their project and
-    reason); without, as the plugin reported them."""
+    ``rerooting``, tests, collection errors and warnings come re-rooted (results with their
+    project and reason); without, as the plugin reported them."""
     kind = data.get("e")
     if kind == "test":
         nodeid = data["nodeid"]
@@ -311,13 +316,16 @@ def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Eve
             nodeid = rerooting.rooted(nodeid)
         return CollectionError(nodeid, data.get("message", ""))
     if kind == "warning":
+        nodeid = data.get("nodeid", "")
+        if rerooting is not None:
+            nodeid = rerooting.rooted(nodeid)
         return WarningRaised(
             category=data.get("category", ""),
             message=data.get("message", ""),
             path=data.get("path", ""),
             line=_line(data.get("line")),
             when=data.get("when", ""),
-            nodeid=data.get("nodeid", ""),
+            nodeid=nodeid,
         )
     if kind == "session_start":
         return SessionStarted(
@@ -330,6 +338,7 @@ def parse_event(data: dict[str, Any], rerooting: Rerooting | None = None) -> Eve
             registered_markers=tuple(data.get("registered_markers") or ()),
             env=data.get("env"),
             order_seed=str(data.get("order_seed") or ""),
+            warnings_summary=data.get("warnings_summary", True) is not False,
         )
     if kind == "session_finish":
         return SessionFinished(

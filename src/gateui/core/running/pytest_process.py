@@ -38,6 +38,7 @@ from gateui.core.running.events import (
     SessionStarted,
     TestFinished,
     TestStarted,
+    WarningRaised,
 )
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.process_group import (
@@ -127,6 +128,7 @@ class _Tally:
         self.counts = ResultCounts()
         self.deselected = 0
         self.collection_errors = 0
+        self.pytest_warnings = 0
         self.collected: int | None = None
         """How many tests the session collected (None: it never finished collecting)."""
         self.running: dict[str, None] = {}
@@ -178,6 +180,8 @@ class PytestProcess(GroupProcess):
                     self._record_skip.session_started(event.env, self._lines.rerooting.prefix)
             elif isinstance(event, CollectionError):
                 tally.collection_errors += 1
+            elif isinstance(event, WarningRaised):
+                tally.pytest_warnings += 1
             elif isinstance(event, CollectionFinished):
                 tally.collected = (tally.collected or 0) + event.count
                 tally.deselected += event.deselected
@@ -255,6 +259,7 @@ class PytestProcess(GroupProcess):
             crash.nodeid if crash else None,
             round(duration, 6),
             deselected=tally.deselected,
+            pytest_warnings=tally.pytest_warnings,
             exitstatus=exitstatus,
             cancelled=self.cancelled,
             collection_errors=tally.collection_errors,
