@@ -67,7 +67,10 @@ def deepest_owner(owners: Iterable[RootedT], path: Path) -> RootedT | None:
 def find_repo_root(path: Path) -> Path:
     """The work tree containing ``path`` (or ``path`` itself outside git).
 
-    Asked of git directly: every command starts here, and the answer is one line."""
+    Asked of git directly: every command starts here, and the answer is one line. A repository
+    git refuses to use (owned by another user, a broken config) is an error that says git's
+    reason: taken as "outside git", every later git command would fail or, worse, selection
+    would quietly see no change."""
     path = path.resolve()
     if not path.exists():
         raise GateuiError(f"{path}: no such directory")
@@ -84,4 +87,22 @@ def find_repo_root(path: Path) -> Path:
     except OSError:
         return path
     top = result.stdout.strip()
-    return Path(top).resolve() if result.returncode == 0 and top else path
+    if result.returncode == 0 and top:
+        return Path(top).resolve()
+    refusal = git_refusal(result.stderr)
+    if refusal:
+        raise GateuiError(f"{path}: git will not use this repository: {refusal}")
+    return path
+
+
+def git_refusal(stderr: str) -> str:
+    """git's reason on one line, when it failed in a repository for another reason than there
+    being none; "" when there is none (``not a git repository``) or it said nothing."""
+    if "not a git repository" in stderr:
+        return ""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    # git's lines are sentences without a full stop ("…at '/x'", "To add an exception…, call:").
+    words = " ".join(
+        line if line.endswith((".", ":")) or line is lines[-1] else line + "." for line in lines
+    )
+    return words.removeprefix("fatal: ")
