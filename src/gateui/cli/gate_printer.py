@@ -209,7 +209,10 @@ _LEFT_OUT_LABELS = {"unreproduced": "cannot run: ", "invalid": "FAILS:      "}
 
 
 def print_gate_description(gate: Mapping[str, Any], stream: TextIO) -> None:
-    """The gate as ``gateui discover`` lists it."""
+    """The gate as ``gateui discover`` lists it: each step that runs here and each that cannot
+    (those decide the verdict), then what is left out by design (setup, publishing, an ``if:``
+    false on a pull request). A reason shared by several of those is said once, with how many:
+    a matrix of ten legs would otherwise list the same checkout ten times."""
     source = gate.get("source")
     if gate.get("error"):
         stream.write(f"\nPR gate: cannot be read: {gate['error']}\n")
@@ -220,15 +223,32 @@ def print_gate_description(gate: Mapping[str, Any], stream: TextIO) -> None:
             " no workflow that runs on pull requests)\n"
         )
         return
+    steps = list(gate.get("steps") or ())
+    by_design = [
+        s for s in steps if not s.get("runs_locally") and s.get("left_out") not in _LEFT_OUT_LABELS
+    ]
     stream.write(f"\nPR gate (from {source}):\n")
-    for step in gate.get("steps") or ():
+    for step in steps:
         where = f" [in {step['cwd']}]" if step.get("cwd") not in (None, ".") else ""
         if step.get("runs_locally"):
             stream.write(f"  runs here:   {step['name']}: {one_line(step['command'])}{where}\n")
-        else:
-            label = _LEFT_OUT_LABELS.get(str(step.get("left_out")), "not run here:")
+        elif step.get("left_out") in _LEFT_OUT_LABELS:
+            label = _LEFT_OUT_LABELS[str(step["left_out"])]
             stream.write(f"  {label} {step['name']} — {step.get('why_not', '')}\n")
+        else:
+            continue
         stream.write(f"               from {step['origin']}\n")
+    reasons: dict[str, list[Mapping[str, Any]]] = {}
+    for step in by_design:
+        reasons.setdefault(str(step.get("why_not", "")), []).append(step)
+    for why, alike in reasons.items():
+        if len(alike) == 1:
+            stream.write(f"  not run here: {alike[0]['name']} — {why}\n")
+            stream.write(f"               from {alike[0]['origin']}\n")
+        else:
+            stream.write(f"  not run here: {len(alike)} steps — {why}\n")
+    if any(len(alike) > 1 for alike in reasons.values()):
+        stream.write("  (`gateui discover --json` lists every step)\n")
     for note in gate.get("notes") or ():
         stream.write(f"  note: {note}\n")
     stream.flush()
