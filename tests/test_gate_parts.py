@@ -95,6 +95,44 @@ def test_if_conditions_with_and_without_status_functions() -> None:
     assert condition("startsWith(matrix.python-version, '3.')", ctx, ok)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # What the runner alone knows is never read where the rest decides, as on GitHub.
+        ("github.event_name == 'push' && startsWith(github.ref, 'refs/tags')", False),
+        ("startsWith(github.ref, 'refs/tags') && github.event_name == 'push'", False),
+        ("github.event_name == 'pull_request' || secrets.TOKEN != ''", True),
+        ("secrets.TOKEN != '' || github.event_name == 'pull_request'", True),
+        ("!(github.sha == 'x' && matrix.os.name == 'windows')", True),
+        ("hashFiles('x') != '' && false", False),
+    ],
+)
+def test_an_if_is_decided_where_what_only_the_runner_knows_cannot_change_it(
+    text: str, expected: bool
+) -> None:
+    assert condition(text, contexts(), JobStatus(failed=False)) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "github.event_name == 'pull_request' && startsWith(github.ref, 'refs/tags')",
+        "github.event_name == 'push' || secrets.TOKEN != ''",
+        "!(github.sha == 'x')",
+        "contains(github.sha, matrix.os.name)",
+        "success() && needs.build.outputs.ok == 'true'",
+    ],
+)
+def test_an_if_that_hangs_on_what_only_the_runner_knows_is_unresolvable(text: str) -> None:
+    with pytest.raises(Unresolvable):
+        condition(text, contexts(), JobStatus(failed=False))
+
+
+def test_after_a_failure_an_unknown_if_without_a_status_function_does_not_run() -> None:
+    # GitHub's implicit ``success() &&`` decides it, whatever the runner-only value is.
+    assert condition("github.sha == 'x'", contexts(), JobStatus(failed=True)) is False
+
+
 def test_pytest_arguments_are_grouped_with_their_values() -> None:
     args = split_pytest_args(
         [

@@ -20,7 +20,7 @@ from gateui.cli.gate import describe_gate
 from gateui.cli.gate_printer import print_gate_description
 from gateui.core.gate._step_outcome import shuffle_nodeids
 from gateui.core.gate.check import precompute_head, run_check
-from helpers import CliResult, git
+from helpers import CliResult, git, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -341,6 +341,50 @@ def test_discover_shows_where_each_gate_step_comes_from(sample_repo: Sample, cli
     print_gate_description(describe_gate(repo), plain)
     assert "PR gate (from .github/workflows/ci-fast.yml):" in plain.getvalue()
     assert "runs here:   Run backend smoke: ./tools/test.sh --smoke-backend" in plain.getvalue()
+
+
+_MATRIX_WORKFLOW = """\
+on: pull_request
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        python: ["3.10", "3.11", "3.12"]
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: ${{ matrix.python }}
+      - run: pip install pytest
+      - run: python -m pytest -q
+      - uses: codecov/codecov-action@v4
+  docs:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo docs
+      - uses: peaceiris/actions-gh-pages@v4
+"""
+
+
+def test_discover_says_a_reason_shared_by_left_out_steps_once(tmp_path: Path, cli: Cli) -> None:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(_MATRIX_WORKFLOW)
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    init_repo(tmp_path)
+    result = cli(["discover"], tmp_path)
+    assert result.code == 0, result.stderr
+    out = result.stdout
+    steps = json.loads(cli(["discover", "--json"], tmp_path).stdout)["gate"]["steps"]
+    # What decides the verdict, step by step: each leg's pytest runs here.
+    assert out.count("  runs here:   Run python -m pytest -q") == 3
+    # Left out by design, said once per reason with how many...
+    assert "  not run here: 3 steps — environment setup (actions/checkout@v4)\n" in out
+    assert "  not run here: 3 steps — publishing (codecov/codecov-action@v4)\n" in out
+    assert out.count("actions/checkout@v4") == 1
+    # ...and a reason of one step named with it, as before.
+    assert "  not run here: Run peaceiris/actions-gh-pages@v4 — publishing" in out
+    assert len(steps) == 3 * 5 + 2  # every one of them still in the JSON
 
 
 def test_cannot_evaluate_exits_2_and_says_why(sample_repo: Sample, cli: Cli) -> None:

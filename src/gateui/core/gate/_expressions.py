@@ -67,6 +67,16 @@ class _Missing:
     """A property that does not exist: GitHub evaluates it to null."""
 
 
+class _Unknown:
+    """In an ``if:``, a value only the CI runner knows. The condition is still decided where the
+    rest decides it whatever that value is (``github.event_name == 'push' && github.event.ref…``
+    is false on a pull request), as GitHub's short-circuit ``&&`` and ``||`` never read it there;
+    anywhere else it stays unknown and the condition is unresolvable."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     position = 0
@@ -86,12 +96,30 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 class _Parser:
     """Recursive descent over GitHub's grammar: || && (== != < <= > >=) ! primary."""
 
-    def __init__(self, text: str, context: Callable[[str], Any], status: JobStatus) -> None:
+    def __init__(
+        self,
+        text: str,
+        context: Callable[[str], Any],
+        status: JobStatus,
+        unknowns: bool = False,
+    ) -> None:
         self.tokens = _tokens(text)
         self.position = 0
         self.context = context
         self.status = status
         self.used_status = False
+        self.unknowns = unknowns
+        """What the CI runner alone knows becomes an ``_Unknown`` value (``if:``) instead of
+        raising ``Unresolvable`` at once (``${{ }}``, whose value is needed)."""
+
+    def known(self, read: Callable[[], Any]) -> Any:
+        """``read()``, or an ``_Unknown`` for what it could not read, where unknowns are kept."""
+        if not self.unknowns:
+            return read()
+        try:
+            return read()
+        except Unresolvable as exc:
+            return _Unknown(exc.what)
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -114,7 +142,11 @@ class _Parser:
         while self.peek() == ("op", "||"):
             self.take()
             right = self.parse_and()
-            left = left if truthy(left) else right
+            if isinstance(left, _Unknown):
+                # Truthy whatever the unknown is when the right side is.
+                left = right if not isinstance(right, _Unknown) and truthy(right) else left
+            else:
+                left = left if truthy(left) else right
         return left
 
     def parse_and(self) -> Any:
@@ -122,7 +154,11 @@ class _Parser:
         while self.peek() == ("op", "&&"):
             self.take()
             right = self.parse_compare()
-            left = right if truthy(left) else left
+            if isinstance(left, _Unknown):
+                # Falsy whatever the unknown is when the right side is.
+                left = right if not isinstance(right, _Unknown) and not truthy(right) else left
+            else:
+                left = right if truthy(left) else left
         return left
 
     def parse_compare(self) -> Any:
@@ -130,13 +166,15 @@ class _Parser:
         while (token := self.peek()) is not None and token[1] in ("==", "!=", "<", "<=", ">", ">="):
             self.take()
             right = self.parse_unary()
-            left = _compare(token[1], left, right)
+            unknown = next((v for v in (left, right) if isinstance(v, _Unknown)), None)
+            left = unknown or _compare(token[1], left, right)
         return left
 
     def parse_unary(self) -> Any:
         if self.peek() == ("op", "!"):
             self.take()
-            return not truthy(self.parse_unary())
+            value = self.parse_unary()
+            return value if isinstance(value, _Unknown) else not truthy(value)
         return self.parse_postfix()
 
     def parse_postfix(self) -> Any:
@@ -147,12 +185,15 @@ class _Parser:
                 kind, name = self.take()
                 if kind != "name" and name != "*":
                     raise Unresolvable(f"bad property {name!r}")
-                value = _property(value, name)
             else:
-                key = self.parse_or()
+                name = self.parse_or()
                 self.take("]")
-                value = _property(value, str(key))
+            if not isinstance(value, _Unknown):
+                value = name if isinstance(name, _Unknown) else self.read_property(value, name)
         return None if isinstance(value, _Missing) else value
+
+    def read_property(self, value: Any, name: Any) -> Any:
+        return self.known(lambda: _property(value, str(name)))
 
     def parse_primary(self) -> Any:
         kind, text = self.take()
@@ -173,7 +214,7 @@ class _Parser:
             return None
         if self.peek() == ("op", "("):
             return self.call(lowered)
-        return self.context(text)
+        return self.known(lambda: self.context(text))
 
     def call(self, name: str) -> Any:
         self.take("(")
@@ -191,12 +232,13 @@ class _Parser:
             if name == "cancelled":
                 return False
             if name == "failure":
-                return self.status.failure()
-            return self.status.success()
+                return self.known(self.status.failure)
+            return self.known(self.status.success)
         function = _FUNCTIONS.get(name)
         if function is None:
-            raise Unresolvable(f"{name}() is only known on the CI runner")
-        return function(*args)
+            return self.known(_runner_only(name))
+        unknown = next((a for a in args if isinstance(a, _Unknown)), None)
+        return unknown or function(*args)
 
 
 def truthy(value: Any) -> bool:
@@ -256,6 +298,13 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return bool(a >= b)
     except TypeError:
         return False
+
+
+def _runner_only(name: str) -> Callable[[], Any]:
+    def read() -> Any:
+        raise Unresolvable(f"{name}() is only known on the CI runner")
+
+    return read
 
 
 class _Filtered(list[Any]):
@@ -370,8 +419,14 @@ def condition(text: str | bool | None, contexts: Contexts, status: JobStatus) ->
     match = re.fullmatch(r"\$\{\{(.*)\}\}", raw, re.DOTALL)
     if match:
         raw = match.group(1)
-    parser = _Parser(raw, contexts, status)
-    value = truthy(parser.parse())
+    parser = _Parser(raw, contexts, status, unknowns=True)
+    result = parser.parse()
+    if isinstance(result, _Unknown):
+        # GitHub's implicit ``success() &&`` decides it when the steps before did not succeed.
+        if not parser.used_status and not status.success():
+            return False
+        raise Unresolvable(result.what)
+    value = truthy(result)
     if not parser.used_status:
         value = value and status.success()
     return value
