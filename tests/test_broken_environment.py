@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,28 @@ def test_an_interpreter_that_exits_at_once_is_named(tmp_path: Path) -> None:
     assert "exited with status 3 before pytest started" in result.stderr
     assert "cannot find the standard library" in result.stderr
     assert "collection error" not in result.stdout + result.stderr
+
+
+def test_an_interpreter_whose_pytest_fails_to_import_names_the_exception_and_its_place(
+    tmp_path: Path,
+) -> None:
+    repo = small_repo(tmp_path / "repo")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(repo / ".venv")], check=True)
+    (site,) = (repo / ".venv" / "lib").glob("python3.*/site-packages")
+    # A pytest of another age: its import fails three frames deep, under a long path.
+    legacy = site / "pytest" / "_legacy"
+    legacy.mkdir(parents=True)
+    (site / "pytest" / "__init__.py").write_text("from pytest._legacy import compat\n")
+    (legacy / "__init__.py").write_text("")
+    (legacy / "compat.py").write_text("import os\n\nfrom UserDict import DictMixin\n")
+
+    for command in (["run"], ["discover"]):
+        result = run_cli(command, repo)
+        assert result.code == 2, result.stdout + result.stderr
+        assert (
+            "before pytest started: ModuleNotFoundError: No module named 'UserDict' "
+            f"(at {legacy / 'compat.py'}:3)"
+        ) in result.stdout + result.stderr
 
 
 def test_a_syntax_error_names_the_exception_not_just_the_place(tmp_path: Path) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import selectors
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -421,11 +422,30 @@ class PytestProcess(GroupProcess):
             )
         if not self._lines.plugin_loaded and self.returncode not in (None, 0):
             # Not even pytest's plugin loading was reached: the interpreter itself is broken.
-            said = " | ".join(line.strip() for line in self.output_tail if line.strip())[-300:]
+            said = last_words(self.output_tail)
             raise InterpreterError(
                 f"{self.command.interpreter}: the project's interpreter exited with status "
                 f"{self.returncode} before pytest started" + (f": {said}" if said else "")
             )
+
+
+_FRAME = re.compile(r'File "(?P<file>.+)", line (?P<line>\d+)')
+
+
+def last_words(output: Iterable[str], limit: int = 300) -> str:
+    """What a process that failed at start said, in one line: a traceback's exception first,
+    with where it was raised (``ModuleNotFoundError: No module named 'UserDict' (at
+    …/_pytest/main.py:15)``); other output, its last whole lines up to ``limit`` characters."""
+    lines = [line.strip() for line in output if line.strip()]
+    frames = [found for line in lines if (found := _FRAME.match(line))]
+    if frames and "Traceback (most recent call last):" in lines:
+        return f"{lines[-1]} (at {frames[-1]['file']}:{frames[-1]['line']})"
+    kept: list[str] = []
+    for line in reversed(lines):
+        if kept and len(" | ".join([line, *kept])) > limit:
+            break
+        kept.insert(0, line)
+    return " | ".join(kept)[-limit:]
 
 
 def _drained(fd: int, pending: bytes) -> list[bytes]:
