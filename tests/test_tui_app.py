@@ -20,8 +20,9 @@ from gateui.tui.screens.help import HelpScreen
 from gateui.tui.widgets.detail import DetailView
 from gateui.tui.widgets.header import GateHeader
 from gateui.tui.widgets.results_table import ResultsTable
+from gateui.tui.widgets.run_status import Totals, totals_content
 from gateui.tui.widgets.scope_tree import ScopeTree
-from helpers import alive
+from helpers import alive, init_repo
 from tui_support import (
     FAILURE_TEXT,
     ScriptedChanges,
@@ -206,6 +207,36 @@ def test_r_runs_only_the_affected_tests_with_their_reasons(
             "tests/smoke/test_smoke.py::test_add_search_borrow_return"
         ]
         assert "search" in rows[0].reason
+
+    drive(GateuiApp(repo), scenario)
+
+
+def test_pytests_warnings_are_counted_and_each_kind_logged_once(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    (tmp_path / "test_old.py").write_text(
+        "import warnings\n\n\n"
+        "def old():\n"
+        "    warnings.warn('old() is deprecated', DeprecationWarning, stacklevel=2)\n\n\n"
+        "def test_a():\n"
+        "    for _ in range(3):\n"
+        "        old()\n\n\n"
+        "def test_b():\n"
+        "    pass\n"
+    )
+    repo = init_repo(tmp_path)
+
+    async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
+        await discovered(app, pilot)
+        await pilot.press("a")
+        await run_finished(app, pilot)
+        run = app.runs.current
+        assert run is not None and run.tally.summary is not None
+        assert run.tally.summary.pytest_warnings == 3
+        assert "⚠3" in str(app.query_one(Totals).render())
+        assert "✓2 passed  ⚠3 warnings" in str(totals_content(run.tally))  # when wide enough
+        assert any(m.endswith("0 skipped, 3 warnings") for m in app.messages)
+        logged = [m for m in app.messages if "DeprecationWarning" in m]
+        assert logged == ["warning in test_old.py::test_a: DeprecationWarning: old() is deprecated"]
 
     drive(GateuiApp(repo), scenario)
 

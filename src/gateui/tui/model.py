@@ -18,7 +18,13 @@ from gateui.core.discovery.discover import CollectedTest, Project, ProjectDiscov
 from gateui.core.exunit.mix import ExUnitTest, MixDiscovery
 from gateui.core.layout.suites import Suite, TestInfo, find_suite
 from gateui.core.plan.run_plan import RunRequest
-from gateui.core.running.events import CollectionFinished, ProjectStarted, RunSummary, TestFinished
+from gateui.core.running.events import (
+    CollectionFinished,
+    ProjectStarted,
+    RunSummary,
+    TestFinished,
+    WarningRaised,
+)
 from gateui.core.running.pytest_process import PytestCommand
 from gateui.core.running.results import ResultsStore
 
@@ -253,10 +259,14 @@ class RunTally:
     """The node id most recently started (shown while nothing else changes)."""
     nothing_to_run: bool = False
     """The plan had no command (an affected run with nothing affected)."""
+    warnings: int = 0
+    """Warnings pytest recorded (not a result: not in ``counts``)."""
 
     def absorb(self, event: object) -> None:
         if isinstance(event, TestFinished):
             self.counts[display_outcome(event)] += 1
+        elif isinstance(event, WarningRaised):
+            self.warnings += 1
         elif isinstance(event, ProjectStarted):
             self.project = event.project
         elif isinstance(event, CollectionFinished):
@@ -264,6 +274,10 @@ class RunTally:
         elif isinstance(event, RunSummary):
             self.summary = event
             self.running_test = ""
+
+    def count(self, key: str) -> int:
+        """Results of the outcome ``key``, or ``"warnings"`` pytest recorded."""
+        return self.warnings if key == "warnings" else self.counts.get(key, 0)
 
     @property
     def done(self) -> int:

@@ -37,6 +37,7 @@ from gateui.core.running.events import (
 )
 from gateui.core.running.results import ResultsStore
 from gateui.core.running.warm import WarmPool, warm_enabled
+from gateui.core.running.warning_kinds import WarningKinds
 from gateui.core.selection.affected import plan_affected
 from gateui.core.selection.bookkeeping import Bookkeeping
 from gateui.core.selection.depstore import DepStore
@@ -78,6 +79,8 @@ class ActiveRun:
     """Set by the worker thread when the generator has finished (processes reaped)."""
     last_drain: float = 0.0
     drain_scheduled: bool = False
+    warning_kinds: WarningKinds = field(default_factory=WarningKinds)
+    """The warnings noted in the log so far: each kind once."""
 
     @property
     def active(self) -> bool:
@@ -410,10 +413,11 @@ class RunController:
             elif isinstance(event, CollectionError):
                 text = f"collection error in {event.nodeid}:\n{event.message}"
                 absorbed.notes.append(LogNote(text, "red", alert=True))
-            elif isinstance(event, WarningRaised) and event.category == "PytestUnknownMarkWarning":
-                absorbed.notes.append(
-                    LogNote(f"{event.path}:{event.line}: {event.message}", "yellow")
-                )
+            elif isinstance(event, WarningRaised) and run.warning_kinds.add(event) is not None:
+                # Each distinct warning once a run, as pytest's summary has them.
+                where = event.nodeid or f"{event.path}:{event.line}"
+                text = f"warning in {where}: {event.category}: {event.message}"
+                absorbed.notes.append(LogNote(text, "yellow"))
             elif isinstance(event, RunSummary):
                 absorbed.summary = event
         return absorbed
@@ -438,8 +442,10 @@ class RunController:
             tail = "\n".join(line for line in summary.output_tail if line.strip())
             return LogNote(f"pytest could not run (exit {summary.exitstatus}):\n{tail}", "bold red")
         verdict = "green" if summary.ok else "failed"
+        warned = summary.pytest_warnings
         return LogNote(
             f"{run.label}: {verdict} — {summary.passed} passed, {summary.failed} failed, "
-            f"{summary.errors} errors, {summary.skipped} skipped",
+            f"{summary.errors} errors, {summary.skipped} skipped"
+            + (f", {warned} warning{'s' if warned != 1 else ''}" if warned else ""),
             "green" if summary.ok else "red",
         )

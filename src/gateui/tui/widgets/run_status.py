@@ -35,6 +35,7 @@ COUNT_KINDS: tuple[CountKind, ...] = (
     CountKind("skipped", "○", "skipped", "$text-warning"),
     CountKind("xfailed", "x", "xfailed", "$text-warning"),
     CountKind("xpassed", "X", "xpassed", "$text-warning"),
+    CountKind("warnings", "⚠", "warnings", "$text-warning"),
 )
 """Failures first, as in pytest's ``2 failed, 10 passed``: they stay in view when the line is
 narrow. A new kind of count is one more row here."""
@@ -45,12 +46,12 @@ def totals_content(tally: RunTally, width: int | None = None) -> Content:
     ``width`` is too narrow for the words, ``12/40 ✗2 ✓10``, and then only the failures."""
     total = tally.total
     done = Content.styled(f"{tally.done}/{total}" if total is not None else f"{tally.done}", "bold")
-    shown = [k for k in COUNT_KINDS if tally.counts.get(k.key, 0) or k.always]
+    shown = [k for k in COUNT_KINDS if tally.count(k.key) or k.always]
 
     def line(kinds: list[CountKind], words: bool) -> Content:
         parts = [done]
         for kind in kinds:
-            count = tally.counts.get(kind.key, 0)
+            count = tally.count(kind.key)
             text = f"{kind.symbol}{count}" + (f" {kind.word}" if words else "")
             parts.append(Content.styled(text, kind.style if count else "$text-muted"))
         return Content("  " if words else " ").join(parts)
