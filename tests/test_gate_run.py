@@ -20,7 +20,7 @@ from gateui.cli.gate import describe_gate
 from gateui.cli.gate_printer import print_gate_description
 from gateui.core.gate._step_outcome import shuffle_nodeids
 from gateui.core.gate.check import precompute_head, run_check
-from helpers import CliResult, git, init_repo
+from helpers import CliResult, gate_report, git, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -385,6 +385,43 @@ def test_discover_says_a_reason_shared_by_left_out_steps_once(tmp_path: Path, cl
     # ...and a reason of one step named with it, as before.
     assert "  not run here: Run peaceiris/actions-gh-pages@v4 — publishing" in out
     assert len(steps) == 3 * 5 + 2  # every one of them still in the JSON
+
+
+_NEEDS_THE_NETWORK = """\
+on: pull_request
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Fetch the fixtures
+        run: python -c "import urllib.request; urllib.request.urlopen('https://fixtures.gateui-tests.invalid/')"
+"""
+
+
+@pytest.mark.parametrize(
+    ("probe", "verdict"),
+    [("gateui-probe.invalid", "partial"), ("localhost", "fail")],
+    ids=["ci-network-unreachable", "ci-network-reachable"],
+)
+def test_a_step_cut_off_from_cis_network_is_not_reproduced_never_failed(
+    tmp_path: Path, probe: str, verdict: str
+) -> None:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(_NEEDS_THE_NETWORK)
+    init_repo(tmp_path)
+    # The probe stands in for github.com: a name that resolves nowhere (offline here), or one
+    # that always does (the failure is CI's too: the fixtures' host does not exist anywhere).
+    code, report = gate_report(tmp_path, "--no-cache", env={"GATEUI_NETWORK_PROBE": probe})
+    fetch = step_named(report, "Fetch the fixtures")
+    assert report["verdict"] == verdict, report
+    if verdict == "partial":
+        assert code == 3
+        assert f"it needs the network, and {probe} cannot be reached from here" in fetch["reason"]
+        assert "fixtures.gateui-tests.invalid" in fetch["reason"] or "Name" in fetch["reason"]
+    else:
+        assert code == 1
+        assert "cannot be reached" not in fetch["reason"]
 
 
 def test_cannot_evaluate_exits_2_and_says_why(sample_repo: Sample, cli: Cli) -> None:

@@ -36,6 +36,7 @@ from gateui.core.gate._console_pytest import ConsolePytestCommand
 from gateui.core.gate._import_overlay import worktree_overlay
 from gateui.core.gate._job_checkouts import JobPlace
 from gateui.core.gate._legs import LegEnvironment, LegEvent
+from gateui.core.gate._network import offline_failure
 from gateui.core.gate._runner_env import (
     PRE_COMMIT_HOME,
     JobState,
@@ -556,6 +557,11 @@ class StepRunner:
             if module is not None:
                 outcome.not_reproduced = f"{module} is not installed in {interpreter}"
                 outcome.remedy = "install it there to check this step"
+        if outcome.exit_code not in (0, None) and not (outcome.not_reproduced or outcome.failed):
+            offline = offline_failure(outcome.output_tail)
+            if offline is not None:
+                outcome.not_reproduced = offline
+                outcome.remedy = "check this step where the network is reachable"
         info = None
         with contextlib.suppress(InterpreterError):
             info = interpreter_info(interpreter)
