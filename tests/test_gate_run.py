@@ -353,7 +353,8 @@ jobs:
         python: ["3.10", "3.11", "3.12"]
     steps:
       - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - name: Set up Python ${{ matrix.python }}
+        uses: actions/setup-python@v5
         with:
           python-version: ${{ matrix.python }}
       - run: pip install pytest
@@ -385,6 +386,9 @@ def test_discover_says_a_reason_shared_by_left_out_steps_once(tmp_path: Path, cl
     # ...and a reason of one step named with it, as before.
     assert "  not run here: Run peaceiris/actions-gh-pages@v4 — publishing" in out
     assert len(steps) == 3 * 5 + 2  # every one of them still in the JSON
+    # A leg's step is named as GitHub names it in that leg.
+    named = [s["name"] for s in steps if s["name"].startswith("Set up Python")]
+    assert named == [f"Set up Python {v} (python={v})" for v in ("3.10", "3.11", "3.12")]
 
 
 _NEEDS_THE_NETWORK = """\

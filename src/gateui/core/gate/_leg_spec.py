@@ -23,6 +23,7 @@ from gateui.core.gate._expressions import (
     JobStatus,
     Unresolvable,
     condition,
+    has_expression,
     substitute,
 )
 from gateui.core.gate._uses_steps import scalar_text
@@ -178,14 +179,25 @@ def merge_combos(per_combo: list[list[GateStep]], combos: list[dict[str, Any]]) 
         )
         return [replace(s, notes=(*s.notes, note)) if s.runs_locally else s for s in first]
     merged: list[GateStep] = []
-    for steps, label in zip(per_combo, labels, strict=True):
+    for steps, label, combo in zip(per_combo, labels, combos, strict=True):
         for step in steps:
             merged.append(
                 replace(
                     step,
-                    name=f"{step.name} ({label})",
+                    name=f"{_leg_name(step.name, combo)} ({label})",
                     job=f"{step.job} ({label})",
                     origin=f"{step.origin} ({label})",
                 )
             )
     return merged
+
+
+def _leg_name(name: str, combo: Mapping[str, Any]) -> str:
+    """A step's name in one matrix leg, as GitHub shows it there: ``Set up Python ${{
+    matrix.python }}`` is "Set up Python 3.12"; a name reading anything else stays as written."""
+    if not has_expression(name):
+        return name
+    try:
+        return substitute(name, Contexts({"matrix": dict(combo)}))
+    except Unresolvable:
+        return name
