@@ -226,3 +226,33 @@ def test_explain_shows_the_chain(demo: Path, cli: Cli) -> None:
     assert "test_fine_is_capped: selected — reads bookshelf.loans.MAX_FINE, changed" in explained
     explained = cli(["explain", "tests/unit/test_isbn.py::test_format_isbn13"], demo).stdout
     assert "test_format_isbn13: not selected" in explained
+
+
+def test_a_constant_a_test_module_imports_by_name_selects_its_readers(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """``from m import NAME`` binds the same name in the test module: a test reading it there
+    observes an edit of it (python-dateutil's tests read ``EASTER_ORTHODOX`` this way)."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "mod.py").write_text("A = 1\nB = 2\n\n\ndef f(x):\n    return x * 10\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text(
+        "from pkg.mod import f\nfrom pkg.mod import A, B\n\n\n"
+        "def test_b():\n    assert f(B) == 20\n\n\n"
+        "def test_a():\n    assert f(A) == 10\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n'
+    )
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "initial")
+    assert cli(["run"], tmp_path).code == 0
+
+    edit_once(tmp_path, "pkg/mod.py", "B = 2", "B = 1")
+
+    ran = affected(cli, tmp_path)
+    assert failing_in_full_run(tmp_path) == {"tests/test_x.py::test_b"}
+    assert set(ran) == {"tests/test_x.py::test_b"}  # test_a reads A: it cannot observe B
+    assert ran["tests/test_x.py::test_b"] == "reads test_x.B ← pkg.mod.B, changed"

@@ -439,8 +439,8 @@ class ModuleLevel:
         same = rel == item.rel
         found: list[tuple[str, str]] = []
         for unit in units.units:
-            if not unit.names or item.name in unit.names:
-                continue
+            if not unit.names or (same and item.name in unit.names):
+                continue  # (the statement that binds the name itself: it is the name)
             if unit.origin is not None:
                 if same or not self._imports_from(rel, unit.origin, item.rel, top):
                     continue
