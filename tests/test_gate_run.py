@@ -428,6 +428,23 @@ def test_a_step_cut_off_from_cis_network_is_not_reproduced_never_failed(
         assert "cannot be reached" not in fetch["reason"]
 
 
+def test_a_tool_a_make_recipe_cannot_find_is_not_reproduced(tmp_path: Path) -> None:
+    """more-itertools' CI runs ``make coverage``, whose recipe runs ``coverage`` that an
+    earlier ``make requirements`` (setup, left out here) installs: make fails with 2, and
+    it is the tool that is missing here, not the code that fails."""
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n      - run: make coverage\n"
+    )
+    (tmp_path / "Makefile").write_text("coverage:\n\tgateui-tests-missing-tool run -m pytest\n")
+    init_repo(tmp_path)
+    code, report = gate_report(tmp_path, "--no-cache")
+    assert (code, report["verdict"]) == (3, "partial"), report
+    step = step_named(report, "Run make coverage")
+    assert step["reason"].startswith("gateui-tests-missing-tool not found here"), step
+
+
 def test_cannot_evaluate_exits_2_and_says_why(sample_repo: Sample, cli: Cli) -> None:
     repo = sample_repo("e2e_requirements")
     result = cli(["gate"], repo)

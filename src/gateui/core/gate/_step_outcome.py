@@ -91,6 +91,17 @@ def missing_command(tail: Sequence[str]) -> str | None:
     return None
 
 
+_MAKE_127 = re.compile(r"^make(?:\[\d+\])?: \*\*\* .*Error 127$")
+
+
+def missing_command_under_make(tail: Sequence[str]) -> str | None:
+    """The command a make recipe could not find (make says ``Error 127`` for the recipe, and
+    fails with its own exit status, 2)."""
+    if not any(_MAKE_127.match(line.strip()) for line in tail):
+        return None
+    return missing_command(tail)
+
+
 _NO_MODULE = re.compile(r"^\S*python[\d.]*: No module named ([\w.]+)$")
 
 

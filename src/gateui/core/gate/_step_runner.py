@@ -49,6 +49,7 @@ from gateui.core.gate._step_limits import TimeLimit, stop_at
 from gateui.core.gate._step_outcome import (
     merge_outcome,
     missing_command,
+    missing_command_under_make,
     missing_module,
     note_order_seed,
     pre_commit_setup_failure,
@@ -544,8 +545,12 @@ class StepRunner:
         except CommandStartError as exc:
             outcome.cannot_run = str(exc)
             return
-        if outcome.exit_code == 127:
-            missing = missing_command(outcome.output_tail)
+        if outcome.exit_code == 127 or (outcome.exit_code == 2 and not outcome.had_test_events):
+            missing = (
+                missing_command(outcome.output_tail)
+                if outcome.exit_code == 127
+                else missing_command_under_make(outcome.output_tail)
+            )
             if missing is not None and "/" not in missing:
                 outcome.not_reproduced = f"{missing} not found here"
                 outcome.remedy = "install it to check this step"
