@@ -67,6 +67,26 @@ def test_plain_output_ends_with_pytests_failure_reports(tmp_path: Path, cli: Cli
     assert out.rstrip().splitlines()[-1].startswith("1 passed, 2 failed, 1 xfailed")
 
 
+def test_a_chained_failure_is_named_by_the_exception_that_failed_the_test(
+    tmp_path: Path, cli: Cli
+) -> None:
+    (tmp_path / "test_chain.py").write_text(
+        "def helper(items):\n"
+        "    try:\n"
+        "        return len(items)\n"
+        "    except TypeError:\n"
+        "        return _missing_helper(items)\n\n\n"
+        "def test_equal():\n"
+        "    assert helper(iter([1, 2])) == 2\n"
+    )
+    result = cli(["run"], init_repo(tmp_path))
+    assert result.code == 1
+    # As pytest's short summary names it: the NameError, not the TypeError it happened in.
+    headline = "FAILED test_chain.py::test_equal — NameError: name '_missing_helper' is not defined"
+    assert headline in result.stdout
+    assert "During handling of the above exception" in result.stdout  # the whole chain below
+
+
 def test_tb_styles_shape_the_reports(tmp_path: Path, cli: Cli) -> None:
     repo = _repo(tmp_path)
     short = cli(["run", "--tb=short"], repo)

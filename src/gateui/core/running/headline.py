@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import re
 
+_CHAINED = (
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+)
+"""The lines pytest puts between the exceptions of a chain: the one that failed the test comes
+after the last of them."""
+
 
 def failure_headline(longrepr: str) -> str:
-    """The line of a traceback a person reads first: pytest's ``E`` line, ExUnit's message,
-    else the last line."""
+    """The line of a traceback a person reads first: pytest's ``E`` line (of the exception that
+    failed the test, the last of a chain), ExUnit's message, else the last line."""
     lines = [line for line in longrepr.splitlines() if line.strip()]
-    for line in lines:
+    last_cause = max((i for i, line in enumerate(lines) if line.strip() in _CHAINED), default=-1)
+    for line in [*lines[last_cause + 1 :], *lines[: last_cause + 1]]:
         if line.startswith("E "):
             return line[1:].strip()
     if any(line.strip() == "stacktrace:" for line in lines):
