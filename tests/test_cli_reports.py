@@ -87,6 +87,31 @@ def test_a_chained_failure_is_named_by_the_exception_that_failed_the_test(
     assert "During handling of the above exception" in result.stdout  # the whole chain below
 
 
+def test_a_module_skipped_as_it_is_collected_counts_as_pytest_counts_it(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """attrs' tests/test_3rd_party.py calls ``pytest.importorskip`` at module level: pytest
+    counts the module as one skipped test."""
+    (tmp_path / "test_third_party.py").write_text(
+        "import pytest\n\npytest.importorskip('gateui_tests_not_installed')\n\n\n"
+        "def test_pickles():\n    pass\n"
+    )
+    (tmp_path / "test_own.py").write_text("def test_own():\n    pass\n")
+    init_repo(tmp_path)
+    by_hand = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "1 passed, 1 skipped in " in by_hand.stdout
+    assert "1 passed, 1 skipped in " in cli(["run"], tmp_path).stdout
+    events = cli(["run", "--json"], tmp_path).json_lines()
+    skipped = [e for e in events if e["event"] == "test" and e["outcome"] == "skipped"]
+    assert [e["nodeid"] for e in skipped] == ["test_third_party.py"]
+    assert (events[-1]["passed"], events[-1]["skipped"]) == (1, 1)
+
+
 def test_tb_styles_shape_the_reports(tmp_path: Path, cli: Cli) -> None:
     repo = _repo(tmp_path)
     short = cli(["run", "--tb=short"], repo)

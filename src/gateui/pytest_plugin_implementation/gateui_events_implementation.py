@@ -441,6 +441,22 @@ class GateuiEventPlugin:
                     "message": _report_text(report),
                 }
             )
+        elif report.skipped and not self.config.option.collectonly:
+            # A module skipped as it is collected (importorskip, pytest.skip at module level):
+            # pytest counts it as one skipped, and so does gateui, as a result named by it.
+            longrepr = report.longrepr
+            reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+            self.channel.send(
+                {
+                    "e": "test",
+                    "nodeid": report.nodeid,
+                    "path": report.nodeid.split("::")[0],
+                    "line": None,
+                    "outcome": "skipped",
+                    "duration_s": 0.0,
+                    "longrepr": str(reason) or _report_text(report),
+                }
+            )
 
     def pytest_deselected(self, items: Sequence[Any]) -> None:
         selection = self.config.pluginmanager.get_plugin("gateui-selection")
