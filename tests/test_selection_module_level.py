@@ -164,14 +164,15 @@ def test_a_removed_name_another_module_imports_selects_its_importers(demo: Path,
     edit_once(demo, LOANS, "due=due_date(loan.due)", "due=due_on(loan.due)")
     truth = failing_in_full_run(demo)
     assert truth == {TEST_LOANS}, "test_loans imports due_date: its collection fails"
-    result = cli(["run", "--affected", "--json"], demo)
-    broken = {e["where"] for e in result.json_lines() if e["event"] == "collection_error"}
-    assert broken == {TEST_LOANS}
-    # Callers of the renamed function are selected; what cannot reach it is not.
+    # Callers of the renamed function are selected; what cannot reach it is not (asked before
+    # the run below: once a test has run against the edit, it is not selected for it again).
     smoke = cli(["explain", "tests/smoke/test_smoke.py::test_late_return_costs_a_fine"], demo)
     assert "test_late_return_costs_a_fine: selected" in smoke.stdout
     isbn = cli(["explain", "tests/unit/test_isbn.py::test_format_isbn13"], demo)
     assert "test_format_isbn13: not selected" in isbn.stdout
+    result = cli(["run", "--affected", "--json"], demo)
+    broken = {e["where"] for e in result.json_lines() if e["event"] == "collection_error"}
+    assert broken == {TEST_LOANS}
 
 
 def test_a_name_read_at_import_before_it_is_bound_breaks_every_importer(
@@ -256,3 +257,36 @@ def test_a_constant_a_test_module_imports_by_name_selects_its_readers(
     assert failing_in_full_run(tmp_path) == {"tests/test_x.py::test_b"}
     assert set(ran) == {"tests/test_x.py::test_b"}  # test_a reads A: it cannot observe B
     assert ran["tests/test_x.py::test_b"] == "reads test_x.B ← pkg.mod.B, changed"
+
+
+def test_reruns_after_an_edit_and_its_revert_converge(tmp_path: Path, cli: Cli) -> None:
+    """more-itertools: a full run with an edit of ``_sumprod``, then the edit reverted. The
+    tests that read it ran against the edit: the revert reruns them once, then no more (they
+    have run against the file as it is now), while the other recordings still hold the edit."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "mod.py").write_text(
+        "OFFSET = 0\n\n\ndef total(xs):\n    return sum(xs) + OFFSET\n\n\n"
+        "def double(x):\n    return 2 * x\n"
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_mod.py").write_text(
+        "from pkg.mod import double, total\n\n\n"
+        "def test_total():\n    assert total([1, 2]) == 3\n\n\n"
+        "def test_double():\n    assert double(2) == 4\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n'
+    )
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "initial")
+    assert cli(["run"], tmp_path).code == 0
+    edit_once(tmp_path, "pkg/mod.py", "OFFSET = 0", "OFFSET = 1")
+    assert cli(["run"], tmp_path).code == 1  # every recording now holds the edit
+    git(tmp_path, "checkout", "--", ".")
+
+    assert set(affected(cli, tmp_path)) == {"tests/test_mod.py::test_total"}
+    assert affected(cli, tmp_path) == {}
+    why = cli(["explain", "tests/test_mod.py::test_total"], tmp_path).stdout
+    assert "test_total: not selected — it ran against pkg/mod.py as it is now" in why

@@ -21,6 +21,7 @@ from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import RunSummary
 
 if TYPE_CHECKING:
+    from gateui.core.selection.depstore import DepStore
     from gateui.core.watch.session import CycleStarted, WatchSession
 
 # Selection and watch machinery are imported by the commands that use them (start-up time of
@@ -257,10 +258,20 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
                     continue
                 reason = chosen.reason_for(nodeid)
                 executed = store.executed_by(env, nodeid)
+                if reason is None:
+                    ran_now = [
+                        rel
+                        for rel in sorted(plan.selection.changed & executed.keys())
+                        if nodeid in _recorded_at(store, env, repo_root, rel)
+                    ]
+                    reason = _why_not(executed, nodeid in recorded, ran_now)
+                    selected = False
+                else:
+                    selected = True
                 verdict = {
                     "nodeid": nodeid,
-                    "selected": reason is not None,
-                    "reason": reason or _why_not(nodeid, executed, nodeid in recorded),
+                    "selected": selected,
+                    "reason": reason,
                     "executed": executed,
                 }
                 verdicts.append(verdict)
@@ -285,9 +296,19 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
         store.close()
 
 
-def _why_not(nodeid: str, executed: dict[str, list[str]], recorded: bool) -> str:
+def _recorded_at(store: DepStore, env: str, repo_root: Path, rel: str) -> set[str]:
+    """The tests recorded against ``rel`` as it is on disk."""
+    from gateui.core.selection.changes import file_blob
+
+    blob = file_blob(repo_root / rel)
+    return set() if blob is None else {nodeid for nodeid, _ in store.executed(env, rel, blob)}
+
+
+def _why_not(executed: dict[str, list[str]], recorded: bool, ran_now: list[str]) -> str:
     if not recorded:
         return "no recording of it in this environment, and no changed file it imports"
+    if ran_now:
+        return f"it ran against {', '.join(ran_now)} as it is now"
     names = sum(len(v) for v in executed.values())
     files = ", ".join(sorted(executed)[:4]) or "no project file"
     return (

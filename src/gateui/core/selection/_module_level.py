@@ -62,6 +62,8 @@ class Touched:
     state: str
     chain: tuple[str, ...] = ()
     """Dotted names it was touched through, nearest first (``re-export ← origin``)."""
+    origin: str = ""
+    """The file whose edit touched it (``rel`` itself, or the module it was imported from)."""
 
 
 @dataclass
@@ -97,6 +99,8 @@ class ModuleLevel:
         self._import_bindings: dict[str, list[Binding]] = {}
         self._global_only: set[Touched] = set()
         """Touched names only a global read of their own module can observe (per select)."""
+        self._verified: Mapping[str, set[str]] = {}
+        """Per changed file, the tests recorded against its version on disk (per select)."""
 
     # -- versions --------------------------------------------------------------------------
     def units(self, data: bytes | None) -> ModuleUnits | None:
@@ -204,12 +208,17 @@ class ModuleLevel:
         prefix: str,
         diffs: Mapping[str, ModuleDiff],
         test_files: set[str],
+        verified: Mapping[str, set[str]] | None = None,
     ) -> ModuleLevelResult:
+        """``verified``: per changed file, the tests recorded against its version on disk. They
+        ran with the edit already (a rerun after it, or a run after a revert): it selects them
+        no more, so that reruns converge."""
         result = ModuleLevelResult()
         self._global_only = set()
+        self._verified = verified or {}
         touched = self._spread(
             [
-                Touched(rel, name, state)
+                Touched(rel, name, state, origin=rel)
                 for rel, diff in diffs.items()
                 if diff.wide is None
                 for name, state in sorted(diff.names.items())
@@ -229,6 +238,9 @@ class ModuleLevel:
             self._wanted(item, unit, wanted)
         if wanted.reads or wanted.members or wanted.held or wanted.definitions or wanted.fixtures:
             self._match(store, env, prefix, wanted, result)
+        # A test's first reason is the one it is shown with: running the changed definition
+        # says more than reading a name bound from it.
+        result.entries.sort(key=lambda entry: not entry[2].startswith("executed "))
         return result
 
     def _unit(self, item: Touched) -> Unit | None:
@@ -350,27 +362,31 @@ class ModuleLevel:
                             table.setdefault(nodeid, {}).setdefault(key, how)
                 for (where, name), items in wanted.definitions.items():
                     hit = function == name or (name.endswith(".") and function.startswith(name))
-                    if where == rel and hit:
+                    if where == rel and hit and self._observes(nodeid, items[0]):
                         reason = (
                             f"executed {self._module(rel)}.{function}; {self._reason(items[0])}"
                         )
                         result.entries.append(("nodeid", nodeid, reason))
                 for item in wanted.fixtures.get(function.rsplit(".", 1)[-1], ()):
-                    result.entries.append(
-                        ("nodeid", nodeid, f"uses fixture {item.name} ({item.state})")
-                    )
+                    if self._observes(nodeid, item):
+                        reason = f"uses fixture {item.name} ({item.state})"
+                        result.entries.append(("nodeid", nodeid, reason))
         for nodeid, items in member_reads.items():
             held = holds.get(nodeid, {})
             for item in items:
-                if _class_of(item) in held:
+                if _class_of(item) in held and self._observes(nodeid, item):
                     result.entries.append(("nodeid", nodeid, self._reason(item)))
                     break
         for nodeid, held in hands.items():
             for item in wanted.held:
                 how = held.get(_class_of(item))
-                if how is not None:
+                if how is not None and self._observes(nodeid, item):
                     result.entries.append(("nodeid", nodeid, self._held_reason(item, how)))
                     break
+
+    def _observes(self, nodeid: str, item: Touched) -> bool:
+        """The test has not run against the edited file as it is now."""
+        return nodeid not in self._verified.get(item.origin, ())
 
     def _holders(
         self, items: Iterable[Touched], inside: bool = True
@@ -404,7 +420,10 @@ class ModuleLevel:
         """A global read sees the name of its own module; an attribute read, any module's."""
         for word in words & (read.globals | read.attributes):
             for item, _ in wanted[word]:
-                if item.rel == rel or (word in read.attributes and item not in self._global_only):
+                seen = item.rel == rel or (
+                    word in read.attributes and item not in self._global_only
+                )
+                if seen and self._observes(nodeid, item):
                     result.entries.append(("nodeid", nodeid, self._reason(item)))
                     break
 
@@ -426,7 +445,7 @@ class ModuleLevel:
                     continue
                 for follower, state in self._followers(item, rel, units, result):
                     if (rel, follower) not in seen:
-                        queue.append(Touched(rel, follower, state, chain))
+                        queue.append(Touched(rel, follower, state, chain, item.origin))
         return list(seen.values())
 
     def _followers(

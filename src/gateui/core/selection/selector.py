@@ -355,7 +355,12 @@ class Selector:
         # 3. Module-level edits: the tests that can observe the names they touched; what names
         # cannot follow (and conftest hooks) goes through the static import graph.
         by_name = self.module_level.select(
-            self.store, env, prefix, diffs, set(self._test_files(project))
+            self.store,
+            env,
+            prefix,
+            diffs,
+            set(self._test_files(project)),
+            self._verified(env, diffs),
         )
         for kind, key, reason in by_name.entries:
             chosen.add(kind, key, reason)
@@ -375,6 +380,16 @@ class Selector:
             if nodeid.startswith(prefix) and (self.repo_root / nodeid.split("::", 1)[0]).exists():
                 chosen.nodeids[nodeid] = FAILED_LAST_TIME
         return chosen
+
+    def _verified(self, env: str, diffs: Mapping[str, ModuleDiff]) -> dict[str, set[str]]:
+        """Per file of ``diffs``, the tests recorded against its version on disk."""
+        verified: dict[str, set[str]] = {}
+        for rel in diffs:
+            blob = self._current_blob(rel)
+            verified[rel] = (
+                set() if blob is None else {n for n, _ in self.store.executed(env, rel, blob)}
+            )
+        return verified
 
     def _function_level(
         self,
