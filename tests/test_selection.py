@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CliResult, git
+from helpers import CliResult, git, init_repo
 
 pytestmark = pytest.mark.integration
 
@@ -145,6 +145,41 @@ def test_a_file_no_test_reads_selects_tests_mentioning_it(lab: Path, cli: Cli) -
             "mentions notes.txt (docs/notes.txt changed)"
         )
     }
+
+
+def test_test_data_read_at_collection_selects_the_tests_beside_it(tmp_path: Path, cli: Cli) -> None:
+    """tomlkit's conftest parametrizes a test over toml-test's JSON files as pytest collects:
+    no test reads them as it runs, and no test names them."""
+    cases = tmp_path / "tests" / "cases" / "integer"
+    cases.mkdir(parents=True)
+    (cases / "zero.json").write_text('{"text": "0", "value": 0}\n')
+    (cases / "one.json").write_text('{"text": "1", "value": 1}\n')
+    (tmp_path / "tests" / "conftest.py").write_text(
+        "import json\nimport pathlib\n\n"
+        "CASES = pathlib.Path(__file__).parent / 'cases'\n\n\n"
+        "def pytest_generate_tests(metafunc):\n"
+        "    if 'case' in metafunc.fixturenames:\n"
+        "        files = sorted(CASES.rglob('*.json'))\n"
+        "        values = [json.loads(f.read_text()) for f in files]\n"
+        "        metafunc.parametrize('case', values, ids=[f.stem for f in files])\n"
+    )
+    (tmp_path / "tests" / "test_decode.py").write_text(
+        "def test_decode(case):\n    assert int(case['text']) == case['value']\n"
+    )
+    (tmp_path / "tests" / "test_other.py").write_text("def test_other():\n    pass\n")
+    (tmp_path / "README.md").write_text("a decoder\n")
+    init_repo(tmp_path)
+    assert cli(["run"], tmp_path).code == 0
+
+    (cases / "zero.json").write_text('{"text": "0", "value": 7}\n')
+    reason = "tests/cases/integer/zero.json changed; no test read it as it ran: the tests of tests/"
+    assert affected(cli, tmp_path) == {
+        "tests/test_decode.py::test_decode[one]": reason,
+        "tests/test_decode.py::test_decode[zero]": reason,
+        "tests/test_other.py::test_other": reason,
+    }
+    result = cli(["run", "--affected"], tmp_path)
+    assert result.code == 1 and "FAILED tests/test_decode.py::test_decode[zero]" in result.stdout
 
 
 def test_anything_else_selects_the_smoke_suite(lab: Path, cli: Cli) -> None:

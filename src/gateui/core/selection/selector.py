@@ -590,7 +590,29 @@ class Selector:
             for test_file in mentions:
                 chosen.add("file", test_file, f"mentions {name} ({rel} changed)")
             return
+        folder, beside = self._nearest_tests(project, rel)
+        if beside:
+            # Test data no test read as it ran: read at collection (a conftest's
+            # pytest_generate_tests, parametrize over a folder's files) or at import.
+            reason = f"{rel} changed; no test read it as it ran: the tests of {folder}/"
+            for test_file in beside:
+                chosen.add("file", test_file, reason)
+            return
         self._smoke(chosen, project, rel, recorded)
+
+    def _nearest_tests(self, project: Project, rel: str) -> tuple[str, list[str]]:
+        """The test files of the nearest folder at or above ``rel`` that holds some, below the
+        project's root (a file beside the project's configuration is not test data)."""
+        root = PurePosixPath(project.rel)
+        by_folder: dict[PurePosixPath, list[str]] = {}
+        for test_file in self._test_files(project):
+            by_folder.setdefault(PurePosixPath(test_file).parent, []).append(test_file)
+        for folder in PurePosixPath(rel).parents:
+            if folder == root or root not in (folder, *folder.parents):
+                break
+            if folder in by_folder:
+                return str(folder), by_folder[folder]
+        return "", []
 
     def _above(self, rel: str, project: Project) -> bool:
         """``rel`` sits in the project's root or a folder above it (shared config)."""
