@@ -83,6 +83,11 @@ def test_tox_envs_and_nox_sessions_that_run_tests(tmp_path: Path) -> None:
 
         [testenv:integration]
         commands = python -m pytest -m integration
+
+        [testenv:.pkg]
+        # tox's own package build (attrs has one): it inherits [testenv]'s commands, never runs
+        # them.
+        pass_env = SETUPTOOLS_SCM_PRETEND_VERSION
         """,
     )
     write(

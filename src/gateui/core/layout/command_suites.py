@@ -294,8 +294,9 @@ def expand_braces(text: str) -> list[str]:
 
 def _runs_tests(name: str, commands: str) -> bool:
     """A tox env / nox session that runs tests: not named for linting, typing or docs, and
-    either running a test runner or named like a test env (``py311``, ``unit``, ``e2e``)."""
-    if _NOT_TESTS.search(name):
+    either running a test runner or named like a test env (``py311``, ``unit``, ``e2e``). tox's
+    own environments (``.pkg``, ``.package``: the package build) run no commands."""
+    if _NOT_TESTS.search(name) or name.startswith("."):
         return False
     if _RUNS_TESTS.search(commands):
         return True
