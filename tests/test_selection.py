@@ -302,6 +302,10 @@ def test_explain_says_why_and_why_not(lab: Path, cli: Cli) -> None:
     no = cli(["explain", "tests/test_render.py::test_render"], lab)
     assert "tests/test_render.py::test_render: not selected — it executed" in no.stdout
     assert "none of them changed" in no.stdout
+    # A node id that names no test is a mistake, said as one.
+    typo = cli(["explain", "tests/test_render.py::test_rendr"], lab)
+    assert typo.code == 2
+    assert "tests/test_render.py has no test or class named test_rendr" in typo.stderr
 
 
 def test_fixture_teardown_and_unittest_code_are_recorded(lab: Path, cli: Cli) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -235,6 +236,7 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
         absolute = repo_root / file_part
     rel = absolute.relative_to(repo_root).as_posix()
     key = rel + sep + rest
+    _check_named_test(absolute, rel, rest)
     store = DepStore(repo_root)
     results = ResultsStore.load(repo_root)
     try:
@@ -294,6 +296,17 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
         return 0
     finally:
         store.close()
+
+
+def _check_named_test(path: Path, rel: str, rest: str) -> None:
+    """A node id's test or class must at least be named in its file (defined or imported
+    there), or it names no test: a typo is an error, not "not selected"."""
+    if not rest or not path.is_file():
+        return
+    name = re.split(r"::|\[", rest, maxsplit=1)[0]
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if not re.search(rf"\b{re.escape(name)}\b", text):
+        raise GateuiError(f"{rel}::{rest}: {rel} has no test or class named {name}")
 
 
 def _recorded_at(store: DepStore, env: str, repo_root: Path, rel: str) -> set[str]:
