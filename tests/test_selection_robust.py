@@ -86,6 +86,23 @@ def test_a_venv_git_does_not_ignore_is_not_part_of_the_change(
     assert ".venv" not in header
 
 
+def test_a_link_to_a_venv_git_does_not_ignore_is_not_part_of_the_change(
+    sample_repo: Sample, cli: Cli, tmp_path: Path
+) -> None:
+    """The venv made elsewhere and linked as ``.venv``: git lists the link as a file."""
+    repo = lab_without_ignored_venv(sample_repo)
+    elsewhere = tmp_path / "envs" / "lab"
+    elsewhere.parent.mkdir()
+    (repo / ".venv").rename(elsewhere)
+    (repo / ".venv").symlink_to(elsewhere, target_is_directory=True)
+    assert "?? .venv\n" in git(repo, "status", "--porcelain")
+    assert cli(["run"], repo).code == 0
+    edit(repo, "src/lab/util.py", "return x / 2", "return x / 3")
+    header = cli(["run", "--affected"], repo).stdout.splitlines()[0]
+    assert header.startswith("changed: src/lab/util.py → selected:"), header
+    assert ".venv" not in header
+
+
 def test_discovery_never_collects_an_installed_packages_tests(tmp_path: Path, cli: Cli) -> None:
     # `pip install --target vendor/site-packages`: installed packages outside any venv, and a
     # norecursedirs that replaced pytest's defaults.

@@ -14,6 +14,7 @@ repository costs one line of git output, not 20,000.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -122,8 +123,14 @@ def _untracked(repo, own: ProjectFiles, left_out: set[str]) -> set[str]:  # type
     for entry in listed.split("\0"):
         if not entry:
             continue
-        if not entry.endswith("/"):
+        if not entry.endswith("/") and not (
+            # git lists a link to a folder as a file: a link to a virtualenv is one too.
+            os.path.isdir(os.path.join(repo.working_tree_dir, entry))
+            and not own.is_project_folder(entry)
+        ):
             files.add(entry)
+        elif not entry.endswith("/"):
+            left_out.add(entry)
         elif own.is_project_folder(entry):
             folders.append(entry)
         else:
