@@ -182,6 +182,44 @@ def test_test_data_read_at_collection_selects_the_tests_beside_it(tmp_path: Path
     assert result.code == 1 and "FAILED tests/test_decode.py::test_decode[zero]" in result.stdout
 
 
+def test_data_read_once_and_kept_selects_the_tests_using_what_was_kept(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """python-dateutil reads its zoneinfo tarball for the first test that asks for a zone and
+    keeps it: the tests after that one use it without reading the file."""
+    (tmp_path / "pkg" / "data").mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "data" / "zones.json").write_text('{"London": 0, "Paris": 1}\n')
+    (tmp_path / "pkg" / "zones.py").write_text(
+        "import json\nimport pathlib\n\n_KEPT = {}\n\n\n"
+        "def offset(zone):\n"
+        "    if not _KEPT:\n"
+        "        path = pathlib.Path(__file__).parent / 'data' / 'zones.json'\n"
+        "        _KEPT.update(json.loads(path.read_text()))\n"
+        "    return _KEPT[zone]\n"
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_zones.py").write_text(
+        "from pkg.zones import offset\n\n\n"
+        "def test_paris():\n    assert offset('Paris') == 1\n\n\n"
+        "def test_london():\n    assert offset('London') == 0\n"
+    )
+    (tmp_path / "tests" / "test_other.py").write_text("def test_other():\n    pass\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n'
+    )
+    init_repo(tmp_path)
+    assert cli(["run"], tmp_path).code == 0
+
+    (tmp_path / "pkg" / "data" / "zones.json").write_text('{"London": 1, "Paris": 1}\n')
+    assert affected(cli, tmp_path) == {
+        "tests/test_zones.py::test_paris": "read pkg/data/zones.json (changed)",
+        "tests/test_zones.py::test_london": (
+            "ran pkg.zones.offset, which read pkg/data/zones.json (changed)"
+        ),
+    }
+
+
 def test_anything_else_selects_the_smoke_suite(lab: Path, cli: Cli) -> None:
     (lab / "README.md").write_text("# lab, now with a README\n")
     selected = affected(cli, lab)

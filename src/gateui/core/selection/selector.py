@@ -326,6 +326,7 @@ class Selector:
         # each other; the node id prefix keeps the selection within this project.) Recordings
         # of what is not the project's (made before that rule) are no dependency; a read of a
         # file that was absent and still is, is unchanged.
+        test_files = set(self._test_files(project))
         versions = [(f, b) for f, b in self.store.versions(env) if own.is_project_file(f)]
         recorded_files = {rel for rel, _ in versions}
         behaviour_changed: set[str] = set()
@@ -342,9 +343,10 @@ class Selector:
                 ):
                     behaviour_changed.add(rel)
             else:
-                for nodeid in self.store.readers(env, rel, blob):
-                    if nodeid.startswith(prefix):
-                        chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
+                readers = [n for n in self.store.readers(env, rel, blob) if n.startswith(prefix)]
+                for nodeid in readers:
+                    chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
+                self._cached_readers(chosen, env, rel, readers, test_files, prefix)
         selection.changed |= changed
         # 2. Changed Python files no recording ran against: compare with the base commit.
         for rel in sorted(changed):
@@ -354,14 +356,8 @@ class Selector:
                     module_level[rel] = why
         # 3. Module-level edits: the tests that can observe the names they touched; what names
         # cannot follow (and conftest hooks) goes through the static import graph.
-        by_name = self.module_level.select(
-            self.store,
-            env,
-            prefix,
-            diffs,
-            set(self._test_files(project)),
-            self._verified(env, diffs),
-        )
+        verified = self._verified(env, diffs)
+        by_name = self.module_level.select(self.store, env, prefix, diffs, test_files, verified)
         for kind, key, reason in by_name.entries:
             chosen.add(kind, key, reason)
         for rel, why in by_name.wide.items():
@@ -380,6 +376,37 @@ class Selector:
             if nodeid.startswith(prefix) and (self.repo_root / nodeid.split("::", 1)[0]).exists():
                 chosen.nodeids[nodeid] = FAILED_LAST_TIME
         return chosen
+
+    def _cached_readers(
+        self,
+        chosen: ProjectSelection,
+        env: str,
+        rel: str,
+        readers: Sequence[str],
+        test_files: Set[str],
+        prefix: str,
+    ) -> None:
+        """A data file is read once and kept (python-dateutil's zoneinfo tarball, read by the
+        first test that asks for a zone): the tests after that one use what was read without
+        reading the file. So the code beside the file (in its folder and those above it, not
+        tests) that a recorded reader ran selects the tests that ran it too."""
+        folders = {str(folder) for folder in PurePosixPath(rel).parents}
+        common = {
+            (file, function)
+            for nodeid in readers
+            for file, functions in self.store.executed_by(env, nodeid).items()
+            if str(PurePosixPath(file).parent) in folders and file not in test_files
+            for function in functions
+        }
+        if not common:
+            return
+        for nodeid, file, functions in self.store.executed_everywhere(env):
+            if not nodeid.startswith(prefix):
+                continue
+            hit = next((f for f in functions if (file, f) in common), None)
+            if hit is not None:
+                module = self.graph.module_name(file)
+                chosen.add("nodeid", nodeid, f"ran {module}.{hit}, which read {rel} (changed)")
 
     def _verified(self, env: str, diffs: Mapping[str, ModuleDiff]) -> dict[str, set[str]]:
         """Per file of ``diffs``, the tests recorded against its version on disk."""
