@@ -40,6 +40,15 @@ def commit_files(repo: Path, files: dict[str, str], message: str = "change") -> 
     return git(repo, "rev-parse", "HEAD").strip()
 
 
+def workflow_repo(root: Path, workflow: str, files: dict[str, str] | None = None) -> Path:
+    """A committed repository whose CI workflow is ``workflow``, with ``files``."""
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    for name, text in (files or {}).items():
+        (root / name).write_text(text)
+    return init_repo(root)
+
+
 def gate_json(cli: Cli, repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
     result = cli(["gate", "--json", *args], repo)
     assert result.stdout.strip(), result.stderr
@@ -369,10 +378,7 @@ jobs:
 
 
 def test_discover_says_a_reason_shared_by_left_out_steps_once(tmp_path: Path, cli: Cli) -> None:
-    (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(_MATRIX_WORKFLOW)
-    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
-    init_repo(tmp_path)
+    workflow_repo(tmp_path, _MATRIX_WORKFLOW, {"test_one.py": "def test_one():\n    pass\n"})
     result = cli(["discover"], tmp_path)
     assert result.code == 0, result.stderr
     out = result.stdout
@@ -411,9 +417,7 @@ jobs:
 def test_a_step_cut_off_from_cis_network_is_not_reproduced_never_failed(
     tmp_path: Path, probe: str, verdict: str
 ) -> None:
-    (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(_NEEDS_THE_NETWORK)
-    init_repo(tmp_path)
+    workflow_repo(tmp_path, _NEEDS_THE_NETWORK)
     # The probe stands in for github.com: a name that resolves nowhere (offline here), or one
     # that always does (the failure is CI's too: the fixtures' host does not exist anywhere).
     code, report = gate_report(tmp_path, "--no-cache", env={"GATEUI_NETWORK_PROBE": probe})
@@ -432,13 +436,12 @@ def test_a_tool_a_make_recipe_cannot_find_is_not_reproduced(tmp_path: Path) -> N
     """more-itertools' CI runs ``make coverage``, whose recipe runs ``coverage`` that an
     earlier ``make requirements`` (setup, left out here) installs: make fails with 2, and
     it is the tool that is missing here, not the code that fails."""
-    (tmp_path / ".github" / "workflows").mkdir(parents=True)
-    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(
+    workflow_repo(
+        tmp_path,
         "on: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - uses: actions/checkout@v4\n      - run: make coverage\n"
+        "      - uses: actions/checkout@v4\n      - run: make coverage\n",
+        {"Makefile": "coverage:\n\tgateui-tests-missing-tool run -m pytest\n"},
     )
-    (tmp_path / "Makefile").write_text("coverage:\n\tgateui-tests-missing-tool run -m pytest\n")
-    init_repo(tmp_path)
     code, report = gate_report(tmp_path, "--no-cache")
     assert (code, report["verdict"]) == (3, "partial"), report
     step = step_named(report, "Run make coverage")

@@ -48,6 +48,23 @@ def affected(cli: Cli, repo: Path) -> dict[str, str]:
     return {e["nodeid"]: e["reason"] for e in events if e["event"] == "test"}
 
 
+def recorded_package(cli: Cli, root: Path, module: str, tests: str) -> None:
+    """A repository of package ``pkg`` (its module ``pkg/mod.py``) and ``tests/test_x.py``,
+    committed and recorded by a full run."""
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text(module)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_x.py").write_text(tests)
+    (root / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n'
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+    assert cli(["run"], root).code == 0
+
+
 @pytest.fixture
 def demo(sample_repo: Callable[[str], Path], cli: Cli) -> Path:
     repo = sample_repo("demo")
@@ -234,23 +251,14 @@ def test_a_constant_a_test_module_imports_by_name_selects_its_readers(
 ) -> None:
     """``from m import NAME`` binds the same name in the test module: a test reading it there
     observes an edit of it (python-dateutil's tests read ``EASTER_ORTHODOX`` this way)."""
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "mod.py").write_text("A = 1\nB = 2\n\n\ndef f(x):\n    return x * 10\n")
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_x.py").write_text(
+    recorded_package(
+        cli,
+        tmp_path,
+        "A = 1\nB = 2\n\n\ndef f(x):\n    return x * 10\n",
         "from pkg.mod import f\nfrom pkg.mod import A, B\n\n\n"
         "def test_b():\n    assert f(B) == 20\n\n\n"
-        "def test_a():\n    assert f(A) == 10\n"
+        "def test_a():\n    assert f(A) == 10\n",
     )
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n'
-    )
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-q", "-m", "initial")
-    assert cli(["run"], tmp_path).code == 0
-
     edit_once(tmp_path, "pkg/mod.py", "B = 2", "B = 1")
 
     ran = affected(cli, tmp_path)
@@ -263,30 +271,20 @@ def test_reruns_after_an_edit_and_its_revert_converge(tmp_path: Path, cli: Cli) 
     """more-itertools: a full run with an edit of ``_sumprod``, then the edit reverted. The
     tests that read it ran against the edit: the revert reruns them once, then no more (they
     have run against the file as it is now), while the other recordings still hold the edit."""
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "mod.py").write_text(
+    recorded_package(
+        cli,
+        tmp_path,
         "OFFSET = 0\n\n\ndef total(xs):\n    return sum(xs) + OFFSET\n\n\n"
-        "def double(x):\n    return 2 * x\n"
-    )
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_mod.py").write_text(
+        "def double(x):\n    return 2 * x\n",
         "from pkg.mod import double, total\n\n\n"
         "def test_total():\n    assert total([1, 2]) == 3\n\n\n"
-        "def test_double():\n    assert double(2) == 4\n"
+        "def test_double():\n    assert double(2) == 4\n",
     )
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\npythonpath = ["."]\n'
-    )
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-q", "-m", "initial")
-    assert cli(["run"], tmp_path).code == 0
     edit_once(tmp_path, "pkg/mod.py", "OFFSET = 0", "OFFSET = 1")
     assert cli(["run"], tmp_path).code == 1  # every recording now holds the edit
     git(tmp_path, "checkout", "--", ".")
 
-    assert set(affected(cli, tmp_path)) == {"tests/test_mod.py::test_total"}
+    assert set(affected(cli, tmp_path)) == {"tests/test_x.py::test_total"}
     assert affected(cli, tmp_path) == {}
-    why = cli(["explain", "tests/test_mod.py::test_total"], tmp_path).stdout
+    why = cli(["explain", "tests/test_x.py::test_total"], tmp_path).stdout
     assert "test_total: not selected — it ran against pkg/mod.py as it is now" in why
