@@ -30,6 +30,7 @@ from gateui.core.layout.projects import is_test_file, repo_files
 from gateui.core.layout.static_scan import scan_project
 from gateui.core.running.injected import PLUGIN_DIR, PLUGIN_MODULE
 from gateui.core.running.results import ResultsStore
+from gateui.core.selection._data_files import kept_data_users, nearest_tests
 from gateui.core.selection._fingerprints import PRINT_VERSION, ModulePrint, fingerprint
 from gateui.core.selection._import_graph import ImportGraph, layouts_for
 from gateui.core.selection._mentions import TestFileWords
@@ -346,7 +347,11 @@ class Selector:
                 readers = [n for n in self.store.readers(env, rel, blob) if n.startswith(prefix)]
                 for nodeid in readers:
                     chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
-                self._cached_readers(chosen, env, rel, readers, test_files, prefix)
+                for nodeid, file, ran in kept_data_users(self.store, env, rel, readers, test_files):
+                    if nodeid.startswith(prefix):
+                        module = self.graph.module_name(file)
+                        reason = f"ran {module}.{ran}, which read {rel} (changed)"
+                        chosen.add("nodeid", nodeid, reason)
         selection.changed |= changed
         # 2. Changed Python files no recording ran against: compare with the base commit.
         for rel in sorted(changed):
@@ -376,37 +381,6 @@ class Selector:
             if nodeid.startswith(prefix) and (self.repo_root / nodeid.split("::", 1)[0]).exists():
                 chosen.nodeids[nodeid] = FAILED_LAST_TIME
         return chosen
-
-    def _cached_readers(
-        self,
-        chosen: ProjectSelection,
-        env: str,
-        rel: str,
-        readers: Sequence[str],
-        test_files: Set[str],
-        prefix: str,
-    ) -> None:
-        """A data file is read once and kept (python-dateutil's zoneinfo tarball, read by the
-        first test that asks for a zone): the tests after that one use what was read without
-        reading the file. So the code beside the file (in its folder and those above it, not
-        tests) that a recorded reader ran selects the tests that ran it too."""
-        folders = {str(folder) for folder in PurePosixPath(rel).parents}
-        common = {
-            (file, function)
-            for nodeid in readers
-            for file, functions in self.store.executed_by(env, nodeid).items()
-            if str(PurePosixPath(file).parent) in folders and file not in test_files
-            for function in functions
-        }
-        if not common:
-            return
-        for nodeid, file, functions in self.store.executed_everywhere(env):
-            if not nodeid.startswith(prefix):
-                continue
-            hit = next((f for f in functions if (file, f) in common), None)
-            if hit is not None:
-                module = self.graph.module_name(file)
-                chosen.add("nodeid", nodeid, f"ran {module}.{hit}, which read {rel} (changed)")
 
     def _verified(self, env: str, diffs: Mapping[str, ModuleDiff]) -> dict[str, set[str]]:
         """Per file of ``diffs``, the tests recorded against its version on disk."""
@@ -617,7 +591,7 @@ class Selector:
             for test_file in mentions:
                 chosen.add("file", test_file, f"mentions {name} ({rel} changed)")
             return
-        folder, beside = self._nearest_tests(project, rel)
+        folder, beside = nearest_tests(self._test_files(project), project.rel, rel)
         if beside:
             # Test data no test read as it ran: read at collection (a conftest's
             # pytest_generate_tests, parametrize over a folder's files) or at import.
@@ -626,20 +600,6 @@ class Selector:
                 chosen.add("file", test_file, reason)
             return
         self._smoke(chosen, project, rel, recorded)
-
-    def _nearest_tests(self, project: Project, rel: str) -> tuple[str, list[str]]:
-        """The test files of the nearest folder at or above ``rel`` that holds some, below the
-        project's root (a file beside the project's configuration is not test data)."""
-        root = PurePosixPath(project.rel)
-        by_folder: dict[PurePosixPath, list[str]] = {}
-        for test_file in self._test_files(project):
-            by_folder.setdefault(PurePosixPath(test_file).parent, []).append(test_file)
-        for folder in PurePosixPath(rel).parents:
-            if folder == root or root not in (folder, *folder.parents):
-                break
-            if folder in by_folder:
-                return str(folder), by_folder[folder]
-        return "", []
 
     def _above(self, rel: str, project: Project) -> bool:
         """``rel`` sits in the project's root or a folder above it (shared config)."""
