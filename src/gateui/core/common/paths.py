@@ -102,7 +102,5 @@ def git_refusal(stderr: str) -> str:
         return ""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     # git's lines are sentences without a full stop ("…at '/x'", "To add an exception…, call:").
-    words = " ".join(
-        line if line.endswith((".", ":")) or line is lines[-1] else line + "." for line in lines
-    )
-    return words.removeprefix("fatal: ")
+    ended = [line if line.endswith((".", ":")) else line + "." for line in lines[:-1]]
+    return " ".join([*ended, *lines[-1:]]).removeprefix("fatal: ")

@@ -123,18 +123,17 @@ def _untracked(repo, own: ProjectFiles, left_out: set[str]) -> set[str]:  # type
     for entry in listed.split("\0"):
         if not entry:
             continue
-        if not entry.endswith("/") and not (
-            # git lists a link to a folder as a file: a link to a virtualenv is one too.
-            os.path.isdir(os.path.join(repo.working_tree_dir, entry))
-            and not own.is_project_folder(entry)
+        if entry.endswith("/"):
+            if own.is_project_folder(entry):
+                folders.append(entry)
+            else:
+                left_out.add(entry.rstrip("/"))
+        elif os.path.isdir(os.path.join(repo.working_tree_dir, entry)) and not (
+            own.is_project_folder(entry)
         ):
-            files.add(entry)
-        elif not entry.endswith("/"):
-            left_out.add(entry)
-        elif own.is_project_folder(entry):
-            folders.append(entry)
+            left_out.add(entry)  # git lists a link to a folder (a virtualenv's) as a file
         else:
-            left_out.add(entry.rstrip("/"))
+            files.add(entry)
     if folders:
         inside = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
         files.update(p for p in inside.split("\0") if p)
