@@ -203,6 +203,28 @@ def test_a_step_cannot_delete_or_write_outside_its_worktree(tmp_path: Path) -> N
     assert not (repo / "generated.txt").exists()
 
 
+@pytest.mark.skipif(bool(SANDBOX_MISSING), reason=f"no read-only sandbox: {SANDBOX_MISSING}")
+def test_a_step_that_fails_writing_outside_its_worktree_is_not_reproduced(tmp_path: Path) -> None:
+    """more-itertools' ``make package`` first runs its ``requirements`` target, a pip install
+    into the project's environment: the sandbox refuses it, where CI's runner is the job's to
+    write. The step is not a failure of the code: it is not reproduced, and nothing changed."""
+    target = tmp_path / "env" / "site-packages"
+    target.mkdir(parents=True)
+    repo = make_repo(
+        tmp_path,
+        f"""
+        - run: |
+            python -c "open('{target / "installed.txt"}', 'w').write('x')"
+            python -m pytest -q
+        """,
+    )
+    code, report = gate(repo)
+    assert (code, report["verdict"]) == (3, "partial"), step_reasons(report)
+    (reason,) = [r for v, r in step_reasons(report) if v == "not-reproduced"]
+    assert reason.startswith(f"it writes {target / 'installed.txt'}, outside its checkout"), reason
+    assert not (target / "installed.txt").exists()
+
+
 def test_without_the_sandbox_home_is_still_private(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -102,6 +102,20 @@ def missing_command_under_make(tail: Sequence[str]) -> str | None:
     return missing_command(tail)
 
 
+_READ_ONLY = re.compile(r"Read-only file system:? '?(?P<path>/[^']*)'?")
+
+
+def sandbox_write(tail: Sequence[str]) -> str | None:
+    """The path a step failed to write because the gate's sandbox keeps it read-only (a
+    ``make package`` whose ``requirements`` target installs into the project's environment):
+    on CI the runner's whole filesystem is the job's to write."""
+    for line in reversed(tail):
+        found = _READ_ONLY.search(line)
+        if found:
+            return found["path"]
+    return None
+
+
 _NO_MODULE = re.compile(r"^\S*python[\d.]*: No module named ([\w.]+)$")
 
 

@@ -53,6 +53,7 @@ from gateui.core.gate._step_outcome import (
     missing_module,
     note_order_seed,
     pre_commit_setup_failure,
+    sandbox_write,
     shuffle_nodeids,
     tally,
     with_order_seed,
@@ -564,9 +565,16 @@ class StepRunner:
                 outcome.remedy = "install it there to check this step"
         if outcome.exit_code not in (0, None) and not (outcome.not_reproduced or outcome.failed):
             offline = offline_failure(outcome.output_tail)
+            written = None if self.sandbox_off else sandbox_write(outcome.output_tail)
             if offline is not None:
                 outcome.not_reproduced = offline
                 outcome.remedy = "check this step where the network is reachable"
+            elif written is not None:
+                outcome.not_reproduced = (
+                    f"it writes {written}, outside its checkout, which the gate keeps read-only"
+                    " (on CI the runner is the job's to write)"
+                )
+                outcome.remedy = "check this step in a fresh environment of its own"
         info = None
         with contextlib.suppress(InterpreterError):
             info = interpreter_info(interpreter)
