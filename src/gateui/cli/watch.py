@@ -247,6 +247,7 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
         changes = changed_files(repo_root, args.since)
         lines: list[str] = []
         verdicts: list[dict[str, Any]] = []
+        as_now: dict[tuple[str, str], set[str]] = {}  # (env, changed file) → its tests as it is
         for chosen in plan.selection.projects:
             env = environment_key(chosen.project.interpreter)
             recorded = store.tests(env)
@@ -261,12 +262,13 @@ def cmd_explain(args: argparse.Namespace, extra: Sequence[str]) -> int:
                 reason = chosen.reason_for(nodeid)
                 executed = store.executed_by(env, nodeid)
                 if reason is None:
-                    ran_now = [
+                    changed = sorted(plan.selection.changed & executed.keys())
+                    current = [
                         rel
-                        for rel in sorted(plan.selection.changed & executed.keys())
-                        if nodeid in _recorded_at(store, env, repo_root, rel)
+                        for rel in changed
+                        if nodeid in _recorded_at(store, env, repo_root, rel, as_now)
                     ]
-                    reason = _why_not(executed, nodeid in recorded, ran_now)
+                    reason = _why_not(executed, nodeid in recorded, current)
                     selected = False
                 else:
                     selected = True
@@ -309,12 +311,16 @@ def _check_named_test(path: Path, rel: str, rest: str) -> None:
         raise GateuiError(f"{rel}::{rest}: {rel} has no test or class named {name}")
 
 
-def _recorded_at(store: DepStore, env: str, repo_root: Path, rel: str) -> set[str]:
-    """The tests recorded against ``rel`` as it is on disk."""
+def _recorded_at(
+    store: DepStore, env: str, repo_root: Path, rel: str, known: dict[tuple[str, str], set[str]]
+) -> set[str]:
+    """The tests recorded against ``rel`` as it is on disk (asked once per file: ``known``)."""
     from gateui.core.selection.changes import file_blob
 
-    blob = file_blob(repo_root / rel)
-    return set() if blob is None else {nodeid for nodeid, _ in store.executed(env, rel, blob)}
+    if (env, rel) not in known:
+        blob = file_blob(repo_root / rel)
+        known[env, rel] = set() if blob is None else store.ran_against(env, rel, blob)
+    return known[env, rel]
 
 
 def _why_not(executed: dict[str, list[str]], recorded: bool, ran_now: list[str]) -> str:

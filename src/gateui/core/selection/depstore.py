@@ -518,6 +518,19 @@ class DepStore:
         for nodeid, key in rows:
             yield nodeid, lists[key]
 
+    def ran_against(self, env: str, file: str, blob: str) -> set[str]:
+        """The tests that ran against this file version (their node ids alone: nothing of
+        what they executed is decoded)."""
+        ids = self._ids_of(env, file, blob)
+        if ids is None:
+            return set()
+        rows = self._rows(
+            "SELECT n.text FROM executed e JOIN names n ON n.id = e.nodeid "
+            "WHERE e.env=? AND e.file=? AND e.blob=?",
+            ids,
+        )
+        return {nodeid for (nodeid,) in rows}
+
     def executed_everywhere(self, env: str) -> Iterator[tuple[str, str, list[str]]]:
         """(node id, file, functions executed) for every recording of ``env``: one query, for
         matching what tests executed against the names a change touched."""

@@ -387,9 +387,7 @@ class Selector:
         verified: dict[str, set[str]] = {}
         for rel in diffs:
             blob = self._current_blob(rel)
-            verified[rel] = (
-                set() if blob is None else {n for n, _ in self.store.executed(env, rel, blob)}
-            )
+            verified[rel] = set() if blob is None else self.store.ran_against(env, rel, blob)
         return verified
 
     def _function_level(
