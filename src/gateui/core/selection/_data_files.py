@@ -7,33 +7,34 @@ tests after the first use what was read), and a file read as pytest collects (a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from pathlib import PurePosixPath
 
 from gateui.core.selection.depstore import DepStore
 
 
 def kept_data_users(
-    store: DepStore, env: str, rel: str, readers: Sequence[str], test_files: Set[str]
-) -> Iterator[tuple[str, str, str]]:
-    """(node id, file, function): the tests that ran code beside ``rel`` (in its folder and
-    those above it, not tests) that one of its recorded ``readers`` ran. What reads a file once
-    and keeps it (python-dateutil's zoneinfo tarball, read for the first test that asks for a
-    zone) serves the later tests from that code, without reading the file."""
-    folders = {str(folder) for folder in PurePosixPath(rel).parents}
-    beside = {
-        (file, function)
-        for nodeid in readers
-        for file, functions in store.executed_by(env, nodeid).items()
-        if str(PurePosixPath(file).parent) in folders and file not in test_files
-        for function in functions
-    }
+    store: DepStore, env: str, readers: Mapping[str, Sequence[str]], test_files: Set[str]
+) -> Iterator[tuple[str, str, str, str]]:
+    """(node id, file, function, data file): the tests that ran code beside a changed data file
+    (in its folder and those above it, not tests) that one of its recorded ``readers`` ran. What
+    reads a file once and keeps it (python-dateutil's zoneinfo tarball, read for the first test
+    that asks for a zone) serves the later tests from that code, without reading the file. One
+    pass over the recordings, however many data files changed."""
+    beside: dict[tuple[str, str], str] = {}
+    for rel, tests in readers.items():
+        folders = {str(folder) for folder in PurePosixPath(rel).parents}
+        for nodeid in tests:
+            for file, functions in store.executed_by(env, nodeid).items():
+                if str(PurePosixPath(file).parent) in folders and file not in test_files:
+                    for function in functions:
+                        beside.setdefault((file, function), rel)
     if not beside:
         return
     for nodeid, file, functions in store.executed_everywhere(env):
         hit = next((f for f in functions if (file, f) in beside), None)
         if hit is not None:
-            yield nodeid, file, hit
+            yield nodeid, file, hit, beside[file, hit]
 
 
 def nearest_tests(test_files: Iterable[str], project_rel: str, rel: str) -> tuple[str, list[str]]:

@@ -332,6 +332,8 @@ class Selector:
         recorded_files = {rel for rel, _ in versions}
         behaviour_changed: set[str] = set()
         """Recorded Python files whose code changed (not only comments, docstrings, layout)."""
+        data_readers: dict[str, list[str]] = {}
+        """Changed data files → the tests recorded reading them."""
         for rel, blob in versions:
             current_blob = self._current_blob(rel)
             if same_version(blob, current_blob):
@@ -347,11 +349,11 @@ class Selector:
                 readers = [n for n in self.store.readers(env, rel, blob) if n.startswith(prefix)]
                 for nodeid in readers:
                     chosen.add("nodeid", nodeid, f"read {rel} ({_verb(current_blob)})")
-                for nodeid, file, ran in kept_data_users(self.store, env, rel, readers, test_files):
-                    if nodeid.startswith(prefix):
-                        module = self.graph.module_name(file)
-                        reason = f"ran {module}.{ran}, which read {rel} (changed)"
-                        chosen.add("nodeid", nodeid, reason)
+                data_readers.setdefault(rel, []).extend(readers)
+        for nodeid, file, ran, rel in kept_data_users(self.store, env, data_readers, test_files):
+            if nodeid.startswith(prefix):
+                module = self.graph.module_name(file)
+                chosen.add("nodeid", nodeid, f"ran {module}.{ran}, which read {rel} (changed)")
         selection.changed |= changed
         # 2. Changed Python files no recording ran against: compare with the base commit.
         for rel in sorted(changed):
