@@ -278,6 +278,12 @@ def _item_location(item: Any) -> tuple[str, int | None]:
     return _location(item.location)
 
 
+def _skip_reason(report: Any) -> str:
+    """A skip's reason, as pytest keeps it: the last of a (path, line, reason) longrepr."""
+    longrepr = report.longrepr
+    return str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+
+
 def _report_text(report: Any) -> str:
     try:
         return _tail(str(report.longreprtext))
@@ -339,8 +345,7 @@ class _TestState:
             self.longrepr += _report_text(report)
         elif report.skipped and self.outcome == "passed":
             self.outcome = "skipped"
-            if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
-                self.longrepr = str(report.longrepr[2])
+            self.longrepr = _skip_reason(report) or self.longrepr
         if getattr(report, "sections", None):
             # Captured output lives in the report's sections; most tests print nothing, and
             # each of these three properties walks them.
@@ -444,8 +449,6 @@ class GateuiEventPlugin:
         elif report.skipped and not self.config.option.collectonly:
             # A module skipped as it is collected (importorskip, pytest.skip at module level):
             # pytest counts it as one skipped, and so does gateui, as a result named by it.
-            longrepr = report.longrepr
-            reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
             self.channel.send(
                 {
                     "e": "test",
@@ -454,7 +457,7 @@ class GateuiEventPlugin:
                     "line": None,
                     "outcome": "skipped",
                     "duration_s": 0.0,
-                    "longrepr": str(reason) or _report_text(report),
+                    "longrepr": _skip_reason(report) or _report_text(report),
                 }
             )
 
