@@ -238,9 +238,6 @@ class ModuleLevel:
             self._wanted(item, unit, wanted)
         if wanted.reads or wanted.members or wanted.held or wanted.definitions or wanted.fixtures:
             self._match(store, env, prefix, wanted, result)
-        # A test's first reason is the one it is shown with: running the changed definition
-        # says more than reading a name bound from it.
-        result.entries.sort(key=lambda entry: not entry[2].startswith("executed "))
         return result
 
     def _unit(self, item: Touched) -> Unit | None:
@@ -345,6 +342,9 @@ class ModuleLevel:
         holds: dict[str, dict[tuple[str, str], tuple[str, str]]] = {}
         hands: dict[str, dict[tuple[str, str], tuple[str, str]]] = {}
         member_reads: dict[str, list[Touched]] = {}
+        # A test's first reason is the one it is shown with: running the changed definition
+        # says more than reading a name bound from it, so what reads come after.
+        by_reads: list[tuple[str, str, str]] = []
         for nodeid, rel, functions in store.executed_everywhere(env):
             if not nodeid.startswith(prefix):
                 continue
@@ -352,7 +352,7 @@ class ModuleLevel:
             for function in functions:
                 read = reads.get(function)
                 if read is not None:
-                    self._readers(nodeid, rel, read, words, wanted.reads, result)
+                    self._readers(nodeid, rel, read, words, wanted.reads, by_reads)
                     for word in read.attributes & wanted.members.keys():
                         member_reads.setdefault(nodeid, []).extend(wanted.members[word])
                 for found, table in ((holders, holds), (in_hand, hands)):
@@ -375,14 +375,15 @@ class ModuleLevel:
             held = holds.get(nodeid, {})
             for item in items:
                 if _class_of(item) in held and self._observes(nodeid, item):
-                    result.entries.append(("nodeid", nodeid, self._reason(item)))
+                    by_reads.append(("nodeid", nodeid, self._reason(item)))
                     break
         for nodeid, held in hands.items():
             for item in wanted.held:
                 how = held.get(_class_of(item))
                 if how is not None and self._observes(nodeid, item):
-                    result.entries.append(("nodeid", nodeid, self._held_reason(item, how)))
+                    by_reads.append(("nodeid", nodeid, self._held_reason(item, how)))
                     break
+        result.entries.extend(by_reads)
 
     def _observes(self, nodeid: str, item: Touched) -> bool:
         """The test has not run against the edited file as it is now."""
@@ -415,7 +416,7 @@ class ModuleLevel:
         read: Reads,
         words: set[str],
         wanted: dict[str, list[tuple[Touched, str]]],
-        result: ModuleLevelResult,
+        found: list[tuple[str, str, str]],
     ) -> None:
         """A global read sees the name of its own module; an attribute read, any module's."""
         for word in words & (read.globals | read.attributes):
@@ -424,7 +425,7 @@ class ModuleLevel:
                     word in read.attributes and item not in self._global_only
                 )
                 if seen and self._observes(nodeid, item):
-                    result.entries.append(("nodeid", nodeid, self._reason(item)))
+                    found.append(("nodeid", nodeid, self._reason(item)))
                     break
 
     # -- spreading -------------------------------------------------------------------------
