@@ -103,7 +103,7 @@ def forget_warm_hint(repo: Path) -> None:
     """Remove the note of the last run's project (``core.running.warm_hint``): the next
     ``gateui run`` starts no warm process early, and starts cold, as a repository's first run
     does (it writes the note again)."""
-    (repo / ".gateui" / "warm" / "run-hint.json").unlink(missing_ok=True)
+    (repo / ".gateui" / "warm" / "run-hint.marshal").unlink(missing_ok=True)
 
 
 def forget_recordings(repo: Path) -> None:

@@ -90,7 +90,7 @@ def measure(
         for arm in arms if index % 2 == 0 else arms[::-1]:
             if arm == "gateui-cold":
                 forget_warm_hint(repo)
-            elif arm != "pytest" and not (repo / ".gateui" / "warm" / "run-hint.json").exists():
+            elif arm != "pytest" and not (repo / ".gateui" / "warm" / "run-hint.marshal").exists():
                 time_command(argv[arm], repo, env)  # untimed: leaves the note
             row[arm] = time_command(argv[arm], repo, env)
         row = {arm: row[arm] for arm in arms}

@@ -83,7 +83,7 @@ def test_a_running_non_daemon_thread_finishes_its_work(tmp_path: Path) -> None:
 def test_the_console_script_and_module_end_this_way() -> None:
     # The entry points installed for users: ``gateui`` and ``python -m gateui``.
     pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    assert 'gateui = "gateui.cli.main:entry"' in pyproject.read_text()
+    assert 'gateui = "gateui.cli.entry:entry"' in pyproject.read_text()
     result = subprocess.run(
         [sys.executable, "-m", "gateui", "--version"], capture_output=True, text=True, timeout=60
     )

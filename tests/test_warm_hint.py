@@ -6,16 +6,18 @@ the refusal depended on changes."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gateui.core.running.warm_hint import hint_path
+from gateui.core.running.warm_hint import hint_path, read
 from helpers import alive, init_repo, run_cli, throwaway_venv, write_repo
 
 pytestmark = [
@@ -36,6 +38,12 @@ def test_parent():
 def test_fails():
     assert 1 == 2
 """
+
+
+def note_of(repo: Path) -> dict[str, Any]:
+    note = read(repo)
+    assert note is not None, "no readable note of the last run"
+    return note
 
 
 def last_parent(record: Path) -> tuple[int, bool]:
@@ -70,7 +78,7 @@ def test_the_next_run_forks_from_a_warm_process_it_started_and_leaves_none(
     first = run_cli(["run", "--json"], repo, env)
     assert first.code == 1, first.stderr
     assert not last_parent(record)[1]  # no run before it: cold
-    assert json.loads(hint_path(repo).read_text())["project_root"] == str(repo)
+    assert note_of(repo)["project_root"] == str(repo)
     second = run_cli(["run", "--json"], repo, env)
     assert second.code == 1, second.stderr
     parent, warm = last_parent(record)
@@ -97,14 +105,14 @@ def test_a_run_of_another_project_starts_cold_and_stops_the_early_process(
     record = tmp_path / "parents"
     env = {"GATEUI_TEST_PARENTS": str(record)}
     assert run_cli(["run", "alpha"], repo, env).code == 1
-    assert json.loads(hint_path(repo).read_text())["project_root"] == str(repo / "alpha")
+    assert note_of(repo)["project_root"] == str(repo / "alpha")
     ran = run_cli(["run", "beta"], repo, env)
     assert ran.code == 1, ran.stderr
     assert not last_parent(record)[1]  # the early process was alpha's: beta's run is cold
     started = [line for line in warm_log(repo) if " warm process " in line]
     assert len(started) == 1 and str(repo / "alpha") in started[0]
     assert gone(int(started[0].split(" warm process ")[1].split()[0]))
-    assert json.loads(hint_path(repo).read_text())["project_root"] == str(repo / "beta")
+    assert note_of(repo)["project_root"] == str(repo / "beta")
     ran = run_cli(["run", "beta"], repo, env)
     assert ran.code == 1, ran.stderr
     assert last_parent(record)[1]
@@ -137,7 +145,7 @@ def test_a_refused_warm_process_is_not_started_early_again_until_its_reason_chan
         assert ran.code == 0, ran.stderr
     assert refusals() == 1
     assert "warm" not in ran.stdout + ran.stderr
-    assert "refused" in json.loads(hint_path(repo).read_text())
+    assert "refused" in note_of(repo)
     ran = run_cli(["run"], repo)
     assert ran.code == 0, ran.stderr
     assert refusals() == 1  # remembered: no warm process started for nothing
@@ -229,25 +237,32 @@ def test_a_module_only_a_plugin_imported_is_not_preloaded_for_runs_without_it(
     assert probe_run(with_plugin) == (True, True)
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        "{not json",
-        "[1, 2]",
-        '{"project_root": 1, "interpreter": "python", "env": {}}',
-        '{"project_root": "REPO", "interpreter": "PYTHON", "env": {"A": 1}}',
-        '{"project_root": "REPO", "interpreter": "PYTHON", "env": {}, "refused": [], "folders": 5}',
-    ],
-    ids=["not-json", "a-list", "wrong-type", "env-not-text", "folders-not-a-list"],
-)
+def damaged_notes(repo: str, python: str) -> dict[str, bytes]:
+    good = {"version": 1, "project_root": repo, "interpreter": python, "env": {}, "warm": True}
+    good["pyproject"] = [(f"{repo}/pyproject.toml", -1, -1)]
+    return {
+        "not-marshal": b"{not marshal",
+        "a-list": marshal.dumps([1, 2]),
+        "wrong-type": marshal.dumps({**good, "project_root": 1}),
+        "env-not-text": marshal.dumps({**good, "env": {"A": 1}}),
+        "refused-not-stamps": marshal.dumps({**good, "refused": 5}),
+        "another-version": marshal.dumps({**good, "version": 99}),
+    }
+
+
+@pytest.mark.parametrize("damage", list(damaged_notes("", "")))
 def test_a_damaged_note_of_the_last_run_is_ignored_and_replaced(
-    tmp_path: Path, content: str
+    tmp_path: Path, damage: str
 ) -> None:
     repo = init_repo(write_repo(tmp_path / "repo", {"test_a.py": "def test_a():\n    pass\n"}))
     note = hint_path(repo)
     note.parent.mkdir(parents=True, exist_ok=True)
-    note.write_text(content.replace("REPO", str(repo)).replace("PYTHON", sys.executable))
+    intact = {"version": 1, "project_root": str(repo), "interpreter": sys.executable, "env": {}}
+    note.write_bytes(marshal.dumps({**intact, "warm": True, "pyproject": []}))
+    assert read(repo) is not None  # what each damage below departs from
+    note.write_bytes(damaged_notes(str(repo), sys.executable)[damage])
+    assert read(repo) is None
     result = run_cli(["run"], repo)
     assert result.code == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert json.loads(note.read_text())["project_root"] == str(repo)
+    assert note_of(repo)["project_root"] == str(repo)

@@ -1,3 +1,3 @@
-from gateui.cli.main import entry
+from gateui.cli.entry import entry
 
 entry()

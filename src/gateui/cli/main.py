@@ -7,11 +7,11 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from gateui import __version__
+from gateui.cli.command_line import command_word
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
-from gateui.cli.process_exit import exit_now
 from gateui.cli.signals import unwind_on_termination
 from gateui.cli.stdout_guard import (
     OutputLost,
@@ -24,6 +24,8 @@ from gateui.core.common.errors import GateuiError
 
 if TYPE_CHECKING:
     import argparse
+
+    from gateui.core.running.warm_early import EarlyStart
 
 COMMAND_MODULES = {
     "discover": "gateui.cli.discover",
@@ -67,17 +69,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _command_word(argv: Sequence[str]) -> str | None:
-    """The command ``argv`` names (after any ``-C DIR``), when it is one of gateui's; None
-    otherwise (an option such as ``--help``, a path meaning ``tui``, a mistyped command)."""
-    start = 0
-    while start + 1 < len(argv) and argv[start] == "-C":
-        start += 2
-    if start < len(argv) and argv[start] in COMMAND_MODULES:
-        return argv[start]
-    return None
-
-
 def _default_to_tui(argv: list[str]) -> list[str]:
     """``gateui`` and ``gateui PATH`` mean ``gateui tui [PATH]``: a first word that is neither a
     command nor an option is the repository to open."""
@@ -109,12 +100,14 @@ def change_directory(args: argparse.Namespace) -> None:
             raise GateuiError(f"-C {folder}: {exc.strerror or exc}") from exc
 
 
-def entry() -> NoReturn:
-    """The ``gateui`` console script and ``python -m gateui``: ``main``, then out at once."""
-    exit_now(main())
-
-
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    early: EarlyStart | None = None,
+    early_tried: bool = False,
+) -> int:
+    """The command line ``argv``; its exit code. ``early``: the warm process the console entry
+    started before importing this module (``entry``), if it tried (``early_tried``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything after the first `--` goes to pytest untouched.
     extra: list[str] = []
@@ -123,14 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, extra = argv[:cut], argv[cut + 1 :]
     unwind_on_termination()
     argv = _default_to_tui(argv)
-    command = _command_word(argv)
+    command = command_word(argv)
     early_warm = None
     if command == "run":
         # Its warm process starts before anything else, argument parsing included: its start-up
         # overlaps all of gateui's own (``core.running.warm_hint``).
         from gateui.cli.run import early_warm as start_early_warm
 
-        early_warm = start_early_warm(argv)
+        early_warm = start_early_warm(argv, early, early_tried)
     try:
         parser = build_parser(command)
         args = parser.parse_args(argv)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 # Only what registering the command and starting its warm process need is imported here; the
 # rest comes in ``cmd_run``, once the warm process is starting beside it (``warm_hint``).
+from gateui.cli.command_line import run_folder
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from gateui.cli.report_options import add_report_options, report_args
 from gateui.cli.signals import Terminated, interruption
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from gateui.core.running.events import RunSummary
     from gateui.core.running.junit_writer import JunitWriter
     from gateui.core.running.warm import WarmPool
+    from gateui.core.running.warm_early import EarlyStart
     from gateui.core.selection.affected import AffectedPlan
     from gateui.core.selection.bookkeeping import Bookkeeping
 
@@ -92,28 +94,27 @@ def cmd_run(args: argparse.Namespace, extra: Sequence[str], out: TextIO) -> int:
         raise
 
 
-def early_warm(argv: Sequence[str]) -> WarmPool | None:
-    """For ``gateui [-C DIR]… run …``, before its arguments are even parsed: the warm process of
-    the project the repository's last run went to, starting now (``warm_hint``); the caller
-    closes it. None when there is none to start (``--help``, no repository found, no run before
-    this one). The folder is read from the ``-C`` options alone; where that reading is wrong,
-    the warm process is for another project, and the run simply starts cold."""
-    if any(a in ("-h", "--help") for a in argv):
-        return None
-    folder = Path.cwd()
-    options = iter(argv)
-    for arg in options:
-        if arg == "-C":
-            folder = folder / next(options, ".")
-        elif arg.startswith("-C"):
-            folder = folder / arg[2:]
-    from gateui.core.running.warm_hint import early_pool, guess_repo_root
+def early_warm(
+    argv: Sequence[str], early: EarlyStart | None = None, tried: bool = False
+) -> WarmPool | None:
+    """For ``gateui [-C DIR]… run …``, before its arguments are even parsed: a pool holding the
+    warm process of the project the repository's last run went to, starting now
+    (``warm_early``; ``early`` when the console entry started it already, having ``tried``).
+    The caller closes it. None when there is none to start (``--help``, no repository found, no
+    run before this one, its checks failed)."""
+    if not tried:
+        from gateui.core.running.warm_early import start_early
 
-    try:
-        repo_root = guess_repo_root(folder.resolve())
-    except OSError:
+        folder = run_folder(argv)
+        try:
+            early = None if folder is None else start_early(folder)
+        except OSError:
+            early = None
+    if early is None:
         return None
-    return None if repo_root is None else early_pool(repo_root)
+    from gateui.core.running.warm_hint import adopt
+
+    return adopt(early)
 
 
 def unfinished_summary(exc: BaseException) -> RunSummary:

@@ -29,17 +29,29 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from gateui.core.running import _guard
+from gateui.core.running.guard_spawn import (
+    RUN_TOKEN_VARIABLE as RUN_TOKEN_VARIABLE,
+)
+from gateui.core.running.guard_spawn import (
+    TERMINATE_GRACE_S as TERMINATE_GRACE_S,
+)
+from gateui.core.running.guard_spawn import (
+    guard_argv,
+    read_guard_report,
+)
+from gateui.core.running.guard_spawn import (
+    new_run_token as new_run_token,
+)
+from gateui.core.running.guard_spawn import (
+    run_environment as run_environment,
+)
 
 OUTPUT_TAIL_LINES = 60
-TERMINATE_GRACE_S = 2.0
-"""How long a cancelled child gets to stop on SIGTERM before its group is killed outright."""
 GUARD_MARGIN_S = 2.0
 """How much longer than the grace gateui waits for a cancelled guard to clean up."""
 PIPE_GRACE_S = 1.0
 """How long the pipes of an exited child are still read: a process that escaped the guard and
 holds them never keeps a run open."""
-RUN_TOKEN_VARIABLE = _guard.TOKEN_VARIABLE
-GUARD_FILE = Path(_guard.__file__)
 
 
 class ChildHandle(Protocol):
@@ -55,14 +67,6 @@ class ChildHandle(Protocol):
     def poll(self) -> int | None: ...
 
     def wait(self, timeout: float | None = None) -> int: ...
-
-
-def run_environment(env: Mapping[str, str], token: str) -> dict[str, str]:
-    """``env`` with ``token`` added to the run tokens (a run inside a run keeps the outer one)."""
-    tagged = dict(env)
-    outer = tagged.get(RUN_TOKEN_VARIABLE, "").split()
-    tagged[RUN_TOKEN_VARIABLE] = " ".join([*outer, token])
-    return tagged
 
 
 class _Spawner:
@@ -125,23 +129,10 @@ def launch(
     Raises ``OSError`` as ``subprocess.Popen`` does when the command cannot be started (a
     ``FileNotFoundError`` for a program that does not exist)."""
     status_read, status_write = os.pipe()
-    guard_argv = [
-        sys.executable,
-        "-I",
-        "-S",
-        str(GUARD_FILE),
-        str(status_write),
-        str(TERMINATE_GRACE_S),
-        str(os.getpid()),
-        token,
-        ",".join(str(fd) for fd in pass_fds),
-        "--",
-        *argv,
-    ]
 
     def start() -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            guard_argv,
+            [sys.executable, "-I", "-S", *guard_argv(status_write, token, pass_fds, argv)],
             cwd=cwd,
             env=run_environment(env, token),
             stdin=subprocess.DEVNULL,
@@ -158,21 +149,13 @@ def launch(
         raise
     finally:
         os.close(status_write)
-    with os.fdopen(status_read, "rb") as status:
-        answer = status.read().decode(errors="replace").split(" ", 2)
-    if answer[0].strip() == "ok":
+    problem = read_guard_report(status_read, argv[0])
+    if problem is None:
         return proc
     proc.wait()
     if proc.stdout is not None:
         proc.stdout.close()
-    if answer[0] == "error" and len(answer) == 3:
-        code = int(answer[1])
-        raise OSError(code, answer[2].strip(), argv[0]) if code else OSError(answer[2].strip())
-    raise OSError(f"{argv[0]}: the process guard could not start it")
-
-
-def new_run_token() -> str:
-    return f"{os.getpid()}-{os.urandom(8).hex()}"  # as secrets.token_hex(8), without secrets
+    raise problem
 
 
 def kill_tagged(token: str) -> None:

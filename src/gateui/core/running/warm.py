@@ -35,42 +35,38 @@ with the warm process's memory, in ``.gateui/warm.log``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import select
 import socket
 import struct
-import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from gateui.core.common.bounded_log import append_line
 from gateui.core.common.paths import STATE_DIR
+from gateui.core.running import warm_early
 from gateui.core.running._warm_checks import CONFIG_FILES as CONFIG_FILES
 from gateui.core.running._warm_checks import config_files as config_files
 from gateui.core.running._warm_checks import mtimes as mtimes
-from gateui.core.running._warm_checks import plugin_switches
-from gateui.core.running._warm_checks import warm_enabled as warm_enabled
-from gateui.core.running.injected import CHANNEL_ENV, KEY_ENV, PLUGIN_DIR
-from gateui.core.running.process_group import (
-    kill_tagged,
-    launch,
-    new_run_token,
-    stop_guard,
+from gateui.core.running._warm_process import (
+    WarmServer,
+    abandon,
+    fingerprint_env,
 )
+from gateui.core.running._warm_process import (
+    rss_mb as rss_mb,
+)
+from gateui.core.running.injected import CHANNEL_ENV, KEY_ENV
+from gateui.core.running.warm_early import EarlyStart, server_environment
+from gateui.core.running.warm_early import warm_enabled as warm_enabled
 
-SERVER_FILE = Path(__file__).resolve().parents[2] / "warm_server" / "gateui_warm.py"
 MODULES_ENV = "GATEUI_WARM_MODULES"
 """``REPO_ROOT<os.pathsep>FILE``: the event plugin writes the third-party modules the session
 imported to FILE (modules outside REPO_ROOT, or in a site-packages folder)."""
 MAX_RSS_MB = 2048
 """A warm process bigger than this is stopped and the runs start cold: memory stays bounded."""
-READY_TIMEOUT_S = 300.0
 SINGLE_RUN_WAIT_S = 60.0
 """How long a single ``gateui run`` waits for the warm process it started early to be ready
 before it starts its run cold (a cold start would do the same imports again)."""
@@ -82,219 +78,11 @@ def warm_supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
 
 
-def _server_environment(base: Mapping[str, str]) -> dict[str, str]:
-    """The warm process's environment: the runs' own, without anything that is per run."""
-    env = {k: v for k, v in base.items() if not k.startswith("GATEUI_")}
-    existing = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(PLUGIN_DIR) + (os.pathsep + existing if existing else "")
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
-
-
-TERMINAL_VARIABLES = frozenset(
-    {
-        "_",
-        "PWD",
-        "OLDPWD",
-        "SHLVL",
-        "TERM",
-        "TERM_PROGRAM",
-        "TERM_PROGRAM_VERSION",
-        "TERM_SESSION_ID",
-        "COLORTERM",
-        "COLUMNS",
-        "LINES",
-        "TMUX",
-        "TMUX_PANE",
-        "STY",
-        "WINDOW",
-        "WINDOWID",
-        "VTE_VERSION",
-        "SSH_TTY",
-        "SSH_CLIENT",
-        "SSH_CONNECTION",
-        "GPG_TTY",
-    }
-)
-"""What differs between two terminals of one user and no library reads at import: a ``gateui run``
-in another terminal may use the warm process watch mode started. (Every run gets its own whole
-environment anyway; this only decides which preloaded modules can be shared.)"""
-
-
-def _fingerprint_env(env: Mapping[str, str]) -> str:
-    kept = ((k, v) for k, v in env.items() if k not in TERMINAL_VARIABLES)
-    text = "\0".join(f"{k}={v}" for k, v in sorted(kept))
-    return hashlib.sha256(text.encode(errors="replace")).hexdigest()
-
-
-def listen_name(project_root: Path, interpreter: Path) -> str:
-    """The abstract socket a project's warm process takes runs from other gateui processes on."""
-    key = f"{os.getuid()}\0{project_root}\0{interpreter}"
-    return "gateui-warm-" + hashlib.sha256(key.encode()).hexdigest()[:24]
-
-
 def _peer(sock: socket.socket) -> tuple[int, int]:
     """(pid, uid) of the process that listens at the other end of ``sock``."""
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     pid, uid, _ = struct.unpack("3i", creds)
     return pid, uid
-
-
-def rss_mb(pid: int) -> float | None:
-    """A process's resident memory (Linux), or None when it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-class WarmServer:
-    """One warm process (under a guard) and the control socket runs are handed over on."""
-
-    def __init__(
-        self,
-        interpreter: Path,
-        project_root: Path,
-        env: dict[str, str],
-        modules_file: Path,
-        launched: Callable[[WarmServer], None] | None = None,
-        shared: bool = True,
-    ) -> None:
-        """Starts the warm process and waits for its preload; ``launched`` is told as soon as
-        the process runs, before that wait (from which ``abort_start`` can free it). Not
-        ``shared``: it takes no runs from other gateui processes (it is for one run only)."""
-        self.interpreter = interpreter
-        self.project_root = project_root
-        self.env_key = _fingerprint_env(env)
-        self.modules = _read_modules(modules_file)
-        self.token = new_run_token()
-        self.listen_name = listen_name(project_root, interpreter) if shared else ""
-        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._lock = threading.Lock()
-        try:
-            self.proc = launch(
-                [
-                    str(interpreter),
-                    str(SERVER_FILE),
-                    str(theirs.fileno()),
-                    str(modules_file),
-                    self.listen_name,
-                ],
-                cwd=project_root,
-                env=env,
-                token=self.token,
-                stdout=subprocess.PIPE,
-                pass_fds=(theirs.fileno(),),
-            )
-        finally:
-            theirs.close()
-        if launched is not None:
-            launched(self)
-        self.report = self._read_report()
-        self.pid = int(self.report.get("pid") or 0)
-        self.path_stamps = mtimes(self.site_folders())
-        self.config_stamps = mtimes(config_files(project_root))
-
-    def announcement(self) -> dict[str, Any]:
-        """What another gateui checks before it hands this process a run (``WarmPool._attach``)."""
-        return {
-            "pid": self.pid,
-            "name": self.report.get("listening") or "",
-            "env_key": self.env_key,
-            "path_stamps": self.path_stamps,
-            "config_stamps": self.config_stamps,
-        }
-
-    def _read_report(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        data = b""
-        while b"\n" not in data and time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                break
-            data += chunk
-        try:
-            report = json.loads(data.split(b"\n", 1)[0] or b"{}")
-        except ValueError:
-            report = {}
-        if not isinstance(report, dict):
-            report = {}
-        if not report.get("ready") and not report.get("unsafe"):
-            report["unsafe"] = "the warm process did not start" + (
-                f" ({data.decode(errors='replace').strip()[:200]})" if data.strip() else ""
-            )
-        return report
-
-    @property
-    def ready(self) -> bool:
-        return bool(self.report.get("ready")) and self.proc.poll() is None
-
-    def site_folders(self) -> list[Path]:
-        """The warm process's import path outside the project: installs show in their mtimes."""
-        folders = []
-        for entry in self.report.get("path", []):
-            path = Path(entry)
-            if path.is_dir() and not path.is_relative_to(self.project_root):
-                folders.append(path)
-        return folders
-
-    def stale_because(self, env_key: str, modules_file: Path) -> str:
-        """Why this process no longer matches the project (empty: it still does)."""
-        if self.proc.poll() is not None:
-            return "the warm process exited"
-        if env_key != self.env_key:
-            return "the environment variables changed"
-        if mtimes(self.site_folders()) != self.path_stamps:
-            return "the installed packages changed"
-        if mtimes(config_files(self.project_root)) != self.config_stamps:
-            return "the pytest configuration changed"
-        if set(_read_modules(modules_file)) - set(self.modules):
-            return "the tests import modules it has not loaded"
-        return ""
-
-    def hand_over(self) -> socket.socket:
-        """A socket for one run's client; the warm process has the other end."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            with self._lock:
-                socket.send_fds(self._control, [b"r"], [theirs.fileno()])
-        except OSError:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        return ours
-
-    def drain(self) -> None:
-        """Take no new runs, exit once the runs in flight end (it is being replaced)."""
-        with contextlib.suppress(OSError), self._lock:
-            self._control.send(b"d")
-
-    def abort_start(self) -> None:
-        """End a warm process still preloading (its gateui is closing): the wait for its report
-        in ``__init__`` then ends at once, on the closed pipe, instead of after the preload.
-        ``stop`` still follows, from the thread that started it."""
-        stop_guard(self.proc)
-        kill_tagged(self.token)
-
-    def stop(self) -> None:
-        """Close the control socket (the warm process kills its runs and exits), stop the guard."""
-        with contextlib.suppress(OSError):
-            self._control.close()
-        proc = self.proc
-        stop_guard(proc)
-        if proc.stdout is not None:
-            proc.stdout.close()
-        kill_tagged(self.token)
 
 
 class _Refusal:
@@ -322,12 +110,16 @@ class _Refusal:
         return env_key == self.env_key and self._stamps(modules_file) == self.stamps
 
 
-def _read_modules(path: Path) -> tuple[str, ...]:
-    try:
-        names = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    return tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
+def modules_file(
+    repo_root: Path, project_root: Path, interpreter: Path, env: Mapping[str, str]
+) -> Path:
+    """``warm_early.modules_file``, as a path."""
+    return Path(warm_early.modules_file(str(repo_root), str(project_root), str(interpreter), env))
+
+
+def up_file(repo_root: Path, project_root: Path, interpreter: Path) -> Path:
+    """``warm_early.up_file``, as a path."""
+    return Path(warm_early.up_file(str(repo_root), str(project_root), str(interpreter)))
 
 
 class WarmPool:
@@ -376,22 +168,11 @@ class WarmPool:
             self.enabled = False
 
     # -- for the runners -------------------------------------------------------------------
-    def _state_file(self, project_root: Path, interpreter: Path, suffix: str, *more: str) -> Path:
-        text = "\0".join([str(project_root), str(interpreter), *more])
-        key = hashlib.sha256(text.encode()).hexdigest()[:16]
-        return self.repo_root / STATE_DIR / "warm" / f"{key}{suffix}"
-
     def modules_file(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> Path:
-        """The modules to preload for runs of the project in ``env``: one list per set of
-        ``plugin_switches``, so that a plugin turned off for a while is not preloaded with
-        everything it imported (the list is a union over runs)."""
-        switches = plugin_switches(env)
-        more = (switches,) if switches else ()
-        return self._state_file(project_root, interpreter, ".json", *more)
+        return modules_file(self.repo_root, project_root, interpreter, env)
 
     def up_file(self, project_root: Path, interpreter: Path) -> Path:
-        """Where the project's warm process is announced to other gateui processes while up."""
-        return self._state_file(project_root, interpreter, ".up.json")
+        return up_file(self.repo_root, project_root, interpreter)
 
     def record_env(
         self, project_root: Path, interpreter: Path, env: Mapping[str, str]
@@ -423,27 +204,41 @@ class WarmPool:
             self._log(f"hand-over failed ({exc}): the run starts cold")
             return None
 
-    def prepare(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> None:
+    def prepare(
+        self,
+        project_root: Path,
+        interpreter: Path,
+        env: Mapping[str, str],
+        early: EarlyStart | None = None,
+    ) -> None:
         """(Re)start the project's warm process in the background if it no longer matches (after
         a run that imported new modules), so that the next run does not wait for it. A
-        ``single_run`` pool prepares once, before its run asks."""
-        if not self.enabled or self._closed or self.attach_only:
+        ``single_run`` pool prepares once, before its run asks. ``early``: the warm process
+        ``warm_early`` started for these arguments (it checked ``[tool.gateui] warm``), taken
+        over instead of starting one, or stopped when it cannot be."""
+        unusable = not self.enabled or self._closed or self.attach_only
+        if unusable or (self.single_run and (self._requested or self._prepared)):
+            abandon(early)
             return
-        if self.single_run and (self._requested or self._prepared):
-            return
-        if not warm_enabled(project_root):
+        if early is None and not warm_enabled(project_root):
             return
         self._prepared.add((project_root, interpreter))
         threading.Thread(
             target=self._prepare,
-            args=(project_root, interpreter, dict(env)),
+            args=(project_root, interpreter, dict(env), early),
             name="gateui-warm-prepare",
             daemon=True,
         ).start()
 
-    def _prepare(self, project_root: Path, interpreter: Path, env: Mapping[str, str]) -> None:
+    def _prepare(
+        self,
+        project_root: Path,
+        interpreter: Path,
+        env: Mapping[str, str],
+        early: EarlyStart | None,
+    ) -> None:
         try:
-            self.server(project_root, interpreter, env)
+            self.server(project_root, interpreter, env, early)
         finally:
             self._prepare_done.set()
 
@@ -462,14 +257,39 @@ class WarmPool:
         return self._hand_over(self.server(project_root, interpreter, env))
 
     def server(
-        self, project_root: Path, interpreter: Path, env: Mapping[str, str]
+        self,
+        project_root: Path,
+        interpreter: Path,
+        env: Mapping[str, str],
+        early: EarlyStart | None = None,
     ) -> WarmServer | None:
         """The project's warm process, (re)started when it no longer matches; None if it cannot
-        be used (said once)."""
+        be used (said once). ``early`` (``prepare``) is used for the start, if one is needed
+        and it was started for the same environment and modules; otherwise it is stopped."""
         key = (project_root, interpreter)
-        server_env = _server_environment({k: v for k, v in env.items() if k not in _PER_RUN})
-        env_key = _fingerprint_env(server_env)
+        server_env = server_environment({k: v for k, v in env.items() if k not in _PER_RUN})
+        env_key = fingerprint_env(server_env)
         modules_file = self.modules_file(project_root, interpreter, env)
+        if early is not None and (
+            early.server_env != server_env or early.modules_file != str(modules_file)
+        ):
+            abandon(early)
+            early = None
+        try:
+            return self._server(key, server_env, env_key, modules_file, early)
+        finally:
+            if early is not None and not early.taken:
+                abandon(early)
+
+    def _server(
+        self,
+        key: tuple[Path, Path],
+        server_env: dict[str, str],
+        env_key: str,
+        modules_file: Path,
+        early: EarlyStart | None,
+    ) -> WarmServer | None:
+        project_root = key[0]
         with self._lock:
             if self._closed:
                 return None
@@ -493,7 +313,7 @@ class WarmPool:
                 refused = self._refused.get(key)
                 if refused is not None and refused.holds(env_key, modules_file):
                     return None
-                started = self._start(key, server_env, modules_file)
+                started = self._start(key, server_env, modules_file, early)
                 if isinstance(started, _Refusal):
                     self._refused[key] = started
                     return None
@@ -512,7 +332,11 @@ class WarmPool:
             return server
 
     def _start(
-        self, key: tuple[Path, Path], env: dict[str, str], modules_file: Path
+        self,
+        key: tuple[Path, Path],
+        env: dict[str, str],
+        modules_file: Path,
+        early: EarlyStart | None = None,
     ) -> WarmServer | _Refusal:
         project_root, interpreter = key
         try:
@@ -524,12 +348,13 @@ class WarmPool:
                 self._launched,
                 # A run of another gateui handed to it would end with this one's run.
                 shared=not self.single_run,
+                early=early,
             )
         except OSError as exc:
             self._say(
                 f"cannot start a warm test process for {project_root} ({exc}): runs start cold"
             )
-            return _Refusal(None, modules_file, _fingerprint_env(env), project_root)
+            return _Refusal(None, modules_file, fingerprint_env(env), project_root)
         finally:
             # Starts happen one at a time (under the pool's lock): this one's entry, if any.
             with self._starting_lock:
@@ -601,9 +426,9 @@ class WarmPool:
             env_key = str(up["env_key"])
         except (OSError, ValueError, KeyError, TypeError):
             return None  # none is up (the normal case): nothing to say
-        server_env = _server_environment({k: v for k, v in env.items() if k not in _PER_RUN})
+        server_env = server_environment({k: v for k, v in env.items() if k not in _PER_RUN})
         why = ""
-        if env_key != _fingerprint_env(server_env):
+        if env_key != fingerprint_env(server_env):
             why = "its environment variables differ from this run's"
         elif list(mtimes([Path(str(p[0])) for p in path_stamps])) != path_stamps:
             why = "the installed packages changed since it started"
