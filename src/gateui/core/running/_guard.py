@@ -98,6 +98,13 @@ def start_command(command: list[str], passed: tuple[int, ...]) -> int:
             os.write(error_write, b"0 the command could not be started")
         os._exit(255)
     os.close(error_write)
+    return started(pid, error_read, command[0])
+
+
+def started(pid: int, error_read: int, program: str) -> int:
+    """``pid``, forked to start ``program``, once it has: its error pipe (``error_read``, whose
+    other end the child closes by starting) ended without a word; ``OSError`` with what it wrote
+    there otherwise, once it is reaped."""
     answer = b""
     while True:
         try:
@@ -113,7 +120,7 @@ def start_command(command: list[str], passed: tuple[int, ...]) -> int:
     os.waitpid(pid, 0)
     code_text, _, message = answer.decode(errors="replace").partition(" ")
     code = int(code_text) if code_text.isdigit() else 0
-    raise OSError(code, message, command[0]) if code else OSError(message)
+    raise OSError(code, message, program) if code else OSError(message)
 
 
 def scan_processes(token: str) -> tuple[dict[int, int], set[int]]:

@@ -171,24 +171,11 @@ def fork_guard(
         finally:
             os._exit(255)  # main leaves through os._exit; an exception must not return here
     os.close(error_write)
-    answer = b""
-    while chunk := _read(error_read):
-        answer += chunk
-    os.close(error_read)
-    if not answer:
-        return pid
-    os.waitpid(pid, 0)
-    code_text, _, message = answer.decode(errors="replace").partition(" ")
-    code = int(code_text) if code_text.isdigit() else 0
-    raise OSError(code, message, GUARD_FILE) if code else OSError(message)
+    # Imported only now, in the parent: the guard is already on its way (its imports are off
+    # the path the run waits on).
+    from gateui.core.running import _guard
 
-
-def _read(fd: int) -> bytes:
-    while True:
-        try:
-            return os.read(fd, 4096)
-        except InterruptedError:
-            continue
+    return _guard.started(pid, error_read, GUARD_FILE)
 
 
 def _close_all_but(kept: tuple[int, ...]) -> None:
