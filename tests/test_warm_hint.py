@@ -246,6 +246,7 @@ def damaged_notes(repo: str, python: str) -> dict[str, bytes]:
         "wrong-type": marshal.dumps({**good, "project_root": 1}),
         "env-not-text": marshal.dumps({**good, "env": {"A": 1}}),
         "refused-not-stamps": marshal.dumps({**good, "refused": 5}),
+        "no-pyproject-stamp": marshal.dumps({**good, "pyproject": []}),
         "another-version": marshal.dumps({**good, "version": 99}),
     }
 
@@ -258,7 +259,8 @@ def test_a_damaged_note_of_the_last_run_is_ignored_and_replaced(
     note = hint_path(repo)
     note.parent.mkdir(parents=True, exist_ok=True)
     intact = {"version": 1, "project_root": str(repo), "interpreter": sys.executable, "env": {}}
-    note.write_bytes(marshal.dumps({**intact, "warm": True, "pyproject": []}))
+    stamp = [(str(repo / "pyproject.toml"), -1, -1)]
+    note.write_bytes(marshal.dumps({**intact, "warm": True, "pyproject": stamp}))
     assert read(repo) is not None  # what each damage below departs from
     note.write_bytes(damaged_notes(str(repo), sys.executable)[damage])
     assert read(repo) is None

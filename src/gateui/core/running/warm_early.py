@@ -39,7 +39,7 @@ from gateui.core.running.guard_spawn import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from typing import Any
+    from typing import Any, TypeGuard
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 PLUGIN_DIR = os.path.join(_PACKAGE, "pytest_plugin")
@@ -207,14 +207,17 @@ def read_hint(path: str) -> dict[str, Any] | None:
     env = hint.get("env")
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         return None
-    if not isinstance(hint.get("warm"), bool) or not _is_stamps(hint.get("pyproject")):
+    pyproject = hint.get("pyproject")
+    if not isinstance(hint.get("warm"), bool) or not _is_stamps(pyproject):
+        return None
+    if len(pyproject) != 1:  # the stamp of the one pyproject.toml the note's "warm" came from
         return None
     if "refused" in hint and not _is_stamps(hint["refused"]):
         return None
     return hint
 
 
-def _is_stamps(value: object) -> bool:
+def _is_stamps(value: object) -> TypeGuard[list[Stamp]]:
     return isinstance(value, list) and all(
         isinstance(s, tuple) and len(s) == 3 and isinstance(s[0], str) for s in value
     )
