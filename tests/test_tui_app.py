@@ -241,6 +241,30 @@ def test_pytests_warnings_are_counted_and_each_kind_logged_once(tmp_path: Path) 
     drive(GateuiApp(repo), scenario)
 
 
+def test_a_warning_raised_at_collection_is_logged_with_its_place_in_the_repository(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_imported.py").write_text(
+        "import warnings\n\n"
+        "warnings.warn('set at import', UserWarning)\n\n\n"
+        "def test_a():\n"
+        "    pass\n"
+    )
+    repo = init_repo(tmp_path)
+
+    async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
+        await discovered(app, pilot)
+        await pilot.press("a")
+        await run_finished(app, pilot)
+        logged = [m for m in app.messages if "UserWarning" in m]
+        # No test raised it: it is named by its place, as pytest's summary names it.
+        assert logged == ["warning in tests/test_imported.py:3: UserWarning: set at import"]
+
+    drive(GateuiApp(repo), scenario)
+
+
 def test_filter_enter_detail_and_escape(sample_repo: Callable[[str], Path]) -> None:
     repo = sample_repo("demo")
 

@@ -6,6 +6,7 @@ imports the other.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
 
 MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "·", "not-reproduced": "◌"}
 """One symbol per step verdict (the TUI's gate screen uses the same)."""
+
+
+def source_place(path: str, line: int | None, base: str | os.PathLike[str]) -> str:
+    """``path:line`` as pytest shows a warning's place: the path relative to ``base`` (the CLI's
+    working folder, the TUI's repository) when it is inside it."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path, base)
+        path = path if relative.startswith("..") else relative
+    return path + (f":{line}" if line else "")
 
 
 def place_text(checked_in: str) -> str:

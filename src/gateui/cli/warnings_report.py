@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from gateui.core.running.events import WarningRaised
 from gateui.core.running.warning_kinds import WarningKind, WarningKinds
+from gateui.wording import source_place
 
 KINDS_SHOWN = 10
 MESSAGE_LINES = 8
@@ -52,10 +53,5 @@ class WarningsReport:
 
 
 def where(kind: WarningKind) -> str:
-    """``path:line``, the path relative to the current folder when it is inside it, as pytest
-    shows it."""
-    path = kind.path
-    if os.path.isabs(path):
-        relative = os.path.relpath(path)
-        path = path if relative.startswith("..") else relative
-    return path + (f":{kind.line}" if kind.line else "")
+    """``path:line``, the path relative to the current folder when it is inside it."""
+    return source_place(kind.path, kind.line, os.getcwd())

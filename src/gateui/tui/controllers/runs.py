@@ -46,7 +46,7 @@ from gateui.tui.controllers.discovery import DiscoveryController
 from gateui.tui.controllers.notes import LogNote
 from gateui.tui.model import Planned, RunTally, Scope, failed_in_scope, node_paths
 from gateui.tui.stream import EventBuffer
-from gateui.wording import describe_selection
+from gateui.wording import describe_selection, source_place
 
 DRAIN_INTERVAL_S = 0.05
 """At most this often the UI takes results from the run's buffer (coalescing bursts)."""
@@ -415,7 +415,7 @@ class RunController:
                 absorbed.notes.append(LogNote(text, "red", alert=True))
             elif isinstance(event, WarningRaised) and run.warning_kinds.add(event) is not None:
                 # Each distinct warning once a run, as pytest's summary has them.
-                where = event.nodeid or f"{event.path}:{event.line}"
+                where = event.nodeid or source_place(event.path, event.line, self.repo_root)
                 text = f"warning in {where}: {event.category}: {event.message}"
                 absorbed.notes.append(LogNote(text, "yellow"))
             elif isinstance(event, RunSummary):
