@@ -214,6 +214,33 @@ def test_the_plugin_skips_recording_only_the_listed_tests_of_a_whole_list(
     assert plugin_run(repo, b"") == {F: True, G: True}
 
 
+RECORDER_PROBE = """
+import os
+
+
+def pytest_sessionfinish(session):
+    recorder = session.config.pluginmanager.get_plugin("gateui-recorder")
+    with open(os.environ["RECORDER_PROBE"], "w") as handle:
+        handle.write("registered" if recorder is not None else "gone")
+"""
+
+
+def test_a_session_whose_tests_all_keep_their_recordings_drops_the_recorders_hooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the whole list there before the first test, a session that records nothing calls
+    none of the recorder's per-test hooks (each costs every test); one test to record keeps
+    them."""
+    repo = make_steps_repo(tmp_path / "repo", STEPS, TESTS)
+    (repo / "conftest.py").write_text(RECORDER_PROBE)
+    probe = tmp_path / "probe"
+    monkeypatch.setenv("RECORDER_PROBE", str(probe))
+    assert plugin_run(repo, f"{F}\n{G}\n.".encode()) == {F: False, G: False}
+    assert probe.read_text() == "gone"
+    assert plugin_run(repo, f"{F}\n.".encode()) == {F: False, G: True}
+    assert probe.read_text() == "registered"
+
+
 def test_a_run_forked_from_a_warm_process_records_again_only_what_the_edit_affects(
     repo: Path,
 ) -> None:

@@ -1293,10 +1293,19 @@ class _Recorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: Any) -> None:
+        if self.skip_fd is not None:
+            self._read_skip()
+        items = session.items
+        if items and self.skip and all(item.nodeid in self.skip for item in items):
+            # Every test keeps its recording (an unchanged tree, the usual run): this session
+            # records nothing, and the hooks below would only cost every test their calls. The
+            # audit hook stays (it cannot be removed); it returns at once with no window open.
+            session.config.pluginmanager.unregister(self)
+            return
         # unittest TestCases (setUp/tearDown included), doctests and other plugins' items do
         # not run through pytest_pyfunc_call: their window is the whole call phase. Only a
         # session that has some pays for that wrapper on every test.
-        if not all(_runs_through_pyfunc_call(item) for item in session.items):
+        if not all(_runs_through_pyfunc_call(item) for item in items):
             session.config.pluginmanager.register(_CallPhaseWindow(self), "gateui-call-window")
 
     @pytest.hookimpl(trylast=True)
