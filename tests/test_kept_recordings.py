@@ -23,6 +23,7 @@ import pytest
 
 from gateui.core.discovery.discover import load_projects
 from gateui.core.plan.run_plan import RunRequest, plan_run
+from gateui.core.running._record_skip import RecordSkipFeed
 from gateui.core.running.pytest_process import PytestProcess
 from gateui.core.running.warm import WarmPool
 from gateui.core.selection.bookkeeping import Bookkeeping
@@ -335,3 +336,38 @@ def test_a_kept_recording_still_selects_its_test_when_a_later_edit_breaks_it(
     result = cli(["run", "--affected", "--json"], repo)
     ran = {str(e["nodeid"]): str(e["outcome"]) for e in result.json_lines() if e["event"] == "test"}
     assert ran == {G: "failed"}
+
+
+class _ManyCurrent:
+    """Current recordings for 5,000 tests with long names (≈ 300 KB of list)."""
+
+    def prepare(self) -> None:
+        pass
+
+    def current(self, env: str) -> list[str]:
+        return [
+            f"tests/test_module_{i % 50:03d}.py::test_a_long_descriptive_name_{i:06d}"
+            for i in range(5000)
+        ]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_the_whole_list_of_thousands_of_tests_waits_in_the_pipe_for_the_plugin() -> None:
+    """The plugin reads the list without waiting, when collection ends: a list that did not fit in
+    the pipe came only as the first tests ran, and every test paid for the recorder's hooks."""
+    feed = RecordSkipFeed(_ManyCurrent())
+    reader = os.dup(feed.child_fd)  # the plugin's end, as pytest would hold it
+    try:
+        feed.started()
+        feed.session_started("env", "")
+        assert feed._thread is not None
+        feed._thread.join(timeout=30)  # against a hang only: nothing reads meanwhile
+        assert not feed._thread.is_alive()
+        data = b""
+        while chunk := os.read(reader, 1 << 20):
+            data += chunk
+    finally:
+        os.close(reader)
+        feed.close()
+    lines = data.decode().split("\n")
+    assert len(data) > 1 << 16 and lines[-1] == "." and len(lines) == 5001

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Collection
 from typing import Protocol
 
+from gateui.core.running.process_group import widen_pipe
+
 RECORD_SKIP_ENV = "GATEUI_RECORD_SKIP"
 """The plugin's name for the pipe (``fd:N``); its own copy lives in the plugin."""
 END = "."
@@ -39,6 +41,10 @@ class RecordSkipFeed:
     def __init__(self, kept: CurrentRecordings) -> None:
         self._kept = kept
         self.child_fd, self._write_fd = os.pipe()
+        # The whole list fits in the pipe, so that the plugin finds it complete when collection
+        # ends and leaves the recorder out of every test (a list of thousands of node ids is
+        # over the default 64 KiB, and the rest only came as the first tests ran).
+        widen_pipe(self._write_fd)
         self._env: str | None = None
         self._prefix = ""
         self._session = threading.Event()

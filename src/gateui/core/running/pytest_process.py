@@ -11,8 +11,6 @@ the TUI iterates it in a thread worker. ``cancel()`` may be called from any thre
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import re
 import selectors
@@ -48,6 +46,7 @@ from gateui.core.running.process_group import (
     GroupProcess,
     describe_exit,
     run_environment,
+    widen_pipe,
 )
 from gateui.core.running.tally import ResultCounts
 from gateui.core.running.warm import WarmPool
@@ -55,7 +54,6 @@ from gateui.core.running.warm import WarmPool
 _READ_SIZE = 1 << 16
 _OUTPUT_POLL_S = 0.05
 _EXIT_POLL_S = 0.1
-_OUTPUT_PIPE_SIZE = 1 << 20
 _PACE_S = 0.015
 """Once results stream, the event pipe is read at most this often: a burst of fast tests is
 read in one wake-up, and a result waits at most this long in the pipe."""
@@ -356,8 +354,8 @@ class PytestProcess(GroupProcess):
         The run ends when the process does: its pipes are read for ``PIPE_GRACE_S`` more, never
         waited on forever (a process that escaped the run may hold them open).
         """
-        _widen_pipe(output_fd)
-        _widen_pipe(event_fd)
+        widen_pipe(output_fd)  # a chatty test then waits for the next poll less often
+        widen_pipe(event_fd)
         os.set_blocking(output_fd, False)
         selector = selectors.DefaultSelector()
         selector.register(event_fd, selectors.EVENT_READ)
@@ -482,15 +480,6 @@ def _read_available(fd: int) -> tuple[bytes, bool]:
         if not chunk:
             return b"".join(chunks), False
         chunks.append(chunk)
-
-
-def _widen_pipe(fd: int) -> None:
-    # Linux only, and refused above /proc/sys/fs/pipe-max-size for unprivileged users: the
-    # default 64 KiB still works, a chatty test just waits for the next poll sooner.
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if set_size is not None:
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(fd, set_size, _OUTPUT_PIPE_SIZE)
 
 
 def _collect_env(collect_items: bool) -> dict[str, str]:
