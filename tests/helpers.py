@@ -8,6 +8,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -214,3 +215,38 @@ def write_repo(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (root / name).write_text(textwrap.dedent(text))
     return root
+
+
+SLOW_TEST = """
+import os, pathlib, time
+
+def test_slow():
+    pathlib.Path(os.environ["GATEUI_TEST_STARTED"]).write_text(str(os.getpid()))
+    time.sleep(600)
+"""
+"""A test that says it started (its pid in the file ``GATEUI_TEST_STARTED`` names), then
+runs until it is stopped."""
+
+
+def gateui_run_in_a_slow_test(tmp_path: Path) -> tuple[Path, subprocess.Popen[bytes], int]:
+    """``gateui run`` of a repository whose last run left the note of its project (so this run
+    starts its warm process early), stopped nowhere: the repository, the process, and the pid of
+    its test process, once that test has started."""
+    quick = {"test_slow.py": "def test_slow():\n    pass\n"}
+    repo = init_repo(write_repo(tmp_path / "repo", quick))
+    assert run_cli(["run"], repo).code == 0  # the note the next run starts from
+    (repo / "test_slow.py").write_text(SLOW_TEST)
+    started = tmp_path / "started"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateui", "run"],
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "GATEUI_TEST_STARTED": str(started)},
+    )
+    deadline = time.monotonic() + 120  # against a hang only
+    while not (started.exists() and started.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not started.exists():
+        proc.kill()
+        raise AssertionError("the slow test never started")
+    return repo, proc, int(started.read_text())

@@ -22,7 +22,7 @@ from gateui.tui.widgets.header import GateHeader
 from gateui.tui.widgets.results_table import ResultsTable
 from gateui.tui.widgets.run_status import Totals, totals_content
 from gateui.tui.widgets.scope_tree import ScopeTree
-from helpers import alive, init_repo
+from helpers import alive, init_repo, write_repo
 from tui_support import (
     FAILURE_TEXT,
     ScriptedChanges,
@@ -211,9 +211,14 @@ def test_r_runs_only_the_affected_tests_with_their_reasons(
     drive(GateuiApp(repo), scenario)
 
 
+async def run_all(app: GateuiApp, pilot: Pilot[int]) -> None:
+    await discovered(app, pilot)
+    await pilot.press("a")
+    await run_finished(app, pilot)
+
+
 def test_pytests_warnings_are_counted_and_each_kind_logged_once(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
-    (tmp_path / "test_old.py").write_text(
+    old = (
         "import warnings\n\n\n"
         "def old():\n"
         "    warnings.warn('old() is deprecated', DeprecationWarning, stacklevel=2)\n\n\n"
@@ -223,12 +228,10 @@ def test_pytests_warnings_are_counted_and_each_kind_logged_once(tmp_path: Path) 
         "def test_b():\n"
         "    pass\n"
     )
-    repo = init_repo(tmp_path)
+    repo = init_repo(write_repo(tmp_path, {"test_old.py": old}))
 
     async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
-        await discovered(app, pilot)
-        await pilot.press("a")
-        await run_finished(app, pilot)
+        await run_all(app, pilot)
         run = app.runs.current
         assert run is not None and run.tally.summary is not None
         assert run.tally.summary.pytest_warnings == 3
@@ -244,23 +247,17 @@ def test_pytests_warnings_are_counted_and_each_kind_logged_once(tmp_path: Path) 
 def test_a_warning_raised_at_collection_is_logged_with_its_place_in_the_repository(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_imported.py").write_text(
-        "import warnings\n\n"
-        "warnings.warn('set at import', UserWarning)\n\n\n"
-        "def test_a():\n"
-        "    pass\n"
+    imported = (
+        "import warnings\n\nwarnings.warn('set at import', UserWarning)\n\n\n"
+        "def test_a():\n    pass\n"
     )
-    repo = init_repo(tmp_path)
+    repo = init_repo(write_repo(tmp_path, {"test_imported.py": imported}))
 
     async def scenario(app: GateuiApp, pilot: Pilot[int]) -> None:
-        await discovered(app, pilot)
-        await pilot.press("a")
-        await run_finished(app, pilot)
+        await run_all(app, pilot)
         logged = [m for m in app.messages if "UserWarning" in m]
         # No test raised it: it is named by its place, as pytest's summary names it.
-        assert logged == ["warning in tests/test_imported.py:3: UserWarning: set at import"]
+        assert logged == ["warning in test_imported.py:3: UserWarning: set at import"]
 
     drive(GateuiApp(repo), scenario)
 

@@ -22,7 +22,7 @@ from gateui.core.common.paths import STATE_DIR
 from gateui.core.running import _guard, injected, warm_early
 from gateui.core.running.guard_spawn import RUN_TOKEN_VARIABLE
 from gateui.core.running.warm import modules_file
-from helpers import alive, init_repo, run_cli, write_repo
+from helpers import alive, gateui_run_in_a_slow_test, init_repo, run_cli, write_repo
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
@@ -219,15 +219,6 @@ def test_addopts_are_split_as_pytest_splits_them(addopts: str) -> None:
     assert warm_early._split_like_a_shell(addopts) == expected
 
 
-SLOW_TEST = """
-import os, pathlib, time
-
-def test_slow():
-    pathlib.Path(os.environ["GATEUI_TEST_STARTED"]).write_text(str(os.getpid()))
-    time.sleep(600)
-"""
-
-
 def children_of(pid: int) -> set[int]:
     found = set()
     for entry in os.listdir("/proc"):
@@ -247,24 +238,8 @@ def test_gateui_run_killed_outright_leaves_nothing_of_its_early_warm_process(
 ) -> None:
     """The guard forked from gateui dies with it (its parent-death signal is tied to gateui's
     main thread, which forked it), and takes the warm process and the run with it."""
-    repo = init_repo(
-        write_repo(tmp_path / "repo", {"test_slow.py": "def test_slow():\n    pass\n"})
-    )
-    assert run_cli(["run"], repo).code == 0  # the note the next run starts from
-    (repo / "test_slow.py").write_text(SLOW_TEST)
-    started = tmp_path / "started"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateui", "run"],
-        cwd=repo,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "GATEUI_TEST_STARTED": str(started)},
-    )
+    _, proc, test_process = gateui_run_in_a_slow_test(tmp_path)
     try:
-        deadline = time.monotonic() + 120  # against a hang only
-        while not started.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert started.exists()
-        test_process = int(started.read_text())
         guards = children_of(proc.pid)
         warm = {pid for guard in guards for pid in children_of(guard)}
         assert guards and warm  # gateui → forked guard → warm process (→ the run)

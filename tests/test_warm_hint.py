@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import marshal
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,7 +16,14 @@ from typing import Any
 import pytest
 
 from gateui.core.running.warm_hint import hint_path, read
-from helpers import alive, init_repo, run_cli, throwaway_venv, write_repo
+from helpers import (
+    alive,
+    gateui_run_in_a_slow_test,
+    init_repo,
+    run_cli,
+    throwaway_venv,
+    write_repo,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -168,29 +173,8 @@ def test_warm_false_starts_no_warm_process_early(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_run_leaves_no_early_warm_process(tmp_path: Path) -> None:
-    slow = (
-        "import os, pathlib, time\n\n"
-        "def test_slow():\n"
-        "    pathlib.Path(os.environ['GATEUI_TEST_STARTED']).touch()\n"
-        "    time.sleep(600)\n"
-    )
-    repo = init_repo(
-        write_repo(tmp_path / "repo", {"test_slow.py": "def test_slow():\n    pass\n"})
-    )
-    assert run_cli(["run"], repo).code == 0  # the hint for the next run
-    (repo / "test_slow.py").write_text(slow)
-    started = tmp_path / "started"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateui", "run"],
-        cwd=repo,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "GATEUI_TEST_STARTED": str(started)},
-    )
+    repo, proc, _ = gateui_run_in_a_slow_test(tmp_path)
     try:
-        deadline = time.monotonic() + 120  # against a hang only
-        while not started.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert started.exists()
         servers = [line for line in warm_log(repo) if " warm process " in line]
         assert len(servers) == 1
         server = int(servers[0].split(" warm process ")[1].split()[0])
