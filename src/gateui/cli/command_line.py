@@ -10,6 +10,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from gateui.core.running.warm_early import EarlyStart
+
 COMMANDS = ("discover", "run", "demo", "tui", "watch", "explain", "gate", "hook")
 """Every command word (``main.COMMAND_MODULES`` names their modules)."""
 
@@ -42,3 +44,18 @@ def run_folder(argv: Sequence[str]) -> str | None:
         elif arg.startswith("-C"):
             folder = os.path.join(folder, arg[2:])
     return folder
+
+
+def early_start(argv: Sequence[str]) -> EarlyStart | None:
+    """For ``gateui run``: the warm process of the project the repository's last run went to,
+    starting now (``core.running.warm_early``); None for another command, or where none starts.
+    A folder that is not there (the working one, or ``-C``'s) starts none: the run says so."""
+    try:
+        folder = run_folder(argv)
+        if folder is None:
+            return None
+        from gateui.core.running.warm_early import start_early
+
+        return start_early(folder)
+    except OSError:
+        return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from gateui.cli.command_line import run_folder
+from gateui.cli.command_line import early_start
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,16 +19,8 @@ if TYPE_CHECKING:
 
 def entry() -> NoReturn:
     argv = sys.argv[1:]
-    early = None
-    try:
-        folder = run_folder(argv)
-        if folder is not None:
-            from gateui.core.running.warm_early import start_early
-
-            early = start_early(folder)
-    except OSError:
-        folder = None  # a folder that is not there (the working one, or -C's): the run says so
+    early = early_start(argv)
     from gateui.cli.main import main
     from gateui.cli.process_exit import exit_now
 
-    exit_now(main(argv, early=early, early_tried=folder is not None))
+    exit_now(main(argv, early=early, early_tried=True))

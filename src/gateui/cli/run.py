@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 # Only what registering the command and starting its warm process need is imported here; the
 # rest comes in ``cmd_run``, once the warm process is starting beside it (``warm_hint``).
-from gateui.cli.command_line import run_folder
+from gateui.cli.command_line import early_start
 from gateui.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from gateui.cli.report_options import add_report_options, report_args
 from gateui.cli.signals import Terminated, interruption
@@ -103,13 +103,7 @@ def early_warm(
     The caller closes it. None when there is none to start (``--help``, no repository found, no
     run before this one, its checks failed)."""
     if not tried:
-        from gateui.core.running.warm_early import start_early
-
-        folder = run_folder(argv)
-        try:
-            early = None if folder is None else start_early(folder)
-        except OSError:
-            early = None
+        early = early_start(argv)
     if early is None:
         return None
     from gateui.core.running.warm_hint import adopt

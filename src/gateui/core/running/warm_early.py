@@ -232,6 +232,7 @@ class EarlyStart:
         repo_root: str,
         hint: dict[str, Any],
         env: dict[str, str],
+        modules: str,
         server_env: dict[str, str],
         token: str,
         control_fd: int,
@@ -241,7 +242,8 @@ class EarlyStart:
         self.repo_root = repo_root
         self.project_root: str = hint["project_root"]
         self.interpreter: str = hint["interpreter"]
-        self.modules_file = modules_file(repo_root, self.project_root, self.interpreter, env)
+        self.modules_file = modules
+        """The list of modules it preloads (``modules_file``)."""
         self.env = env
         """The run's environment the start assumed (the caller's, with the note's)."""
         self.server_env = server_env
@@ -289,7 +291,9 @@ def start_early(folder: str, environ: Mapping[str, str] = os.environ) -> EarlySt
         for fd in (theirs_fd, status_write, out_write):
             os.close(fd)
     proc = GuardChild(pid, os.fdopen(out_read, "rb"))
-    return EarlyStart(repo_root, hint, env, server_env, token, control_fd, status_read, proc)
+    return EarlyStart(
+        repo_root, hint, env, modules, server_env, token, control_fd, status_read, proc
+    )
 
 
 def _still_holds(repo_root: str, hint: dict[str, Any]) -> bool:
