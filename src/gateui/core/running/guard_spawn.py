@@ -119,7 +119,9 @@ class GuardChild:
         try:
             pid, status = os.waitpid(self.pid, options)
         except ChildProcessError:
-            self.returncode = 0 if self.returncode is None else self.returncode
+            # Reaped elsewhere: its status is lost. 0, as ``subprocess.Popen`` says then too
+            # (nothing reads a guard's code but its own start's failure, reported apart).
+            self.returncode = 0
             return
         except InterruptedError:
             return
