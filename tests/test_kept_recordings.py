@@ -217,29 +217,34 @@ def test_the_plugin_skips_recording_only_the_listed_tests_of_a_whole_list(
 
 RECORDER_PROBE = """
 import os
+import sys
+
+hooks_added = []
+sys.addaudithook(lambda event, args: event == "sys.addaudithook" and hooks_added.append(1))
 
 
 def pytest_sessionfinish(session):
     recorder = session.config.pluginmanager.get_plugin("gateui-recorder")
     with open(os.environ["RECORDER_PROBE"], "w") as handle:
         handle.write("registered" if recorder is not None else "gone")
+        handle.write(f" {len(hooks_added)} audit hook(s) added")
 """
 
 
-def test_a_session_whose_tests_all_keep_their_recordings_drops_the_recorders_hooks(
+def test_a_session_whose_tests_all_keep_their_recordings_drops_the_recorders_hooks_and_audit_hook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the whole list there before the first test, a session that records nothing calls
-    none of the recorder's per-test hooks (each costs every test); one test to record keeps
-    them."""
+    none of the recorder's per-test hooks, and adds no audit hook (called for every audited
+    event of the process); one test to record keeps them, and adds it."""
     repo = make_steps_repo(tmp_path / "repo", STEPS, TESTS)
     (repo / "conftest.py").write_text(RECORDER_PROBE)
     probe = tmp_path / "probe"
     monkeypatch.setenv("RECORDER_PROBE", str(probe))
     assert plugin_run(repo, f"{F}\n{G}\n.".encode()) == {F: False, G: False}
-    assert probe.read_text() == "gone"
+    assert probe.read_text() == "gone 0 audit hook(s) added"
     assert plugin_run(repo, f"{F}\n.".encode()) == {F: False, G: True}
-    assert probe.read_text() == "registered"
+    assert probe.read_text() == "registered 1 audit hook(s) added"
 
 
 def test_a_run_forked_from_a_warm_process_records_again_only_what_the_edit_affects(

@@ -101,8 +101,8 @@ def test_the_warm_server_computes_the_environment_key_through_the_loader() -> No
         env.pop(name, None)
     warm = (
         f"import sys; sys.path.insert(0, {str(WARM_SERVER_DIR)!r})\n"
-        "import gateui_warm\n"
-        "print(gateui_warm.environment_key())\n"
+        "import gateui_warm_server\n"
+        "print(gateui_warm_server.environment_key())\n"
         # The runs the warm process forks import their own plugin, fresh.
         "print(sorted(n for n in sys.modules if 'gateui_events' in n))\n"
     )
@@ -153,3 +153,41 @@ def test_the_implementations_bytecode_is_kept_even_where_the_projects_is_not(
     # Results streamed both times.
     lines = (tmp_path / "events.jsonl").read_text().splitlines()
     assert sum('"e":"test"' in line for line in lines) == 2
+
+
+def test_the_warm_servers_bytecode_is_kept_and_it_starts_through_its_loader(
+    tmp_path: Path,
+) -> None:
+    # Python compiles a script from source at every start: the server is imported by a small
+    # script instead, so its bytecode is cached (5-8 ms of every warm process's start).
+    import json
+    import shutil
+    import socket
+
+    server_copy = tmp_path / "warm_server"
+    shutil.copytree(WARM_SERVER_DIR, server_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    project = tmp_path / "repo"
+    project.mkdir()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(PLUGIN_DIR)}
+    for _ in range(2):
+        ours, theirs = socket.socketpair()
+        with ours:
+            server = subprocess.Popen(
+                [sys.executable, str(server_copy / "gateui_warm.py"), str(theirs.fileno()), ""],
+                cwd=project,
+                env=env,
+                pass_fds=(theirs.fileno(),),
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            theirs.close()
+            assert server.stdout is not None
+            status = json.loads(server.stdout.readline())
+            assert status["ready"] is True and status["unsafe"] == "", status
+        # Its control socket closed: the server exits.
+        assert server.wait(timeout=60) == 0
+        server.stdout.close()
+    cached = list((server_copy / "__pycache__").glob("*.pyc"))
+    assert [p.name for p in cached] == [f"gateui_warm_server.{sys.implementation.cache_tag}.pyc"]
+    # The project's folder is the runs' path, as for ``python -m pytest``: nothing written there.
+    assert list(project.rglob("*.pyc")) == []

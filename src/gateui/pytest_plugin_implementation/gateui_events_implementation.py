@@ -53,6 +53,8 @@ ORDER_SEED_ENV = "GATEUI_ORDER_SEED"
 # ``REPO_ROOT<pathsep>FILE``: write to FILE the third-party modules this session imported, which
 # gateui's warm process preloads for the next run.
 WARM_MODULES_ENV = "GATEUI_WARM_MODULES"
+# The warm process's own code, in every run forked from it: never a module to preload.
+WARM_SERVER_MODULE = "gateui_warm_server"
 # ``fd:N``, a pipe gateui writes while pytest starts: the node ids (as pytest names them, one per
 # line, then a last line ``RECORD_SKIP_END``) whose recordings gateui holds and nothing they ran
 # has changed since. Those are not recorded again; every other test is, and all of them until the
@@ -130,7 +132,7 @@ _record_skip_fd = _claim_record_skip()
 def _preloadable(name: str, module: Any, repo_root: str, stdlib: tuple[str, ...]) -> bool:
     """A module gateui's warm process may import before a run: from the standard library or a
     site-packages folder, never the repository's own code or a conftest."""
-    if name == __name__ or name == "__main__" or "conftest" in name.split("."):
+    if name in (__name__, "__main__", WARM_SERVER_MODULE) or "conftest" in name.split("."):
         return False
     file = getattr(module, "__file__", None)
     if not isinstance(file, str):
@@ -570,10 +572,13 @@ class GateuiEventPlugin:
                 + self._located(report.location)
                 + ',"outcome":'
                 + _ENCODE(state.outcome)
+                # A number to the microsecond, as the JSON encoder writes the rounded float (it
+                # parses to the same value) at a sixth of the cost: the encoder builds a new
+                # C encoder for every number or list it is handed.
                 + ',"duration_s":'
-                + _ENCODE(round(state.duration, 6))
+                + f"{state.duration:.6f}"
                 + ',"markers":'
-                + _ENCODE(markers)
+                + (_ENCODE(markers) if markers else "[]")
             )
             # The rarer fields, in the same order as before, after the common ones.
             self.channel.send_json(head + ("," + _ENCODE(event)[1:] if event else "}"), self.hold)
@@ -982,7 +987,10 @@ class _Recorder:
 
             self.profiler = Profile()
             self.thread_start = self._make_thread_start(Profile)
-        sys.addaudithook(self._make_audit_hook())
+        self.audit: Callable[[str, Any], None] | None = self._make_audit_hook()
+        """The ``open`` audit hook until the first window that records adds it (``start``): an
+        audit hook cannot be removed, and it is called for every audited event of the process
+        (about 25 per trivial test), so a session that records no test never has it."""
 
     # -- the two mechanisms ----------------------------------------------------------------
     def _setup_monitoring(self, monitoring: Any) -> None:
@@ -1177,6 +1185,9 @@ class _Recorder:
         self.depth += 1
         if self.depth > 1:
             return
+        if self.audit is not None:
+            sys.addaudithook(self.audit)
+            self.audit = None
         if self.tool is not None:
             if self.finder is not None:
                 monitoring = sys.monitoring  # type: ignore[attr-defined]
@@ -1299,7 +1310,7 @@ class _Recorder:
         if items and self.skip and all(item.nodeid in self.skip for item in items):
             # Every test keeps its recording (an unchanged tree, the usual run): this session
             # records nothing, and the hooks below would only cost every test their calls. The
-            # audit hook stays (it cannot be removed); it returns at once with no window open.
+            # audit hook is added by the first window that records: there is none.
             session.config.pluginmanager.unregister(self)
             return
         # unittest TestCases (setUp/tearDown included), doctests and other plugins' items do
