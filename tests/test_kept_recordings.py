@@ -135,6 +135,24 @@ def test_a_committed_edit_records_again_the_tests_that_ran_the_old_version(
     assert recorded_again(repo) == {G}
 
 
+def test_a_file_changed_only_since_a_kept_recording_is_not_said_to_be_a_git_change(
+    repo: Path, cli: Cli
+) -> None:
+    """test_f keeps its recording of steps.py before the commit (f did not change): every later
+    affected run sees that version drift, on a tree git calls clean, and says so apart."""
+    edit_once(repo, "heavy/steps.py", "return 2", "return 1 + 1")
+    git(repo, "commit", "-qam", "g computes")
+    assert cli(["run"], repo).code == 0
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+    header = cli(["run", "--affected"], repo).stdout.splitlines()[0]
+    assert header == "changed: nothing; since last recorded: heavy/steps.py → selected: nothing"
+    edit_once(repo, "tests/test_steps.py", "== 2", "== 1 + 1")
+    header = cli(["run", "--affected"], repo).stdout.splitlines()[0]
+    assert header.startswith(
+        "changed: tests/test_steps.py; since last recorded: heavy/steps.py → selected: "
+    ), header
+
+
 def test_a_test_that_failed_last_time_is_recorded_again(repo: Path, cli: Cli) -> None:
     # No file changes: test_f fails for a reason outside the repository, then passes again.
     assert cli(["run"], repo, {"MAKE_F_FAIL": "1"}).code == 1

@@ -110,9 +110,16 @@ def partial_lines(report: Mapping[str, Any]) -> list[str]:
 
 
 def describe_selection(plan: AffectedPlan) -> str:
-    """What changed and what it selected, for the line above an affected run (plus notes)."""
-    changed = sorted(plan.selection.changed)
-    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    """What changed and what it selected, for the line above an affected run (plus notes).
+
+    Files git sees changed come first; files that only differ from the version some tests were
+    last recorded against (a commit since then, or a test kept with an older recording because
+    what it ran did not change) are named apart: on a clean tree they are no git change."""
+    in_git = plan.selection.changes.paths
+    shown = _first_five(sorted(p for p in plan.selection.changed if p in in_git)) or "nothing"
+    since_recorded = sorted(p for p in plan.selection.changed if p not in in_git)
+    if since_recorded:
+        shown += "; since last recorded: " + _first_five(since_recorded)
     tests, files = plan.counts
     whole = [p.project.rel for p in plan.selection.projects if p.whole]
     parts = []
@@ -123,9 +130,13 @@ def describe_selection(plan: AffectedPlan) -> str:
     if whole:
         parts.append("whole project " + ", ".join(whole))
     selected = " + ".join(parts) or "nothing"
-    lines = [f"changed: {shown or 'nothing'} → selected: {selected}"]
+    lines = [f"changed: {shown} → selected: {selected}"]
     lines += [f"note: {note}" for note in plan.selection.notes]
     return "\n".join(lines)
+
+
+def _first_five(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
 
 COUNT_WORDS = (
