@@ -91,6 +91,58 @@ def test_a_warm_run_gives_what_a_cold_run_gives(
             )
 
 
+ENDS_AS_A_PROCESS = """
+    import atexit
+    import threading
+    import time
+
+    OUT = {out!r}
+    log = open(OUT + ".log", "w")  # never closed: the end of the process writes it
+
+
+    def pytest_sessionfinish(session):
+        log.write("session finished\\n")
+        atexit.register(lambda: open(OUT + ".atexit", "w").write("ran"))
+
+        def late():
+            time.sleep(0.3)
+            open(OUT + ".thread", "w").write("joined")
+
+        threading.Thread(target=late).start()
+"""
+
+
+@pytest.mark.integration
+def test_a_forked_run_ends_as_a_process_does(tmp_path: Path, pool: WarmPool) -> None:
+    """A forked run ends as a started one does: its threads are joined, its ``atexit`` handlers
+    run, a file it left open is written, and the exit status is pytest's. (Ending forked runs
+    with ``os._exit`` after those steps was tried: it saved 0.1 % of a 1,000-test run's
+    instructions, as the preloaded heap, frozen, already costs the teardown next to nothing.)"""
+    out = tmp_path / "out"
+    root = write_repo(
+        tmp_path / "repo",
+        {
+            "conftest.py": ENDS_AS_A_PROCESS.format(out=str(out)),
+            "test_one.py": "def test_one():\n    assert False\n",
+        },
+    )
+    interpreter = Path(sys.executable)
+    for warm in (None, pool, pool):
+        for suffix in (".log", ".atexit", ".thread"):
+            out.with_name(out.name + suffix).unlink(missing_ok=True)
+        process = PytestProcess(
+            PytestCommand(project_root=root, repo_root=root, interpreter=interpreter),
+            warm=warm,
+        )
+        outcomes = {e.nodeid: e.outcome for e in process.events() if isinstance(e, TestFinished)}
+        assert outcomes == {"test_one.py::test_one": "failed"}
+        assert process.forked == (warm is not None)
+        assert process.returncode == 1
+        assert out.with_name("out.thread").read_text() == "joined"
+        assert out.with_name("out.atexit").read_text() == "ran"
+        assert out.with_name("out.log").read_text() == "session finished\n"
+
+
 @pytest.mark.integration
 def test_a_library_patched_by_one_run_is_pristine_in_the_next(
     tmp_path: Path, pool: WarmPool
