@@ -15,7 +15,9 @@ for the interpreter (as an install does):
 
   plain     python -m pytest
   plugin    the same with gateui's event plugin, events written to /dev/null
-  record    the plugin with recording on (GATEUI_RECORD)
+  record    the plugin with recording on (GATEUI_RECORD): every test recorded, as in a first run
+  kept      recording on with every test's recording current (the record-skip list names them
+            all): the default ``gateui run`` on an unchanged tree
 
 ``--baseline SRC`` adds the plugin and record arms of another gateui's ``src`` (``git archive``
 of an older commit). ``--python`` picks the interpreter (a virtualenv with pytest; by default
@@ -50,11 +52,16 @@ from _util import (
     table,
 )
 
+from gateui.core.running._record_skip import END as RECORD_SKIP_END
+from gateui.core.running._record_skip import RECORD_SKIP_ENV
+
 SOURCE = Path(__file__).resolve().parent.parent / "src"
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def instructions(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
+def instructions(
+    argv: list[str], cwd: Path, env: dict[str, str], pass_fds: tuple[int, ...] = ()
+) -> int:
     valgrind = [
         "valgrind",
         "--tool=cachegrind",
@@ -62,7 +69,13 @@ def instructions(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
         "--cachegrind-out-file=/dev/null",
     ]
     done = subprocess.run(
-        [*valgrind, *argv], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [*valgrind, *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        pass_fds=pass_fds,
     )
     found = _REFS.search(done.stderr)
     if found is None:
@@ -70,6 +83,19 @@ def instructions(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
     if done.returncode != 0:
         raise SystemExit(f"pytest failed ({done.returncode}):\n{done.stdout[-2000:]}")
     return int(found.group(1).replace(",", ""))
+
+
+def kept_instructions(argv: list[str], repo: Path, env: dict[str, str]) -> int:
+    """The count of a recording run whose record-skip list names every test (gateui sends it
+    through a pipe; a file read to its end is the same to the plugin)."""
+    collect = [argv[0], "-m", "pytest", *NO_CACHE, "--collect-only", "-q"]
+    listed = subprocess.run(collect, cwd=repo, env=env, capture_output=True, text=True, check=True)
+    nodeids = [line for line in listed.stdout.splitlines() if "::" in line]
+    with tempfile.TemporaryFile() as skip:
+        skip.write(("\n".join([*nodeids, RECORD_SKIP_END])).encode())
+        skip.seek(0)
+        fd = skip.fileno()
+        return instructions(argv, repo, {**env, RECORD_SKIP_ENV: f"fd:{fd}"}, (fd,))
 
 
 def compile_plugin(python: Path, src: Path) -> None:
@@ -117,6 +143,7 @@ def main() -> int:
                 counts[f"{label}plugin"] = instructions(argv, repo, bench_env(plugin_env))
             record_env = {**plugin_env, "GATEUI_RECORD": str(repo)}
             counts[f"{label}record"] = instructions(argv, repo, bench_env(record_env))
+            counts[f"{label}kept"] = kept_instructions(argv, repo, bench_env(record_env))
     plain = counts["plain"]
     rows = [
         [
