@@ -157,3 +157,76 @@ def test_recording_windows_work_with_either_kind_of_hook_wrapper(tmp_path: Path,
     assert case_deps["funcs"]["lib.py"] == ["checked", "prepared"]
     version = next(e for e in events if isinstance(e, SessionStarted)).pytest_version
     assert version.split(".")[0] == ("7" if name == "old-pluggy" else "9")
+
+
+MARKED_TESTS = """
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.db]
+
+
+class TestOuter:
+    pytestmark = pytest.mark.outer
+
+    @pytest.mark.slow
+    def test_method(self):
+        pass
+
+    class TestInner:
+        @pytest.mark.inner
+        @pytest.mark.outer
+        def test_deep(self):
+            pass
+
+
+@pytest.mark.parametrize("x", [1, pytest.param(2, marks=pytest.mark.two)])
+@pytest.mark.fn
+def test_param(x):
+    pass
+
+
+def test_plain():
+    pass
+"""
+MARKER_ORACLE = """
+import json
+import os
+
+
+def pytest_collection_finish(session):
+    found = {}
+    for item in session.items:
+        names = {}
+        for mark in item.iter_markers():
+            names.setdefault(mark.name, None)
+        found[item.nodeid] = list(names)
+    with open(os.environ["MARKER_ORACLE"], "w") as handle:
+        json.dump(found, handle)
+"""
+
+
+def test_markers_are_pytests_own_on_every_version(tmp_path: Path, target: tuple[str, Path]) -> None:
+    """Each test's markers, worked out once per module and class, are what pytest's own
+    ``iter_markers`` gives (the test's own first, then each node above it)."""
+    import json
+    import sys
+
+    root = tmp_path / "repo"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_marked.py").write_text(MARKED_TESTS)
+    (root / "tests" / "test_unmarked.py").write_text("def test_bare():\n    pass\n")
+    (root / "tests" / "conftest.py").write_text(MARKER_ORACLE)
+    oracle = tmp_path / "oracle.json"
+    for python in (target[1], Path(sys.executable)):
+        command = PytestCommand(root, root, python, (), env={"MARKER_ORACLE": str(oracle)})
+        events = PytestProcess(command).events()
+        markers = {e.nodeid: list(e.markers) for e in events if isinstance(e, TestFinished)}
+        expected = json.loads(oracle.read_text())
+        assert len(markers) == 6
+        assert markers == expected, python
+        assert markers["tests/test_marked.py::TestOuter::TestInner::test_deep"] == [
+            "outer",
+            "inner",
+            "slow",
+            "db",
+        ]
