@@ -345,10 +345,15 @@ def main() -> int:
     print("(ratios: median over rounds of arm / pytest in the same round)")
     if args.baseline is not None:
         for kind in ("gateui-no-record", "gateui"):
-            new, old = times[f"new-{kind}"], times[f"base-{kind}"]
+            # The new source's arm run the baseline's way, else its console script's (--arms
+            # may keep either, or neither).
+            mine = f"new-{kind}" if f"new-{kind}" in times else kind
+            if mine not in times or f"base-{kind}" not in times:
+                continue
+            new, old = times[mine], times[f"base-{kind}"]
             cpu = median([n.cpu_s / o.cpu_s for n, o in zip(new, old, strict=True)])
             wall = median([n.wall_s / o.wall_s for n, o in zip(new, old, strict=True)])
-            print(f"{kind}, this gateui / baseline: CPU {cpu:.3f}, wall {wall:.3f}")
+            print(f"{mine} / base-{kind}: CPU {cpu:.3f}, wall {wall:.3f}")
     # The targets: streaming alone <= 1.05; with recording <= 1.15 before Python 3.12, and
     # <= 1.05 with sys.monitoring (3.12+).
     recording_target = RECORDING_TARGET_MONITORING if has_monitoring(python) else RECORDING_TARGET
