@@ -307,7 +307,8 @@ def _marker_names(item: pytest.Item) -> list[str]:
 class _ChainMarkers:
     """``_marker_names`` of every collected test, each module's and class's part worked out
     once: ``iter_markers`` walks a test's own marks and then each node above it, with a
-    generator per level, for every test (a sixth of what the plugin cost pytest per test)."""
+    generator per level, for every test (≈ 10 k of the plugin's ≈ 68 k instructions a test on
+    3.12, docs/benchmarks.md)."""
 
     def __init__(self) -> None:
         self.by_node: dict[Any, tuple[str, ...]] = {}
