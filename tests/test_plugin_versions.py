@@ -194,20 +194,31 @@ import os
 
 
 def pytest_collection_finish(session):
+    if not session.items:
+        return  # an xdist controller: its workers collect
     found = {}
     for item in session.items:
         names = {}
         for mark in item.iter_markers():
             names.setdefault(mark.name, None)
         found[item.nodeid] = list(names)
-    with open(os.environ["MARKER_ORACLE"], "w") as handle:
+    # Each xdist worker writes the same; one whole file at a time.
+    partial = os.environ["MARKER_ORACLE"] + f".{os.getpid()}"
+    with open(partial, "w") as handle:
         json.dump(found, handle)
+    os.replace(partial, os.environ["MARKER_ORACLE"])
 """
 
 
-def test_markers_are_pytests_own_on_every_version(tmp_path: Path, target: tuple[str, Path]) -> None:
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_markers_are_pytests_own_on_every_version(
+    tmp_path: Path, target: tuple[str, Path], xdist: bool, request: pytest.FixtureRequest
+) -> None:
     """Each test's markers, worked out once per module and class, are what pytest's own
-    ``iter_markers`` gives (the test's own first, then each node above it)."""
+    ``iter_markers`` gives (the test's own first, then each node above it); under xdist the
+    workers work them out and send them with each result."""
+    if xdist:
+        request.getfixturevalue("with_xdist")
     import json
     import sys
 
@@ -218,7 +229,9 @@ def test_markers_are_pytests_own_on_every_version(tmp_path: Path, target: tuple[
     (root / "tests" / "conftest.py").write_text(MARKER_ORACLE)
     oracle = tmp_path / "oracle.json"
     for python in (target[1], Path(sys.executable)):
-        command = PytestCommand(root, root, python, (), env={"MARKER_ORACLE": str(oracle)})
+        oracle.unlink(missing_ok=True)
+        args = ("-n", "2") if xdist else ()
+        command = PytestCommand(root, root, python, args, env={"MARKER_ORACLE": str(oracle)})
         events = PytestProcess(command).events()
         markers = {e.nodeid: list(e.markers) for e in events if isinstance(e, TestFinished)}
         expected = json.loads(oracle.read_text())

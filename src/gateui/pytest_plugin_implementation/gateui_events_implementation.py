@@ -297,18 +297,11 @@ def _report_text(report: Any) -> str:
         return _tail(str(report.longrepr))
 
 
-def _marker_names(item: pytest.Item) -> list[str]:
-    seen: dict[str, None] = {}
-    for mark in item.iter_markers():
-        seen.setdefault(mark.name, None)
-    return list(seen)
-
-
 class _ChainMarkers:
-    """``_marker_names`` of every collected test, each module's and class's part worked out
-    once: ``iter_markers`` walks a test's own marks and then each node above it, with a
-    generator per level, for every test (≈ 10 k of the plugin's ≈ 68 k instructions a test on
-    3.12, docs/benchmarks.md)."""
+    """Each test's distinct marker names, as pytest's ``iter_markers`` yields them (the test's
+    own, then each node's above it, nearest first), each module's and class's part worked out
+    once: ``iter_markers`` walks every level with a generator for each test (≈ 10 k of the
+    plugin's ≈ 68 k instructions a test on 3.12, docs/benchmarks.md)."""
 
     def __init__(self) -> None:
         self.by_node: dict[Any, tuple[str, ...]] = {}
@@ -741,12 +734,15 @@ class _WorkerHooks:
     """On an xdist worker: attach markers to reports, which cross to the controller with all
     their attributes (the controller never sees the items themselves)."""
 
+    def __init__(self) -> None:
+        self.markers = _ChainMarkers()
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
         outcome = yield
         report = outcome.get_result()
         if report.when == "teardown" or report.failed:
-            report.gateui_markers = _marker_names(item)
+            report.gateui_markers = self.markers.names(item)
 
 
 # -- selection ---------------------------------------------------------------------------------
