@@ -116,10 +116,10 @@ def describe_selection(plan: AffectedPlan) -> str:
     last recorded against (a commit since then, or a test kept with an older recording because
     what it ran did not change) are named apart: on a clean tree they are no git change."""
     in_git = plan.selection.changes.paths
-    shown = _first_five(sorted(p for p in plan.selection.changed if p in in_git)) or "nothing"
+    shown = first_five(sorted(p for p in plan.selection.changed if p in in_git)) or "nothing"
     since_recorded = sorted(p for p in plan.selection.changed if p not in in_git)
     if since_recorded:
-        shown += "; since last recorded: " + _first_five(since_recorded)
+        shown += "; since last recorded: " + first_five(since_recorded)
     tests, files = plan.counts
     whole = [p.project.rel for p in plan.selection.projects if p.whole]
     parts = []
@@ -135,7 +135,8 @@ def describe_selection(plan: AffectedPlan) -> str:
     return "\n".join(lines)
 
 
-def _first_five(paths: list[str]) -> str:
+def first_five(paths: list[str]) -> str:
+    """The first five paths, and how many more ("a, b, c, d, e and 3 more")."""
     return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
 

@@ -20,6 +20,7 @@ from gateui.core.common.owned_dirs import owned_tempdir
 from gateui.core.discovery.discover import find_repo_root, load_projects
 from gateui.core.plan.run_plan import RunRequest
 from gateui.core.running.events import RunSummary
+from gateui.wording import first_five
 
 if TYPE_CHECKING:
     from gateui.core.selection.depstore import DepStore
@@ -198,8 +199,7 @@ def _cycle_header(event: CycleStarted, as_json: bool, out: TextIO) -> None:
         out.write(f"── running {event.manual}\n")
         out.flush()
         return
-    changed = list(event.changed)
-    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    shown = first_five(list(event.changed))
     parts = []
     if event.tests:
         parts.append(f"{event.tests} tests")
